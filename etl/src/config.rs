@@ -1,0 +1,101 @@
+//! Configuration from environment variables. AWS endpoint, region and credentials are not here:
+//! they come from the SDK's standard chain (`AWS_ENDPOINT_URL`, `AWS_REGION`, ...).
+
+use std::time::Duration;
+
+use crate::error::Error;
+
+pub const DEFAULT_NYT_URL: &str =
+    "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv";
+pub const DEFAULT_JHU_URL: &str = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv";
+/// Bodies larger than this (after decoding) are refused while streaming.
+pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `TABLE_NAME` (required).
+    pub table_name: String,
+    /// `NYT_URL`: an http(s) URL or a local path (plain or `.gz`).
+    pub nyt_url: String,
+    /// `JHU_URL`: an http(s) URL or a local path (plain or `.gz`).
+    pub jhu_url: String,
+    /// `HTTP_TIMEOUT_SECS` (default 30; fractions allowed).
+    pub http_timeout: Duration,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// The configuration from any variable lookup (testable without touching the environment).
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let table_name =
+            var("TABLE_NAME").ok_or_else(|| Error::Config("TABLE_NAME is not set".into()))?;
+        let valid_name = (3..=255).contains(&table_name.len())
+            && table_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid_name {
+            return Err(Error::Config(format!(
+                "TABLE_NAME {table_name:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)"
+            )));
+        }
+        let http_timeout = match var("HTTP_TIMEOUT_SECS") {
+            None => Duration::from_secs(30),
+            Some(raw) => raw
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s <= 900.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    Error::Config(format!(
+                        "HTTP_TIMEOUT_SECS {raw:?} is not a number of seconds in (0, 900]"
+                    ))
+                })?,
+        };
+        Ok(Self {
+            table_name,
+            nyt_url: var("NYT_URL").unwrap_or_else(|| DEFAULT_NYT_URL.to_string()),
+            jhu_url: var("JHU_URL").unwrap_or_else(|| DEFAULT_JHU_URL.to_string()),
+            http_timeout,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, Error> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = config(&[("TABLE_NAME", "covid")]).unwrap();
+        assert_eq!(c.nyt_url, DEFAULT_NYT_URL);
+        assert_eq!(c.jhu_url, DEFAULT_JHU_URL);
+        assert_eq!(c.http_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = config(&[]).unwrap_err().to_string();
+        assert!(e.contains("TABLE_NAME"), "{e}");
+        let e = config(&[("TABLE_NAME", "ab")]).unwrap_err().to_string();
+        assert!(e.contains("\"ab\""), "{e}");
+        let e = config(&[("TABLE_NAME", "abc"), ("HTTP_TIMEOUT_SECS", "-1")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("HTTP_TIMEOUT_SECS \"-1\""), "{e}");
+        let c = config(&[("TABLE_NAME", "abc"), ("HTTP_TIMEOUT_SECS", "0.5")]).unwrap();
+        assert_eq!(c.http_timeout, Duration::from_millis(500));
+    }
+}

@@ -1,0 +1,191 @@
+//! Gets the bytes of a source: over http(s) with reqwest (rustls), or from a local file.
+//!
+//! - one timeout per request, and at most `tries` tries with exponential backoff on 5xx,
+//!   timeouts and connection errors (a 4xx is final);
+//! - bodies over the cap are refused while streaming, not after buffering;
+//! - gzip is decoded, both as a transfer encoding and as a `.gz` file or body;
+//! - a non-2xx answer or an HTML page is an error.
+
+use std::io::Read;
+use std::time::Duration;
+
+use flate2::read::MultiGzDecoder;
+use reqwest::StatusCode;
+
+use crate::error::{Error, Source};
+
+/// Where and how to fetch.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_bytes: u64,
+    tries: u32,
+    backoff: Duration,
+}
+
+/// Why one try failed, and whether another may succeed.
+struct TryError {
+    detail: String,
+    retry: bool,
+}
+
+impl Fetcher {
+    /// A fetcher with a per-request `timeout` and a body cap of `max_bytes` (decoded).
+    pub fn new(timeout: Duration, max_bytes: u64) -> Result<Self, Error> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("covid-us-etl/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            client,
+            max_bytes,
+            tries: 3,
+            backoff: Duration::from_millis(250),
+        })
+    }
+
+    /// The pause before try `n + 1` is `backoff * 2^(n-1)`.
+    pub fn with_backoff(mut self, backoff: Duration) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The bytes at `location`: an http(s) URL, a `file://` URL or a path. Gzip is decoded.
+    pub async fn fetch(&self, origin: Source, location: &str) -> Result<Vec<u8>, Error> {
+        let fail = |detail: String| Error::Fetch {
+            origin,
+            location: location.to_string(),
+            detail,
+        };
+        let bytes = if location.starts_with("http://") || location.starts_with("https://") {
+            self.fetch_http(location).await.map_err(fail)?
+        } else {
+            let path = location.strip_prefix("file://").unwrap_or(location);
+            self.read_file(path).await.map_err(fail)?
+        };
+        let fail = |detail: String| Error::Fetch {
+            origin,
+            location: location.to_string(),
+            detail,
+        };
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            return gunzip(&bytes, self.max_bytes).map_err(fail);
+        }
+        Ok(bytes)
+    }
+
+    async fn read_file(&self, path: &str) -> Result<Vec<u8>, String> {
+        let size = tokio::fs::metadata(path)
+            .await
+            .map_err(|e| format!("cannot read the file: {e}"))?
+            .len();
+        if size > self.max_bytes {
+            return Err(too_large(self.max_bytes));
+        }
+        tokio::fs::read(path)
+            .await
+            .map_err(|e| format!("cannot read the file: {e}"))
+    }
+
+    async fn fetch_http(&self, url: &str) -> Result<Vec<u8>, String> {
+        let mut try_number = 1;
+        loop {
+            match self.try_http(url).await {
+                Ok(bytes) => return Ok(bytes),
+                Err(e) if e.retry && try_number < self.tries => {
+                    let pause = self.backoff * 2u32.pow(try_number - 1);
+                    tracing::warn!(url, try_number, error = %e.detail, ?pause, "fetch failed; retrying");
+                    tokio::time::sleep(pause).await;
+                    try_number += 1;
+                }
+                Err(e) => {
+                    let tries = if try_number == 1 {
+                        "1 try".to_string()
+                    } else {
+                        format!("{try_number} tries")
+                    };
+                    return Err(format!("{} (after {tries})", e.detail));
+                }
+            }
+        }
+    }
+
+    async fn try_http(&self, url: &str) -> Result<Vec<u8>, TryError> {
+        let mut response = self.client.get(url).send().await.map_err(request_error)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(TryError {
+                detail: format!("HTTP {status}"),
+                retry: status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS,
+            });
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if content_type.starts_with("text/html") || content_type.starts_with("application/xhtml") {
+            return Err(TryError {
+                detail: format!("got an HTML page (Content-Type {content_type}), not CSV"),
+                retry: false,
+            });
+        }
+        // Content-Length is of the encoded body; it can refuse early, the count below is exact.
+        let declared = response.content_length().unwrap_or(0);
+        if declared > self.max_bytes {
+            return Err(TryError {
+                detail: too_large(self.max_bytes),
+                retry: false,
+            });
+        }
+        let mut body = Vec::with_capacity(declared.min(self.max_bytes) as usize);
+        while let Some(chunk) = response.chunk().await.map_err(request_error)? {
+            if body.len() as u64 + chunk.len() as u64 > self.max_bytes {
+                return Err(TryError {
+                    detail: too_large(self.max_bytes),
+                    retry: false,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+}
+
+fn request_error(e: reqwest::Error) -> TryError {
+    let retry = e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() || e.is_decode();
+    let mut detail = if e.is_timeout() {
+        "timed out".to_string()
+    } else {
+        e.to_string()
+    };
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    TryError { detail, retry }
+}
+
+fn too_large(max: u64) -> String {
+    format!(
+        "the body is larger than the {} MiB cap",
+        max / (1024 * 1024)
+    )
+}
+
+/// Decodes gzip (one or more members), refusing output over `max` bytes as it goes.
+fn gunzip(bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(bytes.len() * 6);
+    MultiGzDecoder::new(bytes)
+        .take(max + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("bad gzip data: {e}"))?;
+    if out.len() as u64 > max {
+        return Err(too_large(max));
+    }
+    Ok(out)
+}

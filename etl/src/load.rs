@@ -1,0 +1,219 @@
+//! The validated series -> DynamoDB, writing only new or changed days.
+//!
+//! Every write is conditional: an insert requires the day to be absent, an update requires the
+//! revision that was read. A write that loses its condition to a concurrent run re-reads the day
+//! and either finds the wanted values already there (counted as unchanged) or tries again on the
+//! new revision. So repeated, duplicated or concurrent runs never double-count or clobber.
+//! The meta item (fingerprint, count, last day) is written last, conditioned on its version:
+//! a run that fails half-way leaves a stale fingerprint, and the next run repairs from a full diff.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use covid_model::{Day, fingerprint};
+use covid_store::{ReadMeta, ReadSeries, RunRecord, SeriesMeta, StoredDay, WriteDay, WriteMeta};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::error::Error;
+
+/// Writes in flight at once during a load.
+pub const CONCURRENCY: usize = 32;
+/// Tries of one day's write against concurrent writers before the run gives up.
+const MAX_TRIES: usize = 5;
+
+/// A change a run made to the stored series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Inserted(Day),
+    Revised { old: Day, new: Day },
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOutcome {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    /// The inserted and revised days, in date order.
+    pub changes: Vec<Change>,
+}
+
+/// A write the diff asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Insert(Day),
+    Update { stored: StoredDay, new: Day },
+}
+
+/// Compares the source with the stored days: the writes needed, and how many days are equal.
+pub fn diff(source: &[Day], stored: &BTreeMap<NaiveDate, StoredDay>) -> (Vec<Write>, u64) {
+    let mut writes = Vec::new();
+    let mut unchanged = 0;
+    for day in source {
+        match stored.get(&day.date) {
+            None => writes.push(Write::Insert(*day)),
+            Some(s) if s.day == *day => unchanged += 1,
+            Some(s) => writes.push(Write::Update {
+                stored: *s,
+                new: *day,
+            }),
+        }
+    }
+    (writes, unchanged)
+}
+
+/// Whether the stored series is exactly `source`, as far as the meta item tells.
+pub fn is_unchanged(meta: Option<&SeriesMeta>, source: &[Day]) -> bool {
+    meta.is_some_and(|m| m.count == source.len() as u64 && m.fingerprint == fingerprint(source))
+}
+
+/// Brings the stored series up to `source` and records the run on the meta item.
+/// `meta` is the meta as read at the start of the run.
+pub async fn load<S>(
+    store: &S,
+    source: &[Day],
+    meta: Option<&SeriesMeta>,
+    started: DateTime<Utc>,
+) -> Result<LoadOutcome, Error>
+where
+    S: ReadMeta + ReadSeries + WriteDay + WriteMeta + Sync,
+{
+    if is_unchanged(meta, source) {
+        // Nothing new: one write, the run record.
+        let unchanged = source.len() as u64;
+        store
+            .record_run(&run_record(0, 0, unchanged, started))
+            .await?;
+        return Ok(LoadOutcome {
+            unchanged,
+            ..LoadOutcome::default()
+        });
+    }
+    let stored: BTreeMap<NaiveDate, StoredDay> = store
+        .read_series()
+        .await?
+        .into_iter()
+        .map(|s| (s.day.date, s))
+        .collect();
+    let (writes, unchanged) = diff(source, &stored);
+    let mut applied: Vec<Option<Change>> = futures::stream::iter(writes)
+        .map(|write| apply(store, write))
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut outcome = LoadOutcome {
+        unchanged,
+        ..LoadOutcome::default()
+    };
+    for change in applied.iter_mut().filter_map(Option::take) {
+        match change {
+            Change::Inserted(_) => outcome.inserted += 1,
+            Change::Revised { .. } => outcome.updated += 1,
+        }
+        outcome.changes.push(change);
+    }
+    // Days another run wrote with the same values first.
+    outcome.unchanged += applied.len() as u64 - outcome.inserted - outcome.updated;
+    outcome.changes.sort_by_key(|c| match c {
+        Change::Inserted(d) | Change::Revised { new: d, .. } => d.date,
+    });
+
+    // The stored series is now the old one with every source day written over it.
+    let mut merged: BTreeMap<NaiveDate, Day> =
+        stored.into_iter().map(|(d, s)| (d, s.day)).collect();
+    merged.extend(source.iter().map(|d| (d.date, *d)));
+    let merged: Vec<Day> = merged.into_values().collect();
+    let changed = outcome.inserted + outcome.updated > 0;
+    write_meta(store, &merged, meta.cloned(), changed, &outcome, started).await?;
+    Ok(outcome)
+}
+
+/// Applies one write, resolving lost conditions. `None`: the wanted values were already there.
+async fn apply<S: WriteDay>(store: &S, write: Write) -> Result<Option<Change>, Error> {
+    let (mut current, new) = match write {
+        Write::Insert(day) => (None, day),
+        Write::Update { stored, new } => (Some(stored), new),
+    };
+    for _ in 0..MAX_TRIES {
+        let done = match current {
+            None => store.insert_day(&new).await?,
+            Some(stored) => store.update_day(&new, stored.rev).await?,
+        };
+        if done {
+            return Ok(Some(match current {
+                None => Change::Inserted(new),
+                Some(stored) => Change::Revised {
+                    old: stored.day,
+                    new,
+                },
+            }));
+        }
+        // Another writer got there first: look at what it wrote.
+        current = store.read_day(new.date).await?;
+        if current.is_some_and(|c| c.day == new) {
+            return Ok(None);
+        }
+    }
+    Err(Error::Conflict(format!(
+        "day {} kept changing under concurrent writers ({MAX_TRIES} tries)",
+        new.date
+    )))
+}
+
+async fn write_meta<S: ReadMeta + WriteMeta>(
+    store: &S,
+    merged: &[Day],
+    mut read: Option<SeriesMeta>,
+    changed: bool,
+    outcome: &LoadOutcome,
+    started: DateTime<Utc>,
+) -> Result<(), Error> {
+    let (first, last) = match (merged.first(), merged.last()) {
+        (Some(f), Some(l)) => (f.date, l.date),
+        _ => return Ok(()),
+    };
+    let now = Utc::now();
+    let fingerprint = fingerprint(merged);
+    for _ in 0..MAX_TRIES {
+        let expected = read.as_ref().map(|m| m.version);
+        let meta = SeriesMeta {
+            version: expected.map_or(1, |v| v + 1),
+            fingerprint: fingerprint.clone(),
+            count: merged.len() as u64,
+            first_date: first,
+            last_date: last,
+            changed_at: match &read {
+                Some(m) if !changed => m.changed_at,
+                _ => now,
+            },
+            last_run: Some(run_record(
+                outcome.inserted,
+                outcome.updated,
+                outcome.unchanged,
+                started,
+            )),
+        };
+        if store.write_meta(&meta, expected).await? {
+            return Ok(());
+        }
+        // A concurrent run wrote the meta since we read it.
+        read = store.read_meta().await?;
+        if read.as_ref().is_some_and(|m| m.fingerprint == fingerprint) {
+            return Ok(());
+        }
+    }
+    Err(Error::Conflict(
+        "the series meta item kept changing under concurrent writers".to_string(),
+    ))
+}
+
+fn run_record(inserted: u64, updated: u64, unchanged: u64, started: DateTime<Utc>) -> RunRecord {
+    let now = Utc::now();
+    RunRecord {
+        at: now,
+        inserted,
+        updated,
+        unchanged,
+        duration_ms: (now - started).num_milliseconds().max(0) as u64,
+    }
+}

@@ -1,0 +1,627 @@
+//! The DynamoDB table layout of the US series. No other code knows keys or attribute names.
+//!
+//! # Layout (one table, composite key `pk` S / `sk` S)
+//!
+//! | item            | `pk`        | `sk`               | attributes |
+//! |-----------------|-------------|--------------------|------------|
+//! | a day           | `series#US` | `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
+//! | the series meta | `series#US` | `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `run_*` (last successful run) |
+//!
+//! The whole series is one partition with a date-ordered sort key: one `Query` reads it in date
+//! order, and a date range is a `BETWEEN` on `sk`. At ~1,100 days of ~90 bytes the partition is
+//! far below every DynamoDB limit. `rev` counts the revisions of a day; writes are conditioned on
+//! it, so concurrent runs never clobber each other. The meta item's `fingerprint` lets a run
+//! that changes nothing stop after one `GetItem`.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use covid_model::Day;
+
+/// Partition key attribute.
+pub const PK: &str = "pk";
+/// Sort key attribute.
+pub const SK: &str = "sk";
+/// TTL attribute (epoch seconds) for short-lived records.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+const SERIES_PK: &str = "series#US";
+const DAY_PREFIX: &str = "day#";
+const META_SK: &str = "meta";
+
+/// Errors of the store: a failed request, or an item that does not have the layout above.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB {operation} on table {table}: {detail}")]
+    Request {
+        operation: &'static str,
+        table: String,
+        detail: String,
+    },
+    #[error("DynamoDB item {key} in table {table}: attribute `{attribute}` {detail}")]
+    Corrupt {
+        table: String,
+        key: String,
+        attribute: &'static str,
+        detail: String,
+    },
+}
+
+/// A stored day with its revision counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredDay {
+    pub day: Day,
+    pub rev: u64,
+}
+
+/// The last successful ETL run, kept on the meta item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    pub at: DateTime<Utc>,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub duration_ms: u64,
+}
+
+/// What is known of the stored series as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesMeta {
+    /// Incremented by every run that changed data; writes of the meta are conditioned on it.
+    pub version: u64,
+    /// `covid_model::fingerprint` of the stored series.
+    pub fingerprint: String,
+    pub count: u64,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    /// When a run last changed the data.
+    pub changed_at: DateTime<Utc>,
+    pub last_run: Option<RunRecord>,
+}
+
+/// Reads the series meta item.
+pub trait ReadMeta {
+    fn read_meta(&self) -> impl Future<Output = Result<Option<SeriesMeta>, StoreError>> + Send;
+}
+
+/// Reads every stored day, in date order.
+pub trait ReadSeries {
+    fn read_series(&self) -> impl Future<Output = Result<Vec<StoredDay>, StoreError>> + Send;
+}
+
+/// Conditional writes of single days.
+pub trait WriteDay {
+    /// Inserts a day that must not exist yet. `Ok(false)`: it exists already.
+    fn insert_day(&self, day: &Day) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Replaces a day whose stored revision is `rev`. `Ok(false)`: it has changed since.
+    fn update_day(
+        &self,
+        day: &Day,
+        rev: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Reads one day (strongly consistent), to resolve a lost condition.
+    fn read_day(
+        &self,
+        date: NaiveDate,
+    ) -> impl Future<Output = Result<Option<StoredDay>, StoreError>> + Send;
+}
+
+/// Writes of the series meta item.
+pub trait WriteMeta {
+    /// Replaces the meta if its stored version is still `expected` (`None`: it must not exist).
+    /// `Ok(false)`: another run wrote it since.
+    fn write_meta(
+        &self,
+        meta: &SeriesMeta,
+        expected: Option<u64>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Records a run that changed nothing: one write, data attributes untouched.
+    fn record_run(&self, run: &RunRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Counts the HTTP requests the client sends (every attempt, retries included).
+#[derive(Debug, Default)]
+struct RequestCounter(Arc<AtomicU64>);
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// The series table in DynamoDB. Build it once per process; it is cheap to clone.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    requests: Arc<AtomicU64>,
+}
+
+impl DynamoStore {
+    /// A store on `table`, with a client from the shared AWS configuration
+    /// (endpoint, region and credentials from the SDK's standard chain).
+    pub fn new(sdk_config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        let requests = Arc::new(AtomicU64::new(0));
+        let config = aws_sdk_dynamodb::config::Builder::from(sdk_config)
+            .interceptor(RequestCounter(requests.clone()))
+            .build();
+        Self {
+            client: Client::from_conf(config),
+            table: table.into(),
+            requests,
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// HTTP requests sent to DynamoDB by this store so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Creates the table (and its TTL setting) if it is missing. Returns whether it created it.
+    /// The key schema is the one `template.yaml` declares.
+    pub async fn create_table_if_missing(&self) -> Result<bool, StoreError> {
+        match self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(false),
+            Err(err) if is_not_found(&err) => {}
+            Err(err) => return Err(self.request_error("DescribeTable", err)),
+        }
+        let key = |name: &str, key_type| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .expect("key schema element has its required fields")
+        };
+        let string_attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition has its required fields")
+        };
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key(PK, KeyType::Hash))
+            .key_schema(key(SK, KeyType::Range))
+            .attribute_definitions(string_attr(PK))
+            .attribute_definitions(string_attr(SK))
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            // Another process created it between our describe and create.
+            Err(err) if is_in_use(&err) => return Ok(false),
+            Err(err) => return Err(self.request_error("CreateTable", err)),
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()
+                    .expect("TTL specification has its required fields"),
+            )
+            .send()
+            .await
+            .map_err(|err| self.request_error("UpdateTimeToLive", err))?;
+        Ok(true)
+    }
+
+    /// Every stored day with `from <= date <= to` (both optional), in date order.
+    pub async fn read_range(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<StoredDay>, StoreError> {
+        let low = from.map_or_else(|| DAY_PREFIX.to_string(), day_sk);
+        // `day$` sorts after every `day#…` key.
+        let high = to.map_or_else(|| "day$".to_string(), day_sk);
+        let mut days = Vec::new();
+        let mut start_key = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(SERIES_PK))
+                .expression_attribute_values(":low", s(low.clone()))
+                .expression_attribute_values(":high", s(high.clone()))
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|err| self.request_error("Query", err))?;
+            for item in page.items() {
+                days.push(self.parse_day(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => break,
+            }
+        }
+        Ok(days)
+    }
+
+    fn request_error<E, R>(&self, operation: &'static str, err: SdkError<E, R>) -> StoreError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug,
+    {
+        StoreError::Request {
+            operation,
+            table: self.table.clone(),
+            detail: DisplayErrorContext(err).to_string(),
+        }
+    }
+
+    fn corrupt(&self, key: &str, attribute: &'static str, detail: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            table: self.table.clone(),
+            key: key.to_string(),
+            attribute,
+            detail: detail.into(),
+        }
+    }
+
+    fn parse_day(&self, item: &HashMap<String, AttributeValue>) -> Result<StoredDay, StoreError> {
+        let key = item
+            .get(SK)
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", |s| s.as_str());
+        let item = Item {
+            store: self,
+            key,
+            item,
+        };
+        Ok(StoredDay {
+            day: Day {
+                date: item.date("date")?,
+                cases: item.number("cases")?,
+                deaths: item.number("deaths")?,
+                recovered: item.optional_number("recovered")?,
+            },
+            rev: item.number("rev")?,
+        })
+    }
+
+    fn parse_meta(&self, item: &HashMap<String, AttributeValue>) -> Result<SeriesMeta, StoreError> {
+        let item = Item {
+            store: self,
+            key: META_SK,
+            item,
+        };
+        let last_run = match item.item.get("run_at") {
+            None => None,
+            Some(_) => Some(RunRecord {
+                at: item.time("run_at")?,
+                inserted: item.number("run_inserted")?,
+                updated: item.number("run_updated")?,
+                unchanged: item.number("run_unchanged")?,
+                duration_ms: item.number("run_ms")?,
+            }),
+        };
+        Ok(SeriesMeta {
+            version: item.number("version")?,
+            fingerprint: item.string("fingerprint")?.to_string(),
+            count: item.number("count")?,
+            first_date: item.date("first_date")?,
+            last_date: item.date("last_date")?,
+            changed_at: item.time("changed_at")?,
+            last_run,
+        })
+    }
+}
+
+/// Typed reads of one item's attributes, with errors that name the item and attribute.
+struct Item<'a> {
+    store: &'a DynamoStore,
+    key: &'a str,
+    item: &'a HashMap<String, AttributeValue>,
+}
+
+impl Item<'_> {
+    fn string(&self, name: &'static str) -> Result<&str, StoreError> {
+        match self.item.get(name) {
+            Some(AttributeValue::S(value)) => Ok(value),
+            Some(other) => {
+                Err(self
+                    .store
+                    .corrupt(self.key, name, format!("is not a string: {other:?}")))
+            }
+            None => Err(self.store.corrupt(self.key, name, "is missing")),
+        }
+    }
+
+    fn optional_number(&self, name: &'static str) -> Result<Option<u64>, StoreError> {
+        match self.item.get(name) {
+            None => Ok(None),
+            Some(AttributeValue::N(value)) => value.parse().map(Some).map_err(|_| {
+                self.store
+                    .corrupt(self.key, name, format!("is not a count: {value:?}"))
+            }),
+            Some(other) => {
+                Err(self
+                    .store
+                    .corrupt(self.key, name, format!("is not a number: {other:?}")))
+            }
+        }
+    }
+
+    fn number(&self, name: &'static str) -> Result<u64, StoreError> {
+        self.optional_number(name)?
+            .ok_or_else(|| self.store.corrupt(self.key, name, "is missing"))
+    }
+
+    fn date(&self, name: &'static str) -> Result<NaiveDate, StoreError> {
+        let value = self.string(name)?;
+        value.parse().map_err(|_| {
+            self.store
+                .corrupt(self.key, name, format!("is not a date: {value:?}"))
+        })
+    }
+
+    fn time(&self, name: &'static str) -> Result<DateTime<Utc>, StoreError> {
+        let value = self.string(name)?;
+        DateTime::parse_from_rfc3339(value)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                self.store
+                    .corrupt(self.key, name, format!("is not a time: {value:?}"))
+            })
+    }
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn day_sk(date: NaiveDate) -> String {
+    format!("{DAY_PREFIX}{date}")
+}
+
+fn time(at: DateTime<Utc>) -> AttributeValue {
+    s(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+fn day_item(day: &Day, rev: u64) -> HashMap<String, AttributeValue> {
+    let mut item = HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(day_sk(day.date))),
+        ("date".to_string(), s(day.date.to_string())),
+        ("cases".to_string(), n(day.cases)),
+        ("deaths".to_string(), n(day.deaths)),
+        ("rev".to_string(), n(rev)),
+    ]);
+    if let Some(recovered) = day.recovered {
+        item.insert("recovered".to_string(), n(recovered));
+    }
+    item
+}
+
+fn run_attributes(run: &RunRecord) -> [(&'static str, AttributeValue); 5] {
+    [
+        ("run_at", time(run.at)),
+        ("run_inserted", n(run.inserted)),
+        ("run_updated", n(run.updated)),
+        ("run_unchanged", n(run.unchanged)),
+        ("run_ms", n(run.duration_ms)),
+    ]
+}
+
+fn is_not_found<R>(
+    err: &SdkError<aws_sdk_dynamodb::operation::describe_table::DescribeTableError, R>,
+) -> bool {
+    err.as_service_error()
+        .is_some_and(|e| e.is_resource_not_found_exception())
+}
+
+fn is_in_use<R>(
+    err: &SdkError<aws_sdk_dynamodb::operation::create_table::CreateTableError, R>,
+) -> bool {
+    err.as_service_error()
+        .is_some_and(|e| e.is_resource_in_use_exception())
+}
+
+/// `Ok(false)` when the request failed on its condition, the error otherwise.
+fn condition_held<T, E, R>(
+    store: &DynamoStore,
+    operation: &'static str,
+    result: Result<T, SdkError<E, R>>,
+    is_condition_failure: impl Fn(&E) -> bool,
+) -> Result<bool, StoreError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(&is_condition_failure) => Ok(false),
+        Err(err) => Err(store.request_error(operation, err)),
+    }
+}
+
+impl ReadMeta for DynamoStore {
+    async fn read_meta(&self) -> Result<Option<SeriesMeta>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key(PK, s(SERIES_PK))
+            .key(SK, s(META_SK))
+            .send()
+            .await
+            .map_err(|err| self.request_error("GetItem", err))?;
+        out.item
+            .as_ref()
+            .map(|item| self.parse_meta(item))
+            .transpose()
+    }
+}
+
+impl ReadSeries for DynamoStore {
+    async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
+        self.read_range(None, None).await
+    }
+}
+
+impl WriteDay for DynamoStore {
+    async fn insert_day(&self, day: &Day) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(day_item(day, 1)))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .send()
+            .await;
+        condition_held(self, "PutItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+
+    async fn update_day(&self, day: &Day, rev: u64) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(day_item(day, rev + 1)))
+            .condition_expression("#rev = :rev")
+            .expression_attribute_names("#rev", "rev")
+            .expression_attribute_values(":rev", n(rev))
+            .send()
+            .await;
+        condition_held(self, "PutItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+
+    async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key(PK, s(SERIES_PK))
+            .key(SK, s(day_sk(date)))
+            .send()
+            .await
+            .map_err(|err| self.request_error("GetItem", err))?;
+        out.item
+            .as_ref()
+            .map(|item| self.parse_day(item))
+            .transpose()
+    }
+}
+
+impl WriteMeta for DynamoStore {
+    async fn write_meta(
+        &self,
+        meta: &SeriesMeta,
+        expected: Option<u64>,
+    ) -> Result<bool, StoreError> {
+        let mut item = HashMap::from([
+            (PK.to_string(), s(SERIES_PK)),
+            (SK.to_string(), s(META_SK)),
+            ("version".to_string(), n(meta.version)),
+            ("fingerprint".to_string(), s(meta.fingerprint.clone())),
+            ("count".to_string(), n(meta.count)),
+            ("first_date".to_string(), s(meta.first_date.to_string())),
+            ("last_date".to_string(), s(meta.last_date.to_string())),
+            ("changed_at".to_string(), time(meta.changed_at)),
+        ]);
+        if let Some(run) = &meta.last_run {
+            item.extend(run_attributes(run).map(|(k, v)| (k.to_string(), v)));
+        }
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        let request = match expected {
+            None => request
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK),
+            Some(version) => request
+                .condition_expression("#version = :version")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":version", n(version)),
+        };
+        condition_held(self, "PutItem", request.send().await, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+
+    async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let attributes = run_attributes(run);
+        let set = attributes
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format!("#a{i} = :a{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(SERIES_PK))
+            .key(SK, s(META_SK))
+            .update_expression(format!("SET {set}"))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK);
+        for (i, (name, value)) in attributes.into_iter().enumerate() {
+            request = request
+                .expression_attribute_names(format!("#a{i}"), name)
+                .expression_attribute_values(format!(":a{i}"), value);
+        }
+        request
+            .send()
+            .await
+            .map_err(|err| self.request_error("UpdateItem", err))?;
+        Ok(())
+    }
+}

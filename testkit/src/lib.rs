@@ -1,0 +1,260 @@
+//! Test support shared by the integration tests.
+//!
+//! - [`dynamodb`]: one DynamoDB Local per test process, in memory, on a free loopback port.
+//!   If it cannot start, the calling test panics with the reason: tests never skip.
+//! - [`HttpStub`]: a scripted HTTP/1.1 server on loopback, for the fetch path.
+
+use std::io::{BufRead, BufReader, Read, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The repository root (where `node_modules/` and `data/` live).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("testkit lives one level below the repository root")
+        .to_path_buf()
+}
+
+/// A path under `data/snapshot/`.
+pub fn snapshot(name: &str) -> PathBuf {
+    repo_root().join("data/snapshot").join(name)
+}
+
+/// A running DynamoDB Local. It lives as long as the test process: the launcher watches the
+/// pipe held in `_stdin` and stops the server when the process exits.
+pub struct DynamoLocal {
+    pub endpoint: String,
+    _child: Mutex<Child>,
+    _stdin: Mutex<ChildStdin>,
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind an ephemeral loopback port")
+        .port()
+}
+
+/// The DynamoDB Local of this test process, started on first use.
+///
+/// # Panics
+/// When it cannot be started or does not answer within 60 s: a test that needs it fails.
+pub fn dynamodb() -> &'static DynamoLocal {
+    static LOCAL: OnceLock<DynamoLocal> = OnceLock::new();
+    LOCAL.get_or_init(|| {
+        let script = repo_root().join("scripts/dynamodb-local.sh");
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = Command::new(&script)
+                .arg(port.to_string())
+                .env("WATCH_STDIN", "1")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Some(status) = child.try_wait().expect("poll DynamoDB Local") {
+                    let mut stderr = String::new();
+                    if let Some(mut err) = child.stderr.take() {
+                        let _ = err.read_to_string(&mut stderr);
+                    }
+                    last_error = format!("DynamoDB Local exited with {status}: {stderr}");
+                    break;
+                }
+                if answers_http(port) {
+                    let stdin = child.stdin.take().expect("piped stdin");
+                    return DynamoLocal {
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        _child: Mutex::new(child),
+                        _stdin: Mutex::new(stdin),
+                    };
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    last_error =
+                        format!("DynamoDB Local did not answer on port {port} within 60 s");
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        panic!("cannot start DynamoDB Local (run `make setup` first?): {last_error}");
+    })
+}
+
+/// Whether an HTTP server answers on the port (any status will do).
+fn answers_http(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request =
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut first = [0u8; 5];
+    stream.read_exact(&mut first).is_ok() && &first == b"HTTP/"
+}
+
+/// A unique table name for one test (DynamoDB Local here is shared by all tests of a process).
+pub fn table_name(test: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "t-{}-{}-{}",
+        test,
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Environment variables that point the AWS SDK at DynamoDB Local with test credentials.
+pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ]
+}
+
+/// An SDK configuration for DynamoDB Local, built without touching the process environment.
+pub fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    let credentials =
+        aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "testkit");
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            credentials,
+        ))
+        .build()
+}
+
+/// One scripted answer of an [`HttpStub`].
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Wait this long before answering (to trigger client timeouts).
+    pub delay: Duration,
+    /// Declare this Content-Length instead of the body's (to simulate a cut body).
+    pub content_length: Option<usize>,
+}
+
+impl Reply {
+    pub fn ok(body: impl Into<Vec<u8>>) -> Self {
+        Self::status(200, body)
+    }
+
+    pub fn status(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+            content_length: None,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+
+    pub fn content_length(mut self, length: usize) -> Self {
+        self.content_length = Some(length);
+        self
+    }
+}
+
+/// A loopback HTTP/1.1 server that answers request `i` with `replies[i]` (the last one repeats)
+/// and counts the requests. One connection per request (`Connection: close`).
+pub struct HttpStub {
+    pub addr: SocketAddr,
+    hits: Arc<AtomicUsize>,
+    paths: Arc<Mutex<Vec<String>>>,
+}
+
+impl HttpStub {
+    pub fn start(replies: Vec<Reply>) -> Self {
+        assert!(!replies.is_empty(), "an HttpStub needs at least one reply");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the HTTP stub");
+        let addr = listener.local_addr().expect("stub address");
+        let hits = Arc::new(AtomicUsize::new(0));
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let (thread_hits, thread_paths) = (hits.clone(), paths.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let i = thread_hits.fetch_add(1, Ordering::SeqCst);
+                let reply = replies[i.min(replies.len() - 1)].clone();
+                let paths = thread_paths.clone();
+                std::thread::spawn(move || serve_one(stream, &reply, &paths));
+            }
+        });
+        Self { addr, hits, paths }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Requests received so far.
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+
+    /// Paths requested so far, in order of arrival.
+    pub fn paths(&self) -> Vec<String> {
+        self.paths.lock().expect("paths lock").clone()
+    }
+}
+
+fn serve_one(stream: TcpStream, reply: &Reply, paths: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    if let Some(path) = request_line.split_whitespace().nth(1) {
+        paths.lock().expect("paths lock").push(path.to_string());
+    }
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    std::thread::sleep(reply.delay);
+    let mut stream = reader.into_inner();
+    let mut head = format!("HTTP/1.1 {} Stub\r\nConnection: close\r\n", reply.status);
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let length = reply.content_length.unwrap_or(reply.body.len());
+    head.push_str(&format!("Content-Length: {length}\r\n\r\n"));
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&reply.body);
+    let _ = stream.flush();
+}
