@@ -1,6 +1,8 @@
 //! Structured logs with `tracing`: JSON on Lambda (CloudWatch), readable text locally.
 //! Logs go to stderr, so stdout carries only the run summary.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
@@ -8,7 +10,8 @@ pub fn init() {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal());
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
         builder
             .json()

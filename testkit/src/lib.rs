@@ -258,3 +258,87 @@ fn serve_one(stream: TcpStream, reply: &Reply, paths: &Mutex<Vec<String>>) {
     let _ = stream.write_all(&reply.body);
     let _ = stream.flush();
 }
+
+/// A loopback TCP proxy in front of an HTTP server (e.g. DynamoDB Local) that records the
+/// operation of every request it forwards (the `X-Amz-Target` header, e.g. `DynamoDB_20120810.GetItem`),
+/// so a test can check what a process really sent, independently of the process's own counts.
+pub struct CountingProxy {
+    pub endpoint: String,
+    operations: Arc<Mutex<Vec<String>>>,
+}
+
+impl CountingProxy {
+    pub fn start(upstream: &str) -> Self {
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let endpoint = format!("http://{}", listener.local_addr().expect("proxy address"));
+        let operations = Arc::new(Mutex::new(Vec::new()));
+        let ops = operations.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(&upstream) else { continue };
+                let (client_read, server_write) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                let ops = ops.clone();
+                std::thread::spawn(move || forward_requests(client_read, server_write, &ops));
+                std::thread::spawn(move || forward(server, client));
+            }
+        });
+        Self { endpoint, operations }
+    }
+
+    /// The operations forwarded so far, e.g. `["GetItem", "UpdateItem"]`.
+    pub fn operations(&self) -> Vec<String> {
+        self.operations.lock().expect("operations lock").clone()
+    }
+
+    pub fn clear(&self) {
+        self.operations.lock().expect("operations lock").clear();
+    }
+}
+
+fn forward(mut from: TcpStream, mut to: TcpStream) {
+    let _ = std::io::copy(&mut from, &mut to);
+    let _ = to.shutdown(std::net::Shutdown::Write);
+}
+
+/// Copies client -> server, noting the target operation of each request head.
+fn forward_requests(from: TcpStream, mut to: TcpStream, ops: &Mutex<Vec<String>>) {
+    let mut reader = BufReader::new(from);
+    loop {
+        // Request head, line by line.
+        let mut head = Vec::new();
+        let mut content_length = 0usize;
+        loop {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => {
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                    return;
+                }
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&line).to_string();
+            let lower = text.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                content_length = v.trim().parse().unwrap_or(0);
+            }
+            if lower.starts_with("x-amz-target:") {
+                let target = text["x-amz-target:".len()..].trim();
+                let op = target.rsplit('.').next().unwrap_or(target).to_string();
+                ops.lock().expect("operations lock").push(op);
+            }
+            head.extend_from_slice(&line);
+            if line == b"\r\n" || line == b"\n" {
+                break;
+            }
+        }
+        let mut body = vec![0u8; content_length];
+        if reader.read_exact(&mut body).is_err() || to.write_all(&head).is_err() || to.write_all(&body).is_err() {
+            return;
+        }
+    }
+}
