@@ -11,13 +11,18 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, fingerprint};
-use covid_store::{ReadMeta, ReadSeries, RunRecord, SeriesMeta, StoredDay, WriteDay, WriteMeta};
+use covid_store::{
+    DayWrite, MAX_WRITES_PER_BATCH, ReadMeta, ReadSeries, RunRecord, SeriesMeta, StoredDay,
+    WriteDay, WriteMeta,
+};
 use futures::{StreamExt, TryStreamExt};
 
 use crate::error::Error;
 
-/// Writes in flight at once during a load.
+/// Single-day writes in flight at once (when resolving conflicts).
 pub const CONCURRENCY: usize = 32;
+/// Batches (transactions of up to 100 conditional writes) in flight at once.
+pub const BATCHES_IN_FLIGHT: usize = 4;
 /// Tries of one day's write against concurrent writers before the run gives up.
 const MAX_TRIES: usize = 5;
 
@@ -96,11 +101,13 @@ where
         .map(|s| (s.day.date, s))
         .collect();
     let (writes, unchanged) = diff(source, &stored);
-    let mut applied: Vec<Option<Change>> = futures::stream::iter(writes)
-        .map(|write| apply(store, write))
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await?;
+    let applied: Vec<Vec<Option<Change>>> =
+        futures::stream::iter(writes.chunks(MAX_WRITES_PER_BATCH))
+            .map(|batch| apply_batch(store, batch))
+            .buffer_unordered(BATCHES_IN_FLIGHT)
+            .try_collect()
+            .await?;
+    let mut applied: Vec<Option<Change>> = applied.into_iter().flatten().collect();
     let mut outcome = LoadOutcome {
         unchanged,
         ..LoadOutcome::default()
@@ -128,35 +135,68 @@ where
     Ok(outcome)
 }
 
-/// Applies one write, resolving lost conditions. `None`: the wanted values were already there.
-async fn apply<S: WriteDay>(store: &S, write: Write) -> Result<Option<Change>, Error> {
-    let (mut current, new) = match write {
-        Write::Insert(day) => (None, day),
-        Write::Update { stored, new } => (Some(stored), new),
-    };
-    for _ in 0..MAX_TRIES {
-        let done = match current {
-            None => store.insert_day(&new).await?,
-            Some(stored) => store.update_day(&new, stored.rev).await?,
-        };
-        if done {
-            return Ok(Some(match current {
-                None => Change::Inserted(new),
-                Some(stored) => Change::Revised {
-                    old: stored.day,
-                    new,
-                },
-            }));
-        }
-        // Another writer got there first: look at what it wrote.
-        current = store.read_day(new.date).await?;
-        if current.is_some_and(|c| c.day == new) {
-            return Ok(None);
+impl Write {
+    fn request(&self) -> DayWrite {
+        match *self {
+            Write::Insert(day) => DayWrite { day, rev: None },
+            Write::Update { stored, new } => DayWrite {
+                day: new,
+                rev: Some(stored.rev),
+            },
         }
     }
+
+    fn change(&self) -> Change {
+        match *self {
+            Write::Insert(day) => Change::Inserted(day),
+            Write::Update { stored, new } => Change::Revised {
+                old: stored.day,
+                new,
+            },
+        }
+    }
+}
+
+/// Applies a batch of writes as one transaction. If it is cancelled (another run wrote one of
+/// these days first), nothing was written and each day is resolved on its own.
+async fn apply_batch<S: WriteDay + Sync>(
+    store: &S,
+    batch: &[Write],
+) -> Result<Vec<Option<Change>>, Error> {
+    if batch.len() > 1 {
+        let requests: Vec<DayWrite> = batch.iter().map(Write::request).collect();
+        if store.write_days(&requests).await? {
+            return Ok(batch.iter().map(|w| Some(w.change())).collect());
+        }
+    }
+    futures::stream::iter(batch.iter().copied())
+        .map(|write| apply(store, write))
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// Applies one write, resolving lost conditions. `None`: the wanted values were already there.
+async fn apply<S: WriteDay>(store: &S, write: Write) -> Result<Option<Change>, Error> {
+    let mut write = write;
+    for _ in 0..MAX_TRIES {
+        if store.write_day(&write.request()).await? {
+            return Ok(Some(write.change()));
+        }
+        // Another writer got there first: look at what it wrote.
+        let new = write.request().day;
+        write = match store.read_day(new.date).await? {
+            Some(current) if current.day == new => return Ok(None),
+            Some(current) => Write::Update {
+                stored: current,
+                new,
+            },
+            None => Write::Insert(new),
+        };
+    }
+    let date = write.request().day.date;
     Err(Error::Conflict(format!(
-        "day {} kept changing under concurrent writers ({MAX_TRIES} tries)",
-        new.date
+        "day {date} kept changing under concurrent writers ({MAX_TRIES} tries)"
     )))
 }
 

@@ -10,7 +10,7 @@ use covid_store::{DynamoStore, ReadMeta, ReadSeries};
 use serde_json::Value;
 use testkit::CountingProxy;
 
-const DAY_OPS_PER_LOAD: usize = 420;
+const DAYS: usize = 420;
 
 fn nyt_snapshot() -> PathBuf {
     testkit::snapshot("nyt-us.csv")
@@ -31,7 +31,9 @@ fn jhu_text() -> String {
     use std::io::Read;
     let gz = std::fs::read(jhu_snapshot()).unwrap();
     let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
     text
 }
 
@@ -68,7 +70,8 @@ impl RunResult {
         );
         let stdout = String::from_utf8(self.output.stdout.clone()).unwrap();
         let last = stdout.lines().last().expect("a summary line");
-        serde_json::from_str(last).unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {last}"))
+        serde_json::from_str(last)
+            .unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {last}"))
     }
 
     fn failed(&self) -> String {
@@ -100,7 +103,10 @@ impl Etl {
 
     fn run_via(&self, endpoint: &str, nyt: &Path, jhu: &Path) -> RunResult {
         RunResult {
-            output: self.command(endpoint, nyt, jhu, "run").output().expect("start etl"),
+            output: self
+                .command(endpoint, nyt, jhu, "run")
+                .output()
+                .expect("start etl"),
         }
     }
 
@@ -109,8 +115,15 @@ impl Etl {
     }
 
     fn init(&self) -> String {
-        let out = self.command(&self.endpoint, &nyt_snapshot(), &jhu_snapshot(), "init").output().unwrap();
-        assert!(out.status.success(), "init: {}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .command(&self.endpoint, &nyt_snapshot(), &jhu_snapshot(), "init")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "init: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stderr).unwrap()
     }
 
@@ -133,9 +146,17 @@ impl Etl {
                 .await
                 .unwrap();
             for item in page.items() {
-                let key = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+                let key = |k: &str| {
+                    item.get(k)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
                 let sorted: BTreeMap<&String, &AttributeValue> = item.iter().collect();
-                items.insert(format!("{}/{}", key("pk"), key("sk")), format!("{sorted:?}"));
+                items.insert(
+                    format!("{}/{}", key("pk"), key("sk")),
+                    format!("{sorted:?}"),
+                );
             }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
@@ -169,17 +190,21 @@ async fn initial_load_then_a_run_that_changes_nothing() {
     assert!(log.contains("created=false"), "init is idempotent: {log}");
 
     let proxy = CountingProxy::start(&etl.endpoint);
-    let summary = etl.run_via(&proxy.endpoint, &nyt_snapshot(), &jhu_snapshot()).ok();
+    let summary = etl
+        .run_via(&proxy.endpoint, &nyt_snapshot(), &jhu_snapshot())
+        .ok();
     assert_eq!(summary["status"], "ok");
     assert_eq!(summary["inserted"], 420);
     assert_eq!(summary["updated"], 0);
     assert_eq!(summary["unchanged"], 0);
     assert_eq!(summary["first_date"], "2020-01-22");
     assert_eq!(summary["last_date"], "2021-03-16");
-    // Each day written once; plus the meta read, the series query and the meta write.
+    // Each day written once, in conditional transactions of up to 100 puts; plus the meta
+    // read, the series query and the meta write.
     let operations = proxy.operations();
     let ops = count(&operations);
-    assert_eq!(ops["PutItem"], DAY_OPS_PER_LOAD + 1, "{ops:?}");
+    assert_eq!(ops["TransactWriteItems"], DAYS.div_ceil(100), "{ops:?}");
+    assert_eq!(ops["PutItem"], 1, "{ops:?}");
     assert_eq!(ops.get("GetItem"), Some(&1), "{ops:?}");
     assert_eq!(ops.get("Query"), Some(&1), "{ops:?}");
     assert_eq!(summary["dynamodb_requests"], proxy.operations().len());
@@ -187,9 +212,20 @@ async fn initial_load_then_a_run_that_changes_nothing() {
     // What is stored is exactly the transform of the snapshot.
     let nyt = std::fs::read(nyt_snapshot()).unwrap();
     let expected = etl::transform::build_series(&nyt, jhu_text().as_bytes()).unwrap();
-    let stored: Vec<_> = etl.store().read_series().await.unwrap().into_iter().map(|s| s.day).collect();
+    let stored: Vec<_> = etl
+        .store()
+        .read_series()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.day)
+        .collect();
     assert_eq!(stored, expected);
-    assert!(stored.iter().all(|d| d.recovered.is_none() == (d.date.to_string().as_str() >= "2020-12-14")));
+    assert!(
+        stored
+            .iter()
+            .all(|d| d.recovered.is_none() == (d.date.to_string().as_str() >= "2020-12-14"))
+    );
     let meta = etl.store().read_meta().await.unwrap().unwrap();
     assert_eq!((meta.count, meta.version), (420, 1));
     assert_eq!(meta.fingerprint, covid_model::fingerprint(&expected));
@@ -198,19 +234,36 @@ async fn initial_load_then_a_run_that_changes_nothing() {
     // Nothing new: at most 3 requests, at most 1 write (the run record).
     proxy.clear();
     let before = etl.items().await;
-    let summary = etl.run_via(&proxy.endpoint, &nyt_snapshot(), &jhu_snapshot()).ok();
-    assert_eq!((summary["inserted"].as_u64(), summary["updated"].as_u64()), (Some(0), Some(0)));
+    let summary = etl
+        .run_via(&proxy.endpoint, &nyt_snapshot(), &jhu_snapshot())
+        .ok();
+    assert_eq!(
+        (summary["inserted"].as_u64(), summary["updated"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(summary["unchanged"], 420);
     let ops = proxy.operations();
-    assert_eq!(ops, ["GetItem", "UpdateItem"], "a nothing-new run reads the meta and records the run");
+    assert_eq!(
+        ops,
+        ["GetItem", "UpdateItem"],
+        "a nothing-new run reads the meta and records the run"
+    );
     assert_eq!(summary["dynamodb_requests"], 2);
     let after = etl.items().await;
     let days = |items: &BTreeMap<String, String>| {
-        items.iter().filter(|(k, _)| k.contains("day#")).map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()
+        items
+            .iter()
+            .filter(|(k, _)| k.contains("day#"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
     };
     assert_eq!(days(&before), days(&after), "days untouched");
     let meta = etl.store().read_meta().await.unwrap().unwrap();
-    assert_eq!((meta.version, meta.changed_at), (1, changed_at), "data did not change");
+    assert_eq!(
+        (meta.version, meta.changed_at),
+        (1, changed_at),
+        "data did not change"
+    );
     assert_eq!(meta.last_run.unwrap().unchanged, 420);
 }
 
@@ -222,25 +275,44 @@ async fn a_revised_past_day_is_updated() {
     let nyt = std::fs::read_to_string(nyt_snapshot()).unwrap();
     // NYT revises 2020-06-01 (as it did for many past days).
     let revised = edited(&dir, "us.csv", &nyt, |line| {
-        Some(if line.starts_with("2020-06-01,") { "2020-06-01,1800000,105000".to_string() } else { line.to_string() })
+        Some(if line.starts_with("2020-06-01,") {
+            "2020-06-01,1800000,105000".to_string()
+        } else {
+            line.to_string()
+        })
     });
     let old = etl.store().read_series().await.unwrap();
-    let old_day = old.iter().find(|s| s.day.date.to_string() == "2020-06-01").unwrap();
+    let old_day = old
+        .iter()
+        .find(|s| s.day.date.to_string() == "2020-06-01")
+        .unwrap();
     assert_ne!(old_day.day.cases, 1_800_000);
 
     let summary = etl.run(&revised, &jhu_snapshot()).ok();
-    assert_eq!((summary["inserted"].as_u64(), summary["updated"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (summary["inserted"].as_u64(), summary["updated"].as_u64()),
+        (Some(0), Some(1))
+    );
     assert_eq!(summary["unchanged"], 419);
     let new = etl.store().read_series().await.unwrap();
-    let new_day = new.iter().find(|s| s.day.date.to_string() == "2020-06-01").unwrap();
-    assert_eq!((new_day.day.cases, new_day.day.deaths), (1_800_000, 105_000));
+    let new_day = new
+        .iter()
+        .find(|s| s.day.date.to_string() == "2020-06-01")
+        .unwrap();
+    assert_eq!(
+        (new_day.day.cases, new_day.day.deaths),
+        (1_800_000, 105_000)
+    );
     assert_eq!(new_day.day.recovered, old_day.day.recovered);
     assert_eq!(new_day.rev, old_day.rev + 1);
     assert_eq!(etl.store().read_meta().await.unwrap().unwrap().version, 2);
 
     // The same revised input again changes nothing.
     let summary = etl.run(&revised, &jhu_snapshot()).ok();
-    assert_eq!((summary["updated"].as_u64(), summary["unchanged"].as_u64()), (Some(0), Some(420)));
+    assert_eq!(
+        (summary["updated"].as_u64(), summary["unchanged"].as_u64()),
+        (Some(0), Some(420))
+    );
 }
 
 #[tokio::test]
@@ -249,15 +321,29 @@ async fn a_new_day_is_inserted() {
     etl.init();
     let dir = scratch("newday");
     let jhu = jhu_text();
-    let without_last = edited(&dir, "jhu.csv", &jhu, |line| (!line.starts_with("2021-03-16,")).then(|| line.to_string()));
+    let without_last = edited(&dir, "jhu.csv", &jhu, |line| {
+        (!line.starts_with("2021-03-16,")).then(|| line.to_string())
+    });
     let summary = etl.run(&nyt_snapshot(), &without_last).ok();
-    assert_eq!((summary["inserted"].as_u64(), summary["last_date"].as_str()), (Some(419), Some("2021-03-15")));
+    assert_eq!(
+        (summary["inserted"].as_u64(), summary["last_date"].as_str()),
+        (Some(419), Some("2021-03-15"))
+    );
 
     let summary = etl.run(&nyt_snapshot(), &jhu_snapshot()).ok();
-    assert_eq!((summary["inserted"].as_u64(), summary["updated"].as_u64()), (Some(1), Some(0)));
-    assert_eq!((summary["unchanged"].as_u64(), summary["last_date"].as_str()), (Some(419), Some("2021-03-16")));
+    assert_eq!(
+        (summary["inserted"].as_u64(), summary["updated"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (summary["unchanged"].as_u64(), summary["last_date"].as_str()),
+        (Some(419), Some("2021-03-16"))
+    );
     let meta = etl.store().read_meta().await.unwrap().unwrap();
-    assert_eq!((meta.count, meta.last_date.to_string().as_str()), (420, "2021-03-16"));
+    assert_eq!(
+        (meta.count, meta.last_date.to_string().as_str()),
+        (420, "2021-03-16")
+    );
 }
 
 #[tokio::test]
@@ -271,10 +357,18 @@ async fn a_failed_run_leaves_the_table_unchanged() {
     // A revision that would be written, plus one bad row deep in the JHU file: nothing is written.
     let nyt = std::fs::read_to_string(nyt_snapshot()).unwrap();
     let revised = edited(&dir, "us.csv", &nyt, |line| {
-        Some(if line.starts_with("2020-06-01,") { "2020-06-01,1,1".to_string() } else { line.to_string() })
+        Some(if line.starts_with("2020-06-01,") {
+            "2020-06-01,1,1".to_string()
+        } else {
+            line.to_string()
+        })
     });
     let jhu = jhu_text();
-    let bad_line = jhu.lines().position(|l| l.starts_with("2020-11-03,Germany,")).unwrap() + 1;
+    let bad_line = jhu
+        .lines()
+        .position(|l| l.starts_with("2020-11-03,Germany,"))
+        .unwrap()
+        + 1;
     let bad_jhu = edited(&dir, "jhu.csv", &jhu, |line| {
         if !line.starts_with("2020-11-03,Germany,") {
             return Some(line.to_string());
@@ -288,7 +382,10 @@ async fn a_failed_run_leaves_the_table_unchanged() {
         "JHU time-series-19-covid-combined.csv line {bad_line}, column `Recovered` (date 2020-11-03): \
          not a number: \"12x\" [bad_count]"
     );
-    assert!(stderr.contains(&expected), "expected {expected}\n in {stderr}");
+    assert!(
+        stderr.contains(&expected),
+        "expected {expected}\n in {stderr}"
+    );
     assert_eq!(etl.items().await, before);
 
     // A truncated source (ends early): refused as a regression.
@@ -296,12 +393,20 @@ async fn a_failed_run_leaves_the_table_unchanged() {
         (line.starts_with("date,") || line < "2021-03-01").then(|| line.to_string())
     });
     let stderr = etl.run(&truncated, &jhu_snapshot()).failed();
-    assert!(stderr.contains("before the stored last day 2021-03-16") && stderr.contains("[regression]"), "{stderr}");
+    assert!(
+        stderr.contains("before the stored last day 2021-03-16") && stderr.contains("[regression]"),
+        "{stderr}"
+    );
     assert_eq!(etl.items().await, before);
 
     // An unreachable source: nothing is written either.
-    let stderr = etl.run(Path::new("/no/such/us.csv"), &jhu_snapshot()).failed();
-    assert!(stderr.contains("NYT us.csv: /no/such/us.csv: cannot read the file"), "{stderr}");
+    let stderr = etl
+        .run(Path::new("/no/such/us.csv"), &jhu_snapshot())
+        .failed();
+    assert!(
+        stderr.contains("NYT us.csv: /no/such/us.csv: cannot read the file"),
+        "{stderr}"
+    );
     assert_eq!(etl.items().await, before);
 
     // The next run with good input simply works from the source.
@@ -323,12 +428,26 @@ async fn concurrent_runs_on_an_empty_table_never_double_count() {
         .collect();
     let summaries: Vec<Value> = children
         .into_iter()
-        .map(|c| RunResult { output: c.wait_with_output().unwrap() }.ok())
+        .map(|c| {
+            RunResult {
+                output: c.wait_with_output().unwrap(),
+            }
+            .ok()
+        })
         .collect();
-    let total = |field: &str| summaries.iter().map(|s| s[field].as_u64().unwrap()).sum::<u64>();
+    let total = |field: &str| {
+        summaries
+            .iter()
+            .map(|s| s[field].as_u64().unwrap())
+            .sum::<u64>()
+    };
     assert_eq!(total("inserted"), 420, "{summaries:?}");
     assert_eq!(total("updated"), 0, "{summaries:?}");
-    assert_eq!(total("inserted") + total("unchanged"), 3 * 420, "{summaries:?}");
+    assert_eq!(
+        total("inserted") + total("unchanged"),
+        3 * 420,
+        "{summaries:?}"
+    );
     let stored = etl.store().read_series().await.unwrap();
     assert_eq!(stored.len(), 420);
     assert!(stored.iter().all(|s| s.rev == 1), "no day was rewritten");

@@ -25,21 +25,34 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 async fn fetch_err(f: &Fetcher, url: &str) -> String {
-    f.fetch(Source::Nyt, url).await.expect_err("fetch must fail").to_string()
+    f.fetch(Source::Nyt, url)
+        .await
+        .expect_err("fetch must fail")
+        .to_string()
 }
 
 #[tokio::test]
 async fn plain_body() {
     let stub = HttpStub::start(vec![Reply::ok(CSV)]);
-    let body = fetcher(2000, MIB).fetch(Source::Nyt, &stub.url("/us.csv")).await.unwrap();
+    let body = fetcher(2000, MIB)
+        .fetch(Source::Nyt, &stub.url("/us.csv"))
+        .await
+        .unwrap();
     assert_eq!(body, CSV.as_bytes());
     assert_eq!(stub.paths(), ["/us.csv"]);
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_up_to_three_tries() {
-    let stub = HttpStub::start(vec![Reply::status(503, "busy"), Reply::status(502, "bad"), Reply::ok(CSV)]);
-    let body = fetcher(2000, MIB).fetch(Source::Nyt, &stub.url("/")).await.unwrap();
+    let stub = HttpStub::start(vec![
+        Reply::status(503, "busy"),
+        Reply::status(502, "bad"),
+        Reply::ok(CSV),
+    ]);
+    let body = fetcher(2000, MIB)
+        .fetch(Source::Nyt, &stub.url("/"))
+        .await
+        .unwrap();
     assert_eq!(body, CSV.as_bytes());
     assert_eq!(stub.hits(), 3);
 
@@ -47,7 +60,10 @@ async fn server_errors_are_retried_up_to_three_tries() {
     let e = fetch_err(&fetcher(2000, MIB), &stub.url("/us.csv")).await;
     assert_eq!(stub.hits(), 3, "at most 3 tries");
     assert!(e.starts_with("NYT us.csv: http://"), "{e}");
-    assert!(e.contains("HTTP 500 Internal Server Error (after 3 tries)"), "{e}");
+    assert!(
+        e.contains("HTTP 500 Internal Server Error (after 3 tries)"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -65,18 +81,34 @@ async fn timeouts_are_retried_then_reported() {
     let e = fetch_err(&fetcher(300, MIB), &stub.url("/slow")).await;
     assert!(e.contains("timed out (after 3 tries)"), "{e}");
     assert_eq!(stub.hits(), 3);
-    assert!(started.elapsed() < Duration::from_secs(3), "each try must stop at its timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "each try must stop at its timeout"
+    );
 
     // A slow first answer, then a quick one.
-    let stub = HttpStub::start(vec![Reply::ok(CSV).delay(Duration::from_secs(3)), Reply::ok(CSV)]);
-    assert_eq!(fetcher(300, MIB).fetch(Source::Nyt, &stub.url("/")).await.unwrap(), CSV.as_bytes());
+    let stub = HttpStub::start(vec![
+        Reply::ok(CSV).delay(Duration::from_secs(3)),
+        Reply::ok(CSV),
+    ]);
+    assert_eq!(
+        fetcher(300, MIB)
+            .fetch(Source::Nyt, &stub.url("/"))
+            .await
+            .unwrap(),
+        CSV.as_bytes()
+    );
     assert_eq!(stub.hits(), 2);
 }
 
 #[tokio::test]
 async fn connection_refused_is_retried() {
     let port = testkit::free_port();
-    let e = fetch_err(&fetcher(500, MIB), &format!("http://127.0.0.1:{port}/us.csv")).await;
+    let e = fetch_err(
+        &fetcher(500, MIB),
+        &format!("http://127.0.0.1:{port}/us.csv"),
+    )
+    .await;
     assert!(e.contains("(after 3 tries)"), "{e}");
 }
 
@@ -91,12 +123,16 @@ async fn size_cap_refuses_declared_and_streamed_bodies() {
     // A gzip transfer that expands past the cap: refused while streaming the decoded body.
     let bomb = gzip(&vec![b'1'; 3 * MIB as usize]);
     assert!((bomb.len() as u64) < MIB / 10);
-    let stub = HttpStub::start(vec![Reply::ok(bomb.clone()).header("Content-Encoding", "gzip")]);
+    let stub = HttpStub::start(vec![
+        Reply::ok(bomb.clone()).header("Content-Encoding", "gzip"),
+    ]);
     let e = fetch_err(&fetcher(2000, MIB), &stub.url("/")).await;
     assert!(e.contains("larger than the 1 MiB cap"), "{e}");
 
     // A gzip file whose content expands past the cap.
-    let stub = HttpStub::start(vec![Reply::ok(bomb).header("Content-Type", "application/gzip")]);
+    let stub = HttpStub::start(vec![
+        Reply::ok(bomb).header("Content-Type", "application/gzip"),
+    ]);
     let e = fetch_err(&fetcher(2000, MIB), &stub.url("/data.csv.gz")).await;
     assert!(e.contains("larger than the 1 MiB cap"), "{e}");
 
@@ -106,21 +142,36 @@ async fn size_cap_refuses_declared_and_streamed_bodies() {
 
 #[tokio::test]
 async fn gzip_transfer_encoding_and_gzip_files_are_decoded() {
-    let stub = HttpStub::start(vec![Reply::ok(gzip(CSV.as_bytes())).header("Content-Encoding", "gzip")]);
-    let body = fetcher(2000, MIB).fetch(Source::Nyt, &stub.url("/")).await.unwrap();
+    let stub = HttpStub::start(vec![
+        Reply::ok(gzip(CSV.as_bytes())).header("Content-Encoding", "gzip"),
+    ]);
+    let body = fetcher(2000, MIB)
+        .fetch(Source::Nyt, &stub.url("/"))
+        .await
+        .unwrap();
     assert_eq!(body, CSV.as_bytes());
 
-    let stub = HttpStub::start(vec![Reply::ok(gzip(CSV.as_bytes())).header("Content-Type", "application/gzip")]);
-    let body = fetcher(2000, MIB).fetch(Source::Jhu, &stub.url("/x.csv.gz")).await.unwrap();
+    let stub = HttpStub::start(vec![
+        Reply::ok(gzip(CSV.as_bytes())).header("Content-Type", "application/gzip"),
+    ]);
+    let body = fetcher(2000, MIB)
+        .fetch(Source::Jhu, &stub.url("/x.csv.gz"))
+        .await
+        .unwrap();
     assert_eq!(body, CSV.as_bytes());
 }
 
 #[tokio::test]
 async fn html_answers_are_refused() {
     let page = "<!DOCTYPE html><html><body>Too many requests</body></html>";
-    let stub = HttpStub::start(vec![Reply::ok(page).header("Content-Type", "text/html; charset=utf-8")]);
+    let stub = HttpStub::start(vec![
+        Reply::ok(page).header("Content-Type", "text/html; charset=utf-8"),
+    ]);
     let e = fetch_err(&fetcher(2000, MIB), &stub.url("/")).await;
-    assert!(e.contains("got an HTML page (Content-Type text/html; charset=utf-8), not CSV"), "{e}");
+    assert!(
+        e.contains("got an HTML page (Content-Type text/html; charset=utf-8), not CSV"),
+        "{e}"
+    );
     assert_eq!(stub.hits(), 1);
 }
 
@@ -138,8 +189,17 @@ async fn local_paths_plain_and_gz() {
     assert!(jhu.starts_with(b"Date,Country/Region,Province/State,Confirmed,Recovered,Deaths"));
     assert_eq!(jhu.iter().filter(|&&b| b == b'\n').count(), 115_081);
 
-    let e = f.fetch(Source::Jhu, "/no/such/file.csv").await.unwrap_err().to_string();
-    assert!(e.starts_with("JHU time-series-19-covid-combined.csv: /no/such/file.csv: cannot read the file"), "{e}");
+    let e = f
+        .fetch(Source::Jhu, "/no/such/file.csv")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(
+            "JHU time-series-19-covid-combined.csv: /no/such/file.csv: cannot read the file"
+        ),
+        "{e}"
+    );
     let e = fetch_err(&fetcher(2000, 1000), nyt.to_str().unwrap()).await;
     assert!(e.contains("larger than"), "{e}");
 }

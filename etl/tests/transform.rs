@@ -16,9 +16,14 @@ fn date(s: &str) -> NaiveDate {
 fn snapshot() -> (Vec<u8>, Vec<u8>) {
     use std::io::Read;
     let nyt = std::fs::read(testkit::snapshot("nyt-us.csv")).unwrap();
-    let gz = std::fs::read(testkit::snapshot("jhu-time-series-19-covid-combined.csv.gz")).unwrap();
+    let gz = std::fs::read(testkit::snapshot(
+        "jhu-time-series-19-covid-combined.csv.gz",
+    ))
+    .unwrap();
     let mut jhu = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut jhu).unwrap();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut jhu)
+        .unwrap();
     (nyt, jhu)
 }
 
@@ -51,18 +56,38 @@ fn real_snapshot_joins_to_420_days() {
     // NYT is authoritative for cases and deaths.
     assert_eq!(
         days[419],
-        Day { date: date("2021-03-16"), cases: 29_569_140, deaths: 536_491, recovered: None }
+        Day {
+            date: date("2021-03-16"),
+            cases: 29_569_140,
+            deaths: 536_491,
+            recovered: None
+        }
     );
-    assert_eq!(days[0], Day { date: date("2020-01-22"), cases: 1, deaths: 0, recovered: Some(0) });
+    assert_eq!(
+        days[0],
+        Day {
+            date: date("2020-01-22"),
+            cases: 1,
+            deaths: 0,
+            recovered: Some(0)
+        }
+    );
     // Dates are consecutive: one per day, in order.
-    assert!(days.windows(2).all(|w| w[1].date == w[0].date.succ_opt().unwrap()));
+    assert!(
+        days.windows(2)
+            .all(|w| w[1].date == w[0].date.succ_opt().unwrap())
+    );
     // Recovered: reported (JHU US total) up to 2020-12-13, not reported from 2020-12-14.
     let on = |d: &str| days.iter().find(|x| x.date == date(d)).unwrap();
     assert_eq!(on("2020-12-13").recovered, Some(6_298_082));
     assert_eq!(on("2020-12-13").cases, 16_368_898);
     assert_eq!(on("2020-02-09").recovered, Some(3));
     for day in &days {
-        assert_eq!(day.recovered.is_none(), day.date >= date("2020-12-14"), "{day:?}");
+        assert_eq!(
+            day.recovered.is_none(),
+            day.date >= date("2020-12-14"),
+            "{day:?}"
+        );
     }
 }
 
@@ -84,8 +109,18 @@ fn bom_crlf_reordered_and_extra_columns() {
     assert_eq!(
         days,
         vec![
-            Day { date: date("2020-01-22"), cases: 1, deaths: 0, recovered: Some(0) },
-            Day { date: date("2020-01-23"), cases: 5, deaths: 1, recovered: Some(2) },
+            Day {
+                date: date("2020-01-22"),
+                cases: 1,
+                deaths: 0,
+                recovered: Some(0)
+            },
+            Day {
+                date: date("2020-01-23"),
+                cases: 5,
+                deaths: 1,
+                recovered: Some(2)
+            },
         ]
     );
 }
@@ -101,7 +136,10 @@ fn jhu_us_by_state_is_summed_and_quoted_names_parse() {
         "2020-04-02,US,New York,10,,1",
     ]);
     let us = parse_jhu_us_recovered(&input).unwrap();
-    assert_eq!(us, BTreeMap::from([(date("2020-04-01"), Some(12)), (date("2020-04-02"), None)]));
+    assert_eq!(
+        us,
+        BTreeMap::from([(date("2020-04-01"), Some(12)), (date("2020-04-02"), None)])
+    );
 }
 
 #[test]
@@ -124,7 +162,11 @@ fn recovered_zero_after_positive_means_not_reported() {
 #[test]
 fn only_days_in_both_sources_are_kept() {
     let nyt = "date,cases,deaths\n2020-01-21,1,0\n2020-01-22,1,0\n2020-01-23,2,0\n";
-    let jhu = jhu(&["2020-01-22,US,,1,0,0", "2020-01-23,US,,1,0,0", "2020-01-24,US,,1,0,0"]);
+    let jhu = jhu(&[
+        "2020-01-22,US,,1,0,0",
+        "2020-01-23,US,,1,0,0",
+        "2020-01-24,US,,1,0,0",
+    ]);
     let days = build_series(nyt.as_bytes(), &jhu).unwrap();
     let dates: Vec<_> = days.iter().map(|d| d.date.to_string()).collect();
     assert_eq!(dates, ["2020-01-22", "2020-01-23"]);
@@ -151,7 +193,11 @@ fn missing_column_is_named() {
     assert_eq!(e.value.as_deref(), Some("date,cases,death"));
     let e = jhu_err(b"Date,Country,Recovered\n2020-01-22,US,1\n");
     assert_eq!(e.column.as_deref(), Some("Country/Region"));
-    assert!(e.to_string().starts_with("JHU time-series-19-covid-combined.csv line 1"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("JHU time-series-19-covid-combined.csv line 1"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -175,7 +221,13 @@ fn html_instead_of_csv() {
 
 #[test]
 fn bad_and_impossible_dates() {
-    for (bad, line) in [("2020-02-30", 3), ("2020-13-01", 3), ("20200101", 3), ("2020/01/23", 3), ("", 3)] {
+    for (bad, line) in [
+        ("2020-02-30", 3),
+        ("2020-13-01", 3),
+        ("20200101", 3),
+        ("2020/01/23", 3),
+        ("", 3),
+    ] {
         let e = nyt_err(&format!("date,cases,deaths\n2020-01-22,1,0\n{bad},1,0\n"));
         assert_eq!(e.kind, InvalidKind::BadDate, "{bad}");
         assert_eq!(e.line, Some(line));
@@ -184,13 +236,23 @@ fn bad_and_impossible_dates() {
     }
     // Every JHU row is validated, not only the US ones.
     let e = jhu_err(&jhu(&["2020-01-22,US,,1,0,0", "2020-02-31,France,,1,0,0"]));
-    assert_eq!((e.kind, e.line, e.column.as_deref()), (InvalidKind::BadDate, Some(3), Some("Date")));
+    assert_eq!(
+        (e.kind, e.line, e.column.as_deref()),
+        (InvalidKind::BadDate, Some(3), Some("Date"))
+    );
 }
 
 #[test]
 fn bad_counts_name_line_column_value_and_date() {
-    for (bad, why) in [("-5", "negative"), ("1.5", "whole number"), ("12a", "not a number"), ("", "missing")] {
-        let e = nyt_err(&format!("date,cases,deaths\n2020-01-22,1,0\n2020-01-23,{bad},0\n"));
+    for (bad, why) in [
+        ("-5", "negative"),
+        ("1.5", "whole number"),
+        ("12a", "not a number"),
+        ("", "missing"),
+    ] {
+        let e = nyt_err(&format!(
+            "date,cases,deaths\n2020-01-22,1,0\n2020-01-23,{bad},0\n"
+        ));
         assert_eq!(e.kind, InvalidKind::BadCount, "{bad}");
         assert_eq!(e.line, Some(3));
         assert_eq!(e.column.as_deref(), Some("cases"));
@@ -226,7 +288,10 @@ fn truncated_last_line_and_short_rows() {
 
 #[test]
 fn no_us_rows_in_jhu() {
-    let e = jhu_err(&jhu(&["2020-01-22,Italy,,1,0,0", "2020-01-22,\"Korea, South\",,1,0,0"]));
+    let e = jhu_err(&jhu(&[
+        "2020-01-22,Italy,,1,0,0",
+        "2020-01-22,\"Korea, South\",,1,0,0",
+    ]));
     assert_eq!(e.kind, InvalidKind::NoUsRows);
 }
 
@@ -235,7 +300,11 @@ fn empty_join() {
     let nyt = "date,cases,deaths\n2021-01-01,1,0\n";
     let e = build_series(nyt.as_bytes(), &jhu(&["2020-01-22,US,,1,0,0"])).unwrap_err();
     assert_eq!(e.kind, InvalidKind::EmptyJoin);
-    assert!(e.to_string().contains("NYT: 2021-01-01..2021-01-01, JHU US: 2020-01-22..2020-01-22"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("NYT: 2021-01-01..2021-01-01, JHU US: 2020-01-22..2020-01-22"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -246,7 +315,15 @@ fn regression_against_the_stored_series() {
     assert!(check_regression(&days, date("2021-03-01"), 400).is_ok());
     let e = check_regression(&days[..400], date("2021-03-16"), 420).unwrap_err();
     assert_eq!(e.kind, InvalidKind::Regression);
-    assert!(e.to_string().contains("before the stored last day 2021-03-16"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("before the stored last day 2021-03-16"),
+        "{e}"
+    );
     let e = check_regression(&days[1..], date("2021-03-16"), 420).unwrap_err();
-    assert!(e.to_string().contains("419 days, fewer than the 420 stored"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("419 days, fewer than the 420 stored"),
+        "{e}"
+    );
 }

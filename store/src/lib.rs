@@ -23,8 +23,8 @@ use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
+    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
@@ -100,15 +100,27 @@ pub trait ReadSeries {
     fn read_series(&self) -> impl Future<Output = Result<Vec<StoredDay>, StoreError>> + Send;
 }
 
-/// Conditional writes of single days.
+/// A conditional write of one day: an insert when `rev` is `None` (the day must be absent),
+/// otherwise a replacement of stored revision `rev`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayWrite {
+    pub day: Day,
+    pub rev: Option<u64>,
+}
+
+/// The most day writes one [`WriteDay::write_days`] call takes (DynamoDB's transaction limit).
+pub const MAX_WRITES_PER_BATCH: usize = 100;
+
+/// Conditional writes of days.
 pub trait WriteDay {
-    /// Inserts a day that must not exist yet. `Ok(false)`: it exists already.
-    fn insert_day(&self, day: &Day) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Replaces a day whose stored revision is `rev`. `Ok(false)`: it has changed since.
-    fn update_day(
+    /// One write. `Ok(false)`: its condition failed (another writer changed the day).
+    fn write_day(&self, write: &DayWrite) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Up to [`MAX_WRITES_PER_BATCH`] writes, all or none (one transaction).
+    /// `Ok(false)`: cancelled, e.g. a condition failed or a concurrent write conflicted;
+    /// nothing was written.
+    fn write_days(
         &self,
-        day: &Day,
-        rev: u64,
+        writes: &[DayWrite],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Reads one day (strongly consistent), to resolve a lost condition.
     fn read_day(
@@ -508,15 +520,44 @@ impl ReadSeries for DynamoStore {
     }
 }
 
+/// The item, condition and expression names/values of one conditional day write.
+struct ConditionalPut {
+    item: HashMap<String, AttributeValue>,
+    condition: &'static str,
+    names: HashMap<String, String>,
+    values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl ConditionalPut {
+    fn of(write: &DayWrite) -> Self {
+        match write.rev {
+            None => Self {
+                item: day_item(&write.day, 1),
+                condition: "attribute_not_exists(#pk)",
+                names: HashMap::from([("#pk".to_string(), PK.to_string())]),
+                values: None,
+            },
+            Some(rev) => Self {
+                item: day_item(&write.day, rev + 1),
+                condition: "#rev = :rev",
+                names: HashMap::from([("#rev".to_string(), "rev".to_string())]),
+                values: Some(HashMap::from([(":rev".to_string(), n(rev))])),
+            },
+        }
+    }
+}
+
 impl WriteDay for DynamoStore {
-    async fn insert_day(&self, day: &Day) -> Result<bool, StoreError> {
+    async fn write_day(&self, write: &DayWrite) -> Result<bool, StoreError> {
+        let put = ConditionalPut::of(write);
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(day_item(day, 1)))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
+            .set_item(Some(put.item))
+            .condition_expression(put.condition)
+            .set_expression_attribute_names(Some(put.names))
+            .set_expression_attribute_values(put.values)
             .send()
             .await;
         condition_held(self, "PutItem", result, |e| {
@@ -524,19 +565,34 @@ impl WriteDay for DynamoStore {
         })
     }
 
-    async fn update_day(&self, day: &Day, rev: u64) -> Result<bool, StoreError> {
+    async fn write_days(&self, writes: &[DayWrite]) -> Result<bool, StoreError> {
+        assert!(
+            writes.len() <= MAX_WRITES_PER_BATCH,
+            "write_days takes at most {MAX_WRITES_PER_BATCH} writes"
+        );
+        let items = writes
+            .iter()
+            .map(|write| {
+                let put = ConditionalPut::of(write);
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(put.item))
+                    .condition_expression(put.condition)
+                    .set_expression_attribute_names(Some(put.names))
+                    .set_expression_attribute_values(put.values)
+                    .build()
+                    .expect("a put has its table and item");
+                TransactWriteItem::builder().put(put).build()
+            })
+            .collect();
         let result = self
             .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(day_item(day, rev + 1)))
-            .condition_expression("#rev = :rev")
-            .expression_attribute_names("#rev", "rev")
-            .expression_attribute_values(":rev", n(rev))
+            .transact_write_items()
+            .set_transact_items(Some(items))
             .send()
             .await;
-        condition_held(self, "PutItem", result, |e| {
-            e.is_conditional_check_failed_exception()
+        condition_held(self, "TransactWriteItems", result, |e| {
+            e.is_transaction_canceled_exception() || e.is_transaction_in_progress_exception()
         })
     }
 

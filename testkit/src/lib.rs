@@ -280,14 +280,22 @@ impl CountingProxy {
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
-                let Ok(server) = TcpStream::connect(&upstream) else { continue };
-                let (client_read, server_write) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (client_read, server_write) = (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
                 let ops = ops.clone();
                 std::thread::spawn(move || forward_requests(client_read, server_write, &ops));
                 std::thread::spawn(move || forward(server, client));
             }
         });
-        Self { endpoint, operations }
+        Self {
+            endpoint,
+            operations,
+        }
     }
 
     /// The operations forwarded so far, e.g. `["GetItem", "UpdateItem"]`.
@@ -337,7 +345,10 @@ fn forward_requests(from: TcpStream, mut to: TcpStream, ops: &Mutex<Vec<String>>
             }
         }
         let mut body = vec![0u8; content_length];
-        if reader.read_exact(&mut body).is_err() || to.write_all(&head).is_err() || to.write_all(&body).is_err() {
+        if reader.read_exact(&mut body).is_err()
+            || to.write_all(&head).is_err()
+            || to.write_all(&body).is_err()
+        {
             return;
         }
     }

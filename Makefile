@@ -1,0 +1,41 @@
+# The two commands a new machine needs: `make demo` and `make test`. Both run `setup` first.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export CACHE ?= $(HOME)/.cache/covid-us-etl
+# Builds are slow on 2 cores: one target dir outside the clone, reused by every clone and CI run.
+export CARGO_TARGET_DIR ?= $(CACHE)/target
+export PATH := $(CACHE)/venv/bin:$(PATH)
+CARGO ?= cargo
+
+.PHONY: help setup build test lint unit demo bench clean-demo
+
+help:
+	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB (offline; LIVE=1: live sources)"
+	@echo "make test   - everything CI checks (formatting, clippy, all tests)"
+	@echo "make bench  - time whole etl runs on DynamoDB Local; see BENCHMARKS.md"
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(CARGO) build --workspace --all-targets
+
+lint: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+test: lint
+	$(CARGO) test --workspace --locked
+
+demo: setup
+	$(CARGO) build --release --locked -p etl
+	scripts/demo.sh
+
+bench: setup
+	$(CARGO) build --release --locked -p etl
+	scripts/bench-etl.sh
+
+clean-demo:
+	rm -rf .local/dynamodb

