@@ -21,6 +21,12 @@ pub struct Config {
     pub jhu_url: String,
     /// `HTTP_TIMEOUT_SECS` (default 30; fractions allowed).
     pub http_timeout: Duration,
+    /// `TOPIC_ARN`: the SNS topic for alerts; no alerts when unset.
+    pub topic_arn: Option<String>,
+    /// `NOTIFY_UNCHANGED=true`: also send an alert when a run finds nothing new.
+    pub notify_unchanged: bool,
+    /// `STALE_AFTER_DAYS` (default 3): alert once when the newest source day is older than this.
+    pub stale_after_days: u32,
 }
 
 impl Config {
@@ -56,7 +62,27 @@ impl Config {
                     ))
                 })?,
         };
+        let notify_unchanged = match var("NOTIFY_UNCHANGED").as_deref().map(str::trim) {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "NOTIFY_UNCHANGED {other:?} is not true or false"
+                )));
+            }
+        };
+        let stale_after_days = match var("STALE_AFTER_DAYS") {
+            None => 3,
+            Some(raw) => raw.trim().parse().map_err(|_| {
+                Error::Config(format!(
+                    "STALE_AFTER_DAYS {raw:?} is not a whole number of days"
+                ))
+            })?,
+        };
         Ok(Self {
+            topic_arn: var("TOPIC_ARN"),
+            notify_unchanged,
+            stale_after_days,
             table_name,
             nyt_url: var("NYT_URL").unwrap_or_else(|| DEFAULT_NYT_URL.to_string()),
             jhu_url: var("JHU_URL").unwrap_or_else(|| DEFAULT_JHU_URL.to_string()),
@@ -83,6 +109,10 @@ mod tests {
         assert_eq!(c.nyt_url, DEFAULT_NYT_URL);
         assert_eq!(c.jhu_url, DEFAULT_JHU_URL);
         assert_eq!(c.http_timeout, Duration::from_secs(30));
+        assert_eq!(
+            (c.topic_arn, c.notify_unchanged, c.stale_after_days),
+            (None, false, 3)
+        );
     }
 
     #[test]
@@ -97,5 +127,13 @@ mod tests {
         assert!(e.contains("HTTP_TIMEOUT_SECS \"-1\""), "{e}");
         let c = config(&[("TABLE_NAME", "abc"), ("HTTP_TIMEOUT_SECS", "0.5")]).unwrap();
         assert_eq!(c.http_timeout, Duration::from_millis(500));
+        let e = config(&[("TABLE_NAME", "abc"), ("NOTIFY_UNCHANGED", "yes")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("NOTIFY_UNCHANGED \"yes\""), "{e}");
+        let e = config(&[("TABLE_NAME", "abc"), ("STALE_AFTER_DAYS", "3.5")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("STALE_AFTER_DAYS \"3.5\""), "{e}");
     }
 }

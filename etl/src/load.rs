@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, fingerprint};
 use covid_store::{
-    DayWrite, MAX_WRITES_PER_BATCH, ReadMeta, ReadSeries, RunRecord, SeriesMeta, StoredDay,
-    WriteDay, WriteMeta,
+    DayWrite, MAX_WRITES_PER_BATCH, OutboxMessage, ReadSeries, ReadState, RunRecord, SeriesMeta,
+    StoredDay, WriteDay, WriteMeta,
 };
 use futures::{StreamExt, TryStreamExt};
 
+use crate::alerts;
 use crate::error::Error;
 
 /// Single-day writes in flight at once (when resolving conflicts).
@@ -41,6 +42,8 @@ pub struct LoadOutcome {
     pub unchanged: u64,
     /// The inserted and revised days, in date order.
     pub changes: Vec<Change>,
+    /// The `updated` alert stored with the meta write, still to be published.
+    pub alert: Option<OutboxMessage>,
 }
 
 /// A write the diff asks for.
@@ -73,15 +76,17 @@ pub fn is_unchanged(meta: Option<&SeriesMeta>, source: &[Day]) -> bool {
 }
 
 /// Brings the stored series up to `source` and records the run on the meta item.
-/// `meta` is the meta as read at the start of the run.
+/// `meta` is the meta as read at the start of the run. With `alert`, a run that changes data
+/// stores its `updated` alert in the same transaction as the meta write.
 pub async fn load<S>(
     store: &S,
     source: &[Day],
     meta: Option<&SeriesMeta>,
     started: DateTime<Utc>,
+    alert: bool,
 ) -> Result<LoadOutcome, Error>
 where
-    S: ReadMeta + ReadSeries + WriteDay + WriteMeta + Sync,
+    S: ReadState + ReadSeries + WriteDay + WriteMeta + Sync,
 {
     if is_unchanged(meta, source) {
         // Nothing new: one write, the run record.
@@ -131,6 +136,10 @@ where
     merged.extend(source.iter().map(|d| (d.date, *d)));
     let merged: Vec<Day> = merged.into_values().collect();
     let changed = outcome.inserted + outcome.updated > 0;
+    if changed && alert {
+        let newest = merged.last().expect("a changed series has days");
+        outcome.alert = Some(alerts::updated(&outcome, newest).into_message(Utc::now()));
+    }
     write_meta(store, &merged, meta.cloned(), changed, &outcome, started).await?;
     Ok(outcome)
 }
@@ -200,7 +209,7 @@ async fn apply<S: WriteDay>(store: &S, write: Write) -> Result<Option<Change>, E
     )))
 }
 
-async fn write_meta<S: ReadMeta + WriteMeta>(
+async fn write_meta<S: ReadState + WriteMeta>(
     store: &S,
     merged: &[Day],
     mut read: Option<SeriesMeta>,
@@ -232,15 +241,17 @@ async fn write_meta<S: ReadMeta + WriteMeta>(
                 outcome.unchanged,
                 started,
             )),
+            stale_alert_for: read.as_ref().and_then(|m| m.stale_alert_for),
         };
-        if store.write_meta(&meta, expected).await? {
+        if store
+            .write_meta(&meta, expected, outcome.alert.as_ref())
+            .await?
+        {
             return Ok(());
         }
-        // A concurrent run wrote the meta since we read it.
-        read = store.read_meta().await?;
-        if read.as_ref().is_some_and(|m| m.fingerprint == fingerprint) {
-            return Ok(());
-        }
+        // A concurrent run wrote the meta since we read it: write ours over its version, so
+        // that this run's record and alert are kept too.
+        read = store.read_state().await?.meta;
     }
     Err(Error::Conflict(
         "the series meta item kept changing under concurrent writers".to_string(),

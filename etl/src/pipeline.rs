@@ -1,15 +1,17 @@
-//! One ETL pass, in the order the data travels: extract -> transform -> load.
+//! One ETL run, in the order the data travels: extract -> transform -> load, then the alerts.
 
 use std::time::Instant;
 
 use chrono::Utc;
-use covid_model::RunSummary;
-use covid_store::{DynamoStore, ReadMeta};
+use covid_model::{Day, RunSummary};
+use covid_store::{DynamoStore, OutboxMessage, ReadState, WriteAlerts};
 
+use crate::alerts;
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::error::{Error, Source};
 use crate::extract::Fetcher;
 use crate::load::{self, Change};
+use crate::notify::{self, Publisher};
 use crate::transform;
 
 /// The ETL with its clients, built once per process.
@@ -18,30 +20,50 @@ pub struct Etl {
     config: Config,
     fetcher: Fetcher,
     store: DynamoStore,
+    publisher: Option<Publisher>,
 }
 
-/// What a successful pass did.
+/// What a successful run did.
 #[derive(Debug, Clone)]
 pub struct RunReport {
     pub summary: RunSummary,
     /// New and revised days, in date order.
     pub changes: Vec<Change>,
-    /// DynamoDB requests this pass sent.
+    /// DynamoDB requests this run sent.
     pub dynamodb_requests: u64,
+    /// Alerts published by this run.
+    pub alerts_sent: usize,
     pub duration_ms: u64,
 }
 
+/// What the data part of a run leaves for the alert part.
+struct Pass {
+    report: RunReport,
+    newest: Day,
+    stale_alert_for: Option<chrono::NaiveDate>,
+    pending: Vec<OutboxMessage>,
+}
+
 impl Etl {
-    /// Reads the configuration and builds the HTTP and DynamoDB clients.
+    /// Reads the configuration and builds the HTTP, DynamoDB and SNS clients.
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
         let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::new(config, &sdk_config)
+    }
+
+    pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Result<Self, Error> {
         let fetcher = Fetcher::new(config.http_timeout, MAX_BODY_BYTES)?;
-        let store = DynamoStore::new(&sdk_config, &config.table_name);
+        let store = DynamoStore::new(sdk_config, &config.table_name);
+        let publisher = config
+            .topic_arn
+            .as_ref()
+            .map(|arn| Publisher::new(sdk_config, arn));
         Ok(Self {
             config,
             fetcher,
             store,
+            publisher,
         })
     }
 
@@ -56,8 +78,29 @@ impl Etl {
         Ok(created)
     }
 
-    /// One pass. Nothing is written unless both sources are valid as a whole.
+    /// One run: the data, then the alerts. A failed run sends one `failed` alert (when a topic
+    /// is set). If publishing fails after data was written, the run reports that error; the
+    /// alert stays stored for the next run.
     pub async fn run(&self) -> Result<RunReport, Error> {
+        let clock = Instant::now();
+        let requests_before = self.store.requests();
+        let pass = match self.pass().await {
+            Ok(pass) => pass,
+            Err(error) => {
+                tracing::error!(kind = error.kind(), %error, "etl run failed; nothing was written");
+                self.alert_failure(&error).await;
+                return Err(error);
+            }
+        };
+        let mut report = pass.report.clone();
+        report.alerts_sent = self.alert_success(pass).await?;
+        report.dynamodb_requests = self.store.requests() - requests_before;
+        report.duration_ms = clock.elapsed().as_millis() as u64;
+        Ok(report)
+    }
+
+    /// Extract, transform, load. Nothing is written unless both sources are valid as a whole.
+    async fn pass(&self) -> Result<Pass, Error> {
         let started = Utc::now();
         let clock = Instant::now();
         let requests_before = self.store.requests();
@@ -69,20 +112,21 @@ impl Etl {
         let fetch_ms = clock.elapsed().as_millis();
 
         let series = transform::build_series(&nyt, &jhu)?;
-        let meta = self.store.read_meta().await?;
-        if let Some(meta) = &meta {
+        let state = self.store.read_state().await?;
+        if let Some(meta) = &state.meta {
             transform::check_regression(&series, meta.last_date, meta.count)?;
         }
         let transform_ms = clock.elapsed().as_millis() - fetch_ms;
 
-        let outcome = load::load(&self.store, &series, meta.as_ref(), started).await?;
+        let alert = self.publisher.is_some();
+        let outcome = load::load(&self.store, &series, state.meta.as_ref(), started, alert).await?;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let dynamodb_requests = self.store.requests() - requests_before;
-        let (first, last) = (series[0].date, series[series.len() - 1].date);
+        let (first, newest) = (series[0], series[series.len() - 1]);
         tracing::info!(
             days = series.len(),
-            first_date = %first,
-            last_date = %last,
+            first_date = %first.date,
+            last_date = %newest.date,
             inserted = outcome.inserted,
             updated = outcome.updated,
             unchanged = outcome.unchanged,
@@ -95,18 +139,73 @@ impl Etl {
             duration_ms,
             "etl run ok"
         );
-        Ok(RunReport {
-            summary: RunSummary {
-                status: "ok".to_string(),
-                inserted: outcome.inserted,
-                updated: outcome.updated,
-                unchanged: outcome.unchanged,
-                first_date: first,
-                last_date: last,
+        let mut pending = state.outbox;
+        pending.extend(outcome.alert);
+        Ok(Pass {
+            report: RunReport {
+                summary: RunSummary {
+                    status: "ok".to_string(),
+                    inserted: outcome.inserted,
+                    updated: outcome.updated,
+                    unchanged: outcome.unchanged,
+                    first_date: first.date,
+                    last_date: newest.date,
+                },
+                changes: outcome.changes,
+                dynamodb_requests,
+                alerts_sent: 0,
+                duration_ms,
             },
-            changes: outcome.changes,
-            dynamodb_requests,
-            duration_ms,
+            newest,
+            stale_alert_for: state.meta.and_then(|m| m.stale_alert_for),
+            pending,
         })
+    }
+
+    /// After a successful pass: the stale alert (once per newest day), the stored alerts,
+    /// and the optional "nothing new" alert. Returns how many were sent.
+    async fn alert_success(&self, pass: Pass) -> Result<usize, Error> {
+        let Some(publisher) = &self.publisher else {
+            return Ok(0);
+        };
+        let Pass {
+            report,
+            newest,
+            stale_alert_for,
+            mut pending,
+        } = pass;
+        let today = Utc::now().date_naive();
+        if alerts::is_stale(newest.date, today, self.config.stale_after_days)
+            && stale_alert_for != Some(newest.date)
+        {
+            let alert = alerts::stale(&newest, today, self.config.stale_after_days)
+                .into_message(Utc::now());
+            if self.store.mark_stale(newest.date, &alert).await? {
+                pending.push(alert);
+            }
+        }
+        let mut sent = notify::flush(&self.store, publisher, pending).await?;
+        let summary = &report.summary;
+        if self.config.notify_unchanged && summary.inserted + summary.updated == 0 {
+            publisher
+                .publish(&alerts::unchanged(summary.unchanged, &newest).into_message(Utc::now()))
+                .await?;
+            sent += 1;
+        }
+        Ok(sent)
+    }
+
+    /// After a failed run: one `failed` alert, unless publishing itself is what failed.
+    async fn alert_failure(&self, error: &Error) {
+        let Some(publisher) = &self.publisher else {
+            return;
+        };
+        if matches!(error, Error::Publish { .. }) {
+            return;
+        }
+        let message = alerts::failed(error).into_message(Utc::now());
+        if let Err(e) = publisher.publish(&message).await {
+            tracing::error!(error = %e, "could not send the failure alert");
+        }
     }
 }

@@ -1,177 +1,18 @@
 //! `etl init` / `etl run` as processes against DynamoDB Local (started by the tests; a test
 //! fails if it cannot start it). Inputs are the real snapshot or edits of it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use covid_store::{DynamoStore, ReadMeta, ReadSeries};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use common::{
+    DAYS, Etl, RunResult, bad_jhu, edited, jhu_snapshot, jhu_text, nyt_snapshot, revised_nyt,
+    scratch,
+};
+use covid_store::ReadSeries;
 use serde_json::Value;
 use testkit::CountingProxy;
-
-const DAYS: usize = 420;
-
-fn nyt_snapshot() -> PathBuf {
-    testkit::snapshot("nyt-us.csv")
-}
-
-fn jhu_snapshot() -> PathBuf {
-    testkit::snapshot("jhu-time-series-19-covid-combined.csv.gz")
-}
-
-/// A scratch directory for edited inputs.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(testkit::table_name(test));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn jhu_text() -> String {
-    use std::io::Read;
-    let gz = std::fs::read(jhu_snapshot()).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    text
-}
-
-/// Writes `text` with every line passed through `edit` (None drops the line).
-fn edited(dir: &Path, name: &str, text: &str, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        if let Some(line) = edit(line) {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
-    let path = dir.join(name);
-    std::fs::write(&path, out).unwrap();
-    path
-}
-
-struct Etl {
-    table: String,
-    endpoint: String,
-}
-
-struct RunResult {
-    output: Output,
-}
-
-impl RunResult {
-    fn ok(&self) -> Value {
-        assert!(
-            self.output.status.success(),
-            "etl failed: {}\n{}",
-            self.output.status,
-            String::from_utf8_lossy(&self.output.stderr)
-        );
-        let stdout = String::from_utf8(self.output.stdout.clone()).unwrap();
-        let last = stdout.lines().last().expect("a summary line");
-        serde_json::from_str(last)
-            .unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {last}"))
-    }
-
-    fn failed(&self) -> String {
-        assert!(!self.output.status.success(), "etl must fail");
-        assert_eq!(self.output.status.code(), Some(1));
-        String::from_utf8(self.output.stderr.clone()).unwrap()
-    }
-}
-
-impl Etl {
-    fn new(test: &str) -> Self {
-        Self {
-            table: testkit::table_name(test),
-            endpoint: testkit::dynamodb().endpoint.clone(),
-        }
-    }
-
-    fn command(&self, endpoint: &str, nyt: &Path, jhu: &Path, args: &str) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etl"));
-        cmd.arg(args)
-            .envs(testkit::aws_env(endpoint))
-            .env("TABLE_NAME", &self.table)
-            .env("NYT_URL", nyt)
-            .env("JHU_URL", jhu)
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_LAMBDA_FUNCTION_NAME");
-        cmd
-    }
-
-    fn run_via(&self, endpoint: &str, nyt: &Path, jhu: &Path) -> RunResult {
-        RunResult {
-            output: self
-                .command(endpoint, nyt, jhu, "run")
-                .output()
-                .expect("start etl"),
-        }
-    }
-
-    fn run(&self, nyt: &Path, jhu: &Path) -> RunResult {
-        self.run_via(&self.endpoint, nyt, jhu)
-    }
-
-    fn init(&self) -> String {
-        let out = self
-            .command(&self.endpoint, &nyt_snapshot(), &jhu_snapshot(), "init")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "init: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn store(&self) -> DynamoStore {
-        DynamoStore::new(&testkit::sdk_config(&self.endpoint), &self.table)
-    }
-
-    /// Every item of the table, keyed by `pk/sk`, as comparable text.
-    async fn items(&self) -> BTreeMap<String, String> {
-        let client = aws_sdk_dynamodb::Client::new(&testkit::sdk_config(&self.endpoint));
-        let mut items = BTreeMap::new();
-        let mut start = None;
-        loop {
-            let page = client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .unwrap();
-            for item in page.items() {
-                let key = |k: &str| {
-                    item.get(k)
-                        .and_then(|v| v.as_s().ok())
-                        .cloned()
-                        .unwrap_or_default()
-                };
-                let sorted: BTreeMap<&String, &AttributeValue> = item.iter().collect();
-                items.insert(
-                    format!("{}/{}", key("pk"), key("sk")),
-                    format!("{sorted:?}"),
-                );
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
-        items
-    }
-
-    fn load_snapshot(&self) {
-        self.init();
-        let summary = self.run(&nyt_snapshot(), &jhu_snapshot()).ok();
-        assert_eq!(summary["inserted"], 420);
-    }
-}
 
 fn count(ops: &[String]) -> HashMap<&str, usize> {
     let mut counts = HashMap::new();
@@ -200,13 +41,13 @@ async fn initial_load_then_a_run_that_changes_nothing() {
     assert_eq!(summary["first_date"], "2020-01-22");
     assert_eq!(summary["last_date"], "2021-03-16");
     // Each day written once, in conditional transactions of up to 100 puts; plus the meta
-    // read, the series query and the meta write.
+    // read (a query of the meta and pending alerts), the series query and the meta write.
     let operations = proxy.operations();
     let ops = count(&operations);
     assert_eq!(ops["TransactWriteItems"], DAYS.div_ceil(100), "{ops:?}");
-    assert_eq!(ops["PutItem"], 1, "{ops:?}");
-    assert_eq!(ops.get("GetItem"), Some(&1), "{ops:?}");
-    assert_eq!(ops.get("Query"), Some(&1), "{ops:?}");
+    assert_eq!(ops.get("Query"), Some(&2), "{ops:?}");
+    assert_eq!(ops.get("UpdateItem"), Some(&1), "{ops:?}");
+    assert_eq!(ops.len(), 3, "{ops:?}");
     assert_eq!(summary["dynamodb_requests"], proxy.operations().len());
 
     // What is stored is exactly the transform of the snapshot.
@@ -226,7 +67,7 @@ async fn initial_load_then_a_run_that_changes_nothing() {
             .iter()
             .all(|d| d.recovered.is_none() == (d.date.to_string().as_str() >= "2020-12-14"))
     );
-    let meta = etl.store().read_meta().await.unwrap().unwrap();
+    let meta = etl.meta().await;
     assert_eq!((meta.count, meta.version), (420, 1));
     assert_eq!(meta.fingerprint, covid_model::fingerprint(&expected));
     let changed_at = meta.changed_at;
@@ -245,7 +86,7 @@ async fn initial_load_then_a_run_that_changes_nothing() {
     let ops = proxy.operations();
     assert_eq!(
         ops,
-        ["GetItem", "UpdateItem"],
+        ["Query", "UpdateItem"],
         "a nothing-new run reads the meta and records the run"
     );
     assert_eq!(summary["dynamodb_requests"], 2);
@@ -258,7 +99,7 @@ async fn initial_load_then_a_run_that_changes_nothing() {
             .collect::<Vec<_>>()
     };
     assert_eq!(days(&before), days(&after), "days untouched");
-    let meta = etl.store().read_meta().await.unwrap().unwrap();
+    let meta = etl.meta().await;
     assert_eq!(
         (meta.version, meta.changed_at),
         (1, changed_at),
@@ -272,15 +113,8 @@ async fn a_revised_past_day_is_updated() {
     let etl = Etl::new("revision");
     etl.load_snapshot();
     let dir = scratch("revision");
-    let nyt = std::fs::read_to_string(nyt_snapshot()).unwrap();
     // NYT revises 2020-06-01 (as it did for many past days).
-    let revised = edited(&dir, "us.csv", &nyt, |line| {
-        Some(if line.starts_with("2020-06-01,") {
-            "2020-06-01,1800000,105000".to_string()
-        } else {
-            line.to_string()
-        })
-    });
+    let revised = revised_nyt(&dir, "2020-06-01", "2020-06-01,1800000,105000");
     let old = etl.store().read_series().await.unwrap();
     let old_day = old
         .iter()
@@ -305,7 +139,7 @@ async fn a_revised_past_day_is_updated() {
     );
     assert_eq!(new_day.day.recovered, old_day.day.recovered);
     assert_eq!(new_day.rev, old_day.rev + 1);
-    assert_eq!(etl.store().read_meta().await.unwrap().unwrap().version, 2);
+    assert_eq!(etl.meta().await.version, 2);
 
     // The same revised input again changes nothing.
     let summary = etl.run(&revised, &jhu_snapshot()).ok();
@@ -339,7 +173,7 @@ async fn a_new_day_is_inserted() {
         (summary["unchanged"].as_u64(), summary["last_date"].as_str()),
         (Some(419), Some("2021-03-16"))
     );
-    let meta = etl.store().read_meta().await.unwrap().unwrap();
+    let meta = etl.meta().await;
     assert_eq!(
         (meta.count, meta.last_date.to_string().as_str()),
         (420, "2021-03-16")
@@ -355,28 +189,8 @@ async fn a_failed_run_leaves_the_table_unchanged() {
     let dir = scratch("failure");
 
     // A revision that would be written, plus one bad row deep in the JHU file: nothing is written.
-    let nyt = std::fs::read_to_string(nyt_snapshot()).unwrap();
-    let revised = edited(&dir, "us.csv", &nyt, |line| {
-        Some(if line.starts_with("2020-06-01,") {
-            "2020-06-01,1,1".to_string()
-        } else {
-            line.to_string()
-        })
-    });
-    let jhu = jhu_text();
-    let bad_line = jhu
-        .lines()
-        .position(|l| l.starts_with("2020-11-03,Germany,"))
-        .unwrap()
-        + 1;
-    let bad_jhu = edited(&dir, "jhu.csv", &jhu, |line| {
-        if !line.starts_with("2020-11-03,Germany,") {
-            return Some(line.to_string());
-        }
-        let mut fields: Vec<&str> = line.split(',').collect();
-        fields[4] = "12x"; // Recovered
-        Some(fields.join(","))
-    });
+    let revised = revised_nyt(&dir, "2020-06-01", "2020-06-01,1,1");
+    let (bad_jhu, bad_line) = bad_jhu(&dir, "2020-11-03,Germany,", "12x");
     let stderr = etl.run(&revised, &bad_jhu).failed();
     let expected = format!(
         "JHU time-series-19-covid-combined.csv line {bad_line}, column `Recovered` (date 2020-11-03): \
@@ -389,6 +203,7 @@ async fn a_failed_run_leaves_the_table_unchanged() {
     assert_eq!(etl.items().await, before);
 
     // A truncated source (ends early): refused as a regression.
+    let nyt = std::fs::read_to_string(nyt_snapshot()).unwrap();
     let truncated = edited(&dir, "short.csv", &nyt, |line| {
         (line.starts_with("date,") || line < "2021-03-01").then(|| line.to_string())
     });
@@ -451,7 +266,7 @@ async fn concurrent_runs_on_an_empty_table_never_double_count() {
     let stored = etl.store().read_series().await.unwrap();
     assert_eq!(stored.len(), 420);
     assert!(stored.iter().all(|s| s.rev == 1), "no day was rewritten");
-    let meta = etl.store().read_meta().await.unwrap().unwrap();
+    let meta = etl.meta().await;
     assert_eq!(meta.count, 420);
     let days: Vec<_> = stored.iter().map(|s| s.day).collect();
     assert_eq!(meta.fingerprint, covid_model::fingerprint(&days));

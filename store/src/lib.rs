@@ -5,13 +5,20 @@
 //! | item            | `pk`        | `sk`               | attributes |
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#US` | `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
-//! | the series meta | `series#US` | `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `run_*` (last successful run) |
+//! | the series meta | `series#US` | `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `run_*` (last successful run), `stale_alert_for` S |
+//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `claimed_until` N (ms) |
+//! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //!
 //! The whole series is one partition with a date-ordered sort key: one `Query` reads it in date
 //! order, and a date range is a `BETWEEN` on `sk`. At ~1,100 days of ~90 bytes the partition is
 //! far below every DynamoDB limit. `rev` counts the revisions of a day; writes are conditioned on
 //! it, so concurrent runs never clobber each other. The meta item's `fingerprint` lets a run
-//! that changes nothing stop after one `GetItem`.
+//! that changes nothing stop after one read: a `Query` of `sk BETWEEN meta AND outbox$` returns
+//! the meta item and every pending alert together.
+//!
+//! An alert is stored (in the same transaction as the data change it reports, or as the stale
+//! marker) before it is published, and deleted after: it is never lost. A run claims it before
+//! publishing, so concurrent runs never send it twice.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,10 +31,16 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
-    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
+
+mod alerts;
+mod events;
+
+pub use alerts::WriteAlerts;
+pub use events::{EventClaim, EventRecords};
 
 /// Partition key attribute.
 pub const PK: &str = "pk";
@@ -39,6 +52,9 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 const SERIES_PK: &str = "series#US";
 const DAY_PREFIX: &str = "day#";
 const META_SK: &str = "meta";
+const OUTBOX_PREFIX: &str = "outbox#";
+const EVENT_PREFIX: &str = "event#";
+const EVENT_SK: &str = "event";
 
 /// Errors of the store: a failed request, or an item that does not have the layout above.
 #[derive(Debug, thiserror::Error)]
@@ -88,11 +104,32 @@ pub struct SeriesMeta {
     /// When a run last changed the data.
     pub changed_at: DateTime<Utc>,
     pub last_run: Option<RunRecord>,
+    /// The newest day for which a stale alert was sent (set only by [`WriteAlerts::mark_stale`]).
+    pub stale_alert_for: Option<NaiveDate>,
 }
 
-/// Reads the series meta item.
-pub trait ReadMeta {
-    fn read_meta(&self) -> impl Future<Output = Result<Option<SeriesMeta>, StoreError>> + Send;
+/// An alert waiting in the table to be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// Unique, and in creation order.
+    pub id: String,
+    /// The `event` message attribute: `updated`, `failed`, `stale`, `unchanged`.
+    pub event: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What one read tells of the series: its meta item and the alerts not yet published.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeriesState {
+    pub meta: Option<SeriesMeta>,
+    pub outbox: Vec<OutboxMessage>,
+}
+
+/// Reads the series meta item and the pending alerts (one request).
+pub trait ReadState {
+    fn read_state(&self) -> impl Future<Output = Result<SeriesState, StoreError>> + Send;
 }
 
 /// Reads every stored day, in date order.
@@ -131,12 +168,13 @@ pub trait WriteDay {
 
 /// Writes of the series meta item.
 pub trait WriteMeta {
-    /// Replaces the meta if its stored version is still `expected` (`None`: it must not exist).
-    /// `Ok(false)`: another run wrote it since.
+    /// Writes the meta if its stored version is still `expected` (`None`: it must not exist),
+    /// and stores `alert` in the same transaction. `Ok(false)`: another run wrote it since.
     fn write_meta(
         &self,
         meta: &SeriesMeta,
         expected: Option<u64>,
+        alert: Option<&OutboxMessage>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Records a run that changed nothing: one write, data attributes untouched.
     fn record_run(&self, run: &RunRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -359,6 +397,10 @@ impl DynamoStore {
             last_date: item.date("last_date")?,
             changed_at: item.time("changed_at")?,
             last_run,
+            stale_alert_for: match item.item.get("stale_alert_for") {
+                None => None,
+                Some(_) => Some(item.date("stale_alert_for")?),
+            },
         })
     }
 }
@@ -430,6 +472,10 @@ fn n(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+fn epoch_millis(t: DateTime<Utc>) -> AttributeValue {
+    n(t.timestamp_millis().max(0) as u64)
+}
+
 fn day_sk(date: NaiveDate) -> String {
     format!("{DAY_PREFIX}{date}")
 }
@@ -461,6 +507,40 @@ fn run_attributes(run: &RunRecord) -> [(&'static str, AttributeValue); 5] {
         ("run_unchanged", n(run.unchanged)),
         ("run_ms", n(run.duration_ms)),
     ]
+}
+
+/// `SET #a0 = :a0, #a1 = :a1, …` with its names and values; conditions add their own.
+struct SetUpdate {
+    expression: String,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl SetUpdate {
+    fn new(attributes: Vec<(&'static str, AttributeValue)>) -> Self {
+        let mut update = Self {
+            expression: String::from("SET "),
+            names: HashMap::new(),
+            values: HashMap::new(),
+        };
+        for (i, (name, value)) in attributes.into_iter().enumerate() {
+            if i > 0 {
+                update.expression.push_str(", ");
+            }
+            update.expression.push_str(&format!("#a{i} = :a{i}"));
+            update.name(&format!("#a{i}"), name);
+            update.value(&format!(":a{i}"), value);
+        }
+        update
+    }
+
+    fn name(&mut self, placeholder: &str, name: &str) {
+        self.names.insert(placeholder.to_string(), name.to_string());
+    }
+
+    fn value(&mut self, placeholder: &str, value: AttributeValue) {
+        self.values.insert(placeholder.to_string(), value);
+    }
 }
 
 fn is_not_found<R>(
@@ -495,22 +575,42 @@ where
     }
 }
 
-impl ReadMeta for DynamoStore {
-    async fn read_meta(&self) -> Result<Option<SeriesMeta>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key(PK, s(SERIES_PK))
-            .key(SK, s(META_SK))
-            .send()
-            .await
-            .map_err(|err| self.request_error("GetItem", err))?;
-        out.item
-            .as_ref()
-            .map(|item| self.parse_meta(item))
-            .transpose()
+impl ReadState for DynamoStore {
+    async fn read_state(&self) -> Result<SeriesState, StoreError> {
+        // `meta` < `outbox#…` < `outbox$`: the meta item and every pending alert, in one page.
+        let mut state = SeriesState::default();
+        let mut start_key = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :meta AND :end")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":pk", s(SERIES_PK))
+                .expression_attribute_values(":meta", s(META_SK))
+                .expression_attribute_values(":end", s("outbox$"))
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|err| self.request_error("Query", err))?;
+            for item in page.items() {
+                match item.get(SK).and_then(|v| v.as_s().ok()) {
+                    Some(sk) if sk == META_SK => state.meta = Some(self.parse_meta(item)?),
+                    Some(sk) if sk.starts_with(OUTBOX_PREFIX) => {
+                        state.outbox.push(self.parse_outbox(item)?)
+                    }
+                    _ => {}
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => break,
+            }
+        }
+        Ok(state)
     }
 }
 
@@ -619,62 +719,82 @@ impl WriteMeta for DynamoStore {
         &self,
         meta: &SeriesMeta,
         expected: Option<u64>,
+        alert: Option<&OutboxMessage>,
     ) -> Result<bool, StoreError> {
-        let mut item = HashMap::from([
-            (PK.to_string(), s(SERIES_PK)),
-            (SK.to_string(), s(META_SK)),
-            ("version".to_string(), n(meta.version)),
-            ("fingerprint".to_string(), s(meta.fingerprint.clone())),
-            ("count".to_string(), n(meta.count)),
-            ("first_date".to_string(), s(meta.first_date.to_string())),
-            ("last_date".to_string(), s(meta.last_date.to_string())),
-            ("changed_at".to_string(), time(meta.changed_at)),
-        ]);
+        let mut attributes = vec![
+            ("version", n(meta.version)),
+            ("fingerprint", s(meta.fingerprint.clone())),
+            ("count", n(meta.count)),
+            ("first_date", s(meta.first_date.to_string())),
+            ("last_date", s(meta.last_date.to_string())),
+            ("changed_at", time(meta.changed_at)),
+        ];
         if let Some(run) = &meta.last_run {
-            item.extend(run_attributes(run).map(|(k, v)| (k.to_string(), v)));
+            attributes.extend(run_attributes(run));
         }
-        let request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item));
-        let request = match expected {
-            None => request
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PK),
-            Some(version) => request
-                .condition_expression("#version = :version")
-                .expression_attribute_names("#version", "version")
-                .expression_attribute_values(":version", n(version)),
+        let mut update = SetUpdate::new(attributes);
+        let condition = match expected {
+            None => {
+                update.name("#pk", PK);
+                "attribute_not_exists(#pk)"
+            }
+            Some(version) => {
+                update.name("#version", "version");
+                update.value(":version", n(version));
+                "#version = :version"
+            }
         };
-        condition_held(self, "PutItem", request.send().await, |e| {
-            e.is_conditional_check_failed_exception()
+        let Some(alert) = alert else {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(SERIES_PK))
+                .key(SK, s(META_SK))
+                .update_expression(&update.expression)
+                .condition_expression(condition)
+                .set_expression_attribute_names(Some(update.names))
+                .set_expression_attribute_values(Some(update.values))
+                .send()
+                .await;
+            return condition_held(self, "UpdateItem", result, |e| {
+                e.is_conditional_check_failed_exception()
+            });
+        };
+        let meta_update = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(SERIES_PK))
+            .key(SK, s(META_SK))
+            .update_expression(&update.expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values))
+            .build()
+            .expect("an update has its table, key and expression");
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(meta_update).build())
+            .transact_items(self.outbox_put(alert))
+            .send()
+            .await;
+        condition_held(self, "TransactWriteItems", result, |e| {
+            e.is_transaction_canceled_exception() || e.is_transaction_in_progress_exception()
         })
     }
 
     async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        let attributes = run_attributes(run);
-        let set = attributes
-            .iter()
-            .enumerate()
-            .map(|(i, _)| format!("#a{i} = :a{i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut request = self
-            .client
+        let mut update = SetUpdate::new(run_attributes(run).to_vec());
+        update.name("#pk", PK);
+        self.client
             .update_item()
             .table_name(&self.table)
             .key(PK, s(SERIES_PK))
             .key(SK, s(META_SK))
-            .update_expression(format!("SET {set}"))
+            .update_expression(&update.expression)
             .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK);
-        for (i, (name, value)) in attributes.into_iter().enumerate() {
-            request = request
-                .expression_attribute_names(format!("#a{i}"), name)
-                .expression_attribute_values(format!(":a{i}"), value);
-        }
-        request
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values))
             .send()
             .await
             .map_err(|err| self.request_error("UpdateItem", err))?;

@@ -1,0 +1,84 @@
+//! The `etl` binary as the scheduled Lambda function: one run per EventBridge event, at most
+//! once per event id (Powertools' idempotency protocol, records in the same table).
+
+use chrono::{DateTime, Duration, Utc};
+use covid_store::{EventClaim, EventRecords};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::pipeline::Etl;
+
+/// How long a completed event's record is kept (then DynamoDB's TTL removes it).
+const RECORD_TTL: Duration = Duration::days(7);
+/// The lock of an invocation whose deadline is unknown.
+const DEFAULT_LOCK: Duration = Duration::minutes(15);
+
+/// Serves invocations until the runtime stops. The clients in `etl` are built once, before.
+pub async fn serve(etl: Etl) -> Result<(), lambda_runtime::Error> {
+    let etl = &etl;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(etl, event).await
+    }))
+    .await
+}
+
+/// One invocation: the event's id keys the run. A redelivered event gets the stored summary
+/// back without touching the sources, the data or the topic. A failed run releases the key,
+/// so a retry really runs; its error becomes the Lambda error.
+pub async fn handle(etl: &Etl, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let (payload, context) = event.into_parts();
+    let event_id = payload
+        .get("id")
+        .and_then(Value::as_str)
+        .map_or_else(|| context.request_id.clone(), str::to_string);
+    let kind = payload
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or("direct invocation");
+    let now = Utc::now();
+    let lock_until = DateTime::from_timestamp_millis(context.deadline as i64)
+        .filter(|deadline| *deadline > now)
+        .unwrap_or(now + DEFAULT_LOCK);
+    let store = etl.store();
+    match store
+        .claim_event(&event_id, now, lock_until, now + RECORD_TTL)
+        .await?
+    {
+        EventClaim::Acquired => {}
+        EventClaim::Completed(summary) => {
+            tracing::info!(
+                event_id,
+                kind,
+                "event already processed; returning its stored summary"
+            );
+            return serde_json::from_str(&summary).map_err(|e| {
+                Error::Conflict(format!(
+                    "stored summary of event {event_id} is not JSON: {e}"
+                ))
+            });
+        }
+        EventClaim::InProgress { until } => {
+            return Err(Error::InProgress {
+                event_id,
+                until: until.to_rfc3339(),
+            });
+        }
+    }
+    tracing::info!(event_id, kind, "event claimed; running");
+    match etl.run().await {
+        Ok(report) => {
+            let summary = crate::summary_line(&report);
+            store
+                .complete_event(&event_id, &summary, Utc::now() + RECORD_TTL)
+                .await?;
+            Ok(serde_json::from_str(&summary).expect("the summary line is JSON"))
+        }
+        Err(error) => {
+            if let Err(release) = store.release_event(&event_id).await {
+                tracing::error!(event_id, error = %release, "could not release the event; it unlocks at its deadline");
+            }
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Helpers shared by the integration tests: the `etl` binary as a process, inputs edited from
+//! the real snapshot, and a view of the whole table.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub use testkit;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use covid_store::{DynamoStore, ReadState, SeriesMeta};
+use serde_json::Value;
+
+pub const DAYS: usize = 420;
+
+pub fn nyt_snapshot() -> PathBuf {
+    testkit::snapshot("nyt-us.csv")
+}
+
+pub fn jhu_snapshot() -> PathBuf {
+    testkit::snapshot("jhu-time-series-19-covid-combined.csv.gz")
+}
+
+/// A scratch directory for edited inputs.
+pub fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(testkit::table_name(test));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The NYT snapshot with the row of `date` replaced by `row`.
+pub fn revised_nyt(dir: &Path, date: &str, row: &str) -> PathBuf {
+    let nyt = std::fs::read_to_string(nyt_snapshot()).unwrap();
+    edited(dir, "us.csv", &nyt, |line| {
+        Some(if line.starts_with(&format!("{date},")) {
+            row.to_string()
+        } else {
+            line.to_string()
+        })
+    })
+}
+
+/// The JHU snapshot with the `Recovered` field of the row starting with `prefix` set to `value`.
+pub fn bad_jhu(dir: &Path, prefix: &str, value: &str) -> (PathBuf, usize) {
+    let jhu = jhu_text();
+    let line = jhu
+        .lines()
+        .position(|l| l.starts_with(prefix))
+        .expect("the row exists")
+        + 1;
+    let path = edited(dir, "jhu.csv", &jhu, |line| {
+        if !line.starts_with(prefix) {
+            return Some(line.to_string());
+        }
+        let mut fields: Vec<&str> = line.split(',').collect();
+        fields[4] = value; // Recovered
+        Some(fields.join(","))
+    });
+    (path, line)
+}
+
+pub fn jhu_text() -> String {
+    use std::io::Read;
+    let gz = std::fs::read(jhu_snapshot()).unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+/// Writes `text` with every line passed through `edit` (None drops the line).
+pub fn edited(
+    dir: &Path,
+    name: &str,
+    text: &str,
+    edit: impl Fn(&str) -> Option<String>,
+) -> PathBuf {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        if let Some(line) = edit(line) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+pub struct Etl {
+    pub table: String,
+    pub endpoint: String,
+}
+
+pub struct RunResult {
+    pub output: Output,
+}
+
+impl RunResult {
+    pub fn ok(&self) -> Value {
+        assert!(
+            self.output.status.success(),
+            "etl failed: {}\n{}",
+            self.output.status,
+            String::from_utf8_lossy(&self.output.stderr)
+        );
+        let stdout = String::from_utf8(self.output.stdout.clone()).unwrap();
+        let last = stdout.lines().last().expect("a summary line");
+        serde_json::from_str(last)
+            .unwrap_or_else(|e| panic!("last stdout line is not JSON ({e}): {last}"))
+    }
+
+    pub fn failed(&self) -> String {
+        assert!(!self.output.status.success(), "etl must fail");
+        assert_eq!(self.output.status.code(), Some(1));
+        String::from_utf8(self.output.stderr.clone()).unwrap()
+    }
+}
+
+impl Etl {
+    pub fn new(test: &str) -> Self {
+        Self {
+            table: testkit::table_name(test),
+            endpoint: testkit::dynamodb().endpoint.clone(),
+        }
+    }
+
+    pub fn command(&self, endpoint: &str, nyt: &Path, jhu: &Path, args: &str) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etl"));
+        cmd.arg(args)
+            .envs(testkit::aws_env(endpoint))
+            .env("TABLE_NAME", &self.table)
+            .env("NYT_URL", nyt)
+            .env("JHU_URL", jhu)
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_LAMBDA_FUNCTION_NAME")
+            .env_remove("AWS_LAMBDA_RUNTIME_API")
+            .env_remove("TOPIC_ARN")
+            .env_remove("NOTIFY_UNCHANGED")
+            .env_remove("STALE_AFTER_DAYS");
+        cmd
+    }
+
+    pub fn run_via(&self, endpoint: &str, nyt: &Path, jhu: &Path) -> RunResult {
+        RunResult {
+            output: self
+                .command(endpoint, nyt, jhu, "run")
+                .output()
+                .expect("start etl"),
+        }
+    }
+
+    pub fn run(&self, nyt: &Path, jhu: &Path) -> RunResult {
+        self.run_via(&self.endpoint, nyt, jhu)
+    }
+
+    pub fn init(&self) -> String {
+        let out = self
+            .command(&self.endpoint, &nyt_snapshot(), &jhu_snapshot(), "init")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "init: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    pub fn store(&self) -> DynamoStore {
+        DynamoStore::new(&testkit::sdk_config(&self.endpoint), &self.table)
+    }
+
+    /// Every item of the table, keyed by `pk/sk`, as comparable text.
+    pub async fn items(&self) -> BTreeMap<String, String> {
+        let client = aws_sdk_dynamodb::Client::new(&testkit::sdk_config(&self.endpoint));
+        let mut items = BTreeMap::new();
+        let mut start = None;
+        loop {
+            let page = client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            for item in page.items() {
+                let key = |k: &str| {
+                    item.get(k)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let sorted: BTreeMap<&String, &AttributeValue> = item.iter().collect();
+                items.insert(
+                    format!("{}/{}", key("pk"), key("sk")),
+                    format!("{sorted:?}"),
+                );
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        items
+    }
+
+    pub fn load_snapshot(&self) {
+        self.init();
+        let summary = self.run(&nyt_snapshot(), &jhu_snapshot()).ok();
+        assert_eq!(summary["inserted"], 420);
+    }
+}
+
+impl Etl {
+    pub async fn meta(&self) -> SeriesMeta {
+        self.store()
+            .read_state()
+            .await
+            .unwrap()
+            .meta
+            .expect("a meta item")
+    }
+}

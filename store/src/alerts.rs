@@ -1,0 +1,173 @@
+//! Alerts waiting to be published (the outbox) and the stale-alert marker.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{
+    DynamoStore, Item, META_SK, OUTBOX_PREFIX, OutboxMessage, PK, SERIES_PK, SK, StoreError,
+    condition_held, epoch_millis, s, time,
+};
+
+/// Writes of alerts and their markers.
+pub trait WriteAlerts {
+    /// Records that `newest` is stale and stores `alert`, in one transaction, unless a stale
+    /// alert was already recorded for that day. `Ok(false)`: it was (or there is no meta yet).
+    fn mark_stale(
+        &self,
+        newest: NaiveDate,
+        alert: &OutboxMessage,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Takes the alert for publishing until `until`, unless another run holds it.
+    /// `Ok(false)`: it is gone or held.
+    fn claim_alert(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Gives a claimed alert back (its publishing failed), for the next run.
+    fn release_alert(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Removes a published alert.
+    fn delete_alert(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(format!("{OUTBOX_PREFIX}{id}"))),
+    ])
+}
+
+impl DynamoStore {
+    /// The transactional put that stores an alert.
+    pub(crate) fn outbox_put(&self, alert: &OutboxMessage) -> TransactWriteItem {
+        let mut item = outbox_key(&alert.id);
+        item.extend([
+            ("event".to_string(), s(alert.event.clone())),
+            ("subject".to_string(), s(alert.subject.clone())),
+            ("body".to_string(), s(alert.body.clone())),
+            ("created_at".to_string(), time(alert.created_at)),
+        ]);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("a put has its table and item");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    pub(crate) fn parse_outbox(
+        &self,
+        item: &HashMap<String, AttributeValue>,
+    ) -> Result<OutboxMessage, StoreError> {
+        let sk = item
+            .get(SK)
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", |s| s.as_str());
+        let view = Item {
+            store: self,
+            key: sk,
+            item,
+        };
+        Ok(OutboxMessage {
+            id: sk.trim_start_matches(OUTBOX_PREFIX).to_string(),
+            event: view.string("event")?.to_string(),
+            subject: view.string("subject")?.to_string(),
+            body: view.string("body")?.to_string(),
+            created_at: view.time("created_at")?,
+        })
+    }
+}
+
+impl WriteAlerts for DynamoStore {
+    async fn mark_stale(
+        &self,
+        newest: NaiveDate,
+        alert: &OutboxMessage,
+    ) -> Result<bool, StoreError> {
+        let marker = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(SERIES_PK))
+            .key(SK, s(META_SK))
+            .update_expression("SET #stale = :day")
+            .condition_expression(
+                "attribute_exists(#pk) AND (attribute_not_exists(#stale) OR #stale <> :day)",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#stale", "stale_alert_for")
+            .expression_attribute_values(":day", s(newest.to_string()))
+            .build()
+            .expect("an update has its table, key and expression");
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(marker).build())
+            .transact_items(self.outbox_put(alert))
+            .send()
+            .await;
+        condition_held(self, "TransactWriteItems", result, |e| {
+            e.is_transaction_canceled_exception() || e.is_transaction_in_progress_exception()
+        })
+    }
+
+    async fn claim_alert(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(outbox_key(id)))
+            .update_expression("SET #claim = :until")
+            .condition_expression(
+                "attribute_exists(#pk) AND (attribute_not_exists(#claim) OR #claim < :now)",
+            )
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#claim", "claimed_until")
+            .expression_attribute_values(":until", epoch_millis(until))
+            .expression_attribute_values(":now", epoch_millis(now))
+            .return_values(ReturnValue::None)
+            .send()
+            .await;
+        condition_held(self, "UpdateItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+
+    async fn release_alert(&self, id: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(outbox_key(id)))
+            .update_expression("REMOVE #claim")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#claim", "claimed_until")
+            .send()
+            .await;
+        condition_held(self, "UpdateItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+        .map(|_| ())
+    }
+
+    async fn delete_alert(&self, id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(outbox_key(id)))
+            .send()
+            .await
+            .map_err(|err| self.request_error("DeleteItem", err))?;
+        Ok(())
+    }
+}
