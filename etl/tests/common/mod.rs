@@ -225,3 +225,115 @@ impl Etl {
             .expect("a meta item")
     }
 }
+
+/// A topic with a queue subscribed to it, on moto.
+pub struct Subscriber {
+    pub topic_arn: String,
+    queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+/// One delivered SNS notification.
+#[derive(Debug)]
+pub struct Delivered {
+    pub event: String,
+    pub subject: String,
+    pub body: String,
+}
+
+pub fn moto_config() -> aws_config::SdkConfig {
+    testkit::sdk_config(&testkit::moto().endpoint)
+}
+
+impl Subscriber {
+    pub async fn new(name: &str) -> Self {
+        let config = moto_config();
+        let sns = aws_sdk_sns::Client::new(&config);
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let name = testkit::table_name(name);
+        let topic_arn = sns
+            .create_topic()
+            .name(&name)
+            .send()
+            .await
+            .unwrap()
+            .topic_arn
+            .unwrap();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .unwrap();
+        Self {
+            topic_arn,
+            queue_url,
+            sqs,
+        }
+    }
+
+    /// Everything delivered since the last call.
+    pub async fn received(&self) -> Vec<Delivered> {
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            let messages = page.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return out;
+            }
+            for m in messages {
+                let envelope: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+                out.push(Delivered {
+                    event: envelope["MessageAttributes"]["event"]["Value"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                    subject: envelope["Subject"].as_str().unwrap_or("").to_string(),
+                    body: envelope["Message"].as_str().unwrap_or("").to_string(),
+                });
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// The command of `etl run` with alerts to `topic` on moto; staleness alerts off.
+pub fn with_alerts(mut cmd: Command, topic: &str) -> Command {
+    cmd.env("TOPIC_ARN", topic)
+        .env("AWS_ENDPOINT_URL_SNS", &testkit::moto().endpoint)
+        .env("STALE_AFTER_DAYS", "100000");
+    cmd
+}
