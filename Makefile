@@ -36,6 +36,7 @@ demo: setup
 bench: setup
 	$(CARGO) build --release --locked -p etl
 	scripts/bench-etl.sh
+	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/etl TABLE_NAME=bench
 
 clean-demo:
 	rm -rf .local/dynamodb
