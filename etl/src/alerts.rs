@@ -43,11 +43,6 @@ impl Alert {
     }
 }
 
-/// The staleness rule: the newest source day is more than `after_days` days before `today`.
-pub fn is_stale(newest: NaiveDate, today: NaiveDate, after_days: u32) -> bool {
-    (today - newest).num_days() > i64::from(after_days)
-}
-
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -57,7 +52,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -314,12 +309,5 @@ mod tests {
         let long = subject(format!("x{}\n→", "y".repeat(200)));
         assert_eq!(long.len(), SUBJECT_MAX);
         assert!(long.is_ascii() && !long.contains('\n'));
-    }
-
-    #[test]
-    fn staleness_rule() {
-        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-        assert!(!is_stale(d("2023-03-20"), d("2023-03-23"), 3));
-        assert!(is_stale(d("2023-03-20"), d("2023-03-24"), 3));
     }
 }

@@ -11,7 +11,6 @@ pub mod lambda;
 pub mod load;
 pub mod notify;
 pub mod pipeline;
-pub mod telemetry;
 pub mod transform;
 
 pub use error::{Error, Source};

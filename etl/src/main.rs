@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    etl::telemetry::init();
+    logging::init();
     let lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
     let result = match std::env::args().nth(1).as_deref() {
         _ if lambda => async {

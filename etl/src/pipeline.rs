@@ -175,7 +175,7 @@ impl Etl {
             mut pending,
         } = pass;
         let today = Utc::now().date_naive();
-        if alerts::is_stale(newest.date, today, self.config.stale_after_days)
+        if covid_model::is_stale(newest.date, today, self.config.stale_after_days)
             && stale_alert_for != Some(newest.date)
         {
             let alert = alerts::stale(&newest, today, self.config.stale_after_days)

@@ -2,6 +2,8 @@
 //!
 //! This crate must stay WASM-safe: no AWS SDK, no I/O, no threads.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -9,11 +11,152 @@ use serde::{Deserialize, Serialize};
 ///
 /// `recovered` is `None` when the source did not report it (serialised as `null`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Day {
+    /// ISO date, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2021-03-16"))]
     pub date: NaiveDate,
+    /// Cumulative confirmed cases (NYT).
     pub cases: u64,
+    /// Cumulative deaths (NYT).
     pub deaths: u64,
+    /// Cumulative recoveries (JHU US total); `null` when not reported.
     pub recovered: Option<u64>,
+}
+
+/// The staleness rule: the newest day is more than `after_days` days before `today`.
+pub fn is_stale(newest: NaiveDate, today: NaiveDate, after_days: u32) -> bool {
+    (today - newest).num_days() > i64::from(after_days)
+}
+
+/// One day's change from the day before, with 7-day averages.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyPoint {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2021-03-16"))]
+    pub date: NaiveDate,
+    /// New cases since the day before (negative when the source revised down); `null` on the first day.
+    pub new_cases: Option<i64>,
+    pub new_deaths: Option<i64>,
+    /// `null` when either day's recoveries were not reported.
+    pub new_recovered: Option<i64>,
+    /// Mean of `new_cases` over the 7 days ending on `date`; `null` until 7 values exist.
+    pub avg7_cases: Option<f64>,
+    pub avg7_deaths: Option<f64>,
+    pub avg7_recovered: Option<f64>,
+}
+
+/// Daily changes and 7-day averages of a cumulative series (sorted by date, one entry per day).
+pub fn daily(days: &[Day]) -> Vec<DailyPoint> {
+    fn diff(a: Option<u64>, b: Option<u64>) -> Option<i64> {
+        Some(b? as i64 - a? as i64)
+    }
+    fn avg7(values: &[Option<i64>], i: usize) -> Option<f64> {
+        if i < 6 {
+            return None;
+        }
+        let sum = values[i - 6..=i]
+            .iter()
+            .try_fold(0i64, |acc, v| Some(acc + (*v)?))?;
+        Some((sum as f64 / 7.0 * 10.0).round() / 10.0)
+    }
+    let change = |f: fn(&Day) -> Option<u64>| -> Vec<Option<i64>> {
+        (0..days.len())
+            .map(|i| {
+                if i == 0 {
+                    None
+                } else {
+                    diff(f(&days[i - 1]), f(&days[i]))
+                }
+            })
+            .collect()
+    };
+    let cases = change(|d| Some(d.cases));
+    let deaths = change(|d| Some(d.deaths));
+    let recovered = change(|d| d.recovered);
+    (0..days.len())
+        .map(|i| DailyPoint {
+            date: days[i].date,
+            new_cases: cases[i],
+            new_deaths: deaths[i],
+            new_recovered: recovered[i],
+            avg7_cases: avg7(&cases, i),
+            avg7_deaths: avg7(&deaths, i),
+            avg7_recovered: avg7(&recovered, i),
+        })
+        .collect()
+}
+
+/// What every series answer says about the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeriesMeta {
+    /// Where the data comes from, and its licences.
+    pub source: String,
+    /// First and last date of this answer (`null` when it has no days).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub first_date: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub last_date: Option<NaiveDate>,
+    /// Days in this answer.
+    pub count: usize,
+    /// When the stored data last changed (RFC 3339).
+    pub last_changed: Option<String>,
+    /// Short definitions of the data fields.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// `/v1/series`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeriesResponse {
+    pub meta: SeriesMeta,
+    pub data: Vec<Day>,
+}
+
+/// `/v1/daily`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyResponse {
+    pub meta: SeriesMeta,
+    pub data: Vec<DailyPoint>,
+}
+
+/// `/v1/latest`: the newest day, its change from the day before and the 7-day averages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LatestResponse {
+    pub meta: SeriesMeta,
+    pub day: Day,
+    pub change: DailyPoint,
+}
+
+/// The last ETL run, as the API reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LastRun {
+    /// RFC 3339.
+    pub at: String,
+    /// `ok`: only successful runs are recorded (a failed run writes nothing).
+    pub outcome: String,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub duration_ms: u64,
+}
+
+/// `/v1/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusResponse {
+    pub last_run: Option<LastRun>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub newest_day: Option<NaiveDate>,
+    /// The newest day is more than `stale_after_days` days old.
+    pub stale: bool,
+    pub stale_after_days: u32,
+    /// When the stored data last changed (RFC 3339).
+    pub last_changed: Option<String>,
 }
 
 /// The outcome of one successful ETL pass; also the last stdout line of `etl run`.
@@ -71,6 +214,41 @@ mod tests {
             json,
             r#"{"date":"2020-12-14","cases":16,"deaths":3,"recovered":null}"#
         );
+    }
+
+    #[test]
+    fn daily_changes_and_seven_day_averages() {
+        let days: Vec<Day> = (0..9u64)
+            .map(|i| {
+                day(
+                    &format!("2020-03-{:02}", i + 1),
+                    i * 10,
+                    i,
+                    if i < 7 { Some(i) } else { None },
+                )
+            })
+            .collect();
+        let d = daily(&days);
+        assert_eq!(d.len(), 9);
+        assert_eq!((d[0].new_cases, d[0].avg7_cases), (None, None));
+        assert_eq!(d[1].new_cases, Some(10));
+        assert_eq!(d[6].avg7_cases, None, "needs 7 changes: days 1..=7");
+        assert_eq!(d[7].avg7_cases, Some(10.0));
+        assert_eq!(d[7].new_recovered, None, "recovered not reported on day 8");
+        assert_eq!(d[6].avg7_recovered, None);
+        // A downward revision is a negative change, not an error.
+        let revised = [
+            day("2021-06-03", 100, 5, None),
+            day("2021-06-04", 90, 5, None),
+        ];
+        assert_eq!(daily(&revised)[1].new_cases, Some(-10));
+    }
+
+    #[test]
+    fn staleness_rule() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert!(!is_stale(d("2023-03-20"), d("2023-03-23"), 3));
+        assert!(is_stale(d("2023-03-20"), d("2023-03-24"), 3));
     }
 
     #[test]

@@ -1,0 +1,108 @@
+//! The public JSON API: one axum [`router`], run by `lambda_http` behind API Gateway (HTTP API,
+//! payload 2.0) or as a plain local server that also serves the built site.
+
+pub mod cache;
+pub mod problem;
+pub mod routes;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, Method, header};
+use axum::routing::get;
+use covid_store::DynamoStore;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::cache::{SeriesCache, Source};
+
+/// The state every request shares.
+pub struct App {
+    pub cache: SeriesCache,
+    pub stale_after_days: u32,
+}
+
+impl App {
+    pub fn new(source: impl Source, ttl: Duration, stale_after_days: u32) -> Self {
+        Self {
+            cache: SeriesCache::new(source, ttl),
+            stale_after_days,
+        }
+    }
+
+    /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3); the AWS
+    /// endpoint, region and credentials from the SDK's standard chain.
+    pub async fn from_env() -> Result<(Self, DynamoStore), String> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
+        let number = |name: &str, default: u64| match std::env::var(name) {
+            Err(_) => Ok(default),
+            Ok(v) => v
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{name} {v:?} is not a whole number")),
+        };
+        let ttl = Duration::from_secs(number("CACHE_TTL_SECS", 30)?);
+        let stale_after_days =
+            u32::try_from(number("STALE_AFTER_DAYS", 3)?).map_err(|e| e.to_string())?;
+        let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let store = DynamoStore::new(&sdk_config, table);
+        Ok((Self::new(store.clone(), ttl, stale_after_days), store))
+    }
+}
+
+/// The OpenAPI document, generated from the handlers and the model's types.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "US COVID-19 series",
+        version = "1",
+        description = "Cumulative US cases and deaths (NYT) with recoveries (JHU CSSE), daily \
+            changes and 7-day averages. Data froze in March 2023. Dates are ISO YYYY-MM-DD; \
+            ranges are inclusive; errors are RFC 9457 problem details."
+    ),
+    paths(
+        routes::series,
+        routes::series_csv,
+        routes::daily,
+        routes::latest,
+        routes::status
+    )
+)]
+pub struct ApiDoc;
+
+/// The API. With `site`, paths outside `/v1/` are files from that folder (the local demo).
+pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
+    let api = Router::new()
+        .route("/v1/series", get(routes::series))
+        .route("/v1/series.csv", get(routes::series_csv))
+        .route("/v1/daily", get(routes::daily))
+        .route("/v1/latest", get(routes::latest))
+        .route("/v1/status", get(routes::status))
+        .route("/v1/openapi.json", get(routes::openapi))
+        .method_not_allowed_fallback(problem::method_not_allowed)
+        .with_state(app);
+    let api = match site {
+        Some(dir) => api.fallback_service(
+            ServeDir::new(dir).not_found_service(axum::routing::any(problem::not_found)),
+        ),
+        None => api.fallback(problem::not_found),
+    };
+    api.layer(CompressionLayer::new())
+        // Every answer, errors included, may be read from any origin.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD])
+                .allow_headers([header::IF_NONE_MATCH, header::ACCEPT])
+                .expose_headers([header::ETAG, header::LAST_MODIFIED])
+                .max_age(Duration::from_secs(86400)),
+        )
+}

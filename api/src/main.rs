@@ -1,0 +1,23 @@
+//! `api`: under `lambda_http` when `AWS_LAMBDA_RUNTIME_API` is set, otherwise a local server on
+//! `LISTEN_ADDR` (default 127.0.0.1:3000) that also serves the site from `SITE_DIR` (default web/dist).
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    logging::init();
+    let (app, store) = api::App::from_env().await?;
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return lambda_http::run(api::router(Arc::new(app), None)).await;
+    }
+    let addr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let site = std::env::var("SITE_DIR").unwrap_or_else(|_| "web/dist".into());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, api::router(Arc::new(app), Some(site.into())))
+        .with_graceful_shutdown(async {
+            tokio::signal::ctrl_c().await.ok();
+        })
+        .await?;
+    tracing::info!(dynamodb_requests = store.requests(), "stopped");
+    Ok(())
+}

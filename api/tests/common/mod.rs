@@ -1,0 +1,62 @@
+//! A table in DynamoDB Local loaded by the real ETL from the bundled snapshot.
+#![allow(dead_code)]
+
+pub struct Loaded {
+    pub endpoint: String,
+    pub table: String,
+}
+
+pub async fn loaded_table(test: &str) -> Loaded {
+    let endpoint = testkit::dynamodb().endpoint.clone();
+    let table = testkit::table_name(test);
+    let vars = [
+        ("TABLE_NAME", table.clone()),
+        (
+            "NYT_URL",
+            testkit::snapshot("nyt-us.csv").display().to_string(),
+        ),
+        (
+            "JHU_URL",
+            testkit::snapshot("jhu-time-series-19-covid-combined.csv.gz")
+                .display()
+                .to_string(),
+        ),
+    ];
+    let config = etl::config::Config::from_lookup(|name| {
+        vars.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let etl = etl::Etl::new(config, &testkit::sdk_config(&endpoint)).unwrap();
+    etl.init().await.unwrap();
+    let report = etl.run().await.unwrap();
+    assert_eq!(report.summary.inserted, 420);
+    Loaded { endpoint, table }
+}
+
+/// The snapshot as the ETL's transform sees it: the expected contents of the API.
+pub fn expected_days() -> Vec<covid_model::Day> {
+    use std::io::Read;
+    let nyt = std::fs::read(testkit::snapshot("nyt-us.csv")).unwrap();
+    let gz = std::fs::read(testkit::snapshot(
+        "jhu-time-series-19-covid-combined.csv.gz",
+    ))
+    .unwrap();
+    let mut jhu = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut jhu)
+        .unwrap();
+    etl::transform::build_series(&nyt, &jhu).unwrap()
+}
+
+/// The `api` binary with the AWS environment of DynamoDB Local.
+pub fn api_command(loaded: &Loaded) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_api"));
+    cmd.envs(testkit::aws_env(&loaded.endpoint))
+        .env("TABLE_NAME", &loaded.table)
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .env_remove("AWS_LAMBDA_FUNCTION_NAME");
+    cmd
+}

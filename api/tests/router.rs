@@ -1,0 +1,379 @@
+//! The router with `tower::ServiceExt::oneshot` over an in-memory source that counts its reads.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use api::App;
+use api::cache::Source;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{TimeZone, Utc};
+use covid_model::Day;
+use covid_store::{SeriesMeta, StoreError};
+use futures::future::BoxFuture;
+use serde_json::Value;
+use tower::ServiceExt;
+
+#[derive(Clone)]
+struct Fake {
+    days: Vec<Day>,
+    version: Arc<AtomicUsize>,
+    meta_reads: Arc<AtomicUsize>,
+    day_reads: Arc<AtomicUsize>,
+}
+
+impl Fake {
+    fn new() -> Self {
+        let start = "2020-12-10".parse::<chrono::NaiveDate>().unwrap();
+        let days = (0..10u64)
+            .map(|i| Day {
+                date: start + chrono::Days::new(i),
+                cases: 1000 + i * 100,
+                deaths: 10 + i,
+                recovered: if i < 4 { Some(500 + i) } else { None },
+            })
+            .collect();
+        Self {
+            days,
+            version: Arc::new(AtomicUsize::new(1)),
+            meta_reads: Arc::default(),
+            day_reads: Arc::default(),
+        }
+    }
+}
+
+impl Source for Fake {
+    fn meta(&self) -> BoxFuture<'_, Result<Option<SeriesMeta>, StoreError>> {
+        self.meta_reads.fetch_add(1, Ordering::SeqCst);
+        let version = self.version.load(Ordering::SeqCst) as u64;
+        Box::pin(async move {
+            Ok(Some(SeriesMeta {
+                version,
+                fingerprint: format!("fp{version}"),
+                count: self.days.len() as u64,
+                first_date: self.days[0].date,
+                last_date: self.days[9].date,
+                changed_at: Utc.with_ymd_and_hms(2023, 3, 24, 12, 0, 0).unwrap(),
+                last_run: None,
+                stale_alert_for: None,
+            }))
+        })
+    }
+
+    fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>> {
+        self.day_reads.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move { Ok(self.days.clone()) })
+    }
+}
+
+fn router(fake: &Fake, ttl: Duration) -> axum::Router {
+    api::router(Arc::new(App::new(fake.clone(), ttl, 3)), None)
+}
+
+async fn call(
+    router: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    (parts.status, parts.headers, bytes)
+}
+
+async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    call(router, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+fn json(body: &[u8]) -> Value {
+    serde_json::from_slice(body).unwrap()
+}
+
+#[tokio::test]
+async fn series_with_ranges_and_nulls() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::from_secs(30));
+    let (status, headers, body) = get(&r, "/v1/series").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    let v = json(&body);
+    assert_eq!(v["meta"]["count"], 10);
+    assert_eq!(v["meta"]["first_date"], "2020-12-10");
+    assert_eq!(v["meta"]["last_changed"], "2023-03-24T12:00:00+00:00");
+    assert!(
+        v["meta"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("New York Times")
+    );
+    assert_eq!(
+        v["data"][0],
+        serde_json::json!({"date":"2020-12-10","cases":1000,"deaths":10,"recovered":500})
+    );
+    assert_eq!(v["data"][9]["recovered"], Value::Null);
+
+    let (_, _, body) = get(&r, "/v1/series?from=2020-12-12&to=2020-12-14").await;
+    let dates: Vec<_> = json(&body)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].clone())
+        .collect();
+    assert_eq!(dates, ["2020-12-12", "2020-12-13", "2020-12-14"]);
+    let (_, _, body) = get(&r, "/v1/series?from=2020-12-18").await;
+    assert_eq!(json(&body)["meta"]["count"], 2);
+    let (_, _, body) = get(&r, "/v1/series?to=2020-12-10&unknown=1").await;
+    assert_eq!(json(&body)["meta"]["count"], 1);
+    let (status, _, body) = get(&r, "/v1/series?from=2030-01-01").await;
+    assert_eq!(
+        (status, json(&body)["meta"]["count"].as_u64()),
+        (StatusCode::OK, Some(0))
+    );
+}
+
+#[tokio::test]
+async fn csv_twin() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::from_secs(30));
+    let (status, headers, body) = get(&r, "/v1/series.csv?from=2020-12-13&to=2020-12-14").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "date,cases,deaths,recovered\n2020-12-13,1300,13,503\n2020-12-14,1400,14,\n"
+    );
+}
+
+#[tokio::test]
+async fn daily_and_latest_use_the_model_math() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::from_secs(30));
+    let (_, _, body) = get(&r, "/v1/daily").await;
+    let v = json(&body);
+    let expected = serde_json::to_value(covid_model::daily(&fake.days)).unwrap();
+    assert_eq!(v["data"], expected);
+    assert_eq!(v["data"][1]["new_cases"], 100);
+    assert_eq!(v["data"][7]["avg7_cases"], 100.0);
+    assert_eq!(v["data"][4]["new_recovered"], Value::Null);
+
+    let (_, _, body) = get(&r, "/v1/daily?from=2020-12-19").await;
+    assert_eq!(
+        json(&body)["data"][0]["avg7_deaths"],
+        1.0,
+        "averages use the days before the range"
+    );
+
+    let (_, _, body) = get(&r, "/v1/latest").await;
+    let v = json(&body);
+    assert_eq!(v["day"]["date"], "2020-12-19");
+    assert_eq!(v["change"]["new_cases"], 100);
+    assert_eq!(v["change"]["avg7_cases"], 100.0);
+}
+
+#[tokio::test]
+async fn etag_and_last_modified() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::ZERO);
+    let (_, headers, _) = get(&r, "/v1/series?from=2020-12-12").await;
+    let etag = headers[header::ETAG].to_str().unwrap().to_string();
+    assert_eq!(
+        headers[header::LAST_MODIFIED],
+        "Fri, 24 Mar 2023 12:00:00 GMT"
+    );
+    assert!(
+        headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .starts_with("public, max-age=")
+    );
+
+    let request = |tag: &str| {
+        Request::get("/v1/series?from=2020-12-12")
+            .header(header::IF_NONE_MATCH, tag)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, headers, body) = call(&r, request(&etag)).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    assert_eq!(headers[header::ETAG].to_str().unwrap(), etag);
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    let (status, _, _) = call(&r, request(&format!("\"x\", {etag}"))).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+
+    // Another range or representation has another tag.
+    let (_, other, _) = get(&r, "/v1/series?from=2020-12-13").await;
+    assert_ne!(other[header::ETAG], etag.as_str());
+    let (_, csv, _) = get(&r, "/v1/series.csv?from=2020-12-12").await;
+    assert_ne!(csv[header::ETAG], etag.as_str());
+
+    // New data: the old tag no longer matches.
+    fake.version.store(2, Ordering::SeqCst);
+    let (status, _, _) = call(&r, request(&etag)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn errors_are_problem_details_with_cors() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::from_secs(30));
+    let long = format!("/v1/series?from={}", "2".repeat(5000));
+    for (uri, status, detail) in [
+        (
+            "/v1/series?from=2020-13-01",
+            400,
+            "`from` is \"2020-13-01\", which is not a day of the calendar.",
+        ),
+        (
+            "/v1/daily?to=2021-02-29",
+            400,
+            "`to` is \"2021-02-29\", which is not a day of the calendar.",
+        ),
+        (
+            "/v1/series?from=yesterday",
+            400,
+            "`from` is \"yesterday\": give a date as YYYY-MM-DD, e.g. 2020-12-01.",
+        ),
+        (
+            "/v1/series?from=2020-1-1",
+            400,
+            "`from` is \"2020-1-1\": give a date as YYYY-MM-DD, e.g. 2020-12-01.",
+        ),
+        (
+            "/v1/series.csv?from=2021-01-02&to=2021-01-01",
+            400,
+            "`from` (2021-01-02) is after `to` (2021-01-01): swap them, or drop one.",
+        ),
+        (
+            "/v1/series?from=2020-12-01&from=2020-12-02",
+            400,
+            "`from` is given twice: give it once.",
+        ),
+        (
+            long.as_str(),
+            400,
+            "`from` is too long (5000 characters, starting \"22222222222222222222\"): give a date as YYYY-MM-DD.",
+        ),
+        ("/v1/nope", 404, "There is nothing at /v1/nope."),
+        ("/", 404, "There is nothing at /."),
+    ] {
+        let (got, headers, body) = get(&r, uri).await;
+        assert_eq!(got.as_u16(), status, "{uri}");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{uri}"
+        );
+        assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*", "{uri}");
+        let v = json(&body);
+        assert_eq!(v["status"], status, "{uri}");
+        assert!(v["title"].is_string());
+        assert!(
+            v["detail"].as_str().unwrap().starts_with(detail),
+            "{uri}: {v}"
+        );
+    }
+    let (status, headers, body) = call(
+        &r,
+        Request::delete("/v1/series").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers[header::ALLOW], "GET, HEAD");
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    assert_eq!(json(&body)["status"], 405);
+}
+
+#[tokio::test]
+async fn head_cors_preflight_and_compression() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::from_secs(30));
+    let (status, headers, body) =
+        call(&r, Request::head("/v1/series").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body.len()), (StatusCode::OK, 0));
+    assert!(headers.contains_key(header::ETAG));
+
+    let preflight = Request::options("/v1/series")
+        .header(header::ORIGIN, "https://example.org")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = call(&r, preflight).await;
+    assert!(status.is_success());
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+
+    for encoding in ["gzip", "br"] {
+        let request = Request::get("/v1/series")
+            .header(header::ACCEPT_ENCODING, encoding)
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, body) = call(&r, request).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_ENCODING], encoding);
+        let (_, _, plain) = get(&r, "/v1/series").await;
+        assert!(body.len() < plain.len());
+    }
+}
+
+#[tokio::test]
+async fn the_store_is_read_at_most_once_per_ttl() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::from_secs(3600));
+    for uri in [
+        "/v1/series",
+        "/v1/daily",
+        "/v1/latest",
+        "/v1/status",
+        "/v1/series.csv",
+    ]
+    .iter()
+    .cycle()
+    .take(200)
+    {
+        assert_eq!(get(&r, uri).await.0, StatusCode::OK);
+    }
+    assert_eq!(fake.meta_reads.load(Ordering::SeqCst), 1);
+    assert_eq!(fake.day_reads.load(Ordering::SeqCst), 1);
+
+    // With a zero TTL every request revalidates with the meta, but the days are re-read only
+    // when the version moves.
+    let fake = Fake::new();
+    let r = router(&fake, Duration::ZERO);
+    for _ in 0..5 {
+        get(&r, "/v1/series").await;
+    }
+    assert_eq!(
+        (
+            fake.meta_reads.load(Ordering::SeqCst),
+            fake.day_reads.load(Ordering::SeqCst)
+        ),
+        (5, 1)
+    );
+    fake.version.store(2, Ordering::SeqCst);
+    get(&r, "/v1/series").await;
+    assert_eq!(fake.day_reads.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn openapi_document_is_generated() {
+    let fake = Fake::new();
+    let r = router(&fake, Duration::from_secs(30));
+    let (status, _, body) = get(&r, "/v1/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = json(&body);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/v1/series",
+        "/v1/series.csv",
+        "/v1/daily",
+        "/v1/latest",
+        "/v1/status",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
+    assert!(doc["components"]["schemas"]["Day"].is_object());
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
