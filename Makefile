@@ -12,7 +12,7 @@ CARGO ?= cargo
 .PHONY: help setup build test lint unit demo bench clean-demo
 
 help:
-	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB (offline; LIVE=1: live sources)"
+	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB and serve the API and site (offline; LIVE=1: live sources)"
 	@echo "make test   - everything CI checks (formatting, clippy, all tests)"
 	@echo "make bench  - time whole etl runs on DynamoDB Local; see BENCHMARKS.md"
 
@@ -28,9 +28,10 @@ lint: setup
 
 test: lint
 	$(CARGO) test --workspace --locked
+	scripts/schemathesis.sh
 
 demo: setup
-	$(CARGO) build --release --locked -p etl
+	$(CARGO) build --release --locked -p etl -p api
 	scripts/demo.sh
 
 bench: setup

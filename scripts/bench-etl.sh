@@ -3,17 +3,13 @@
 # with the bundled snapshot, and reports DynamoDB requests per run. Method: see BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 runs=${RUNS:-10}
-bin=${CARGO_TARGET_DIR:-$HOME/.cache/covid-us-etl/target}/release/etl
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-scripts/dynamodb-local.sh "$port" >/dev/null 2>&1 &
-ddb=$!
-trap 'kill $ddb 2>/dev/null || true' EXIT
-until curl -s -o /dev/null "http://127.0.0.1:$port"; do sleep 0.2; done
-
-export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port" AWS_REGION=us-east-1
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true
-export NYT_URL=data/snapshot/nyt-us.csv JHU_URL=data/snapshot/jhu-time-series-19-covid-combined.csv.gz
+bin=$CARGO_TARGET_DIR/release/etl
+mkdir -p .local
+start_dynamodb "$(free_port)"
+trap 'kill $DDB_PID 2>/dev/null || true' EXIT
+export NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU
 export RUST_LOG=warn
 
 # Warm the JVM of DynamoDB Local once (untimed), as a long-running DynamoDB would be.

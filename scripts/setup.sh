@@ -9,10 +9,11 @@ mkdir -p "$CACHE"
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 # --- Debian packages ---------------------------------------------------------------------------
-# java: DynamoDB Local. hyperfine: `make bench`. curl: the demo's readiness checks.
+# java: DynamoDB Local. hyperfine, wrk: `make bench`. curl: readiness checks of the scripts.
 apt_needed=()
 command -v java >/dev/null || apt_needed+=(openjdk-17-jre-headless)
 command -v hyperfine >/dev/null || apt_needed+=(hyperfine)
+command -v wrk >/dev/null || apt_needed+=(wrk)
 command -v curl >/dev/null || apt_needed+=(curl)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   say "apt-get install ${apt_needed[*]}"

@@ -1,6 +1,7 @@
 //! The series in memory, shared by every request and kept across warm Lambda invocations.
 //! It is revalidated at most once per TTL with a cheap read of the meta item (version and
-//! fingerprint); the series itself is re-read only when that changed.
+//! fingerprint); the series itself is re-read only when that changed. Requests never queue
+//! behind a revalidation while data is held.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -88,13 +89,10 @@ impl SeriesCache {
             .map(|(s, _)| s.clone())
     }
 
-    /// The data, revalidated if older than the TTL. One request revalidates at a time; the
-    /// others wait for it. If the store fails and older data is held, that is served.
+    /// The data, revalidated if older than the TTL. One request revalidates at a time; while it
+    /// does, the others are served the data held (only a cold cache makes them wait). If the
+    /// store fails and older data is held, that is served.
     pub async fn get(&self) -> Result<Arc<Snapshot>, StoreError> {
-        if let Some(snapshot) = self.fresh() {
-            return Ok(snapshot);
-        }
-        let _refreshing = self.refresh.lock().await;
         if let Some(snapshot) = self.fresh() {
             return Ok(snapshot);
         }
@@ -104,6 +102,14 @@ impl SeriesCache {
             .expect("cache lock")
             .as_ref()
             .map(|(s, _)| s.clone());
+        let _refreshing = match (self.refresh.try_lock(), &held) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some(held)) => return Ok(held.clone()),
+            (Err(_), None) => self.refresh.lock().await,
+        };
+        if let Some(snapshot) = self.fresh() {
+            return Ok(snapshot);
+        }
         let snapshot = match self.revalidate(held.as_deref()).await {
             Ok(snapshot) => Arc::new(snapshot),
             Err(error) => match held {

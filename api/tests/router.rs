@@ -377,3 +377,48 @@ async fn openapi_document_is_generated() {
     assert!(doc["components"]["schemas"]["Day"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }
+
+#[tokio::test]
+async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
+    /// A source whose meta read blocks until released.
+    #[derive(Clone)]
+    struct Slow {
+        inner: Fake,
+        arrived: Arc<AtomicUsize>,
+        gate: Arc<tokio::sync::Semaphore>,
+    }
+    impl Source for Slow {
+        fn meta(&self) -> BoxFuture<'_, Result<Option<SeriesMeta>, StoreError>> {
+            let first = self.arrived.fetch_add(1, Ordering::SeqCst) == 0;
+            Box::pin(async move {
+                if !first {
+                    let _permit = self.gate.acquire().await.unwrap();
+                }
+                self.inner.meta().await
+            })
+        }
+        fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>> {
+            self.inner.days()
+        }
+    }
+    let slow = Slow {
+        inner: Fake::new(),
+        arrived: Arc::default(),
+        gate: Arc::new(tokio::sync::Semaphore::new(0)),
+    };
+    let r = api::router(Arc::new(App::new(slow.clone(), Duration::ZERO, 3)), None);
+    assert_eq!(get(&r, "/v1/latest").await.0, StatusCode::OK); // cold: loads
+    // The next request revalidates and blocks in the store...
+    let blocked = tokio::spawn({
+        let r = r.clone();
+        async move { get(&r, "/v1/latest").await.0 }
+    });
+    while slow.arrived.load(Ordering::SeqCst) < 2 {
+        tokio::task::yield_now().await;
+    }
+    // ...while others are served the data held, at once.
+    let served = tokio::time::timeout(Duration::from_secs(5), get(&r, "/v1/series")).await;
+    assert_eq!(served.expect("served without waiting").0, StatusCode::OK);
+    slow.gate.add_permits(10);
+    assert_eq!(blocked.await.unwrap(), StatusCode::OK);
+}

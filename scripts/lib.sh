@@ -1,0 +1,33 @@
+# Shared helpers of the scripts that start local services. Source it; do not run it.
+
+CACHE=${CACHE:-$HOME/.cache/covid-us-etl}
+CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
+SNAPSHOT_NYT=data/snapshot/nyt-us.csv
+SNAPSHOT_JHU=data/snapshot/jhu-time-series-19-covid-combined.csv.gz
+
+# A loopback port that is free now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL PID WHAT: until URL answers (any status), failing if PID exits or 60 s pass.
+wait_http() {
+  local url=$1 pid=$2 what=$3
+  for _ in $(seq 300); do
+    curl -s -o /dev/null "$url" && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "$what exited before answering on $url" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "$what did not answer on $url within 60 s" >&2
+  return 1
+}
+
+# start_dynamodb PORT [DIR]: DynamoDB Local in the background (in memory, or persisted in DIR);
+# sets DDB_PID and points the AWS SDK at it with local credentials.
+start_dynamodb() {
+  scripts/dynamodb-local.sh "$1" ${2:+"$2"} >"${DDB_LOG:-/dev/null}" 2>&1 &
+  DDB_PID=$!
+  wait_http "http://127.0.0.1:$1" "$DDB_PID" "DynamoDB Local"
+  export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1" AWS_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
+}
