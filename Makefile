@@ -35,9 +35,11 @@ demo: setup
 	scripts/demo.sh
 
 bench: setup
-	$(CARGO) build --release --locked -p etl
+	$(CARGO) build --release --locked -p etl -p api
 	scripts/bench-etl.sh
+	scripts/bench-api.sh
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/etl TABLE_NAME=bench
+	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/api TABLE_NAME=bench
 
 clean-demo:
 	rm -rf .local/dynamodb
