@@ -9,12 +9,13 @@ export CARGO_TARGET_DIR ?= $(CACHE)/target
 export PATH := $(CACHE)/venv/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: help setup build test lint unit demo bench clean-demo
+.PHONY: help setup build test lint demo bench package clean-demo
 
 help:
 	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB and serve the API and site (offline; LIVE=1: live sources)"
 	@echo "make test   - everything CI checks (formatting, clippy, all tests)"
-	@echo "make bench  - time whole etl runs on DynamoDB Local; see BENCHMARKS.md"
+	@echo "make bench  - ETL runs, API load and Lambda start times; see BENCHMARKS.md"
+	@echo "make package - both Lambda functions for arm64 (cargo lambda build)"
 
 setup:
 	@scripts/setup.sh
@@ -25,6 +26,8 @@ build: setup
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	cfn-lint template.yaml
+	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 test: lint
 	$(CARGO) test --workspace --locked
@@ -40,6 +43,12 @@ bench: setup
 	scripts/bench-api.sh
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/etl TABLE_NAME=bench
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/api TABLE_NAME=bench
+
+# Both functions for arm64 Lambda (cargo-lambda from the venv, with zig), as SAM's
+# rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap.
+package: setup
+	cargo lambda build --release --arm64 --locked --bin etl --bin api
+	@ls -l $(CARGO_TARGET_DIR)/lambda/etl/bootstrap $(CARGO_TARGET_DIR)/lambda/api/bootstrap
 
 clean-demo:
 	rm -rf .local/dynamodb

@@ -45,4 +45,6 @@ ln -sfn "$venv" "$CACHE/venv"
 # --- Rust toolchain pieces ----------------------------------------------------------------------
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+# arm64 Lambda builds (`make package`).
+rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup target add aarch64-unknown-linux-gnu
 say "ready"

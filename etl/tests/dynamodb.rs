@@ -271,3 +271,44 @@ async fn concurrent_runs_on_an_empty_table_never_double_count() {
     let days: Vec<_> = stored.iter().map(|s| s.day).collect();
     assert_eq!(meta.fingerprint, covid_model::fingerprint(&days));
 }
+
+#[tokio::test]
+async fn transactions_carry_their_own_random_tokens() {
+    use covid_store::{DayWrite, WriteDay};
+    let etl = Etl::new("token");
+    etl.init();
+    let day = |date: &str, cases| covid_model::Day {
+        date: date.parse().unwrap(),
+        cases,
+        deaths: 0,
+        recovered: None,
+    };
+    // A client whose transactions all carry one fixed token, as a repeated token would.
+    let fixed = aws_sdk_dynamodb::config::Builder::from(&testkit::sdk_config(&etl.endpoint))
+        .idempotency_token_provider("00000000-0000-4000-8000-00000000000a");
+    let store = covid_store::DynamoStore::with_config(fixed, &etl.table);
+    // The store sets its own random token on every transaction, so both are applied.
+    let first = [
+        DayWrite {
+            day: day("2020-01-01", 1),
+            rev: None,
+        },
+        DayWrite {
+            day: day("2020-01-02", 2),
+            rev: None,
+        },
+    ];
+    let second = [
+        DayWrite {
+            day: day("2020-01-03", 3),
+            rev: None,
+        },
+        DayWrite {
+            day: day("2020-01-04", 4),
+            rev: None,
+        },
+    ];
+    assert!(store.write_days(&first).await.unwrap());
+    assert!(store.write_days(&second).await.unwrap());
+    assert_eq!(etl.store().read_series().await.unwrap().len(), 4);
+}

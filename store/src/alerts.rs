@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     DynamoStore, Item, META_SK, OUTBOX_PREFIX, OutboxMessage, PK, SERIES_PK, SK, StoreError,
-    condition_held, epoch_millis, s, time,
+    condition_held, epoch_millis, s, time, transaction_token,
 };
 
 /// Writes of alerts and their markers.
@@ -106,6 +106,7 @@ impl WriteAlerts for DynamoStore {
         let result = self
             .client
             .transact_write_items()
+            .client_request_token(transaction_token())
             .transact_items(TransactWriteItem::builder().update(marker).build())
             .transact_items(self.outbox_put(alert))
             .send()

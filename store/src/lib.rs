@@ -212,10 +212,16 @@ impl DynamoStore {
     /// A store on `table`, with a client from the shared AWS configuration
     /// (endpoint, region and credentials from the SDK's standard chain).
     pub fn new(sdk_config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+        Self::with_config(aws_sdk_dynamodb::config::Builder::from(sdk_config), table)
+    }
+
+    /// A store from a DynamoDB client configuration (the request counter is added here).
+    pub fn with_config(
+        config: aws_sdk_dynamodb::config::Builder,
+        table: impl Into<String>,
+    ) -> Self {
         let requests = Arc::new(AtomicU64::new(0));
-        let config = aws_sdk_dynamodb::config::Builder::from(sdk_config)
-            .interceptor(RequestCounter(requests.clone()))
-            .build();
+        let config = config.interceptor(RequestCounter(requests.clone())).build();
         Self {
             client: Client::from_conf(config),
             table: table.into(),
@@ -472,6 +478,21 @@ fn n(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+/// A `ClientRequestToken` for one transaction, from OS-seeded randomness (`RandomState`).
+///
+/// The SDK's own generator is seeded from the clock and the thread id; a token that another
+/// process repeats within DynamoDB's 10-minute window makes a different transaction fail with
+/// `IdempotentParameterMismatchException`. Set on the input, the token is kept by the SDK's
+/// retries of the same transaction, as it must be.
+fn transaction_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let (a, b) = (
+        RandomState::new().hash_one(0u8),
+        RandomState::new().hash_one(1u8),
+    );
+    format!("{a:016x}{b:016x}")
+}
+
 fn epoch_millis(t: DateTime<Utc>) -> AttributeValue {
     n(t.timestamp_millis().max(0) as u64)
 }
@@ -688,11 +709,16 @@ impl WriteDay for DynamoStore {
         let result = self
             .client
             .transact_write_items()
+            .client_request_token(transaction_token())
             .set_transact_items(Some(items))
             .send()
             .await;
+        // Not applied: cancelled (a condition failed, or a concurrent write conflicted), or
+        // refused for its token. The caller then writes the days one by one.
         condition_held(self, "TransactWriteItems", result, |e| {
-            e.is_transaction_canceled_exception() || e.is_transaction_in_progress_exception()
+            e.is_transaction_canceled_exception()
+                || e.is_transaction_in_progress_exception()
+                || e.is_idempotent_parameter_mismatch_exception()
         })
     }
 
@@ -774,6 +800,7 @@ impl WriteMeta for DynamoStore {
         let result = self
             .client
             .transact_write_items()
+            .client_request_token(transaction_token())
             .transact_items(TransactWriteItem::builder().update(meta_update).build())
             .transact_items(self.outbox_put(alert))
             .send()
