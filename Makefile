@@ -6,7 +6,7 @@ SHELL := bash
 export CACHE ?= $(HOME)/.cache/covid-us-etl
 # Builds are slow on 2 cores: one target dir outside the clone, reused by every clone and CI run.
 export CARGO_TARGET_DIR ?= $(CACHE)/target
-export PATH := $(CACHE)/venv/bin:$(PATH)
+export PATH := $(CURDIR)/node_modules/.bin:$(CACHE)/bin:$(CACHE)/venv/bin:$(PATH)
 CARGO ?= cargo
 
 .PHONY: help setup build test lint demo bench package clean-demo

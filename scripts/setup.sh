@@ -15,6 +15,8 @@ command -v java >/dev/null || apt_needed+=(openjdk-17-jre-headless)
 command -v hyperfine >/dev/null || apt_needed+=(hyperfine)
 command -v wrk >/dev/null || apt_needed+=(wrk)
 command -v curl >/dev/null || apt_needed+=(curl)
+# The browser test and Lighthouse use Debian's Chromium (a test tool's own browser download fails here).
+[ -x /usr/bin/chromium ] || apt_needed+=(chromium)
 if [ ${#apt_needed[@]} -gt 0 ]; then
   say "apt-get install ${apt_needed[*]}"
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -47,4 +49,19 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 # arm64 Lambda builds (`make package`).
 rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup target add aarch64-unknown-linux-gnu
+# --- Site toolchain: wasm target, trunk, wasm-bindgen-cli at Cargo.lock's version --------------
+# Installed under $CACHE/bin (outside the clone). wasm-opt comes from npm `binaryen` (package.json).
+rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+mkdir -p "$CACHE/bin"
+trunk_version=0.21.14
+if ! "$CACHE/bin/trunk" --version 2>/dev/null | grep -qF "$trunk_version"; then
+  say "cargo install trunk $trunk_version"
+  cargo install --locked --quiet --root "$CACHE" "trunk@$trunk_version"
+fi
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if ! "$CACHE/bin/wasm-bindgen" --version 2>/dev/null | grep -qF "$bindgen_version"; then
+  say "cargo install wasm-bindgen-cli $bindgen_version"
+  # Not --locked: its lockfile pins a webpki-roots release that the registry no longer serves.
+  cargo install --quiet --root "$CACHE" "wasm-bindgen-cli@$bindgen_version"
+fi
 say "ready"

@@ -5,7 +5,7 @@
 use std::hash::{BuildHasher, RandomState};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::Day;
+use covid_model::{Day, thousands};
 use covid_store::OutboxMessage;
 
 use crate::error::Error;
@@ -45,19 +45,6 @@ impl Alert {
 
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// `29569140` -> `29,569,140`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn recovered(r: Option<u64>) -> String {
@@ -239,14 +226,6 @@ mod tests {
             deaths,
             recovered,
         }
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(29_569_140), "29,569,140");
     }
 
     #[test]

@@ -24,6 +24,19 @@ pub struct Day {
     pub recovered: Option<u64>,
 }
 
+/// `29569140` -> `29,569,140`: how counts are shown to people (alerts, the site).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The staleness rule: the newest day is more than `after_days` days before `today`.
 pub fn is_stale(newest: NaiveDate, today: NaiveDate, after_days: u32) -> bool {
     (today - newest).num_days() > i64::from(after_days)
@@ -242,6 +255,14 @@ mod tests {
             day("2021-06-04", 90, 5, None),
         ];
         assert_eq!(daily(&revised)[1].new_cases, Some(-10));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(29_569_140), "29,569,140");
     }
 
     #[test]
