@@ -9,13 +9,14 @@ export CARGO_TARGET_DIR ?= $(CACHE)/target
 export PATH := $(CURDIR)/node_modules/.bin:$(CACHE)/bin:$(CACHE)/venv/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: help setup build test lint demo bench package clean-demo
+.PHONY: help setup build test lint web demo bench package clean-demo
 
 help:
 	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB and serve the API and site (offline; LIVE=1: live sources)"
 	@echo "make test   - everything CI checks (formatting, clippy, all tests)"
 	@echo "make bench  - ETL runs, API load and Lambda start times; see BENCHMARKS.md"
-	@echo "make package - both Lambda functions for arm64 (cargo lambda build)"
+	@echo "make package - both Lambda functions for arm64 (cargo lambda build) and the site"
+	@echo "make web    - the site into web/dist (trunk)"
 
 setup:
 	@scripts/setup.sh
@@ -29,11 +30,17 @@ lint: setup
 	cfn-lint template.yaml
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-test: lint
+test: lint web
 	$(CARGO) test --workspace --locked
+	scripts/e2e.sh
 	scripts/schemathesis.sh
 
-demo: setup
+# The site: web/dist, with trunk (pinned tools: web/Trunk.toml), release and offline.
+web: setup
+	cd web && trunk build --release --offline
+	@echo "web/dist: $$(cat web/dist/*.wasm | gzip -9 | wc -c) bytes of wasm, gzipped"
+
+demo: web
 	$(CARGO) build --release --locked -p etl -p api
 	scripts/demo.sh
 
@@ -45,8 +52,8 @@ bench: setup
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/api TABLE_NAME=bench
 
 # Both functions for arm64 Lambda (cargo-lambda from the venv, with zig), as SAM's
-# rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap.
-package: setup
+# rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap; and the site.
+package: web
 	cargo lambda build --release --arm64 --locked --bin etl --bin api
 	@ls -l $(CARGO_TARGET_DIR)/lambda/etl/bootstrap $(CARGO_TARGET_DIR)/lambda/api/bootstrap
 

@@ -1,0 +1,137 @@
+// The site in headless Debian Chromium (playwright-core), against the API's local mode on
+// DynamoDB Local loaded by the real ETL from the snapshot. Run by scripts/e2e.sh (SITE_URL).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const SITE = process.env.SITE_URL;
+const ARTIFACTS = process.env.ARTIFACTS ?? 'test-artifacts';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+let browser;
+let page;
+
+before(async () => {
+  assert.ok(SITE, 'SITE_URL is not set: run scripts/e2e.sh');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
+  page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+  page.on('pageerror', (e) => { throw e; });
+});
+
+after(async () => { await browser?.close(); });
+
+const chart = () => page.locator('.chart');
+const data = async (name) => chart().getAttribute(`data-${name}`);
+
+/** The y-axis labels: texts of the SVG that are not dates. */
+async function valueLabels() {
+  const texts = await chart().locator('svg text').allTextContents();
+  return texts.map((t) => t.trim()).filter((t) => t && !/[A-Z][a-z]{2} /.test(t));
+}
+
+/** Moves the pointer over day `index` of the shown range, through the chart's own geometry. */
+async function hoverDay(index) {
+  const [left, right, width, days] = await Promise.all(['plot-left', 'plot-right', 'width', 'days'].map(data));
+  const box = await chart().locator('svg').boundingBox();
+  // The x axis spans index-0.5 .. last+0.5 over the plotting area, in SVG pixels.
+  const x = Number(left) + ((index + 0.5) / Number(days)) * (Number(right) - Number(left));
+  await page.mouse.move(box.x + (x * box.width) / Number(width), box.y + box.height / 2);
+}
+
+test('the chart renders the 420 days', async () => {
+  const started = Date.now();
+  await page.goto(`${SITE}/`);
+  // The series are the 2 px lines (plotters draws the axes as polylines too).
+  await chart().locator('svg polyline[stroke-width="2"]').first().waitFor();
+  console.log(`# chart visible ${Date.now() - started} ms after navigation`);
+  assert.equal(await data('days'), '420');
+  assert.equal(await chart().locator('svg polyline[stroke-width="2"]').count(), 3,
+    'cases, deaths, recovered (one run: it stops at 2020-12-13)');
+  assert.match(await page.locator('.freshness').innerText(), /Newest day: Mar 16, 2021/);
+  assert.match(await page.locator('figcaption').innerText(), /not reported from Dec 14, 2020/);
+  await page.screenshot({ path: `${ARTIFACTS}/site.png`, fullPage: true });
+});
+
+test('the log toggle changes the axis', async () => {
+  const linear = await valueLabels();
+  await page.click('#log-toggle');
+  await page.waitForFunction(() => document.querySelector('.chart')?.dataset.scale === 'log');
+  const log = await valueLabels();
+  assert.notDeepEqual(log, linear);
+  for (const label of ['1', '10', '100', '1k', '10k', '100k', '1M', '10M']) assert.ok(log.includes(label), `${label} in ${log}`);
+  assert.equal(await page.getAttribute('#log-toggle', 'aria-pressed'), 'true');
+  assert.match(page.url(), /scale=log/);
+  await page.click('#log-toggle');
+  await page.waitForFunction(() => document.querySelector('.chart')?.dataset.scale === 'linear');
+});
+
+test('hover and keyboard show the values of a known day', async () => {
+  await hoverDay(419);
+  const tooltip = page.locator('.tooltip');
+  await tooltip.waitFor();
+  const text = await tooltip.innerText();
+  assert.match(text, /Mar 16, 2021/);
+  assert.match(text, /Cases: 29,569,140/);
+  assert.match(text, /Deaths: 536,491/);
+  assert.match(text, /Recovered: not reported/);
+  await hoverDay(326); // 2020-12-13
+  assert.match(await tooltip.innerText(), /Dec 13, 2020[\s\S]*Recovered: 6,298,082/);
+
+  await page.mouse.move(0, 0);
+  await chart().focus();
+  await page.keyboard.press('Home');
+  const readout = page.locator('#readout');
+  assert.equal(await readout.innerText(), '2020-01-22: cases 1, deaths 0, recovered 0');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await readout.innerText(), '2020-01-23: cases 1, deaths 0, recovered 0');
+  await page.keyboard.press('End');
+  assert.equal(await readout.innerText(), '2021-03-16: cases 29,569,140, deaths 536,491, recovered not reported');
+  assert.equal(await readout.getAttribute('aria-live'), 'polite');
+});
+
+test('the table lists the shown range, and the URL state round-trips', async () => {
+  await page.click('button[data-range="30d"]');
+  await page.waitForFunction(() => document.querySelector('.chart')?.dataset.days === '30');
+  await page.click('#table-toggle');
+  const rows = page.locator('#data-table tbody tr');
+  assert.equal(await rows.count(), 30);
+  assert.match(await rows.first().innerText(), /^2021-03-16\s+29,569,140\s+536,491\s+not reported$/);
+  assert.match(await rows.last().innerText(), /^2021-02-15/);
+  assert.match(await page.locator('#data-table caption').innerText(), /Feb 15, 2021 to Mar 16, 2021/);
+  assert.equal(await page.getAttribute('a.download', 'href'), '/v1/series.csv?from=2021-02-15&to=2021-03-16');
+
+  await page.click('input[name="view"] >> nth=1'); // daily
+  await page.click('#log-toggle');
+  await page.waitForFunction(() => document.querySelector('.chart')?.dataset.scale === 'log');
+  const url = page.url();
+  assert.match(url, /view=daily/);
+  assert.match(url, /scale=log/);
+  assert.match(url, /range=30d/);
+  assert.match(url, /table=1/);
+
+  const again = await browser.newPage({ viewport: { width: 360, height: 800 } });
+  await again.goto(url);
+  await again.locator('.chart svg rect').first().waitFor();
+  assert.equal(await again.getAttribute('.chart', 'data-days'), '30');
+  assert.equal(await again.getAttribute('.chart', 'data-scale'), 'log');
+  assert.equal(await again.getAttribute('#log-toggle', 'aria-pressed'), 'true');
+  assert.equal(await again.locator('#data-table tbody tr').count(), 30);
+  assert.ok(await again.isChecked('input[name="view"] >> nth=1'));
+  await again.screenshot({ path: `${ARTIFACTS}/site-360px-daily-log.png`, fullPage: true });
+  await again.close();
+});
+
+test('API errors are shown as text', async () => {
+  const broken = await browser.newPage();
+  await broken.route('**/v1/series', (route) => route.fulfill({
+    status: 503, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Data unavailable', status: 503, detail: 'The series cannot be read right now; try again in a minute.' }),
+  }));
+  await broken.goto(`${SITE}/`);
+  const alert = broken.locator('[role="alert"]');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /answered 503: The series cannot be read right now/);
+  await broken.close();
+});
