@@ -44,12 +44,13 @@ demo: web
 	$(CARGO) build --release --locked -p etl -p api
 	scripts/demo.sh
 
-bench: setup
+bench: web
 	$(CARGO) build --release --locked -p etl -p api
 	scripts/bench-etl.sh
 	scripts/bench-api.sh
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/etl TABLE_NAME=bench
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/api TABLE_NAME=bench
+	scripts/bench-site.sh
 
 # Both functions for arm64 Lambda (cargo-lambda from the venv, with zig), as SAM's
 # rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap; and the site.

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The site's budgets (part of `make bench`): first-load bytes gzipped, time to a drawn chart,
+# and Lighthouse scores, against the release api in local mode serving web/dist on DynamoDB
+# Local loaded by the release etl from the snapshot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+bin=$CARGO_TARGET_DIR/release
+mkdir -p .local
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+
+echo "## First load, gzip -9 (html + js + wasm + css)"
+total=0
+for f in web/dist/index.html web/dist/*.js web/dist/*.wasm web/dist/*.css; do
+  size=$(gzip -9 -c "$f" | wc -c)
+  total=$((total + size))
+  printf '%-40s %8d B raw %8d B gzip\n' "$(basename "$f")" "$(stat -c %s "$f")" "$size"
+done
+echo "total: $total B gzip"
+
+start_dynamodb "$(free_port)"
+pids+=("$DDB_PID")
+export TABLE_NAME=bench-site NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=warn
+"$bin/etl" init
+"$bin/etl" run >/dev/null
+port=$(free_port)
+LISTEN_ADDR=127.0.0.1:$port SITE_DIR=web/dist "$bin/api" &
+pids+=($!)
+wait_http "http://127.0.0.1:$port/v1/status" "${pids[-1]}" api
+
+echo "## Time to chart"
+node web/e2e/visible.mjs "http://127.0.0.1:$port/" 10
+
+echo "## Lighthouse (default mobile settings: simulated slow 4G and 4x CPU slowdown)"
+CHROME_PATH=/usr/bin/chromium lighthouse "http://127.0.0.1:$port/" --quiet \
+  --chrome-flags="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync" \
+  --output=json --output-path=.local/lighthouse.json
+node -e '
+  const r = require("./.local/lighthouse.json");
+  for (const [k, c] of Object.entries(r.categories)) console.log(`${c.title}: ${Math.round(c.score * 100)}`);
+  for (const a of ["first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift"])
+    console.log(`${r.audits[a].title}: ${r.audits[a].displayValue}`);
+  const failed = Object.values(r.audits).filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode === "binary");
+  if (failed.length) console.log("not passed: " + failed.map((a) => a.id).join(", "));
+'
