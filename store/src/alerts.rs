@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     DynamoStore, Item, META_SK, OUTBOX_PREFIX, OutboxMessage, PK, SERIES_PK, SK, StoreError,
-    condition_held, epoch_millis, s, time, transaction_token,
+    condition_held, epoch_millis, s, time, transaction_not_applied, transaction_token,
 };
 
 /// Writes of alerts and their markers.
@@ -61,6 +61,24 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put).build()
     }
 
+    /// One transaction: a conditional update of the meta item, and the alert stored with it.
+    /// `Ok(false)`: not applied (the update's condition failed, or the transaction was refused).
+    pub(crate) async fn update_meta_with_alert(
+        &self,
+        update: Update,
+        alert: &OutboxMessage,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .client_request_token(transaction_token())
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(self.outbox_put(alert))
+            .send()
+            .await;
+        condition_held(self, "TransactWriteItems", result, transaction_not_applied)
+    }
+
     pub(crate) fn parse_outbox(
         &self,
         item: &HashMap<String, AttributeValue>,
@@ -103,17 +121,7 @@ impl WriteAlerts for DynamoStore {
             .expression_attribute_values(":day", s(newest.to_string()))
             .build()
             .expect("an update has its table, key and expression");
-        let result = self
-            .client
-            .transact_write_items()
-            .client_request_token(transaction_token())
-            .transact_items(TransactWriteItem::builder().update(marker).build())
-            .transact_items(self.outbox_put(alert))
-            .send()
-            .await;
-        condition_held(self, "TransactWriteItems", result, |e| {
-            e.is_transaction_canceled_exception() || e.is_transaction_in_progress_exception()
-        })
+        self.update_meta_with_alert(marker, alert).await
     }
 
     async fn claim_alert(

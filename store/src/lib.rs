@@ -309,6 +309,19 @@ impl DynamoStore {
         // `day$` sorts after every `day#…` key.
         let high = to.map_or_else(|| "day$".to_string(), day_sk);
         let mut days = Vec::new();
+        for item in self.query_between(&low, &high).await? {
+            days.push(self.parse_day(&item)?);
+        }
+        Ok(days)
+    }
+
+    /// Every item of the series partition with `low <= sk <= high`, in key order, all pages.
+    async fn query_between(
+        &self,
+        low: &str,
+        high: &str,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let mut items = Vec::new();
         let mut start_key = None;
         loop {
             let page = self
@@ -320,21 +333,18 @@ impl DynamoStore {
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_names("#sk", SK)
                 .expression_attribute_values(":pk", s(SERIES_PK))
-                .expression_attribute_values(":low", s(low.clone()))
-                .expression_attribute_values(":high", s(high.clone()))
+                .expression_attribute_values(":low", s(low))
+                .expression_attribute_values(":high", s(high))
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
                 .map_err(|err| self.request_error("Query", err))?;
-            for item in page.items() {
-                days.push(self.parse_day(item)?);
-            }
+            items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => break,
+                _ => return Ok(items),
             }
         }
-        Ok(days)
     }
 
     fn request_error<E, R>(&self, operation: &'static str, err: SdkError<E, R>) -> StoreError
@@ -578,6 +588,16 @@ fn is_in_use<R>(
         .is_some_and(|e| e.is_resource_in_use_exception())
 }
 
+/// A transaction that DynamoDB refused as a whole, so nothing of it was written: cancelled (a
+/// condition failed, or a concurrent write conflicted), or refused for its token.
+fn transaction_not_applied(
+    e: &aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+) -> bool {
+    e.is_transaction_canceled_exception()
+        || e.is_transaction_in_progress_exception()
+        || e.is_idempotent_parameter_mismatch_exception()
+}
+
 /// `Ok(false)` when the request failed on its condition, the error otherwise.
 fn condition_held<T, E, R>(
     store: &DynamoStore,
@@ -600,35 +620,13 @@ impl ReadState for DynamoStore {
     async fn read_state(&self) -> Result<SeriesState, StoreError> {
         // `meta` < `outbox#…` < `outbox$`: the meta item and every pending alert, in one page.
         let mut state = SeriesState::default();
-        let mut start_key = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :meta AND :end")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(SERIES_PK))
-                .expression_attribute_values(":meta", s(META_SK))
-                .expression_attribute_values(":end", s("outbox$"))
-                .set_exclusive_start_key(start_key)
-                .send()
-                .await
-                .map_err(|err| self.request_error("Query", err))?;
-            for item in page.items() {
-                match item.get(SK).and_then(|v| v.as_s().ok()) {
-                    Some(sk) if sk == META_SK => state.meta = Some(self.parse_meta(item)?),
-                    Some(sk) if sk.starts_with(OUTBOX_PREFIX) => {
-                        state.outbox.push(self.parse_outbox(item)?)
-                    }
-                    _ => {}
+        for item in self.query_between(META_SK, "outbox$").await? {
+            match item.get(SK).and_then(|v| v.as_s().ok()) {
+                Some(sk) if sk == META_SK => state.meta = Some(self.parse_meta(&item)?),
+                Some(sk) if sk.starts_with(OUTBOX_PREFIX) => {
+                    state.outbox.push(self.parse_outbox(&item)?)
                 }
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => break,
+                _ => {}
             }
         }
         Ok(state)
@@ -713,13 +711,8 @@ impl WriteDay for DynamoStore {
             .set_transact_items(Some(items))
             .send()
             .await;
-        // Not applied: cancelled (a condition failed, or a concurrent write conflicted), or
-        // refused for its token. The caller then writes the days one by one.
-        condition_held(self, "TransactWriteItems", result, |e| {
-            e.is_transaction_canceled_exception()
-                || e.is_transaction_in_progress_exception()
-                || e.is_idempotent_parameter_mismatch_exception()
-        })
+        // Not applied: the caller then writes the days one by one.
+        condition_held(self, "TransactWriteItems", result, transaction_not_applied)
     }
 
     async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
@@ -797,17 +790,7 @@ impl WriteMeta for DynamoStore {
             .set_expression_attribute_values(Some(update.values))
             .build()
             .expect("an update has its table, key and expression");
-        let result = self
-            .client
-            .transact_write_items()
-            .client_request_token(transaction_token())
-            .transact_items(TransactWriteItem::builder().update(meta_update).build())
-            .transact_items(self.outbox_put(alert))
-            .send()
-            .await;
-        condition_held(self, "TransactWriteItems", result, |e| {
-            e.is_transaction_canceled_exception() || e.is_transaction_in_progress_exception()
-        })
+        self.update_meta_with_alert(meta_update, alert).await
     }
 
     async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
