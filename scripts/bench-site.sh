@@ -33,7 +33,7 @@ echo "## Time to chart"
 node web/e2e/visible.mjs "http://127.0.0.1:$port/" 10
 
 echo "## Lighthouse (default mobile settings: simulated slow 4G and 4x CPU slowdown)"
-CHROME_PATH=/usr/bin/chromium lighthouse "http://127.0.0.1:$port/" --quiet \
+CHROME_PATH=/usr/bin/chromium node_modules/.bin/lighthouse "http://127.0.0.1:$port/" --quiet \
   --chrome-flags="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync" \
   --output=json --output-path=.local/lighthouse.json
 node -e '
