@@ -112,20 +112,24 @@ where
             .buffer_unordered(BATCHES_IN_FLIGHT)
             .try_collect()
             .await?;
-    let mut applied: Vec<Option<Change>> = applied.into_iter().flatten().collect();
     let mut outcome = LoadOutcome {
         unchanged,
         ..LoadOutcome::default()
     };
-    for change in applied.iter_mut().filter_map(Option::take) {
-        match change {
-            Change::Inserted(_) => outcome.inserted += 1,
-            Change::Revised { .. } => outcome.updated += 1,
+    for applied in applied.into_iter().flatten() {
+        match applied {
+            Some(change @ Change::Inserted(_)) => {
+                outcome.inserted += 1;
+                outcome.changes.push(change);
+            }
+            Some(change @ Change::Revised { .. }) => {
+                outcome.updated += 1;
+                outcome.changes.push(change);
+            }
+            // Another run wrote the same values first.
+            None => outcome.unchanged += 1,
         }
-        outcome.changes.push(change);
     }
-    // Days another run wrote with the same values first.
-    outcome.unchanged += applied.len() as u64 - outcome.inserted - outcome.updated;
     outcome.changes.sort_by_key(|c| match c {
         Change::Inserted(d) | Change::Revised { new: d, .. } => d.date,
     });

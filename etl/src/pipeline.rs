@@ -92,8 +92,15 @@ impl Etl {
                 return Err(error);
             }
         };
-        let mut report = pass.report.clone();
-        report.alerts_sent = self.alert_success(pass).await?;
+        let Pass {
+            mut report,
+            newest,
+            stale_alert_for,
+            pending,
+        } = pass;
+        report.alerts_sent = self
+            .alert_success(&report.summary, newest, stale_alert_for, pending)
+            .await?;
         report.dynamodb_requests = self.store.requests() - requests_before;
         report.duration_ms = clock.elapsed().as_millis() as u64;
         Ok(report)
@@ -164,16 +171,16 @@ impl Etl {
 
     /// After a successful pass: the stale alert (once per newest day), the stored alerts,
     /// and the optional "nothing new" alert. Returns how many were sent.
-    async fn alert_success(&self, pass: Pass) -> Result<usize, Error> {
+    async fn alert_success(
+        &self,
+        summary: &RunSummary,
+        newest: Day,
+        stale_alert_for: Option<chrono::NaiveDate>,
+        mut pending: Vec<OutboxMessage>,
+    ) -> Result<usize, Error> {
         let Some(publisher) = &self.publisher else {
             return Ok(0);
         };
-        let Pass {
-            report,
-            newest,
-            stale_alert_for,
-            mut pending,
-        } = pass;
         let today = Utc::now().date_naive();
         if covid_model::is_stale(newest.date, today, self.config.stale_after_days)
             && stale_alert_for != Some(newest.date)
@@ -185,7 +192,6 @@ impl Etl {
             }
         }
         let mut sent = notify::flush(&self.store, publisher, pending).await?;
-        let summary = &report.summary;
         if self.config.notify_unchanged && summary.inserted + summary.updated == 0 {
             publisher
                 .publish(&alerts::unchanged(summary.unchanged, &newest).into_message(Utc::now()))
