@@ -129,7 +129,6 @@ fn cached(
     snapshot: &Snapshot,
     kind: &str,
     range: Range,
-    cache: &'static str,
     body: impl FnOnce() -> (&'static str, Vec<u8>),
 ) -> Response {
     let mut tag = format!("W/\"{}-{kind}", snapshot.tag());
@@ -164,7 +163,7 @@ fn cached(
         header::ETAG,
         HeaderValue::from_str(&tag).expect("an entity tag is ASCII"),
     );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(DATA_CACHE));
     if let Some(meta) = &snapshot.meta {
         let modified = meta
             .changed_at
@@ -210,20 +209,13 @@ pub async fn series(
 ) -> Result<Response, Problem> {
     let range = Range::parse(query.as_deref())?;
     let snapshot = snapshot(&app).await?;
-    Ok(cached(
-        &headers,
-        &snapshot,
-        "series",
-        range,
-        DATA_CACHE,
-        || {
-            let days = &snapshot.days[snapshot.range(range.from, range.to)];
-            json(&SeriesResponse {
-                meta: meta(&snapshot, days),
-                data: days.to_vec(),
-            })
-        },
-    ))
+    Ok(cached(&headers, &snapshot, "series", range, || {
+        let days = &snapshot.days[snapshot.range(range.from, range.to)];
+        json(&SeriesResponse {
+            meta: meta(&snapshot, days),
+            data: days.to_vec(),
+        })
+    }))
 }
 
 /// The cumulative series as CSV (`date,cases,deaths,recovered`; empty when not reported).
@@ -240,26 +232,19 @@ pub async fn series_csv(
 ) -> Result<Response, Problem> {
     let range = Range::parse(query.as_deref())?;
     let snapshot = snapshot(&app).await?;
-    Ok(cached(
-        &headers,
-        &snapshot,
-        "csv",
-        range,
-        DATA_CACHE,
-        || {
-            let days = &snapshot.days[snapshot.range(range.from, range.to)];
-            let mut csv = String::with_capacity(32 + days.len() * 32);
-            csv.push_str("date,cases,deaths,recovered\n");
-            for d in days {
-                let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
-                csv.push_str(&format!(
-                    "{},{},{},{}\n",
-                    d.date, d.cases, d.deaths, recovered
-                ));
-            }
-            ("text/csv; charset=utf-8", csv.into_bytes())
-        },
-    ))
+    Ok(cached(&headers, &snapshot, "csv", range, || {
+        let days = &snapshot.days[snapshot.range(range.from, range.to)];
+        let mut csv = String::with_capacity(32 + days.len() * 32);
+        csv.push_str("date,cases,deaths,recovered\n");
+        for d in days {
+            let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
+            csv.push_str(&format!(
+                "{},{},{},{}\n",
+                d.date, d.cases, d.deaths, recovered
+            ));
+        }
+        ("text/csv; charset=utf-8", csv.into_bytes())
+    }))
 }
 
 /// Daily new cases, deaths and recovered, with 7-day averages.
@@ -276,20 +261,13 @@ pub async fn daily(
 ) -> Result<Response, Problem> {
     let range = Range::parse(query.as_deref())?;
     let snapshot = snapshot(&app).await?;
-    Ok(cached(
-        &headers,
-        &snapshot,
-        "daily",
-        range,
-        DATA_CACHE,
-        || {
-            let span = snapshot.range(range.from, range.to);
-            json(&DailyResponse {
-                meta: meta(&snapshot, &snapshot.days[span.clone()]),
-                data: snapshot.daily[span].to_vec(),
-            })
-        },
-    ))
+    Ok(cached(&headers, &snapshot, "daily", range, || {
+        let span = snapshot.range(range.from, range.to);
+        json(&DailyResponse {
+            meta: meta(&snapshot, &snapshot.days[span.clone()]),
+            data: snapshot.daily[span].to_vec(),
+        })
+    }))
 }
 
 /// The newest day, its change from the day before, and the 7-day averages.
@@ -312,7 +290,6 @@ pub async fn latest(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<R
         &snapshot,
         "latest",
         Range::default(),
-        DATA_CACHE,
         || {
             json(&LatestResponse {
                 meta: meta(&snapshot, std::slice::from_ref(day)),
