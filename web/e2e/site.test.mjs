@@ -123,7 +123,7 @@ test('the table lists the shown range, and the URL state round-trips', async () 
   await again.close();
 });
 
-test('API errors are shown as text', async () => {
+test('API errors and an empty series are shown as text', async () => {
   const broken = await browser.newPage();
   await broken.route('**/v1/series', (route) => route.fulfill({
     status: 503, contentType: 'application/problem+json',
@@ -134,4 +134,15 @@ test('API errors are shown as text', async () => {
   await alert.waitFor();
   assert.match(await alert.innerText(), /answered 503: The series cannot be read right now/);
   await broken.close();
+
+  // Before the first ETL run the API answers an empty series: text, not a blank chart.
+  const empty = await browser.newPage();
+  await empty.route('**/v1/series', (route) => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ meta: { source: 'x', first_date: null, last_date: null, count: 0, last_changed: null, fields: {} }, data: [] }),
+  }));
+  await empty.goto(`${SITE}/`);
+  await empty.locator('[role="alert"]').waitFor();
+  assert.match(await empty.locator('[role="alert"]').innerText(), /no days yet: the ETL has not loaded any data/);
+  await empty.close();
 });

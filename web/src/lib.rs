@@ -56,6 +56,9 @@ async fn load() -> Result<Data, String> {
     }
     let series: SeriesResponse =
         serde_json::from_str(&text).map_err(|e| format!("{url}: unexpected answer: {e}"))?;
+    if series.data.is_empty() {
+        return Err("The API has no days yet: the ETL has not loaded any data.".to_string());
+    }
     Ok(Data {
         daily: covid_model::daily(&series.data),
         days: series.data,
@@ -205,6 +208,8 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
             )
         })
     });
+    // The shown indexes, without cloning the drawn chart.
+    let range = Memo::new(move |_| rendered.with(|r| r.range.clone()));
     let hover = RwSignal::new(None::<usize>);
     Effect::new(move |_| {
         rendered.track();
@@ -216,20 +221,22 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
             return;
         };
         let rect = el.get_bounding_client_rect();
-        let r = rendered.get_untracked();
         if rect.width() <= 0.0 || rect.height() <= 0.0 {
             return;
         }
-        let x = (f64::from(ev.client_x()) - rect.left()) * f64::from(r.width) / rect.width();
-        let y = (f64::from(ev.client_y()) - rect.top()) * f64::from(r.height) / rect.height();
-        hover.set(r.index_at(x as i32, y as i32));
+        let index = rendered.with_untracked(|r| {
+            let x = (f64::from(ev.client_x()) - rect.left()) * f64::from(r.width) / rect.width();
+            let y = (f64::from(ev.client_y()) - rect.top()) * f64::from(r.height) / rect.height();
+            r.index_at(x as i32, y as i32)
+        });
+        hover.set(index);
     };
     let keys = move |ev: web_sys::KeyboardEvent| {
-        let r = rendered.get_untracked();
-        if r.range.is_empty() {
+        let range = range.get_untracked();
+        if range.is_empty() {
             return;
         }
-        let (lo, hi) = (r.range.start, r.range.end - 1);
+        let (lo, hi) = (range.start, range.end - 1);
         let current = hover.get_untracked().unwrap_or(hi);
         let next = match ev.key().as_str() {
             "ArrowLeft" => current.saturating_sub(1).max(lo),
@@ -248,9 +255,9 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
         hover.set(Some(next));
     };
     let focus = move |_| {
-        let r = rendered.get_untracked();
-        if hover.get_untracked().is_none() && !r.range.is_empty() {
-            hover.set(Some(r.range.end - 1));
+        let range = range.get_untracked();
+        if hover.get_untracked().is_none() && !range.is_empty() {
+            hover.set(Some(range.end - 1));
         }
     };
 
@@ -266,12 +273,11 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
     };
     let tooltip = move || {
         let i = hover.get()?;
-        let r = rendered.get();
-        let x = r.x_of(i)?;
+        let left =
+            rendered.with(|r| r.x_of(i).map(|x| 100.0 * f64::from(x) / f64::from(r.width)))?;
         let s = state.get();
         let lines = data.with_value(|d| describe(d, &s, i));
         let date = data.with_value(|d| d.days[i].date);
-        let left = 100.0 * f64::from(x) / f64::from(r.width);
         let align = if left > 60.0 { "right" } else { "left" };
         Some(view! {
             <div class="marker" style=format!("left:{left:.3}%") aria-hidden="true"></div>
@@ -283,12 +289,12 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
     };
 
     let shown = move || {
-        let r = rendered.get();
+        let range = range.get();
         data.with_value(|d| {
-            if r.range.is_empty() {
+            if range.is_empty() {
                 None
             } else {
-                Some((d.days[r.range.start].date, d.days[r.range.end - 1].date))
+                Some((d.days[range.start].date, d.days[range.end - 1].date))
             }
         })
     };
@@ -298,13 +304,9 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
     };
     let gap_note = move || {
         let s = state.get();
-        let r = rendered.get();
+        let range = range.get();
         let gap = s.metrics.contains(&Metric::Recovered)
-            && data.with_value(|d| {
-                d.days[r.range.clone()]
-                    .iter()
-                    .any(|day| day.recovered.is_none())
-            });
+            && data.with_value(|d| d.days[range].iter().any(|day| day.recovered.is_none()));
         gap.then_some(view! {
             <p class="note">"Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero."</p>
         })
@@ -395,8 +397,7 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
                     <tbody>
                         {move || {
                             let s = state.get();
-                            let r = rendered.get();
-                            data.with_value(|d| r.range.clone().rev().map(|i| view! {
+                            data.with_value(|d| range.get().rev().map(|i| view! {
                                 <tr>
                                     <th scope="row">{d.days[i].date.to_string()}</th>
                                     {describe(d, &s, i).into_iter().map(|(_, t)| view! { <td>{t}</td> }).collect_view()}
@@ -411,16 +412,16 @@ fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
             <div class="chart" tabindex="0" role="group"
                 aria-label="Chart of the selected series. Use the left and right arrow keys to read each day."
                 aria-describedby="readout"
-                data-days=move || rendered.get().range.len()
-                data-first-index=move || rendered.get().range.start
-                data-plot-left=move || rendered.get().plot_x_range().map(|p| p.0).unwrap_or(0)
-                data-plot-right=move || rendered.get().plot_x_range().map(|p| p.1).unwrap_or(0)
-                data-width=move || rendered.get().width
+                data-days=move || range.get().len()
+                data-first-index=move || range.get().start
+                data-plot-left=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.0))
+                data-plot-right=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.1))
+                data-width=move || rendered.with(|r| r.width)
                 data-scale=move || if state.get().scale == Scale::Log { "log" } else { "linear" }
                 on:mousemove=pointer on:mouseleave=move |_| hover.set(None) on:keydown=keys on:focus=focus>
-                <div class="svg" node_ref=svg_box inner_html=move || rendered.get().svg></div>
+                <div class="svg" node_ref=svg_box inner_html=move || rendered.with(|r| r.svg.clone())></div>
                 {tooltip}
-                <Show when=move || rendered.get().range.is_empty()>
+                <Show when=move || range.get().is_empty()>
                     <p class="status">"No days in this range."</p>
                 </Show>
             </div>
