@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use covid_model::{DailyPoint, Day};
 use plotters::coord::ReverseCoordTranslate;
 use plotters::coord::types::RangedCoordf64;
@@ -296,6 +296,14 @@ pub fn segments(values: &[Option<f64>], offset: usize) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// The month's short English name (without chrono's strftime machinery, which costs wasm size).
+pub fn month(date: NaiveDate) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS[date.month0() as usize]
+}
+
 /// `1234567` -> `1.2M`, for axis labels.
 pub fn compact(v: f64) -> String {
     let a = v.abs();
@@ -452,8 +460,8 @@ fn draw(
     let label_days = |x: &f64| {
         let i = x.round() as isize - range.start as isize;
         match usize::try_from(i).ok().and_then(|i| days.get(i)) {
-            Some(d) if span > 120 => d.date.format("%b %Y").to_string(),
-            Some(d) => d.date.format("%b %-d").to_string(),
+            Some(d) if span > 120 => format!("{} {}", month(d.date), d.date.year()),
+            Some(d) => format!("{} {}", month(d.date), d.date.day()),
             None => String::new(),
         }
     };
@@ -751,6 +759,13 @@ mod tests {
             "a linear axis starts at zero: {linear:?}"
         );
         assert!(linear.contains(&"Dec 10".to_string()), "{linear:?}");
+    }
+
+    #[test]
+    fn month_names() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(month(d("2020-01-22")), "Jan");
+        assert_eq!(month(d("2021-12-31")), "Dec");
     }
 
     #[test]

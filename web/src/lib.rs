@@ -114,7 +114,8 @@ pub fn App() -> impl IntoView {
 }
 
 fn format_date(date: NaiveDate) -> String {
-    date.format("%b %-d, %Y").to_string()
+    use chrono::Datelike;
+    format!("{} {}, {}", chart::month(date), date.day(), date.year())
 }
 
 fn count(v: Option<u64>) -> String {
