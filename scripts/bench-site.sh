@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 bin=$CARGO_TARGET_DIR/release
 mkdir -p .local
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
 
 echo "## First load, gzip -9 (html + js + wasm + css)"
 total=0
@@ -19,21 +19,13 @@ for f in web/dist/index.html web/dist/*.js web/dist/*.wasm web/dist/*.css; do
 done
 echo "total: $total B gzip"
 
-start_dynamodb "$(free_port)"
-pids+=("$DDB_PID")
-export TABLE_NAME=bench-site NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=warn
-"$bin/etl" init
-"$bin/etl" run >/dev/null
-port=$(free_port)
-LISTEN_ADDR=127.0.0.1:$port SITE_DIR=web/dist "$bin/api" &
-pids+=($!)
-wait_http "http://127.0.0.1:$port/v1/status" "${pids[-1]}" api
+start_stack "$bin" bench-site
 
 echo "## Time to chart"
-node web/e2e/visible.mjs "http://127.0.0.1:$port/" 10
+node web/e2e/visible.mjs "$API_URL/" 10
 
 echo "## Lighthouse (default mobile settings: simulated slow 4G and 4x CPU slowdown)"
-CHROME_PATH=/usr/bin/chromium node_modules/.bin/lighthouse "http://127.0.0.1:$port/" --quiet \
+CHROME_PATH=/usr/bin/chromium node_modules/.bin/lighthouse "$API_URL/" --quiet \
   --chrome-flags="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync" \
   --output=json --output-path=.local/lighthouse.json
 node -e '

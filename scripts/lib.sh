@@ -31,3 +31,19 @@ start_dynamodb() {
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$1" AWS_REGION=us-east-1
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
 }
+
+# start_stack BIN_DIR TABLE: DynamoDB Local in memory, loaded by BIN_DIR/etl from the snapshot,
+# and BIN_DIR/api in local mode serving web/dist. Appends the pids to PIDS; sets API_URL.
+start_stack() {
+  local bin=$1 port
+  start_dynamodb "$(free_port)"
+  PIDS+=("$DDB_PID")
+  export TABLE_NAME=$2 NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=${RUST_LOG:-warn}
+  "$bin/etl" init
+  "$bin/etl" run >/dev/null
+  port=$(free_port)
+  LISTEN_ADDR=127.0.0.1:$port SITE_DIR=web/dist "$bin/api" &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$port/v1/status" "${PIDS[-1]}" api
+  API_URL=http://127.0.0.1:$port
+}

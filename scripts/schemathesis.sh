@@ -5,23 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-bin=$CARGO_TARGET_DIR/debug
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-
-start_dynamodb "$(free_port)"
-pids+=("$DDB_PID")
-export TABLE_NAME=schemathesis NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=warn
-"$bin/etl" init
-"$bin/etl" run >/dev/null
-
-port=$(free_port)
-LISTEN_ADDR=127.0.0.1:$port "$bin/api" &
-pids+=($!)
-wait_http "http://127.0.0.1:$port/v1/status" "${pids[-1]}" api
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+start_stack "$CARGO_TARGET_DIR/debug" schemathesis
 
 # Every check but positive_data_acceptance: `from` after `to` is schema-valid (OpenAPI cannot
 # relate two parameters) yet must be refused with 400, as the API's contract says.
-"$CACHE/venv/bin/st" run "http://127.0.0.1:$port/v1/openapi.json" \
+"$CACHE/venv/bin/st" run "$API_URL/v1/openapi.json" \
   --checks all --exclude-checks positive_data_acceptance \
   --max-time "${SCHEMATHESIS_SECONDS:-45}" --seed 20260321 --no-color

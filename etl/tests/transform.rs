@@ -14,17 +14,7 @@ fn date(s: &str) -> NaiveDate {
 }
 
 fn snapshot() -> (Vec<u8>, Vec<u8>) {
-    use std::io::Read;
-    let nyt = std::fs::read(testkit::snapshot("nyt-us.csv")).unwrap();
-    let gz = std::fs::read(testkit::snapshot(
-        "jhu-time-series-19-covid-combined.csv.gz",
-    ))
-    .unwrap();
-    let mut jhu = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut jhu)
-        .unwrap();
-    (nyt, jhu)
+    testkit::snapshot_sources()
 }
 
 const JHU_HEADER: &str = "Date,Country/Region,Province/State,Confirmed,Recovered,Deaths\n";

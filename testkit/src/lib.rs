@@ -25,6 +25,18 @@ pub fn snapshot(name: &str) -> PathBuf {
     repo_root().join("data/snapshot").join(name)
 }
 
+/// The bytes of both snapshot files, `(NYT us.csv, JHU combined csv)`, the JHU one gunzipped.
+pub fn snapshot_sources() -> (Vec<u8>, Vec<u8>) {
+    let nyt = std::fs::read(snapshot("nyt-us.csv")).expect("read the NYT snapshot");
+    let gz = std::fs::read(snapshot("jhu-time-series-19-covid-combined.csv.gz"))
+        .expect("read the JHU snapshot");
+    let mut jhu = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_end(&mut jhu)
+        .expect("gunzip the JHU snapshot");
+    (nyt, jhu)
+}
+
 /// A running DynamoDB Local. It lives as long as the test process: the launcher watches the
 /// pipe held in `_stdin` and stops the server when the process exits.
 pub struct DynamoLocal {

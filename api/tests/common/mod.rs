@@ -37,16 +37,7 @@ pub async fn loaded_table(test: &str) -> Loaded {
 
 /// The snapshot as the ETL's transform sees it: the expected contents of the API.
 pub fn expected_days() -> Vec<covid_model::Day> {
-    use std::io::Read;
-    let nyt = std::fs::read(testkit::snapshot("nyt-us.csv")).unwrap();
-    let gz = std::fs::read(testkit::snapshot(
-        "jhu-time-series-19-covid-combined.csv.gz",
-    ))
-    .unwrap();
-    let mut jhu = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut jhu)
-        .unwrap();
+    let (nyt, jhu) = testkit::snapshot_sources();
     etl::transform::build_series(&nyt, &jhu).unwrap()
 }
 

@@ -61,13 +61,7 @@ pub fn bad_jhu(dir: &Path, prefix: &str, value: &str) -> (PathBuf, usize) {
 }
 
 pub fn jhu_text() -> String {
-    use std::io::Read;
-    let gz = std::fs::read(jhu_snapshot()).unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    text
+    String::from_utf8(testkit::snapshot_sources().1).expect("the JHU snapshot is UTF-8")
 }
 
 /// Writes `text` with every line passed through `edit` (None drops the line).
