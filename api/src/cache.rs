@@ -6,7 +6,7 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use covid_model::{DailyPoint, Day, daily};
+use covid_model::{DailyPoint, Day, daily, fingerprint};
 use covid_store::{ReadSeries, ReadState, SeriesMeta, StoreError};
 use futures::future::BoxFuture;
 
@@ -40,14 +40,15 @@ pub struct Snapshot {
     /// Derived once per data version, with the shared model's math.
     pub daily: Arc<[DailyPoint]>,
     pub meta: Option<SeriesMeta>,
+    /// The fingerprint of `days` themselves. Not the meta's: a run that failed half-way leaves
+    /// new days under the old meta, and one tag must never name two different answers.
+    tag: Arc<str>,
 }
 
 impl Snapshot {
-    /// Identifies the data version (for entity tags).
-    pub fn tag(&self) -> String {
-        self.meta.as_ref().map_or("empty".to_string(), |m| {
-            format!("{}v{}", m.fingerprint, m.version)
-        })
+    /// Identifies the data served (for entity tags).
+    pub fn tag(&self) -> &str {
+        &self.tag
     }
 
     /// Index range of the days with `from <= date <= to`.
@@ -133,6 +134,7 @@ impl SeriesCache {
                 days: held.days.clone(),
                 daily: held.daily.clone(),
                 meta,
+                tag: held.tag.clone(),
             });
         }
         let days = if meta.is_some() {
@@ -143,6 +145,7 @@ impl SeriesCache {
         tracing::info!(days = days.len(), version = ?meta.as_ref().map(|m| m.version), "series loaded");
         Ok(Snapshot {
             daily: daily(&days).into(),
+            tag: fingerprint(&days).into(),
             days: days.into(),
             meta,
         })

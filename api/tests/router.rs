@@ -19,6 +19,8 @@ use tower::ServiceExt;
 struct Fake {
     days: Vec<Day>,
     version: Arc<AtomicUsize>,
+    /// Added to the newest day's cases: data that changed, with or without a new meta.
+    bump: Arc<AtomicUsize>,
     meta_reads: Arc<AtomicUsize>,
     day_reads: Arc<AtomicUsize>,
 }
@@ -37,6 +39,7 @@ impl Fake {
         Self {
             days,
             version: Arc::new(AtomicUsize::new(1)),
+            bump: Arc::default(),
             meta_reads: Arc::default(),
             day_reads: Arc::default(),
         }
@@ -63,7 +66,9 @@ impl Source for Fake {
 
     fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>> {
         self.day_reads.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async move { Ok(self.days.clone()) })
+        let mut days = self.days.clone();
+        days[9].cases += self.bump.load(Ordering::SeqCst) as u64;
+        Box::pin(async move { Ok(days) })
     }
 }
 
@@ -211,9 +216,30 @@ async fn etag_and_last_modified() {
     assert_ne!(csv[header::ETAG], etag.as_str());
 
     // New data: the old tag no longer matches.
+    fake.bump.store(5, Ordering::SeqCst);
     fake.version.store(2, Ordering::SeqCst);
     let (status, _, _) = call(&r, request(&etag)).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn one_tag_never_names_two_answers() {
+    // A run that failed half-way leaves new days under the old meta: an instance that read the
+    // days before and one that reads them after must not share a tag for different data.
+    let fake = Fake::new();
+    let warm = router(&fake, Duration::from_secs(30));
+    let (_, before, body_before) = get(&warm, "/v1/series").await;
+    fake.bump.store(3, Ordering::SeqCst);
+    let cold = router(&fake, Duration::from_secs(30));
+    let (_, after, body_after) = get(&cold, "/v1/series").await;
+    assert_ne!(body_before, body_after);
+    assert_ne!(before[header::ETAG], after[header::ETAG]);
+    // The warm instance, same meta version, keeps serving what it holds under its own tag.
+    let (_, again, body_again) = get(&warm, "/v1/series").await;
+    assert_eq!(
+        (again[header::ETAG].clone(), body_again),
+        (before[header::ETAG].clone(), body_before)
+    );
 }
 
 #[tokio::test]

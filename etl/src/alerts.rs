@@ -2,14 +2,15 @@
 //! Pure: no SNS, no DynamoDB. Every message has an `event` (the SNS message attribute that
 //! filter policies match): `updated`, `failed`, `stale` or `unchanged`.
 
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, thousands};
 use covid_store::OutboxMessage;
 
+use crate::announce::Announcement;
 use crate::error::Error;
-use crate::load::{Change, LoadOutcome};
 
 /// SNS subjects must be shorter than 100 characters, ASCII, on one line.
 pub const SUBJECT_MAX: usize = 99;
@@ -22,6 +23,8 @@ pub struct Alert {
     pub event: &'static str,
     pub subject: String,
     pub body: String,
+    /// Numeric message attributes.
+    pub counts: BTreeMap<String, u64>,
 }
 
 impl Alert {
@@ -39,6 +42,7 @@ impl Alert {
             subject: self.subject,
             body: self.body,
             created_at: now,
+            counts: self.counts,
         }
     }
 }
@@ -105,51 +109,51 @@ fn capped(lines: impl ExactSizeIterator<Item = String>) -> Vec<String> {
     out
 }
 
-/// A run that changed data.
-pub fn updated(outcome: &LoadOutcome, newest: &Day) -> Alert {
+/// Changes not announced before: this run's, and those of earlier runs that failed before
+/// announcing theirs. `series` is the stored series after this run (the new values);
+/// `unchanged` how many days this run found equal. The message carries the Number attributes
+/// `new_days` and `revised_days`.
+pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Alert {
+    let current = |date: &NaiveDate| {
+        series
+            .binary_search_by_key(date, |d| d.date)
+            .ok()
+            .map(|i| &series[i])
+    };
+    let (new_days, revised_days) = (announced.new_days(), announced.revised_days());
     let counts = format!(
-        "{}, {} revised",
-        plural(outcome.inserted, "new day", "new days"),
-        outcome.updated
+        "{}, {revised_days} revised",
+        plural(new_days, "new day", "new days"),
     );
     let mut body = vec![
-        format!(
-            "The US COVID-19 series changed: {counts}, {} unchanged.",
-            outcome.unchanged
-        ),
+        format!("The US COVID-19 series changed: {counts}, {unchanged} unchanged."),
         String::new(),
     ];
-    let new: Vec<&Day> = outcome
-        .changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::Inserted(d) => Some(d),
-            Change::Revised { .. } => None,
-        })
-        .collect();
-    if !new.is_empty() {
-        body.push(format!("New days ({}):", new.len()));
-        body.extend(capped(new.iter().map(|d| describe(d))));
+    if !announced.new.is_empty() {
+        body.push(format!("New days ({new_days}):"));
+        body.extend(capped(announced.new.iter().map(|date| {
+            current(date).map_or_else(|| date.to_string(), describe)
+        })));
         body.push(String::new());
     }
-    let revised: Vec<String> = outcome
-        .changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::Revised { old, new } => Some(revision(old, new)),
-            Change::Inserted(_) => None,
-        })
-        .collect();
-    if !revised.is_empty() {
-        body.push(format!("Revised days ({}), old -> new:", revised.len()));
-        body.extend(capped(revised.into_iter()));
+    if !announced.revised.is_empty() {
+        body.push(format!("Revised days ({revised_days}), old -> new:"));
+        body.extend(capped(announced.revised.values().map(|old| {
+            current(&old.date).map_or_else(|| describe(old), |new| revision(old, new))
+        })));
         body.push(String::new());
     }
-    body.push(format!("Newest day: {}.", describe(newest)));
+    if let Some(newest) = series.last() {
+        body.push(format!("Newest day: {}.", describe(newest)));
+    }
     Alert {
         event: "updated",
         subject: subject(format!("US COVID-19 data: {counts}")),
         body: body.join("\n"),
+        counts: BTreeMap::from([
+            ("new_days".to_string(), new_days),
+            ("revised_days".to_string(), revised_days),
+        ]),
     }
 }
 
@@ -163,11 +167,12 @@ pub fn unchanged(days: u64, newest: &Day) -> Alert {
             plural(days, "day", "days"),
             describe(newest)
         ),
+        counts: BTreeMap::new(),
     }
 }
 
-/// A failed run.
-pub fn failed(error: &Error) -> Alert {
+/// A failed run that had written `written` days before it failed.
+pub fn failed(error: &Error, written: u64) -> Alert {
     let mut body = vec!["The US COVID-19 ETL run failed.".to_string(), String::new()];
     body.push(format!("Error kind: {}", error.kind()));
     for (label, value) in error.location() {
@@ -175,7 +180,17 @@ pub fn failed(error: &Error) -> Alert {
     }
     body.push(format!("Error: {error}"));
     body.push(String::new());
-    body.push("Nothing from this input was written: the stored series is unchanged.".to_string());
+    if written == 0 {
+        body.push(
+            "Nothing from this input was written: the stored series is unchanged.".to_string(),
+        );
+    } else {
+        body.push(format!(
+            "{} written before the failure; the next successful run announces {}.",
+            plural(written, "day was", "days were"),
+            if written == 1 { "it" } else { "them" }
+        ));
+    }
     body.push("The next run retries from the source.".to_string());
     let source = error
         .location()
@@ -190,6 +205,7 @@ pub fn failed(error: &Error) -> Alert {
         event: "failed",
         subject: subject(subject_text),
         body: body.join("\n"),
+        counts: BTreeMap::from([("written".to_string(), written)]),
     }
 }
 
@@ -212,6 +228,7 @@ pub fn stale(newest: &Day, today: NaiveDate, after_days: u32) -> Alert {
             plural(u64::from(after_days), "day", "days"),
             describe(newest)
         ),
+        counts: BTreeMap::new(),
     }
 }
 
@@ -230,26 +247,22 @@ mod tests {
 
     #[test]
     fn updated_lists_new_and_revised_days_and_caps_long_lists() {
-        let newest = day("2021-03-16", 29_569_140, 536_491, None);
-        let mut changes = vec![Change::Revised {
-            old: day("2020-06-01", 1_790_000, 104_000, Some(5)),
-            new: day("2020-06-01", 1_800_000, 104_000, Some(5)),
-        }];
-        changes.extend(
-            (1..=12).map(|i| Change::Inserted(day(&format!("2021-03-{i:02}"), i, 0, None))),
+        let mut series = vec![day("2020-06-01", 1_800_000, 104_000, Some(5))];
+        series.extend((1..=12).map(|i| day(&format!("2021-03-{i:02}"), i, 0, None)));
+        series.push(day("2021-03-16", 29_569_140, 536_491, None));
+        let mut announced = Announcement::default();
+        announced.revised.insert(
+            "2020-06-01".parse().unwrap(),
+            day("2020-06-01", 1_790_000, 104_000, Some(5)),
         );
-        let outcome = LoadOutcome {
-            inserted: 12,
-            updated: 1,
-            unchanged: 400,
-            changes,
-            alert: None,
-        };
-        let alert = updated(&outcome, &newest);
+        announced.new.extend(series[1..].iter().map(|d| d.date));
+        let alert = updated(&announced, &series, 400);
         assert_eq!(alert.event, "updated");
-        assert_eq!(alert.subject, "US COVID-19 data: 12 new days, 1 revised");
+        assert_eq!(alert.subject, "US COVID-19 data: 13 new days, 1 revised");
+        assert_eq!(alert.counts["new_days"], 13);
+        assert_eq!(alert.counts["revised_days"], 1);
         assert!(
-            alert.body.contains("12 new days, 1 revised, 400 unchanged"),
+            alert.body.contains("13 new days, 1 revised, 400 unchanged"),
             "{}",
             alert.body
         );
@@ -258,7 +271,7 @@ mod tests {
                 .body
                 .contains("  2021-03-01: cases 1, deaths 0, recovered not reported")
         );
-        assert!(alert.body.contains("  and 2 more"), "{}", alert.body);
+        assert!(alert.body.contains("  and 3 more"), "{}", alert.body);
         assert!(!alert.body.contains("2021-03-11:"), "capped at {LIST_MAX}");
         assert!(
             alert
@@ -270,17 +283,31 @@ mod tests {
         assert!(alert.body.ends_with(
             "Newest day: 2021-03-16: cases 29,569,140, deaths 536,491, recovered not reported."
         ));
-        let one = LoadOutcome {
-            inserted: 1,
-            updated: 3,
-            unchanged: 0,
-            changes: vec![],
-            alert: None,
-        };
+        let mut one = Announcement::default();
+        one.new.insert(series[1].date);
         assert_eq!(
-            updated(&one, &newest).subject,
-            "US COVID-19 data: 1 new day, 3 revised"
+            updated(&one, &series, 0).subject,
+            "US COVID-19 data: 1 new day, 0 revised"
         );
+    }
+
+    #[test]
+    fn failed_tells_how_many_days_were_written() {
+        let error = Error::Conflict("meta refused".to_string());
+        let none = failed(&error, 0);
+        assert!(
+            none.body.contains("Nothing from this input was written"),
+            "{}",
+            none.body
+        );
+        let some = failed(&error, 140);
+        assert!(
+            some.body
+                .contains("140 days were written before the failure"),
+            "{}",
+            some.body
+        );
+        assert_eq!(some.counts["written"], 140);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::pipeline::Etl;
+use crate::pipeline::{Etl, RunFailure};
 
 /// How long a completed event's record is kept (then DynamoDB's TTL removes it).
 const RECORD_TTL: Duration = Duration::days(7);
@@ -26,7 +26,7 @@ pub async fn serve(etl: Etl) -> Result<(), lambda_runtime::Error> {
 /// One invocation: the event's id keys the run. A redelivered event gets the stored summary
 /// back without touching the sources, the data or the topic. A failed run releases the key,
 /// so a retry really runs; its error becomes the Lambda error.
-pub async fn handle(etl: &Etl, event: LambdaEvent<Value>) -> Result<Value, Error> {
+pub async fn handle(etl: &Etl, event: LambdaEvent<Value>) -> Result<Value, RunFailure> {
     let (payload, context) = event.into_parts();
     let event_id = payload
         .get("id")
@@ -43,7 +43,8 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<Value>) -> Result<Value, Error
     let store = etl.store();
     match store
         .claim_event(&event_id, now, lock_until, now + RECORD_TTL)
-        .await?
+        .await
+        .map_err(Error::from)?
     {
         EventClaim::Acquired => {}
         EventClaim::Completed(summary) => {
@@ -56,13 +57,15 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<Value>) -> Result<Value, Error
                 Error::Conflict(format!(
                     "stored summary of event {event_id} is not JSON: {e}"
                 ))
+                .into()
             });
         }
         EventClaim::InProgress { until } => {
             return Err(Error::InProgress {
                 event_id,
                 until: until.to_rfc3339(),
-            });
+            }
+            .into());
         }
     }
     tracing::info!(event_id, kind, "event claimed; running");
@@ -71,14 +74,15 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<Value>) -> Result<Value, Error
             let summary = crate::summary_line(&report);
             store
                 .complete_event(&event_id, &summary, Utc::now() + RECORD_TTL)
-                .await?;
+                .await
+                .map_err(Error::from)?;
             Ok(serde_json::from_str(&summary).expect("the summary line is JSON"))
         }
-        Err(error) => {
+        Err(failure) => {
             if let Err(release) = store.release_event(&event_id).await {
                 tracing::error!(event_id, error = %release, "could not release the event; it unlocks at its deadline");
             }
-            Err(error)
+            Err(failure)
         }
     }
 }

@@ -4,6 +4,7 @@
 //! [`lambda`] runs the same pipeline as the scheduled Lambda function, once per event.
 
 pub mod alerts;
+pub mod announce;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -14,13 +15,45 @@ pub mod pipeline;
 pub mod transform;
 
 pub use error::{Error, Source};
-pub use pipeline::{Etl, RunReport};
+pub use pipeline::{Etl, RunFailure, RunReport};
+
+/// The last stdout line of a successful `etl run`.
+#[derive(serde::Serialize)]
+struct SummaryLine<'a> {
+    #[serde(flatten)]
+    summary: &'a covid_model::RunSummary,
+    dynamodb_requests: u64,
+    duration_ms: u64,
+    alerts_sent: usize,
+}
+
+/// The last stdout line of a failed `etl run`: what failed, and how many days it had written.
+#[derive(serde::Serialize)]
+struct FailureLine {
+    status: &'static str,
+    kind: &'static str,
+    written: u64,
+    error: String,
+}
 
 /// The last stdout line of `etl run`: the run summary plus how it was obtained.
 pub fn summary_line(report: &RunReport) -> String {
-    let mut value = serde_json::to_value(&report.summary).expect("a summary serialises");
-    value["dynamodb_requests"] = report.dynamodb_requests.into();
-    value["duration_ms"] = report.duration_ms.into();
-    value["alerts_sent"] = report.alerts_sent.into();
-    value.to_string()
+    serde_json::to_string(&SummaryLine {
+        summary: &report.summary,
+        dynamodb_requests: report.dynamodb_requests,
+        duration_ms: report.duration_ms,
+        alerts_sent: report.alerts_sent,
+    })
+    .expect("a summary serialises")
+}
+
+/// The last stdout line of a failed `etl run`: `{"status":"failed","kind","written","error"}`.
+pub fn failure_line(failure: &RunFailure) -> String {
+    serde_json::to_string(&FailureLine {
+        status: "failed",
+        kind: failure.error.kind(),
+        written: failure.written,
+        error: failure.error.to_string(),
+    })
+    .expect("a failure serialises")
 }

@@ -4,25 +4,32 @@
 //! revision that was read. A write that loses its condition to a concurrent run re-reads the day
 //! and either finds the wanted values already there (counted as unchanged) or tries again on the
 //! new revision. So repeated, duplicated or concurrent runs never double-count or clobber.
-//! The meta item (fingerprint, count, last day) is written last, conditioned on its version:
-//! a run that fails half-way leaves a stale fingerprint, and the next run repairs from a full diff.
+//! Each committed transaction also stores a change record naming its days. The meta item
+//! (fingerprint, count, last day) is written last, conditioned on its version, together with the
+//! `updated` alert for every change record, which it deletes. A run that fails half-way leaves
+//! the old meta and its change records: the next run repairs from a full diff and announces
+//! what the failed run wrote. So the meta is never ahead of the days, and every change is
+//! announced once.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, fingerprint};
 use covid_store::{
-    DayWrite, MAX_WRITES_PER_BATCH, OutboxMessage, ReadSeries, ReadState, RunRecord, SeriesMeta,
-    StoredDay, WriteDay, WriteMeta,
+    ChangeRecord, DayWrite, MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage,
+    ReadSeries, ReadState, RunRecord, SeriesMeta, SeriesState, StoredDay, WriteDay, WriteMeta,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 
 use crate::alerts;
+use crate::announce::Announcement;
 use crate::error::Error;
 
 /// Single-day writes in flight at once (when resolving conflicts).
 pub const CONCURRENCY: usize = 32;
-/// Batches (transactions of up to 100 conditional writes) in flight at once.
+/// Batches (transactions of up to 99 conditional writes) in flight at once.
 pub const BATCHES_IN_FLIGHT: usize = 4;
 /// Tries of one day's write against concurrent writers before the run gives up.
 const MAX_TRIES: usize = 5;
@@ -34,34 +41,61 @@ pub enum Change {
     Revised { old: Day, new: Day },
 }
 
+impl Change {
+    fn of(write: &DayWrite) -> Self {
+        match *write {
+            DayWrite::Insert(day) => Change::Inserted(day),
+            DayWrite::Update { stored, new } => Change::Revised {
+                old: stored.day,
+                new,
+            },
+        }
+    }
+
+    fn date(&self) -> NaiveDate {
+        match self {
+            Change::Inserted(d) | Change::Revised { new: d, .. } => d.date,
+        }
+    }
+}
+
 /// What a load did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOutcome {
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,
-    /// The inserted and revised days, in date order.
+    /// The days this run inserted and revised, in date order.
     pub changes: Vec<Change>,
+    /// Every change not announced before this run (its own and earlier failed runs').
+    pub announced: Announcement,
     /// The `updated` alert stored with the meta write, still to be published.
     pub alert: Option<OutboxMessage>,
 }
 
-/// A write the diff asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Write {
-    Insert(Day),
-    Update { stored: StoredDay, new: Day },
+/// Days this run has really changed in the table so far: a failed run reports it.
+#[derive(Debug, Default)]
+pub struct Progress(AtomicU64);
+
+impl Progress {
+    pub fn written(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, record: &ChangeRecord) {
+        self.0.fetch_add(record.len() as u64, Ordering::Relaxed);
+    }
 }
 
 /// Compares the source with the stored days: the writes needed, and how many days are equal.
-pub fn diff(source: &[Day], stored: &BTreeMap<NaiveDate, StoredDay>) -> (Vec<Write>, u64) {
+pub fn diff(source: &[Day], stored: &BTreeMap<NaiveDate, StoredDay>) -> (Vec<DayWrite>, u64) {
     let mut writes = Vec::new();
     let mut unchanged = 0;
     for day in source {
         match stored.get(&day.date) {
-            None => writes.push(Write::Insert(*day)),
+            None => writes.push(DayWrite::Insert(*day)),
             Some(s) if s.day == *day => unchanged += 1,
-            Some(s) => writes.push(Write::Update {
+            Some(s) => writes.push(DayWrite::Update {
                 stored: *s,
                 new: *day,
             }),
@@ -70,25 +104,32 @@ pub fn diff(source: &[Day], stored: &BTreeMap<NaiveDate, StoredDay>) -> (Vec<Wri
     (writes, unchanged)
 }
 
-/// Whether the stored series is exactly `source`, as far as the meta item tells.
-pub fn is_unchanged(meta: Option<&SeriesMeta>, source: &[Day]) -> bool {
-    meta.is_some_and(|m| m.count == source.len() as u64 && m.fingerprint == fingerprint(source))
+/// Whether the stored series is exactly `source` with every change announced, as far as one
+/// read tells.
+pub fn is_unchanged(state: &SeriesState, source: &[Day]) -> bool {
+    state.changes.is_empty()
+        && state
+            .meta
+            .as_ref()
+            .is_some_and(|m| m.count == source.len() as u64 && m.fingerprint == fingerprint(source))
 }
 
-/// Brings the stored series up to `source` and records the run on the meta item.
-/// `meta` is the meta as read at the start of the run. With `alert`, a run that changes data
-/// stores its `updated` alert in the same transaction as the meta write.
+/// Brings the stored series up to `source`, announces every unannounced change and records the
+/// run on the meta item. `state` is what the run read at its start. With `alert`, the
+/// `updated` alert is stored in the same transaction as the meta write. `progress` counts the
+/// days written as they commit, so that a failed load can tell how many it wrote.
 pub async fn load<S>(
     store: &S,
     source: &[Day],
-    meta: Option<&SeriesMeta>,
+    state: &SeriesState,
     started: DateTime<Utc>,
     alert: bool,
+    progress: &Progress,
 ) -> Result<LoadOutcome, Error>
 where
     S: ReadState + ReadSeries + WriteDay + WriteMeta + Sync,
 {
-    if is_unchanged(meta, source) {
+    if is_unchanged(state, source) {
         // Nothing new: one write, the run record.
         let unchanged = source.len() as u64;
         store
@@ -106,119 +147,147 @@ where
         .map(|s| (s.day.date, s))
         .collect();
     let (writes, unchanged) = diff(source, &stored);
-    let applied: Vec<Vec<Option<Change>>> =
-        futures::stream::iter(writes.chunks(MAX_WRITES_PER_BATCH))
-            .map(|batch| apply_batch(store, batch))
-            .buffer_unordered(BATCHES_IN_FLIGHT)
-            .try_collect()
-            .await?;
+    let batches: Vec<&[DayWrite]> = writes.chunks(MAX_WRITES_PER_BATCH).collect();
+    let applied = settle(batches, BATCHES_IN_FLIGHT, |batch| {
+        apply_batch(store, batch, progress)
+    })
+    .await?;
     let mut outcome = LoadOutcome {
         unchanged,
         ..LoadOutcome::default()
     };
-    for applied in applied.into_iter().flatten() {
-        match applied {
-            Some(change @ Change::Inserted(_)) => {
-                outcome.inserted += 1;
-                outcome.changes.push(change);
+    let mut records = state.changes.clone();
+    for (changes, written) in applied {
+        records.extend(written);
+        for change in changes {
+            match change {
+                Some(change @ Change::Inserted(_)) => {
+                    outcome.inserted += 1;
+                    outcome.changes.push(change);
+                }
+                Some(change @ Change::Revised { .. }) => {
+                    outcome.updated += 1;
+                    outcome.changes.push(change);
+                }
+                // Another run wrote the same values first.
+                None => outcome.unchanged += 1,
             }
-            Some(change @ Change::Revised { .. }) => {
-                outcome.updated += 1;
-                outcome.changes.push(change);
-            }
-            // Another run wrote the same values first.
-            None => outcome.unchanged += 1,
         }
     }
-    outcome.changes.sort_by_key(|c| match c {
-        Change::Inserted(d) | Change::Revised { new: d, .. } => d.date,
-    });
+    outcome.changes.sort_by_key(Change::date);
 
     // The stored series is now the old one with every source day written over it.
     let mut merged: BTreeMap<NaiveDate, Day> =
         stored.into_iter().map(|(d, s)| (d, s.day)).collect();
     merged.extend(source.iter().map(|d| (d.date, *d)));
     let merged: Vec<Day> = merged.into_values().collect();
-    let changed = outcome.inserted + outcome.updated > 0;
-    if changed && alert {
-        let newest = merged.last().expect("a changed series has days");
-        outcome.alert = Some(alerts::updated(&outcome, newest).into_message(Utc::now()));
-    }
-    write_meta(store, &merged, meta.cloned(), changed, &outcome, started).await?;
+    write_meta(
+        store,
+        &merged,
+        state.meta.clone(),
+        records,
+        alert,
+        &mut outcome,
+        started,
+    )
+    .await?;
     Ok(outcome)
 }
 
-impl Write {
-    fn request(&self) -> DayWrite {
-        match *self {
-            Write::Insert(day) => DayWrite { day, rev: None },
-            Write::Update { stored, new } => DayWrite {
-                day: new,
-                rev: Some(stored.rev),
-            },
-        }
-    }
-
-    fn change(&self) -> Change {
-        match *self {
-            Write::Insert(day) => Change::Inserted(day),
-            Write::Update { stored, new } => Change::Revised {
-                old: stored.day,
-                new,
-            },
-        }
-    }
+/// Runs `work` over `items`, at most `limit` at once. After the first error no new item is
+/// started, but the ones in flight are waited for (their writes may commit: dropping them
+/// would hide what they wrote). Returns the first error.
+async fn settle<I, T, F, Fut>(items: Vec<I>, limit: usize, work: F) -> Result<Vec<T>, Error>
+where
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let failed = AtomicBool::new(false);
+    let results: Vec<Option<Result<T, Error>>> = futures::stream::iter(items)
+        .map(|item| {
+            let failed = &failed;
+            let started = (!failed.load(Ordering::SeqCst)).then(|| work(item));
+            async move {
+                let result = started?.await;
+                if result.is_err() {
+                    failed.store(true, Ordering::SeqCst);
+                }
+                Some(result)
+            }
+        })
+        .buffer_unordered(limit)
+        .collect()
+        .await;
+    results.into_iter().flatten().collect()
 }
+
+/// One batch's result: per write, its change (`None`: the values were already there), and the
+/// change records of what was written.
+type Applied = (Vec<Option<Change>>, Vec<ChangeRecord>);
 
 /// Applies a batch of writes as one transaction. If it is cancelled (another run wrote one of
 /// these days first), nothing was written and each day is resolved on its own.
 async fn apply_batch<S: WriteDay + Sync>(
     store: &S,
-    batch: &[Write],
-) -> Result<Vec<Option<Change>>, Error> {
-    if batch.len() > 1 {
-        let requests: Vec<DayWrite> = batch.iter().map(Write::request).collect();
-        if store.write_days(&requests).await? {
-            return Ok(batch.iter().map(|w| Some(w.change())).collect());
-        }
+    batch: &[DayWrite],
+    progress: &Progress,
+) -> Result<Applied, Error> {
+    if batch.len() > 1
+        && let Some(record) = store.write_days(batch).await?
+    {
+        progress.add(&record);
+        return Ok((
+            batch.iter().map(|w| Some(Change::of(w))).collect(),
+            vec![record],
+        ));
     }
-    futures::stream::iter(batch.iter().copied())
-        .map(|write| apply(store, write))
-        .buffer_unordered(CONCURRENCY)
-        .try_collect()
-        .await
+    let applied = settle(batch.to_vec(), CONCURRENCY, |write| {
+        apply(store, write, progress)
+    })
+    .await?;
+    let (changes, records) = applied.into_iter().unzip::<_, _, Vec<_>, Vec<_>>();
+    Ok((changes, records.into_iter().flatten().collect()))
 }
 
 /// Applies one write, resolving lost conditions. `None`: the wanted values were already there.
-async fn apply<S: WriteDay>(store: &S, write: Write) -> Result<Option<Change>, Error> {
+async fn apply<S: WriteDay>(
+    store: &S,
+    write: DayWrite,
+    progress: &Progress,
+) -> Result<(Option<Change>, Option<ChangeRecord>), Error> {
     let mut write = write;
     for _ in 0..MAX_TRIES {
-        if store.write_day(&write.request()).await? {
-            return Ok(Some(write.change()));
+        if let Some(record) = store.write_days(&[write]).await? {
+            progress.add(&record);
+            return Ok((Some(Change::of(&write)), Some(record)));
         }
         // Another writer got there first: look at what it wrote.
-        let new = write.request().day;
+        let new = write.day();
         write = match store.read_day(new.date).await? {
-            Some(current) if current.day == new => return Ok(None),
-            Some(current) => Write::Update {
+            Some(current) if current.day == new => return Ok((None, None)),
+            Some(current) => DayWrite::Update {
                 stored: current,
                 new,
             },
-            None => Write::Insert(new),
+            None => DayWrite::Insert(new),
         };
     }
-    let date = write.request().day.date;
+    let date = write.day().date;
     Err(Error::Conflict(format!(
         "day {date} kept changing under concurrent writers ({MAX_TRIES} tries)"
     )))
 }
 
+/// The meta write, which also announces: it stores the `updated` alert for every change
+/// record it deletes, in one transaction. If another run wrote the meta or announced a record
+/// first, it re-reads both and tries again on what is still unannounced.
 async fn write_meta<S: ReadState + WriteMeta>(
     store: &S,
     merged: &[Day],
     mut read: Option<SeriesMeta>,
-    changed: bool,
-    outcome: &LoadOutcome,
+    mut records: Vec<ChangeRecord>,
+    alert: bool,
+    outcome: &mut LoadOutcome,
     started: DateTime<Utc>,
 ) -> Result<(), Error> {
     let (first, last) = match (merged.first(), merged.last()) {
@@ -228,6 +297,15 @@ async fn write_meta<S: ReadState + WriteMeta>(
     let now = Utc::now();
     let fingerprint = fingerprint(merged);
     for _ in 0..MAX_TRIES {
+        if !merge_oldest(store, &mut records).await? {
+            read_again(store, &mut read, &mut records).await?;
+            continue;
+        }
+        let announced = Announcement::of(&records);
+        let changed = outcome.inserted + outcome.updated > 0 || !announced.is_empty();
+        let message = (alert && !announced.is_empty()).then(|| {
+            alerts::updated(&announced, merged, outcome.unchanged).into_message(Utc::now())
+        });
         let expected = read.as_ref().map(|m| m.version);
         let meta = SeriesMeta {
             version: expected.map_or(1, |v| v + 1),
@@ -247,19 +325,51 @@ async fn write_meta<S: ReadState + WriteMeta>(
             )),
             stale_alert_for: read.as_ref().and_then(|m| m.stale_alert_for),
         };
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
         if store
-            .write_meta(&meta, expected, outcome.alert.as_ref())
+            .write_meta(&meta, expected, message.as_ref(), &ids)
             .await?
         {
+            outcome.announced = announced;
+            outcome.alert = message;
             return Ok(());
         }
-        // A concurrent run wrote the meta since we read it: write ours over its version, so
-        // that this run's record and alert are kept too.
-        read = store.read_state().await?.meta;
+        read_again(store, &mut read, &mut records).await?;
     }
     Err(Error::Conflict(
         "the series meta item kept changing under concurrent writers".to_string(),
     ))
+}
+
+/// After a lost meta condition: the meta and the records that are still unannounced now.
+async fn read_again<S: ReadState>(
+    store: &S,
+    read: &mut Option<SeriesMeta>,
+    records: &mut Vec<ChangeRecord>,
+) -> Result<(), Error> {
+    let state = store.read_state().await?;
+    *read = state.meta;
+    *records = state.changes;
+    Ok(())
+}
+
+/// While there are more records than one meta write can delete, replaces the oldest by one
+/// record naming the same changes. `Ok(false)`: one of them was announced by another run.
+async fn merge_oldest<S: WriteMeta>(
+    store: &S,
+    records: &mut Vec<ChangeRecord>,
+) -> Result<bool, Error> {
+    records.sort_by(|a, b| a.id.cmp(&b.id));
+    while records.len() > MAX_CHANGES_PER_META_WRITE {
+        let oldest: Vec<ChangeRecord> = records.drain(..MAX_CHANGES_PER_META_WRITE).collect();
+        let merged = Announcement::of(&oldest).into_record(&oldest[0].id);
+        let ids: Vec<String> = oldest.iter().map(|r| r.id.clone()).collect();
+        if !store.merge_changes(&merged, &ids).await? {
+            return Ok(false);
+        }
+        records.insert(0, merged);
+    }
+    Ok(true)
 }
 
 fn run_record(inserted: u64, updated: u64, unchanged: u64, started: DateTime<Utc>) -> RunRecord {

@@ -1,4 +1,5 @@
-//! `etl init` creates the table; `etl run` does one run and prints its JSON summary last.
+//! `etl init` creates the table; `etl run` does one run and prints its JSON summary last
+//! (`{"status":"ok",…}`, or `{"status":"failed","kind","written","error"}` with exit code 1).
 //! With `AWS_LAMBDA_RUNTIME_API` set, the same binary is the scheduled Lambda function.
 use std::process::ExitCode;
 
@@ -13,24 +14,25 @@ async fn main() -> ExitCode {
                 .map_err(etl::Error::Lambda)
         }
         .await
-        .map(|_| None),
-        Some("init") => async { etl::Etl::from_env().await?.init().await.map(|_| None) }.await,
-        Some("run") => {
-            async {
-                Ok(Some(etl::summary_line(
-                    &etl::Etl::from_env().await?.run().await?,
-                )))
-            }
+        .map_err(etl::RunFailure::from),
+        Some("init") => async { etl::Etl::from_env().await?.init().await.map(|_| ()) }
             .await
-        }
-        _ => Err(etl::Error::Config("usage: etl init | etl run".into())),
+            .map_err(etl::RunFailure::from),
+        Some("run") => match etl::Etl::from_env().await {
+            Ok(etl) => etl
+                .run()
+                .await
+                .map(|report| println!("{}", etl::summary_line(&report))),
+            Err(error) => Err(error.into()),
+        },
+        _ => Err(etl::Error::Config("usage: etl init | etl run".into()).into()),
     };
     match result {
-        Ok(line) => line.iter().for_each(|l| println!("{l}")),
-        Err(e) => {
-            eprintln!("etl: {e}");
-            return ExitCode::FAILURE;
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("etl: {failure}");
+            println!("{}", etl::failure_line(&failure));
+            ExitCode::FAILURE
         }
     }
-    ExitCode::SUCCESS
 }

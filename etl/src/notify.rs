@@ -25,25 +25,29 @@ impl Publisher {
         }
     }
 
-    /// Publishes one message with its `event` attribute.
+    /// Publishes one message with its `event` attribute and its Number attributes.
     pub async fn publish(&self, message: &OutboxMessage) -> Result<(), Error> {
-        let event = aws_sdk_sns::types::MessageAttributeValue::builder()
-            .data_type("String")
-            .string_value(&message.event)
-            .build()
-            .expect("a message attribute has its data type");
-        self.client
+        let attribute = |data_type: &str, value: String| {
+            aws_sdk_sns::types::MessageAttributeValue::builder()
+                .data_type(data_type)
+                .string_value(value)
+                .build()
+                .expect("a message attribute has its data type")
+        };
+        let mut request = self
+            .client
             .publish()
             .topic_arn(&self.topic_arn)
             .subject(&message.subject)
             .message(&message.body)
-            .message_attributes("event", event)
-            .send()
-            .await
-            .map_err(|e| Error::Publish {
-                topic: self.topic_arn.clone(),
-                detail: aws_sdk_sns::error::DisplayErrorContext(e).to_string(),
-            })?;
+            .message_attributes("event", attribute("String", message.event.clone()));
+        for (name, value) in &message.counts {
+            request = request.message_attributes(name, attribute("Number", value.to_string()));
+        }
+        request.send().await.map_err(|e| Error::Publish {
+            topic: self.topic_arn.clone(),
+            detail: aws_sdk_sns::error::DisplayErrorContext(e).to_string(),
+        })?;
         tracing::info!(event = %message.event, subject = %message.subject, "alert published");
         Ok(())
     }

@@ -10,7 +10,7 @@ use crate::alerts;
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::error::{Error, Source};
 use crate::extract::Fetcher;
-use crate::load::{self, Change};
+use crate::load::{self, Change, Progress};
 use crate::notify::{self, Publisher};
 use crate::transform;
 
@@ -34,6 +34,35 @@ pub struct RunReport {
     /// Alerts published by this run.
     pub alerts_sent: usize,
     pub duration_ms: u64,
+}
+
+/// A failed run: its error, and how many days it had changed in the table before it failed
+/// (their change records wait for the next run to announce them).
+#[derive(Debug)]
+pub struct RunFailure {
+    pub error: Error,
+    pub written: u64,
+}
+
+impl std::fmt::Display for RunFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} days written)", self.error, self.written)
+    }
+}
+
+impl From<Error> for RunFailure {
+    fn from(error: Error) -> Self {
+        Self { error, written: 0 }
+    }
+}
+
+impl From<RunFailure> for lambda_runtime::Diagnostic {
+    fn from(failure: RunFailure) -> Self {
+        Self {
+            error_type: failure.error.kind().to_string(),
+            error_message: failure.to_string(),
+        }
+    }
 }
 
 /// What the data part of a run leaves for the alert part.
@@ -79,17 +108,19 @@ impl Etl {
     }
 
     /// One run: the data, then the alerts. A failed run sends one `failed` alert (when a topic
-    /// is set). If publishing fails after data was written, the run reports that error; the
-    /// alert stays stored for the next run.
-    pub async fn run(&self) -> Result<RunReport, Error> {
+    /// is set) that says how many days it wrote. If publishing fails, the run reports that
+    /// error; the alert stays stored for the next run.
+    pub async fn run(&self) -> Result<RunReport, RunFailure> {
         let clock = Instant::now();
         let requests_before = self.store.requests();
-        let pass = match self.pass().await {
+        let progress = Progress::default();
+        let pass = match self.pass(&progress).await {
             Ok(pass) => pass,
             Err(error) => {
-                tracing::error!(kind = error.kind(), %error, "etl run failed; nothing was written");
-                self.alert_failure(&error).await;
-                return Err(error);
+                let written = progress.written();
+                tracing::error!(kind = error.kind(), %error, written, "etl run failed");
+                self.alert_failure(&error, written).await;
+                return Err(RunFailure { error, written });
             }
         };
         let Pass {
@@ -107,7 +138,7 @@ impl Etl {
     }
 
     /// Extract, transform, load. Nothing is written unless both sources are valid as a whole.
-    async fn pass(&self) -> Result<Pass, Error> {
+    async fn pass(&self, progress: &Progress) -> Result<Pass, Error> {
         let started = Utc::now();
         let clock = Instant::now();
         let requests_before = self.store.requests();
@@ -126,7 +157,7 @@ impl Etl {
         let transform_ms = clock.elapsed().as_millis() - fetch_ms;
 
         let alert = self.publisher.is_some();
-        let outcome = load::load(&self.store, &series, state.meta.as_ref(), started, alert).await?;
+        let outcome = load::load(&self.store, &series, &state, started, alert, progress).await?;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let dynamodb_requests = self.store.requests() - requests_before;
         let (first, newest) = (series[0], series[series.len() - 1]);
@@ -137,6 +168,8 @@ impl Etl {
             inserted = outcome.inserted,
             updated = outcome.updated,
             unchanged = outcome.unchanged,
+            announced_new = outcome.announced.new_days(),
+            announced_revised = outcome.announced.revised_days(),
             dynamodb_requests,
             nyt_bytes = nyt.len(),
             jhu_bytes = jhu.len(),
@@ -191,27 +224,41 @@ impl Etl {
                 pending.push(alert);
             }
         }
-        let mut sent = notify::flush(&self.store, publisher, pending).await?;
-        if self.config.notify_unchanged && summary.inserted + summary.updated == 0 {
-            publisher
-                .publish(&alerts::unchanged(summary.unchanged, &newest).into_message(Utc::now()))
-                .await?;
-            sent += 1;
+        let nothing_to_announce = !pending.iter().any(|m| m.event == "updated");
+        if self.config.notify_unchanged
+            && summary.inserted + summary.updated == 0
+            && nothing_to_announce
+        {
+            let alert = alerts::unchanged(summary.unchanged, &newest).into_message(Utc::now());
+            self.store.put_alert(&alert).await?;
+            pending.push(alert);
         }
-        Ok(sent)
+        notify::flush(&self.store, publisher, pending).await
     }
 
-    /// After a failed run: one `failed` alert, unless publishing itself is what failed.
-    async fn alert_failure(&self, error: &Error) {
+    /// After a failed run: one `failed` alert, unless publishing itself is what failed. It is
+    /// stored before it is published, with the other pending alerts, so that if SNS fails the
+    /// next run sends it; only when DynamoDB refuses it too is it published directly.
+    async fn alert_failure(&self, error: &Error, written: u64) {
         let Some(publisher) = &self.publisher else {
             return;
         };
         if matches!(error, Error::Publish { .. }) {
             return;
         }
-        let message = alerts::failed(error).into_message(Utc::now());
-        if let Err(e) = publisher.publish(&message).await {
-            tracing::error!(error = %e, "could not send the failure alert");
+        let message = alerts::failed(error, written).into_message(Utc::now());
+        let sent = match self.store.put_alert(&message).await {
+            Ok(()) => match self.store.read_state().await {
+                Ok(state) => notify::flush(&self.store, publisher, state.outbox).await,
+                Err(e) => Err(e.into()),
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "could not store the failure alert; publishing it directly");
+                publisher.publish(&message).await.map(|()| 1)
+            }
+        };
+        if let Err(e) = sent {
+            tracing::error!(error = %e, "could not send the failure alert; it waits in the table when DynamoDB took it");
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Alerts waiting to be published (the outbox) and the stale-alert marker.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
     DynamoStore, Item, META_SK, OUTBOX_PREFIX, OutboxMessage, PK, SERIES_PK, SK, StoreError,
-    condition_held, epoch_millis, s, time, transaction_not_applied, transaction_token,
+    condition_held, epoch_millis, n, s, time,
 };
 
 /// Writes of alerts and their markers.
@@ -20,6 +20,11 @@ pub trait WriteAlerts {
         newest: NaiveDate,
         alert: &OutboxMessage,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Stores an alert to be published (one that no data change carries, e.g. `failed`).
+    fn put_alert(
+        &self,
+        alert: &OutboxMessage,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Takes the alert for publishing until `until`, unless another run holds it.
     /// `Ok(false)`: it is gone or held.
     fn claim_alert(
@@ -42,8 +47,7 @@ fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
 }
 
 impl DynamoStore {
-    /// The transactional put that stores an alert.
-    pub(crate) fn outbox_put(&self, alert: &OutboxMessage) -> TransactWriteItem {
+    fn outbox_item(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
         let mut item = outbox_key(&alert.id);
         item.extend([
             ("event".to_string(), s(alert.event.clone())),
@@ -51,6 +55,20 @@ impl DynamoStore {
             ("body".to_string(), s(alert.body.clone())),
             ("created_at".to_string(), time(alert.created_at)),
         ]);
+        if !alert.counts.is_empty() {
+            let counts = alert
+                .counts
+                .iter()
+                .map(|(name, value)| (name.clone(), n(*value)))
+                .collect();
+            item.insert("counts".to_string(), AttributeValue::M(counts));
+        }
+        item
+    }
+
+    /// The transactional put that stores an alert.
+    pub(crate) fn outbox_put(&self, alert: &OutboxMessage) -> TransactWriteItem {
+        let item = Self::outbox_item(alert);
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -59,24 +77,6 @@ impl DynamoStore {
             .build()
             .expect("a put has its table and item");
         TransactWriteItem::builder().put(put).build()
-    }
-
-    /// One transaction: a conditional update of the meta item, and the alert stored with it.
-    /// `Ok(false)`: not applied (the update's condition failed, or the transaction was refused).
-    pub(crate) async fn update_meta_with_alert(
-        &self,
-        update: Update,
-        alert: &OutboxMessage,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .client_request_token(transaction_token())
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .transact_items(self.outbox_put(alert))
-            .send()
-            .await;
-        condition_held(self, "TransactWriteItems", result, transaction_not_applied)
     }
 
     pub(crate) fn parse_outbox(
@@ -92,12 +92,37 @@ impl DynamoStore {
             key: sk,
             item,
         };
+        let mut counts = BTreeMap::new();
+        match item.get("counts") {
+            None => {}
+            Some(AttributeValue::M(map)) => {
+                for (name, value) in map {
+                    let value =
+                        value
+                            .as_n()
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                            .ok_or_else(|| {
+                                self.corrupt(
+                                    sk,
+                                    "counts",
+                                    format!("{name} is not a count: {value:?}"),
+                                )
+                            })?;
+                    counts.insert(name.clone(), value);
+                }
+            }
+            Some(other) => {
+                return Err(self.corrupt(sk, "counts", format!("is not a map: {other:?}")));
+            }
+        }
         Ok(OutboxMessage {
             id: sk.trim_start_matches(OUTBOX_PREFIX).to_string(),
             event: view.string("event")?.to_string(),
             subject: view.string("subject")?.to_string(),
             body: view.string("body")?.to_string(),
             created_at: view.time("created_at")?,
+            counts,
         })
     }
 }
@@ -121,7 +146,22 @@ impl WriteAlerts for DynamoStore {
             .expression_attribute_values(":day", s(newest.to_string()))
             .build()
             .expect("an update has its table, key and expression");
-        self.update_meta_with_alert(marker, alert).await
+        let items = vec![
+            TransactWriteItem::builder().update(marker).build(),
+            self.outbox_put(alert),
+        ];
+        self.transact("TransactWriteItems", items).await
+    }
+
+    async fn put_alert(&self, alert: &OutboxMessage) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::outbox_item(alert)))
+            .send()
+            .await
+            .map_err(|err| self.request_error("PutItem", err))?;
+        Ok(())
     }
 
     async fn claim_alert(

@@ -6,21 +6,24 @@
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#US` | `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
 //! | the series meta | `series#US` | `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `run_*` (last successful run), `stale_alert_for` S |
-//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `claimed_until` N (ms) |
+//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `claimed_until` N (ms) |
+//! | a change record | `series#US` | `pending#<id>`     | `new` S (dates), `revised` S (days with their old values): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //!
 //! The whole series is one partition with a date-ordered sort key: one `Query` reads it in date
 //! order, and a date range is a `BETWEEN` on `sk`. At ~1,100 days of ~90 bytes the partition is
 //! far below every DynamoDB limit. `rev` counts the revisions of a day; writes are conditioned on
 //! it, so concurrent runs never clobber each other. The meta item's `fingerprint` lets a run
-//! that changes nothing stop after one read: a `Query` of `sk BETWEEN meta AND outbox$` returns
-//! the meta item and every pending alert together.
+//! that changes nothing stop after one read: a `Query` of `sk BETWEEN meta AND pending$` returns
+//! the meta item, every pending alert and every change record together.
 //!
 //! An alert is stored (in the same transaction as the data change it reports, or as the stale
 //! marker) before it is published, and deleted after: it is never lost. A run claims it before
-//! publishing, so concurrent runs never send it twice.
+//! publishing, so concurrent runs never send it twice. A change record is written in the same
+//! transaction as the days it names and deleted in the same transaction as the alert that
+//! announces it: every change is announced once, even when the run that made it failed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,9 +40,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
 mod alerts;
+mod changes;
 mod events;
 
 pub use alerts::WriteAlerts;
+pub use changes::ChangeRecord;
 pub use events::{EventClaim, EventRecords};
 
 /// Partition key attribute.
@@ -53,6 +58,9 @@ const SERIES_PK: &str = "series#US";
 const DAY_PREFIX: &str = "day#";
 const META_SK: &str = "meta";
 const OUTBOX_PREFIX: &str = "outbox#";
+const CHANGE_PREFIX: &str = "pending#";
+/// Sorts after every non-day key of the series partition (`meta`, `outbox#…`, `pending#…`).
+const STATE_END: &str = "pending$";
 const EVENT_PREFIX: &str = "event#";
 const EVENT_SK: &str = "event";
 
@@ -118,13 +126,17 @@ pub struct OutboxMessage {
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// Numeric message attributes (e.g. `new_days`), for subscribers' filter policies.
+    pub counts: BTreeMap<String, u64>,
 }
 
-/// What one read tells of the series: its meta item and the alerts not yet published.
+/// What one read tells of the series: its meta item, the alerts not yet published and the
+/// changes not yet announced (in creation order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeriesState {
     pub meta: Option<SeriesMeta>,
     pub outbox: Vec<OutboxMessage>,
+    pub changes: Vec<ChangeRecord>,
 }
 
 /// Reads the series meta item and the pending alerts (one request).
@@ -137,28 +149,40 @@ pub trait ReadSeries {
     fn read_series(&self) -> impl Future<Output = Result<Vec<StoredDay>, StoreError>> + Send;
 }
 
-/// A conditional write of one day: an insert when `rev` is `None` (the day must be absent),
-/// otherwise a replacement of stored revision `rev`.
+/// A conditional write of one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DayWrite {
-    pub day: Day,
-    pub rev: Option<u64>,
+pub enum DayWrite {
+    /// The day must be absent.
+    Insert(Day),
+    /// The day must still be at the stored revision.
+    Update { stored: StoredDay, new: Day },
 }
 
-/// The most day writes one [`WriteDay::write_days`] call takes (DynamoDB's transaction limit).
-pub const MAX_WRITES_PER_BATCH: usize = 100;
+impl DayWrite {
+    /// The values written.
+    pub fn day(&self) -> Day {
+        match *self {
+            DayWrite::Insert(day) | DayWrite::Update { new: day, .. } => day,
+        }
+    }
+}
+
+/// The most day writes one [`WriteDay::write_days`] call takes: DynamoDB's transaction limit
+/// of 100 items, less the change record written with them.
+pub const MAX_WRITES_PER_BATCH: usize = 99;
+
+/// The most change records one meta write consumes (100 items, less the meta and the alert).
+pub const MAX_CHANGES_PER_META_WRITE: usize = 98;
 
 /// Conditional writes of days.
 pub trait WriteDay {
-    /// One write. `Ok(false)`: its condition failed (another writer changed the day).
-    fn write_day(&self, write: &DayWrite) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    /// Up to [`MAX_WRITES_PER_BATCH`] writes, all or none (one transaction).
-    /// `Ok(false)`: cancelled, e.g. a condition failed or a concurrent write conflicted;
-    /// nothing was written.
+    /// Up to [`MAX_WRITES_PER_BATCH`] writes and their change record, all or none (one
+    /// transaction). `Ok(Some(record))`: written. `Ok(None)`: cancelled, e.g. a condition
+    /// failed or a concurrent write conflicted; nothing was written.
     fn write_days(
         &self,
         writes: &[DayWrite],
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<ChangeRecord>, StoreError>> + Send;
     /// Reads one day (strongly consistent), to resolve a lost condition.
     fn read_day(
         &self,
@@ -169,12 +193,22 @@ pub trait WriteDay {
 /// Writes of the series meta item.
 pub trait WriteMeta {
     /// Writes the meta if its stored version is still `expected` (`None`: it must not exist),
-    /// and stores `alert` in the same transaction. `Ok(false)`: another run wrote it since.
+    /// and, in the same transaction, stores `alert` and deletes the change records `announced`
+    /// (at most [`MAX_CHANGES_PER_META_WRITE`]), which must all still exist.
+    /// `Ok(false)`: not applied (another run wrote the meta or announced a record since).
     fn write_meta(
         &self,
         meta: &SeriesMeta,
         expected: Option<u64>,
         alert: Option<&OutboxMessage>,
+        announced: &[String],
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Replaces the change records `ids` (at most [`MAX_CHANGES_PER_META_WRITE`]) by `merged`,
+    /// in one transaction. `Ok(false)`: one of them is gone (another run announced it).
+    fn merge_changes(
+        &self,
+        merged: &ChangeRecord,
+        ids: &[String],
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Records a run that changed nothing: one write, data attributes untouched.
     fn record_run(&self, run: &RunRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -598,6 +632,24 @@ fn transaction_not_applied(
         || e.is_idempotent_parameter_mismatch_exception()
 }
 
+impl DynamoStore {
+    /// One transaction of `items` with a fresh token. `Ok(false)`: not applied as a whole.
+    pub(crate) async fn transact(
+        &self,
+        operation: &'static str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .client_request_token(transaction_token())
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        condition_held(self, operation, result, transaction_not_applied)
+    }
+}
+
 /// `Ok(false)` when the request failed on its condition, the error otherwise.
 fn condition_held<T, E, R>(
     store: &DynamoStore,
@@ -618,13 +670,17 @@ where
 
 impl ReadState for DynamoStore {
     async fn read_state(&self) -> Result<SeriesState, StoreError> {
-        // `meta` < `outbox#…` < `outbox$`: the meta item and every pending alert, in one page.
+        // `meta` < `outbox#…` < `pending#…` < `pending$`: the meta item, every pending alert and
+        // every change record, in key (so creation) order.
         let mut state = SeriesState::default();
-        for item in self.query_between(META_SK, "outbox$").await? {
+        for item in self.query_between(META_SK, STATE_END).await? {
             match item.get(SK).and_then(|v| v.as_s().ok()) {
                 Some(sk) if sk == META_SK => state.meta = Some(self.parse_meta(&item)?),
                 Some(sk) if sk.starts_with(OUTBOX_PREFIX) => {
                     state.outbox.push(self.parse_outbox(&item)?)
+                }
+                Some(sk) if sk.starts_with(CHANGE_PREFIX) => {
+                    state.changes.push(self.parse_change(&item)?)
                 }
                 _ => {}
             }
@@ -649,47 +705,31 @@ struct ConditionalPut {
 
 impl ConditionalPut {
     fn of(write: &DayWrite) -> Self {
-        match write.rev {
-            None => Self {
-                item: day_item(&write.day, 1),
+        match *write {
+            DayWrite::Insert(day) => Self {
+                item: day_item(&day, 1),
                 condition: "attribute_not_exists(#pk)",
                 names: HashMap::from([("#pk".to_string(), PK.to_string())]),
                 values: None,
             },
-            Some(rev) => Self {
-                item: day_item(&write.day, rev + 1),
+            DayWrite::Update { stored, new } => Self {
+                item: day_item(&new, stored.rev + 1),
                 condition: "#rev = :rev",
                 names: HashMap::from([("#rev".to_string(), "rev".to_string())]),
-                values: Some(HashMap::from([(":rev".to_string(), n(rev))])),
+                values: Some(HashMap::from([(":rev".to_string(), n(stored.rev))])),
             },
         }
     }
 }
 
 impl WriteDay for DynamoStore {
-    async fn write_day(&self, write: &DayWrite) -> Result<bool, StoreError> {
-        let put = ConditionalPut::of(write);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(put.item))
-            .condition_expression(put.condition)
-            .set_expression_attribute_names(Some(put.names))
-            .set_expression_attribute_values(put.values)
-            .send()
-            .await;
-        condition_held(self, "PutItem", result, |e| {
-            e.is_conditional_check_failed_exception()
-        })
-    }
-
-    async fn write_days(&self, writes: &[DayWrite]) -> Result<bool, StoreError> {
+    async fn write_days(&self, writes: &[DayWrite]) -> Result<Option<ChangeRecord>, StoreError> {
         assert!(
-            writes.len() <= MAX_WRITES_PER_BATCH,
-            "write_days takes at most {MAX_WRITES_PER_BATCH} writes"
+            (1..=MAX_WRITES_PER_BATCH).contains(&writes.len()),
+            "write_days takes 1 to {MAX_WRITES_PER_BATCH} writes"
         );
-        let items = writes
+        let record = ChangeRecord::of(writes, Utc::now());
+        let mut items: Vec<TransactWriteItem> = writes
             .iter()
             .map(|write| {
                 let put = ConditionalPut::of(write);
@@ -704,15 +744,10 @@ impl WriteDay for DynamoStore {
                 TransactWriteItem::builder().put(put).build()
             })
             .collect();
-        let result = self
-            .client
-            .transact_write_items()
-            .client_request_token(transaction_token())
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        // Not applied: the caller then writes the days one by one.
-        condition_held(self, "TransactWriteItems", result, transaction_not_applied)
+        items.push(self.change_put(&record));
+        // Not applied: the caller then resolves the days one by one.
+        let applied = self.transact("TransactWriteItems", items).await?;
+        Ok(applied.then_some(record))
     }
 
     async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
@@ -739,7 +774,12 @@ impl WriteMeta for DynamoStore {
         meta: &SeriesMeta,
         expected: Option<u64>,
         alert: Option<&OutboxMessage>,
+        announced: &[String],
     ) -> Result<bool, StoreError> {
+        assert!(
+            announced.len() <= MAX_CHANGES_PER_META_WRITE,
+            "write_meta announces at most {MAX_CHANGES_PER_META_WRITE} change records"
+        );
         let mut attributes = vec![
             ("version", n(meta.version)),
             ("fingerprint", s(meta.fingerprint.clone())),
@@ -763,7 +803,7 @@ impl WriteMeta for DynamoStore {
                 "#version = :version"
             }
         };
-        let Some(alert) = alert else {
+        if alert.is_none() && announced.is_empty() {
             let result = self
                 .client
                 .update_item()
@@ -779,7 +819,7 @@ impl WriteMeta for DynamoStore {
             return condition_held(self, "UpdateItem", result, |e| {
                 e.is_conditional_check_failed_exception()
             });
-        };
+        }
         let meta_update = Update::builder()
             .table_name(&self.table)
             .key(PK, s(SERIES_PK))
@@ -790,7 +830,21 @@ impl WriteMeta for DynamoStore {
             .set_expression_attribute_values(Some(update.values))
             .build()
             .expect("an update has its table, key and expression");
-        self.update_meta_with_alert(meta_update, alert).await
+        let mut items = vec![TransactWriteItem::builder().update(meta_update).build()];
+        items.extend(alert.map(|a| self.outbox_put(a)));
+        items.extend(announced.iter().map(|id| self.change_delete(id)));
+        self.transact("TransactWriteItems", items).await
+    }
+
+    async fn merge_changes(
+        &self,
+        merged: &ChangeRecord,
+        ids: &[String],
+    ) -> Result<bool, StoreError> {
+        assert!(ids.len() <= MAX_CHANGES_PER_META_WRITE);
+        let mut items = vec![self.change_put(merged)];
+        items.extend(ids.iter().map(|id| self.change_delete(id)));
+        self.transact("TransactWriteItems", items).await
     }
 
     async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {

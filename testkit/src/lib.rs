@@ -3,6 +3,10 @@
 //! - [`dynamodb`]: one DynamoDB Local per test process, in memory, on a free loopback port.
 //!   If it cannot start, the calling test panics with the reason: tests never skip.
 //! - [`HttpStub`]: a scripted HTTP/1.1 server on loopback, for the fetch path.
+//! - [`CountingProxy`]: records the DynamoDB operations a process really sends.
+//! - [`fault::FaultProxy`]: injects faults (errors, lost responses, hangs) into DynamoDB or SNS.
+//! - [`moto`]: one moto server (SNS, SQS) per test process.
+//! - [`LambdaRuntime`]: a stand-in for the Lambda Runtime API.
 
 use std::io::{BufRead, BufReader, Read, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -11,6 +15,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+pub mod fault;
 
 /// The repository root (where `node_modules/` and `data/` live).
 pub fn repo_root() -> PathBuf {

@@ -233,6 +233,14 @@ pub struct Delivered {
     pub event: String,
     pub subject: String,
     pub body: String,
+    /// The Number message attributes (`new_days`, `revised_days`, `written`).
+    pub counts: BTreeMap<String, u64>,
+}
+
+impl Delivered {
+    pub fn count(&self, name: &str) -> u64 {
+        self.counts.get(name).copied().unwrap_or(0)
+    }
 }
 
 pub fn moto_config() -> aws_config::SdkConfig {
@@ -304,7 +312,21 @@ impl Subscriber {
             }
             for m in messages {
                 let envelope: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+                let counts = envelope["MessageAttributes"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, a)| a["Type"] == "Number")
+                    .map(|(name, a)| {
+                        let value = a["Value"].as_str().unwrap_or_default();
+                        let value = value.parse().unwrap_or_else(|_| {
+                            panic!("attribute {name} is not a whole number: {value}")
+                        });
+                        (name.clone(), value)
+                    })
+                    .collect();
                 out.push(Delivered {
+                    counts,
                     event: envelope["MessageAttributes"]["event"]["Value"]
                         .as_str()
                         .unwrap_or("")

@@ -1,0 +1,226 @@
+//! Change records: what committed day writes changed, kept until an `updated` alert announces
+//! it. Each record is written in the same transaction as the days it describes, and deleted in
+//! the same transaction as the meta write that stores the alert announcing it. So a change is
+//! announced exactly once, even when the run that wrote it failed before its meta write.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use chrono::{DateTime, NaiveDate, Utc};
+use covid_model::Day;
+
+use super::{CHANGE_PREFIX, DayWrite, DynamoStore, Item, PK, SERIES_PK, SK, StoreError, s};
+
+/// The days one committed transaction inserted or revised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRecord {
+    /// Unique; sorts in creation order.
+    pub id: String,
+    /// Days that were absent.
+    pub new: Vec<NaiveDate>,
+    /// Days that were replaced, with the values they had before.
+    pub revised: Vec<Day>,
+}
+
+impl ChangeRecord {
+    /// The record of `writes`, with a fresh id.
+    pub fn of(writes: &[DayWrite], now: DateTime<Utc>) -> Self {
+        let mut record = Self {
+            id: record_id(now),
+            new: Vec::new(),
+            revised: Vec::new(),
+        };
+        for write in writes {
+            match write {
+                DayWrite::Insert(day) => record.new.push(day.date),
+                DayWrite::Update { stored, .. } => record.revised.push(stored.day),
+            }
+        }
+        record
+    }
+
+    /// How many days it names.
+    pub fn len(&self) -> usize {
+        self.new.len() + self.revised.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// `<UTC time>-<random>`: ordered by time, unique across processes.
+fn record_id(now: DateTime<Utc>) -> String {
+    format!(
+        "{}-{}",
+        now.format("%Y%m%dT%H%M%S%.6fZ"),
+        &super::transaction_token()[..16]
+    )
+}
+
+fn change_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(format!("{CHANGE_PREFIX}{id}"))),
+    ])
+}
+
+/// `2021-03-01,2021-03-02`
+fn encode_dates(dates: &[NaiveDate]) -> String {
+    let parts: Vec<String> = dates.iter().map(NaiveDate::to_string).collect();
+    parts.join(",")
+}
+
+/// `2020-06-01:1790000:104000:5;…` (recovered empty when not reported)
+fn encode_days(days: &[Day]) -> String {
+    let parts: Vec<String> = days
+        .iter()
+        .map(|d| {
+            let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
+            format!("{}:{}:{}:{recovered}", d.date, d.cases, d.deaths)
+        })
+        .collect();
+    parts.join(";")
+}
+
+fn decode_dates(text: &str) -> Option<Vec<NaiveDate>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(',').map(|d| d.parse().ok()).collect()
+}
+
+fn decode_days(text: &str) -> Option<Vec<Day>> {
+    if text.is_empty() {
+        return Some(Vec::new());
+    }
+    text.split(';')
+        .map(|entry| {
+            let mut parts = entry.split(':');
+            let day = Day {
+                date: parts.next()?.parse().ok()?,
+                cases: parts.next()?.parse().ok()?,
+                deaths: parts.next()?.parse().ok()?,
+                recovered: match parts.next()? {
+                    "" => None,
+                    r => Some(r.parse().ok()?),
+                },
+            };
+            parts.next().is_none().then_some(day)
+        })
+        .collect()
+}
+
+impl DynamoStore {
+    /// The transactional put that stores a change record.
+    pub(crate) fn change_put(&self, record: &ChangeRecord) -> TransactWriteItem {
+        let mut item = change_key(&record.id);
+        if !record.new.is_empty() {
+            item.insert("new".to_string(), s(encode_dates(&record.new)));
+        }
+        if !record.revised.is_empty() {
+            item.insert("revised".to_string(), s(encode_days(&record.revised)));
+        }
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("a put has its table and item");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    /// The transactional delete of a change record, which must still be there: if another run
+    /// announced it first, the whole transaction is cancelled.
+    pub(crate) fn change_delete(&self, id: &str) -> TransactWriteItem {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(change_key(id)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("a delete has its table and key");
+        TransactWriteItem::builder().delete(delete).build()
+    }
+
+    pub(crate) fn parse_change(
+        &self,
+        item: &HashMap<String, AttributeValue>,
+    ) -> Result<ChangeRecord, StoreError> {
+        let sk = item
+            .get(SK)
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", |s| s.as_str());
+        let view = Item {
+            store: self,
+            key: sk,
+            item,
+        };
+        let text = |name: &'static str| match item.get(name) {
+            None => Ok(""),
+            Some(_) => view.string(name),
+        };
+        let new_text = text("new")?;
+        let revised_text = text("revised")?;
+        Ok(ChangeRecord {
+            id: sk.trim_start_matches(CHANGE_PREFIX).to_string(),
+            new: decode_dates(new_text).ok_or_else(|| {
+                self.corrupt(sk, "new", format!("is not a list of dates: {new_text:?}"))
+            })?,
+            revised: decode_days(revised_text).ok_or_else(|| {
+                self.corrupt(
+                    sk,
+                    "revised",
+                    format!("is not a list of days: {revised_text:?}"),
+                )
+            })?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoredDay;
+
+    fn day(date: &str, cases: u64, recovered: Option<u64>) -> Day {
+        Day {
+            date: date.parse().unwrap(),
+            cases,
+            deaths: 7,
+            recovered,
+        }
+    }
+
+    #[test]
+    fn a_record_names_inserts_as_new_and_updates_with_their_old_values() {
+        let old = day("2020-06-01", 10, Some(5));
+        let writes = [
+            DayWrite::Insert(day("2021-03-01", 1, None)),
+            DayWrite::Update {
+                stored: StoredDay { day: old, rev: 3 },
+                new: day("2020-06-01", 11, Some(5)),
+            },
+        ];
+        let record = ChangeRecord::of(&writes, Utc::now());
+        assert_eq!(record.new, vec!["2021-03-01".parse().unwrap()]);
+        assert_eq!(record.revised, vec![old]);
+        assert_eq!(record.len(), 2);
+        assert_ne!(record.id, ChangeRecord::of(&writes, Utc::now()).id);
+    }
+
+    #[test]
+    fn encodings_round_trip_and_refuse_garbage() {
+        let dates: Vec<NaiveDate> =
+            vec!["2020-01-22".parse().unwrap(), "2021-03-16".parse().unwrap()];
+        assert_eq!(decode_dates(&encode_dates(&dates)), Some(dates));
+        assert_eq!(decode_dates(""), Some(vec![]));
+        let days = vec![day("2020-06-01", 10, Some(5)), day("2020-12-14", 12, None)];
+        assert_eq!(decode_days(&encode_days(&days)), Some(days));
+        assert_eq!(decode_days("2020-06-01:1:2"), None, "a field missing");
+        assert_eq!(decode_days("2020-06-01:1:2:3:4"), None, "a field too many");
+        assert_eq!(decode_days("2020-06-01:x:2:3"), None);
+        assert_eq!(decode_dates("2020-13-01"), None);
+    }
+}

@@ -1,0 +1,280 @@
+//! A fault-injecting HTTP proxy, in front of DynamoDB Local or moto. Every request is read
+//! whole, shown to a rule that decides its fate, and then forwarded on a fresh upstream
+//! connection, answered with an error in the service's own wire format, or held forever (a
+//! process that is then killed never learns what happened).
+
+use std::io::{BufRead, BufReader, Read, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One request as the rule sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The operation: DynamoDB's `X-Amz-Target` suffix (`TransactWriteItems`) or the query
+    /// protocol's `Action` (`Publish`).
+    pub operation: String,
+    pub body: String,
+    /// 0-based, in order of arrival at the proxy.
+    pub index: usize,
+}
+
+impl Request {
+    /// A DynamoDB write (of days, the meta item, alerts or records).
+    pub fn is_dynamodb_write(&self) -> bool {
+        matches!(
+            self.operation.as_str(),
+            "TransactWriteItems" | "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem"
+        )
+    }
+
+    /// Whether the request writes the series meta item.
+    pub fn touches_meta(&self) -> bool {
+        self.body.contains(r#""sk":{"S":"meta"}"#)
+    }
+}
+
+/// What the proxy does with a request.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    Forward,
+    /// Answer this instead of forwarding.
+    Reply {
+        status: u16,
+        content_type: &'static str,
+        body: String,
+    },
+    /// Forward it (so it takes effect), then never answer.
+    ForwardAndHang,
+    /// Forward it, then answer this error instead of the real response (the effect is lost).
+    ForwardAndReply {
+        status: u16,
+        content_type: &'static str,
+        body: String,
+    },
+}
+
+impl Fault {
+    /// A DynamoDB error, e.g. `("InternalServerError", 500)` or `("ThrottlingException", 400)`.
+    pub fn dynamodb(error: &str, status: u16) -> Self {
+        Fault::Reply {
+            status,
+            content_type: "application/x-amz-json-1.0",
+            body: format!(
+                r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error}","message":"injected by the test's fault proxy"}}"#
+            ),
+        }
+    }
+
+    /// An error of a query-protocol service (SNS), e.g. `("InternalError", 500)`.
+    pub fn query(code: &str, status: u16) -> Self {
+        Fault::Reply {
+            status,
+            content_type: "text/xml",
+            body: format!(
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>{code}</Code>\
+                 <Message>injected by the test's fault proxy</Message></Error>\
+                 <RequestId>fault</RequestId></ErrorResponse>"
+            ),
+        }
+    }
+}
+
+type Rule = dyn Fn(&Request) -> Fault + Send + Sync;
+
+/// What happened to one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub operation: String,
+    /// `forward`, `reply`, `hang` or `lost`.
+    pub fate: &'static str,
+}
+
+/// The proxy. It runs until the test process ends.
+pub struct FaultProxy {
+    pub endpoint: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &str, rule: impl Fn(&Request) -> Fault + Send + Sync + 'static) -> Self {
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fault proxy");
+        let endpoint = format!("http://{}", listener.local_addr().expect("proxy address"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let rule: Arc<Rule> = Arc::new(rule);
+        let next = Arc::new(AtomicUsize::new(0));
+        let shared = seen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let (rule, next, seen, upstream) =
+                    (rule.clone(), next.clone(), shared.clone(), upstream.clone());
+                std::thread::spawn(move || serve(client, &upstream, &*rule, &next, &seen));
+            }
+        });
+        Self { endpoint, seen }
+    }
+
+    /// Every request so far with its fate, in order of decision.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().expect("seen lock").clone()
+    }
+
+    /// How many requests met `fate`.
+    pub fn count(&self, fate: &str) -> usize {
+        self.seen().iter().filter(|s| s.fate == fate).count()
+    }
+}
+
+/// Reads one HTTP/1.1 request: its head lines and its body (by `Content-Length`).
+/// `None` at the end of the connection.
+pub fn read_request(reader: &mut impl BufRead) -> Option<(Vec<String>, Vec<u8>)> {
+    let mut head = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        if line == "\r\n" || line == "\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = v.trim().parse().unwrap_or(0);
+        }
+        head.push(line);
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((head, body))
+}
+
+/// The value of header `name` (lower case) in a request head.
+pub fn header<'a>(head: &'a [String], name: &str) -> Option<&'a str> {
+    head.iter().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn operation(head: &[String], body: &str) -> String {
+    if let Some(target) = header(head, "x-amz-target") {
+        return target.rsplit('.').next().unwrap_or(target).to_string();
+    }
+    form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    rule: &Rule,
+    next: &AtomicUsize,
+    seen: &Mutex<Vec<Seen>>,
+) {
+    let mut writer = client.try_clone().expect("clone the client stream");
+    let mut reader = BufReader::new(client);
+    while let Some((head, body)) = read_request(&mut reader) {
+        let text = String::from_utf8_lossy(&body).to_string();
+        let request = Request {
+            operation: operation(&head, &text),
+            body: text,
+            index: next.fetch_add(1, Ordering::SeqCst),
+        };
+        let fault = rule(&request);
+        let fate = match &fault {
+            Fault::Forward => "forward",
+            Fault::Reply { .. } => "reply",
+            Fault::ForwardAndHang => "hang",
+            Fault::ForwardAndReply { .. } => "lost",
+        };
+        seen.lock().expect("seen lock").push(Seen {
+            operation: request.operation.clone(),
+            fate,
+        });
+        let answer = match fault {
+            Fault::Reply {
+                status,
+                content_type,
+                body,
+            } => reply(status, content_type, &body),
+            Fault::Forward => match forward(upstream, &head, &body) {
+                Some(answer) => answer,
+                None => return,
+            },
+            Fault::ForwardAndHang => {
+                let _ = forward(upstream, &head, &body);
+                // The caller is to be killed while it waits.
+                std::thread::sleep(Duration::from_secs(600));
+                return;
+            }
+            Fault::ForwardAndReply {
+                status,
+                content_type,
+                body: error,
+            } => {
+                let _ = forward(upstream, &head, &body);
+                reply(status, content_type, &error)
+            }
+        };
+        if writer.write_all(&answer).is_err() {
+            return;
+        }
+    }
+}
+
+fn reply(status: u16, content_type: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} Injected\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Sends the request upstream on its own connection and returns the whole response.
+fn forward(upstream: &str, head: &[String], body: &[u8]) -> Option<Vec<u8>> {
+    let mut server = TcpStream::connect(upstream).ok()?;
+    let mut request = Vec::new();
+    for line in head {
+        if !line.to_ascii_lowercase().starts_with("connection:") {
+            request.extend_from_slice(line.as_bytes());
+        }
+    }
+    request.extend_from_slice(b"Connection: close\r\n\r\n");
+    request.extend_from_slice(body);
+    server.write_all(&request).ok()?;
+    let mut response = Vec::new();
+    server.read_to_end(&mut response).ok()?;
+    Some(keep_alive(response))
+}
+
+/// The upstream closed after its response; the client may keep its connection: the response
+/// is framed by its length, so its `Connection: close` header (if any) is dropped.
+fn keep_alive(response: Vec<u8>) -> Vec<u8> {
+    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return response;
+    };
+    let head = String::from_utf8_lossy(&response[..end]).to_string();
+    let framed = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("content-length:") || l.starts_with("transfer-encoding:")
+    });
+    if !framed {
+        return response;
+    }
+    let mut out: Vec<u8> = head
+        .split("\r\n")
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .collect::<Vec<_>>()
+        .join("\r\n")
+        .into_bytes();
+    out.extend_from_slice(&response[end..]);
+    out
+}
