@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod problem;
 pub mod routes;
+pub mod security_headers;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,6 +92,10 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         ),
         None => api.fallback(problem::not_found),
     };
+    // The deployment's security headers on every answer (CloudFront sets them in production).
+    let api = security_headers::layers()
+        .into_iter()
+        .fold(api, |api, layer| api.layer(layer));
     api.layer(CompressionLayer::new())
         // Every answer, errors included, may be read from any origin.
         .layer(SetResponseHeaderLayer::overriding(

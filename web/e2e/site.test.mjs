@@ -1,6 +1,6 @@
 // The site in headless Debian Chromium (playwright-core), against the API's local mode on
 // DynamoDB Local loaded by the real ETL from the snapshot. Run by scripts/e2e.sh (SITE_URL).
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -11,16 +11,47 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
   '--disable-component-update', '--disable-sync'];
 let browser;
 let page;
+/** Console errors, page errors and CSP violations of the watched pages, per test. */
+const problems = [];
+
+/** Fails the test on any console error, uncaught error or Content Security Policy violation
+ * (the local server sends the production headers, so what production would block is caught). */
+async function watch(p, allowed = []) {
+  await p.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => {
+    console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
+  }));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !allowed.some((a) => m.text().includes(a))) problems.push(`console: ${m.text()}`);
+  });
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return p;
+}
 
 before(async () => {
   assert.ok(SITE, 'SITE_URL is not set: run scripts/e2e.sh');
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: FLAGS });
-  page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
-  page.on('pageerror', (e) => { throw e; });
+  page = await watch(await browser.newPage({ viewport: { width: 1100, height: 1000 } }));
 });
 
+afterEach(() => { assert.deepEqual(problems.splice(0), [], 'console errors or CSP violations'); });
+
 after(async () => { await browser?.close(); });
+
+test('the site is served with the production security headers and no inline script', async () => {
+  const response = await fetch(`${SITE}/`);
+  const csp = response.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.doesNotMatch(csp.match(/script-src[^;]*/)[0], /unsafe-inline/);
+  assert.match(response.headers.get('strict-transport-security'), /^max-age=\d+; includeSubDomains; preload$/);
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(response.headers.get('x-frame-options'), 'DENY');
+  assert.equal(response.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
+  const api = await fetch(`${SITE}/v1/status`);
+  assert.equal(api.headers.get('content-security-policy'), csp, 'the API path carries the same policy');
+  const html = await response.text();
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'every script is a file');
+});
 
 const chart = () => page.locator('.chart');
 const data = async (name) => chart().getAttribute(`data-${name}`);
@@ -111,7 +142,7 @@ test('the table lists the shown range, and the URL state round-trips', async () 
   assert.match(url, /range=30d/);
   assert.match(url, /table=1/);
 
-  const again = await browser.newPage({ viewport: { width: 360, height: 800 } });
+  const again = await watch(await browser.newPage({ viewport: { width: 360, height: 800 } }));
   await again.goto(url);
   await again.locator('.chart svg rect').first().waitFor();
   assert.equal(await again.getAttribute('.chart', 'data-days'), '30');
@@ -124,7 +155,7 @@ test('the table lists the shown range, and the URL state round-trips', async () 
 });
 
 test('API errors and an empty series are shown as text', async () => {
-  const broken = await browser.newPage();
+  const broken = await watch(await browser.newPage(), ['status of 503']);
   await broken.route('**/v1/series', (route) => route.fulfill({
     status: 503, contentType: 'application/problem+json',
     body: JSON.stringify({ type: 'about:blank', title: 'Data unavailable', status: 503, detail: 'The series cannot be read right now; try again in a minute.' }),
@@ -136,7 +167,7 @@ test('API errors and an empty series are shown as text', async () => {
   await broken.close();
 
   // Before the first ETL run the API answers an empty series: text, not a blank chart.
-  const empty = await browser.newPage();
+  const empty = await watch(await browser.newPage());
   await empty.route('**/v1/series', (route) => route.fulfill({
     status: 200, contentType: 'application/json',
     body: JSON.stringify({ meta: { source: 'x', first_date: null, last_date: null, count: 0, last_changed: null, fields: {} }, data: [] }),
