@@ -7,6 +7,7 @@
 //! - [`fault::FaultProxy`]: injects faults (errors, lost responses, hangs) into DynamoDB or SNS.
 //! - [`moto`]: one moto server (SNS, SQS) per test process.
 //! - [`LambdaRuntime`]: a stand-in for the Lambda Runtime API.
+//! - [`template::Template`]: `template.yaml` with its parameters resolved, as deployed.
 
 use std::io::{BufRead, BufReader, Read, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub mod fault;
+pub mod template;
 
 /// The repository root (where `node_modules/` and `data/` live).
 pub fn repo_root() -> PathBuf {
