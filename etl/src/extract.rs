@@ -4,15 +4,21 @@
 //!   timeouts and connection errors (a 4xx is final);
 //! - bodies over the cap are refused while streaming, not after buffering;
 //! - gzip is decoded, both as a transfer encoding and as a `.gz` file or body;
-//! - a non-2xx answer or an HTML page is an error.
+//! - a non-2xx answer or an HTML page is an error;
+//! - a remote source must be `https://` (plain `http://` only to this machine: tests, a local
+//!   mirror), and a redirect may not leave the source's origin (scheme, host and port): reqwest
+//!   would otherwise follow 10 redirects anywhere, `127.0.0.1` included.
 
 use std::io::Read;
 use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
-use reqwest::StatusCode;
+use reqwest::{StatusCode, Url};
 
 use crate::error::{Error, Source};
+
+/// Redirects followed within one source's origin.
+const MAX_REDIRECTS: usize = 5;
 
 /// Where and how to fetch.
 #[derive(Debug, Clone)]
@@ -36,6 +42,20 @@ impl Fetcher {
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("covid-us-etl/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let first = &attempt.previous()[0];
+                if attempt.url().origin() != first.origin() {
+                    let refused = format!(
+                        "a redirect from {first} to {} (another origin) is refused",
+                        attempt.url()
+                    );
+                    attempt.error(refused)
+                } else if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                } else {
+                    attempt.follow()
+                }
+            }))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
@@ -60,6 +80,7 @@ impl Fetcher {
             detail,
         };
         let bytes = if location.starts_with("http://") || location.starts_with("https://") {
+            check_remote(location).map_err(fail)?;
             self.fetch_http(location).await.map_err(fail)?
         } else {
             let path = location.strip_prefix("file://").unwrap_or(location);
@@ -155,8 +176,28 @@ impl Fetcher {
     }
 }
 
+/// A remote source is `https://`; plain `http://` only to a loopback host.
+fn check_remote(location: &str) -> Result<(), String> {
+    let url = Url::parse(location).map_err(|e| format!("not a URL: {e}"))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "plain http is refused for a remote source ({host}): use https://"
+        )),
+    }
+}
+
 fn request_error(e: reqwest::Error) -> TryError {
-    let retry = e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() || e.is_decode();
+    let retry = !e.is_redirect()
+        && (e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() || e.is_decode());
     let mut detail = if e.is_timeout() {
         "timed out".to_string()
     } else {

@@ -203,3 +203,45 @@ async fn local_paths_plain_and_gz() {
     let e = fetch_err(&fetcher(2000, 1000), nyt.to_str().unwrap()).await;
     assert!(e.contains("larger than"), "{e}");
 }
+
+#[tokio::test]
+async fn remote_sources_must_be_https() {
+    let f = fetcher(2000, MIB);
+    let err = fetch_err(
+        &f,
+        "http://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv",
+    )
+    .await;
+    assert!(
+        err.contains(
+            "plain http is refused for a remote source (raw.githubusercontent.com): use https://"
+        ),
+        "{err}"
+    );
+    // Loopback stays allowed (tests, a local mirror), by name or address.
+    let stub = HttpStub::start(vec![Reply::ok(CSV)]);
+    let url = stub.url("/us.csv").replace("127.0.0.1", "localhost");
+    assert_eq!(f.fetch(Source::Nyt, &url).await.unwrap(), CSV.as_bytes());
+}
+
+#[tokio::test]
+async fn redirects_stay_on_the_source_origin() {
+    let elsewhere = HttpStub::start(vec![Reply::ok("secret")]);
+    let stub = HttpStub::start(vec![
+        Reply::status(302, "").header("Location", "/moved.csv"),
+        Reply::ok(CSV),
+        Reply::status(302, "").header("Location", &elsewhere.url("/internal")),
+    ]);
+    let f = fetcher(2000, MIB);
+    // Same origin: followed.
+    assert_eq!(
+        f.fetch(Source::Nyt, &stub.url("/us.csv")).await.unwrap(),
+        CSV.as_bytes()
+    );
+    assert_eq!(stub.paths(), ["/us.csv", "/moved.csv"]);
+    // Another origin (here another port of this host): refused, not retried, never reached.
+    let err = fetch_err(&f, &stub.url("/us.csv")).await;
+    assert!(err.contains("(another origin) is refused"), "{err}");
+    assert!(err.contains("after 1 try"), "{err}");
+    assert_eq!(elsewhere.hits(), 0);
+}
