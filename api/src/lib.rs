@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use covid_store::DynamoStore;
 use tower_http::compression::CompressionLayer;
@@ -75,6 +76,23 @@ impl App {
 )]
 pub struct ApiDoc;
 
+/// The built site. A path the file system refuses (a name too long, say) answers as a missing
+/// file does, a 404 problem, instead of ServeDir's empty 500.
+fn site_files(dir: PathBuf) -> Router {
+    async fn refused_path(uri: axum::http::Uri, response: Response) -> Response {
+        if response.status().is_server_error() {
+            problem::not_found(uri).await.into_response()
+        } else {
+            response
+        }
+    }
+    Router::new()
+        .fallback_service(
+            ServeDir::new(dir).not_found_service(axum::routing::any(problem::not_found)),
+        )
+        .layer(axum::middleware::map_response(refused_path))
+}
+
 /// The API. With `site`, paths outside `/v1/` are files from that folder (the local demo).
 pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
     let api = Router::new()
@@ -87,9 +105,7 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .method_not_allowed_fallback(problem::method_not_allowed)
         .with_state(app);
     let api = match site {
-        Some(dir) => api.fallback_service(
-            ServeDir::new(dir).not_found_service(axum::routing::any(problem::not_found)),
-        ),
+        Some(dir) => api.fallback_service(site_files(dir)),
         None => api.fallback(problem::not_found),
     };
     // The deployment's security headers on every answer (CloudFront sets them in production).

@@ -46,13 +46,18 @@ impl IntoResponse for Problem {
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Problem {
+    // A path of any length may come in; the answer names at most its first 100 characters.
+    let path = uri.path();
+    let shown = match path.char_indices().nth(100) {
+        Some((end, _)) => format!("{}… ({} characters)", &path[..end], path.chars().count()),
+        None => path.to_string(),
+    };
     Problem::new(
         StatusCode::NOT_FOUND,
         "Not found",
         format!(
-            "There is nothing at {}. The API is /v1/series, /v1/series.csv, /v1/daily, /v1/latest, \
-             /v1/status and /v1/openapi.json.",
-            uri.path()
+            "There is nothing at {shown}. The API is /v1/series, /v1/series.csv, /v1/daily, \
+             /v1/latest, /v1/status and /v1/openapi.json."
         ),
     )
 }

@@ -148,4 +148,30 @@ async fn local_server_on_the_loaded_table() {
         response.headers()["content-type"],
         "application/problem+json"
     );
+
+    // Any client input, of any length, answers a 4xx problem with CORS, never a 5xx.
+    let long = "x".repeat(5000);
+    for path in [
+        format!("/v1/{long}"),
+        format!("/{long}"),
+        format!("/v1/series?from={}", "2".repeat(60_000)),
+        "/v1/%00%ff".to_string(),
+        "/..%2f..%2fetc%2fpasswd".to_string(),
+        format!("/{}", "%F0%9F%A6%A0".repeat(300)),
+    ] {
+        let response = get(&path).await.unwrap();
+        let status = response.status();
+        assert!(
+            status.is_client_error(),
+            "{status} for {}",
+            &path[..path.len().min(60)]
+        );
+        assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let v: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        assert!(v["detail"].as_str().unwrap().len() < 600, "{v}");
+    }
 }
