@@ -491,13 +491,20 @@ fn parse_date(raw: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, number(&raw[5..7])?, number(&raw[8..10])?)
 }
 
-/// A non-negative integer count, or why it is not one.
+/// The largest plausible count: far above any real one (about 10^8 US cases), far below where
+/// daily changes, 7-day sums or the API's per-capita figures could overflow.
+pub const MAX_COUNT: u64 = 10_000_000_000;
+
+/// A non-negative integer count up to [`MAX_COUNT`], or why it is not one.
 fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
-    if raw.iter().all(u8::is_ascii_digit) {
-        return std::str::from_utf8(raw)
+    if !raw.is_empty() && raw.iter().all(u8::is_ascii_digit) {
+        return match std::str::from_utf8(raw)
             .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or("the count is too large");
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            Some(n) if n <= MAX_COUNT => Ok(n),
+            _ => Err("the count is above 10,000,000,000, which no real count reaches"),
+        };
     }
     let number = std::str::from_utf8(raw)
         .ok()

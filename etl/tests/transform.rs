@@ -239,6 +239,9 @@ fn bad_counts_name_line_column_value_and_date() {
         ("1.5", "whole number"),
         ("12a", "not a number"),
         ("", "missing"),
+        // Implausible counts are located errors, not wrapped daily changes or panics.
+        ("10000000001", "above 10,000,000,000"),
+        ("18446744073709551616", "above 10,000,000,000"),
     ] {
         let e = nyt_err(&format!(
             "date,cases,deaths\n2020-01-22,1,0\n2020-01-23,{bad},0\n"
@@ -250,6 +253,12 @@ fn bad_counts_name_line_column_value_and_date() {
         assert_eq!(e.value.as_deref(), Some(bad));
         assert!(e.detail.contains(why), "{bad}: {e}");
     }
+    let e = jhu_err(&jhu(&["2020-01-22,US,,1,99999999999,0"]));
+    assert_eq!(
+        (e.kind, e.line, e.column.as_deref()),
+        (InvalidKind::BadCount, Some(2), Some("Recovered"))
+    );
+    assert_eq!(etl::transform::MAX_COUNT, 10_000_000_000);
     let e = jhu_err(&jhu(&["2020-01-22,Italy,,1,-1,0"]));
     assert_eq!(
         e.to_string(),
