@@ -15,7 +15,7 @@ help:
 	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB and serve the API and site (offline; LIVE=1: live sources)"
 	@echo "make test   - everything CI checks (formatting, clippy, all tests)"
 	@echo "make bench  - ETL runs, API load and Lambda start times; see BENCHMARKS.md"
-	@echo "make package - both Lambda functions for arm64 (cargo lambda build) and the site"
+	@echo "make package - both Lambda functions for arm64 (cargo lambda build), smoke-tested under qemu, and the site"
 	@echo "make web    - the site into web/dist (trunk)"
 
 setup:
@@ -50,13 +50,20 @@ bench: web
 	scripts/bench-api.sh
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/etl TABLE_NAME=bench
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/api TABLE_NAME=bench
+	scripts/bench-memory.sh
 	scripts/bench-site.sh
 
 # Both functions for arm64 Lambda (cargo-lambda from the venv, with zig), as SAM's
 # rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap; and the site.
+# Then both packaged bootstraps are started under qemu-user against a Runtime API stand-in.
 package: web
+	scripts/setup.sh package
 	cargo lambda build --release --arm64 --locked --bin etl --bin api
-	@ls -l $(CARGO_TARGET_DIR)/lambda/etl/bootstrap $(CARGO_TARGET_DIR)/lambda/api/bootstrap
+	scripts/smoke-arm64.sh
+	@for fn in etl api; do python3 -c 'import io, os, sys, zipfile; \
+	  b = io.BytesIO(); z = zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED); z.write(sys.argv[1], "bootstrap"); z.close(); \
+	  print(f"{sys.argv[2]}: bootstrap {os.path.getsize(sys.argv[1]):,} B, zipped {len(b.getvalue()):,} B")' \
+	  $(CARGO_TARGET_DIR)/lambda/$$fn/bootstrap $$fn; done
 
 clean-demo:
 	rm -rf .local/dynamodb

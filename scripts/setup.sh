@@ -17,6 +17,13 @@ command -v wrk >/dev/null || apt_needed+=(wrk)
 command -v curl >/dev/null || apt_needed+=(curl)
 # The browser test and Lighthouse use Debian's Chromium (a test tool's own browser download fails here).
 [ -x /usr/bin/chromium ] || apt_needed+=(chromium)
+# `make package` (scripts/setup.sh package) also runs the arm64 bootstraps: qemu-user and the
+# arm64 C library; `file` checks what was built.
+if [ "${1:-}" = package ]; then
+  command -v qemu-aarch64 >/dev/null || apt_needed+=(qemu-user)
+  [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || apt_needed+=(libc6-arm64-cross)
+  command -v file >/dev/null || apt_needed+=(file)
+fi
 if [ ${#apt_needed[@]} -gt 0 ]; then
   say "apt-get install ${apt_needed[*]}"
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
