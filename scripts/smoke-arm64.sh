@@ -31,7 +31,7 @@ invoke() {
   local runtime=$!
   started=$(date +%s%N)
   AWS_LAMBDA_RUNTIME_API=127.0.0.1:$port AWS_LAMBDA_FUNCTION_NAME=$1 \
-    "${qemu[@]}" "$lambda/$1/bootstrap" 2>"$dir/$1.log" &
+    "${qemu[@]}" "$lambda/$1/bootstrap" >"$dir/$1.log" 2>&1 &
   PIDS+=($!)
   wait "$runtime" || { cat "$dir/$1.log" >&2; fail "$1 answered with an error: $(cat "$dir/$1.answer")"; }
   echo "smoke-arm64: $1 answered in $(( ($(date +%s%N) - started) / 1000000 )) ms under qemu" >&2
@@ -42,7 +42,7 @@ invoke etl etl/tests/fixtures/scheduled-event.json | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 assert (s["status"], s["inserted"], s["last_date"]) == ("ok", 420, "2021-03-16"), s
-print(f"smoke-arm64: etl loaded {s[\"inserted\"]} days, {s[\"dynamodb_requests\"]} DynamoDB requests")'
+print("smoke-arm64: etl loaded %d days, %d DynamoDB requests" % (s["inserted"], s["dynamodb_requests"]))'
 
 invoke api api/tests/fixtures/apigw-v2-get.json | python3 -c '
 import base64, json, sys
@@ -52,4 +52,4 @@ body = base64.b64decode(r["body"]) if r.get("isBase64Encoded") else r["body"].en
 series = json.loads(body)
 dates = [d["date"] for d in series["data"]]
 assert dates == ["2021-03-15", "2021-03-16"], dates
-print(f"smoke-arm64: api answered /v1/series?from=2021-03-15 with {len(dates)} days")'
+print("smoke-arm64: api answered /v1/series?from=2021-03-15 with %d days" % len(dates))'

@@ -87,6 +87,16 @@ struct Endpoints<'a> {
     sns: &'a str,
 }
 
+impl<'a> Endpoints<'a> {
+    /// DynamoDB through `proxy`, SNS direct.
+    fn dynamodb_via(proxy: &'a FaultProxy) -> Self {
+        Self {
+            dynamodb: &proxy.endpoint,
+            sns: &testkit::moto().endpoint,
+        }
+    }
+}
+
 impl Scenario {
     async fn new(test: &str) -> Self {
         let etl = Etl::new(test);
@@ -247,10 +257,7 @@ async fn an_outage_after_the_first_write_of_an_initial_load() {
     let mut s = Scenario::new("fault-outage-initial").await;
     let src = sources("fault-outage-initial");
     let proxy = FaultProxy::start(&testkit::dynamodb().endpoint, outage_after_first_write());
-    let via = Endpoints {
-        dynamodb: &proxy.endpoint,
-        sns: &testkit::moto().endpoint,
-    };
+    let via = Endpoints::dynamodb_via(&proxy);
     let line = s.run(&via, &src.b);
     assert_failed_truthfully(&mut s, &line, "store", 0).await;
     assert_eq!(
@@ -267,10 +274,7 @@ async fn an_outage_after_the_first_write_on_a_day_with_40_revisions() {
     let src = sources("fault-outage-revisions");
     assert_eq!(s.run(&s.direct(), &src.a)["inserted"], 400);
     let proxy = FaultProxy::start(&testkit::dynamodb().endpoint, outage_after_first_write());
-    let via = Endpoints {
-        dynamodb: &proxy.endpoint,
-        sns: &testkit::moto().endpoint,
-    };
+    let via = Endpoints::dynamodb_via(&proxy);
     let line = s.run(&via, &src.b);
     // The 60 writes (20 new, 40 revised) are one transaction; the meta write then fails.
     assert_failed_truthfully(&mut s, &line, "store", 400).await;
@@ -289,10 +293,7 @@ async fn a_refused_meta_write() {
             Fault::Forward
         }
     });
-    let via = Endpoints {
-        dynamodb: &proxy.endpoint,
-        sns: &testkit::moto().endpoint,
-    };
+    let via = Endpoints::dynamodb_via(&proxy);
     let line = s.run(&via, &src.a);
     assert_failed_truthfully(&mut s, &line, "store", 0).await;
     assert_eq!(line["written"], 400, "every day, but not the meta");
@@ -318,10 +319,7 @@ async fn half_the_writes_throttled() {
             Fault::Forward
         }
     });
-    let via = Endpoints {
-        dynamodb: &proxy.endpoint,
-        sns: &testkit::moto().endpoint,
-    };
+    let via = Endpoints::dynamodb_via(&proxy);
     // Each stage, through the throttling proxy, until a run gets through (the SDK retries
     // throttled requests; a run that still fails is followed by another).
     for nyt in [&src.a, &src.b] {
@@ -358,10 +356,7 @@ async fn a_process_killed_mid_load() {
             }
         },
     ));
-    let via = Endpoints {
-        dynamodb: &proxy.endpoint,
-        sns: &testkit::moto().endpoint,
-    };
+    let via = Endpoints::dynamodb_via(&proxy);
     let mut child = s
         .command(&via, &src.b, &jhu_snapshot())
         .stdout(Stdio::null())

@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_sns::types::MessageAttributeValue;
-use aws_sdk_sqs::types::QueueAttributeName;
+use common::Subscriber;
 use serde_json::Value;
 use testkit::template::Template;
 
@@ -18,11 +18,7 @@ const ALARM: &str = r#"{"AlarmName":"covid-etl-EtlErrorsAlarm","NewStateValue":"
 #[tokio::test]
 async fn alarms_and_failures_reach_every_setting_updates_only_all() {
     let template = Template::load();
-    let config = common::moto_config();
-    let (sns, sqs) = (
-        aws_sdk_sns::Client::new(&config),
-        aws_sdk_sqs::Client::new(&config),
-    );
+    let sns = aws_sdk_sns::Client::new(&common::moto_config());
     let name = testkit::table_name("filters");
     let topic = sns
         .create_topic()
@@ -35,49 +31,27 @@ async fn alarms_and_failures_reach_every_setting_updates_only_all() {
 
     let settings = template.allowed_values("AlertFilter");
     assert_eq!(settings, ["all", "failures", "failures-and-stale"]);
-    let mut queues = BTreeMap::new();
+    assert_eq!(
+        template.property("AlertEmailSubscription", "FilterPolicyScope", &[]),
+        Some(Value::from("MessageAttributes"))
+    );
+    let mut subscribers = BTreeMap::new();
     for setting in &settings {
-        let policy = template.property(
-            "AlertEmailSubscription",
-            "FilterPolicy",
-            &[
-                ("AlertFilter", setting),
-                ("AlertEmail", "someone@example.com"),
-            ],
+        let policy = template
+            .property(
+                "AlertEmailSubscription",
+                "FilterPolicy",
+                &[
+                    ("AlertFilter", setting),
+                    ("AlertEmail", "someone@example.com"),
+                ],
+            )
+            .map(|p| p.to_string());
+        let queue = format!("{name}-{setting}");
+        subscribers.insert(
+            setting.clone(),
+            Subscriber::on(&topic, &queue, policy.as_deref()).await,
         );
-        assert_eq!(
-            template.property("AlertEmailSubscription", "FilterPolicyScope", &[]),
-            Some(Value::from("MessageAttributes"))
-        );
-        let queue = sqs
-            .create_queue()
-            .queue_name(format!("{name}-{setting}"))
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap()[&QueueAttributeName::QueueArn]
-            .clone();
-        let mut subscribe = sns
-            .subscribe()
-            .topic_arn(&topic)
-            .protocol("sqs")
-            .endpoint(arn)
-            .attributes("FilterPolicyScope", "MessageAttributes");
-        if let Some(policy) = &policy {
-            subscribe = subscribe.attributes("FilterPolicy", policy.to_string());
-        }
-        subscribe.send().await.unwrap();
-        queues.insert(setting.clone(), queue);
     }
 
     let text = |v: &str| {
@@ -129,39 +103,21 @@ async fn alarms_and_failures_reach_every_setting_updates_only_all() {
             BTreeSet::from(["alarm", "failed", "stale"]),
         ),
     ]);
-    for (setting, queue) in &queues {
-        let mut got = BTreeSet::new();
-        loop {
-            let page = sqs
-                .receive_message()
-                .queue_url(queue)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await
-                .unwrap();
-            let messages = page.messages.unwrap_or_default();
-            if messages.is_empty() {
-                break;
-            }
-            for m in messages {
-                let envelope: Value = serde_json::from_str(m.body().unwrap()).unwrap();
-                let event = envelope["MessageAttributes"]["event"]["Value"].as_str();
-                got.insert(match event {
-                    Some("failed") => "failed",
-                    Some("updated") => "updated",
-                    Some("stale") => "stale",
-                    None if envelope["Message"] == ALARM => "alarm",
-                    other => panic!("unexpected message {other:?}: {envelope}"),
-                });
-                sqs.delete_message()
-                    .queue_url(queue)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
-        assert_eq!(got, want[setting.as_str()], "AlertFilter={setting}");
+    for (setting, subscriber) in &subscribers {
+        let got: BTreeSet<String> = subscriber
+            .received()
+            .await
+            .into_iter()
+            .map(|m| match m.event.as_str() {
+                "" if m.body == ALARM => "alarm".to_string(),
+                "" => panic!("an unexpected message: {m:?}"),
+                event => event.to_string(),
+            })
+            .collect();
+        let want: BTreeSet<String> = want[setting.as_str()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(got, want, "AlertFilter={setting}");
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
@@ -68,30 +68,15 @@ impl DynamoStore {
 
     /// The transactional put that stores an alert.
     pub(crate) fn outbox_put(&self, alert: &OutboxMessage) -> TransactWriteItem {
-        let item = Self::outbox_item(alert);
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .expect("a put has its table and item");
-        TransactWriteItem::builder().put(put).build()
+        self.new_item_put(Self::outbox_item(alert))
     }
 
     pub(crate) fn parse_outbox(
         &self,
         item: &HashMap<String, AttributeValue>,
     ) -> Result<OutboxMessage, StoreError> {
-        let sk = item
-            .get(SK)
-            .and_then(|v| v.as_s().ok())
-            .map_or("?", |s| s.as_str());
-        let view = Item {
-            store: self,
-            key: sk,
-            item,
-        };
+        let view = Item::keyed(self, item);
+        let sk = view.key;
         let mut counts = BTreeMap::new();
         match item.get("counts") {
             None => {}

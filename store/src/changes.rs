@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
@@ -121,14 +121,7 @@ impl DynamoStore {
         if !record.revised.is_empty() {
             item.insert("revised".to_string(), s(encode_days(&record.revised)));
         }
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .expect("a put has its table and item");
-        TransactWriteItem::builder().put(put).build()
+        self.new_item_put(item)
     }
 
     /// The transactional delete of a change record, which must still be there: if another run
@@ -148,15 +141,8 @@ impl DynamoStore {
         &self,
         item: &HashMap<String, AttributeValue>,
     ) -> Result<ChangeRecord, StoreError> {
-        let sk = item
-            .get(SK)
-            .and_then(|v| v.as_s().ok())
-            .map_or("?", |s| s.as_str());
-        let view = Item {
-            store: self,
-            key: sk,
-            item,
-        };
+        let view = Item::keyed(self, item);
+        let sk = view.key;
         let text = |name: &'static str| match item.get(name) {
             None => Ok(""),
             Some(_) => view.string(name),

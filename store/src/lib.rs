@@ -42,10 +42,12 @@ use covid_model::Day;
 mod alerts;
 mod changes;
 mod events;
+pub mod memory;
 
 pub use alerts::WriteAlerts;
 pub use changes::ChangeRecord;
 pub use events::{EventClaim, EventRecords};
+pub use memory::MemoryStore;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";
@@ -403,15 +405,7 @@ impl DynamoStore {
     }
 
     fn parse_day(&self, item: &HashMap<String, AttributeValue>) -> Result<StoredDay, StoreError> {
-        let key = item
-            .get(SK)
-            .and_then(|v| v.as_s().ok())
-            .map_or("?", |s| s.as_str());
-        let item = Item {
-            store: self,
-            key,
-            item,
-        };
+        let item = Item::keyed(self, item);
         Ok(StoredDay {
             day: Day {
                 date: item.date("date")?,
@@ -462,7 +456,16 @@ struct Item<'a> {
     item: &'a HashMap<String, AttributeValue>,
 }
 
-impl Item<'_> {
+impl<'a> Item<'a> {
+    /// A view of an item, named in errors by its sort key.
+    fn keyed(store: &'a DynamoStore, item: &'a HashMap<String, AttributeValue>) -> Self {
+        let key = item
+            .get(SK)
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", |s| s.as_str());
+        Self { store, key, item }
+    }
+
     fn string(&self, name: &'static str) -> Result<&str, StoreError> {
         match self.item.get(name) {
             Some(AttributeValue::S(value)) => Ok(value),
@@ -633,6 +636,18 @@ fn transaction_not_applied(
 }
 
 impl DynamoStore {
+    /// The transactional put of a new item (the transaction fails if its key exists).
+    pub(crate) fn new_item_put(&self, item: HashMap<String, AttributeValue>) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("a put has its table and item");
+        TransactWriteItem::builder().put(put).build()
+    }
+
     /// One transaction of `items` with a fresh token. `Ok(false)`: not applied as a whole.
     pub(crate) async fn transact(
         &self,

@@ -248,10 +248,9 @@ pub fn moto_config() -> aws_config::SdkConfig {
 }
 
 impl Subscriber {
+    /// A new topic with one SQS queue subscribed.
     pub async fn new(name: &str) -> Self {
-        let config = moto_config();
-        let sns = aws_sdk_sns::Client::new(&config);
-        let sqs = aws_sdk_sqs::Client::new(&config);
+        let sns = aws_sdk_sns::Client::new(&moto_config());
         let name = testkit::table_name(name);
         let topic_arn = sns
             .create_topic()
@@ -261,9 +260,17 @@ impl Subscriber {
             .unwrap()
             .topic_arn
             .unwrap();
+        Self::on(&topic_arn, &name, None).await
+    }
+
+    /// A new SQS queue subscribed to `topic_arn`, with `filter_policy` on message attributes.
+    pub async fn on(topic_arn: &str, queue: &str, filter_policy: Option<&str>) -> Self {
+        let config = moto_config();
+        let sns = aws_sdk_sns::Client::new(&config);
+        let sqs = aws_sdk_sqs::Client::new(&config);
         let queue_url = sqs
             .create_queue()
-            .queue_name(&name)
+            .queue_name(queue)
             .send()
             .await
             .unwrap()
@@ -279,15 +286,18 @@ impl Subscriber {
             .attributes
             .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
             .clone();
-        sns.subscribe()
-            .topic_arn(&topic_arn)
+        let mut subscribe = sns
+            .subscribe()
+            .topic_arn(topic_arn)
             .protocol("sqs")
             .endpoint(queue_arn)
-            .send()
-            .await
-            .unwrap();
+            .attributes("FilterPolicyScope", "MessageAttributes");
+        if let Some(policy) = filter_policy {
+            subscribe = subscribe.attributes("FilterPolicy", policy);
+        }
+        subscribe.send().await.unwrap();
         Self {
-            topic_arn,
+            topic_arn: topic_arn.to_string(),
             queue_url,
             sqs,
         }

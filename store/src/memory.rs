@@ -1,0 +1,272 @@
+//! An in-memory store with the same contracts as [`DynamoStore`](crate::DynamoStore): every
+//! conditional write holds or fails as DynamoDB's would, a transaction is all or nothing, and a
+//! meta write deletes the change records it announces only if they all still exist. It can be
+//! told to fail: every request after the next `n` writes, or with a hook that runs before each
+//! write (another writer getting there first). For unit tests of the domain logic without a
+//! database.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::{
+    ChangeRecord, DayWrite, MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage,
+    ReadSeries, ReadState, RunRecord, SeriesMeta, SeriesState, StoreError, StoredDay, WriteAlerts,
+    WriteDay, WriteMeta,
+};
+
+/// What the table holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Contents {
+    pub days: BTreeMap<NaiveDate, StoredDay>,
+    pub meta: Option<SeriesMeta>,
+    /// Pending alerts by id, with the time until which one is claimed.
+    pub outbox: BTreeMap<String, (OutboxMessage, Option<DateTime<Utc>>)>,
+    pub changes: BTreeMap<String, ChangeRecord>,
+}
+
+type Hook = Box<dyn FnMut(&mut Contents) + Send>;
+
+#[derive(Default)]
+struct Inner {
+    contents: Contents,
+    /// Writes that may still succeed before every request fails (`None`: no limit).
+    writes_left: Option<u64>,
+    before_write: Option<Hook>,
+    requests: u64,
+}
+
+/// The in-memory table. Clones share it.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of what the table holds now.
+    pub fn contents(&self) -> Contents {
+        self.lock().contents.clone()
+    }
+
+    /// Requests served so far (reads and writes, failed ones included).
+    pub fn requests(&self) -> u64 {
+        self.lock().requests
+    }
+
+    /// After `writes` more successful writes, every request fails (an outage).
+    pub fn fail_after_writes(&self, writes: u64) {
+        self.lock().writes_left = Some(writes);
+    }
+
+    /// Ends an outage.
+    pub fn heal(&self) {
+        let mut inner = self.lock();
+        inner.writes_left = None;
+        inner.before_write = None;
+    }
+
+    /// Runs `hook` on the contents before each write: another writer, between a read and a write.
+    pub fn before_each_write(&self, hook: impl FnMut(&mut Contents) + Send + 'static) {
+        self.lock().before_write = Some(Box::new(hook));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().expect("memory store lock")
+    }
+
+    /// One request: fails during an outage; for a write, runs the hook, then `apply`.
+    fn request<T>(
+        &self,
+        operation: &'static str,
+        write: bool,
+        apply: impl FnOnce(&mut Contents) -> T,
+    ) -> Result<T, StoreError> {
+        let mut inner = self.lock();
+        inner.requests += 1;
+        if inner.writes_left == Some(0) {
+            return Err(StoreError::Request {
+                operation,
+                table: "memory".to_string(),
+                detail: "injected outage".to_string(),
+            });
+        }
+        if write {
+            if let Some(left) = inner.writes_left.as_mut() {
+                *left -= 1;
+            }
+            let Inner {
+                contents,
+                before_write,
+                ..
+            } = &mut *inner;
+            if let Some(hook) = before_write {
+                hook(contents);
+            }
+        }
+        Ok(apply(&mut inner.contents))
+    }
+}
+
+fn holds(contents: &Contents, write: &DayWrite) -> bool {
+    match write {
+        DayWrite::Insert(day) => !contents.days.contains_key(&day.date),
+        DayWrite::Update { stored, .. } => contents
+            .days
+            .get(&stored.day.date)
+            .is_some_and(|s| s.rev == stored.rev),
+    }
+}
+
+fn apply(contents: &mut Contents, write: &DayWrite) {
+    let (day, rev) = match *write {
+        DayWrite::Insert(day) => (day, 1),
+        DayWrite::Update { stored, new } => (new, stored.rev + 1),
+    };
+    contents.days.insert(day.date, StoredDay { day, rev });
+}
+
+impl ReadState for MemoryStore {
+    async fn read_state(&self) -> Result<SeriesState, StoreError> {
+        self.request("Query", false, |c| SeriesState {
+            meta: c.meta.clone(),
+            outbox: c.outbox.values().map(|(m, _)| m.clone()).collect(),
+            changes: c.changes.values().cloned().collect(),
+        })
+    }
+}
+
+impl ReadSeries for MemoryStore {
+    async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
+        self.request("Query", false, |c| c.days.values().copied().collect())
+    }
+}
+
+impl WriteDay for MemoryStore {
+    async fn write_days(&self, writes: &[DayWrite]) -> Result<Option<ChangeRecord>, StoreError> {
+        assert!((1..=MAX_WRITES_PER_BATCH).contains(&writes.len()));
+        self.request("TransactWriteItems", true, |c| {
+            if !writes.iter().all(|w| holds(c, w)) {
+                return None;
+            }
+            writes.iter().for_each(|w| apply(c, w));
+            let record = ChangeRecord::of(writes, Utc::now());
+            c.changes.insert(record.id.clone(), record.clone());
+            Some(record)
+        })
+    }
+
+    async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
+        self.request("GetItem", false, |c| c.days.get(&date).copied())
+    }
+}
+
+impl WriteMeta for MemoryStore {
+    async fn write_meta(
+        &self,
+        meta: &SeriesMeta,
+        expected: Option<u64>,
+        alert: Option<&OutboxMessage>,
+        announced: &[String],
+    ) -> Result<bool, StoreError> {
+        assert!(announced.len() <= MAX_CHANGES_PER_META_WRITE);
+        self.request("TransactWriteItems", true, |c| {
+            let version_holds = c.meta.as_ref().map(|m| m.version) == expected;
+            if !version_holds || !announced.iter().all(|id| c.changes.contains_key(id)) {
+                return false;
+            }
+            let mut meta = meta.clone();
+            // The stale marker is the stale alert's to set; a meta write keeps it.
+            meta.stale_alert_for = c.meta.as_ref().and_then(|m| m.stale_alert_for);
+            c.meta = Some(meta);
+            if let Some(alert) = alert {
+                c.outbox.insert(alert.id.clone(), (alert.clone(), None));
+            }
+            announced.iter().for_each(|id| {
+                c.changes.remove(id);
+            });
+            true
+        })
+    }
+
+    async fn merge_changes(
+        &self,
+        merged: &ChangeRecord,
+        ids: &[String],
+    ) -> Result<bool, StoreError> {
+        self.request("TransactWriteItems", true, |c| {
+            if !ids.iter().all(|id| c.changes.contains_key(id)) {
+                return false;
+            }
+            ids.iter().for_each(|id| {
+                c.changes.remove(id);
+            });
+            c.changes.insert(merged.id.clone(), merged.clone());
+            true
+        })
+    }
+
+    async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        self.request("UpdateItem", true, |c| {
+            if let Some(meta) = c.meta.as_mut() {
+                meta.last_run = Some(run.clone());
+            }
+        })
+    }
+}
+
+impl WriteAlerts for MemoryStore {
+    async fn mark_stale(
+        &self,
+        newest: NaiveDate,
+        alert: &OutboxMessage,
+    ) -> Result<bool, StoreError> {
+        self.request("TransactWriteItems", true, |c| match c.meta.as_mut() {
+            Some(meta) if meta.stale_alert_for != Some(newest) => {
+                meta.stale_alert_for = Some(newest);
+                c.outbox.insert(alert.id.clone(), (alert.clone(), None));
+                true
+            }
+            _ => false,
+        })
+    }
+
+    async fn put_alert(&self, alert: &OutboxMessage) -> Result<(), StoreError> {
+        self.request("PutItem", true, |c| {
+            c.outbox.insert(alert.id.clone(), (alert.clone(), None));
+        })
+    }
+
+    async fn claim_alert(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.request("UpdateItem", true, |c| match c.outbox.get_mut(id) {
+            Some((_, claim)) if claim.is_none_or(|t| t < now) => {
+                *claim = Some(until);
+                true
+            }
+            _ => false,
+        })
+    }
+
+    async fn release_alert(&self, id: &str) -> Result<(), StoreError> {
+        self.request("UpdateItem", true, |c| {
+            if let Some((_, claim)) = c.outbox.get_mut(id) {
+                *claim = None;
+            }
+        })
+    }
+
+    async fn delete_alert(&self, id: &str) -> Result<(), StoreError> {
+        self.request("DeleteItem", true, |c| {
+            c.outbox.remove(id);
+        })
+    }
+}
