@@ -29,6 +29,7 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	cfn-lint template.yaml
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	zizmor --offline --min-severity medium --no-progress .github/workflows/
 
 test: lint web
 	$(CARGO) test --workspace --locked
