@@ -6,10 +6,10 @@ use std::future::Future;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{
-    DynamoStore, Item, META_SK, OUTBOX_PREFIX, OutboxMessage, PK, SERIES_PK, SK, StoreError,
-    condition_held, epoch_millis, n, s, time,
-};
+use crate::expr::condition_held;
+use crate::item::{Item, epoch_millis, n, s, time};
+use crate::keys::{OUTBOX_PREFIX, PK, SERIES_PK, SK, meta_key};
+use crate::{DynamoStore, OutboxMessage, StoreError};
 
 /// Writes of alerts and their markers.
 pub trait WriteAlerts {
@@ -120,8 +120,7 @@ impl WriteAlerts for DynamoStore {
     ) -> Result<bool, StoreError> {
         let marker = Update::builder()
             .table_name(&self.table)
-            .key(PK, s(SERIES_PK))
-            .key(SK, s(META_SK))
+            .set_key(Some(meta_key()))
             .update_expression("SET #stale = :day")
             .condition_expression(
                 "attribute_exists(#pk) AND (attribute_not_exists(#stale) OR #stale <> :day)",

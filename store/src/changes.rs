@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
-use super::{CHANGE_PREFIX, DayWrite, DynamoStore, Item, PK, SERIES_PK, SK, StoreError, s};
+use crate::item::{Item, s};
+use crate::keys::{CHANGE_PREFIX, PK, SERIES_PK, SK};
+use crate::{DayWrite, DynamoStore, StoreError};
 
 /// The days one committed transaction inserted or revised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +56,7 @@ fn record_id(now: DateTime<Utc>) -> String {
     format!(
         "{}-{}",
         now.format("%Y%m%dT%H%M%S%.6fZ"),
-        &super::transaction_token()[..16]
+        &crate::expr::transaction_token()[..16]
     )
 }
 

@@ -9,9 +9,9 @@ use std::future::Future;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use chrono::{DateTime, Utc};
 
-use super::{
-    DynamoStore, EVENT_PREFIX, EVENT_SK, PK, SK, StoreError, TTL_ATTRIBUTE, epoch_millis, n, s,
-};
+use crate::item::{epoch_millis, n, s};
+use crate::keys::{EVENT_PREFIX, EVENT_SK, PK, SK, TTL_ATTRIBUTE};
+use crate::{DynamoStore, StoreError};
 
 const IN_PROGRESS: &str = "INPROGRESS";
 const COMPLETED: &str = "COMPLETED";

@@ -29,42 +29,33 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, Put,
-    ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
 mod alerts;
 mod changes;
+mod counter;
 mod events;
+mod expr;
+mod item;
+mod keys;
 pub mod memory;
+mod schema;
 
 pub use alerts::WriteAlerts;
 pub use changes::ChangeRecord;
 pub use events::{EventClaim, EventRecords};
+pub use keys::{PK, SK, TTL_ATTRIBUTE};
 pub use memory::MemoryStore;
 
-/// Partition key attribute.
-pub const PK: &str = "pk";
-/// Sort key attribute.
-pub const SK: &str = "sk";
-/// TTL attribute (epoch seconds) for short-lived records.
-pub const TTL_ATTRIBUTE: &str = "expires_at";
-
-const SERIES_PK: &str = "series#US";
-const DAY_PREFIX: &str = "day#";
-const META_SK: &str = "meta";
-const OUTBOX_PREFIX: &str = "outbox#";
-const CHANGE_PREFIX: &str = "pending#";
-/// Sorts after every non-day key of the series partition (`meta`, `outbox#…`, `pending#…`).
-const STATE_END: &str = "pending$";
-const EVENT_PREFIX: &str = "event#";
-const EVENT_SK: &str = "event";
+use counter::RequestCounter;
+use expr::{ConditionalPut, SetUpdate, condition_held};
+use item::{Item, n, run_attributes, s, time};
+use keys::{
+    CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, SERIES_PK, STATE_END, day_sk, meta_key,
+};
 
 /// Errors of the store: a failed request, or an item that does not have the layout above.
 #[derive(Debug, thiserror::Error)]
@@ -216,26 +207,6 @@ pub trait WriteMeta {
     fn record_run(&self, run: &RunRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Counts the HTTP requests the client sends (every attempt, retries included).
-#[derive(Debug, Default)]
-struct RequestCounter(Arc<AtomicU64>);
-
-impl Intercept for RequestCounter {
-    fn name(&self) -> &'static str {
-        "RequestCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        Ok(())
-    }
-}
-
 /// The series table in DynamoDB. Build it once per process; it is cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
@@ -272,67 +243,6 @@ impl DynamoStore {
     /// HTTP requests sent to DynamoDB by this store so far.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
-    }
-
-    /// Creates the table (and its TTL setting) if it is missing. Returns whether it created it.
-    /// The key schema is the one `template.yaml` declares.
-    pub async fn create_table_if_missing(&self) -> Result<bool, StoreError> {
-        match self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-        {
-            Ok(_) => return Ok(false),
-            Err(err) if is_not_found(&err) => {}
-            Err(err) => return Err(self.request_error("DescribeTable", err)),
-        }
-        let key = |name: &str, key_type| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(key_type)
-                .build()
-                .expect("key schema element has its required fields")
-        };
-        let string_attr = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .expect("attribute definition has its required fields")
-        };
-        let created = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key(PK, KeyType::Hash))
-            .key_schema(key(SK, KeyType::Range))
-            .attribute_definitions(string_attr(PK))
-            .attribute_definitions(string_attr(SK))
-            .send()
-            .await;
-        match created {
-            Ok(_) => {}
-            // Another process created it between our describe and create.
-            Err(err) if is_in_use(&err) => return Ok(false),
-            Err(err) => return Err(self.request_error("CreateTable", err)),
-        }
-        self.client
-            .update_time_to_live()
-            .table_name(&self.table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(TTL_ATTRIBUTE)
-                    .enabled(true)
-                    .build()
-                    .expect("TTL specification has its required fields"),
-            )
-            .send()
-            .await
-            .map_err(|err| self.request_error("UpdateTimeToLive", err))?;
-        Ok(true)
     }
 
     /// Every stored day with `from <= date <= to` (both optional), in date order.
@@ -403,284 +313,6 @@ impl DynamoStore {
             detail: detail.into(),
         }
     }
-
-    fn parse_day(&self, item: &HashMap<String, AttributeValue>) -> Result<StoredDay, StoreError> {
-        let item = Item::keyed(self, item);
-        Ok(StoredDay {
-            day: Day {
-                date: item.date("date")?,
-                cases: item.number("cases")?,
-                deaths: item.number("deaths")?,
-                recovered: item.optional_number("recovered")?,
-            },
-            rev: item.number("rev")?,
-        })
-    }
-
-    fn parse_meta(&self, item: &HashMap<String, AttributeValue>) -> Result<SeriesMeta, StoreError> {
-        let item = Item {
-            store: self,
-            key: META_SK,
-            item,
-        };
-        let last_run = match item.item.get("run_at") {
-            None => None,
-            Some(_) => Some(RunRecord {
-                at: item.time("run_at")?,
-                inserted: item.number("run_inserted")?,
-                updated: item.number("run_updated")?,
-                unchanged: item.number("run_unchanged")?,
-                duration_ms: item.number("run_ms")?,
-            }),
-        };
-        Ok(SeriesMeta {
-            version: item.number("version")?,
-            fingerprint: item.string("fingerprint")?.to_string(),
-            count: item.number("count")?,
-            first_date: item.date("first_date")?,
-            last_date: item.date("last_date")?,
-            changed_at: item.time("changed_at")?,
-            last_run,
-            stale_alert_for: match item.item.get("stale_alert_for") {
-                None => None,
-                Some(_) => Some(item.date("stale_alert_for")?),
-            },
-        })
-    }
-}
-
-/// Typed reads of one item's attributes, with errors that name the item and attribute.
-struct Item<'a> {
-    store: &'a DynamoStore,
-    key: &'a str,
-    item: &'a HashMap<String, AttributeValue>,
-}
-
-impl<'a> Item<'a> {
-    /// A view of an item, named in errors by its sort key.
-    fn keyed(store: &'a DynamoStore, item: &'a HashMap<String, AttributeValue>) -> Self {
-        let key = item
-            .get(SK)
-            .and_then(|v| v.as_s().ok())
-            .map_or("?", |s| s.as_str());
-        Self { store, key, item }
-    }
-
-    fn string(&self, name: &'static str) -> Result<&str, StoreError> {
-        match self.item.get(name) {
-            Some(AttributeValue::S(value)) => Ok(value),
-            Some(other) => {
-                Err(self
-                    .store
-                    .corrupt(self.key, name, format!("is not a string: {other:?}")))
-            }
-            None => Err(self.store.corrupt(self.key, name, "is missing")),
-        }
-    }
-
-    fn optional_number(&self, name: &'static str) -> Result<Option<u64>, StoreError> {
-        match self.item.get(name) {
-            None => Ok(None),
-            Some(AttributeValue::N(value)) => value.parse().map(Some).map_err(|_| {
-                self.store
-                    .corrupt(self.key, name, format!("is not a count: {value:?}"))
-            }),
-            Some(other) => {
-                Err(self
-                    .store
-                    .corrupt(self.key, name, format!("is not a number: {other:?}")))
-            }
-        }
-    }
-
-    fn number(&self, name: &'static str) -> Result<u64, StoreError> {
-        self.optional_number(name)?
-            .ok_or_else(|| self.store.corrupt(self.key, name, "is missing"))
-    }
-
-    fn date(&self, name: &'static str) -> Result<NaiveDate, StoreError> {
-        let value = self.string(name)?;
-        value.parse().map_err(|_| {
-            self.store
-                .corrupt(self.key, name, format!("is not a date: {value:?}"))
-        })
-    }
-
-    fn time(&self, name: &'static str) -> Result<DateTime<Utc>, StoreError> {
-        let value = self.string(name)?;
-        DateTime::parse_from_rfc3339(value)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                self.store
-                    .corrupt(self.key, name, format!("is not a time: {value:?}"))
-            })
-    }
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-/// A `ClientRequestToken` for one transaction, from OS-seeded randomness (`RandomState`).
-///
-/// The SDK's own generator is seeded from the clock and the thread id; a token that another
-/// process repeats within DynamoDB's 10-minute window makes a different transaction fail with
-/// `IdempotentParameterMismatchException`. Set on the input, the token is kept by the SDK's
-/// retries of the same transaction, as it must be.
-fn transaction_token() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    let (a, b) = (
-        RandomState::new().hash_one(0u8),
-        RandomState::new().hash_one(1u8),
-    );
-    format!("{a:016x}{b:016x}")
-}
-
-fn epoch_millis(t: DateTime<Utc>) -> AttributeValue {
-    n(t.timestamp_millis().max(0) as u64)
-}
-
-fn day_sk(date: NaiveDate) -> String {
-    format!("{DAY_PREFIX}{date}")
-}
-
-fn time(at: DateTime<Utc>) -> AttributeValue {
-    s(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-}
-
-fn day_item(day: &Day, rev: u64) -> HashMap<String, AttributeValue> {
-    let mut item = HashMap::from([
-        (PK.to_string(), s(SERIES_PK)),
-        (SK.to_string(), s(day_sk(day.date))),
-        ("date".to_string(), s(day.date.to_string())),
-        ("cases".to_string(), n(day.cases)),
-        ("deaths".to_string(), n(day.deaths)),
-        ("rev".to_string(), n(rev)),
-    ]);
-    if let Some(recovered) = day.recovered {
-        item.insert("recovered".to_string(), n(recovered));
-    }
-    item
-}
-
-fn run_attributes(run: &RunRecord) -> [(&'static str, AttributeValue); 5] {
-    [
-        ("run_at", time(run.at)),
-        ("run_inserted", n(run.inserted)),
-        ("run_updated", n(run.updated)),
-        ("run_unchanged", n(run.unchanged)),
-        ("run_ms", n(run.duration_ms)),
-    ]
-}
-
-/// `SET #a0 = :a0, #a1 = :a1, …` with its names and values; conditions add their own.
-struct SetUpdate {
-    expression: String,
-    names: HashMap<String, String>,
-    values: HashMap<String, AttributeValue>,
-}
-
-impl SetUpdate {
-    fn new(attributes: Vec<(&'static str, AttributeValue)>) -> Self {
-        let mut update = Self {
-            expression: String::from("SET "),
-            names: HashMap::new(),
-            values: HashMap::new(),
-        };
-        for (i, (name, value)) in attributes.into_iter().enumerate() {
-            if i > 0 {
-                update.expression.push_str(", ");
-            }
-            update.expression.push_str(&format!("#a{i} = :a{i}"));
-            update.name(&format!("#a{i}"), name);
-            update.value(&format!(":a{i}"), value);
-        }
-        update
-    }
-
-    fn name(&mut self, placeholder: &str, name: &str) {
-        self.names.insert(placeholder.to_string(), name.to_string());
-    }
-
-    fn value(&mut self, placeholder: &str, value: AttributeValue) {
-        self.values.insert(placeholder.to_string(), value);
-    }
-}
-
-fn is_not_found<R>(
-    err: &SdkError<aws_sdk_dynamodb::operation::describe_table::DescribeTableError, R>,
-) -> bool {
-    err.as_service_error()
-        .is_some_and(|e| e.is_resource_not_found_exception())
-}
-
-fn is_in_use<R>(
-    err: &SdkError<aws_sdk_dynamodb::operation::create_table::CreateTableError, R>,
-) -> bool {
-    err.as_service_error()
-        .is_some_and(|e| e.is_resource_in_use_exception())
-}
-
-/// A transaction that DynamoDB refused as a whole, so nothing of it was written: cancelled (a
-/// condition failed, or a concurrent write conflicted), or refused for its token.
-fn transaction_not_applied(
-    e: &aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-) -> bool {
-    e.is_transaction_canceled_exception()
-        || e.is_transaction_in_progress_exception()
-        || e.is_idempotent_parameter_mismatch_exception()
-}
-
-impl DynamoStore {
-    /// The transactional put of a new item (the transaction fails if its key exists).
-    pub(crate) fn new_item_put(&self, item: HashMap<String, AttributeValue>) -> TransactWriteItem {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .expect("a put has its table and item");
-        TransactWriteItem::builder().put(put).build()
-    }
-
-    /// One transaction of `items` with a fresh token. `Ok(false)`: not applied as a whole.
-    pub(crate) async fn transact(
-        &self,
-        operation: &'static str,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .client_request_token(transaction_token())
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        condition_held(self, operation, result, transaction_not_applied)
-    }
-}
-
-/// `Ok(false)` when the request failed on its condition, the error otherwise.
-fn condition_held<T, E, R>(
-    store: &DynamoStore,
-    operation: &'static str,
-    result: Result<T, SdkError<E, R>>,
-    is_condition_failure: impl Fn(&E) -> bool,
-) -> Result<bool, StoreError>
-where
-    E: std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    match result {
-        Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(&is_condition_failure) => Ok(false),
-        Err(err) => Err(store.request_error(operation, err)),
-    }
 }
 
 impl ReadState for DynamoStore {
@@ -707,33 +339,6 @@ impl ReadState for DynamoStore {
 impl ReadSeries for DynamoStore {
     async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
         self.read_range(None, None).await
-    }
-}
-
-/// The item, condition and expression names/values of one conditional day write.
-struct ConditionalPut {
-    item: HashMap<String, AttributeValue>,
-    condition: &'static str,
-    names: HashMap<String, String>,
-    values: Option<HashMap<String, AttributeValue>>,
-}
-
-impl ConditionalPut {
-    fn of(write: &DayWrite) -> Self {
-        match *write {
-            DayWrite::Insert(day) => Self {
-                item: day_item(&day, 1),
-                condition: "attribute_not_exists(#pk)",
-                names: HashMap::from([("#pk".to_string(), PK.to_string())]),
-                values: None,
-            },
-            DayWrite::Update { stored, new } => Self {
-                item: day_item(&new, stored.rev + 1),
-                condition: "#rev = :rev",
-                names: HashMap::from([("#rev".to_string(), "rev".to_string())]),
-                values: Some(HashMap::from([(":rev".to_string(), n(stored.rev))])),
-            },
-        }
     }
 }
 
@@ -823,8 +428,7 @@ impl WriteMeta for DynamoStore {
                 .client
                 .update_item()
                 .table_name(&self.table)
-                .key(PK, s(SERIES_PK))
-                .key(SK, s(META_SK))
+                .set_key(Some(meta_key()))
                 .update_expression(&update.expression)
                 .condition_expression(condition)
                 .set_expression_attribute_names(Some(update.names))
@@ -837,8 +441,7 @@ impl WriteMeta for DynamoStore {
         }
         let meta_update = Update::builder()
             .table_name(&self.table)
-            .key(PK, s(SERIES_PK))
-            .key(SK, s(META_SK))
+            .set_key(Some(meta_key()))
             .update_expression(&update.expression)
             .condition_expression(condition)
             .set_expression_attribute_names(Some(update.names))
@@ -868,8 +471,7 @@ impl WriteMeta for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(PK, s(SERIES_PK))
-            .key(SK, s(META_SK))
+            .set_key(Some(meta_key()))
             .update_expression(&update.expression)
             .condition_expression("attribute_exists(#pk)")
             .set_expression_attribute_names(Some(update.names))

@@ -1,0 +1,144 @@
+//! Condition and update expressions, and transactions: `SET` updates with their names and
+//! values, the conditional put of a day, the put of a new item, and the rules for a refused
+//! condition or transaction.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+
+use crate::item::{day_item, n};
+use crate::keys::PK;
+use crate::{DayWrite, DynamoStore, StoreError};
+
+/// A `ClientRequestToken` for one transaction, from OS-seeded randomness (`RandomState`).
+///
+/// The SDK's own generator is seeded from the clock and the thread id; a token that another
+/// process repeats within DynamoDB's 10-minute window makes a different transaction fail with
+/// `IdempotentParameterMismatchException`. Set on the input, the token is kept by the SDK's
+/// retries of the same transaction, as it must be.
+pub(crate) fn transaction_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let (a, b) = (
+        RandomState::new().hash_one(0u8),
+        RandomState::new().hash_one(1u8),
+    );
+    format!("{a:016x}{b:016x}")
+}
+
+/// `SET #a0 = :a0, #a1 = :a1, …` with its names and values; conditions add their own.
+pub(crate) struct SetUpdate {
+    pub(crate) expression: String,
+    pub(crate) names: HashMap<String, String>,
+    pub(crate) values: HashMap<String, AttributeValue>,
+}
+
+impl SetUpdate {
+    pub(crate) fn new(attributes: Vec<(&'static str, AttributeValue)>) -> Self {
+        let mut update = Self {
+            expression: String::from("SET "),
+            names: HashMap::new(),
+            values: HashMap::new(),
+        };
+        for (i, (name, value)) in attributes.into_iter().enumerate() {
+            if i > 0 {
+                update.expression.push_str(", ");
+            }
+            update.expression.push_str(&format!("#a{i} = :a{i}"));
+            update.name(&format!("#a{i}"), name);
+            update.value(&format!(":a{i}"), value);
+        }
+        update
+    }
+
+    pub(crate) fn name(&mut self, placeholder: &str, name: &str) {
+        self.names.insert(placeholder.to_string(), name.to_string());
+    }
+
+    pub(crate) fn value(&mut self, placeholder: &str, value: AttributeValue) {
+        self.values.insert(placeholder.to_string(), value);
+    }
+}
+/// A transaction that DynamoDB refused as a whole, so nothing of it was written: cancelled (a
+/// condition failed, or a concurrent write conflicted), or refused for its token.
+pub(crate) fn transaction_not_applied(
+    e: &aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+) -> bool {
+    e.is_transaction_canceled_exception()
+        || e.is_transaction_in_progress_exception()
+        || e.is_idempotent_parameter_mismatch_exception()
+}
+
+impl DynamoStore {
+    /// The transactional put of a new item (the transaction fails if its key exists).
+    pub(crate) fn new_item_put(&self, item: HashMap<String, AttributeValue>) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("a put has its table and item");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    /// One transaction of `items` with a fresh token. `Ok(false)`: not applied as a whole.
+    pub(crate) async fn transact(
+        &self,
+        operation: &'static str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .transact_write_items()
+            .client_request_token(transaction_token())
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        condition_held(self, operation, result, transaction_not_applied)
+    }
+}
+
+/// `Ok(false)` when the request failed on its condition, the error otherwise.
+pub(crate) fn condition_held<T, E, R>(
+    store: &DynamoStore,
+    operation: &'static str,
+    result: Result<T, SdkError<E, R>>,
+    is_condition_failure: impl Fn(&E) -> bool,
+) -> Result<bool, StoreError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(&is_condition_failure) => Ok(false),
+        Err(err) => Err(store.request_error(operation, err)),
+    }
+}
+/// The item, condition and expression names/values of one conditional day write.
+pub(crate) struct ConditionalPut {
+    pub(crate) item: HashMap<String, AttributeValue>,
+    pub(crate) condition: &'static str,
+    pub(crate) names: HashMap<String, String>,
+    pub(crate) values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl ConditionalPut {
+    pub(crate) fn of(write: &DayWrite) -> Self {
+        match *write {
+            DayWrite::Insert(day) => Self {
+                item: day_item(&day, 1),
+                condition: "attribute_not_exists(#pk)",
+                names: HashMap::from([("#pk".to_string(), PK.to_string())]),
+                values: None,
+            },
+            DayWrite::Update { stored, new } => Self {
+                item: day_item(&new, stored.rev + 1),
+                condition: "#rev = :rev",
+                names: HashMap::from([("#rev".to_string(), "rev".to_string())]),
+                values: Some(HashMap::from([(":rev".to_string(), n(stored.rev))])),
+            },
+        }
+    }
+}

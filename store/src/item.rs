@@ -1,0 +1,172 @@
+//! Item encoding: each DynamoDB item of the layout (`lib.rs`) from and to its Rust type, the
+//! encoder beside its decoder, and typed reads whose errors name the item and the attribute.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, NaiveDate, Utc};
+use covid_model::Day;
+
+use crate::keys::{META_SK, PK, SERIES_PK, SK, day_sk};
+use crate::{DynamoStore, RunRecord, SeriesMeta, StoreError, StoredDay};
+
+/// Typed reads of one item's attributes, with errors that name the item and attribute.
+pub(crate) struct Item<'a> {
+    pub(crate) store: &'a DynamoStore,
+    pub(crate) key: &'a str,
+    pub(crate) item: &'a HashMap<String, AttributeValue>,
+}
+
+impl<'a> Item<'a> {
+    /// A view of an item, named in errors by its sort key.
+    pub(crate) fn keyed(store: &'a DynamoStore, item: &'a HashMap<String, AttributeValue>) -> Self {
+        let key = item
+            .get(SK)
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", |s| s.as_str());
+        Self { store, key, item }
+    }
+
+    pub(crate) fn string(&self, name: &'static str) -> Result<&str, StoreError> {
+        match self.item.get(name) {
+            Some(AttributeValue::S(value)) => Ok(value),
+            Some(other) => {
+                Err(self
+                    .store
+                    .corrupt(self.key, name, format!("is not a string: {other:?}")))
+            }
+            None => Err(self.store.corrupt(self.key, name, "is missing")),
+        }
+    }
+
+    pub(crate) fn optional_number(&self, name: &'static str) -> Result<Option<u64>, StoreError> {
+        match self.item.get(name) {
+            None => Ok(None),
+            Some(AttributeValue::N(value)) => value.parse().map(Some).map_err(|_| {
+                self.store
+                    .corrupt(self.key, name, format!("is not a count: {value:?}"))
+            }),
+            Some(other) => {
+                Err(self
+                    .store
+                    .corrupt(self.key, name, format!("is not a number: {other:?}")))
+            }
+        }
+    }
+
+    pub(crate) fn number(&self, name: &'static str) -> Result<u64, StoreError> {
+        self.optional_number(name)?
+            .ok_or_else(|| self.store.corrupt(self.key, name, "is missing"))
+    }
+
+    pub(crate) fn date(&self, name: &'static str) -> Result<NaiveDate, StoreError> {
+        let value = self.string(name)?;
+        value.parse().map_err(|_| {
+            self.store
+                .corrupt(self.key, name, format!("is not a date: {value:?}"))
+        })
+    }
+
+    pub(crate) fn time(&self, name: &'static str) -> Result<DateTime<Utc>, StoreError> {
+        let value = self.string(name)?;
+        DateTime::parse_from_rfc3339(value)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| {
+                self.store
+                    .corrupt(self.key, name, format!("is not a time: {value:?}"))
+            })
+    }
+}
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: u64) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(crate) fn epoch_millis(t: DateTime<Utc>) -> AttributeValue {
+    n(t.timestamp_millis().max(0) as u64)
+}
+
+pub(crate) fn time(at: DateTime<Utc>) -> AttributeValue {
+    s(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+pub(crate) fn day_item(day: &Day, rev: u64) -> HashMap<String, AttributeValue> {
+    let mut item = HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(day_sk(day.date))),
+        ("date".to_string(), s(day.date.to_string())),
+        ("cases".to_string(), n(day.cases)),
+        ("deaths".to_string(), n(day.deaths)),
+        ("rev".to_string(), n(rev)),
+    ]);
+    if let Some(recovered) = day.recovered {
+        item.insert("recovered".to_string(), n(recovered));
+    }
+    item
+}
+
+pub(crate) fn run_attributes(run: &RunRecord) -> [(&'static str, AttributeValue); 5] {
+    [
+        ("run_at", time(run.at)),
+        ("run_inserted", n(run.inserted)),
+        ("run_updated", n(run.updated)),
+        ("run_unchanged", n(run.unchanged)),
+        ("run_ms", n(run.duration_ms)),
+    ]
+}
+
+impl DynamoStore {
+    pub(crate) fn parse_day(
+        &self,
+        item: &HashMap<String, AttributeValue>,
+    ) -> Result<StoredDay, StoreError> {
+        let item = Item::keyed(self, item);
+        Ok(StoredDay {
+            day: Day {
+                date: item.date("date")?,
+                cases: item.number("cases")?,
+                deaths: item.number("deaths")?,
+                recovered: item.optional_number("recovered")?,
+            },
+            rev: item.number("rev")?,
+        })
+    }
+
+    pub(crate) fn parse_meta(
+        &self,
+        item: &HashMap<String, AttributeValue>,
+    ) -> Result<SeriesMeta, StoreError> {
+        let item = Item {
+            store: self,
+            key: META_SK,
+            item,
+        };
+        let last_run = match item.item.get("run_at") {
+            None => None,
+            Some(_) => Some(RunRecord {
+                at: item.time("run_at")?,
+                inserted: item.number("run_inserted")?,
+                updated: item.number("run_updated")?,
+                unchanged: item.number("run_unchanged")?,
+                duration_ms: item.number("run_ms")?,
+            }),
+        };
+        Ok(SeriesMeta {
+            version: item.number("version")?,
+            fingerprint: item.string("fingerprint")?.to_string(),
+            count: item.number("count")?,
+            first_date: item.date("first_date")?,
+            last_date: item.date("last_date")?,
+            changed_at: item.time("changed_at")?,
+            last_run,
+            stale_alert_for: match item.item.get("stale_alert_for") {
+                None => None,
+                Some(_) => Some(item.date("stale_alert_for")?),
+            },
+        })
+    }
+}

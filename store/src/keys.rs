@@ -1,0 +1,35 @@
+//! The key design: partition and sort keys of every item of the layout (`lib.rs`).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::NaiveDate;
+
+use crate::item::s;
+
+/// Partition key attribute.
+pub const PK: &str = "pk";
+/// Sort key attribute.
+pub const SK: &str = "sk";
+/// TTL attribute (epoch seconds) for short-lived records.
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+pub(crate) const SERIES_PK: &str = "series#US";
+pub(crate) const DAY_PREFIX: &str = "day#";
+pub(crate) const META_SK: &str = "meta";
+pub(crate) const OUTBOX_PREFIX: &str = "outbox#";
+pub(crate) const CHANGE_PREFIX: &str = "pending#";
+/// Sorts after every non-day key of the series partition (`meta`, `outbox#…`, `pending#…`).
+pub(crate) const STATE_END: &str = "pending$";
+pub(crate) const EVENT_PREFIX: &str = "event#";
+pub(crate) const EVENT_SK: &str = "event";
+
+/// The sort key of a day.
+pub(crate) fn day_sk(date: NaiveDate) -> String {
+    format!("{DAY_PREFIX}{date}")
+}
+
+/// The key of the series meta item.
+pub(crate) fn meta_key() -> HashMap<String, AttributeValue> {
+    HashMap::from([(PK.to_string(), s(SERIES_PK)), (SK.to_string(), s(META_SK))])
+}
