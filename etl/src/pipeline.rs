@@ -131,7 +131,14 @@ impl Etl {
         } = pass;
         report.alerts_sent = self
             .alert_success(&report.summary, newest, stale_alert_for, pending)
-            .await?;
+            .await
+            .map_err(|error| {
+                // The data is in, the alerts wait in the table; the run still reports the days
+                // it wrote.
+                let written = progress.written();
+                tracing::error!(kind = error.kind(), %error, written, "etl run failed after its data was written");
+                RunFailure { error, written }
+            })?;
         report.dynamodb_requests = self.store.requests() - requests_before;
         report.duration_ms = clock.elapsed().as_millis() as u64;
         Ok(report)

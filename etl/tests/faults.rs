@@ -308,6 +308,28 @@ async fn a_refused_meta_write() {
 }
 
 #[tokio::test]
+async fn a_lost_answer_after_a_commit() {
+    let mut s = Scenario::new("fault-lost").await;
+    let src = sources("fault-lost");
+    let writes = AtomicUsize::new(0);
+    // The first transaction takes effect, but the process is told it failed (and retries it).
+    let proxy = FaultProxy::start(&testkit::dynamodb().endpoint, move |r: &Request| {
+        if r.is_dynamodb_write() && writes.fetch_add(1, Ordering::SeqCst) == 0 {
+            Fault::dynamodb("InternalServerError", 500).after_forwarding()
+        } else {
+            Fault::Forward
+        }
+    });
+    let line = s.run(&Endpoints::dynamodb_via(&proxy), &src.b);
+    assert_eq!(line["status"], "ok", "{line}");
+    assert_eq!(proxy.count("lost"), 1);
+    let counted = line["inserted"].as_u64().unwrap() + line["unchanged"].as_u64().unwrap();
+    assert_eq!(counted, 420, "{line}");
+    // However the retry went, the committed transaction's days are announced once.
+    s.converges(&src.b, 420, 0).await;
+}
+
+#[tokio::test]
 async fn half_the_writes_throttled() {
     let mut s = Scenario::new("fault-throttle").await;
     let src = sources("fault-throttle");
@@ -375,10 +397,10 @@ async fn a_process_killed_mid_load() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    // Let the other transactions in flight land, then SIGKILL, mid-load.
-    std::thread::sleep(Duration::from_millis(300));
+    // SIGKILL, mid-load; the requests it had sent still land (as they would in DynamoDB).
     child.kill().expect("SIGKILL etl");
     child.wait().unwrap();
+    proxy.wait_idle(Duration::from_secs(60));
     let stored = s.days().await.len();
     assert!(
         stored >= 198,
@@ -405,11 +427,11 @@ async fn sns_failing_at_publish() {
         sns: &sns.endpoint,
     };
     // Both stages are written while SNS is down: their alerts wait in the table.
-    for nyt in [&src.a, &src.b] {
+    for (nyt, written) in [(&src.a, 400), (&src.b, 60)] {
         let line = s.run(&via, nyt);
         assert_eq!(
-            (&line["status"], &line["kind"]),
-            (&"failed".into(), &"publish".into()),
+            (&line["status"], &line["kind"], &line["written"]),
+            (&"failed".into(), &"publish".into(), &written.into()),
             "{line}"
         );
     }

@@ -67,6 +67,23 @@ impl Fault {
         }
     }
 
+    /// The same error, answered after the request was forwarded: it took effect, but the
+    /// caller is told it failed.
+    pub fn after_forwarding(self) -> Self {
+        match self {
+            Fault::Reply {
+                status,
+                content_type,
+                body,
+            } => Fault::ForwardAndReply {
+                status,
+                content_type,
+                body,
+            },
+            other => other,
+        }
+    }
+
     /// An error of a query-protocol service (SNS), e.g. `("InternalError", 500)`.
     pub fn query(code: &str, status: u16) -> Self {
         Fault::Reply {
@@ -83,7 +100,8 @@ impl Fault {
 
 type Rule = dyn Fn(&Request) -> Fault + Send + Sync;
 
-/// What happened to one request.
+/// What happened to one request: `forward` and `reply` once decided, `hang` and `lost` once
+/// the request has taken effect upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
     pub operation: String,
@@ -95,6 +113,7 @@ pub struct Seen {
 pub struct FaultProxy {
     pub endpoint: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    forwarding: Arc<AtomicUsize>,
 }
 
 impl FaultProxy {
@@ -106,18 +125,43 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fault proxy");
         let endpoint = format!("http://{}", listener.local_addr().expect("proxy address"));
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let forwarding = Arc::new(AtomicUsize::new(0));
         let rule: Arc<Rule> = Arc::new(rule);
         let next = Arc::new(AtomicUsize::new(0));
-        let shared = seen.clone();
+        let (shared, busy) = (seen.clone(), forwarding.clone());
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { continue };
-                let (rule, next, seen, upstream) =
-                    (rule.clone(), next.clone(), shared.clone(), upstream.clone());
-                std::thread::spawn(move || serve(client, &upstream, &*rule, &next, &seen));
+                let state = Shared {
+                    upstream: upstream.clone(),
+                    rule: rule.clone(),
+                    next: next.clone(),
+                    seen: shared.clone(),
+                    forwarding: busy.clone(),
+                };
+                std::thread::spawn(move || serve(client, &state));
             }
         });
-        Self { endpoint, seen }
+        Self {
+            endpoint,
+            seen,
+            forwarding,
+        }
+    }
+
+    /// Waits until no request is on its way upstream (a killed caller's requests still land).
+    ///
+    /// # Panics
+    /// After `timeout`.
+    pub fn wait_idle(&self, timeout: Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.forwarding.load(Ordering::SeqCst) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "requests still being forwarded after {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Every request so far with its fate, in order of decision.
@@ -172,13 +216,35 @@ fn operation(head: &[String], body: &str) -> String {
         .unwrap_or_default()
 }
 
-fn serve(
-    client: TcpStream,
-    upstream: &str,
-    rule: &Rule,
-    next: &AtomicUsize,
-    seen: &Mutex<Vec<Seen>>,
-) {
+/// What every connection of a proxy shares.
+struct Shared {
+    upstream: String,
+    rule: Arc<Rule>,
+    next: Arc<AtomicUsize>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    forwarding: Arc<AtomicUsize>,
+}
+
+impl Shared {
+    /// Forwards, counted as in flight until the whole answer is back.
+    fn forward(&self, head: &[String], body: &[u8]) -> Option<Vec<u8>> {
+        self.forwarding.fetch_add(1, Ordering::SeqCst);
+        let answer = forward(&self.upstream, head, body);
+        self.forwarding.fetch_sub(1, Ordering::SeqCst);
+        answer
+    }
+
+    /// Records a request's fate: once it is decided, or for the forwarding ones, once the
+    /// request has taken effect upstream.
+    fn record(&self, operation: &str, fate: &'static str) {
+        self.seen.lock().expect("seen lock").push(Seen {
+            operation: operation.to_string(),
+            fate,
+        });
+    }
+}
+
+fn serve(client: TcpStream, shared: &Shared) {
     let mut writer = client.try_clone().expect("clone the client stream");
     let mut reader = BufReader::new(client);
     while let Some((head, body)) = read_request(&mut reader) {
@@ -186,31 +252,28 @@ fn serve(
         let request = Request {
             operation: operation(&head, &text),
             body: text,
-            index: next.fetch_add(1, Ordering::SeqCst),
+            index: shared.next.fetch_add(1, Ordering::SeqCst),
         };
-        let fault = rule(&request);
-        let fate = match &fault {
-            Fault::Forward => "forward",
-            Fault::Reply { .. } => "reply",
-            Fault::ForwardAndHang => "hang",
-            Fault::ForwardAndReply { .. } => "lost",
-        };
-        seen.lock().expect("seen lock").push(Seen {
-            operation: request.operation.clone(),
-            fate,
-        });
-        let answer = match fault {
+        let op = request.operation.as_str();
+        let answer = match (shared.rule)(&request) {
             Fault::Reply {
                 status,
                 content_type,
                 body,
-            } => reply(status, content_type, &body),
-            Fault::Forward => match forward(upstream, &head, &body) {
-                Some(answer) => answer,
-                None => return,
-            },
+            } => {
+                shared.record(op, "reply");
+                reply(status, content_type, &body)
+            }
+            Fault::Forward => {
+                shared.record(op, "forward");
+                match shared.forward(&head, &body) {
+                    Some(answer) => answer,
+                    None => return,
+                }
+            }
             Fault::ForwardAndHang => {
-                let _ = forward(upstream, &head, &body);
+                let _ = shared.forward(&head, &body);
+                shared.record(op, "hang");
                 // The caller is to be killed while it waits.
                 std::thread::sleep(Duration::from_secs(600));
                 return;
@@ -220,7 +283,8 @@ fn serve(
                 content_type,
                 body: error,
             } => {
-                let _ = forward(upstream, &head, &body);
+                let _ = shared.forward(&head, &body);
+                shared.record(op, "lost");
                 reply(status, content_type, &error)
             }
         };
