@@ -19,15 +19,7 @@ const ALARM: &str = r#"{"AlarmName":"covid-etl-EtlErrorsAlarm","NewStateValue":"
 async fn alarms_and_failures_reach_every_setting_updates_only_all() {
     let template = Template::load();
     let sns = aws_sdk_sns::Client::new(&common::moto_config());
-    let name = testkit::table_name("filters");
-    let topic = sns
-        .create_topic()
-        .name(&name)
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let (name, topic) = common::topic("filters").await;
 
     let settings = template.allowed_values("AlertFilter");
     assert_eq!(settings, ["all", "failures", "failures-and-stale"]);

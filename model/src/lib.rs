@@ -278,9 +278,20 @@ mod tests {
             day("2020-01-22", 1, 0, Some(0)),
             day("2020-01-23", 1, 0, None),
         ];
-        // Pinned value: a change of algorithm would silently invalidate every stored fingerprint.
+        // Pinned values: a change of algorithm would silently invalidate every stored fingerprint.
         assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
         assert_eq!(fingerprint(&[]), "cbf29ce484222325");
+        // The snapshot's first four joined days, and with its last (recoveries not reported);
+        // computed independently (FNV-1a 64 over `date,cases,deaths,recovered\n` lines).
+        let mut real = vec![
+            day("2020-01-22", 1, 0, Some(0)),
+            day("2020-01-23", 1, 0, Some(0)),
+            day("2020-01-24", 2, 0, Some(0)),
+            day("2020-01-25", 3, 0, Some(0)),
+        ];
+        assert_eq!(fingerprint(&real), "80ce4185c36b543a");
+        real.push(day("2021-03-16", 29_569_140, 536_491, None));
+        assert_eq!(fingerprint(&real), "cd946b9167dc1bfd");
         let mut b = a;
         b[1].recovered = Some(0);
         assert_ne!(fingerprint(&a), fingerprint(&b), "null and 0 must differ");

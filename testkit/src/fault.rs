@@ -3,11 +3,14 @@
 //! connection, answered with an error in the service's own wire format, or held forever (a
 //! process that is then killed never learns what happened).
 
-use std::io::{BufRead, BufReader, Read, Write as _};
+use std::io::{BufReader, Read, Write as _};
+
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::http::{header, read_request};
 
 /// One request as the rule sees it.
 #[derive(Debug, Clone)]
@@ -173,37 +176,6 @@ impl FaultProxy {
     pub fn count(&self, fate: &str) -> usize {
         self.seen().iter().filter(|s| s.fate == fate).count()
     }
-}
-
-/// Reads one HTTP/1.1 request: its head lines and its body (by `Content-Length`).
-/// `None` at the end of the connection.
-pub fn read_request(reader: &mut impl BufRead) -> Option<(Vec<String>, Vec<u8>)> {
-    let mut head = Vec::new();
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        if line == "\r\n" || line == "\n" {
-            break;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        head.push(line);
-    }
-    let mut body = vec![0u8; length];
-    reader.read_exact(&mut body).ok()?;
-    Some((head, body))
-}
-
-/// The value of header `name` (lower case) in a request head.
-pub fn header<'a>(head: &'a [String], name: &str) -> Option<&'a str> {
-    head.iter().find_map(|line| {
-        let (n, v) = line.split_once(':')?;
-        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
 }
 
 fn operation(head: &[String], body: &str) -> String {

@@ -247,19 +247,25 @@ pub fn moto_config() -> aws_config::SdkConfig {
     testkit::sdk_config(&testkit::moto().endpoint)
 }
 
+/// A new SNS topic on moto, named after `name`; returns its name and ARN.
+pub async fn topic(name: &str) -> (String, String) {
+    let sns = aws_sdk_sns::Client::new(&moto_config());
+    let name = testkit::table_name(name);
+    let arn = sns
+        .create_topic()
+        .name(&name)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    (name, arn)
+}
+
 impl Subscriber {
     /// A new topic with one SQS queue subscribed.
     pub async fn new(name: &str) -> Self {
-        let sns = aws_sdk_sns::Client::new(&moto_config());
-        let name = testkit::table_name(name);
-        let topic_arn = sns
-            .create_topic()
-            .name(&name)
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
+        let (name, topic_arn) = topic(name).await;
         Self::on(&topic_arn, &name, None).await
     }
 

@@ -1,0 +1,105 @@
+//! DynamoDB Local, one per test process, in memory on a free loopback port, and the SDK
+//! settings that point at it. If it cannot start, the calling test panics: tests never skip.
+
+use std::io::Read;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crate::http::{answers_http, free_port};
+use crate::repo_root;
+
+/// A running DynamoDB Local. It lives as long as the test process: the launcher watches the
+/// pipe held in `_stdin` and stops the server when the process exits.
+pub struct DynamoLocal {
+    pub endpoint: String,
+    _child: Mutex<Child>,
+    _stdin: Mutex<ChildStdin>,
+}
+
+/// The DynamoDB Local of this test process, started on first use.
+///
+/// # Panics
+/// When it cannot be started or does not answer within 60 s: a test that needs it fails.
+pub fn dynamodb() -> &'static DynamoLocal {
+    static LOCAL: OnceLock<DynamoLocal> = OnceLock::new();
+    LOCAL.get_or_init(|| {
+        let script = repo_root().join("scripts/dynamodb-local.sh");
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = Command::new(&script)
+                .arg(port.to_string())
+                .env("WATCH_STDIN", "1")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                if let Some(status) = child.try_wait().expect("poll DynamoDB Local") {
+                    let mut stderr = String::new();
+                    if let Some(mut err) = child.stderr.take() {
+                        let _ = err.read_to_string(&mut stderr);
+                    }
+                    last_error = format!("DynamoDB Local exited with {status}: {stderr}");
+                    break;
+                }
+                if answers_http(port) {
+                    let stdin = child.stdin.take().expect("piped stdin");
+                    return DynamoLocal {
+                        endpoint: format!("http://127.0.0.1:{port}"),
+                        _child: Mutex::new(child),
+                        _stdin: Mutex::new(stdin),
+                    };
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    last_error =
+                        format!("DynamoDB Local did not answer on port {port} within 60 s");
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        panic!("cannot start DynamoDB Local (run `make setup` first?): {last_error}");
+    })
+}
+
+/// A unique table name for one test (DynamoDB Local here is shared by all tests of a process).
+pub fn table_name(test: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "t-{}-{}-{}",
+        test,
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Environment variables that point the AWS SDK at DynamoDB Local with test credentials.
+pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_string()),
+        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ]
+}
+
+/// An SDK configuration for DynamoDB Local, built without touching the process environment.
+pub fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    let credentials =
+        aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "testkit");
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            credentials,
+        ))
+        .build()
+}
