@@ -1,14 +1,14 @@
-//! Alerts waiting to be published (the outbox) and the stale-alert marker.
+//! Writes of alerts waiting to be published (the outbox) and of the stale-alert marker. The
+//! outbox item itself is encoded and decoded in `item.rs`.
 
-use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::expr::condition_held;
-use crate::item::{Item, epoch_millis, n, s, time};
-use crate::keys::{OUTBOX_PREFIX, PK, SERIES_PK, SK, meta_key};
+use crate::item::{epoch_millis, outbox_item, outbox_key, s};
+use crate::keys::{PK, meta_key};
 use crate::{DynamoStore, OutboxMessage, StoreError};
 
 /// Writes of alerts and their markers.
@@ -37,79 +37,6 @@ pub trait WriteAlerts {
     fn release_alert(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes a published alert.
     fn delete_alert(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (PK.to_string(), s(SERIES_PK)),
-        (SK.to_string(), s(format!("{OUTBOX_PREFIX}{id}"))),
-    ])
-}
-
-impl DynamoStore {
-    fn outbox_item(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
-        let mut item = outbox_key(&alert.id);
-        item.extend([
-            ("event".to_string(), s(alert.event.clone())),
-            ("subject".to_string(), s(alert.subject.clone())),
-            ("body".to_string(), s(alert.body.clone())),
-            ("created_at".to_string(), time(alert.created_at)),
-        ]);
-        if !alert.counts.is_empty() {
-            let counts = alert
-                .counts
-                .iter()
-                .map(|(name, value)| (name.clone(), n(*value)))
-                .collect();
-            item.insert("counts".to_string(), AttributeValue::M(counts));
-        }
-        item
-    }
-
-    /// The transactional put that stores an alert.
-    pub(crate) fn outbox_put(&self, alert: &OutboxMessage) -> TransactWriteItem {
-        self.new_item_put(Self::outbox_item(alert))
-    }
-
-    pub(crate) fn parse_outbox(
-        &self,
-        item: &HashMap<String, AttributeValue>,
-    ) -> Result<OutboxMessage, StoreError> {
-        let view = Item::keyed(self, item);
-        let sk = view.key;
-        let mut counts = BTreeMap::new();
-        match item.get("counts") {
-            None => {}
-            Some(AttributeValue::M(map)) => {
-                for (name, value) in map {
-                    let value =
-                        value
-                            .as_n()
-                            .ok()
-                            .and_then(|v| v.parse().ok())
-                            .ok_or_else(|| {
-                                self.corrupt(
-                                    sk,
-                                    "counts",
-                                    format!("{name} is not a count: {value:?}"),
-                                )
-                            })?;
-                    counts.insert(name.clone(), value);
-                }
-            }
-            Some(other) => {
-                return Err(self.corrupt(sk, "counts", format!("is not a map: {other:?}")));
-            }
-        }
-        Ok(OutboxMessage {
-            id: sk.trim_start_matches(OUTBOX_PREFIX).to_string(),
-            event: view.string("event")?.to_string(),
-            subject: view.string("subject")?.to_string(),
-            body: view.string("body")?.to_string(),
-            created_at: view.time("created_at")?,
-            counts,
-        })
-    }
 }
 
 impl WriteAlerts for DynamoStore {
@@ -141,7 +68,7 @@ impl WriteAlerts for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(Self::outbox_item(alert)))
+            .set_item(Some(outbox_item(alert)))
             .send()
             .await
             .map_err(|err| self.request_error("PutItem", err))?;

@@ -1,14 +1,14 @@
 //! Item encoding: each DynamoDB item of the layout (`lib.rs`) from and to its Rust type, the
 //! encoder beside its decoder, and typed reads whose errors name the item and the attribute.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
-use crate::keys::{META_SK, PK, SERIES_PK, SK, day_sk};
-use crate::{DynamoStore, RunRecord, SeriesMeta, StoreError, StoredDay};
+use crate::keys::{META_SK, OUTBOX_PREFIX, PK, SERIES_PK, SK, day_sk};
+use crate::{DynamoStore, OutboxMessage, RunRecord, SeriesMeta, StoreError, StoredDay};
 
 /// Typed reads of one item's attributes, with errors that name the item and attribute.
 pub(crate) struct Item<'a> {
@@ -167,6 +167,80 @@ impl DynamoStore {
                 None => None,
                 Some(_) => Some(item.date("stale_alert_for")?),
             },
+        })
+    }
+}
+
+pub(crate) fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(format!("{OUTBOX_PREFIX}{id}"))),
+    ])
+}
+
+/// The outbox item of an alert.
+pub(crate) fn outbox_item(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
+    let mut item = outbox_key(&alert.id);
+    item.extend([
+        ("event".to_string(), s(alert.event.clone())),
+        ("subject".to_string(), s(alert.subject.clone())),
+        ("body".to_string(), s(alert.body.clone())),
+        ("created_at".to_string(), time(alert.created_at)),
+    ]);
+    if !alert.counts.is_empty() {
+        let counts = alert
+            .counts
+            .iter()
+            .map(|(name, value)| (name.clone(), n(*value)))
+            .collect();
+        item.insert("counts".to_string(), AttributeValue::M(counts));
+    }
+    item
+}
+
+impl DynamoStore {
+    /// The transactional put that stores an alert.
+    pub(crate) fn outbox_put(&self, alert: &OutboxMessage) -> TransactWriteItem {
+        self.new_item_put(outbox_item(alert))
+    }
+
+    pub(crate) fn parse_outbox(
+        &self,
+        item: &HashMap<String, AttributeValue>,
+    ) -> Result<OutboxMessage, StoreError> {
+        let view = Item::keyed(self, item);
+        let sk = view.key;
+        let mut counts = BTreeMap::new();
+        match item.get("counts") {
+            None => {}
+            Some(AttributeValue::M(map)) => {
+                for (name, value) in map {
+                    let value =
+                        value
+                            .as_n()
+                            .ok()
+                            .and_then(|v| v.parse().ok())
+                            .ok_or_else(|| {
+                                self.corrupt(
+                                    sk,
+                                    "counts",
+                                    format!("{name} is not a count: {value:?}"),
+                                )
+                            })?;
+                    counts.insert(name.clone(), value);
+                }
+            }
+            Some(other) => {
+                return Err(self.corrupt(sk, "counts", format!("is not a map: {other:?}")));
+            }
+        }
+        Ok(OutboxMessage {
+            id: sk.trim_start_matches(OUTBOX_PREFIX).to_string(),
+            event: view.string("event")?.to_string(),
+            subject: view.string("subject")?.to_string(),
+            body: view.string("body")?.to_string(),
+            created_at: view.time("created_at")?,
+            counts,
         })
     }
 }
