@@ -6,7 +6,7 @@ use std::sync::Arc;
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     logging::init();
     let (app, store) = api::App::from_env().await?;
-    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+    if logging::on_lambda() {
         return lambda_http::run(api::router(Arc::new(app), None)).await;
     }
     let addr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());

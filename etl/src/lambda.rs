@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use covid_store::{EventClaim, EventRecords};
 use lambda_runtime::{LambdaEvent, service_fn};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::Error;
@@ -14,28 +15,34 @@ const RECORD_TTL: Duration = Duration::days(7);
 /// The lock of an invocation whose deadline is unknown.
 const DEFAULT_LOCK: Duration = Duration::minutes(15);
 
+/// The fields of an EventBridge scheduled event that a run uses; a direct invocation may send
+/// `{}` (its request id then keys the run).
+#[derive(Debug, Default, Deserialize)]
+pub struct ScheduledEvent {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default, rename = "detail-type")]
+    pub detail_type: Option<String>,
+}
+
 /// Serves invocations until the runtime stops. The clients in `etl` are built once, before.
 pub async fn serve(etl: Etl) -> Result<(), lambda_runtime::Error> {
     let etl = &etl;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handle(etl, event).await
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ScheduledEvent>| async move { handle(etl, event).await },
+    ))
     .await
 }
 
 /// One invocation: the event's id keys the run. A redelivered event gets the stored summary
 /// back without touching the sources, the data or the topic. A failed run releases the key,
 /// so a retry really runs; its error becomes the Lambda error.
-pub async fn handle(etl: &Etl, event: LambdaEvent<Value>) -> Result<Value, RunFailure> {
+pub async fn handle(etl: &Etl, event: LambdaEvent<ScheduledEvent>) -> Result<Value, RunFailure> {
     let (payload, context) = event.into_parts();
-    let event_id = payload
-        .get("id")
-        .and_then(Value::as_str)
-        .map_or_else(|| context.request_id.clone(), str::to_string);
+    let event_id = payload.id.unwrap_or_else(|| context.request_id.clone());
     let kind = payload
-        .get("detail-type")
-        .and_then(Value::as_str)
-        .unwrap_or("direct invocation");
+        .detail_type
+        .unwrap_or_else(|| "direct invocation".to_string());
     let now = Utc::now();
     let lock_until = DateTime::from_timestamp_millis(context.deadline as i64)
         .filter(|deadline| *deadline > now)

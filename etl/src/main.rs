@@ -6,7 +6,7 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     logging::init();
-    let lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    let lambda = logging::on_lambda();
     let result = match std::env::args().nth(1).as_deref() {
         _ if lambda => async {
             etl::lambda::serve(etl::Etl::from_env().await?)
