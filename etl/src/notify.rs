@@ -2,10 +2,17 @@
 //! sent and deleted after, so it is never lost; a run claims it before sending, so it is never
 //! sent twice by concurrent runs.
 
+use std::future::Future;
+
 use chrono::{Duration, Utc};
 use covid_store::{OutboxMessage, WriteAlerts};
 
 use crate::error::Error;
+
+/// Sends one alert to the subscribers.
+pub trait Publish {
+    fn publish(&self, message: &OutboxMessage) -> impl Future<Output = Result<(), Error>> + Send;
+}
 
 /// How long a run may hold an alert it is publishing.
 const CLAIM: Duration = Duration::minutes(2);
@@ -24,9 +31,11 @@ impl Publisher {
             topic_arn: topic_arn.into(),
         }
     }
+}
 
+impl Publish for Publisher {
     /// Publishes one message with its `event` attribute and its Number attributes.
-    pub async fn publish(&self, message: &OutboxMessage) -> Result<(), Error> {
+    async fn publish(&self, message: &OutboxMessage) -> Result<(), Error> {
         let attribute = |data_type: &str, value: String| {
             aws_sdk_sns::types::MessageAttributeValue::builder()
                 .data_type(data_type)
@@ -55,9 +64,9 @@ impl Publisher {
 
 /// Sends the stored alerts in creation order: claim, publish, delete. A failed publish gives
 /// its alert back for the next run and is returned as the error. Returns how many were sent.
-pub async fn flush<S: WriteAlerts>(
+pub async fn flush<S: WriteAlerts, P: Publish>(
     store: &S,
-    publisher: &Publisher,
+    publisher: &P,
     mut pending: Vec<OutboxMessage>,
 ) -> Result<usize, Error> {
     pending.sort_by(|a, b| a.id.cmp(&b.id));
@@ -76,4 +85,106 @@ pub async fn flush<S: WriteAlerts>(
         sent += 1;
     }
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use covid_store::{MemoryStore, ReadState};
+
+    use super::*;
+
+    /// Records what it sends; fails the sends whose number (from 1) is in `fail`.
+    #[derive(Default)]
+    struct FakeTopic {
+        sent: Mutex<Vec<String>>,
+        tries: Mutex<usize>,
+        fail: Vec<usize>,
+    }
+
+    impl Publish for FakeTopic {
+        async fn publish(&self, message: &OutboxMessage) -> Result<(), Error> {
+            let mut tries = self.tries.lock().unwrap();
+            *tries += 1;
+            if self.fail.contains(&tries) {
+                return Err(Error::Publish {
+                    topic: "fake".to_string(),
+                    detail: "refused".to_string(),
+                });
+            }
+            self.sent.lock().unwrap().push(message.id.clone());
+            Ok(())
+        }
+    }
+
+    fn message(id: &str) -> OutboxMessage {
+        OutboxMessage {
+            id: id.to_string(),
+            event: "updated".to_string(),
+            subject: id.to_string(),
+            body: String::new(),
+            created_at: Utc::now(),
+            counts: BTreeMap::new(),
+        }
+    }
+
+    async fn stored(store: &MemoryStore, ids: &[&str]) -> Vec<OutboxMessage> {
+        for id in ids {
+            store.put_alert(&message(id)).await.unwrap();
+        }
+        store.read_state().await.unwrap().outbox
+    }
+
+    #[tokio::test]
+    async fn alerts_are_claimed_sent_in_order_and_deleted() {
+        let store = MemoryStore::new();
+        let pending = stored(&store, &["b", "a", "c"]).await;
+        let topic = FakeTopic::default();
+        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 3);
+        assert_eq!(*topic.sent.lock().unwrap(), ["a", "b", "c"]);
+        assert!(store.contents().outbox.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_alert_is_given_back_and_sent_by_the_next_flush() {
+        let store = MemoryStore::new();
+        let pending = stored(&store, &["a", "b", "c"]).await;
+        let topic = FakeTopic {
+            fail: vec![2],
+            ..FakeTopic::default()
+        };
+        let error = flush(&store, &topic, pending).await.unwrap_err();
+        assert!(matches!(error, Error::Publish { .. }), "{error}");
+        assert_eq!(
+            *topic.sent.lock().unwrap(),
+            ["a"],
+            "stops at the first refusal"
+        );
+        let outbox = store.contents().outbox;
+        assert_eq!(outbox.keys().collect::<Vec<_>>(), ["b", "c"]);
+        assert!(
+            outbox.values().all(|(_, claim)| claim.is_none()),
+            "released"
+        );
+
+        let pending = store.read_state().await.unwrap().outbox;
+        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 2);
+        assert_eq!(*topic.sent.lock().unwrap(), ["a", "b", "c"], "each once");
+    }
+
+    #[tokio::test]
+    async fn an_alert_another_run_holds_is_left_to_it() {
+        let store = MemoryStore::new();
+        let pending = stored(&store, &["a", "b"]).await;
+        let now = Utc::now();
+        assert!(store.claim_alert("a", now, now + CLAIM).await.unwrap());
+        let topic = FakeTopic::default();
+        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 1);
+        assert_eq!(*topic.sent.lock().unwrap(), ["b"]);
+        // Its claim lapses (the other run died): then it is sent.
+        let later = now + CLAIM + Duration::seconds(1);
+        assert!(store.claim_alert("a", later, later + CLAIM).await.unwrap());
+    }
 }

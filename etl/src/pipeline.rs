@@ -11,7 +11,7 @@ use crate::config::{Config, MAX_BODY_BYTES};
 use crate::error::{Error, Source};
 use crate::extract::Fetcher;
 use crate::load::{self, Change, Progress};
-use crate::notify::{self, Publisher};
+use crate::notify::{self, Publish, Publisher};
 use crate::transform;
 
 /// The ETL with its clients, built once per process.
