@@ -1,26 +1,9 @@
 //! The one error type of the ETL. Every message names where the problem is.
 
-use std::fmt;
-
 use covid_store::StoreError;
 
+use crate::source::Source;
 use crate::transform::ValidationError;
-
-/// The two inputs of the ETL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Source {
-    Nyt,
-    Jhu,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Source::Nyt => "NYT us.csv",
-            Source::Jhu => "JHU time-series-19-covid-combined.csv",
-        })
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

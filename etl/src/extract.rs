@@ -15,7 +15,8 @@ use std::time::Duration;
 use flate2::read::MultiGzDecoder;
 use reqwest::{StatusCode, Url};
 
-use crate::error::{Error, Source};
+use crate::error::Error;
+use crate::source::Source;
 
 /// Redirects followed within one source's origin.
 const MAX_REDIRECTS: usize = 5;

@@ -12,10 +12,12 @@ pub mod lambda;
 pub mod load;
 pub mod notify;
 pub mod pipeline;
+pub mod source;
 pub mod transform;
 
-pub use error::{Error, Source};
+pub use error::Error;
 pub use pipeline::{Etl, RunFailure, RunReport};
+pub use source::Source;
 
 /// The last stdout line of a successful `etl run`.
 #[derive(serde::Serialize)]

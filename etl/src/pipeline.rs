@@ -8,10 +8,11 @@ use covid_store::{DynamoStore, OutboxMessage, ReadState, WriteAlerts};
 
 use crate::alerts;
 use crate::config::{Config, MAX_BODY_BYTES};
-use crate::error::{Error, Source};
+use crate::error::Error;
 use crate::extract::Fetcher;
 use crate::load::{self, Change, Progress};
 use crate::notify::{self, Publish, Publisher};
+use crate::source::Source;
 use crate::transform;
 
 /// The ETL with its clients, built once per process.

@@ -1,0 +1,20 @@
+//! The sources of the ETL, as errors and alerts name them. Where each is fetched from is
+//! configuration (`config.rs`); what is read from it, `transform/`.
+
+use std::fmt;
+
+/// The two inputs of the ETL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    Nyt,
+    Jhu,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Nyt => "NYT us.csv",
+            Source::Jhu => "JHU time-series-19-covid-combined.csv",
+        })
+    }
+}
