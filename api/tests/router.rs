@@ -1,4 +1,4 @@
-//! The router with `tower::ServiceExt::oneshot` over an in-memory source that counts its reads.
+//! The router with `tower::ServiceExt::oneshot` over the in-memory store, which counts its reads.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,70 +10,63 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
 use covid_model::Day;
-use covid_store::{SeriesMeta, StoreError};
+use covid_store::{MemoryStore, SeriesMeta, StoreError, StoredDay};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use tower::ServiceExt;
 
-#[derive(Clone)]
-struct Fake {
-    days: Vec<Day>,
-    version: Arc<AtomicUsize>,
-    /// Added to the newest day's cases: data that changed, with or without a new meta.
-    bump: Arc<AtomicUsize>,
-    meta_reads: Arc<AtomicUsize>,
-    day_reads: Arc<AtomicUsize>,
-}
-
-impl Fake {
-    fn new() -> Self {
-        let start = "2020-12-10".parse::<chrono::NaiveDate>().unwrap();
-        let days = (0..10u64)
-            .map(|i| Day {
-                date: start + chrono::Days::new(i),
-                cases: 1000 + i * 100,
-                deaths: 10 + i,
-                recovered: if i < 4 { Some(500 + i) } else { None },
-            })
-            .collect();
-        Self {
-            days,
-            version: Arc::new(AtomicUsize::new(1)),
-            bump: Arc::default(),
-            meta_reads: Arc::default(),
-            day_reads: Arc::default(),
-        }
-    }
-}
-
-impl Source for Fake {
-    fn meta(&self) -> BoxFuture<'_, Result<Option<SeriesMeta>, StoreError>> {
-        self.meta_reads.fetch_add(1, Ordering::SeqCst);
-        let version = self.version.load(Ordering::SeqCst) as u64;
-        Box::pin(async move {
-            Ok(Some(SeriesMeta {
-                version,
-                fingerprint: format!("fp{version}"),
-                count: self.days.len() as u64,
-                first_date: self.days[0].date,
-                last_date: self.days[9].date,
-                changed_at: Utc.with_ymd_and_hms(2023, 3, 24, 12, 0, 0).unwrap(),
-                last_run: None,
-                stale_alert_for: None,
-            }))
+/// Ten days with gaps in recoveries, as the store holds them.
+fn ten_days() -> Vec<Day> {
+    let start = "2020-12-10".parse::<chrono::NaiveDate>().unwrap();
+    (0..10u64)
+        .map(|i| Day {
+            date: start + chrono::Days::new(i),
+            cases: 1000 + i * 100,
+            deaths: 10 + i,
+            recovered: if i < 4 { Some(500 + i) } else { None },
         })
-    }
-
-    fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>> {
-        self.day_reads.fetch_add(1, Ordering::SeqCst);
-        let mut days = self.days.clone();
-        days[9].cases += self.bump.load(Ordering::SeqCst) as u64;
-        Box::pin(async move { Ok(days) })
-    }
+        .collect()
 }
 
-fn router(fake: &Fake, ttl: Duration) -> axum::Router {
-    api::router(Arc::new(App::new(fake.clone(), ttl, 3)), None)
+/// The in-memory store holding the ten days and their meta item (version 1).
+fn seeded() -> MemoryStore {
+    let store = MemoryStore::new();
+    let days = ten_days();
+    store.edit(|c| {
+        c.days = days
+            .iter()
+            .map(|&day| (day.date, StoredDay { day, rev: 1 }))
+            .collect();
+        c.meta = Some(SeriesMeta {
+            version: 1,
+            fingerprint: covid_model::fingerprint(&days),
+            count: days.len() as u64,
+            first_date: days[0].date,
+            last_date: days[9].date,
+            changed_at: Utc.with_ymd_and_hms(2023, 3, 24, 12, 0, 0).unwrap(),
+            last_run: None,
+            stale_alert_for: None,
+        });
+    });
+    store
+}
+
+/// The newest day's cases grow by `bump`, as a run writes them (its meta not written yet).
+fn revise_newest(store: &MemoryStore, bump: u64) {
+    store.edit(|c| {
+        let newest = c.days.values_mut().next_back().unwrap();
+        newest.day.cases += bump;
+        newest.rev += 1;
+    });
+}
+
+/// The meta moves to `version`, as a run that changed the data writes it.
+fn new_version(store: &MemoryStore, version: u64) {
+    store.edit(|c| c.meta.as_mut().unwrap().version = version);
+}
+
+fn router(store: &MemoryStore, ttl: Duration) -> axum::Router {
+    api::router(Arc::new(App::new(store.clone(), ttl, 3)), None)
 }
 
 async fn call(
@@ -99,8 +92,8 @@ fn json(body: &[u8]) -> Value {
 
 #[tokio::test]
 async fn series_with_ranges_and_nulls() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::from_secs(30));
+    let store = seeded();
+    let r = router(&store, Duration::from_secs(30));
     let (status, headers, body) = get(&r, "/v1/series").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
@@ -141,8 +134,8 @@ async fn series_with_ranges_and_nulls() {
 
 #[tokio::test]
 async fn csv_twin() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::from_secs(30));
+    let store = seeded();
+    let r = router(&store, Duration::from_secs(30));
     let (status, headers, body) = get(&r, "/v1/series.csv?from=2020-12-13&to=2020-12-14").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
@@ -154,11 +147,11 @@ async fn csv_twin() {
 
 #[tokio::test]
 async fn daily_and_latest_use_the_model_math() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::from_secs(30));
+    let store = seeded();
+    let r = router(&store, Duration::from_secs(30));
     let (_, _, body) = get(&r, "/v1/daily").await;
     let v = json(&body);
-    let expected = serde_json::to_value(covid_model::daily(&fake.days)).unwrap();
+    let expected = serde_json::to_value(covid_model::daily(&ten_days())).unwrap();
     assert_eq!(v["data"], expected);
     assert_eq!(v["data"][1]["new_cases"], 100);
     assert_eq!(v["data"][7]["avg7_cases"], 100.0);
@@ -180,8 +173,8 @@ async fn daily_and_latest_use_the_model_math() {
 
 #[tokio::test]
 async fn etag_and_last_modified() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::ZERO);
+    let store = seeded();
+    let r = router(&store, Duration::ZERO);
     let (_, headers, _) = get(&r, "/v1/series?from=2020-12-12").await;
     let etag = headers[header::ETAG].to_str().unwrap().to_string();
     assert_eq!(
@@ -216,8 +209,8 @@ async fn etag_and_last_modified() {
     assert_ne!(csv[header::ETAG], etag.as_str());
 
     // New data: the old tag no longer matches.
-    fake.bump.store(5, Ordering::SeqCst);
-    fake.version.store(2, Ordering::SeqCst);
+    revise_newest(&store, 5);
+    new_version(&store, 2);
     let (status, _, _) = call(&r, request(&etag)).await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -226,11 +219,11 @@ async fn etag_and_last_modified() {
 async fn one_tag_never_names_two_answers() {
     // A run that failed half-way leaves new days under the old meta: an instance that read the
     // days before and one that reads them after must not share a tag for different data.
-    let fake = Fake::new();
-    let warm = router(&fake, Duration::from_secs(30));
+    let store = seeded();
+    let warm = router(&store, Duration::from_secs(30));
     let (_, before, body_before) = get(&warm, "/v1/series").await;
-    fake.bump.store(3, Ordering::SeqCst);
-    let cold = router(&fake, Duration::from_secs(30));
+    revise_newest(&store, 3);
+    let cold = router(&store, Duration::from_secs(30));
     let (_, after, body_after) = get(&cold, "/v1/series").await;
     assert_ne!(body_before, body_after);
     assert_ne!(before[header::ETAG], after[header::ETAG]);
@@ -244,8 +237,8 @@ async fn one_tag_never_names_two_answers() {
 
 #[tokio::test]
 async fn errors_are_problem_details_with_cors() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::from_secs(30));
+    let store = seeded();
+    let r = router(&store, Duration::from_secs(30));
     let long = format!("/v1/series?from={}", "2".repeat(5000));
     for (uri, status, detail) in [
         (
@@ -315,8 +308,8 @@ async fn errors_are_problem_details_with_cors() {
 
 #[tokio::test]
 async fn head_cors_preflight_and_compression() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::from_secs(30));
+    let store = seeded();
+    let r = router(&store, Duration::from_secs(30));
     let (status, headers, body) =
         call(&r, Request::head("/v1/series").body(Body::empty()).unwrap()).await;
     assert_eq!((status, body.len()), (StatusCode::OK, 0));
@@ -346,8 +339,8 @@ async fn head_cors_preflight_and_compression() {
 
 #[tokio::test]
 async fn the_store_is_read_at_most_once_per_ttl() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::from_secs(3600));
+    let store = seeded();
+    let r = router(&store, Duration::from_secs(3600));
     for uri in [
         "/v1/series",
         "/v1/daily",
@@ -361,32 +354,29 @@ async fn the_store_is_read_at_most_once_per_ttl() {
     {
         assert_eq!(get(&r, uri).await.0, StatusCode::OK);
     }
-    assert_eq!(fake.meta_reads.load(Ordering::SeqCst), 1);
-    assert_eq!(fake.day_reads.load(Ordering::SeqCst), 1);
+    assert_eq!(store.calls("read_state"), 1);
+    assert_eq!(store.calls("read_series"), 1);
 
     // With a zero TTL every request revalidates with the meta, but the days are re-read only
     // when the version moves.
-    let fake = Fake::new();
-    let r = router(&fake, Duration::ZERO);
+    let store = seeded();
+    let r = router(&store, Duration::ZERO);
     for _ in 0..5 {
         get(&r, "/v1/series").await;
     }
     assert_eq!(
-        (
-            fake.meta_reads.load(Ordering::SeqCst),
-            fake.day_reads.load(Ordering::SeqCst)
-        ),
+        (store.calls("read_state"), store.calls("read_series")),
         (5, 1)
     );
-    fake.version.store(2, Ordering::SeqCst);
+    new_version(&store, 2);
     get(&r, "/v1/series").await;
-    assert_eq!(fake.day_reads.load(Ordering::SeqCst), 2);
+    assert_eq!(store.calls("read_series"), 2);
 }
 
 #[tokio::test]
 async fn openapi_document_is_generated() {
-    let fake = Fake::new();
-    let r = router(&fake, Duration::from_secs(30));
+    let store = seeded();
+    let r = router(&store, Duration::from_secs(30));
     let (status, _, body) = get(&r, "/v1/openapi.json").await;
     assert_eq!(status, StatusCode::OK);
     let doc = json(&body);
@@ -409,7 +399,7 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
     /// A source whose meta read blocks until released.
     #[derive(Clone)]
     struct Slow {
-        inner: Fake,
+        inner: MemoryStore,
         arrived: Arc<AtomicUsize>,
         gate: Arc<tokio::sync::Semaphore>,
     }
@@ -428,7 +418,7 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         }
     }
     let slow = Slow {
-        inner: Fake::new(),
+        inner: seeded(),
         arrived: Arc::default(),
         gate: Arc::new(tokio::sync::Semaphore::new(0)),
     };

@@ -31,6 +31,8 @@ type Hook = Box<dyn FnMut(&mut Contents) + Send>;
 #[derive(Default)]
 struct Inner {
     contents: Contents,
+    /// Requests served per method (`read_state`, `write_days`, …).
+    calls: BTreeMap<&'static str, u64>,
     /// Writes that may still succeed before every request fails (`None`: no limit).
     writes_left: Option<u64>,
     before_write: Option<Hook>,
@@ -58,6 +60,16 @@ impl MemoryStore {
         self.lock().requests
     }
 
+    /// Requests served so far by one method of the store's traits, e.g. `read_series`.
+    pub fn calls(&self, method: &str) -> u64 {
+        self.lock().calls.get(method).copied().unwrap_or(0)
+    }
+
+    /// Changes the contents directly, as a test's setup or another process would.
+    pub fn edit(&self, change: impl FnOnce(&mut Contents)) {
+        change(&mut self.lock().contents);
+    }
+
     /// After `writes` more successful writes, every request fails (an outage).
     pub fn fail_after_writes(&self, writes: u64) {
         self.lock().writes_left = Some(writes);
@@ -79,7 +91,8 @@ impl MemoryStore {
         self.inner.lock().expect("memory store lock")
     }
 
-    /// One request: fails during an outage; for a write, runs the hook, then `apply`.
+    /// One request to `operation` (a trait method's name): fails during an outage; for a write,
+    /// runs the hook, then `apply`.
     fn request<T>(
         &self,
         operation: &'static str,
@@ -88,6 +101,7 @@ impl MemoryStore {
     ) -> Result<T, StoreError> {
         let mut inner = self.lock();
         inner.requests += 1;
+        *inner.calls.entry(operation).or_default() += 1;
         if inner.writes_left == Some(0) {
             return Err(StoreError::Request {
                 operation,
@@ -132,7 +146,7 @@ fn apply(contents: &mut Contents, write: &DayWrite) {
 
 impl ReadState for MemoryStore {
     async fn read_state(&self) -> Result<SeriesState, StoreError> {
-        self.request("Query", false, |c| SeriesState {
+        self.request("read_state", false, |c| SeriesState {
             meta: c.meta.clone(),
             outbox: c.outbox.values().map(|(m, _)| m.clone()).collect(),
             changes: c.changes.values().cloned().collect(),
@@ -142,14 +156,14 @@ impl ReadState for MemoryStore {
 
 impl ReadSeries for MemoryStore {
     async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
-        self.request("Query", false, |c| c.days.values().copied().collect())
+        self.request("read_series", false, |c| c.days.values().copied().collect())
     }
 }
 
 impl WriteDay for MemoryStore {
     async fn write_days(&self, writes: &[DayWrite]) -> Result<Option<ChangeRecord>, StoreError> {
         assert!((1..=MAX_WRITES_PER_BATCH).contains(&writes.len()));
-        self.request("TransactWriteItems", true, |c| {
+        self.request("write_days", true, |c| {
             if !writes.iter().all(|w| holds(c, w)) {
                 return None;
             }
@@ -161,7 +175,7 @@ impl WriteDay for MemoryStore {
     }
 
     async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
-        self.request("GetItem", false, |c| c.days.get(&date).copied())
+        self.request("read_day", false, |c| c.days.get(&date).copied())
     }
 }
 
@@ -174,7 +188,7 @@ impl WriteMeta for MemoryStore {
         announced: &[String],
     ) -> Result<bool, StoreError> {
         assert!(announced.len() <= MAX_CHANGES_PER_META_WRITE);
-        self.request("TransactWriteItems", true, |c| {
+        self.request("write_meta", true, |c| {
             let version_holds = c.meta.as_ref().map(|m| m.version) == expected;
             if !version_holds || !announced.iter().all(|id| c.changes.contains_key(id)) {
                 return false;
@@ -198,7 +212,7 @@ impl WriteMeta for MemoryStore {
         merged: &ChangeRecord,
         ids: &[String],
     ) -> Result<bool, StoreError> {
-        self.request("TransactWriteItems", true, |c| {
+        self.request("merge_changes", true, |c| {
             if !ids.iter().all(|id| c.changes.contains_key(id)) {
                 return false;
             }
@@ -211,7 +225,7 @@ impl WriteMeta for MemoryStore {
     }
 
     async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        self.request("UpdateItem", true, |c| {
+        self.request("record_run", true, |c| {
             if let Some(meta) = c.meta.as_mut() {
                 meta.last_run = Some(run.clone());
             }
@@ -225,7 +239,7 @@ impl WriteAlerts for MemoryStore {
         newest: NaiveDate,
         alert: &OutboxMessage,
     ) -> Result<bool, StoreError> {
-        self.request("TransactWriteItems", true, |c| match c.meta.as_mut() {
+        self.request("mark_stale", true, |c| match c.meta.as_mut() {
             Some(meta) if meta.stale_alert_for != Some(newest) => {
                 meta.stale_alert_for = Some(newest);
                 c.outbox.insert(alert.id.clone(), (alert.clone(), None));
@@ -236,7 +250,7 @@ impl WriteAlerts for MemoryStore {
     }
 
     async fn put_alert(&self, alert: &OutboxMessage) -> Result<(), StoreError> {
-        self.request("PutItem", true, |c| {
+        self.request("put_alert", true, |c| {
             c.outbox.insert(alert.id.clone(), (alert.clone(), None));
         })
     }
@@ -247,7 +261,7 @@ impl WriteAlerts for MemoryStore {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        self.request("UpdateItem", true, |c| match c.outbox.get_mut(id) {
+        self.request("claim_alert", true, |c| match c.outbox.get_mut(id) {
             Some((_, claim)) if claim.is_none_or(|t| t < now) => {
                 *claim = Some(until);
                 true
@@ -257,7 +271,7 @@ impl WriteAlerts for MemoryStore {
     }
 
     async fn release_alert(&self, id: &str) -> Result<(), StoreError> {
-        self.request("UpdateItem", true, |c| {
+        self.request("release_alert", true, |c| {
             if let Some((_, claim)) = c.outbox.get_mut(id) {
                 *claim = None;
             }
@@ -265,7 +279,7 @@ impl WriteAlerts for MemoryStore {
     }
 
     async fn delete_alert(&self, id: &str) -> Result<(), StoreError> {
-        self.request("DeleteItem", true, |c| {
+        self.request("delete_alert", true, |c| {
             c.outbox.remove(id);
         })
     }
