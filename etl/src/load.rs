@@ -23,7 +23,6 @@ use covid_store::{
 };
 use futures::StreamExt;
 
-use crate::alerts;
 use crate::announce::Announcement;
 use crate::error::Error;
 
@@ -73,6 +72,10 @@ pub struct LoadOutcome {
     pub alert: Option<OutboxMessage>,
 }
 
+/// Composes the `updated` alert of an announcement, given the stored series after the run and
+/// how many days the run found equal; `None`: no alert (no topic). The pipeline owns the text.
+pub type Announce<'a> = &'a (dyn Fn(&Announcement, &[Day], u64) -> Option<OutboxMessage> + Sync);
+
 /// Days this run has really changed in the table so far: a failed run reports it.
 #[derive(Debug, Default)]
 pub struct Progress(AtomicU64);
@@ -115,15 +118,15 @@ pub fn is_unchanged(state: &SeriesState, source: &[Day]) -> bool {
 }
 
 /// Brings the stored series up to `source`, announces every unannounced change and records the
-/// run on the meta item. `state` is what the run read at its start. With `alert`, the
-/// `updated` alert is stored in the same transaction as the meta write. `progress` counts the
+/// run on the meta item. `state` is what the run read at its start. The `updated` alert that
+/// `announce` composes is stored in the same transaction as the meta write. `progress` counts the
 /// days written as they commit, so that a failed load can tell how many it wrote.
 pub async fn load<S>(
     store: &S,
     source: &[Day],
     state: &SeriesState,
     started: DateTime<Utc>,
-    alert: bool,
+    announce: Announce<'_>,
     progress: &Progress,
 ) -> Result<LoadOutcome, Error>
 where
@@ -186,7 +189,7 @@ where
         &merged,
         state.meta.clone(),
         records,
-        alert,
+        announce,
         &mut outcome,
         started,
     )
@@ -286,7 +289,7 @@ async fn write_meta<S: ReadState + WriteMeta>(
     merged: &[Day],
     mut read: Option<SeriesMeta>,
     mut records: Vec<ChangeRecord>,
-    alert: bool,
+    announce: Announce<'_>,
     outcome: &mut LoadOutcome,
     started: DateTime<Utc>,
 ) -> Result<(), Error> {
@@ -303,9 +306,11 @@ async fn write_meta<S: ReadState + WriteMeta>(
         }
         let announced = Announcement::of(&records);
         let changed = outcome.inserted + outcome.updated > 0 || !announced.is_empty();
-        let message = (alert && !announced.is_empty()).then(|| {
-            alerts::updated(&announced, merged, outcome.unchanged).into_message(Utc::now())
-        });
+        let message = if announced.is_empty() {
+            None
+        } else {
+            announce(&announced, merged, outcome.unchanged)
+        };
         let expected = read.as_ref().map(|m| m.version);
         let meta = SeriesMeta {
             version: expected.map_or(1, |v| v + 1),
@@ -404,8 +409,12 @@ mod tests {
     async fn run(store: &MemoryStore, source: &[Day]) -> (Result<LoadOutcome, Error>, u64) {
         let state = store.read_state().await.unwrap();
         let progress = Progress::default();
-        let result = load(store, source, &state, Utc::now(), true, &progress).await;
+        let result = load(store, source, &state, Utc::now(), &announce, &progress).await;
         (result, progress.written())
+    }
+
+    fn announce(a: &Announcement, series: &[Day], unchanged: u64) -> Option<OutboxMessage> {
+        Some(crate::alerts::updated(a, series, unchanged).into_message(Utc::now()))
     }
 
     fn announced(outcome: &LoadOutcome) -> (u64, u64) {
@@ -597,9 +606,16 @@ mod tests {
             }
         });
         let progress = Progress::default();
-        let outcome = load(&store, &series(4, 0), &state, Utc::now(), true, &progress)
-            .await
-            .unwrap();
+        let outcome = load(
+            &store,
+            &series(4, 0),
+            &state,
+            Utc::now(),
+            &announce,
+            &progress,
+        )
+        .await
+        .unwrap();
         assert_eq!(announced(&outcome), (1, 0));
         let meta = store.contents().meta.unwrap();
         assert_eq!(

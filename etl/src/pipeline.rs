@@ -164,8 +164,12 @@ impl Etl {
         }
         let transform_ms = clock.elapsed().as_millis() - fetch_ms;
 
-        let alert = self.publisher.is_some();
-        let outcome = load::load(&self.store, &series, &state, started, alert, progress).await?;
+        let topic = self.publisher.is_some();
+        let announce = |announced: &_, series: &[Day], unchanged| {
+            topic.then(|| alerts::updated(announced, series, unchanged).into_message(Utc::now()))
+        };
+        let outcome =
+            load::load(&self.store, &series, &state, started, &announce, progress).await?;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let dynamodb_requests = self.store.requests() - requests_before;
         let (first, newest) = (series[0], series[series.len() - 1]);
