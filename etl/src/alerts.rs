@@ -1,12 +1,12 @@
 //! What subscribers are told: the text of every alert, composed from what a run did.
-//! Pure: no SNS, no DynamoDB. Every message has an `event` (the SNS message attribute that
-//! filter policies match): `updated`, `failed`, `stale` or `unchanged`.
+//! Pure: no SNS, no DynamoDB. Every message has an `event` (`AlertKind`, the SNS message
+//! attribute that filter policies match): `updated`, `failed`, `stale` or `unchanged`.
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{Day, thousands};
+use covid_model::{AlertKind, Day, thousands};
 use covid_store::OutboxMessage;
 
 use crate::announce::Announcement;
@@ -20,7 +20,7 @@ pub const LIST_MAX: usize = 10;
 /// An alert before it is stored or sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
-    pub event: &'static str,
+    pub event: AlertKind,
     pub subject: String,
     pub body: String,
     /// Numeric message attributes.
@@ -38,7 +38,7 @@ impl Alert {
                 self.event,
                 salt as u32
             ),
-            event: self.event.to_string(),
+            event: self.event,
             subject: self.subject,
             body: self.body,
             created_at: now,
@@ -147,7 +147,7 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
         body.push(format!("Newest day: {}.", describe(newest)));
     }
     Alert {
-        event: "updated",
+        event: AlertKind::Updated,
         subject: subject(format!("US COVID-19 data: {counts}")),
         body: body.join("\n"),
         counts: BTreeMap::from([
@@ -160,7 +160,7 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
 /// A run that found nothing new (sent only when asked for).
 pub fn unchanged(days: u64, newest: &Day) -> Alert {
     Alert {
-        event: "unchanged",
+        event: AlertKind::Unchanged,
         subject: subject("US COVID-19 data: nothing new".to_string()),
         body: format!(
             "The ETL ran and found nothing new: {} unchanged.\n\nNewest day: {}.",
@@ -202,7 +202,7 @@ pub fn failed(error: &Error, written: u64) -> Alert {
         None => format!("US COVID-19 ETL failed: {}", error.kind()),
     };
     Alert {
-        event: "failed",
+        event: AlertKind::Failed,
         subject: subject(subject_text),
         body: body.join("\n"),
         counts: BTreeMap::from([("written".to_string(), written)]),
@@ -213,7 +213,7 @@ pub fn failed(error: &Error, written: u64) -> Alert {
 pub fn stale(newest: &Day, today: NaiveDate, after_days: u32) -> Alert {
     let age = (today - newest.date).num_days();
     Alert {
-        event: "stale",
+        event: AlertKind::Stale,
         subject: subject(format!(
             "US COVID-19 data is stale: newest day {}",
             newest.date
@@ -257,7 +257,7 @@ mod tests {
         );
         announced.new.extend(series[1..].iter().map(|d| d.date));
         let alert = updated(&announced, &series, 400);
-        assert_eq!(alert.event, "updated");
+        assert_eq!(alert.event, AlertKind::Updated);
         assert_eq!(alert.subject, "US COVID-19 data: 13 new days, 1 revised");
         assert_eq!(alert.counts["new_days"], 13);
         assert_eq!(alert.counts["revised_days"], 1);

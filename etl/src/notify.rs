@@ -49,7 +49,7 @@ impl Publish for Publisher {
             .topic_arn(&self.topic_arn)
             .subject(&message.subject)
             .message(&message.body)
-            .message_attributes("event", attribute("String", message.event.clone()));
+            .message_attributes("event", attribute("String", message.event.to_string()));
         for (name, value) in &message.counts {
             request = request.message_attributes(name, attribute("Number", value.to_string()));
         }
@@ -122,7 +122,7 @@ mod tests {
     fn message(id: &str) -> OutboxMessage {
         OutboxMessage {
             id: id.to_string(),
-            event: "updated".to_string(),
+            event: covid_model::AlertKind::Updated,
             subject: id.to_string(),
             body: String::new(),
             created_at: Utc::now(),

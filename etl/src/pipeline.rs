@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use chrono::Utc;
-use covid_model::{Day, RunSummary};
+use covid_model::{AlertKind, Day, RunSummary};
 use covid_store::{DynamoStore, OutboxMessage, ReadState, WriteAlerts};
 
 use crate::alerts;
@@ -236,7 +236,7 @@ impl Etl {
                 pending.push(alert);
             }
         }
-        let nothing_to_announce = !pending.iter().any(|m| m.event == "updated");
+        let nothing_to_announce = !pending.iter().any(|m| m.event == AlertKind::Updated);
         if self.config.notify_unchanged
             && summary.inserted + summary.updated == 0
             && nothing_to_announce

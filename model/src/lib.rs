@@ -184,6 +184,50 @@ pub struct RunSummary {
     pub last_date: NaiveDate,
 }
 
+/// What an alert tells: its `event` message attribute, the value subscribers' filter policies
+/// match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    /// Data changed (new or revised days).
+    Updated,
+    /// A run failed.
+    Failed,
+    /// The sources have not moved for a while.
+    Stale,
+    /// A run found nothing new (sent only when asked for).
+    Unchanged,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 4] = [
+        AlertKind::Updated,
+        AlertKind::Failed,
+        AlertKind::Stale,
+        AlertKind::Unchanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Updated => "updated",
+            AlertKind::Failed => "failed",
+            AlertKind::Stale => "stale",
+            AlertKind::Unchanged => "unchanged",
+        }
+    }
+
+    /// The kind named `name`, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A stable fingerprint of a series (FNV-1a 64 over its canonical CSV form), as 16 hex digits.
 ///
 /// Equal series give equal fingerprints on every platform; any change to a date or a count
@@ -270,6 +314,15 @@ mod tests {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         assert!(!is_stale(d("2023-03-20"), d("2023-03-23"), 3));
         assert!(is_stale(d("2023-03-20"), d("2023-03-24"), 3));
+    }
+
+    #[test]
+    fn alert_kinds_round_trip_their_names() {
+        for kind in AlertKind::ALL {
+            assert_eq!(AlertKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        assert_eq!(AlertKind::parse("Updated"), None);
     }
 
     #[test]

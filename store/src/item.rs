@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::Day;
+use covid_model::{AlertKind, Day};
 
 use crate::keys::{META_SK, OUTBOX_PREFIX, PK, SERIES_PK, SK, day_sk};
 use crate::{DynamoStore, OutboxMessage, RunRecord, SeriesMeta, StoreError, StoredDay};
@@ -182,7 +182,7 @@ pub(crate) fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
 pub(crate) fn outbox_item(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
     let mut item = outbox_key(&alert.id);
     item.extend([
-        ("event".to_string(), s(alert.event.clone())),
+        ("event".to_string(), s(alert.event.as_str())),
         ("subject".to_string(), s(alert.subject.clone())),
         ("body".to_string(), s(alert.body.clone())),
         ("created_at".to_string(), time(alert.created_at)),
@@ -236,7 +236,12 @@ impl DynamoStore {
         }
         Ok(OutboxMessage {
             id: sk.trim_start_matches(OUTBOX_PREFIX).to_string(),
-            event: view.string("event")?.to_string(),
+            event: {
+                let name = view.string("event")?;
+                AlertKind::parse(name).ok_or_else(|| {
+                    self.corrupt(sk, "event", format!("is not an alert kind: {name:?}"))
+                })?
+            },
             subject: view.string("subject")?.to_string(),
             body: view.string("body")?.to_string(),
             created_at: view.time("created_at")?,

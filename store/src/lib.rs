@@ -32,7 +32,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::Day;
+use covid_model::{AlertKind, Day};
 
 mod alerts;
 mod changes;
@@ -114,8 +114,8 @@ pub struct SeriesMeta {
 pub struct OutboxMessage {
     /// Unique, and in creation order.
     pub id: String,
-    /// The `event` message attribute: `updated`, `failed`, `stale`, `unchanged`.
-    pub event: String,
+    /// The `event` message attribute.
+    pub event: AlertKind,
     pub subject: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
