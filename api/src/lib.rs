@@ -39,17 +39,18 @@ impl App {
     /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3); the AWS
     /// endpoint, region and credentials from the SDK's standard chain.
     pub async fn from_env() -> Result<(Self, DynamoStore), String> {
-        let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME is not set".to_string())?;
-        let number = |name: &str, default: u64| match std::env::var(name) {
-            Err(_) => Ok(default),
-            Ok(v) => v
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| format!("{name} {v:?} is not a whole number")),
+        let var = |name: &str| std::env::var(name).ok();
+        // The same settings, parsed by the same code, as the ETL.
+        let table = covid_store::table_name(var("TABLE_NAME").as_deref())?;
+        let stale_after_days = covid_model::stale_after_days(var("STALE_AFTER_DAYS").as_deref())?;
+        let ttl = match var("CACHE_TTL_SECS") {
+            None => Duration::from_secs(30),
+            Some(v) => Duration::from_secs(
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("CACHE_TTL_SECS {v:?} is not a whole number"))?,
+            ),
         };
-        let ttl = Duration::from_secs(number("CACHE_TTL_SECS", 30)?);
-        let stale_after_days =
-            u32::try_from(number("STALE_AFTER_DAYS", 3)?).map_err(|e| e.to_string())?;
         let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let store = DynamoStore::new(&sdk_config, table);
         Ok((Self::new(store.clone(), ttl, stale_after_days), store))

@@ -38,16 +38,7 @@ impl Config {
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let table_name =
-            var("TABLE_NAME").ok_or_else(|| Error::Config("TABLE_NAME is not set".into()))?;
-        let valid_name = (3..=255).contains(&table_name.len())
-            && table_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !valid_name {
-            return Err(Error::Config(format!(
-                "TABLE_NAME {table_name:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)"
-            )));
-        }
+            covid_store::table_name(var("TABLE_NAME").as_deref()).map_err(Error::Config)?;
         let http_timeout = match var("HTTP_TIMEOUT_SECS") {
             None => Duration::from_secs(30),
             Some(raw) => raw
@@ -71,14 +62,8 @@ impl Config {
                 )));
             }
         };
-        let stale_after_days = match var("STALE_AFTER_DAYS") {
-            None => 3,
-            Some(raw) => raw.trim().parse().map_err(|_| {
-                Error::Config(format!(
-                    "STALE_AFTER_DAYS {raw:?} is not a whole number of days"
-                ))
-            })?,
-        };
+        let stale_after_days = covid_model::stale_after_days(var("STALE_AFTER_DAYS").as_deref())
+            .map_err(Error::Config)?;
         Ok(Self {
             topic_arn: var("TOPIC_ARN"),
             notify_unchanged,

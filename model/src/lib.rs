@@ -37,6 +37,19 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `STALE_AFTER_DAYS` when unset: both the ETL's alert and the API's status use it.
+pub const DEFAULT_STALE_AFTER_DAYS: u32 = 3;
+
+/// The `STALE_AFTER_DAYS` setting (`None`: unset), parsed once for every binary.
+pub fn stale_after_days(raw: Option<&str>) -> Result<u32, String> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(DEFAULT_STALE_AFTER_DAYS),
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| format!("STALE_AFTER_DAYS {raw:?} is not a whole number of days")),
+    }
+}
+
 /// The staleness rule: the newest day is more than `after_days` days before `today`.
 pub fn is_stale(newest: NaiveDate, today: NaiveDate, after_days: u32) -> bool {
     (today - newest).num_days() > i64::from(after_days)

@@ -57,6 +57,25 @@ use keys::{
     CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, SERIES_PK, STATE_END, day_sk, meta_key,
 };
 
+/// The `TABLE_NAME` setting (`None`: unset), validated once for every binary: 3 to 255 of
+/// A-Z a-z 0-9 _ - . (DynamoDB's rule).
+pub fn table_name(raw: Option<&str>) -> Result<String, String> {
+    let name = raw
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| "TABLE_NAME is not set".to_string())?;
+    let valid = (3..=255).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid {
+        return Err(format!(
+            "TABLE_NAME {name:?} is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)"
+        ));
+    }
+    Ok(name.to_string())
+}
+
 /// Errors of the store: a failed request, or an item that does not have the layout above.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
