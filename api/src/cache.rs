@@ -7,17 +7,17 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use covid_model::{DailyPoint, Day, daily, fingerprint};
-use covid_store::{ReadSeries, ReadState, SeriesMeta, StoreError};
+use covid_store::{ReadSeries, ReadState, StoreError, StoredMeta};
 use futures::future::BoxFuture;
 
 /// Where the cache reads from: the store, or a fake in tests.
-pub trait Source: Send + Sync + 'static {
-    fn meta(&self) -> BoxFuture<'_, Result<Option<SeriesMeta>, StoreError>>;
+pub trait SeriesSource: Send + Sync + 'static {
+    fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>>;
     fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>>;
 }
 
-impl<S: ReadState + ReadSeries + Send + Sync + 'static> Source for S {
-    fn meta(&self) -> BoxFuture<'_, Result<Option<SeriesMeta>, StoreError>> {
+impl<S: ReadState + ReadSeries + Send + Sync + 'static> SeriesSource for S {
+    fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>> {
         Box::pin(async move { Ok(self.read_state().await?.meta) })
     }
 
@@ -39,7 +39,7 @@ pub struct Snapshot {
     pub days: Arc<[Day]>,
     /// Derived once per data version, with the shared model's math.
     pub daily: Arc<[DailyPoint]>,
-    pub meta: Option<SeriesMeta>,
+    pub meta: Option<StoredMeta>,
     /// The fingerprint of `days` themselves. Not the meta's: a run that failed half-way leaves
     /// new days under the old meta, and one tag must never name two different answers.
     tag: Arc<str>,
@@ -66,14 +66,14 @@ impl Snapshot {
 }
 
 pub struct SeriesCache {
-    source: Box<dyn Source>,
+    source: Box<dyn SeriesSource>,
     ttl: Duration,
     current: RwLock<Option<(Arc<Snapshot>, Instant)>>,
     refresh: tokio::sync::Mutex<()>,
 }
 
 impl SeriesCache {
-    pub fn new(source: impl Source, ttl: Duration) -> Self {
+    pub fn new(source: impl SeriesSource, ttl: Duration) -> Self {
         Self {
             source: Box::new(source),
             ttl,
@@ -127,7 +127,7 @@ impl SeriesCache {
 
     async fn revalidate(&self, held: Option<&Snapshot>) -> Result<Snapshot, StoreError> {
         let meta = self.source.meta().await?;
-        let version = |m: Option<&SeriesMeta>| m.map(|m| (m.version, m.fingerprint.clone()));
+        let version = |m: Option<&StoredMeta>| m.map(|m| (m.version, m.fingerprint.clone()));
         if let Some(held) = held.filter(|h| version(h.meta.as_ref()) == version(meta.as_ref())) {
             // Same data; the meta may still carry a newer run record.
             return Ok(Snapshot {

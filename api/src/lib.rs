@@ -20,7 +20,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::cache::{SeriesCache, Source};
+use crate::cache::{SeriesCache, SeriesSource};
 
 /// The state every request shares.
 pub struct App {
@@ -29,7 +29,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(source: impl Source, ttl: Duration, stale_after_days: u32) -> Self {
+    pub fn new(source: impl SeriesSource, ttl: Duration, stale_after_days: u32) -> Self {
         Self {
             cache: SeriesCache::new(source, ttl),
             stale_after_days,

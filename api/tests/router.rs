@@ -5,12 +5,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use api::App;
-use api::cache::Source;
+use api::cache::SeriesSource;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{TimeZone, Utc};
 use covid_model::Day;
-use covid_store::{MemoryStore, SeriesMeta, StoreError, StoredDay};
+use covid_store::{MemoryStore, StoreError, StoredDay, StoredMeta};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -37,7 +37,7 @@ fn seeded() -> MemoryStore {
             .iter()
             .map(|&day| (day.date, StoredDay { day, rev: 1 }))
             .collect();
-        c.meta = Some(SeriesMeta {
+        c.meta = Some(StoredMeta {
             version: 1,
             fingerprint: covid_model::fingerprint(&days),
             count: days.len() as u64,
@@ -403,8 +403,8 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         arrived: Arc<AtomicUsize>,
         gate: Arc<tokio::sync::Semaphore>,
     }
-    impl Source for Slow {
-        fn meta(&self) -> BoxFuture<'_, Result<Option<SeriesMeta>, StoreError>> {
+    impl SeriesSource for Slow {
+        fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>> {
             let first = self.arrived.fetch_add(1, Ordering::SeqCst) == 0;
             Box::pin(async move {
                 if !first {

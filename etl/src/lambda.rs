@@ -2,7 +2,7 @@
 //! once per event id (Powertools' idempotency protocol, records in the same table).
 
 use chrono::{DateTime, Duration, Utc};
-use covid_store::{EventClaim, EventRecords};
+use covid_store::{IdempotencyClaim, IdempotencyRecords};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Deserialize;
 use serde_json::Value;
@@ -53,8 +53,8 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<ScheduledEvent>) -> Result<Val
         .await
         .map_err(Error::from)?
     {
-        EventClaim::Acquired => {}
-        EventClaim::Completed(summary) => {
+        IdempotencyClaim::Acquired => {}
+        IdempotencyClaim::Completed(summary) => {
             tracing::info!(
                 event_id,
                 kind,
@@ -67,7 +67,7 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<ScheduledEvent>) -> Result<Val
                 .into()
             });
         }
-        EventClaim::InProgress { until } => {
+        IdempotencyClaim::InProgress { until } => {
             return Err(Error::InProgress {
                 event_id,
                 until: until.to_rfc3339(),

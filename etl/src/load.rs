@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, fingerprint};
 use covid_store::{
     ChangeRecord, DayWrite, MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage,
-    ReadSeries, ReadState, RunRecord, SeriesMeta, SeriesState, StoredDay, WriteDay, WriteMeta,
+    ReadSeries, ReadState, RunRecord, SeriesState, StoredDay, StoredMeta, WriteDay, WriteMeta,
 };
 use futures::StreamExt;
 
@@ -287,7 +287,7 @@ async fn apply<S: WriteDay>(
 async fn write_meta<S: ReadState + WriteMeta>(
     store: &S,
     merged: &[Day],
-    mut read: Option<SeriesMeta>,
+    mut read: Option<StoredMeta>,
     mut records: Vec<ChangeRecord>,
     announce: Announce<'_>,
     outcome: &mut LoadOutcome,
@@ -312,7 +312,7 @@ async fn write_meta<S: ReadState + WriteMeta>(
             announce(&announced, merged, outcome.unchanged)
         };
         let expected = read.as_ref().map(|m| m.version);
-        let meta = SeriesMeta {
+        let meta = StoredMeta {
             version: expected.map_or(1, |v| v + 1),
             fingerprint: fingerprint.clone(),
             count: merged.len() as u64,
@@ -349,7 +349,7 @@ async fn write_meta<S: ReadState + WriteMeta>(
 /// After a lost meta condition: the meta and the records that are still unannounced now.
 async fn read_again<S: ReadState>(
     store: &S,
-    read: &mut Option<SeriesMeta>,
+    read: &mut Option<StoredMeta>,
     records: &mut Vec<ChangeRecord>,
 ) -> Result<(), Error> {
     let state = store.read_state().await?;

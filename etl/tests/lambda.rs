@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use common::{Etl, Subscriber, bad_jhu, jhu_snapshot, nyt_snapshot, scratch, with_alerts};
-use covid_store::{EventClaim, EventRecords};
+use covid_store::{IdempotencyClaim, IdempotencyRecords};
 use serde_json::Value;
 use testkit::{Invocation, LambdaRuntime};
 
@@ -140,11 +140,11 @@ async fn idempotency_records_lock_expire_complete_and_release() {
 
     assert_eq!(
         store.claim_event("a", now, lock, ttl).await.unwrap(),
-        EventClaim::Acquired
+        IdempotencyClaim::Acquired
     );
     // Another delivery while the first runs.
     match store.claim_event("a", now, lock, ttl).await.unwrap() {
-        EventClaim::InProgress { until } => {
+        IdempotencyClaim::InProgress { until } => {
             assert_eq!(until.timestamp_millis(), lock.timestamp_millis())
         }
         other => panic!("expected in progress, got {other:?}"),
@@ -156,7 +156,7 @@ async fn idempotency_records_lock_expire_complete_and_release() {
             .claim_event("a", later, later + TimeDelta::seconds(60), ttl)
             .await
             .unwrap(),
-        EventClaim::Acquired
+        IdempotencyClaim::Acquired
     );
     store
         .complete_event("a", r#"{"status":"ok"}"#, ttl)
@@ -167,7 +167,7 @@ async fn idempotency_records_lock_expire_complete_and_release() {
             .claim_event("a", later, later + TimeDelta::seconds(60), ttl)
             .await
             .unwrap(),
-        EventClaim::Completed(r#"{"status":"ok"}"#.to_string())
+        IdempotencyClaim::Completed(r#"{"status":"ok"}"#.to_string())
     );
     // A completed record past its TTL (not yet swept by DynamoDB) no longer counts.
     let expired = ttl + TimeDelta::seconds(1);
@@ -176,12 +176,12 @@ async fn idempotency_records_lock_expire_complete_and_release() {
             .claim_event("a", expired, expired, expired + TimeDelta::days(1))
             .await
             .unwrap(),
-        EventClaim::Acquired
+        IdempotencyClaim::Acquired
     );
     // A failed run releases its key: the retry runs.
     store.release_event("a").await.unwrap();
     assert_eq!(
         store.claim_event("a", now, lock, ttl).await.unwrap(),
-        EventClaim::Acquired
+        IdempotencyClaim::Acquired
     );
 }

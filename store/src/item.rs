@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day};
 
 use crate::keys::{META_SK, OUTBOX_PREFIX, PK, SERIES_PK, SK, day_sk};
-use crate::{DynamoStore, OutboxMessage, RunRecord, SeriesMeta, StoreError, StoredDay};
+use crate::{DynamoStore, OutboxMessage, RunRecord, StoreError, StoredDay, StoredMeta};
 
 /// Typed reads of one item's attributes, with errors that name the item and attribute.
 pub(crate) struct Item<'a> {
@@ -139,7 +139,7 @@ impl DynamoStore {
     pub(crate) fn parse_meta(
         &self,
         item: &HashMap<String, AttributeValue>,
-    ) -> Result<SeriesMeta, StoreError> {
+    ) -> Result<StoredMeta, StoreError> {
         let item = Item {
             store: self,
             key: META_SK,
@@ -155,7 +155,7 @@ impl DynamoStore {
                 duration_ms: item.number("run_ms")?,
             }),
         };
-        Ok(SeriesMeta {
+        Ok(StoredMeta {
             version: item.number("version")?,
             fingerprint: item.string("fingerprint")?.to_string(),
             count: item.number("count")?,

@@ -37,8 +37,8 @@ use covid_model::{AlertKind, Day};
 mod alerts;
 mod changes;
 mod counter;
-mod events;
 mod expr;
+mod idempotency;
 mod item;
 mod keys;
 pub mod memory;
@@ -46,7 +46,7 @@ mod schema;
 
 pub use alerts::WriteAlerts;
 pub use changes::ChangeRecord;
-pub use events::{EventClaim, EventRecords};
+pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};
 pub use memory::MemoryStore;
 
@@ -113,7 +113,7 @@ pub struct RunRecord {
 
 /// What is known of the stored series as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeriesMeta {
+pub struct StoredMeta {
     /// Incremented by every run that changed data; writes of the meta are conditioned on it.
     pub version: u64,
     /// `covid_model::fingerprint` of the stored series.
@@ -146,7 +146,7 @@ pub struct OutboxMessage {
 /// changes not yet announced (in creation order).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeriesState {
-    pub meta: Option<SeriesMeta>,
+    pub meta: Option<StoredMeta>,
     pub outbox: Vec<OutboxMessage>,
     pub changes: Vec<ChangeRecord>,
 }
@@ -210,7 +210,7 @@ pub trait WriteMeta {
     /// `Ok(false)`: not applied (another run wrote the meta or announced a record since).
     fn write_meta(
         &self,
-        meta: &SeriesMeta,
+        meta: &StoredMeta,
         expected: Option<u64>,
         alert: Option<&OutboxMessage>,
         announced: &[String],
@@ -410,7 +410,7 @@ impl WriteDay for DynamoStore {
 impl WriteMeta for DynamoStore {
     async fn write_meta(
         &self,
-        meta: &SeriesMeta,
+        meta: &StoredMeta,
         expected: Option<u64>,
         alert: Option<&OutboxMessage>,
         announced: &[String],

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
     ChangeRecord, DayWrite, MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage,
-    ReadSeries, ReadState, RunRecord, SeriesMeta, SeriesState, StoreError, StoredDay, WriteAlerts,
+    ReadSeries, ReadState, RunRecord, SeriesState, StoreError, StoredDay, StoredMeta, WriteAlerts,
     WriteDay, WriteMeta,
 };
 
@@ -20,7 +20,7 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contents {
     pub days: BTreeMap<NaiveDate, StoredDay>,
-    pub meta: Option<SeriesMeta>,
+    pub meta: Option<StoredMeta>,
     /// Pending alerts by id, with the time until which one is claimed.
     pub outbox: BTreeMap<String, (OutboxMessage, Option<DateTime<Utc>>)>,
     pub changes: BTreeMap<String, ChangeRecord>,
@@ -182,7 +182,7 @@ impl WriteDay for MemoryStore {
 impl WriteMeta for MemoryStore {
     async fn write_meta(
         &self,
-        meta: &SeriesMeta,
+        meta: &StoredMeta,
         expected: Option<u64>,
         alert: Option<&OutboxMessage>,
         announced: &[String],

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 pub use testkit;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use covid_store::{DynamoStore, ReadState, SeriesMeta};
+use covid_store::{DynamoStore, ReadState, StoredMeta};
 use serde_json::Value;
 
 pub const DAYS: usize = 420;
@@ -210,7 +210,7 @@ impl Etl {
 }
 
 impl Etl {
-    pub async fn meta(&self) -> SeriesMeta {
+    pub async fn meta(&self) -> StoredMeta {
         self.store()
             .read_state()
             .await

@@ -18,7 +18,7 @@ const COMPLETED: &str = "COMPLETED";
 
 /// The answer to a claim of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventClaim {
+pub enum IdempotencyClaim {
     /// This invocation runs the event.
     Acquired,
     /// The event already ran to completion; its stored result.
@@ -28,7 +28,7 @@ pub enum EventClaim {
 }
 
 /// Idempotency records.
-pub trait EventRecords {
+pub trait IdempotencyRecords {
     /// Takes event `id` until `lock_until`; the record expires at `expires_at`.
     fn claim_event(
         &self,
@@ -36,7 +36,7 @@ pub trait EventRecords {
         now: DateTime<Utc>,
         lock_until: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<EventClaim, StoreError>> + Send;
+    ) -> impl Future<Output = Result<IdempotencyClaim, StoreError>> + Send;
     /// Marks event `id` completed with its result.
     fn complete_event(
         &self,
@@ -59,14 +59,14 @@ fn epoch_seconds(t: DateTime<Utc>) -> AttributeValue {
     n(t.timestamp().max(0) as u64)
 }
 
-impl EventRecords for DynamoStore {
+impl IdempotencyRecords for DynamoStore {
     async fn claim_event(
         &self,
         id: &str,
         now: DateTime<Utc>,
         lock_until: DateTime<Utc>,
         expires_at: DateTime<Utc>,
-    ) -> Result<EventClaim, StoreError> {
+    ) -> Result<IdempotencyClaim, StoreError> {
         let mut item = event_key(id);
         item.extend([
             ("status".to_string(), s(IN_PROGRESS)),
@@ -93,7 +93,7 @@ impl EventRecords for DynamoStore {
             .send()
             .await;
         let err = match result {
-            Ok(_) => return Ok(EventClaim::Acquired),
+            Ok(_) => return Ok(IdempotencyClaim::Acquired),
             Err(err) => err,
         };
         let Some(old) = err
@@ -115,10 +115,12 @@ impl EventRecords for DynamoStore {
             item: &old,
         };
         if view.string("status")? == COMPLETED {
-            return Ok(EventClaim::Completed(view.string("summary")?.to_string()));
+            return Ok(IdempotencyClaim::Completed(
+                view.string("summary")?.to_string(),
+            ));
         }
         let until = view.number("lock_until")?;
-        Ok(EventClaim::InProgress {
+        Ok(IdempotencyClaim::InProgress {
             until: DateTime::from_timestamp_millis(until as i64).unwrap_or(now),
         })
     }
