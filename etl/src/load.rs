@@ -230,7 +230,7 @@ type Applied = (Vec<Option<Change>>, Vec<ChangeRecord>);
 
 /// Applies a batch of writes as one transaction. If it is cancelled (another run wrote one of
 /// these days first), nothing was written and each day is resolved on its own.
-async fn apply_batch<S: WriteDay + Sync>(
+async fn apply_batch<S: WriteDay + ReadSeries + Sync>(
     store: &S,
     batch: &[DayWrite],
     progress: &Progress,
@@ -253,7 +253,7 @@ async fn apply_batch<S: WriteDay + Sync>(
 }
 
 /// Applies one write, resolving lost conditions. `None`: the wanted values were already there.
-async fn apply<S: WriteDay>(
+async fn apply<S: WriteDay + ReadSeries>(
     store: &S,
     write: DayWrite,
     progress: &Progress,

@@ -156,9 +156,15 @@ pub trait ReadState {
     fn read_state(&self) -> impl Future<Output = Result<SeriesState, StoreError>> + Send;
 }
 
-/// Reads every stored day, in date order.
+/// Reads of stored days.
 pub trait ReadSeries {
+    /// Every stored day, in date order.
     fn read_series(&self) -> impl Future<Output = Result<Vec<StoredDay>, StoreError>> + Send;
+    /// One day (strongly consistent), e.g. to resolve a lost condition.
+    fn read_day(
+        &self,
+        date: NaiveDate,
+    ) -> impl Future<Output = Result<Option<StoredDay>, StoreError>> + Send;
 }
 
 /// A conditional write of one day.
@@ -195,11 +201,6 @@ pub trait WriteDay {
         &self,
         writes: &[DayWrite],
     ) -> impl Future<Output = Result<Option<ChangeRecord>, StoreError>> + Send;
-    /// Reads one day (strongly consistent), to resolve a lost condition.
-    fn read_day(
-        &self,
-        date: NaiveDate,
-    ) -> impl Future<Output = Result<Option<StoredDay>, StoreError>> + Send;
 }
 
 /// Writes of the series meta item.
@@ -359,6 +360,23 @@ impl ReadSeries for DynamoStore {
     async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
         self.read_range(None, None).await
     }
+
+    async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .key(PK, s(SERIES_PK))
+            .key(SK, s(day_sk(date)))
+            .send()
+            .await
+            .map_err(|err| self.request_error("GetItem", err))?;
+        out.item
+            .as_ref()
+            .map(|item| self.parse_day(item))
+            .transpose()
+    }
 }
 
 impl WriteDay for DynamoStore {
@@ -387,23 +405,6 @@ impl WriteDay for DynamoStore {
         // Not applied: the caller then resolves the days one by one.
         let applied = self.transact("TransactWriteItems", items).await?;
         Ok(applied.then_some(record))
-    }
-
-    async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key(PK, s(SERIES_PK))
-            .key(SK, s(day_sk(date)))
-            .send()
-            .await
-            .map_err(|err| self.request_error("GetItem", err))?;
-        out.item
-            .as_ref()
-            .map(|item| self.parse_day(item))
-            .transpose()
     }
 }
 

@@ -158,6 +158,10 @@ impl ReadSeries for MemoryStore {
     async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
         self.request("read_series", false, |c| c.days.values().copied().collect())
     }
+
+    async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
+        self.request("read_day", false, |c| c.days.get(&date).copied())
+    }
 }
 
 impl WriteDay for MemoryStore {
@@ -172,10 +176,6 @@ impl WriteDay for MemoryStore {
             c.changes.insert(record.id.clone(), record.clone());
             Some(record)
         })
-    }
-
-    async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
-        self.request("read_day", false, |c| c.days.get(&date).copied())
     }
 }
 
