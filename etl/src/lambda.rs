@@ -1,6 +1,8 @@
 //! The `etl` binary as the scheduled Lambda function: one run per EventBridge event, at most
 //! once per event id (Powertools' idempotency protocol, records in the same table).
 
+use std::future::Future;
+
 use chrono::{DateTime, Duration, Utc};
 use covid_store::{IdempotencyClaim, IdempotencyRecords};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -8,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::pipeline::{Etl, RunFailure};
+use crate::pipeline::{Etl, RunFailure, RunReport};
 
 /// How long a completed event's record is kept (then DynamoDB's TTL removes it).
 const RECORD_TTL: Duration = Duration::days(7);
@@ -38,6 +40,21 @@ pub async fn serve(etl: Etl) -> Result<(), lambda_runtime::Error> {
 /// back without touching the sources, the data or the topic. A failed run releases the key,
 /// so a retry really runs; its error becomes the Lambda error.
 pub async fn handle(etl: &Etl, event: LambdaEvent<ScheduledEvent>) -> Result<Value, RunFailure> {
+    once(etl.store(), event, || etl.run()).await
+}
+
+/// [`handle`], generic over the idempotency records and the run (unit-tested on the in-memory
+/// store).
+pub async fn once<R, F, Fut>(
+    store: &R,
+    event: LambdaEvent<ScheduledEvent>,
+    run: F,
+) -> Result<Value, RunFailure>
+where
+    R: IdempotencyRecords,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<RunReport, RunFailure>>,
+{
     let (payload, context) = event.into_parts();
     let event_id = payload.id.unwrap_or_else(|| context.request_id.clone());
     let kind = payload
@@ -47,7 +64,6 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<ScheduledEvent>) -> Result<Val
     let lock_until = DateTime::from_timestamp_millis(context.deadline as i64)
         .filter(|deadline| *deadline > now)
         .unwrap_or(now + DEFAULT_LOCK);
-    let store = etl.store();
     match store
         .claim_event(&event_id, now, lock_until, now + RECORD_TTL)
         .await
@@ -76,7 +92,7 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<ScheduledEvent>) -> Result<Val
         }
     }
     tracing::info!(event_id, kind, "event claimed; running");
-    match etl.run().await {
+    match run().await {
         Ok(report) => {
             let summary = crate::summary_line(&report);
             store
@@ -91,5 +107,117 @@ pub async fn handle(etl: &Etl, event: LambdaEvent<ScheduledEvent>) -> Result<Val
             }
             Err(failure)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use covid_model::RunSummary;
+    use covid_store::MemoryStore;
+    use covid_store::memory::EventRecord;
+    use lambda_runtime::Context;
+
+    use super::*;
+
+    fn event(id: &str) -> LambdaEvent<ScheduledEvent> {
+        let payload = ScheduledEvent {
+            id: Some(id.to_string()),
+            detail_type: Some("Scheduled Event".to_string()),
+        };
+        LambdaEvent::new(payload, Context::default())
+    }
+
+    fn report(inserted: u64) -> RunReport {
+        let day = "2021-03-16".parse().unwrap();
+        RunReport {
+            summary: RunSummary {
+                status: "ok".to_string(),
+                inserted,
+                updated: 0,
+                unchanged: 0,
+                first_date: day,
+                last_date: day,
+            },
+            changes: Vec::new(),
+            dynamodb_requests: 8,
+            alerts_sent: 1,
+            duration_ms: 5,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_event_runs_once_and_a_redelivery_gets_the_stored_summary() {
+        let store = MemoryStore::new();
+        let runs = AtomicUsize::new(0);
+        let run = || async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok(report(420))
+        };
+        let first = once(&store, event("e-1"), run).await.unwrap();
+        assert_eq!(first["inserted"], 420);
+        let again = once(&store, event("e-1"), || async {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok(report(0))
+        })
+        .await
+        .unwrap();
+        assert_eq!(again, first, "the stored summary, not a new run");
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        // Another event is another run.
+        once(&store, event("e-2"), || async { Ok(report(0)) })
+            .await
+            .unwrap();
+        assert_eq!(store.contents().events.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_run_releases_its_event_so_a_retry_really_runs() {
+        let store = MemoryStore::new();
+        let failed = once(&store, event("e-1"), || async {
+            Err(RunFailure {
+                error: Error::Conflict("refused".to_string()),
+                written: 3,
+            })
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(failed.written, 3);
+        assert!(store.contents().events.is_empty(), "released");
+        let retry = once(&store, event("e-1"), || async { Ok(report(420)) }).await;
+        assert_eq!(retry.unwrap()["inserted"], 420);
+    }
+
+    #[tokio::test]
+    async fn a_held_event_is_refused_and_a_lapsed_lock_taken_over() {
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        let held = |lock_until| EventRecord {
+            result: None,
+            lock_until,
+            expires_at: now + RECORD_TTL,
+        };
+        store.edit(|c| {
+            c.events
+                .insert("e-1".to_string(), held(now + Duration::minutes(5)));
+        });
+        let refused = once(&store, event("e-1"), || async { Ok(report(1)) })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.error.kind(), "in_progress");
+        assert!(
+            store.contents().events["e-1"].result.is_none(),
+            "left to its holder"
+        );
+
+        // The holder crashed: once its lock lapses, the next delivery runs.
+        store.edit(|c| {
+            c.events
+                .insert("e-1".to_string(), held(now - Duration::seconds(1)));
+        });
+        let taken = once(&store, event("e-1"), || async { Ok(report(2)) }).await;
+        assert_eq!(taken.unwrap()["inserted"], 2);
+        assert!(store.contents().events["e-1"].result.is_some());
     }
 }

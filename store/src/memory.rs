@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
-    ChangeRecord, DayWrite, MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage,
-    ReadSeries, ReadState, RunRecord, SeriesState, StoreError, StoredDay, StoredMeta, WriteAlerts,
-    WriteDay, WriteMeta,
+    ChangeRecord, DayWrite, IdempotencyClaim, IdempotencyRecords, MAX_CHANGES_PER_META_WRITE,
+    MAX_WRITES_PER_BATCH, OutboxMessage, ReadSeries, ReadState, RunRecord, SeriesState, StoreError,
+    StoredDay, StoredMeta, WriteAlerts, WriteDay, WriteMeta,
 };
 
 /// What the table holds.
@@ -24,6 +24,17 @@ pub struct Contents {
     /// Pending alerts by id, with the time until which one is claimed.
     pub outbox: BTreeMap<String, (OutboxMessage, Option<DateTime<Utc>>)>,
     pub changes: BTreeMap<String, ChangeRecord>,
+    /// Lambda idempotency records by event id.
+    pub events: BTreeMap<String, EventRecord>,
+}
+
+/// A Lambda idempotency record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// `None` while in progress; the stored result once completed.
+    pub result: Option<String>,
+    pub lock_until: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 type Hook = Box<dyn FnMut(&mut Contents) + Send>;
@@ -281,6 +292,61 @@ impl WriteAlerts for MemoryStore {
     async fn delete_alert(&self, id: &str) -> Result<(), StoreError> {
         self.request("delete_alert", true, |c| {
             c.outbox.remove(id);
+        })
+    }
+}
+
+impl IdempotencyRecords for MemoryStore {
+    async fn claim_event(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        lock_until: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<IdempotencyClaim, StoreError> {
+        self.request("claim_event", true, |c| {
+            match c.events.get(id) {
+                Some(record) if record.expires_at >= now => match &record.result {
+                    Some(result) => return IdempotencyClaim::Completed(result.clone()),
+                    None if record.lock_until >= now => {
+                        return IdempotencyClaim::InProgress {
+                            until: record.lock_until,
+                        };
+                    }
+                    // A crashed invocation's lock has lapsed: taken over.
+                    None => {}
+                },
+                _ => {}
+            }
+            c.events.insert(
+                id.to_string(),
+                EventRecord {
+                    result: None,
+                    lock_until,
+                    expires_at,
+                },
+            );
+            IdempotencyClaim::Acquired
+        })
+    }
+
+    async fn complete_event(
+        &self,
+        id: &str,
+        result: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.request("complete_event", true, |c| {
+            if let Some(record) = c.events.get_mut(id) {
+                record.result = Some(result.to_string());
+                record.expires_at = expires_at;
+            }
+        })
+    }
+
+    async fn release_event(&self, id: &str) -> Result<(), StoreError> {
+        self.request("release_event", true, |c| {
+            c.events.remove(id);
         })
     }
 }
