@@ -80,12 +80,3 @@ impl Error {
         lines
     }
 }
-
-impl From<Error> for lambda_runtime::Diagnostic {
-    fn from(error: Error) -> Self {
-        Self {
-            error_type: error.kind().to_string(),
-            error_message: error.to_string(),
-        }
-    }
-}
