@@ -312,7 +312,7 @@ pub async fn status(State(app): State<Arc<App>>) -> Result<Response, Problem> {
     let body = StatusResponse {
         last_run: meta.and_then(|m| m.last_run.as_ref()).map(|r| LastRun {
             at: r.at.to_rfc3339(),
-            outcome: "ok".to_string(),
+            outcome: covid_model::RunStatus::Ok,
             inserted: r.inserted,
             updated: r.updated,
             unchanged: r.unchanged,

@@ -133,7 +133,7 @@ mod tests {
         let day = "2021-03-16".parse().unwrap();
         RunReport {
             summary: RunSummary {
-                status: "ok".to_string(),
+                status: covid_model::RunStatus::Ok,
                 inserted,
                 updated: 0,
                 unchanged: 0,

@@ -32,7 +32,7 @@ struct SummaryLine<'a> {
 /// The last stdout line of a failed `etl run`: what failed, and how many days it had written.
 #[derive(serde::Serialize)]
 struct FailureLine {
-    status: &'static str,
+    status: covid_model::RunStatus,
     kind: &'static str,
     written: u64,
     error: String,
@@ -52,7 +52,7 @@ pub fn summary_line(report: &RunReport) -> String {
 /// The last stdout line of a failed `etl run`: `{"status":"failed","kind","written","error"}`.
 pub fn failure_line(failure: &RunFailure) -> String {
     serde_json::to_string(&FailureLine {
-        status: "failed",
+        status: covid_model::RunStatus::Failed,
         kind: failure.error.kind(),
         written: failure.written,
         error: failure.error.to_string(),

@@ -196,7 +196,7 @@ impl Etl {
         Ok(Pass {
             report: RunReport {
                 summary: RunSummary {
-                    status: "ok".to_string(),
+                    status: covid_model::RunStatus::Ok,
                     inserted: outcome.inserted,
                     updated: outcome.updated,
                     unchanged: outcome.unchanged,

@@ -164,7 +164,7 @@ pub struct LastRun {
     /// RFC 3339.
     pub at: String,
     /// `ok`: only successful runs are recorded (a failed run writes nothing).
-    pub outcome: String,
+    pub outcome: RunStatus,
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,
@@ -185,11 +185,20 @@ pub struct StatusResponse {
     pub last_changed: Option<String>,
 }
 
+/// How an ETL run ended: the `status` of its last stdout line and of its Lambda answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Ok,
+    Failed,
+}
+
 /// The outcome of one successful ETL pass; also the last stdout line of `etl run`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSummary {
-    /// Always `"ok"` for a summary; failures are reported as errors.
-    pub status: String,
+    /// Always [`RunStatus::Ok`] for a summary; failures are reported as errors.
+    pub status: RunStatus,
     pub inserted: u64,
     pub updated: u64,
     pub unchanged: u64,

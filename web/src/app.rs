@@ -1,0 +1,53 @@
+//! The page: its heading and credits, the series loaded once, and the view state kept in the URL.
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::state::ViewState;
+use crate::view::Dashboard;
+
+/// Keeps the view state in the URL, so that a link reproduces the view.
+fn replace_url(query: &str) {
+    let location = window().location();
+    let path = location.pathname().unwrap_or_else(|_| "/".to_string());
+    let url = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = RwSignal::new(ViewState::from_query(
+        &window().location().search().unwrap_or_default(),
+    ));
+    Effect::new(move |_| replace_url(&state.get().to_query()));
+    let data = LocalResource::new(api::load);
+    view! {
+        <header class="top">
+            <h1>"US COVID-19: cases, deaths and recoveries"</h1>
+            <p class="lede">"Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages."</p>
+        </header>
+        <main id="main">
+            {move || match data.get() {
+                None => view! { <p class="status" role="status">"Loading the series…"</p> }.into_any(),
+                Some(Err(error)) => view! {
+                    <p class="status error" role="alert">{format!("The data could not be loaded. {error}")}</p>
+                }.into_any(),
+                Some(Ok(data)) => view! { <Dashboard data=data state=state/> }.into_any(),
+            }}
+        </main>
+        <footer class="credits">
+            <p>
+                "Cases and deaths: "<a href="https://github.com/nytimes/covid-19-data">"The New York Times"</a>
+                " (CC BY-NC 4.0). Recoveries: "<a href="https://github.com/CSSEGISandData/COVID-19">"Johns Hopkins University CSSE"</a>
+                " (CC BY 4.0), via "<a href="https://github.com/datasets/covid-19">"datasets/covid-19"</a>". "
+                "JHU stopped reporting US recoveries on 2020-12-14. Data: "<a href="/v1/openapi.json">"JSON API"</a>"."
+            </p>
+        </footer>
+    }
+}

@@ -1,0 +1,131 @@
+//! Numbers and dates as the chart's axes, tooltip, readout and table say them (without
+//! chrono's strftime machinery, which costs wasm size).
+
+use chrono::{Datelike, NaiveDate};
+use covid_model::{DailyPoint, Day, thousands};
+
+use crate::metric::Metric;
+use crate::state::{View, ViewState};
+
+/// The month's short English name.
+pub fn month(date: NaiveDate) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS[date.month0() as usize]
+}
+
+/// `1234567` -> `1.2M`, for axis labels.
+pub fn compact(v: f64) -> String {
+    let a = v.abs();
+    let (n, unit) = if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let text = if n.fract().abs() < 0.05 || n.abs() >= 100.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{n:.1}")
+    };
+    format!("{text}{unit}")
+}
+
+/// `Mar 7, 2021`.
+pub fn date(date: NaiveDate) -> String {
+    format!("{} {}, {}", month(date), date.day(), date.year())
+}
+
+/// A cumulative count, with thousands separators.
+pub fn count(v: Option<u64>) -> String {
+    v.map_or_else(|| "not reported".to_string(), thousands)
+}
+
+/// A daily change, which is negative when the source revised down.
+pub fn signed(v: Option<i64>) -> String {
+    match v {
+        None => "not reported".to_string(),
+        Some(v) if v < 0 => format!("-{}", thousands(v.unsigned_abs())),
+        Some(v) => thousands(v as u64),
+    }
+}
+
+/// A 7-day average, rounded to a whole count.
+pub fn average(v: Option<f64>) -> String {
+    v.map_or_else(
+        || "n/a".to_string(),
+        |v| thousands(v.round().max(0.0) as u64),
+    )
+}
+
+/// One line per shown metric for a day, as the tooltip, the readout and the table say it.
+pub fn describe(day: &Day, point: &DailyPoint, state: &ViewState) -> Vec<(Metric, String)> {
+    state
+        .metrics
+        .iter()
+        .map(|&m| {
+            let text = match state.view {
+                View::Cumulative => count(m.total(day)),
+                View::Daily => format!(
+                    "{} (7-day avg {})",
+                    signed(m.change(point)),
+                    average(m.avg7(point))
+                ),
+            };
+            (m, text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn month_names() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(month(d("2020-01-22")), "Jan");
+        assert_eq!(month(d("2021-12-31")), "Dec");
+    }
+
+    #[test]
+    fn compact_labels() {
+        assert_eq!(compact(0.0), "0");
+        assert_eq!(compact(950.0), "950");
+        assert_eq!(compact(1500.0), "1.5k");
+        assert_eq!(compact(29_569_140.0), "29.6M");
+        assert_eq!(compact(-12_000.0), "-12k");
+    }
+
+    #[test]
+    fn day_texts() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(date(d("2021-03-07")), "Mar 7, 2021");
+        assert_eq!(count(Some(29_569_140)), "29,569,140");
+        assert_eq!(count(None), "not reported");
+        assert_eq!(signed(Some(-1_234)), "-1,234");
+        assert_eq!(signed(Some(0)), "0");
+        assert_eq!(average(Some(1_499.5)), "1,500");
+        assert_eq!(average(None), "n/a");
+    }
+
+    #[test]
+    fn a_day_is_described_per_shown_metric() {
+        let days = crate::fixtures::days();
+        let daily = covid_model::daily(&days);
+        let mut state = ViewState::default();
+        let texts = |state: &ViewState, i: usize| -> Vec<String> {
+            describe(&days[i], &daily[i], state)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect()
+        };
+        assert_eq!(texts(&state, 40), ["17,000", "50", "not reported"]);
+        state.view = View::Daily;
+        state.metrics = vec![Metric::Deaths, Metric::Recovered];
+        assert_eq!(texts(&state, 10), ["1 (7-day avg 1)", "1 (7-day avg 1)"]);
+        assert_eq!(texts(&state, 0), ["not reported (7-day avg n/a)"; 2]);
+    }
+}

@@ -1,0 +1,238 @@
+//! What a reader has chosen (view, scale, range, metrics, table), its URL query, and the
+//! days it shows.
+
+use std::ops::Range;
+
+use chrono::{Duration, NaiveDate};
+use covid_model::Day;
+
+use crate::metric::Metric;
+
+/// Cumulative totals, or daily new values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Cumulative,
+    Daily,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Linear,
+    Log,
+}
+
+/// The date range presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Days30,
+    Days90,
+    Year,
+    All,
+    Custom,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 5] = [
+        Preset::Days30,
+        Preset::Days90,
+        Preset::Year,
+        Preset::All,
+        Preset::Custom,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Preset::Days30 => "30d",
+            Preset::Days90 => "90d",
+            Preset::Year => "1y",
+            Preset::All => "all",
+            Preset::Custom => "custom",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Preset::Days30 => "30 days",
+            Preset::Days90 => "90 days",
+            Preset::Year => "1 year",
+            Preset::All => "All",
+            Preset::Custom => "Custom",
+        }
+    }
+}
+
+/// Everything a reader can set; it round-trips through the URL query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewState {
+    pub view: View,
+    pub scale: Scale,
+    pub preset: Preset,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub metrics: Vec<Metric>,
+    pub table: bool,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            view: View::Cumulative,
+            scale: Scale::Linear,
+            preset: Preset::All,
+            from: None,
+            to: None,
+            metrics: Metric::ALL.to_vec(),
+            table: false,
+        }
+    }
+}
+
+impl ViewState {
+    /// From a query string (with or without `?`); unknown or bad values fall back to defaults.
+    pub fn from_query(query: &str) -> Self {
+        let mut state = Self::default();
+        for pair in query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.is_empty())
+        {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "view" => {
+                    state.view = if value == "daily" {
+                        View::Daily
+                    } else {
+                        View::Cumulative
+                    }
+                }
+                "scale" => {
+                    state.scale = if value == "log" {
+                        Scale::Log
+                    } else {
+                        Scale::Linear
+                    }
+                }
+                "range" => {
+                    state.preset = Preset::ALL
+                        .into_iter()
+                        .find(|p| p.key() == value)
+                        .unwrap_or(Preset::All)
+                }
+                "from" => state.from = value.parse().ok(),
+                "to" => state.to = value.parse().ok(),
+                "metrics" => {
+                    let metrics: Vec<Metric> = Metric::ALL
+                        .into_iter()
+                        .filter(|m| value.split(',').any(|v| v == m.key()))
+                        .collect();
+                    if !metrics.is_empty() {
+                        state.metrics = metrics;
+                    }
+                }
+                "table" => state.table = value == "1",
+                _ => {}
+            }
+        }
+        if state.preset != Preset::Custom {
+            state.from = None;
+            state.to = None;
+        }
+        state
+    }
+
+    /// The query string (without `?`) that reproduces this state; defaults are left out.
+    pub fn to_query(&self) -> String {
+        let default = Self::default();
+        let mut parts = Vec::new();
+        if self.view == View::Daily {
+            parts.push("view=daily".to_string());
+        }
+        if self.scale == Scale::Log {
+            parts.push("scale=log".to_string());
+        }
+        if self.preset != default.preset {
+            parts.push(format!("range={}", self.preset.key()));
+        }
+        if self.preset == Preset::Custom {
+            if let Some(from) = self.from {
+                parts.push(format!("from={from}"));
+            }
+            if let Some(to) = self.to {
+                parts.push(format!("to={to}"));
+            }
+        }
+        if self.metrics != default.metrics {
+            let keys: Vec<&str> = self.metrics.iter().map(|m| m.key()).collect();
+            parts.push(format!("metrics={}", keys.join(",")));
+        }
+        if self.table {
+            parts.push("table=1".to_string());
+        }
+        parts.join("&")
+    }
+
+    /// The indexes of `days` (sorted by date) that are shown.
+    pub fn range(&self, days: &[Day]) -> Range<usize> {
+        let Some(last) = days.last().map(|d| d.date) else {
+            return 0..0;
+        };
+        let (from, to) = match self.preset {
+            Preset::Days30 => (Some(last - Duration::days(29)), None),
+            Preset::Days90 => (Some(last - Duration::days(89)), None),
+            Preset::Year => (Some(last - Duration::days(364)), None),
+            Preset::All => (None, None),
+            Preset::Custom => (self.from, self.to),
+        };
+        let start = from.map_or(0, |f| days.partition_point(|d| d.date < f));
+        let end = to.map_or(days.len(), |t| days.partition_point(|d| d.date <= t));
+        start..end.max(start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::days;
+
+    #[test]
+    fn presets_and_custom_ranges() {
+        let days = days();
+        let mut state = ViewState::default();
+        assert_eq!(state.range(&days), 0..60);
+        state.preset = Preset::Days30;
+        assert_eq!(state.range(&days), 30..60);
+        state.preset = Preset::Year;
+        assert_eq!(state.range(&days), 0..60);
+        state.preset = Preset::Custom;
+        state.from = Some("2020-12-01".parse().unwrap());
+        state.to = Some("2020-12-10".parse().unwrap());
+        assert_eq!(state.range(&days), 11..21);
+        state.from = Some("2021-06-01".parse().unwrap());
+        assert!(state.range(&days).is_empty(), "from after the data");
+        assert!(ViewState::default().range(&[]).is_empty());
+    }
+
+    #[test]
+    fn view_state_round_trips_through_the_query() {
+        let state = ViewState {
+            view: View::Daily,
+            scale: Scale::Log,
+            preset: Preset::Custom,
+            from: Some("2020-12-01".parse().unwrap()),
+            to: Some("2020-12-31".parse().unwrap()),
+            metrics: vec![Metric::Cases, Metric::Recovered],
+            table: true,
+        };
+        let query = state.to_query();
+        assert_eq!(
+            query,
+            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1"
+        );
+        assert_eq!(ViewState::from_query(&format!("?{query}")), state);
+        assert_eq!(ViewState::default().to_query(), "");
+        assert_eq!(
+            ViewState::from_query("view=bogus&range=9y&metrics=none&from=x"),
+            ViewState::default()
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! The chart options: view, scale, range, metrics, the table toggle and the CSV download.
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::metric::Metric;
+use crate::state::{Preset, Scale, View};
+
+#[component]
+pub fn Controls() -> impl IntoView {
+    let shown = super::shown();
+    let state = shown.state;
+    let (first, last) = shown.bounds();
+    let choose_preset = move |p: Preset| {
+        state.update(|s| {
+            s.preset = p;
+            if p == Preset::Custom {
+                s.from = s.from.or(Some(first));
+                s.to = s.to.or(Some(last));
+            } else {
+                s.from = None;
+                s.to = None;
+            }
+        })
+    };
+    // At least one metric stays shown; the shown ones keep the order of `Metric::ALL`.
+    let toggle_metric = move |m: Metric| {
+        state.update(|s| {
+            if s.metrics.contains(&m) {
+                if s.metrics.len() > 1 {
+                    s.metrics.retain(|x| *x != m);
+                }
+            } else {
+                s.metrics.push(m);
+                s.metrics
+                    .sort_by_key(|x| Metric::ALL.iter().position(|y| y == x));
+            }
+        })
+    };
+    view! {
+        <section class="controls" aria-label="Chart options">
+            <fieldset>
+                <legend>"View"</legend>
+                <label><input type="radio" name="view" prop:checked=move || state.get().view == View::Cumulative
+                    on:change=move |_| state.update(|s| s.view = View::Cumulative)/>" Cumulative"</label>
+                <label><input type="radio" name="view" prop:checked=move || state.get().view == View::Daily
+                    on:change=move |_| state.update(|s| s.view = View::Daily)/>" Daily new"</label>
+            </fieldset>
+            <fieldset>
+                <legend>"Scale"</legend>
+                <button type="button" id="log-toggle" aria-pressed=move || (state.get().scale == Scale::Log).to_string()
+                    on:click=move |_| state.update(|s| s.scale = if s.scale == Scale::Log { Scale::Linear } else { Scale::Log })>
+                    "Log scale"
+                </button>
+            </fieldset>
+            <fieldset>
+                <legend>"Range"</legend>
+                {Preset::ALL.into_iter().map(|p| view! {
+                    <button type="button" data-range=p.key() aria-pressed=move || (state.get().preset == p).to_string()
+                        on:click=move |_| choose_preset(p)>{p.label()}</button>
+                }).collect_view()}
+                <Show when=move || state.get().preset == Preset::Custom>
+                    <label>"From "<input type="date" id="from" min=first.to_string() max=last.to_string()
+                        prop:value=move || state.get().from.map(|d| d.to_string()).unwrap_or_default()
+                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.from = v.parse().ok()) }/></label>
+                    <label>"To "<input type="date" id="to" min=first.to_string() max=last.to_string()
+                        prop:value=move || state.get().to.map(|d| d.to_string()).unwrap_or_default()
+                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.to = v.parse().ok()) }/></label>
+                </Show>
+            </fieldset>
+            <fieldset>
+                <legend>"Show"</legend>
+                {Metric::ALL.into_iter().map(|m| view! {
+                    <label class=format!("metric {}", m.key())>
+                        <input type="checkbox" name=m.key() prop:checked=move || state.get().metrics.contains(&m)
+                            on:change=move |_| toggle_metric(m)/>
+                        {format!(" {}", m.label())}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <div class="actions">
+                <button type="button" id="table-toggle" aria-expanded=move || state.get().table.to_string() aria-controls="data-table"
+                    on:click=move |_| state.update(|s| s.table = !s.table)>
+                    {move || if state.get().table { "Hide the data table" } else { "Show the data table" }}
+                </button>
+                <a class="download" href=move || api::csv_url(shown.dates()) download="us-covid-19.csv">"Download CSV"</a>
+            </div>
+        </section>
+    }
+}
