@@ -3,11 +3,15 @@
 
 use std::fmt;
 
-/// The two inputs of the ETL.
+/// The inputs of the ETL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     Nyt,
     Jhu,
+    /// NYT `us-states.csv`: the state series.
+    NytStates,
+    /// JHU `reference.csv`: populations.
+    Population,
 }
 
 impl fmt::Display for Source {
@@ -15,6 +19,8 @@ impl fmt::Display for Source {
         f.write_str(match self {
             Source::Nyt => "NYT us.csv",
             Source::Jhu => "JHU time-series-19-covid-combined.csv",
+            Source::NytStates => "NYT us-states.csv",
+            Source::Population => "JHU reference.csv",
         })
     }
 }

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+mod region;
+pub use region::{Region, STATES, US};
+
 /// One day of the US series: cumulative counts as of the end of `date`.
 ///
 /// `recovered` is `None` when the source did not report it (serialised as `null`).

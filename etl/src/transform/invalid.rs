@@ -22,6 +22,10 @@ pub enum InvalidKind {
     NoUsRows,
     EmptyJoin,
     Regression,
+    UnknownRegion,
+    RegionMismatch,
+    DuplicateRegion,
+    MissingPopulation,
 }
 
 impl InvalidKind {
@@ -39,6 +43,10 @@ impl InvalidKind {
             InvalidKind::NoUsRows => "no_us_rows",
             InvalidKind::EmptyJoin => "empty_join",
             InvalidKind::Regression => "regression",
+            InvalidKind::UnknownRegion => "unknown_region",
+            InvalidKind::RegionMismatch => "region_mismatch",
+            InvalidKind::DuplicateRegion => "duplicate_region",
+            InvalidKind::MissingPopulation => "missing_population",
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Bytes of the two sources -> the validated, joined US series.
+//! Bytes of the sources -> the validated, joined US series, the state series and the
+//! populations.
 //!
 //! This module knows nothing of HTTP, files or DynamoDB: it takes the bytes of each file and
 //! returns days or the first thing wrong with them. Every rule about the data lives here:
@@ -14,13 +15,15 @@
 //! - a joined series that ends before, or is shorter than, what is stored is refused.
 //!
 //! `rules.rs` holds the data rules (the join, not-reported recoveries, the regression check),
-//! `table.rs` the CSV reading (columns by name, typed fields), `invalid.rs` the located
+//! `regions.rs` the state series and populations, `table.rs` the CSV reading (columns by name, typed fields), `invalid.rs` the located
 //! validation error.
 
 mod invalid;
+mod regions;
 mod rules;
 mod table;
 
 pub use invalid::{InvalidKind, ValidationError};
+pub use regions::{StateSeries, parse_nyt_states, parse_populations};
 pub use rules::{NytRow, build_series, check_regression, join, parse_jhu_us_recovered, parse_nyt};
 pub use table::MAX_COUNT;
