@@ -10,6 +10,8 @@ mkdir -p .local
 start_dynamodb "$(free_port)"
 trap 'kill $DDB_PID 2>/dev/null || true' EXIT
 export NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU
+# The national series alone here; the states scenarios below set their sources.
+export NYT_STATES_URL= POPULATION_URL=
 export RUST_LOG=warn
 
 # Warm the JVM of DynamoDB Local once (untimed), as a long-running DynamoDB would be.

@@ -4,6 +4,8 @@ CACHE=${CACHE:-$HOME/.cache/covid-us-etl}
 CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 SNAPSHOT_NYT=data/snapshot/nyt-us.csv
 SNAPSHOT_JHU=data/snapshot/jhu-time-series-19-covid-combined.csv.gz
+SNAPSHOT_STATES=data/snapshot/nyt-us-states.csv
+SNAPSHOT_POPULATION=data/snapshot/jhu-reference.csv
 
 # A loopback port that is free now.
 free_port() {
@@ -39,6 +41,7 @@ start_stack() {
   start_dynamodb "$(free_port)"
   PIDS+=("$DDB_PID")
   export TABLE_NAME=$2 NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=${RUST_LOG:-warn}
+  export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
   "$bin/etl" init
   "$bin/etl" run >/dev/null
   port=$(free_port)

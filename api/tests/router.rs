@@ -46,6 +46,8 @@ fn seeded() -> MemoryStore {
             changed_at: Utc.with_ymd_and_hms(2023, 3, 24, 12, 0, 0).unwrap(),
             last_run: None,
             stale_alert_for: None,
+            population: None,
+            regions_fingerprint: None,
         });
     });
     store

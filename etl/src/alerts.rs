@@ -112,7 +112,8 @@ fn capped(lines: impl ExactSizeIterator<Item = String>) -> Vec<String> {
 /// Changes not announced before: this run's, and those of earlier runs that failed before
 /// announcing theirs. `series` is the stored series after this run (the new values);
 /// `unchanged` how many days this run found equal. The message carries the Number attributes
-/// `new_days` and `revised_days`.
+/// `new_days`, `revised_days` (national) and `changed_regions` (states whose series changed,
+/// named in the body).
 pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Alert {
     let current = |date: &NaiveDate| {
         series
@@ -121,10 +122,17 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
             .map(|i| &series[i])
     };
     let (new_days, revised_days) = (announced.new_days(), announced.revised_days());
-    let counts = format!(
+    let changed_regions = announced.regions.len() as u64;
+    let mut counts = format!(
         "{}, {revised_days} revised",
         plural(new_days, "new day", "new days"),
     );
+    if changed_regions > 0 {
+        counts.push_str(&format!(
+            "; {} changed",
+            plural(changed_regions, "state", "states")
+        ));
+    }
     let mut body = vec![
         format!("The US COVID-19 series changed: {counts}, {unchanged} unchanged."),
         String::new(),
@@ -143,6 +151,25 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
         })));
         body.push(String::new());
     }
+    if changed_regions > 0 {
+        // Every state is named: a subscriber looks for their own.
+        let names: Vec<String> = announced
+            .regions
+            .iter()
+            .map(|(region, writes)| {
+                format!(
+                    "{} ({})",
+                    region.name,
+                    plural(*writes, "day written", "days written")
+                )
+            })
+            .collect();
+        body.push(format!(
+            "States and territories that changed ({changed_regions}):"
+        ));
+        body.push(format!("  {}", names.join(", ")));
+        body.push(String::new());
+    }
     if let Some(newest) = series.last() {
         body.push(format!("Newest day: {}.", describe(newest)));
     }
@@ -153,6 +180,7 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
         counts: BTreeMap::from([
             ("new_days".to_string(), new_days),
             ("revised_days".to_string(), revised_days),
+            ("changed_regions".to_string(), changed_regions),
         ]),
     }
 }

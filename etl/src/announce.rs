@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use covid_model::Day;
+use covid_model::{Day, Region};
 use covid_store::ChangeRecord;
 
 /// The changes since the last announcement, one entry per day.
@@ -14,6 +14,8 @@ pub struct Announcement {
     pub new: BTreeSet<NaiveDate>,
     /// Days that were there, with the values they had then.
     pub revised: BTreeMap<NaiveDate, Day>,
+    /// The states whose series changed, with how many day writes changed them.
+    pub regions: BTreeMap<Region, u64>,
 }
 
 impl Announcement {
@@ -24,6 +26,9 @@ impl Announcement {
         records.sort_by(|a, b| a.id.cmp(&b.id));
         let mut announcement = Self::default();
         for record in records {
+            for (region, n) in &record.regions {
+                *announcement.regions.entry(*region).or_default() += n;
+            }
             for date in &record.new {
                 announcement.revised.remove(date);
                 announcement.new.insert(*date);
@@ -38,7 +43,12 @@ impl Announcement {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.new.is_empty() && self.revised.is_empty()
+        self.new.is_empty() && self.revised.is_empty() && self.regions.is_empty()
+    }
+
+    /// Whether the national series changed (not only states).
+    pub fn national(&self) -> bool {
+        !self.new.is_empty() || !self.revised.is_empty()
     }
 
     pub fn new_days(&self) -> u64 {
@@ -55,6 +65,7 @@ impl Announcement {
             id: format!("{oldest_id}+"),
             new: self.new.into_iter().collect(),
             revised: self.revised.into_values().collect(),
+            regions: self.regions,
         }
     }
 }
@@ -77,6 +88,7 @@ mod tests {
             id: id.to_string(),
             new: new.iter().map(|d| d.parse().unwrap()).collect(),
             revised: revised.to_vec(),
+            regions: BTreeMap::new(),
         }
     }
 
@@ -97,6 +109,20 @@ mod tests {
             "oldest values"
         );
         assert!(Announcement::of(&[]).is_empty());
+    }
+
+    #[test]
+    fn state_writes_are_summed_per_region() {
+        let (ny, ca) = (Region::by_id("NY").unwrap(), Region::by_id("CA").unwrap());
+        let mut a = record("1", &[], &[]);
+        a.regions = BTreeMap::from([(ny, 99)]);
+        let mut b = record("2", &[], &[]);
+        b.regions = BTreeMap::from([(ny, 1), (ca, 3)]);
+        let announcement = Announcement::of(&[a, b]);
+        assert_eq!(announcement.regions, BTreeMap::from([(ca, 3), (ny, 100)]));
+        assert!(!announcement.is_empty() && !announcement.national());
+        let merged = announcement.clone().into_record("1");
+        assert_eq!(Announcement::of([&merged]), announcement);
     }
 
     #[test]

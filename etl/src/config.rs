@@ -8,6 +8,10 @@ use crate::error::Error;
 pub const DEFAULT_NYT_URL: &str =
     "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us.csv";
 pub const DEFAULT_JHU_URL: &str = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv";
+pub const DEFAULT_NYT_STATES_URL: &str =
+    "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us-states.csv";
+pub const DEFAULT_POPULATION_URL: &str =
+    "https://raw.githubusercontent.com/datasets/covid-19/main/data/reference.csv";
 /// Bodies larger than this (after decoding) are refused while streaming.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -19,6 +23,10 @@ pub struct Config {
     pub nyt_url: String,
     /// `JHU_URL`: an http(s) URL or a local path (plain or `.gz`).
     pub jhu_url: String,
+    /// `NYT_STATES_URL`: the state series; set to empty for the national series alone.
+    pub nyt_states_url: Option<String>,
+    /// `POPULATION_URL`: populations (JHU `reference.csv`); set to empty for none.
+    pub population_url: Option<String>,
     /// `HTTP_TIMEOUT_SECS` (default 30; fractions allowed).
     pub http_timeout: Duration,
     /// `TOPIC_ARN`: the SNS topic for alerts; no alerts when unset.
@@ -36,6 +44,14 @@ impl Config {
 
     /// The configuration from any variable lookup (testable without touching the environment).
     pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        // Unset: the default source; set to empty: none.
+        let optional_source = |name: &str, default: &str| match var(name) {
+            None => Some(default.to_string()),
+            Some(v) if v.trim().is_empty() => None,
+            Some(v) => Some(v),
+        };
+        let nyt_states_url = optional_source("NYT_STATES_URL", DEFAULT_NYT_STATES_URL);
+        let population_url = optional_source("POPULATION_URL", DEFAULT_POPULATION_URL);
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let table_name =
             covid_store::table_name(var("TABLE_NAME").as_deref()).map_err(Error::Config)?;
@@ -71,6 +87,8 @@ impl Config {
             table_name,
             nyt_url: var("NYT_URL").unwrap_or_else(|| DEFAULT_NYT_URL.to_string()),
             jhu_url: var("JHU_URL").unwrap_or_else(|| DEFAULT_JHU_URL.to_string()),
+            nyt_states_url,
+            population_url,
             http_timeout,
         })
     }
@@ -93,6 +111,18 @@ mod tests {
         let c = config(&[("TABLE_NAME", "covid")]).unwrap();
         assert_eq!(c.nyt_url, DEFAULT_NYT_URL);
         assert_eq!(c.jhu_url, DEFAULT_JHU_URL);
+        assert_eq!(c.nyt_states_url.as_deref(), Some(DEFAULT_NYT_STATES_URL));
+        assert_eq!(c.population_url.as_deref(), Some(DEFAULT_POPULATION_URL));
+        let national = config(&[
+            ("TABLE_NAME", "covid"),
+            ("NYT_STATES_URL", ""),
+            ("POPULATION_URL", " "),
+        ])
+        .unwrap();
+        assert_eq!(
+            (national.nyt_states_url, national.population_url),
+            (None, None)
+        );
         assert_eq!(c.http_timeout, Duration::from_secs(30));
         assert_eq!(
             (c.topic_arn, c.notify_unchanged, c.stale_after_days),

@@ -139,6 +139,7 @@ mod tests {
                 unchanged: 0,
                 first_date: day,
                 last_date: day,
+                states: None,
             },
             changes: Vec::new(),
             dynamodb_requests: 8,

@@ -12,6 +12,7 @@ pub mod lambda;
 pub mod load;
 pub mod notify;
 pub mod pipeline;
+pub mod regions;
 pub mod source;
 pub mod transform;
 

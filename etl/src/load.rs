@@ -76,6 +76,32 @@ pub struct LoadOutcome {
 /// how many days the run found equal; `None`: no alert (no topic). The pipeline owns the text.
 pub type Announce<'a> = &'a (dyn Fn(&Announcement, &[Day], u64) -> Option<OutboxMessage> + Sync);
 
+/// What a region's stored series is to become.
+#[derive(Clone, Copy)]
+pub struct Wanted<'a> {
+    pub days: &'a [Day],
+    /// `None`: no population source; the stored one is kept.
+    pub population: Option<u64>,
+    /// National only: [`regions_fingerprint`](crate::regions::regions_fingerprint) of the
+    /// state series loaded before; `None`: states are not loaded.
+    pub regions_fingerprint: Option<&'a str>,
+    /// How the meta write announces the change records. `None` (a state): it leaves them for
+    /// the national meta write, whose alert names every region that changed.
+    pub announce: Option<Announce<'a>>,
+}
+
+impl<'a> Wanted<'a> {
+    /// The days alone, announced by `announce`: the national series as it was before states.
+    pub fn days(days: &'a [Day], announce: Announce<'a>) -> Self {
+        Self {
+            days,
+            population: None,
+            regions_fingerprint: None,
+            announce: Some(announce),
+        }
+    }
+}
+
 /// Days this run has really changed in the table so far: a failed run reports it.
 #[derive(Debug, Default)]
 pub struct Progress(AtomicU64);
@@ -107,14 +133,19 @@ pub fn diff(source: &[Day], stored: &BTreeMap<NaiveDate, StoredDay>) -> (Vec<Day
     (writes, unchanged)
 }
 
-/// Whether the stored series is exactly `source` with every change announced, as far as one
+/// Whether the stored series is exactly `wanted` with every change announced, as far as one
 /// read tells.
-pub fn is_unchanged(state: &SeriesState, source: &[Day]) -> bool {
+pub fn is_unchanged(state: &SeriesState, wanted: &Wanted<'_>) -> bool {
+    let source = wanted.days;
     state.changes.is_empty()
-        && state
-            .meta
-            .as_ref()
-            .is_some_and(|m| m.count == source.len() as u64 && m.fingerprint == fingerprint(source))
+        && state.meta.as_ref().is_some_and(|m| {
+            m.count == source.len() as u64
+                && m.fingerprint == fingerprint(source)
+                && wanted.population.is_none_or(|p| m.population == Some(p))
+                && wanted
+                    .regions_fingerprint
+                    .is_none_or(|f| m.regions_fingerprint.as_deref() == Some(f))
+        })
 }
 
 /// Brings the stored series up to `source`, announces every unannounced change and records the
@@ -123,21 +154,23 @@ pub fn is_unchanged(state: &SeriesState, source: &[Day]) -> bool {
 /// days written as they commit, so that a failed load can tell how many it wrote.
 pub async fn load<S>(
     store: &S,
-    source: &[Day],
+    wanted: &Wanted<'_>,
     state: &SeriesState,
     started: DateTime<Utc>,
-    announce: Announce<'_>,
     progress: &Progress,
 ) -> Result<LoadOutcome, Error>
 where
     S: ReadState + ReadSeries + WriteDay + WriteMeta + Sync,
 {
-    if is_unchanged(state, source) {
-        // Nothing new: one write, the run record.
+    let source = wanted.days;
+    if is_unchanged(state, wanted) {
+        // Nothing new: one write, the run record (kept on the national meta only).
         let unchanged = source.len() as u64;
-        store
-            .record_run(&run_record(0, 0, unchanged, started))
-            .await?;
+        if wanted.announce.is_some() {
+            store
+                .record_run(&run_record(0, 0, unchanged, started))
+                .await?;
+        }
         return Ok(LoadOutcome {
             unchanged,
             ..LoadOutcome::default()
@@ -187,9 +220,9 @@ where
     write_meta(
         store,
         &merged,
+        wanted,
         state.meta.clone(),
         records,
-        announce,
         &mut outcome,
         started,
     )
@@ -200,7 +233,11 @@ where
 /// Runs `work` over `items`, at most `limit` at once. After the first error no new item is
 /// started, but the ones in flight are waited for (their writes may commit: dropping them
 /// would hide what they wrote). Returns the first error.
-async fn settle<I, T, F, Fut>(items: Vec<I>, limit: usize, work: F) -> Result<Vec<T>, Error>
+pub(crate) async fn settle<I, T, F, Fut>(
+    items: Vec<I>,
+    limit: usize,
+    work: F,
+) -> Result<Vec<T>, Error>
 where
     F: Fn(I) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
@@ -287,9 +324,9 @@ async fn apply<S: WriteDay + ReadSeries>(
 async fn write_meta<S: ReadState + WriteMeta>(
     store: &S,
     merged: &[Day],
+    wanted: &Wanted<'_>,
     mut read: Option<StoredMeta>,
     mut records: Vec<ChangeRecord>,
-    announce: Announce<'_>,
     outcome: &mut LoadOutcome,
     started: DateTime<Utc>,
 ) -> Result<(), Error> {
@@ -299,6 +336,10 @@ async fn write_meta<S: ReadState + WriteMeta>(
     };
     let now = Utc::now();
     let fingerprint = fingerprint(merged);
+    if wanted.announce.is_none() {
+        // A state's change records wait for the national meta write.
+        records.clear();
+    }
     for _ in 0..MAX_TRIES {
         if !merge_oldest(store, &mut records).await? {
             read_again(store, &mut read, &mut records).await?;
@@ -306,10 +347,11 @@ async fn write_meta<S: ReadState + WriteMeta>(
         }
         let announced = Announcement::of(&records);
         let changed = outcome.inserted + outcome.updated > 0 || !announced.is_empty();
-        let message = if announced.is_empty() {
-            None
-        } else {
-            announce(&announced, merged, outcome.unchanged)
+        let message = match wanted.announce {
+            Some(announce) if !announced.is_empty() => {
+                announce(&announced, merged, outcome.unchanged)
+            }
+            _ => None,
         };
         let expected = read.as_ref().map(|m| m.version);
         let meta = StoredMeta {
@@ -322,13 +364,17 @@ async fn write_meta<S: ReadState + WriteMeta>(
                 Some(m) if !changed => m.changed_at,
                 _ => now,
             },
-            last_run: Some(run_record(
-                outcome.inserted,
-                outcome.updated,
-                outcome.unchanged,
-                started,
-            )),
+            last_run: wanted.announce.is_some().then(|| {
+                run_record(
+                    outcome.inserted,
+                    outcome.updated,
+                    outcome.unchanged,
+                    started,
+                )
+            }),
             stale_alert_for: read.as_ref().and_then(|m| m.stale_alert_for),
+            population: wanted.population,
+            regions_fingerprint: wanted.regions_fingerprint.map(str::to_string),
         };
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
         if store
@@ -409,7 +455,14 @@ mod tests {
     async fn run(store: &MemoryStore, source: &[Day]) -> (Result<LoadOutcome, Error>, u64) {
         let state = store.read_state().await.unwrap();
         let progress = Progress::default();
-        let result = load(store, source, &state, Utc::now(), &announce, &progress).await;
+        let result = load(
+            store,
+            &Wanted::days(source, &announce),
+            &state,
+            Utc::now(),
+            &progress,
+        )
+        .await;
         (result, progress.written())
     }
 
@@ -450,18 +503,35 @@ mod tests {
         let source = series(5, 0);
         run(&store, &source).await.0.unwrap();
         let state = store.read_state().await.unwrap();
-        assert!(is_unchanged(&state, &source));
-        assert!(!is_unchanged(&state, &series(5, 1)), "other values");
-        assert!(!is_unchanged(&state, &source[..4]), "fewer days");
-        let mut pending = state.clone();
-        pending
-            .changes
-            .push(ChangeRecord::of(&[DayWrite::Insert(source[0])], Utc::now()));
+        let wanted = |days| Wanted::days(days, &announce);
+        assert!(is_unchanged(&state, &wanted(&source)));
+        let other = series(5, 1);
+        assert!(!is_unchanged(&state, &wanted(&other)), "other values");
+        assert!(!is_unchanged(&state, &wanted(&source[..4])), "fewer days");
+        let with_regions = Wanted {
+            regions_fingerprint: Some("0123"),
+            ..wanted(&source)
+        };
         assert!(
-            !is_unchanged(&pending, &source),
+            !is_unchanged(&state, &with_regions),
+            "states not loaded yet"
+        );
+        let with_population = Wanted {
+            population: Some(1000),
+            ..wanted(&source)
+        };
+        assert!(!is_unchanged(&state, &with_population), "no population yet");
+        let mut pending = state.clone();
+        pending.changes.push(ChangeRecord::of(
+            covid_model::US,
+            &[DayWrite::Insert(source[0])],
+            Utc::now(),
+        ));
+        assert!(
+            !is_unchanged(&pending, &wanted(&source)),
             "a change awaits its announcement"
         );
-        assert!(!is_unchanged(&SeriesState::default(), &source));
+        assert!(!is_unchanged(&SeriesState::default(), &wanted(&source)));
 
         let before = store.requests();
         let (outcome, written) = run(&store, &source).await;
@@ -608,10 +678,9 @@ mod tests {
         let progress = Progress::default();
         let outcome = load(
             &store,
-            &series(4, 0),
+            &Wanted::days(&series(4, 0), &announce),
             &state,
             Utc::now(),
-            &announce,
             &progress,
         )
         .await

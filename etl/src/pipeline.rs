@@ -1,5 +1,6 @@
 //! One ETL run, in the order the data travels: extract -> transform -> load, then the alerts.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::Utc;
@@ -10,8 +11,9 @@ use crate::alerts;
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::error::Error;
 use crate::extract::Fetcher;
-use crate::load::{self, Change, Progress};
+use crate::load::{self, Change, Progress, Wanted};
 use crate::notify::{self, Publish, Publisher};
+use crate::regions;
 use crate::source::Source;
 use crate::transform;
 
@@ -145,31 +147,91 @@ impl Etl {
         Ok(report)
     }
 
-    /// Extract, transform, load. Nothing is written unless both sources are valid as a whole.
+    /// A configured source's bytes; `None` when it is not configured.
+    async fn fetch_optional(
+        &self,
+        source: Source,
+        url: Option<&str>,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        match url {
+            Some(url) => Ok(Some(self.fetcher.fetch(source, url).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Extract, transform, load. Nothing is written unless every source is valid as a whole
+    /// (and no region's series regressed).
     async fn pass(&self, progress: &Progress) -> Result<Pass, Error> {
         let started = Utc::now();
         let clock = Instant::now();
         let requests_before = self.store.requests();
 
-        let (nyt, jhu) = tokio::try_join!(
+        let (nyt, jhu, states_csv, population_csv) = tokio::try_join!(
             self.fetcher.fetch(Source::Nyt, &self.config.nyt_url),
             self.fetcher.fetch(Source::Jhu, &self.config.jhu_url),
+            self.fetch_optional(Source::NytStates, self.config.nyt_states_url.as_deref()),
+            self.fetch_optional(Source::Population, self.config.population_url.as_deref()),
         )?;
         let fetch_ms = clock.elapsed().as_millis();
 
         let series = transform::build_series(&nyt, &jhu)?;
-        let state = self.store.read_state().await?;
+        let states = states_csv
+            .as_deref()
+            .map(transform::parse_nyt_states)
+            .transpose()?;
+        let populations = match &population_csv {
+            Some(bytes) => {
+                transform::parse_populations(bytes, states.iter().flat_map(|s| s.keys().copied()))?
+            }
+            None => BTreeMap::new(),
+        };
+        let mut state = self.store.read_state().await?;
         if let Some(meta) = &state.meta {
             transform::check_regression(&series, meta.last_date, meta.count)?;
         }
         let transform_ms = clock.elapsed().as_millis() - fetch_ms;
 
+        // The states first: their change records are announced by the national meta write.
+        let regions_fingerprint = states
+            .as_ref()
+            .map(|s| regions::regions_fingerprint(s, &populations));
+        let state_counts = match (&states, &regions_fingerprint) {
+            (Some(states), Some(print)) => {
+                let examined = state
+                    .meta
+                    .as_ref()
+                    .and_then(|m| m.regions_fingerprint.as_ref())
+                    != Some(print);
+                let counts = regions::load_states(
+                    &self.store,
+                    states,
+                    &populations,
+                    print,
+                    &state,
+                    started,
+                    progress,
+                )
+                .await?;
+                if examined {
+                    // What the state loads recorded for the national announcement.
+                    state = self.store.read_state().await?;
+                }
+                Some(counts)
+            }
+            _ => None,
+        };
+
         let topic = self.publisher.is_some();
         let announce = |announced: &_, series: &[Day], unchanged| {
             topic.then(|| alerts::updated(announced, series, unchanged).into_message(Utc::now()))
         };
-        let outcome =
-            load::load(&self.store, &series, &state, started, &announce, progress).await?;
+        let wanted = Wanted {
+            days: &series,
+            population: populations.get(&covid_model::US).copied(),
+            regions_fingerprint: regions_fingerprint.as_deref(),
+            announce: Some(&announce),
+        };
+        let outcome = load::load(&self.store, &wanted, &state, started, progress).await?;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let dynamodb_requests = self.store.requests() - requests_before;
         let (first, newest) = (series[0], series[series.len() - 1]);
@@ -185,6 +247,13 @@ impl Etl {
             dynamodb_requests,
             nyt_bytes = nyt.len(),
             jhu_bytes = jhu.len(),
+            states_bytes = states_csv.as_ref().map_or(0, Vec::len),
+            population_bytes = population_csv.as_ref().map_or(0, Vec::len),
+            regions = states.as_ref().map_or(0, |s| s.len()),
+            states_inserted = state_counts.map_or(0, |c| c.inserted),
+            states_updated = state_counts.map_or(0, |c| c.updated),
+            states_unchanged = state_counts.map_or(0, |c| c.unchanged),
+            announced_regions = outcome.announced.regions.len(),
             fetch_ms,
             transform_ms,
             load_ms = duration_ms as u128 - fetch_ms - transform_ms,
@@ -202,6 +271,7 @@ impl Etl {
                     unchanged: outcome.unchanged,
                     first_date: first.date,
                     last_date: newest.date,
+                    states: state_counts,
                 },
                 changes: outcome.changes,
                 dynamodb_requests,

@@ -207,6 +207,18 @@ pub struct RunSummary {
     pub unchanged: u64,
     pub first_date: NaiveDate,
     pub last_date: NaiveDate,
+    /// Over all state days; absent when the state series are not loaded (`NYT_STATES_URL`
+    /// empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub states: Option<StateCounts>,
+}
+
+/// What a run did to the state series, over all of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
 }
 
 /// What an alert tells: its `event` message attribute, the value subscribers' filter policies
@@ -259,21 +271,41 @@ impl std::fmt::Display for AlertKind {
 /// changes it. The ETL stores it to detect "nothing new" with one read; the API can use it as
 /// an entity tag.
 pub fn fingerprint(days: &[Day]) -> String {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash = OFFSET;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(PRIME);
-        }
-    };
+    let mut hash = Fnv::default();
     for day in days {
         let recovered = day.recovered.map(|r| r.to_string()).unwrap_or_default();
         let line = format!("{},{},{},{}\n", day.date, day.cases, day.deaths, recovered);
-        eat(line.as_bytes());
+        hash.eat(line.as_bytes());
     }
-    format!("{hash:016x}")
+    hash.hex()
+}
+
+/// The same fingerprint (FNV-1a 64, 16 hex digits) of any text.
+pub fn fingerprint_text(text: &str) -> String {
+    let mut hash = Fnv::default();
+    hash.eat(text.as_bytes());
+    hash.hex()
+}
+
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn eat(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
 }
 
 #[cfg(test)]

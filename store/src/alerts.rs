@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::expr::condition_held;
 use crate::item::{epoch_millis, outbox_item, outbox_key, s};
-use crate::keys::{PK, meta_key};
+use crate::keys::{PK, SERIES_PK, meta_key};
 use crate::{DynamoStore, OutboxMessage, StoreError};
 
 /// Writes of alerts and their markers.
@@ -47,7 +47,7 @@ impl WriteAlerts for DynamoStore {
     ) -> Result<bool, StoreError> {
         let marker = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(meta_key()))
+            .set_key(Some(meta_key(SERIES_PK)))
             .update_expression("SET #stale = :day")
             .condition_expression(
                 "attribute_exists(#pk) AND (attribute_not_exists(#stale) OR #stale <> :day)",

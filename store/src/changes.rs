@@ -3,11 +3,11 @@
 //! the same transaction as the meta write that stores the alert announcing it. So a change is
 //! announced exactly once, even when the run that wrote it failed before its meta write.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::Day;
+use covid_model::{Day, Region};
 
 use crate::item::{Item, s};
 use crate::keys::{CHANGE_PREFIX, PK, SERIES_PK, SK};
@@ -22,16 +22,24 @@ pub struct ChangeRecord {
     pub new: Vec<NaiveDate>,
     /// Days that were replaced, with the values they had before.
     pub revised: Vec<Day>,
+    /// State days written (inserted or revised), per region. The national series' days are in
+    /// `new` and `revised`; a state's are only counted: alerts name the states that changed.
+    pub regions: BTreeMap<Region, u64>,
 }
 
 impl ChangeRecord {
-    /// The record of `writes`, with a fresh id.
-    pub fn of(writes: &[DayWrite], now: DateTime<Utc>) -> Self {
+    /// The record of `writes` to `region`'s series, with a fresh id.
+    pub fn of(region: Region, writes: &[DayWrite], now: DateTime<Utc>) -> Self {
         let mut record = Self {
             id: record_id(now),
             new: Vec::new(),
             revised: Vec::new(),
+            regions: BTreeMap::new(),
         };
+        if !region.is_us() {
+            record.regions.insert(region, writes.len() as u64);
+            return record;
+        }
         for write in writes {
             match write {
                 DayWrite::Insert(day) => record.new.push(day.date),
@@ -41,9 +49,9 @@ impl ChangeRecord {
         record
     }
 
-    /// How many days it names.
+    /// How many days it names or counts.
     pub fn len(&self) -> usize {
-        self.new.len() + self.revised.len()
+        self.new.len() + self.revised.len() + self.regions.values().sum::<u64>() as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -85,6 +93,24 @@ fn encode_days(days: &[Day]) -> String {
     parts.join(";")
 }
 
+/// `CA:3,NY:12`
+fn encode_regions(regions: &BTreeMap<Region, u64>) -> String {
+    let parts: Vec<String> = regions.iter().map(|(r, n)| format!("{r}:{n}")).collect();
+    parts.join(",")
+}
+
+fn decode_regions(text: &str) -> Option<BTreeMap<Region, u64>> {
+    if text.is_empty() {
+        return Some(BTreeMap::new());
+    }
+    text.split(',')
+        .map(|entry| {
+            let (id, n) = entry.split_once(':')?;
+            Some((Region::by_id(id)?, n.parse().ok()?))
+        })
+        .collect()
+}
+
 fn decode_dates(text: &str) -> Option<Vec<NaiveDate>> {
     if text.is_empty() {
         return Some(Vec::new());
@@ -123,6 +149,9 @@ impl DynamoStore {
         if !record.revised.is_empty() {
             item.insert("revised".to_string(), s(encode_days(&record.revised)));
         }
+        if !record.regions.is_empty() {
+            item.insert("regions".to_string(), s(encode_regions(&record.regions)));
+        }
         self.new_item_put(item)
     }
 
@@ -151,6 +180,7 @@ impl DynamoStore {
         };
         let new_text = text("new")?;
         let revised_text = text("revised")?;
+        let regions_text = text("regions")?;
         Ok(ChangeRecord {
             id: sk.trim_start_matches(CHANGE_PREFIX).to_string(),
             new: decode_dates(new_text).ok_or_else(|| {
@@ -161,6 +191,13 @@ impl DynamoStore {
                     sk,
                     "revised",
                     format!("is not a list of days: {revised_text:?}"),
+                )
+            })?,
+            regions: decode_regions(regions_text).ok_or_else(|| {
+                self.corrupt(
+                    sk,
+                    "regions",
+                    format!("is not a list of region counts: {regions_text:?}"),
                 )
             })?,
         })
@@ -191,11 +228,19 @@ mod tests {
                 new: day("2020-06-01", 11, Some(5)),
             },
         ];
-        let record = ChangeRecord::of(&writes, Utc::now());
+        let record = ChangeRecord::of(covid_model::US, &writes, Utc::now());
         assert_eq!(record.new, vec!["2021-03-01".parse().unwrap()]);
         assert_eq!(record.revised, vec![old]);
         assert_eq!(record.len(), 2);
-        assert_ne!(record.id, ChangeRecord::of(&writes, Utc::now()).id);
+        assert_ne!(
+            record.id,
+            ChangeRecord::of(covid_model::US, &writes, Utc::now()).id
+        );
+        let ny = Region::by_id("NY").unwrap();
+        let state = ChangeRecord::of(ny, &writes, Utc::now());
+        assert!(state.new.is_empty() && state.revised.is_empty());
+        assert_eq!(state.regions, BTreeMap::from([(ny, 2)]));
+        assert_eq!(state.len(), 2);
     }
 
     #[test]
@@ -210,5 +255,14 @@ mod tests {
         assert_eq!(decode_days("2020-06-01:1:2:3:4"), None, "a field too many");
         assert_eq!(decode_days("2020-06-01:x:2:3"), None);
         assert_eq!(decode_dates("2020-13-01"), None);
+        let regions = BTreeMap::from([
+            (Region::by_id("CA").unwrap(), 3),
+            (Region::by_id("NY").unwrap(), 12),
+        ]);
+        assert_eq!(encode_regions(&regions), "CA:3,NY:12");
+        assert_eq!(decode_regions(&encode_regions(&regions)), Some(regions));
+        assert_eq!(decode_regions(""), Some(BTreeMap::new()));
+        assert_eq!(decode_regions("ZZ:1"), None, "an unknown region");
+        assert_eq!(decode_regions("NY"), None);
     }
 }

@@ -125,16 +125,16 @@ pub(crate) struct ConditionalPut {
 }
 
 impl ConditionalPut {
-    pub(crate) fn of(write: &DayWrite) -> Self {
+    pub(crate) fn of(pk: &str, write: &DayWrite) -> Self {
         match *write {
             DayWrite::Insert(day) => Self {
-                item: day_item(&day, 1),
+                item: day_item(pk, &day, 1),
                 condition: "attribute_not_exists(#pk)",
                 names: HashMap::from([("#pk".to_string(), PK.to_string())]),
                 values: None,
             },
             DayWrite::Update { stored, new } => Self {
-                item: day_item(&new, stored.rev + 1),
+                item: day_item(pk, &new, stored.rev + 1),
                 condition: "#rev = :rev",
                 names: HashMap::from([("#rev".to_string(), "rev".to_string())]),
                 values: Some(HashMap::from([(":rev".to_string(), n(stored.rev))])),

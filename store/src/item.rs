@@ -94,9 +94,9 @@ pub(crate) fn time(at: DateTime<Utc>) -> AttributeValue {
     s(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
-pub(crate) fn day_item(day: &Day, rev: u64) -> HashMap<String, AttributeValue> {
+pub(crate) fn day_item(pk: &str, day: &Day, rev: u64) -> HashMap<String, AttributeValue> {
     let mut item = HashMap::from([
-        (PK.to_string(), s(SERIES_PK)),
+        (PK.to_string(), s(pk)),
         (SK.to_string(), s(day_sk(day.date))),
         ("date".to_string(), s(day.date.to_string())),
         ("cases".to_string(), n(day.cases)),
@@ -166,6 +166,11 @@ impl DynamoStore {
             stale_alert_for: match item.item.get("stale_alert_for") {
                 None => None,
                 Some(_) => Some(item.date("stale_alert_for")?),
+            },
+            population: item.optional_number("population")?,
+            regions_fingerprint: match item.item.get("regions_fingerprint") {
+                None => None,
+                Some(_) => Some(item.string("regions_fingerprint")?.to_string()),
             },
         })
     }

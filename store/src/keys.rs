@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
+use covid_model::Region;
 
 use crate::item::s;
 
@@ -14,6 +15,7 @@ pub const SK: &str = "sk";
 /// TTL attribute (epoch seconds) for short-lived records.
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
+/// The national partition, which also holds the alerts, change records and run records.
 pub(crate) const SERIES_PK: &str = "series#US";
 pub(crate) const DAY_PREFIX: &str = "day#";
 pub(crate) const META_SK: &str = "meta";
@@ -29,7 +31,12 @@ pub(crate) fn day_sk(date: NaiveDate) -> String {
     format!("{DAY_PREFIX}{date}")
 }
 
-/// The key of the series meta item.
-pub(crate) fn meta_key() -> HashMap<String, AttributeValue> {
-    HashMap::from([(PK.to_string(), s(SERIES_PK)), (SK.to_string(), s(META_SK))])
+/// The partition of a region's days and meta: `series#US`, `series#NY`, …
+pub(crate) fn series_pk(region: Region) -> String {
+    format!("series#{}", region.id)
+}
+
+/// The key of a region's meta item.
+pub(crate) fn meta_key(pk: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(META_SK))])
 }

@@ -4,15 +4,19 @@
 //!
 //! | item            | `pk`        | `sk`               | attributes |
 //! |-----------------|-------------|--------------------|------------|
-//! | a day           | `series#US` | `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
-//! | the series meta | `series#US` | `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `run_*` (last successful run), `stale_alert_for` S |
+//! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
+//! | a region's meta | `series#<R>`| `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S |
 //! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `claimed_until` N (ms) |
-//! | a change record | `series#US` | `pending#<id>`     | `new` S (dates), `revised` S (days with their old values): what one committed write changed, not yet announced |
+//! | a change record | `series#US` | `pending#<id>`     | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //!
-//! The whole series is one partition with a date-ordered sort key: one `Query` reads it in date
-//! order, and a date range is a `BETWEEN` on `sk`. At ~1,100 days of ~90 bytes the partition is
-//! far below every DynamoDB limit. `rev` counts the revisions of a day; writes are conditioned on
+//! `<R>` is a region id (`US`, `NY`, …; `covid_model::Region`). Each region's series is one
+//! partition with a date-ordered sort key: one `Query` reads it in date order, and a date range
+//! is a `BETWEEN` on `sk`. At ~1,100 days of ~90 bytes a partition is far below every DynamoDB
+//! limit. The national partition also holds what concerns every region: the alerts, the change
+//! records (a state's day writes put theirs there, in the same transaction) and the run record;
+//! its meta's `regions_fingerprint` covers every state series and population, so a run with
+//! nothing new reads one partition whatever the number of regions. `rev` counts the revisions of a day; writes are conditioned on
 //! it, so concurrent runs never clobber each other. The meta item's `fingerprint` lets a run
 //! that changes nothing stop after one read: a `Query` of `sk BETWEEN meta AND pending$` returns
 //! the meta item, every pending alert and every change record together.
@@ -32,7 +36,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{AlertKind, Day};
+use covid_model::{AlertKind, Day, Region};
 
 mod alerts;
 mod changes;
@@ -54,7 +58,7 @@ use counter::RequestCounter;
 use expr::{ConditionalPut, SetUpdate, condition_held};
 use item::{Item, n, run_attributes, s, time};
 use keys::{
-    CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, SERIES_PK, STATE_END, day_sk, meta_key,
+    CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, STATE_END, day_sk, meta_key, series_pk,
 };
 
 /// The `TABLE_NAME` setting (`None`: unset), validated once for every binary: 3 to 255 of
@@ -126,6 +130,11 @@ pub struct StoredMeta {
     pub last_run: Option<RunRecord>,
     /// The newest day for which a stale alert was sent (set only by [`WriteAlerts::mark_stale`]).
     pub stale_alert_for: Option<NaiveDate>,
+    /// Residents (JHU's reference table); `None` when no population source is configured.
+    pub population: Option<u64>,
+    /// National meta only: the fingerprint of every state series and population as last
+    /// loaded; `None` when states were never loaded.
+    pub regions_fingerprint: Option<String>,
 }
 
 /// An alert waiting in the table to be published.
@@ -149,6 +158,25 @@ pub struct SeriesState {
     pub meta: Option<StoredMeta>,
     pub outbox: Vec<OutboxMessage>,
     pub changes: Vec<ChangeRecord>,
+}
+
+/// A store seen from one region's series: the same table, another partition.
+pub trait RegionScope: Sized {
+    /// The store of `region`'s days and meta; alerts, change records and run records stay
+    /// national.
+    fn region(&self, region: Region) -> Self;
+}
+
+impl RegionScope for DynamoStore {
+    fn region(&self, region: Region) -> Self {
+        DynamoStore::region(self, region)
+    }
+}
+
+impl RegionScope for MemoryStore {
+    fn region(&self, region: Region) -> Self {
+        MemoryStore::region(self, region)
+    }
 }
 
 /// Reads the series meta item and the pending alerts (one request).
@@ -227,12 +255,16 @@ pub trait WriteMeta {
     fn record_run(&self, run: &RunRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// The series table in DynamoDB. Build it once per process; it is cheap to clone.
+/// The series table in DynamoDB, seen from one region's series (the nation unless
+/// [`DynamoStore::region`] says otherwise). Build it once per process; it is cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
     table: String,
     requests: Arc<AtomicU64>,
+    region: Region,
+    /// `series#<region>`.
+    pk: String,
 }
 
 impl DynamoStore {
@@ -253,7 +285,24 @@ impl DynamoStore {
             client: Client::from_conf(config),
             table: table.into(),
             requests,
+            region: covid_model::US,
+            pk: series_pk(covid_model::US),
         }
+    }
+
+    /// The same table and client, seen from `region`'s series: its days and meta. Alerts,
+    /// change records and run records stay national.
+    pub fn region(&self, region: Region) -> Self {
+        Self {
+            region,
+            pk: series_pk(region),
+            ..self.clone()
+        }
+    }
+
+    /// The region whose series this store reads and writes.
+    pub fn series_region(&self) -> Region {
+        self.region
     }
 
     pub fn table(&self) -> &str {
@@ -298,7 +347,7 @@ impl DynamoStore {
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(SERIES_PK))
+                .expression_attribute_values(":pk", s(&self.pk))
                 .expression_attribute_values(":low", s(low))
                 .expression_attribute_values(":high", s(high))
                 .set_exclusive_start_key(start_key)
@@ -367,7 +416,7 @@ impl ReadSeries for DynamoStore {
             .get_item()
             .table_name(&self.table)
             .consistent_read(true)
-            .key(PK, s(SERIES_PK))
+            .key(PK, s(&self.pk))
             .key(SK, s(day_sk(date)))
             .send()
             .await
@@ -385,11 +434,11 @@ impl WriteDay for DynamoStore {
             (1..=MAX_WRITES_PER_BATCH).contains(&writes.len()),
             "write_days takes 1 to {MAX_WRITES_PER_BATCH} writes"
         );
-        let record = ChangeRecord::of(writes, Utc::now());
+        let record = ChangeRecord::of(self.region, writes, Utc::now());
         let mut items: Vec<TransactWriteItem> = writes
             .iter()
             .map(|write| {
-                let put = ConditionalPut::of(write);
+                let put = ConditionalPut::of(&self.pk, write);
                 let put = Put::builder()
                     .table_name(&self.table)
                     .set_item(Some(put.item))
@@ -431,6 +480,12 @@ impl WriteMeta for DynamoStore {
         if let Some(run) = &meta.last_run {
             attributes.extend(run_attributes(run));
         }
+        if let Some(population) = meta.population {
+            attributes.push(("population", n(population)));
+        }
+        if let Some(fingerprint) = &meta.regions_fingerprint {
+            attributes.push(("regions_fingerprint", s(fingerprint.clone())));
+        }
         let mut update = SetUpdate::new(attributes);
         let condition = match expected {
             None => {
@@ -448,7 +503,7 @@ impl WriteMeta for DynamoStore {
                 .client
                 .update_item()
                 .table_name(&self.table)
-                .set_key(Some(meta_key()))
+                .set_key(Some(meta_key(&self.pk)))
                 .update_expression(&update.expression)
                 .condition_expression(condition)
                 .set_expression_attribute_names(Some(update.names))
@@ -461,7 +516,7 @@ impl WriteMeta for DynamoStore {
         }
         let meta_update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(meta_key()))
+            .set_key(Some(meta_key(&self.pk)))
             .update_expression(&update.expression)
             .condition_expression(condition)
             .set_expression_attribute_names(Some(update.names))
@@ -491,7 +546,7 @@ impl WriteMeta for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(meta_key()))
+            .set_key(Some(meta_key(&self.pk)))
             .update_expression(&update.expression)
             .condition_expression("attribute_exists(#pk)")
             .set_expression_attribute_names(Some(update.names))

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use covid_model::Region;
 
 use crate::{
     ChangeRecord, DayWrite, IdempotencyClaim, IdempotencyRecords, MAX_CHANGES_PER_META_WRITE,
@@ -19,13 +20,49 @@ use crate::{
 /// What the table holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Contents {
+    /// The national series.
     pub days: BTreeMap<NaiveDate, StoredDay>,
     pub meta: Option<StoredMeta>,
+    /// Every other region's series.
+    pub regions: BTreeMap<Region, Series>,
     /// Pending alerts by id, with the time until which one is claimed.
     pub outbox: BTreeMap<String, (OutboxMessage, Option<DateTime<Utc>>)>,
     pub changes: BTreeMap<String, ChangeRecord>,
     /// Lambda idempotency records by event id.
     pub events: BTreeMap<String, EventRecord>,
+}
+
+/// One region's days and meta.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Series {
+    pub days: BTreeMap<NaiveDate, StoredDay>,
+    pub meta: Option<StoredMeta>,
+}
+
+impl Contents {
+    /// `region`'s days and meta.
+    pub fn series(&self, region: Region) -> Series {
+        if region.is_us() {
+            Series {
+                days: self.days.clone(),
+                meta: self.meta.clone(),
+            }
+        } else {
+            self.regions.get(&region).cloned().unwrap_or_default()
+        }
+    }
+
+    fn series_mut(
+        &mut self,
+        region: Region,
+    ) -> (&mut BTreeMap<NaiveDate, StoredDay>, &mut Option<StoredMeta>) {
+        if region.is_us() {
+            (&mut self.days, &mut self.meta)
+        } else {
+            let series = self.regions.entry(region).or_default();
+            (&mut series.days, &mut series.meta)
+        }
+    }
 }
 
 /// A Lambda idempotency record.
@@ -49,15 +86,34 @@ struct Inner {
     before_write: Option<Hook>,
 }
 
-/// The in-memory table. Clones share it.
-#[derive(Clone, Default)]
+/// The in-memory table, seen from one region's series (the nation unless [`MemoryStore::region`]
+/// says otherwise). Clones share it.
+#[derive(Clone)]
 pub struct MemoryStore {
     inner: Arc<Mutex<Inner>>,
+    region: Region,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            inner: Arc::default(),
+            region: covid_model::US,
+        }
+    }
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The same table, seen from `region`'s series, as [`DynamoStore::region`](crate::DynamoStore::region).
+    pub fn region(&self, region: Region) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            region,
+        }
     }
 
     /// A copy of what the table holds now.
@@ -135,53 +191,70 @@ impl MemoryStore {
     }
 }
 
-fn holds(contents: &Contents, write: &DayWrite) -> bool {
+fn holds(days: &BTreeMap<NaiveDate, StoredDay>, write: &DayWrite) -> bool {
     match write {
-        DayWrite::Insert(day) => !contents.days.contains_key(&day.date),
-        DayWrite::Update { stored, .. } => contents
-            .days
+        DayWrite::Insert(day) => !days.contains_key(&day.date),
+        DayWrite::Update { stored, .. } => days
             .get(&stored.day.date)
             .is_some_and(|s| s.rev == stored.rev),
     }
 }
 
-fn apply(contents: &mut Contents, write: &DayWrite) {
+fn apply(days: &mut BTreeMap<NaiveDate, StoredDay>, write: &DayWrite) {
     let (day, rev) = match *write {
         DayWrite::Insert(day) => (day, 1),
         DayWrite::Update { stored, new } => (new, stored.rev + 1),
     };
-    contents.days.insert(day.date, StoredDay { day, rev });
+    days.insert(day.date, StoredDay { day, rev });
 }
 
 impl ReadState for MemoryStore {
     async fn read_state(&self) -> Result<SeriesState, StoreError> {
-        self.request("read_state", false, |c| SeriesState {
-            meta: c.meta.clone(),
-            outbox: c.outbox.values().map(|(m, _)| m.clone()).collect(),
-            changes: c.changes.values().cloned().collect(),
+        let region = self.region;
+        self.request("read_state", false, |c| {
+            if !region.is_us() {
+                // Alerts and change records live in the national partition.
+                return SeriesState {
+                    meta: c.series_mut(region).1.clone(),
+                    ..SeriesState::default()
+                };
+            }
+            SeriesState {
+                meta: c.meta.clone(),
+                outbox: c.outbox.values().map(|(m, _)| m.clone()).collect(),
+                changes: c.changes.values().cloned().collect(),
+            }
         })
     }
 }
 
 impl ReadSeries for MemoryStore {
     async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
-        self.request("read_series", false, |c| c.days.values().copied().collect())
+        let region = self.region;
+        self.request("read_series", false, |c| {
+            c.series_mut(region).0.values().copied().collect()
+        })
     }
 
     async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
-        self.request("read_day", false, |c| c.days.get(&date).copied())
+        let region = self.region;
+        self.request("read_day", false, |c| {
+            c.series_mut(region).0.get(&date).copied()
+        })
     }
 }
 
 impl WriteDay for MemoryStore {
     async fn write_days(&self, writes: &[DayWrite]) -> Result<Option<ChangeRecord>, StoreError> {
         assert!((1..=MAX_WRITES_PER_BATCH).contains(&writes.len()));
+        let region = self.region;
         self.request("write_days", true, |c| {
-            if !writes.iter().all(|w| holds(c, w)) {
+            let days = c.series_mut(region).0;
+            if !writes.iter().all(|w| holds(days, w)) {
                 return None;
             }
-            writes.iter().for_each(|w| apply(c, w));
-            let record = ChangeRecord::of(writes, Utc::now());
+            writes.iter().for_each(|w| apply(days, w));
+            let record = ChangeRecord::of(region, writes, Utc::now());
             c.changes.insert(record.id.clone(), record.clone());
             Some(record)
         })
@@ -197,15 +270,24 @@ impl WriteMeta for MemoryStore {
         announced: &[String],
     ) -> Result<bool, StoreError> {
         assert!(announced.len() <= MAX_CHANGES_PER_META_WRITE);
+        let region = self.region;
         self.request("write_meta", true, |c| {
-            let version_holds = c.meta.as_ref().map(|m| m.version) == expected;
+            let stored = c.series_mut(region).1.clone();
+            let version_holds = stored.as_ref().map(|m| m.version) == expected;
             if !version_holds || !announced.iter().all(|id| c.changes.contains_key(id)) {
                 return false;
             }
             let mut meta = meta.clone();
-            // The stale marker is the stale alert's to set; a meta write keeps it.
-            meta.stale_alert_for = c.meta.as_ref().and_then(|m| m.stale_alert_for);
-            c.meta = Some(meta);
+            // The stale marker is the stale alert's to set; a meta write keeps it, and the
+            // attributes it leaves out (`None`).
+            meta.stale_alert_for = stored.as_ref().and_then(|m| m.stale_alert_for);
+            if let Some(stored) = &stored {
+                meta.population = meta.population.or(stored.population);
+                meta.regions_fingerprint = meta
+                    .regions_fingerprint
+                    .or_else(|| stored.regions_fingerprint.clone());
+            }
+            *c.series_mut(region).1 = Some(meta);
             if let Some(alert) = alert {
                 c.outbox.insert(alert.id.clone(), (alert.clone(), None));
             }

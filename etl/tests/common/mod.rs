@@ -128,6 +128,9 @@ impl Etl {
             .env("TABLE_NAME", &self.table)
             .env("NYT_URL", nyt)
             .env("JHU_URL", jhu)
+            // The national series alone, as before states; the states tests set their own.
+            .env("NYT_STATES_URL", "")
+            .env("POPULATION_URL", "")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("AWS_LAMBDA_FUNCTION_NAME")
             .env_remove("AWS_LAMBDA_RUNTIME_API")
