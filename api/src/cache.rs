@@ -1,51 +1,83 @@
-//! The series in memory, shared by every request and kept across warm Lambda invocations.
-//! It is revalidated at most once per TTL with a cheap read of the meta item (version and
-//! fingerprint); the series itself is re-read only when that changed. Requests never queue
-//! behind a revalidation while data is held.
+//! Every region's series in memory, shared by every request and kept across warm Lambda
+//! invocations. It is revalidated at most once per TTL with one cheap read of the national
+//! meta item (version and fingerprint), which every run that changes any region rewrites; the
+//! series are re-read only when it changed. Requests never queue behind a revalidation while
+//! data is held.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use covid_model::{DailyPoint, Day, daily, fingerprint};
-use covid_store::{ReadSeries, ReadState, StoreError, StoredMeta};
+use covid_model::{DailyPoint, Day, Region, daily_per_capita, fingerprint, fingerprint_text};
+use covid_store::{ReadSeries, ReadState, RegionScope, StoreError, StoredMeta};
 use futures::future::BoxFuture;
+use futures::{StreamExt, TryStreamExt};
+
+/// Region series read at once when the data changed.
+const REGIONS_IN_FLIGHT: usize = 8;
 
 /// Where the cache reads from: the store, or a fake in tests.
 pub trait SeriesSource: Send + Sync + 'static {
+    /// The national meta item: the revalidation read.
     fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>>;
-    fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>>;
+    /// A region's days and meta (`None`: nothing stored for it).
+    fn region(
+        &self,
+        region: Region,
+    ) -> BoxFuture<'_, Result<(Vec<Day>, Option<StoredMeta>), StoreError>>;
 }
 
-impl<S: ReadState + ReadSeries + Send + Sync + 'static> SeriesSource for S {
+impl<S> SeriesSource for S
+where
+    S: ReadState + ReadSeries + RegionScope + Send + Sync + 'static,
+{
     fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>> {
         Box::pin(async move { Ok(self.read_state().await?.meta) })
     }
 
-    fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>> {
+    fn region(
+        &self,
+        region: Region,
+    ) -> BoxFuture<'_, Result<(Vec<Day>, Option<StoredMeta>), StoreError>> {
         Box::pin(async move {
-            Ok(self
-                .read_series()
-                .await?
-                .into_iter()
-                .map(|s| s.day)
-                .collect())
+            let (days, meta) = RegionScope::region(self, region)
+                .read_series_and_meta()
+                .await?;
+            Ok((days.into_iter().map(|s| s.day).collect(), meta))
         })
     }
 }
 
-/// One consistent view of the data.
+/// One region's series as served.
 #[derive(Debug)]
-pub struct Snapshot {
+pub struct RegionSeries {
+    pub region: Region,
     pub days: Arc<[Day]>,
-    /// Derived once per data version, with the shared model's math.
+    /// Derived once per data version, with the shared model's math (per 100k with the
+    /// population).
     pub daily: Arc<[DailyPoint]>,
-    pub meta: Option<StoredMeta>,
-    /// The fingerprint of `days` themselves. Not the meta's: a run that failed half-way leaves
-    /// new days under the old meta, and one tag must never name two different answers.
+    pub population: Option<u64>,
+    /// The fingerprint of `days` (and population) themselves. Not the meta's: a run that
+    /// failed half-way leaves new days under the old meta, and one tag must never name two
+    /// different answers.
     tag: Arc<str>,
 }
 
-impl Snapshot {
+impl RegionSeries {
+    fn new(region: Region, days: Vec<Day>, population: Option<u64>) -> Self {
+        let tag = match population {
+            None => fingerprint(&days),
+            Some(people) => format!("{}-{people}", fingerprint(&days)),
+        };
+        Self {
+            region,
+            daily: daily_per_capita(&days, population).into(),
+            days: days.into(),
+            population,
+            tag: tag.into(),
+        }
+    }
+
     /// Identifies the data served (for entity tags).
     pub fn tag(&self) -> &str {
         &self.tag
@@ -62,6 +94,33 @@ impl Snapshot {
             self.days.partition_point(|d| d.date <= t)
         });
         start..end.max(start)
+    }
+}
+
+/// One consistent view of the data.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The national meta item (last change, last run).
+    pub meta: Option<StoredMeta>,
+    /// `US` (always, maybe without days) and every state with stored data.
+    pub regions: Arc<BTreeMap<Region, Arc<RegionSeries>>>,
+    /// Identifies all of it (for the regions list's entity tag).
+    tag: Arc<str>,
+}
+
+impl Snapshot {
+    /// The national series.
+    pub fn us(&self) -> &RegionSeries {
+        &self.regions[&covid_model::US]
+    }
+
+    /// A region's series; `None` for a region without stored data.
+    pub fn series(&self, region: Region) -> Option<&RegionSeries> {
+        self.regions.get(&region).map(|s| &**s)
+    }
+
+    pub fn tag(&self) -> &str {
+        &self.tag
     }
 }
 
@@ -131,23 +190,47 @@ impl SeriesCache {
         if let Some(held) = held.filter(|h| version(h.meta.as_ref()) == version(meta.as_ref())) {
             // Same data; the meta may still carry a newer run record.
             return Ok(Snapshot {
-                days: held.days.clone(),
-                daily: held.daily.clone(),
                 meta,
+                regions: held.regions.clone(),
                 tag: held.tag.clone(),
             });
         }
-        let days = if meta.is_some() {
-            self.source.days().await?
-        } else {
-            Vec::new()
-        };
-        tracing::info!(days = days.len(), version = ?meta.as_ref().map(|m| m.version), "series loaded");
+        let mut regions = BTreeMap::new();
+        if meta.is_some() {
+            let read: Vec<(Region, Vec<Day>, Option<StoredMeta>)> =
+                futures::stream::iter(Region::all())
+                    .map(|region| async move {
+                        let (days, meta) = self.source.region(region).await?;
+                        Ok::<_, StoreError>((region, days, meta))
+                    })
+                    .buffered(REGIONS_IN_FLIGHT)
+                    .try_collect()
+                    .await?;
+            for (region, days, region_meta) in read {
+                if region.is_us() || region_meta.is_some() || !days.is_empty() {
+                    let population = region_meta.and_then(|m| m.population);
+                    regions.insert(
+                        region,
+                        Arc::new(RegionSeries::new(region, days, population)),
+                    );
+                }
+            }
+        }
+        regions
+            .entry(covid_model::US)
+            .or_insert_with(|| Arc::new(RegionSeries::new(covid_model::US, Vec::new(), None)));
+        let tags: Vec<&str> = regions.values().map(|s| s.tag()).collect();
+        let tag = fingerprint_text(&tags.join(","));
+        tracing::info!(
+            regions = regions.len(),
+            days = regions.values().map(|s| s.days.len()).sum::<usize>(),
+            version = ?meta.as_ref().map(|m| m.version),
+            "series loaded"
+        );
         Ok(Snapshot {
-            daily: daily(&days).into(),
-            tag: fingerprint(&days).into(),
-            days: days.into(),
             meta,
+            regions: Arc::new(regions),
+            tag: tag.into(),
         })
     }
 }

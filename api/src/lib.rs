@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod problem;
+pub mod regions;
 pub mod routes;
 pub mod security_headers;
 
@@ -64,14 +65,21 @@ impl App {
         title = "US COVID-19 series",
         version = "1",
         description = "Cumulative US cases and deaths (NYT) with recoveries (JHU CSSE), daily \
-            changes and 7-day averages. Data froze in March 2023. Dates are ISO YYYY-MM-DD; \
-            ranges are inclusive; errors are RFC 9457 problem details."
+            changes and 7-day averages, for the nation and for each of the 55 states and \
+            territories NYT reports, absolute and per 100,000 residents. Data froze in March \
+            2023. Dates are ISO YYYY-MM-DD; ranges are inclusive; errors are RFC 9457 problem \
+            details."
     ),
     paths(
         routes::series,
         routes::series_csv,
         routes::daily,
         routes::latest,
+        regions::regions,
+        regions::series,
+        regions::series_csv,
+        regions::daily,
+        regions::latest,
         routes::status
     )
 )]
@@ -101,6 +109,11 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .route("/v1/series.csv", get(routes::series_csv))
         .route("/v1/daily", get(routes::daily))
         .route("/v1/latest", get(routes::latest))
+        .route("/v1/regions", get(regions::regions))
+        .route("/v1/regions/{id}/series", get(regions::series))
+        .route("/v1/regions/{id}/series.csv", get(regions::series_csv))
+        .route("/v1/regions/{id}/daily", get(regions::daily))
+        .route("/v1/regions/{id}/latest", get(regions::latest))
         .route("/v1/status", get(routes::status))
         .route("/v1/openapi.json", get(routes::openapi))
         .method_not_allowed_fallback(problem::method_not_allowed)

@@ -1,5 +1,6 @@
-//! The endpoints. Every data answer carries an entity tag and `Last-Modified`, and honours
-//! `If-None-Match`.
+//! The national endpoints, and the answers every region's endpoints share
+//! (`regions.rs` serves them per region). Every data answer carries an entity tag and
+//! `Last-Modified`, and honours `If-None-Match`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use covid_model::{
 use serde::Serialize;
 
 use crate::App;
-use crate::cache::Snapshot;
+use crate::cache::{RegionSeries, Snapshot};
 use crate::problem::Problem;
 
 /// Data changes at most daily: a short shared cache, then revalidation with the entity tag.
@@ -93,7 +94,7 @@ fn parse_date(name: &str, value: &str) -> Result<NaiveDate, Problem> {
     })
 }
 
-fn meta(snapshot: &Snapshot, days: &[Day]) -> SeriesMeta {
+pub(crate) fn meta(snapshot: &Snapshot, days: &[Day]) -> SeriesMeta {
     SeriesMeta {
         source: SOURCE.to_string(),
         first_date: days.first().map(|d| d.date),
@@ -110,7 +111,13 @@ fn meta(snapshot: &Snapshot, days: &[Day]) -> SeriesMeta {
                 ("deaths", "cumulative deaths, from NYT"),
                 (
                     "recovered",
-                    "cumulative recoveries, from JHU; null when not reported (from 2020-12-14)",
+                    "cumulative recoveries, from JHU; null when not reported (from 2020-12-14, \
+                     and always for states: JHU has none by state)",
+                ),
+                (
+                    "avg7_*_per_100k",
+                    "avg7_* per 100,000 residents (JHU populations), unrounded; null without \
+                     a population",
                 ),
                 (
                     "new_*",
@@ -123,15 +130,17 @@ fn meta(snapshot: &Snapshot, days: &[Day]) -> SeriesMeta {
     }
 }
 
-/// An answer with validators: 304 when the client already has this version.
-fn cached(
+/// An answer with validators: 304 when the client already has this version. `data` is the
+/// entity tag of what it is made from.
+pub(crate) fn cached(
     request: &HeaderMap,
     snapshot: &Snapshot,
+    data: &str,
     kind: &str,
     range: Range,
     body: impl FnOnce() -> (&'static str, Vec<u8>),
 ) -> Response {
-    let mut tag = format!("W/\"{}-{kind}", snapshot.tag());
+    let mut tag = format!("W/\"{data}-{kind}");
     if let Some(from) = range.from {
         tag.push_str(&format!("-f{from}"));
     }
@@ -177,14 +186,14 @@ fn cached(
     response
 }
 
-fn json(value: &impl Serialize) -> (&'static str, Vec<u8>) {
+pub(crate) fn json(value: &impl Serialize) -> (&'static str, Vec<u8>) {
     (
         "application/json",
         serde_json::to_vec(value).expect("wire types serialise"),
     )
 }
 
-async fn snapshot(app: &App) -> Result<Arc<Snapshot>, Problem> {
+pub(crate) async fn snapshot(app: &App) -> Result<Arc<Snapshot>, Problem> {
     app.cache.get().await.map_err(|error| {
         tracing::error!(%error, "cannot read the series");
         Problem::new(
@@ -209,13 +218,7 @@ pub async fn series(
 ) -> Result<Response, Problem> {
     let range = Range::parse(query.as_deref())?;
     let snapshot = snapshot(&app).await?;
-    Ok(cached(&headers, &snapshot, "series", range, || {
-        let days = &snapshot.days[snapshot.range(range.from, range.to)];
-        json(&SeriesResponse {
-            meta: meta(&snapshot, days),
-            data: days.to_vec(),
-        })
-    }))
+    Ok(series_answer(&headers, &snapshot, snapshot.us(), range))
 }
 
 /// The cumulative series as CSV (`date,cases,deaths,recovered`; empty when not reported).
@@ -232,19 +235,7 @@ pub async fn series_csv(
 ) -> Result<Response, Problem> {
     let range = Range::parse(query.as_deref())?;
     let snapshot = snapshot(&app).await?;
-    Ok(cached(&headers, &snapshot, "csv", range, || {
-        let days = &snapshot.days[snapshot.range(range.from, range.to)];
-        let mut csv = String::with_capacity(32 + days.len() * 32);
-        csv.push_str("date,cases,deaths,recovered\n");
-        for d in days {
-            let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
-            csv.push_str(&format!(
-                "{},{},{},{}\n",
-                d.date, d.cases, d.deaths, recovered
-            ));
-        }
-        ("text/csv; charset=utf-8", csv.into_bytes())
-    }))
+    Ok(csv_answer(&headers, &snapshot, snapshot.us(), range))
 }
 
 /// Daily new cases, deaths and recovered, with 7-day averages.
@@ -261,13 +252,7 @@ pub async fn daily(
 ) -> Result<Response, Problem> {
     let range = Range::parse(query.as_deref())?;
     let snapshot = snapshot(&app).await?;
-    Ok(cached(&headers, &snapshot, "daily", range, || {
-        let span = snapshot.range(range.from, range.to);
-        json(&DailyResponse {
-            meta: meta(&snapshot, &snapshot.days[span.clone()]),
-            data: snapshot.daily[span].to_vec(),
-        })
-    }))
+    Ok(daily_answer(&headers, &snapshot, snapshot.us(), range))
 }
 
 /// The newest day, its change from the day before, and the 7-day averages.
@@ -278,7 +263,89 @@ pub async fn daily(
 ))]
 pub async fn latest(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Problem> {
     let snapshot = snapshot(&app).await?;
-    let (Some(day), Some(change)) = (snapshot.days.last(), snapshot.daily.last()) else {
+    latest_answer(&headers, &snapshot, snapshot.us())
+}
+
+/// The entity tag of one region's answers.
+fn region_tag(series: &RegionSeries) -> String {
+    format!("{}-{}", series.tag(), series.region.id)
+}
+
+/// A region's cumulative series in `range`, as JSON.
+pub(crate) fn series_answer(
+    headers: &HeaderMap,
+    snapshot: &Snapshot,
+    series: &RegionSeries,
+    range: Range,
+) -> Response {
+    cached(
+        headers,
+        snapshot,
+        &region_tag(series),
+        "series",
+        range,
+        || {
+            let days = &series.days[series.range(range.from, range.to)];
+            json(&SeriesResponse {
+                meta: meta(snapshot, days),
+                data: days.to_vec(),
+            })
+        },
+    )
+}
+
+/// A region's cumulative series in `range`, as CSV.
+pub(crate) fn csv_answer(
+    headers: &HeaderMap,
+    snapshot: &Snapshot,
+    series: &RegionSeries,
+    range: Range,
+) -> Response {
+    cached(headers, snapshot, &region_tag(series), "csv", range, || {
+        let days = &series.days[series.range(range.from, range.to)];
+        let mut csv = String::with_capacity(32 + days.len() * 32);
+        csv.push_str("date,cases,deaths,recovered\n");
+        for d in days {
+            let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
+            csv.push_str(&format!(
+                "{},{},{},{}\n",
+                d.date, d.cases, d.deaths, recovered
+            ));
+        }
+        ("text/csv; charset=utf-8", csv.into_bytes())
+    })
+}
+
+/// A region's daily changes and averages in `range`.
+pub(crate) fn daily_answer(
+    headers: &HeaderMap,
+    snapshot: &Snapshot,
+    series: &RegionSeries,
+    range: Range,
+) -> Response {
+    cached(
+        headers,
+        snapshot,
+        &region_tag(series),
+        "daily",
+        range,
+        || {
+            let span = series.range(range.from, range.to);
+            json(&DailyResponse {
+                meta: meta(snapshot, &series.days[span.clone()]),
+                data: series.daily[span].to_vec(),
+            })
+        },
+    )
+}
+
+/// A region's newest day; 503 before any day is loaded.
+pub(crate) fn latest_answer(
+    headers: &HeaderMap,
+    snapshot: &Snapshot,
+    series: &RegionSeries,
+) -> Result<Response, Problem> {
+    let (Some(day), Some(change)) = (series.days.last(), series.daily.last()) else {
         return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "No data yet",
@@ -286,13 +353,14 @@ pub async fn latest(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<R
         ));
     };
     Ok(cached(
-        &headers,
-        &snapshot,
+        headers,
+        snapshot,
+        &region_tag(series),
         "latest",
         Range::default(),
         || {
             json(&LatestResponse {
-                meta: meta(&snapshot, std::slice::from_ref(day)),
+                meta: meta(snapshot, std::slice::from_ref(day)),
                 day: *day,
                 change: *change,
             })
@@ -307,7 +375,7 @@ pub async fn latest(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<R
 ))]
 pub async fn status(State(app): State<Arc<App>>) -> Result<Response, Problem> {
     let snapshot = snapshot(&app).await?;
-    let newest_day = snapshot.days.last().map(|d| d.date);
+    let newest_day = snapshot.us().days.last().map(|d| d.date);
     let meta = snapshot.meta.as_ref();
     let body = StatusResponse {
         last_run: meta.and_then(|m| m.last_run.as_ref()).map(|r| LastRun {

@@ -1,5 +1,7 @@
 //! The router with `tower::ServiceExt::oneshot` over the in-memory store, which counts its reads.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -8,89 +10,11 @@ use api::App;
 use api::cache::SeriesSource;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use chrono::{TimeZone, Utc};
+use common::memory::*;
 use covid_model::Day;
-use covid_store::{MemoryStore, StoreError, StoredDay, StoredMeta};
+use covid_store::{MemoryStore, StoreError, StoredMeta};
 use futures::future::BoxFuture;
 use serde_json::Value;
-use tower::ServiceExt;
-
-/// Ten days with gaps in recoveries, as the store holds them.
-fn ten_days() -> Vec<Day> {
-    let start = "2020-12-10".parse::<chrono::NaiveDate>().unwrap();
-    (0..10u64)
-        .map(|i| Day {
-            date: start + chrono::Days::new(i),
-            cases: 1000 + i * 100,
-            deaths: 10 + i,
-            recovered: if i < 4 { Some(500 + i) } else { None },
-        })
-        .collect()
-}
-
-/// The in-memory store holding the ten days and their meta item (version 1).
-fn seeded() -> MemoryStore {
-    let store = MemoryStore::new();
-    let days = ten_days();
-    store.edit(|c| {
-        c.days = days
-            .iter()
-            .map(|&day| (day.date, StoredDay { day, rev: 1 }))
-            .collect();
-        c.meta = Some(StoredMeta {
-            version: 1,
-            fingerprint: covid_model::fingerprint(&days),
-            count: days.len() as u64,
-            first_date: days[0].date,
-            last_date: days[9].date,
-            changed_at: Utc.with_ymd_and_hms(2023, 3, 24, 12, 0, 0).unwrap(),
-            last_run: None,
-            stale_alert_for: None,
-            population: None,
-            regions_fingerprint: None,
-        });
-    });
-    store
-}
-
-/// The newest day's cases grow by `bump`, as a run writes them (its meta not written yet).
-fn revise_newest(store: &MemoryStore, bump: u64) {
-    store.edit(|c| {
-        let newest = c.days.values_mut().next_back().unwrap();
-        newest.day.cases += bump;
-        newest.rev += 1;
-    });
-}
-
-/// The meta moves to `version`, as a run that changed the data writes it.
-fn new_version(store: &MemoryStore, version: u64) {
-    store.edit(|c| c.meta.as_mut().unwrap().version = version);
-}
-
-fn router(store: &MemoryStore, ttl: Duration) -> axum::Router {
-    api::router(Arc::new(App::new(store.clone(), ttl, 3)), None)
-}
-
-async fn call(
-    router: &axum::Router,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    (parts.status, parts.headers, bytes)
-}
-
-async fn get(router: &axum::Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    call(router, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-fn json(body: &[u8]) -> Value {
-    serde_json::from_slice(body).unwrap()
-}
 
 #[tokio::test]
 async fn series_with_ranges_and_nulls() {
@@ -356,8 +280,9 @@ async fn the_store_is_read_at_most_once_per_ttl() {
     {
         assert_eq!(get(&r, uri).await.0, StatusCode::OK);
     }
+    // One meta read, then each region's partition once (days and meta in one read).
     assert_eq!(store.calls("read_state"), 1);
-    assert_eq!(store.calls("read_series"), 1);
+    assert_eq!(store.calls("read_series_and_meta"), 56);
 
     // With a zero TTL every request revalidates with the meta, but the days are re-read only
     // when the version moves.
@@ -367,12 +292,15 @@ async fn the_store_is_read_at_most_once_per_ttl() {
         get(&r, "/v1/series").await;
     }
     assert_eq!(
-        (store.calls("read_state"), store.calls("read_series")),
-        (5, 1)
+        (
+            store.calls("read_state"),
+            store.calls("read_series_and_meta")
+        ),
+        (5, 56)
     );
     new_version(&store, 2);
     get(&r, "/v1/series").await;
-    assert_eq!(store.calls("read_series"), 2);
+    assert_eq!(store.calls("read_series_and_meta"), 112);
 }
 
 #[tokio::test]
@@ -412,11 +340,14 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
                 if !first {
                     let _permit = self.gate.acquire().await.unwrap();
                 }
-                self.inner.meta().await
+                SeriesSource::meta(&self.inner).await
             })
         }
-        fn days(&self) -> BoxFuture<'_, Result<Vec<Day>, StoreError>> {
-            self.inner.days()
+        fn region(
+            &self,
+            region: covid_model::Region,
+        ) -> BoxFuture<'_, Result<(Vec<Day>, Option<StoredMeta>), StoreError>> {
+            SeriesSource::region(&self.inner, region)
         }
     }
     let slow = Slow {

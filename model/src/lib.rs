@@ -73,22 +73,41 @@ pub struct DailyPoint {
     pub avg7_cases: Option<f64>,
     pub avg7_deaths: Option<f64>,
     pub avg7_recovered: Option<f64>,
+    /// The 7-day average of new cases per 100,000 residents, unrounded; `null` where the
+    /// average or the population is missing.
+    #[serde(default)]
+    pub avg7_cases_per_100k: Option<f64>,
+    #[serde(default)]
+    pub avg7_deaths_per_100k: Option<f64>,
 }
 
 /// Daily changes and 7-day averages of a cumulative series (sorted by date, one entry per day).
 pub fn daily(days: &[Day]) -> Vec<DailyPoint> {
+    daily_per_capita(days, None)
+}
+
+/// [`daily`], with the 7-day averages per 100,000 of `population` residents.
+pub fn daily_per_capita(days: &[Day], population: Option<u64>) -> Vec<DailyPoint> {
     fn diff(a: Option<u64>, b: Option<u64>) -> Option<i64> {
         Some(b? as i64 - a? as i64)
     }
-    fn avg7(values: &[Option<i64>], i: usize) -> Option<f64> {
+    /// The exact mean of the 7 values ending at `i`.
+    fn mean7(values: &[Option<i64>], i: usize) -> Option<f64> {
         if i < 6 {
             return None;
         }
         let sum = values[i - 6..=i]
             .iter()
             .try_fold(0i64, |acc, v| Some(acc + (*v)?))?;
-        Some((sum as f64 / 7.0 * 10.0).round() / 10.0)
+        Some(sum as f64 / 7.0)
     }
+    fn avg7(values: &[Option<i64>], i: usize) -> Option<f64> {
+        mean7(values, i).map(|m| (m * 10.0).round() / 10.0)
+    }
+    let per_100k = |values: &[Option<i64>], i: usize| {
+        let people = population.filter(|p| *p > 0)? as f64;
+        Some(mean7(values, i)? * 100_000.0 / people)
+    };
     let change = |f: fn(&Day) -> Option<u64>| -> Vec<Option<i64>> {
         (0..days.len())
             .map(|i| {
@@ -112,6 +131,8 @@ pub fn daily(days: &[Day]) -> Vec<DailyPoint> {
             avg7_cases: avg7(&cases, i),
             avg7_deaths: avg7(&deaths, i),
             avg7_recovered: avg7(&recovered, i),
+            avg7_cases_per_100k: per_100k(&cases, i),
+            avg7_deaths_per_100k: per_100k(&deaths, i),
         })
         .collect()
 }
@@ -158,6 +179,48 @@ pub struct LatestResponse {
     pub meta: SeriesMeta,
     pub day: Day,
     pub change: DailyPoint,
+}
+
+/// `/v1/regions`: every region with data, `US` first, then by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionsResponse {
+    pub regions: Vec<RegionSummary>,
+}
+
+/// One region in `/v1/regions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionSummary {
+    /// USPS code: `US`, `NY`, …; the `{id}` of `/v1/regions/{id}/…` (any case).
+    pub id: String,
+    pub name: String,
+    /// The two-digit FIPS state code; `null` for the nation.
+    pub fips: Option<String>,
+    /// Residents (JHU reference table); `null` when unknown.
+    pub population: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub first_date: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub last_date: Option<NaiveDate>,
+    /// Days stored.
+    pub count: usize,
+    /// The newest day with its 7-day averages; `null` without days.
+    pub latest: Option<RegionLatest>,
+}
+
+/// A region's newest day and its 7-day averages, absolute and per 100,000 residents.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionLatest {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub date: NaiveDate,
+    pub cases: u64,
+    pub deaths: u64,
+    pub avg7_cases: Option<f64>,
+    pub avg7_deaths: Option<f64>,
+    pub avg7_cases_per_100k: Option<f64>,
+    pub avg7_deaths_per_100k: Option<f64>,
 }
 
 /// The last ETL run, as the API reports it.
@@ -356,6 +419,25 @@ mod tests {
             day("2021-06-04", 90, 5, None),
         ];
         assert_eq!(daily(&revised)[1].new_cases, Some(-10));
+    }
+
+    #[test]
+    fn per_capita_averages_are_unrounded_and_need_a_population() {
+        let days: Vec<Day> = (0..8u64)
+            .map(|i| day(&format!("2020-03-{:02}", i + 1), i * i, i, None))
+            .collect();
+        let plain = daily(&days);
+        assert_eq!(plain[7].avg7_cases_per_100k, None, "no population");
+        let d = daily_per_capita(&days, Some(300_000));
+        // New cases on days 2..=8: 1, 3, 5, …, 13: 49 in 7 days, 7 a day, per 300,000.
+        assert_eq!(d[7].avg7_cases, Some(7.0));
+        assert_eq!(d[7].avg7_cases_per_100k, Some(7.0 / 3.0));
+        assert_eq!(d[7].avg7_deaths_per_100k, Some(1.0 / 3.0));
+        assert_eq!(d[6].avg7_cases_per_100k, None, "no average yet");
+        assert_eq!(
+            daily_per_capita(&days, Some(0))[7].avg7_cases_per_100k,
+            None
+        );
     }
 
     #[test]

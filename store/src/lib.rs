@@ -193,6 +193,10 @@ pub trait ReadSeries {
         &self,
         date: NaiveDate,
     ) -> impl Future<Output = Result<Option<StoredDay>, StoreError>> + Send;
+    /// Every stored day and the meta item, in one read (`day#…` < `meta`).
+    fn read_series_and_meta(
+        &self,
+    ) -> impl Future<Output = Result<(Vec<StoredDay>, Option<StoredMeta>), StoreError>> + Send;
 }
 
 /// A conditional write of one day.
@@ -408,6 +412,20 @@ impl ReadState for DynamoStore {
 impl ReadSeries for DynamoStore {
     async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
         self.read_range(None, None).await
+    }
+
+    async fn read_series_and_meta(
+        &self,
+    ) -> Result<(Vec<StoredDay>, Option<StoredMeta>), StoreError> {
+        let mut days = Vec::new();
+        let mut meta = None;
+        for item in self.query_between(DAY_PREFIX, META_SK).await? {
+            match item.get(SK).and_then(|v| v.as_s().ok()) {
+                Some(sk) if sk == META_SK => meta = Some(self.parse_meta(&item)?),
+                _ => days.push(self.parse_day(&item)?),
+            }
+        }
+        Ok((days, meta))
     }
 
     async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {

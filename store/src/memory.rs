@@ -236,6 +236,16 @@ impl ReadSeries for MemoryStore {
         })
     }
 
+    async fn read_series_and_meta(
+        &self,
+    ) -> Result<(Vec<StoredDay>, Option<StoredMeta>), StoreError> {
+        let region = self.region;
+        self.request("read_series_and_meta", false, |c| {
+            let (days, meta) = c.series_mut(region);
+            (days.values().copied().collect(), meta.clone())
+        })
+    }
+
     async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
         let region = self.region;
         self.request("read_day", false, |c| {

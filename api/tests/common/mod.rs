@@ -1,15 +1,36 @@
 //! A table in DynamoDB Local loaded by the real ETL from the bundled snapshot.
 #![allow(dead_code)]
 
+pub mod memory;
+
 pub struct Loaded {
     pub endpoint: String,
     pub table: String,
 }
 
+/// The national series alone, as before states.
 pub async fn loaded_table(test: &str) -> Loaded {
+    load(test, false).await
+}
+
+/// The national series, the 55 state series and the populations.
+pub async fn loaded_table_with_states(test: &str) -> Loaded {
+    load(test, true).await
+}
+
+async fn load(test: &str, states: bool) -> Loaded {
     let endpoint = testkit::dynamodb().endpoint.clone();
     let table = testkit::table_name(test);
+    let source = |name: &str| {
+        if states {
+            testkit::snapshot(name).display().to_string()
+        } else {
+            String::new()
+        }
+    };
     let vars = [
+        ("NYT_STATES_URL", source("nyt-us-states.csv")),
+        ("POPULATION_URL", source("jhu-reference.csv")),
         ("TABLE_NAME", table.clone()),
         (
             "NYT_URL",

@@ -1,0 +1,160 @@
+//! The region endpoints with `oneshot` over the in-memory store: the listing, per-100k
+//! figures, case-insensitive ids, unknown and hostile ids, and `/v1/regions/US/…` equal to the
+//! national endpoints.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::http::header;
+use common::memory::*;
+use covid_model::{Day, Region};
+use covid_store::{MemoryStore, StoredDay, StoredMeta};
+
+/// The seeded national series, plus New York (population 19,453,561) and Guam (no population
+/// stored), eight days each.
+fn with_states() -> MemoryStore {
+    let store = seeded();
+    let national = store.contents().meta.unwrap();
+    for (id, population, scale) in [("NY", Some(19_453_561), 1000), ("GU", None, 1)] {
+        let days: Vec<Day> = (0..8u64)
+            .map(|i| Day {
+                date: "2020-12-10".parse::<chrono::NaiveDate>().unwrap() + chrono::Days::new(i),
+                cases: scale * i * i,
+                deaths: i,
+                recovered: None,
+            })
+            .collect();
+        let meta = StoredMeta {
+            population,
+            count: days.len() as u64,
+            first_date: days[0].date,
+            last_date: days[7].date,
+            fingerprint: covid_model::fingerprint(&days),
+            ..national.clone()
+        };
+        store.edit(|c| {
+            let series = c.regions.entry(Region::by_id(id).unwrap()).or_default();
+            series.days = days
+                .iter()
+                .map(|&day| (day.date, StoredDay { day, rev: 1 }))
+                .collect();
+            series.meta = Some(meta);
+        });
+    }
+    store
+}
+
+#[tokio::test]
+async fn the_listing_puts_us_first_then_names_with_per_capita_averages() {
+    let r = router(&with_states(), Duration::from_secs(30));
+    let (status, headers, body) = get(&r, "/v1/regions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.contains_key(header::ETAG));
+    let v = json(&body);
+    let ids: Vec<&str> = v["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["US", "GU", "NY"],
+        "US, then Guam and New York by name"
+    );
+    let ny = &v["regions"][2];
+    assert_eq!(ny["name"], "New York");
+    assert_eq!(ny["fips"], "36");
+    assert_eq!(ny["population"], 19_453_561);
+    assert_eq!(
+        (ny["count"].as_u64(), ny["last_date"].as_str()),
+        (Some(8), Some("2020-12-17"))
+    );
+    // New cases on days 2..=8 are 1000·(2i-1): 49,000 in 7 days, 7,000 a day.
+    assert_eq!(ny["latest"]["avg7_cases"], 7000.0);
+    let per_100k = ny["latest"]["avg7_cases_per_100k"].as_f64().unwrap();
+    assert!(
+        (per_100k - 7000.0 * 100_000.0 / 19_453_561.0).abs() < 1e-9,
+        "{per_100k}"
+    );
+    let gu = &v["regions"][1];
+    assert!(
+        gu["latest"]["avg7_cases_per_100k"].is_null(),
+        "no population"
+    );
+    assert!(v["regions"][0]["fips"].is_null());
+}
+
+#[tokio::test]
+async fn region_paths_answer_like_the_national_ones() {
+    let r = router(&with_states(), Duration::from_secs(30));
+    for path in ["series", "series.csv", "daily", "latest"] {
+        let national = get(&r, &format!("/v1/{path}")).await;
+        let us = get(&r, &format!("/v1/regions/US/{path}")).await;
+        assert_eq!(national.0, StatusCode::OK);
+        assert_eq!((us.0, &us.2), (national.0, &national.2), "{path}");
+        assert_eq!(us.1[header::ETAG], national.1[header::ETAG], "{path}");
+        let ny = get(&r, &format!("/v1/regions/ny/{path}")).await;
+        assert_eq!(ny.0, StatusCode::OK, "{path}: ids are case-insensitive");
+        assert_ne!(
+            ny.1[header::ETAG],
+            us.1[header::ETAG],
+            "{path}: one tag per region"
+        );
+    }
+    let v = json(&get(&r, "/v1/regions/NY/series?from=2020-12-16").await.2);
+    assert_eq!(v["meta"]["count"], 2);
+    assert!(
+        v["data"][0]["recovered"].is_null(),
+        "no recoveries by state"
+    );
+    let daily = json(&get(&r, "/v1/regions/NY/daily").await.2);
+    assert!(daily["data"][7]["avg7_cases_per_100k"].as_f64().unwrap() > 35.0);
+    let (status, _, body) = get(&r, "/v1/regions/NY/series?from=bad").await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_hostile_ids_are_404_problems() {
+    let r = router(&with_states(), Duration::from_secs(30));
+    let long = "A".repeat(5000);
+    for id in [
+        "ZZ",
+        "CA",
+        "nyc",
+        "%00",
+        "..%2F..",
+        "%2e%2e",
+        "N%0AY",
+        "%F0%9F%87%BA%F0%9F%87%B8",
+        "%FF",
+        &long,
+    ] {
+        let (status, headers, body) = get(&r, &format!("/v1/regions/{id}/series")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{id:.40}");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{id:.40}"
+        );
+        let problem = json(&body);
+        assert!(
+            problem["detail"].as_str().unwrap().len() < 300,
+            "{id:.40}: the detail is bounded"
+        );
+    }
+    for path in [
+        "/v1/regions//series",
+        "/v1/regions/NY",
+        "/v1/regions/NY/series/x",
+    ] {
+        assert_eq!(get(&r, path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+}
