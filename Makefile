@@ -47,6 +47,7 @@ demo: web
 
 bench: web
 	$(CARGO) build --release --locked -p etl -p api
+	$(CARGO) build --release --locked -p etl --example naive_load
 	scripts/bench-etl.sh
 	scripts/bench-api.sh
 	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/etl TABLE_NAME=bench

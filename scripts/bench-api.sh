@@ -24,7 +24,8 @@ pids+=("$api")
 wait_http "http://127.0.0.1:$port/v1/status" "$api" api
 
 total=0
-for path in /v1/series /v1/latest "/v1/daily?from=2021-01-01"; do
+for path in /v1/series /v1/latest "/v1/daily?from=2021-01-01" /v1/regions \
+  /v1/regions/NY/series "/v1/regions/ny/daily?from=2021-01-01"; do
   wrk -t2 -c16 -d1s "http://127.0.0.1:$port$path" >/dev/null # warm-up
   echo "## GET $path (wrk -t2 -c16 -d${seconds}s, CACHE_TTL_SECS=30)"
   out=$(wrk -t2 -c16 -d"${seconds}s" --latency "http://127.0.0.1:$port$path")
