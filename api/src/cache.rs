@@ -16,15 +16,15 @@ use futures::{StreamExt, TryStreamExt};
 /// Region series read at once when the data changed.
 const REGIONS_IN_FLIGHT: usize = 8;
 
+/// A region's stored days and its meta item (`None`: nothing stored for it).
+pub type RegionRead = (Vec<Day>, Option<StoredMeta>);
+
 /// Where the cache reads from: the store, or a fake in tests.
 pub trait SeriesSource: Send + Sync + 'static {
     /// The national meta item: the revalidation read.
     fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>>;
     /// A region's days and meta (`None`: nothing stored for it).
-    fn region(
-        &self,
-        region: Region,
-    ) -> BoxFuture<'_, Result<(Vec<Day>, Option<StoredMeta>), StoreError>>;
+    fn region(&self, region: Region) -> BoxFuture<'_, Result<RegionRead, StoreError>>;
 }
 
 impl<S> SeriesSource for S
@@ -35,10 +35,7 @@ where
         Box::pin(async move { Ok(self.read_state().await?.meta) })
     }
 
-    fn region(
-        &self,
-        region: Region,
-    ) -> BoxFuture<'_, Result<(Vec<Day>, Option<StoredMeta>), StoreError>> {
+    fn region(&self, region: Region) -> BoxFuture<'_, Result<RegionRead, StoreError>> {
         Box::pin(async move {
             let (days, meta) = RegionScope::region(self, region)
                 .read_series_and_meta()

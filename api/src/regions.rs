@@ -28,10 +28,10 @@ pub struct RegionId {
 }
 
 /// The region a path names, with data; a 404 problem for anything else (never a 5xx).
-fn region<'s>(
-    snapshot: &'s Snapshot,
+fn region(
+    snapshot: &Snapshot,
     id: Result<Path<String>, PathRejection>,
-) -> Result<&'s RegionSeries, Problem> {
+) -> Result<&RegionSeries, Problem> {
     let id = id.map(|Path(id)| id).unwrap_or_default();
     let shown: String = id.chars().take(20).flat_map(char::escape_debug).collect();
     let unknown = || {

@@ -175,3 +175,68 @@ async fn local_server_on_the_loaded_table() {
         assert!(v["detail"].as_str().unwrap().len() < 600, "{v}");
     }
 }
+
+#[tokio::test]
+async fn every_region_from_the_table_the_etl_loaded() {
+    let loaded = common::loaded_table_with_states("api-regions").await;
+    let server = start(&loaded, &std::env::temp_dir()).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", server.base)).send();
+
+    let body = get("/v1/regions").await.unwrap().bytes().await.unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    let regions = v["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), 56);
+    assert_eq!(regions[0]["id"], "US");
+    assert_eq!(regions[0]["population"], 329_466_283);
+    let ny = regions.iter().find(|r| r["id"] == "NY").unwrap();
+    assert_eq!(ny["latest"]["date"], "2021-07-08");
+
+    // New York's 7-day average per 100k on its newest day, from the snapshot's own rows.
+    let states = std::fs::read_to_string(testkit::snapshot("nyt-us-states.csv")).unwrap();
+    let cases = |date: &str| -> f64 {
+        let row = states
+            .lines()
+            .find(|l| l.starts_with(&format!("{date},New York,36,")))
+            .unwrap();
+        row.split(',').nth(3).unwrap().parse().unwrap()
+    };
+    let expected = (cases("2021-07-08") - cases("2021-07-01")) / 7.0 * 100_000.0 / 19_453_561.0;
+    let got = ny["latest"]["avg7_cases_per_100k"].as_f64().unwrap();
+    assert!((got - expected).abs() < 1e-9, "{got} vs {expected}");
+
+    // The region's CSV has every New York row; ids are case-insensitive; tags revalidate.
+    let csv = get("/v1/regions/ny/series.csv")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows = states
+        .lines()
+        .filter(|l| l.contains(",New York,36,"))
+        .count();
+    assert_eq!(csv.lines().count(), rows + 1);
+    let response = get("/v1/regions/NY/daily").await.unwrap();
+    let etag = response.headers()["etag"].clone();
+    let again = client
+        .get(format!("{}/v1/regions/NY/daily", server.base))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        get("/v1/regions/ZZ/latest").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    // The national endpoints are the US region's.
+    let national = get("/v1/latest").await.unwrap().text().await.unwrap();
+    let us = get("/v1/regions/US/latest")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(national, us);
+}

@@ -11,7 +11,6 @@ use api::cache::SeriesSource;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::memory::*;
-use covid_model::Day;
 use covid_store::{MemoryStore, StoreError, StoredMeta};
 use futures::future::BoxFuture;
 use serde_json::Value;
@@ -346,7 +345,7 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         fn region(
             &self,
             region: covid_model::Region,
-        ) -> BoxFuture<'_, Result<(Vec<Day>, Option<StoredMeta>), StoreError>> {
+        ) -> BoxFuture<'_, Result<api::cache::RegionRead, StoreError>> {
             SeriesSource::region(&self.inner, region)
         }
     }

@@ -274,6 +274,32 @@ mod tests {
     }
 
     #[test]
+    fn updated_names_every_state_that_changed() {
+        let mut announced = Announcement::default();
+        announced
+            .regions
+            .insert(covid_model::Region::by_id("NY").unwrap(), 99);
+        announced
+            .regions
+            .insert(covid_model::Region::by_id("GU").unwrap(), 1);
+        let alert = updated(&announced, &[], 420);
+        assert_eq!(alert.counts["changed_regions"], 2);
+        assert_eq!(alert.counts["new_days"], 0);
+        assert!(
+            alert.subject.ends_with("; 2 states changed"),
+            "{}",
+            alert.subject
+        );
+        assert!(
+            alert
+                .body
+                .contains("Guam (1 day written), New York (99 days written)"),
+            "{}",
+            alert.body
+        );
+    }
+
+    #[test]
     fn updated_lists_new_and_revised_days_and_caps_long_lists() {
         let mut series = vec![day("2020-06-01", 1_800_000, 104_000, Some(5))];
         series.extend((1..=12).map(|i| day(&format!("2021-03-{i:02}"), i, 0, None)));
