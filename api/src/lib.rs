@@ -6,6 +6,8 @@ pub mod problem;
 pub mod regions;
 pub mod routes;
 pub mod security_headers;
+pub mod subscriptions;
+pub mod viewer;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use covid_store::DynamoStore;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -22,11 +24,24 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::cache::{SeriesCache, SeriesSource};
+use crate::subscriptions::Subscriptions;
 
 /// The state every request shares.
 pub struct App {
     pub cache: SeriesCache,
     pub stale_after_days: u32,
+    /// `None`: no alert topic; `POST /v1/subscriptions` answers 503.
+    pub subscriptions: Option<Subscriptions>,
+}
+
+/// A whole number setting, or its default when unset.
+fn count_setting(name: &str, raw: Option<String>, default: u64) -> Result<u64, String> {
+    match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name} {v:?} is not a whole number")),
+    }
 }
 
 impl App {
@@ -34,11 +49,20 @@ impl App {
         Self {
             cache: SeriesCache::new(source, ttl),
             stale_after_days,
+            subscriptions: None,
         }
     }
 
-    /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3); the AWS
-    /// endpoint, region and credentials from the SDK's standard chain.
+    /// The same app, taking subscriptions.
+    pub fn with_subscriptions(mut self, subscriptions: Subscriptions) -> Self {
+        self.subscriptions = Some(subscriptions);
+        self
+    }
+
+    /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3); for
+    /// subscriptions `TOPIC_ARN` (unset: none), `SUBSCRIBE_PER_IP_PER_HOUR` (5),
+    /// `SUBSCRIBE_PER_DAY` (500), `ORIGIN_SECRET`, `SITE_ORIGIN`; the AWS endpoint, region and
+    /// credentials from the SDK's standard chain.
     pub async fn from_env() -> Result<(Self, DynamoStore), String> {
         let var = |name: &str| std::env::var(name).ok();
         // The same settings, parsed by the same code, as the ETL.
@@ -54,7 +78,27 @@ impl App {
         };
         let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let store = DynamoStore::new(&sdk_config, table);
-        Ok((Self::new(store.clone(), ttl, stale_after_days), store))
+        let mut app = Self::new(store.clone(), ttl, stale_after_days);
+        if let Some(topic) = var("TOPIC_ARN").filter(|v| !v.trim().is_empty()) {
+            let mut subscriptions = Subscriptions::new(
+                subscriptions::SnsSubscriber::new(&sdk_config, topic),
+                store.clone(),
+            );
+            subscriptions.per_ip_per_hour = count_setting(
+                "SUBSCRIBE_PER_IP_PER_HOUR",
+                var("SUBSCRIBE_PER_IP_PER_HOUR"),
+                subscriptions::DEFAULT_PER_IP_PER_HOUR,
+            )?;
+            subscriptions.per_day = count_setting(
+                "SUBSCRIBE_PER_DAY",
+                var("SUBSCRIBE_PER_DAY"),
+                subscriptions::DEFAULT_PER_DAY,
+            )?;
+            subscriptions.origin_secret = var("ORIGIN_SECRET").filter(|v| !v.is_empty());
+            subscriptions.site_origin = var("SITE_ORIGIN").filter(|v| !v.is_empty());
+            app = app.with_subscriptions(subscriptions);
+        }
+        Ok((app, store))
     }
 }
 
@@ -80,7 +124,8 @@ impl App {
         regions::series_csv,
         regions::daily,
         regions::latest,
-        routes::status
+        routes::status,
+        subscriptions::subscribe
     )
 )]
 pub struct ApiDoc;
@@ -104,6 +149,16 @@ fn site_files(dir: PathBuf) -> Router {
 
 /// The API. With `site`, paths outside `/v1/` are files from that folder (the local demo).
 pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
+    // Same-origin only: none of the read API's CORS headers.
+    let subscribe = Router::new()
+        .route(
+            "/v1/subscriptions",
+            post(subscriptions::subscribe).fallback(subscriptions::method_not_allowed),
+        )
+        .with_state(app.clone());
+    let subscribe = security_headers::layers()
+        .into_iter()
+        .fold(subscribe, |r, layer| r.layer(layer));
     let api = Router::new()
         .route("/v1/series", get(routes::series))
         .route("/v1/series.csv", get(routes::series_csv))
@@ -126,8 +181,9 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
     let api = security_headers::layers()
         .into_iter()
         .fold(api, |api, layer| api.layer(layer));
-    api.layer(CompressionLayer::new())
-        // Every answer, errors included, may be read from any origin.
+    let api = api
+        .layer(CompressionLayer::new())
+        // Every read answer, errors included, may be read from any origin.
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
@@ -139,5 +195,6 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
                 .allow_headers([header::IF_NONE_MATCH, header::ACCEPT])
                 .expose_headers([header::ETAG, header::LAST_MODIFIED])
                 .max_age(Duration::from_secs(86400)),
-        )
+        );
+    api.merge(subscribe.layer(CompressionLayer::new()))
 }

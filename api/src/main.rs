@@ -13,11 +13,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let site = std::env::var("SITE_DIR").unwrap_or_else(|_| "web/dist".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, api::router(Arc::new(app), Some(site.into())))
-        .with_graceful_shutdown(async {
-            tokio::signal::ctrl_c().await.ok();
-        })
-        .await?;
+    // The socket peer is the viewer address the subscription limits count.
+    let router = api::router(Arc::new(app), Some(site.into()));
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        tokio::signal::ctrl_c().await.ok();
+    })
+    .await?;
     tracing::info!(dynamodb_requests = store.requests(), "stopped");
     Ok(())
 }

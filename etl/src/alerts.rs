@@ -25,6 +25,8 @@ pub struct Alert {
     pub body: String,
     /// Numeric message attributes.
     pub counts: BTreeMap<String, u64>,
+    /// `updated` only: the regions that changed (`US` for the national series).
+    pub regions: Vec<String>,
 }
 
 impl Alert {
@@ -43,6 +45,7 @@ impl Alert {
             body: self.body,
             created_at: now,
             counts: self.counts,
+            regions: self.regions,
         }
     }
 }
@@ -182,6 +185,13 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
             ("revised_days".to_string(), revised_days),
             ("changed_regions".to_string(), changed_regions),
         ]),
+        regions: announced
+            .national()
+            .then_some(covid_model::US.id)
+            .into_iter()
+            .chain(announced.regions.keys().map(|r| r.id))
+            .map(str::to_string)
+            .collect(),
     }
 }
 
@@ -196,6 +206,7 @@ pub fn unchanged(days: u64, newest: &Day) -> Alert {
             describe(newest)
         ),
         counts: BTreeMap::new(),
+        regions: Vec::new(),
     }
 }
 
@@ -234,6 +245,7 @@ pub fn failed(error: &Error, written: u64) -> Alert {
         subject: subject(subject_text),
         body: body.join("\n"),
         counts: BTreeMap::from([("written".to_string(), written)]),
+        regions: Vec::new(),
     }
 }
 
@@ -257,6 +269,7 @@ pub fn stale(newest: &Day, today: NaiveDate, after_days: u32) -> Alert {
             describe(newest)
         ),
         counts: BTreeMap::new(),
+        regions: Vec::new(),
     }
 }
 
@@ -315,6 +328,7 @@ mod tests {
         assert_eq!(alert.subject, "US COVID-19 data: 13 new days, 1 revised");
         assert_eq!(alert.counts["new_days"], 13);
         assert_eq!(alert.counts["revised_days"], 1);
+        assert_eq!(alert.regions, ["US"]);
         assert!(
             alert.body.contains("13 new days, 1 revised, 400 unchanged"),
             "{}",

@@ -53,6 +53,10 @@ impl Publish for Publisher {
         for (name, value) in &message.counts {
             request = request.message_attributes(name, attribute("Number", value.to_string()));
         }
+        if !message.regions.is_empty() {
+            let list = serde_json::to_string(&message.regions).expect("strings serialise");
+            request = request.message_attributes("regions", attribute("String.Array", list));
+        }
         request.send().await.map_err(|e| Error::Publish {
             topic: self.topic_arn.clone(),
             detail: aws_sdk_sns::error::DisplayErrorContext(e).to_string(),
@@ -127,6 +131,7 @@ mod tests {
             body: String::new(),
             created_at: Utc::now(),
             counts: BTreeMap::new(),
+            regions: Vec::new(),
         }
     }
 

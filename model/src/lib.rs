@@ -8,7 +8,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 mod region;
+mod subscription;
 pub use region::{Region, STATES, US};
+pub use subscription::{
+    Choice, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest, check_email, filter_policy,
+    validate,
+};
 
 /// One day of the US series: cumulative counts as of the end of `date`.
 ///

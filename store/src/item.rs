@@ -200,6 +200,9 @@ pub(crate) fn outbox_item(alert: &OutboxMessage) -> HashMap<String, AttributeVal
             .collect();
         item.insert("counts".to_string(), AttributeValue::M(counts));
     }
+    if !alert.regions.is_empty() {
+        item.insert("regions".to_string(), s(alert.regions.join(",")));
+    }
     item
 }
 
@@ -251,6 +254,14 @@ impl DynamoStore {
             body: view.string("body")?.to_string(),
             created_at: view.time("created_at")?,
             counts,
+            regions: match item.get("regions") {
+                None => Vec::new(),
+                Some(_) => view
+                    .string("regions")?
+                    .split(',')
+                    .map(str::to_string)
+                    .collect(),
+            },
         })
     }
 }

@@ -24,6 +24,8 @@ pub(crate) const CHANGE_PREFIX: &str = "pending#";
 /// Sorts after every non-day key of the series partition (`meta`, `outbox#…`, `pending#…`).
 pub(crate) const STATE_END: &str = "pending$";
 pub(crate) const EVENT_PREFIX: &str = "event#";
+pub(crate) const LIMIT_PREFIX: &str = "limit#";
+pub(crate) const LIMIT_SK: &str = "limit";
 pub(crate) const EVENT_SK: &str = "event";
 
 /// The sort key of a day.

@@ -6,9 +6,10 @@
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
 //! | a region's meta | `series#<R>`| `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S |
-//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `claimed_until` N (ms) |
+//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms) |
 //! | a change record | `series#US` | `pending#<id>`     | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
+//! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
 //!
 //! `<R>` is a region id (`US`, `NY`, …; `covid_model::Region`). Each region's series is one
 //! partition with a date-ordered sort key: one `Query` reads it in date order, and a date range
@@ -45,6 +46,7 @@ mod expr;
 mod idempotency;
 mod item;
 mod keys;
+mod limits;
 pub mod memory;
 mod schema;
 
@@ -52,6 +54,7 @@ pub use alerts::WriteAlerts;
 pub use changes::ChangeRecord;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};
+pub use limits::RateLimits;
 pub use memory::MemoryStore;
 
 use counter::RequestCounter;
@@ -149,6 +152,9 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
     /// Numeric message attributes (e.g. `new_days`), for subscribers' filter policies.
     pub counts: BTreeMap<String, u64>,
+    /// `updated` only: the regions whose series changed (`US`, `NY`, …), the String.Array
+    /// message attribute `regions` that per-region subscriptions match.
+    pub regions: Vec<String>,
 }
 
 /// What one read tells of the series: its meta item, the alerts not yet published and the

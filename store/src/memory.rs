@@ -13,8 +13,8 @@ use covid_model::Region;
 
 use crate::{
     ChangeRecord, DayWrite, IdempotencyClaim, IdempotencyRecords, MAX_CHANGES_PER_META_WRITE,
-    MAX_WRITES_PER_BATCH, OutboxMessage, ReadSeries, ReadState, RunRecord, SeriesState, StoreError,
-    StoredDay, StoredMeta, WriteAlerts, WriteDay, WriteMeta,
+    MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RunRecord, SeriesState,
+    StoreError, StoredDay, StoredMeta, WriteAlerts, WriteDay, WriteMeta,
 };
 
 /// What the table holds.
@@ -30,6 +30,8 @@ pub struct Contents {
     pub changes: BTreeMap<String, ChangeRecord>,
     /// Lambda idempotency records by event id.
     pub events: BTreeMap<String, EventRecord>,
+    /// Rate counters by `counter#window end`.
+    pub limits: BTreeMap<String, u64>,
 }
 
 /// One region's days and meta.
@@ -437,6 +439,25 @@ impl IdempotencyRecords for MemoryStore {
     async fn release_event(&self, id: &str) -> Result<(), StoreError> {
         self.request("release_event", true, |c| {
             c.events.remove(id);
+        })
+    }
+}
+
+impl RateLimits for MemoryStore {
+    async fn take(
+        &self,
+        counter: &str,
+        window_end: DateTime<Utc>,
+        max: u64,
+    ) -> Result<bool, StoreError> {
+        let key = crate::limits::limit_key(counter, window_end);
+        self.request("take", true, |c| {
+            let count = c.limits.entry(key).or_default();
+            if *count >= max {
+                return false;
+            }
+            *count += 1;
+            true
         })
     }
 }

@@ -1,0 +1,291 @@
+//! `POST /v1/subscriptions` with `oneshot` over the in-memory store (rate counters) and a
+//! recording subscriber: every status, what reaches SNS, the limits and who is counted.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use api::App;
+use api::subscriptions::{SubscribeError, Subscriber, Subscriptions};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use common::memory::{call, json, seeded};
+use covid_store::MemoryStore;
+use futures::future::BoxFuture;
+
+/// Records every subscription; answers "exists" for an address it has seen.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<(String, String)>>>);
+
+impl Subscriber for Recorder {
+    fn subscribe(
+        &self,
+        email: &str,
+        filter_policy: &str,
+    ) -> BoxFuture<'_, Result<(), SubscribeError>> {
+        let mut calls = self.0.lock().unwrap();
+        let seen = calls.iter().any(|(e, _)| e == email);
+        calls.push((email.to_string(), filter_policy.to_string()));
+        Box::pin(async move {
+            if seen {
+                Err(SubscribeError::Exists)
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+impl Recorder {
+    fn calls(&self) -> Vec<(String, String)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn app(
+    recorder: &Recorder,
+    limits: &MemoryStore,
+    edit: impl FnOnce(&mut Subscriptions),
+) -> axum::Router {
+    let mut subscriptions = Subscriptions::new(recorder.clone(), limits.clone());
+    subscriptions.origin_secret = Some("s3cret".to_string());
+    edit(&mut subscriptions);
+    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    api::router(Arc::new(app), None)
+}
+
+fn post(body: &str, peer: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request =
+        Request::post("/v1/subscriptions").header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::from(body.to_string())).unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+    request
+}
+
+const OK_BODY: &str =
+    r#"{"email":"reader@example.com","alerts":["updated","failed"],"regions":["ny"]}"#;
+
+#[tokio::test]
+async fn a_valid_request_subscribes_once_with_its_filter_policy() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |_| {});
+    let (status, headers, body) = call(&r, post(OK_BODY, "203.0.113.1:4000", &[])).await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"status": "confirmation_sent"})
+    );
+    assert!(
+        !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        "same-origin only"
+    );
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert!(
+        headers.contains_key("content-security-policy"),
+        "the template's headers"
+    );
+    let calls = recorder.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "reader@example.com");
+    let policy: serde_json::Value = serde_json::from_str(&calls[0].1).unwrap();
+    assert_eq!(
+        policy,
+        serde_json::json!({"$or": [{"event": ["updated"], "regions": ["NY"]}, {"event": ["failed"]}]})
+    );
+    // The same address again: the same answer (no enumeration).
+    let (status, _, again) = call(&r, post(OK_BODY, "203.0.113.1:4000", &[])).await;
+    assert_eq!((status, again), (StatusCode::ACCEPTED, body));
+}
+
+#[tokio::test]
+async fn each_bad_request_gets_its_status_and_subscribes_nobody() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |_| {});
+    let peer = "203.0.113.2:4000";
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (
+            post(r#"{"email":"not an address"}"#, peer, &[]),
+            StatusCode::BAD_REQUEST,
+            "email",
+        ),
+        (
+            post(
+                r#"{"email":"a@example.com","alerts":["unchanged"]}"#,
+                peer,
+                &[],
+            ),
+            StatusCode::BAD_REQUEST,
+            "unchanged",
+        ),
+        (
+            post(r#"{"email":"a@example.com","regions":["ZZ"]}"#, peer, &[]),
+            StatusCode::BAD_REQUEST,
+            "ZZ",
+        ),
+        (
+            post(r#"{"email":"a@example.com","extra":1}"#, peer, &[]),
+            StatusCode::BAD_REQUEST,
+            "extra",
+        ),
+        (
+            post("{\"email\":", peer, &[]),
+            StatusCode::BAD_REQUEST,
+            "not a subscription request",
+        ),
+        (
+            post(
+                &format!(
+                    r#"{{"email":"a@example.com","pad":"{}"}}"#,
+                    "x".repeat(5000)
+                ),
+                peer,
+                &[],
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "4096",
+        ),
+        (
+            post(OK_BODY, peer, &[("origin", "https://evil.example")]),
+            StatusCode::FORBIDDEN,
+            "this site",
+        ),
+        (
+            post(OK_BODY, peer, &[("sec-fetch-site", "cross-site")]),
+            StatusCode::FORBIDDEN,
+            "this site",
+        ),
+    ];
+    for (request, want, says) in cases {
+        let (status, headers, body) = call(&r, request).await;
+        assert_eq!(status, want, "{}", String::from_utf8_lossy(&body));
+        assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+        let detail = json(&body)["detail"].as_str().unwrap().to_string();
+        assert!(detail.contains(says), "{detail}");
+    }
+    let mut text = post(OK_BODY, peer, &[]);
+    text.headers_mut()
+        .insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
+    assert_eq!(call(&r, text).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    for method in ["GET", "PUT", "DELETE", "PATCH"] {
+        let request = Request::builder()
+            .method(method)
+            .uri("/v1/subscriptions")
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, _) = call(&r, request).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(headers[header::ALLOW], "POST");
+    }
+    assert!(recorder.calls().is_empty(), "{:?}", recorder.calls());
+}
+
+#[tokio::test]
+async fn the_sixth_request_of_an_hour_from_one_viewer_is_refused() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |_| {});
+    let body = |i: usize| format!(r#"{{"email":"r{i}@example.com"}}"#);
+    for i in 0..5 {
+        // A forged viewer address, without CloudFront's secret, changes nothing.
+        let forged = format!("198.51.100.{i}:1");
+        let request = post(
+            &body(i),
+            "203.0.113.3:4000",
+            &[("cloudfront-viewer-address", &forged)],
+        );
+        assert_eq!(call(&r, request).await.0, StatusCode::ACCEPTED);
+    }
+    let (status, headers, body6) = call(&r, post(&body(6), "203.0.113.3:4000", &[])).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        String::from_utf8_lossy(&body6)
+    );
+    let retry: i64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&retry), "{retry}");
+    assert_eq!(recorder.calls().len(), 5, "no subscription for the 6th");
+    // Another viewer is not limited by the first.
+    assert_eq!(
+        call(&r, post(&body(7), "203.0.113.4:4000", &[])).await.0,
+        StatusCode::ACCEPTED
+    );
+    // Behind CloudFront (the secret), each viewer address is counted on its own.
+    let via = |viewer: &str, i: usize| {
+        post(
+            &body(i),
+            "192.0.2.10:443",
+            &[
+                ("x-origin-verify", "s3cret"),
+                ("cloudfront-viewer-address", viewer),
+            ],
+        )
+    };
+    for i in 0..5 {
+        assert_eq!(
+            call(&r, via("198.51.100.50:1234", 10 + i)).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        call(&r, via("198.51.100.50:1234", 20)).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        call(&r, via("198.51.100.51:1234", 21)).await.0,
+        StatusCode::ACCEPTED
+    );
+}
+
+#[tokio::test]
+async fn the_daily_ceiling_holds_across_viewers() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |s| s.per_day = 2);
+    for (i, peer) in ["203.0.113.5:1", "203.0.113.6:1"].iter().enumerate() {
+        let body = format!(r#"{{"email":"d{i}@example.com"}}"#);
+        assert_eq!(
+            call(&r, post(&body, peer, &[])).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, headers, _) = call(
+        &r,
+        post(r#"{"email":"d9@example.com"}"#, "203.0.113.7:1", &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(recorder.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn without_a_topic_subscriptions_are_unavailable() {
+    let r = api::router(
+        Arc::new(App::new(seeded(), Duration::from_secs(30), 3)),
+        None,
+    );
+    let (status, _, body) = call(&r, post(OK_BODY, "203.0.113.8:1", &[])).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        json(&body)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("TOPIC_ARN")
+    );
+}

@@ -1,0 +1,167 @@
+//! `POST /v1/subscriptions` on the real parts: SNS `Subscribe` on moto and the rate counters in
+//! DynamoDB Local. A valid request leaves one email subscription whose filter policy is
+//! the choice; bad, cross-origin and over-the-limit requests leave none; the same address again
+//! gets the same answer.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::App;
+use api::subscriptions::{SnsSubscriber, Subscriptions};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use common::memory::{call, seeded};
+use covid_store::DynamoStore;
+use serde_json::Value;
+
+fn post(body: &str, peer: &str, origin: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/v1/subscriptions")
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header(header::HOST, "127.0.0.1:3000");
+    if let Some(origin) = origin {
+        request = request.header(header::ORIGIN, origin);
+    }
+    let mut request = request.body(Body::from(body.to_string())).unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+    request
+}
+
+/// The topic's email subscriptions: (address, status, filter policy).
+async fn email_subscriptions(
+    sns: &aws_sdk_sns::Client,
+    topic: &str,
+) -> Vec<(String, String, Value)> {
+    let listed = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(topic)
+        .send()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for s in listed.subscriptions() {
+        if s.protocol() != Some("email") {
+            continue;
+        }
+        let arn = s.subscription_arn().unwrap_or_default().to_string();
+        let attributes = sns
+            .get_subscription_attributes()
+            .subscription_arn(&arn)
+            .send()
+            .await
+            .map(|a| a.attributes.unwrap_or_default())
+            .unwrap_or_default();
+        let policy = attributes
+            .get("FilterPolicy")
+            .map(|p| serde_json::from_str(p).unwrap())
+            .unwrap_or(Value::Null);
+        out.push((s.endpoint().unwrap_or_default().to_string(), arn, policy));
+    }
+    out
+}
+
+#[tokio::test]
+async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
+    let moto = testkit::sdk_config(&testkit::moto().endpoint);
+    let sns = aws_sdk_sns::Client::new(&moto);
+    let topic = sns
+        .create_topic()
+        .name(testkit::table_name("subscribe"))
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let limits = DynamoStore::new(
+        &testkit::sdk_config(&testkit::dynamodb().endpoint),
+        testkit::table_name("subscribe-limits"),
+    );
+    limits.create_table_if_missing().await.unwrap();
+    let subscriptions = Subscriptions::new(SnsSubscriber::new(&moto, &topic), limits);
+    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    let r = api::router(Arc::new(app), None);
+
+    let body = r#"{"email":"ny-reader@example.com","alerts":["updated","stale"],"regions":["ny"]}"#;
+    let (status, _, first) = call(
+        &r,
+        post(body, "203.0.113.20:1", Some("http://127.0.0.1:3000")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&first)
+    );
+    let subscribed = email_subscriptions(&sns, &topic).await;
+    assert_eq!(subscribed.len(), 1, "{subscribed:?}");
+    // (moto confirms email subscriptions at once; SNS holds them pending until the reader
+    // follows the confirmation link, which moto does not model.)
+    let (address, arn, policy) = &subscribed[0];
+    assert_eq!(address, "ny-reader@example.com");
+    assert!(arn.starts_with(&topic), "{arn}");
+    assert_eq!(
+        policy,
+        &serde_json::json!({"$or": [{"event": ["updated"], "regions": ["NY"]}, {"event": ["stale"]}]})
+    );
+
+    // The same address again: the same answer, still one subscription.
+    let (status, _, again) = call(&r, post(body, "203.0.113.20:1", None)).await;
+    assert_eq!((status, &again), (StatusCode::ACCEPTED, &first));
+    assert_eq!(email_subscriptions(&sns, &topic).await.len(), 1);
+
+    // Refused requests subscribe nobody.
+    for (request, want) in [
+        (
+            post(r#"{"email":"x@@example.com"}"#, "203.0.113.21:1", None),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post(
+                r#"{"email":"x@example.com","alerts":["all"]}"#,
+                "203.0.113.21:1",
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post(
+                r#"{"email":"x@example.com"}"#,
+                "203.0.113.21:1",
+                Some("https://evil.example"),
+            ),
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        assert_eq!(call(&r, request).await.0, want);
+    }
+    assert_eq!(email_subscriptions(&sns, &topic).await.len(), 1);
+
+    // Five an hour from one address, counted in DynamoDB: the sixth is refused and subscribes no one.
+    for i in 0..3 {
+        let body = format!(r#"{{"email":"limit{i}@example.com"}}"#);
+        assert_eq!(
+            call(&r, post(&body, "203.0.113.20:1", None)).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, headers, _) = call(
+        &r,
+        post(r#"{"email":"sixth@example.com"}"#, "203.0.113.20:1", None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    let addresses: Vec<String> = email_subscriptions(&sns, &topic)
+        .await
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(addresses.len(), 4, "{addresses:?}");
+    assert!(!addresses.contains(&"sixth@example.com".to_string()));
+}

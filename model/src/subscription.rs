@@ -1,0 +1,255 @@
+//! Email subscriptions as the API takes them and the site sends them: the request, its
+//! checks, and the SNS filter policy (on message attributes) a valid choice becomes. Pure.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::{AlertKind, Region};
+
+/// `POST /v1/subscriptions`: an email subscription to alerts, confirmed by the subscriber.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriptionRequest {
+    /// The address SNS sends the confirmation to (at most 254 characters, one `@`, no spaces).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "reader@example.com", max_length = 254)
+    )]
+    pub email: String,
+    /// Which alerts: `updated`, `failed`, `stale`; all three when absent.
+    #[serde(default)]
+    pub alerts: Option<Vec<String>>,
+    /// Narrows `updated` alerts to changes of these regions (`US`, `NY`, …; any case).
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+}
+
+/// The answer to a subscription request: the same whether or not the address was subscribed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubscriptionAccepted {
+    /// `confirmation_sent`.
+    pub status: String,
+}
+
+/// The alert kinds a subscriber can choose (`unchanged` is the operator's).
+pub const SUBSCRIBABLE: [AlertKind; 3] = [AlertKind::Updated, AlertKind::Failed, AlertKind::Stale];
+
+/// What a valid request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub email: String,
+    pub alerts: BTreeSet<AlertKind>,
+    /// Empty: every region.
+    pub regions: BTreeSet<Region>,
+}
+
+/// A plausible email address: 3 to 254 characters, exactly one `@`, a local part of at most
+/// 64, a domain of dot-separated labels (letters, digits, hyphens) with a dot, no spaces or
+/// control characters.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("`email` is not an address we can send to: {why}."));
+    if email.chars().count() > 254 {
+        return bad("it is longer than 254 characters");
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("it contains spaces or control characters");
+    }
+    let mut parts = email.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return bad("it needs exactly one @");
+    };
+    if local.is_empty() || local.len() > 64 {
+        return bad("the part before @ must have 1 to 64 characters");
+    }
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return bad("the part before @ has a misplaced dot");
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    if !domain.contains('.') || !domain.split('.').all(label_ok) {
+        return bad("the part after @ is not a domain name like example.com");
+    }
+    Ok(())
+}
+
+/// The request, checked: every problem is a 400 that names the field and value.
+pub fn validate(request: SubscriptionRequest) -> Result<Choice, String> {
+    check_email(&request.email)?;
+    let alerts: BTreeSet<AlertKind> = match request.alerts {
+        None => SUBSCRIBABLE.into_iter().collect(),
+        Some(names) => {
+            let mut alerts = BTreeSet::new();
+            for name in &names {
+                let kind = AlertKind::parse(name)
+                    .filter(|k| SUBSCRIBABLE.contains(k))
+                    .ok_or_else(|| {
+                        let shown: String = name.chars().take(30).collect();
+                        format!("`alerts` has {shown:?}: choose among updated, failed and stale.")
+                    })?;
+                alerts.insert(kind);
+            }
+            if alerts.is_empty() {
+                return Err(
+                    "`alerts` is empty: choose at least one of updated, failed and stale, \
+                     or leave it out for all three."
+                        .to_string(),
+                );
+            }
+            alerts
+        }
+    };
+    let mut regions = BTreeSet::new();
+    for id in request.regions.iter().flatten() {
+        let region = Region::by_id(id).ok_or_else(|| {
+            let shown: String = id.chars().take(30).collect();
+            format!("`regions` has {shown:?}: use US or a state's or territory's USPS code.")
+        })?;
+        regions.insert(region);
+    }
+    if !regions.is_empty() && !alerts.contains(&AlertKind::Updated) {
+        return Err(
+            "`regions` narrows `updated` alerts, which are not chosen: add \
+             \"updated\" to `alerts`, or leave `regions` out."
+                .to_string(),
+        );
+    }
+    Ok(Choice {
+        email: request.email,
+        alerts,
+        regions,
+    })
+}
+
+/// The SNS filter policy (scope: message attributes) of a choice. `updated` alerts carry the
+/// String.Array attribute `regions`; `failed` and `stale` reach whoever chose them, whatever
+/// the regions. CloudWatch alarm notifications (no `event` attribute) are the operator's, not
+/// matched here.
+pub fn filter_policy(choice: &Choice) -> Value {
+    let mut branches = Vec::new();
+    if choice.alerts.contains(&AlertKind::Updated) {
+        if choice.regions.is_empty() {
+            branches.push(json!({"event": ["updated"]}));
+        } else {
+            let regions: Vec<&str> = choice.regions.iter().map(|r| r.id).collect();
+            branches.push(json!({"event": ["updated"], "regions": regions}));
+        }
+    }
+    let others: Vec<&str> = choice
+        .alerts
+        .iter()
+        .filter(|k| **k != AlertKind::Updated)
+        .map(|k| k.as_str())
+        .collect();
+    if !others.is_empty() {
+        branches.push(json!({ "event": others }));
+    }
+    match branches.len() {
+        1 => branches.remove(0),
+        _ => json!({ "$or": branches }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(
+        email: &str,
+        alerts: Option<&[&str]>,
+        regions: Option<&[&str]>,
+    ) -> SubscriptionRequest {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        SubscriptionRequest {
+            email: email.to_string(),
+            alerts: alerts.map(list),
+            regions: regions.map(list),
+        }
+    }
+
+    #[test]
+    fn addresses() {
+        for ok in [
+            "a@example.com",
+            "first.last+tag@sub.example.co.uk",
+            "x@xn--bcher-kva.example",
+        ] {
+            assert_eq!(check_email(ok), Ok(()), "{ok}");
+        }
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        let long = format!("a@{}.com", "b".repeat(250));
+        for bad in [
+            "",
+            "no-at",
+            "two@@example.com",
+            "a@b@example.com",
+            "a @example.com",
+            "a@example",
+            "a\u{0}b@example.com",
+            "@example.com",
+            "a@.example.com",
+            "a@example..com",
+            ".a@example.com",
+            "a@-x.com",
+            &long_local,
+            &long,
+        ] {
+            assert!(check_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn choices_and_their_errors() {
+        let all = validate(request("a@example.com", None, None)).unwrap();
+        assert_eq!(all.alerts, SUBSCRIBABLE.into_iter().collect());
+        let ny = validate(request(
+            "a@example.com",
+            Some(&["updated"]),
+            Some(&["ny", "US", "NY"]),
+        ))
+        .unwrap();
+        let ids: Vec<&str> = ny.regions.iter().map(|r| r.id).collect();
+        assert_eq!(ids, ["NY", "US"]);
+        let e = validate(request("a@example.com", Some(&["unchanged"]), None)).unwrap_err();
+        assert!(e.contains("\"unchanged\""), "{e}");
+        let e = validate(request("a@example.com", Some(&[]), None)).unwrap_err();
+        assert!(e.contains("empty"), "{e}");
+        let e = validate(request("a@example.com", None, Some(&["ZZ"]))).unwrap_err();
+        assert!(e.contains("\"ZZ\""), "{e}");
+        let e = validate(request("a@example.com", Some(&["failed"]), Some(&["NY"]))).unwrap_err();
+        assert!(e.contains("narrows"), "{e}");
+    }
+
+    #[test]
+    fn filter_policies() {
+        let choice = |alerts: &[AlertKind], regions: &[&str]| Choice {
+            email: "a@example.com".to_string(),
+            alerts: alerts.iter().copied().collect(),
+            regions: regions.iter().map(|r| Region::by_id(r).unwrap()).collect(),
+        };
+        assert_eq!(
+            filter_policy(&choice(&SUBSCRIBABLE, &[])),
+            json!({"$or": [{"event": ["updated"]}, {"event": ["failed", "stale"]}]})
+        );
+        assert_eq!(
+            filter_policy(&choice(&[AlertKind::Updated], &["NY", "US"])),
+            json!({"event": ["updated"], "regions": ["NY", "US"]})
+        );
+        assert_eq!(
+            filter_policy(&choice(&[AlertKind::Updated, AlertKind::Failed], &["NY"])),
+            json!({"$or": [{"event": ["updated"], "regions": ["NY"]}, {"event": ["failed"]}]})
+        );
+        assert_eq!(
+            filter_policy(&choice(&[AlertKind::Stale], &[])),
+            json!({"event": ["stale"]})
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! Rate-limit counters: one item per counter and window, incremented only while under its
+//! limit (a conditional `ADD`), and expired by the table's TTL after the window. The
+//! subscription endpoint keeps its per-viewer and overall limits here.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+
+use crate::expr::condition_held;
+use crate::item::{n, s};
+use crate::keys::{LIMIT_PREFIX, LIMIT_SK, PK, SK, TTL_ATTRIBUTE};
+use crate::{DynamoStore, StoreError};
+
+/// Counters with a ceiling.
+pub trait RateLimits {
+    /// Counts one use of `counter` in the window that ends at `window_end`, unless `max` uses
+    /// were already counted there. `Ok(false)`: the limit is reached; nothing was counted.
+    fn take(
+        &self,
+        counter: &str,
+        window_end: DateTime<Utc>,
+        max: u64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// The key of a counter in a window: `limit#<counter>#<window end, epoch s>`.
+pub(crate) fn limit_key(counter: &str, window_end: DateTime<Utc>) -> String {
+    format!("{LIMIT_PREFIX}{counter}#{}", window_end.timestamp())
+}
+
+impl RateLimits for DynamoStore {
+    async fn take(
+        &self,
+        counter: &str,
+        window_end: DateTime<Utc>,
+        max: u64,
+    ) -> Result<bool, StoreError> {
+        if max == 0 {
+            return Ok(false);
+        }
+        let key = HashMap::from([
+            (PK.to_string(), s(limit_key(counter, window_end))),
+            (SK.to_string(), s(LIMIT_SK)),
+        ]);
+        // Kept an hour past its window, then removed by TTL.
+        let expires = window_end.timestamp().max(0) as u64 + 3600;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("ADD #count :one SET #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#count) OR #count < :max")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(max))
+            .expression_attribute_values(":ttl", AttributeValue::N(expires.to_string()))
+            .send()
+            .await;
+        condition_held(self, "UpdateItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+}
