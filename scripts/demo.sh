@@ -26,8 +26,11 @@ fi
 echo "demo: ETL run"
 "$bin/etl" run
 
+# Subscriptions go to moto's SNS: the form works, no email is sent.
+start_moto
+pids+=("$MOTO_PID")
 addr=${LISTEN_ADDR:-127.0.0.1:3000}
-LISTEN_ADDR=$addr SITE_DIR=${SITE_DIR:-web/dist} "$bin/api" &
+TOPIC_ARN=$TOPIC_ARN LISTEN_ADDR=$addr SITE_DIR=${SITE_DIR:-web/dist} "$bin/api" &
 pids+=($!)
 wait_http "http://$addr/v1/status" "${pids[-1]}" api
 cat <<MSG

@@ -34,8 +34,23 @@ start_dynamodb() {
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
 }
 
+# start_moto: moto's server (SNS) on a free loopback port, with one topic; sets MOTO_PID,
+# AWS_ENDPOINT_URL_SNS and TOPIC_ARN (credentials from start_dynamodb).
+start_moto() {
+  local port
+  port=$(free_port)
+  "$CACHE/venv/bin/moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+  MOTO_PID=$!
+  wait_http "http://127.0.0.1:$port" "$MOTO_PID" moto
+  export AWS_ENDPOINT_URL_SNS="http://127.0.0.1:$port"
+  TOPIC_ARN=$("$CACHE/venv/bin/python" -c 'import sys, boto3
+sns = boto3.client("sns", endpoint_url=sys.argv[1], region_name="us-east-1")
+print(sns.create_topic(Name="covid-alerts")["TopicArn"])' "$AWS_ENDPOINT_URL_SNS")
+}
+
 # start_stack BIN_DIR TABLE: DynamoDB Local in memory, loaded by BIN_DIR/etl from the snapshot,
-# and BIN_DIR/api in local mode serving web/dist. Appends the pids to PIDS; sets API_URL.
+# moto's SNS for subscriptions, and BIN_DIR/api in local mode serving web/dist. Appends the pids
+# to PIDS; sets API_URL and TOPIC_ARN.
 start_stack() {
   local bin=$1 port
   start_dynamodb "$(free_port)"
@@ -44,8 +59,10 @@ start_stack() {
   export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
   "$bin/etl" init
   "$bin/etl" run >/dev/null
+  start_moto
+  PIDS+=("$MOTO_PID")
   port=$(free_port)
-  LISTEN_ADDR=127.0.0.1:$port SITE_DIR=web/dist "$bin/api" &
+  TOPIC_ARN=$TOPIC_ARN LISTEN_ADDR=127.0.0.1:$port SITE_DIR=web/dist "$bin/api" &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$port/v1/status" "${PIDS[-1]}" api
   API_URL=http://127.0.0.1:$port

@@ -64,12 +64,15 @@ pub fn viewer_ip(parts: &Parts, secret: Option<&str>) -> Option<IpAddr> {
         .map(|ConnectInfo(peer)| peer.ip())
 }
 
-/// Whether a browser sent this request from another site: its `Origin` is not `site_origin`
-/// (or, without one configured, not this host), or `Sec-Fetch-Site` says so. Requests without
-/// those headers are not from a browser page and cannot ride on a visitor's browser.
+/// Whether a browser sent this request from another site's page. A browser names the page's
+/// `Origin` (and, all current ones, `Sec-Fetch-Site`): it must be `site_origin` when one is
+/// configured; otherwise the browser must say `same-origin`, or the origin must be this host
+/// (behind CloudFront the Host is API Gateway's, so there `Sec-Fetch-Site` decides). Requests
+/// without an `Origin` are not from a page and cannot ride on a visitor's browser.
 pub fn cross_origin(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if matches!(header("sec-fetch-site"), Some("cross-site" | "same-site")) {
+    let fetch_site = header("sec-fetch-site");
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
         return true;
     }
     let Some(origin) = header("origin") else {
@@ -77,6 +80,7 @@ pub fn cross_origin(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
     };
     match site_origin {
         Some(site) => origin != site.trim_end_matches('/'),
+        None if fetch_site == Some("same-origin") => false,
         None => {
             let host = header("host").unwrap_or_default();
             origin != format!("http://{host}") && origin != format!("https://{host}")
@@ -166,5 +170,20 @@ mod tests {
         ]);
         assert!(cross_origin(&other, None));
         assert!(cross_origin(&h(&[("origin", "null")]), site));
+        // Behind CloudFront without SITE_ORIGIN: the browser's own word.
+        let same = h(&[
+            ("origin", "https://d111.cloudfront.net"),
+            ("sec-fetch-site", "same-origin"),
+            ("host", "abc.execute-api.us-east-1.amazonaws.com"),
+        ]);
+        assert!(!cross_origin(&same, None));
+        let unsaid = h(&[
+            ("origin", "https://d111.cloudfront.net"),
+            ("host", "abc.execute-api.us-east-1.amazonaws.com"),
+        ]);
+        assert!(
+            cross_origin(&unsaid, None),
+            "an origin that is not this host, and no word"
+        );
     }
 }

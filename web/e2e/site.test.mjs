@@ -177,3 +177,51 @@ test('API errors and an empty series are shown as text', async () => {
   assert.match(await empty.locator('[role="alert"]').innerText(), /no days yet: the ETL has not loaded any data/);
   await empty.close();
 });
+
+test('the subscription form subscribes by fetch and tells what happened', async () => {
+  await page.goto(`${SITE}/`);
+  const form = page.locator('#subscribe-form');
+  await form.waitFor();
+  // Keyboard only: the address, one alert kind off, New York picked, then submit.
+  await page.locator('#subscribe-email').focus();
+  await page.keyboard.type('reader@example.com');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.value), 'stale');
+  await page.keyboard.press('Space');
+  await page.locator('#subscribe-regions').selectOption(['NY']);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/v1/subscriptions')),
+    page.locator('#subscribe-form button[type=submit]').press('Enter'),
+  ]);
+  assert.equal(response.status(), 202);
+  assert.deepEqual(JSON.parse(response.request().postData()),
+    { email: 'reader@example.com', alerts: ['updated', 'failed'], regions: ['NY'] });
+  const status = page.locator('#subscribe-status');
+  await status.getByText('Check your inbox to confirm').waitFor();
+  assert.equal(await status.getAttribute('aria-live'), 'polite');
+  await page.screenshot({ path: `${ARTIFACTS}/subscribed.png`, fullPage: true });
+
+  // An address the browser accepts but the API refuses: the problem's detail is shown.
+  await page.locator('#subscribe-email').fill('reader@localhost');
+  await page.locator('#subscribe-form button[type=submit]').click();
+  await status.getByText('not a domain name like example.com').waitFor();
+  assert.match(await status.getAttribute('class'), /error/);
+});
+
+test('another site cannot post a subscription', async () => {
+  const refused = await fetch(`${SITE}/v1/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+    body: JSON.stringify({ email: 'victim@example.com' }),
+  });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers.get('access-control-allow-origin'), null);
+  const preflight = await fetch(`${SITE}/v1/subscriptions`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST',
+      'access-control-request-headers': 'content-type' },
+  });
+  assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'no CORS grant');
+});

@@ -1,7 +1,7 @@
-//! The API as the site calls it: where it is, the one request the page makes, and the links
-//! it offers. The wire types are the model crate's, shared with the server.
+//! The API as the site calls it: where it is, the series the page loads, the subscription it
+//! sends, and the links it offers. The wire types are the model crate's, shared with the server.
 
-use covid_model::{DailyPoint, Day, SeriesResponse};
+use covid_model::{DailyPoint, Day, SeriesResponse, SubscriptionRequest};
 use leptos::prelude::{document, window};
 use wasm_bindgen::JsCast;
 
@@ -35,11 +35,54 @@ pub fn csv_url(shown: Option<(chrono::NaiveDate, chrono::NaiveDate)>) -> String 
     }
 }
 
+/// The JS error as text.
+fn js_text(e: wasm_bindgen::JsValue) -> String {
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// The `detail` of a problem answer, or the body itself.
+fn problem_detail(text: String) -> String {
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["detail"].as_str().map(str::to_string))
+        .unwrap_or(text)
+}
+
+/// `POST /v1/subscriptions`: `Ok` when SNS sends the confirmation email; otherwise the text to
+/// show (the problem's `detail`).
+pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
+    use wasm_bindgen_futures::JsFuture;
+    let url = format!("{}/v1/subscriptions", base());
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let headers = web_sys::Headers::new().map_err(js_text)?;
+    headers
+        .set("Content-Type", "application/json")
+        .map_err(js_text)?;
+    init.set_headers(&headers);
+    let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
+    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(js_text)?;
+    let response = JsFuture::from(window().fetch_with_request(&request))
+        .await
+        .map_err(|e| format!("The request could not be sent: {}", js_text(e)))?;
+    let response: web_sys::Response = response.dyn_into().map_err(js_text)?;
+    if response.ok() {
+        return Ok(());
+    }
+    let text = JsFuture::from(response.text().map_err(js_text)?)
+        .await
+        .map_err(js_text)?
+        .as_string()
+        .unwrap_or_default();
+    Err(problem_detail(text))
+}
+
 /// `GET /v1/series`: the whole series, or the text to show instead of the chart.
 pub async fn load() -> Result<Data, String> {
     use wasm_bindgen_futures::JsFuture;
     let url = format!("{}/v1/series", base());
-    let js = |e: wasm_bindgen::JsValue| e.as_string().unwrap_or_else(|| format!("{e:?}"));
+    let js = js_text;
     let response = JsFuture::from(window().fetch_with_str(&url))
         .await
         .map_err(js)?;
@@ -51,10 +94,7 @@ pub async fn load() -> Result<Data, String> {
         .unwrap_or_default();
     if !response.ok() {
         // The API answers errors as problem details; show their detail.
-        let detail = serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v["detail"].as_str().map(str::to_string))
-            .unwrap_or(text);
+        let detail = problem_detail(text);
         return Err(format!("{url} answered {}: {detail}", response.status()));
     }
     let series: SeriesResponse =

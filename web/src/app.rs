@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::state::ViewState;
-use crate::view::Dashboard;
+use crate::view::{Dashboard, Subscribe};
 
 /// Keeps the view state in the URL, so that a link reproduces the view.
 fn replace_url(query: &str) {
@@ -40,6 +40,7 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
                 Some(Ok(data)) => view! { <Dashboard data=data state=state/> }.into_any(),
             }}
+            <Subscribe/>
         </main>
         <footer class="credits">
             <p>

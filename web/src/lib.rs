@@ -1,11 +1,12 @@
 //! The public chart site, a Leptos client-side app. The data's way through it, in order:
 //!
-//! - [`api`]: the one request to the API (`/v1/series`) and the links it offers;
+//! - [`api`]: the requests to the API (`/v1/series`, `POST /v1/subscriptions`) and its links;
 //! - [`state`]: what the reader chose ([`state::ViewState`]), kept in the URL query;
 //! - [`metric`], [`series`]: each metric's values for the view, with their gaps;
 //! - [`format`]: numbers and dates as the page says them;
 //! - [`draw`]: the SVG plotters draws, and its pixel-to-day mapping; [`keys`]: keyboard reading;
-//! - [`app`] and `view`: the components, sharing state by context.
+//! - [`app`] and `view`: the components, sharing state by context; `view/subscribe.rs` is the
+//!   email-alert form.
 //!
 //! Everything but `api`, `app` and `view` is free of the DOM and tested on native.
 

@@ -5,6 +5,7 @@
 mod chart;
 mod controls;
 mod readout;
+mod subscribe;
 mod table;
 
 use std::ops::Range;
@@ -19,6 +20,7 @@ use crate::state::ViewState;
 use chart::ChartFigure;
 use controls::Controls;
 use readout::Readout;
+pub use subscribe::Subscribe;
 use table::DataTable;
 
 /// What the components share: the loaded series, the reader's choices, the shown days and
