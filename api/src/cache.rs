@@ -204,7 +204,8 @@ impl SeriesCache {
                     .try_collect()
                     .await?;
             for (region, days, region_meta) in read {
-                if region.is_us() || region_meta.is_some() || !days.is_empty() {
+                // A state is served once loaded: not while its first load holds a placeholder.
+                if region.is_us() || region_meta.as_ref().is_some_and(|m| m.version > 0) {
                     let population = region_meta.and_then(|m| m.population);
                     regions.insert(
                         region,

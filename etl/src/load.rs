@@ -112,7 +112,11 @@ impl Progress {
     }
 
     fn add(&self, record: &ChangeRecord) {
-        self.0.fetch_add(record.len() as u64, Ordering::Relaxed);
+        self.add_days(record.len() as u64);
+    }
+
+    pub(crate) fn add_days(&self, days: u64) {
+        self.0.fetch_add(days, Ordering::Relaxed);
     }
 }
 
@@ -375,6 +379,7 @@ async fn write_meta<S: ReadState + WriteMeta>(
             stale_alert_for: read.as_ref().and_then(|m| m.stale_alert_for),
             population: wanted.population,
             regions_fingerprint: wanted.regions_fingerprint.map(str::to_string),
+            lease_until: None,
         };
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
         if store
@@ -435,12 +440,13 @@ fn run_record(inserted: u64, updated: u64, unchanged: u64, started: DateTime<Utc
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use covid_store::MemoryStore;
 
     use super::*;
 
-    fn series(n: u64, bump: u64) -> Vec<Day> {
+    /// `n` days from 2020-03-01 (the store tests' series), cases raised by `bump`.
+    pub(crate) fn series(n: u64, bump: u64) -> Vec<Day> {
         let start = NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
         (0..n)
             .map(|i| Day {

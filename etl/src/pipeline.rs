@@ -195,6 +195,7 @@ impl Etl {
         let regions_fingerprint = states
             .as_ref()
             .map(|s| regions::regions_fingerprint(s, &populations));
+        let mut busy_regions = 0;
         let state_counts = match (&states, &regions_fingerprint) {
             (Some(states), Some(print)) => {
                 let examined = state
@@ -202,7 +203,7 @@ impl Etl {
                     .as_ref()
                     .and_then(|m| m.regions_fingerprint.as_ref())
                     != Some(print);
-                let counts = regions::load_states(
+                let loaded = regions::load_states(
                     &self.store,
                     states,
                     &populations,
@@ -216,7 +217,8 @@ impl Etl {
                     // What the state loads recorded for the national announcement.
                     state = self.store.read_state().await?;
                 }
-                Some(counts)
+                busy_regions = loaded.busy;
+                Some(loaded.counts)
             }
             _ => None,
         };
@@ -228,7 +230,8 @@ impl Etl {
         let wanted = Wanted {
             days: &series,
             population: populations.get(&covid_model::US).copied(),
-            regions_fingerprint: regions_fingerprint.as_deref(),
+            // Not while another run loads a series: the next run must look at it again.
+            regions_fingerprint: regions_fingerprint.as_deref().filter(|_| busy_regions == 0),
             announce: Some(&announce),
         };
         let outcome = load::load(&self.store, &wanted, &state, started, progress).await?;
@@ -254,6 +257,7 @@ impl Etl {
             states_updated = state_counts.map_or(0, |c| c.updated),
             states_unchanged = state_counts.map_or(0, |c| c.unchanged),
             announced_regions = outcome.announced.regions.len(),
+            busy_regions,
             fetch_ms,
             transform_ms,
             load_ms = duration_ms as u128 - fetch_ms - transform_ms,

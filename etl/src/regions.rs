@@ -5,12 +5,20 @@
 //! national partition and are announced by the national meta write, whose `updated` alert
 //! names every state that changed, once. The national meta keeps a fingerprint of every state
 //! series and population: a run whose states match it reads no state partition at all.
+//!
+//! A series never loaded is bulk loaded instead, under a lease (`covid_store::BulkLoad`): its
+//! placeholder meta and change record first, then plain batched puts, then the meta. A run that
+//! finds another's lease leaves that series alone and does not record the regions fingerprint,
+//! so a later run checks it again.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use covid_model::{Region, StateCounts, fingerprint};
-use covid_store::{ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta};
+use covid_model::{Day, Region, StateCounts, fingerprint};
+use covid_store::{
+    BulkLoad, Lease, MAX_PUTS_PER_BATCH, ReadSeries, ReadState, RegionScope, SeriesState,
+    StoredMeta, WriteDay, WriteMeta,
+};
 
 use crate::error::Error;
 use crate::load::{self, Progress, Wanted, is_unchanged, settle};
@@ -19,6 +27,19 @@ use crate::transform::{self, StateSeries};
 
 /// Region partitions read, or loaded, at once.
 pub const REGIONS_IN_FLIGHT: usize = 4;
+/// Bulk puts (`BatchWriteItem` of 25) in flight at once, per series.
+pub const PUTS_IN_FLIGHT: usize = 8;
+/// How long a bulk loader holds a series: longer than a run may last (the Lambda timeout is
+/// 2 minutes), so a live loader is never overtaken.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// What loading the states did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatesLoaded {
+    pub counts: StateCounts,
+    /// Series left to another run's bulk load (not counted in `counts`).
+    pub busy: usize,
+}
 
 /// One fingerprint over every state series and the populations: `NY:<fingerprint>:<people>`
 /// lines, hashed as the series fingerprint hashes days.
@@ -45,9 +66,9 @@ pub async fn load_states<S>(
     national: &SeriesState,
     started: DateTime<Utc>,
     progress: &Progress,
-) -> Result<StateCounts, Error>
+) -> Result<StatesLoaded, Error>
 where
-    S: RegionScope + ReadState + ReadSeries + WriteDay + WriteMeta + Sync,
+    S: RegionScope + ReadState + ReadSeries + WriteDay + WriteMeta + BulkLoad + Sync,
 {
     let total: u64 = states.values().map(|d| d.len() as u64).sum();
     let stored = national
@@ -55,9 +76,12 @@ where
         .as_ref()
         .and_then(|m| m.regions_fingerprint.as_deref());
     if stored == Some(fingerprint) {
-        return Ok(StateCounts {
-            unchanged: total,
-            ..StateCounts::default()
+        return Ok(StatesLoaded {
+            counts: StateCounts {
+                unchanged: total,
+                ..StateCounts::default()
+            },
+            busy: 0,
         });
     }
     let read = settle(
@@ -70,7 +94,7 @@ where
     )
     .await?;
     for (region, state) in &read {
-        if let Some(meta) = &state.meta {
+        if let Some(meta) = state.meta.as_ref().filter(|m| m.version > 0) {
             transform::check_regression(&states[region], meta.last_date, meta.count).map_err(
                 |mut e| {
                     e.origin = Some(Source::NytStates);
@@ -99,37 +123,105 @@ where
         stale,
         REGIONS_IN_FLIGHT,
         |(region, state, wanted)| async move {
-            load::load(&store.region(region), &wanted, &state, started, progress).await
+            let store = store.region(region);
+            if state.meta.as_ref().is_none_or(|m| m.version == 0) {
+                return bulk_load(&store, region, &wanted, &state, progress).await;
+            }
+            let outcome = load::load(&store, &wanted, &state, started, progress).await?;
+            Ok(Some(StateCounts {
+                inserted: outcome.inserted,
+                updated: outcome.updated,
+                unchanged: outcome.unchanged,
+            }))
         },
     )
     .await?;
+    let mut busy = 0;
     for outcome in loaded {
-        counts.inserted += outcome.inserted;
-        counts.updated += outcome.updated;
-        counts.unchanged += outcome.unchanged;
+        match outcome {
+            Some(c) => {
+                counts.inserted += c.inserted;
+                counts.updated += c.updated;
+                counts.unchanged += c.unchanged;
+            }
+            None => busy += 1,
+        }
     }
-    Ok(counts)
+    Ok(StatesLoaded { counts, busy })
+}
+
+/// The initial load of a series never loaded (or whose loader died): the lease, the days by
+/// plain batched puts, then the meta. `None`: another run holds the lease.
+async fn bulk_load<S>(
+    store: &S,
+    region: Region,
+    wanted: &Wanted<'_>,
+    state: &SeriesState,
+    progress: &Progress,
+) -> Result<Option<StateCounts>, Error>
+where
+    S: BulkLoad + WriteMeta + Sync,
+{
+    let days = wanted.days;
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Some(StateCounts::default()));
+    };
+    let now = Utc::now();
+    let count = days.len() as u64;
+    let lease = store
+        .lease_series(
+            state.meta.as_ref(),
+            first.date,
+            last.date,
+            count,
+            now,
+            now + LEASE,
+        )
+        .await?;
+    if lease == Lease::Busy {
+        tracing::info!(region = %region, "another run is loading this series; left to it");
+        return Ok(None);
+    }
+    let chunks: Vec<&[Day]> = days.chunks(MAX_PUTS_PER_BATCH).collect();
+    settle(chunks, PUTS_IN_FLIGHT, |chunk| async move {
+        store.put_days(chunk).await?;
+        progress.add_days(chunk.len() as u64);
+        Ok::<_, Error>(())
+    })
+    .await?;
+    let meta = StoredMeta {
+        version: 1,
+        fingerprint: fingerprint(days),
+        count,
+        first_date: first.date,
+        last_date: last.date,
+        changed_at: now,
+        last_run: None,
+        stale_alert_for: None,
+        population: wanted.population,
+        regions_fingerprint: None,
+        lease_until: None,
+    };
+    // The lease keeps others off the placeholder: version 0 is still there.
+    if !store.write_meta(&meta, Some(0), None, &[]).await? {
+        return Err(Error::Conflict(format!(
+            "{} ({region}): its placeholder changed during the bulk load",
+            region.name
+        )));
+    }
+    Ok(Some(StateCounts {
+        inserted: count,
+        ..StateCounts::default()
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
-    use covid_model::Day;
     use covid_store::MemoryStore;
 
     use super::*;
-
-    fn days(n: u64, bump: u64) -> Vec<Day> {
-        let start = NaiveDate::from_ymd_opt(2020, 3, 1).unwrap();
-        (0..n)
-            .map(|i| Day {
-                date: start + chrono::Days::new(i),
-                cases: 10 * i + bump,
-                deaths: i,
-                recovered: None,
-            })
-            .collect()
-    }
+    use crate::load::tests::series as days;
 
     fn region(id: &str) -> Region {
         Region::by_id(id).unwrap()
@@ -142,7 +234,7 @@ mod tests {
     ) -> Result<StateCounts, Error> {
         let national = store.read_state().await.unwrap();
         let print = regions_fingerprint(states, populations);
-        let counts = load_states(
+        let loaded = load_states(
             store,
             states,
             populations,
@@ -152,6 +244,7 @@ mod tests {
             &Progress::default(),
         )
         .await?;
+        assert_eq!(loaded.busy, 0);
         // The national meta write, as the pipeline does it after the states.
         store.edit(|c| {
             let meta = c.meta.get_or_insert_with(|| covid_store::StoredMeta {
@@ -165,11 +258,12 @@ mod tests {
                 stale_alert_for: None,
                 population: None,
                 regions_fingerprint: None,
+                lease_until: None,
             });
             meta.regions_fingerprint = Some(print);
             c.changes.clear();
         });
-        Ok(counts)
+        Ok(loaded.counts)
     }
 
     #[tokio::test]
@@ -252,5 +346,112 @@ mod tests {
         assert!(error.contains("California (CA)"), "{error}");
         assert!(error.contains("NYT us-states.csv"), "{error}");
         assert_eq!(store.calls("write_days"), writes, "nothing written");
+    }
+
+    #[tokio::test]
+    async fn a_series_never_loaded_is_bulk_loaded_under_a_lease() {
+        let store = MemoryStore::new();
+        let ny = region("NY");
+        let states = BTreeMap::from([(ny, days(60, 0))]);
+        let national = store.read_state().await.unwrap();
+        let progress = Progress::default();
+        let loaded = load_states(
+            &store,
+            &states,
+            &BTreeMap::new(),
+            "x",
+            &national,
+            Utc::now(),
+            &progress,
+        )
+        .await
+        .unwrap();
+        assert_eq!((loaded.counts.inserted, loaded.busy), (60, 0));
+        assert_eq!(progress.written(), 60);
+        assert_eq!(store.calls("write_days"), 0, "no transactions");
+        assert_eq!(store.calls("put_days"), 3, "25 + 25 + 10");
+        let series = store.contents().series(ny);
+        let meta = series.meta.unwrap();
+        assert_eq!(
+            (meta.version, meta.count, meta.fingerprint.clone()),
+            (1, 60, fingerprint(&states[&ny]))
+        );
+        assert!(series.days.values().all(|d| d.rev == 1));
+        let records: Vec<_> = store.contents().changes.into_values().collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            records[0].regions,
+            BTreeMap::from([(ny, 60)]),
+            "counted once, before the puts"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_live_lease_is_left_alone_and_a_lapsed_one_taken_over() {
+        let store = MemoryStore::new();
+        let ny = region("NY");
+        let states = BTreeMap::from([(ny, days(30, 0))]);
+        // Another run holds New York: it wrote its placeholder and change record, and 5 days.
+        let now = Utc::now();
+        let other = store.region(ny);
+        assert_eq!(
+            other
+                .lease_series(
+                    None,
+                    states[&ny][0].date,
+                    states[&ny][29].date,
+                    30,
+                    now,
+                    now + LEASE
+                )
+                .await
+                .unwrap(),
+            Lease::Acquired
+        );
+        other.put_days(&states[&ny][..5]).await.unwrap();
+        let national = store.read_state().await.unwrap();
+        let loaded = load_states(
+            &store,
+            &states,
+            &BTreeMap::new(),
+            "x",
+            &national,
+            Utc::now(),
+            &Progress::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((loaded.counts, loaded.busy), (StateCounts::default(), 1));
+        assert_eq!(
+            store.contents().series(ny).days.len(),
+            5,
+            "left to the other run"
+        );
+
+        // That run died: once its lease lapses, a run takes the series over and completes it,
+        // without a second change record.
+        store.edit(|c| {
+            let meta = c.regions.get_mut(&ny).unwrap().meta.as_mut().unwrap();
+            meta.lease_until = Some(Utc::now() - chrono::Duration::seconds(1));
+        });
+        let loaded = load_states(
+            &store,
+            &states,
+            &BTreeMap::new(),
+            "x",
+            &national,
+            Utc::now(),
+            &Progress::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!((loaded.counts.inserted, loaded.busy), (30, 0));
+        let series = store.contents().series(ny);
+        assert_eq!((series.days.len(), series.meta.unwrap().version), (30, 1));
+        assert_eq!(
+            store.contents().changes.len(),
+            1,
+            "the first loader's record only"
+        );
     }
 }

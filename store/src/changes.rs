@@ -49,6 +49,16 @@ impl ChangeRecord {
         record
     }
 
+    /// The record of a bulk load of `days` days into `region`'s series (a state's).
+    pub fn counted(region: Region, days: u64, now: DateTime<Utc>) -> Self {
+        Self {
+            id: record_id(now),
+            new: Vec::new(),
+            revised: Vec::new(),
+            regions: BTreeMap::from([(region, days)]),
+        }
+    }
+
     /// How many days it names or counts.
     pub fn len(&self) -> usize {
         self.new.len() + self.revised.len() + self.regions.values().sum::<u64>() as usize

@@ -172,6 +172,9 @@ impl DynamoStore {
                 None => None,
                 Some(_) => Some(item.string("regions_fingerprint")?.to_string()),
             },
+            lease_until: item
+                .optional_number("lease_until")?
+                .and_then(|ms| DateTime::from_timestamp_millis(ms as i64)),
         })
     }
 }

@@ -5,7 +5,7 @@
 //! | item            | `pk`        | `sk`               | attributes |
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
-//! | a region's meta | `series#<R>`| `meta`             | `version` N, `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S |
+//! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S |
 //! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms) |
 //! | a change record | `series#US` | `pending#<id>`     | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
@@ -40,6 +40,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day, Region};
 
 mod alerts;
+mod bulk;
 mod changes;
 mod counter;
 mod expr;
@@ -51,6 +52,7 @@ pub mod memory;
 mod schema;
 
 pub use alerts::WriteAlerts;
+pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
 pub use changes::ChangeRecord;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};
@@ -138,6 +140,8 @@ pub struct StoredMeta {
     /// National meta only: the fingerprint of every state series and population as last
     /// loaded; `None` when states were never loaded.
     pub regions_fingerprint: Option<String>,
+    /// A placeholder (`version` 0) of a series being bulk loaded: held by its loader until then.
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 /// An alert waiting in the table to be published.

@@ -9,12 +9,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::Region;
+use covid_model::{Day, Region};
 
 use crate::{
-    ChangeRecord, DayWrite, IdempotencyClaim, IdempotencyRecords, MAX_CHANGES_PER_META_WRITE,
-    MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RunRecord, SeriesState,
-    StoreError, StoredDay, StoredMeta, WriteAlerts, WriteDay, WriteMeta,
+    BulkLoad, ChangeRecord, DayWrite, IdempotencyClaim, IdempotencyRecords, Lease,
+    MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries,
+    ReadState, RunRecord, SeriesState, StoreError, StoredDay, StoredMeta, WriteAlerts, WriteDay,
+    WriteMeta,
 };
 
 /// What the table holds.
@@ -458,6 +459,55 @@ impl RateLimits for MemoryStore {
             }
             *count += 1;
             true
+        })
+    }
+}
+
+impl BulkLoad for MemoryStore {
+    async fn lease_series(
+        &self,
+        seen: Option<&StoredMeta>,
+        first: NaiveDate,
+        last: NaiveDate,
+        days: u64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Lease, StoreError> {
+        let region = self.region;
+        let seen = seen.cloned();
+        self.request("lease_series", true, |c| {
+            let stored = c.series_mut(region).1.clone();
+            match (&seen, &stored) {
+                (None, None) => {
+                    *c.series_mut(region).1 = Some(crate::placeholder(first, last, now, until));
+                    let record = ChangeRecord::counted(region, days, now);
+                    c.changes.insert(record.id.clone(), record);
+                    Lease::Acquired
+                }
+                (Some(seen), Some(stored))
+                    if seen.version == 0
+                        && stored.version == 0
+                        && stored.lease_until == seen.lease_until
+                        && seen.lease_until.is_none_or(|t| t < now) =>
+                {
+                    if let Some(meta) = c.series_mut(region).1.as_mut() {
+                        meta.lease_until = Some(until);
+                    }
+                    Lease::Acquired
+                }
+                _ => Lease::Busy,
+            }
+        })
+    }
+
+    async fn put_days(&self, days: &[Day]) -> Result<(), StoreError> {
+        assert!(days.len() <= crate::MAX_PUTS_PER_BATCH);
+        let region = self.region;
+        self.request("put_days", true, |c| {
+            let stored = c.series_mut(region).0;
+            for day in days {
+                stored.insert(day.date, StoredDay { day: *day, rev: 1 });
+            }
         })
     }
 }

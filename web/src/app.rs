@@ -40,8 +40,9 @@ pub fn App() -> impl IntoView {
                 }.into_any(),
                 Some(Ok(data)) => view! { <Dashboard data=data state=state/> }.into_any(),
             }}
-            <Subscribe/>
         </main>
+        // After `main`, which reserves the viewport: the arriving chart does not move it.
+        <Subscribe/>
         <footer class="credits">
             <p>
                 "Cases and deaths: "<a href="https://github.com/nytimes/covid-19-data">"The New York Times"</a>

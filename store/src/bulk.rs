@@ -1,0 +1,162 @@
+//! The initial load of a series never loaded: plain `BatchWriteItem` puts, as fast as a bulk
+//! loader, made safe by a lease. A run first takes the series: in one transaction it creates
+//! the meta item as a placeholder (`version` 0, `lease_until`) — only if there is none — and
+//! the change record that counts the days it is about to write, so the series is announced
+//! once whatever happens next. Then it puts the days, then writes the real meta (version 1).
+//! Another run finds the placeholder and leaves the series alone while the lease lasts; after
+//! it (the loader died), one run takes the lease over, without a second change record, and puts
+//! every day again (the same values: puts are idempotent).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use chrono::{DateTime, NaiveDate, Utc};
+use covid_model::Day;
+
+use crate::expr::condition_held;
+use crate::item::{day_item, epoch_millis, n, s, time};
+use crate::keys::meta_key;
+use crate::{ChangeRecord, DynamoStore, StoreError, StoredMeta};
+
+/// DynamoDB's limit of puts per `BatchWriteItem`.
+pub const MAX_PUTS_PER_BATCH: usize = 25;
+
+/// The answer to a request for a series' lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// This run loads the series.
+    Acquired,
+    /// Another run does, or just did: leave the series to it (and to the next run).
+    Busy,
+}
+
+/// Bulk loading of a series that was never loaded.
+pub trait BulkLoad {
+    /// Takes the loading of this series. `seen` is its meta as read: `None` creates the
+    /// placeholder with a change record counting `days`; a placeholder whose lease has lapsed
+    /// is taken over; anything else is `Busy`.
+    fn lease_series(
+        &self,
+        seen: Option<&StoredMeta>,
+        first: NaiveDate,
+        last: NaiveDate,
+        days: u64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Lease, StoreError>> + Send;
+    /// Puts up to [`MAX_PUTS_PER_BATCH`] days, unconditionally, at revision 1 (one
+    /// `BatchWriteItem`, and again for what DynamoDB leaves unprocessed).
+    fn put_days(&self, days: &[Day]) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The placeholder meta: version 0, nothing loaded yet, held until `until`.
+pub fn placeholder(
+    first: NaiveDate,
+    last: NaiveDate,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoredMeta {
+    StoredMeta {
+        version: 0,
+        fingerprint: String::new(),
+        count: 0,
+        first_date: first,
+        last_date: last,
+        changed_at: now,
+        last_run: None,
+        stale_alert_for: None,
+        population: None,
+        regions_fingerprint: None,
+        lease_until: Some(until),
+    }
+}
+
+impl BulkLoad for DynamoStore {
+    async fn lease_series(
+        &self,
+        seen: Option<&StoredMeta>,
+        first: NaiveDate,
+        last: NaiveDate,
+        days: u64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Lease, StoreError> {
+        match seen {
+            None => {
+                let mut item = meta_key(&self.pk);
+                item.extend([
+                    ("version".to_string(), n(0)),
+                    ("fingerprint".to_string(), s("")),
+                    ("count".to_string(), n(0)),
+                    ("first_date".to_string(), s(first.to_string())),
+                    ("last_date".to_string(), s(last.to_string())),
+                    ("changed_at".to_string(), time(now)),
+                    ("lease_until".to_string(), epoch_millis(until)),
+                ]);
+                let record = ChangeRecord::counted(self.region, days, now);
+                let items = vec![self.new_item_put(item), self.change_put(&record)];
+                let taken = self.transact("TransactWriteItems", items).await?;
+                Ok(if taken { Lease::Acquired } else { Lease::Busy })
+            }
+            Some(meta) if meta.version == 0 && meta.lease_until.is_none_or(|t| t < now) => {
+                let seen_until = meta
+                    .lease_until
+                    .map_or(0, |t| t.timestamp_millis().max(0) as u64);
+                let result = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(meta_key(&self.pk)))
+                    .update_expression("SET #lease = :until")
+                    .condition_expression("#version = :zero AND #lease = :seen")
+                    .expression_attribute_names("#lease", "lease_until")
+                    .expression_attribute_names("#version", "version")
+                    .expression_attribute_values(":until", epoch_millis(until))
+                    .expression_attribute_values(":zero", n(0))
+                    .expression_attribute_values(":seen", n(seen_until))
+                    .send()
+                    .await;
+                let taken = condition_held(self, "UpdateItem", result, |e| {
+                    e.is_conditional_check_failed_exception()
+                })?;
+                Ok(if taken { Lease::Acquired } else { Lease::Busy })
+            }
+            Some(_) => Ok(Lease::Busy),
+        }
+    }
+
+    async fn put_days(&self, days: &[Day]) -> Result<(), StoreError> {
+        assert!(days.len() <= MAX_PUTS_PER_BATCH);
+        let mut requests: Vec<WriteRequest> = days
+            .iter()
+            .map(|day| {
+                let put = PutRequest::builder()
+                    .set_item(Some(day_item(&self.pk, day, 1)))
+                    .build()
+                    .expect("a put has its item");
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        let mut pause = Duration::from_millis(25);
+        while !requests.is_empty() {
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(self.table.clone(), requests)
+                .send()
+                .await
+                .map_err(|err| self.request_error("BatchWriteItem", err))?;
+            requests = out
+                .unprocessed_items
+                .and_then(|mut left: HashMap<String, Vec<WriteRequest>>| left.remove(&self.table))
+                .unwrap_or_default();
+            if !requests.is_empty() {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+        }
+        Ok(())
+    }
+}
