@@ -57,7 +57,8 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
         "Not found",
         format!(
             "There is nothing at {shown}. The API is /v1/series, /v1/series.csv, /v1/daily, \
-             /v1/latest, /v1/status and /v1/openapi.json."
+             /v1/latest, /v1/regions, /v1/regions/{{id}}/…, /v1/status, /v1/subscriptions \
+             and /v1/openapi.json."
         ),
     )
 }
@@ -66,7 +67,7 @@ pub async fn method_not_allowed(method: axum::http::Method) -> Response {
     let mut response = Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "Method not allowed",
-        format!("{method} is not supported here: the API is read-only, use GET or HEAD."),
+        format!("{method} is not supported here: this path is read-only, use GET or HEAD."),
     )
     .into_response();
     response

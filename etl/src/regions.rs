@@ -29,9 +29,10 @@ use crate::transform::{self, StateSeries};
 pub const REGIONS_IN_FLIGHT: usize = 4;
 /// Bulk puts (`BatchWriteItem` of 25) in flight at once, per series.
 pub const PUTS_IN_FLIGHT: usize = 8;
-/// How long a bulk loader holds a series: longer than a run may last (the Lambda timeout is
-/// 2 minutes), so a live loader is never overtaken.
-pub const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// How long a bulk loader holds a series: longer than a run may last on Lambda (its timeout is
+/// 2 minutes), so a live loader is not overtaken, and short enough that Lambda's retry of a
+/// failed run (after 1 and 2 minutes) finds it lapsed.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(3);
 
 /// What loading the states did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
