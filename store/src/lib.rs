@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day, Region};
 
@@ -50,6 +50,7 @@ mod keys;
 mod limits;
 pub mod memory;
 mod schema;
+mod series;
 
 pub use alerts::WriteAlerts;
 pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
@@ -60,11 +61,8 @@ pub use limits::RateLimits;
 pub use memory::MemoryStore;
 
 use counter::RequestCounter;
-use expr::{ConditionalPut, SetUpdate, condition_held};
-use item::{Item, n, run_attributes, s, time};
-use keys::{
-    CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, STATE_END, day_sk, meta_key, series_pk,
-};
+use item::{Item, s};
+use keys::{DAY_PREFIX, day_sk, series_pk};
 
 /// The `TABLE_NAME` setting (`None`: unset), validated once for every binary: 3 to 255 of
 /// A-Z a-z 0-9 _ - . (DynamoDB's rule).
@@ -395,193 +393,5 @@ impl DynamoStore {
             attribute,
             detail: detail.into(),
         }
-    }
-}
-
-impl ReadState for DynamoStore {
-    async fn read_state(&self) -> Result<SeriesState, StoreError> {
-        // `meta` < `outbox#…` < `pending#…` < `pending$`: the meta item, every pending alert and
-        // every change record, in key (so creation) order.
-        let mut state = SeriesState::default();
-        for item in self.query_between(META_SK, STATE_END).await? {
-            match item.get(SK).and_then(|v| v.as_s().ok()) {
-                Some(sk) if sk == META_SK => state.meta = Some(self.parse_meta(&item)?),
-                Some(sk) if sk.starts_with(OUTBOX_PREFIX) => {
-                    state.outbox.push(self.parse_outbox(&item)?)
-                }
-                Some(sk) if sk.starts_with(CHANGE_PREFIX) => {
-                    state.changes.push(self.parse_change(&item)?)
-                }
-                _ => {}
-            }
-        }
-        Ok(state)
-    }
-}
-
-impl ReadSeries for DynamoStore {
-    async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
-        self.read_range(None, None).await
-    }
-
-    async fn read_series_and_meta(
-        &self,
-    ) -> Result<(Vec<StoredDay>, Option<StoredMeta>), StoreError> {
-        let mut days = Vec::new();
-        let mut meta = None;
-        for item in self.query_between(DAY_PREFIX, META_SK).await? {
-            match item.get(SK).and_then(|v| v.as_s().ok()) {
-                Some(sk) if sk == META_SK => meta = Some(self.parse_meta(&item)?),
-                _ => days.push(self.parse_day(&item)?),
-            }
-        }
-        Ok((days, meta))
-    }
-
-    async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key(PK, s(&self.pk))
-            .key(SK, s(day_sk(date)))
-            .send()
-            .await
-            .map_err(|err| self.request_error("GetItem", err))?;
-        out.item
-            .as_ref()
-            .map(|item| self.parse_day(item))
-            .transpose()
-    }
-}
-
-impl WriteDay for DynamoStore {
-    async fn write_days(&self, writes: &[DayWrite]) -> Result<Option<ChangeRecord>, StoreError> {
-        assert!(
-            (1..=MAX_WRITES_PER_BATCH).contains(&writes.len()),
-            "write_days takes 1 to {MAX_WRITES_PER_BATCH} writes"
-        );
-        let record = ChangeRecord::of(self.region, writes, Utc::now());
-        let mut items: Vec<TransactWriteItem> = writes
-            .iter()
-            .map(|write| {
-                let put = ConditionalPut::of(&self.pk, write);
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(put.item))
-                    .condition_expression(put.condition)
-                    .set_expression_attribute_names(Some(put.names))
-                    .set_expression_attribute_values(put.values)
-                    .build()
-                    .expect("a put has its table and item");
-                TransactWriteItem::builder().put(put).build()
-            })
-            .collect();
-        items.push(self.change_put(&record));
-        // Not applied: the caller then resolves the days one by one.
-        let applied = self.transact("TransactWriteItems", items).await?;
-        Ok(applied.then_some(record))
-    }
-}
-
-impl WriteMeta for DynamoStore {
-    async fn write_meta(
-        &self,
-        meta: &StoredMeta,
-        expected: Option<u64>,
-        alert: Option<&OutboxMessage>,
-        announced: &[String],
-    ) -> Result<bool, StoreError> {
-        assert!(
-            announced.len() <= MAX_CHANGES_PER_META_WRITE,
-            "write_meta announces at most {MAX_CHANGES_PER_META_WRITE} change records"
-        );
-        let mut attributes = vec![
-            ("version", n(meta.version)),
-            ("fingerprint", s(meta.fingerprint.clone())),
-            ("count", n(meta.count)),
-            ("first_date", s(meta.first_date.to_string())),
-            ("last_date", s(meta.last_date.to_string())),
-            ("changed_at", time(meta.changed_at)),
-        ];
-        if let Some(run) = &meta.last_run {
-            attributes.extend(run_attributes(run));
-        }
-        if let Some(population) = meta.population {
-            attributes.push(("population", n(population)));
-        }
-        if let Some(fingerprint) = &meta.regions_fingerprint {
-            attributes.push(("regions_fingerprint", s(fingerprint.clone())));
-        }
-        let mut update = SetUpdate::new(attributes);
-        let condition = match expected {
-            None => {
-                update.name("#pk", PK);
-                "attribute_not_exists(#pk)"
-            }
-            Some(version) => {
-                update.name("#version", "version");
-                update.value(":version", n(version));
-                "#version = :version"
-            }
-        };
-        if alert.is_none() && announced.is_empty() {
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(meta_key(&self.pk)))
-                .update_expression(&update.expression)
-                .condition_expression(condition)
-                .set_expression_attribute_names(Some(update.names))
-                .set_expression_attribute_values(Some(update.values))
-                .send()
-                .await;
-            return condition_held(self, "UpdateItem", result, |e| {
-                e.is_conditional_check_failed_exception()
-            });
-        }
-        let meta_update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(meta_key(&self.pk)))
-            .update_expression(&update.expression)
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(update.names))
-            .set_expression_attribute_values(Some(update.values))
-            .build()
-            .expect("an update has its table, key and expression");
-        let mut items = vec![TransactWriteItem::builder().update(meta_update).build()];
-        items.extend(alert.map(|a| self.outbox_put(a)));
-        items.extend(announced.iter().map(|id| self.change_delete(id)));
-        self.transact("TransactWriteItems", items).await
-    }
-
-    async fn merge_changes(
-        &self,
-        merged: &ChangeRecord,
-        ids: &[String],
-    ) -> Result<bool, StoreError> {
-        assert!(ids.len() <= MAX_CHANGES_PER_META_WRITE);
-        let mut items = vec![self.change_put(merged)];
-        items.extend(ids.iter().map(|id| self.change_delete(id)));
-        self.transact("TransactWriteItems", items).await
-    }
-
-    async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        let mut update = SetUpdate::new(run_attributes(run).to_vec());
-        update.name("#pk", PK);
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(meta_key(&self.pk)))
-            .update_expression(&update.expression)
-            .condition_expression("attribute_exists(#pk)")
-            .set_expression_attribute_names(Some(update.names))
-            .set_expression_attribute_values(Some(update.values))
-            .send()
-            .await
-            .map_err(|err| self.request_error("UpdateItem", err))?;
-        Ok(())
     }
 }

@@ -1,0 +1,155 @@
+//! The API's answers and the ETL's run summary, as they travel (JSON).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::{DailyPoint, Day};
+
+/// What every series answer says about the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeriesMeta {
+    /// Where the data comes from, and its licences.
+    pub source: String,
+    /// First and last date of this answer (`null` when it has no days).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub first_date: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub last_date: Option<NaiveDate>,
+    /// Days in this answer.
+    pub count: usize,
+    /// When the stored data last changed (RFC 3339).
+    pub last_changed: Option<String>,
+    /// Short definitions of the data fields.
+    pub fields: BTreeMap<String, String>,
+}
+
+/// `/v1/series`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeriesResponse {
+    pub meta: SeriesMeta,
+    pub data: Vec<Day>,
+}
+
+/// `/v1/daily`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyResponse {
+    pub meta: SeriesMeta,
+    pub data: Vec<DailyPoint>,
+}
+
+/// `/v1/latest`: the newest day, its change from the day before and the 7-day averages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LatestResponse {
+    pub meta: SeriesMeta,
+    pub day: Day,
+    pub change: DailyPoint,
+}
+
+/// `/v1/regions`: every region with data, `US` first, then by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionsResponse {
+    pub regions: Vec<RegionSummary>,
+}
+
+/// One region in `/v1/regions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionSummary {
+    /// USPS code: `US`, `NY`, …; the `{id}` of `/v1/regions/{id}/…` (any case).
+    pub id: String,
+    pub name: String,
+    /// The two-digit FIPS state code; `null` for the nation.
+    pub fips: Option<String>,
+    /// Residents (JHU reference table); `null` when unknown.
+    pub population: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub first_date: Option<NaiveDate>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub last_date: Option<NaiveDate>,
+    /// Days stored.
+    pub count: usize,
+    /// The newest day with its 7-day averages; `null` without days.
+    pub latest: Option<RegionLatest>,
+}
+
+/// A region's newest day and its 7-day averages, absolute and per 100,000 residents.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegionLatest {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub date: NaiveDate,
+    pub cases: u64,
+    pub deaths: u64,
+    pub avg7_cases: Option<f64>,
+    pub avg7_deaths: Option<f64>,
+    pub avg7_cases_per_100k: Option<f64>,
+    pub avg7_deaths_per_100k: Option<f64>,
+}
+
+/// The last ETL run, as the API reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LastRun {
+    /// RFC 3339.
+    pub at: String,
+    /// `ok`: only successful runs are recorded (a failed run writes nothing).
+    pub outcome: RunStatus,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub duration_ms: u64,
+}
+
+/// `/v1/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusResponse {
+    pub last_run: Option<LastRun>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub newest_day: Option<NaiveDate>,
+    /// The newest day is more than `stale_after_days` days old.
+    pub stale: bool,
+    pub stale_after_days: u32,
+    /// When the stored data last changed (RFC 3339).
+    pub last_changed: Option<String>,
+}
+
+/// How an ETL run ended: the `status` of its last stdout line and of its Lambda answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Ok,
+    Failed,
+}
+
+/// The outcome of one successful ETL pass; also the last stdout line of `etl run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Always [`RunStatus::Ok`] for a summary; failures are reported as errors.
+    pub status: RunStatus,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    /// Over all state days; absent when the state series are not loaded (`NYT_STATES_URL`
+    /// empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub states: Option<StateCounts>,
+}
+
+/// What a run did to the state series, over all of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
