@@ -229,3 +229,35 @@ test('another site cannot post a subscription', async () => {
   });
   assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'no CORS grant');
 });
+
+test('a region is chosen in the URL or the list, and named in the heading and title', async () => {
+  await page.goto(`${SITE}/?region=ny`);
+  const heading = page.locator('h1');
+  await heading.getByText('New York COVID-19: cases and deaths').waitFor();
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
+  assert.equal(await page.locator('#region').inputValue(), 'NY');
+  assert.match(await page.title(), /^New York COVID-19/);
+  await page.click('#table-toggle');
+  assert.equal(await page.locator('#data-table tbody tr th').first().textContent(), '2021-07-08', 'New York\'s newest day');
+  assert.match(await page.getAttribute('a.download', 'href'), /^\/v1\/regions\/NY\/series\.csv\?from=2020-03-01&to=2021-07-08$/);
+  assert.match(await page.locator('.note').textContent(), /no recoveries by state/);
+
+  // Keyboard: focus the list and choose California.
+  await page.locator('#region').focus();
+  await page.locator('#region').selectOption('CA');
+  await heading.getByText('California COVID-19: cases and deaths').waitFor();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('region') === 'CA');
+  assert.equal(new URL(page.url()).searchParams.get('table'), '1', 'the rest of the view is kept');
+  await page.screenshot({ path: `${ARTIFACTS}/region-ca.png`, fullPage: true });
+
+  // Back to the nation: the default leaves the URL.
+  await page.locator('#region').selectOption('US');
+  await heading.getByText('US COVID-19: cases, deaths and recoveries').waitFor();
+  await page.waitForFunction(() => !new URL(location.href).searchParams.has('region'));
+});
+
+test('an unknown region is told as text', async () => {
+  await page.goto(`${SITE}/?region=ZZ`);
+  await page.locator('.status.error').getByText('There is no region "ZZ"').waitFor();
+  assert.equal(await page.locator('h1').textContent(), 'US COVID-19: cases, deaths and recoveries');
+});

@@ -1,7 +1,7 @@
 //! The API as the site calls it: where it is, the series the page loads, the subscription it
 //! sends, and the links it offers. The wire types are the model crate's, shared with the server.
 
-use covid_model::{DailyPoint, Day, SeriesResponse, SubscriptionRequest};
+use covid_model::{DailyPoint, Day, Region, SeriesResponse, SubscriptionRequest};
 use leptos::prelude::{document, window};
 use wasm_bindgen::JsCast;
 
@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 /// the model crate, as the API computes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Data {
+    pub region: Region,
     pub days: Vec<Day>,
     pub daily: Vec<DailyPoint>,
     pub source: String,
@@ -27,11 +28,21 @@ pub fn base() -> String {
         .to_string()
 }
 
+/// A region's series path: the national one for `US`, `/v1/regions/{id}/series` otherwise.
+fn series_path(region: Region) -> String {
+    if region.is_us() {
+        "/v1/series".to_string()
+    } else {
+        format!("/v1/regions/{}/series", region.id)
+    }
+}
+
 /// The CSV download of the shown days, or of all of them.
-pub fn csv_url(shown: Option<(chrono::NaiveDate, chrono::NaiveDate)>) -> String {
+pub fn csv_url(region: Region, shown: Option<(chrono::NaiveDate, chrono::NaiveDate)>) -> String {
+    let path = format!("{}{}.csv", base(), series_path(region));
     match shown {
-        Some((from, to)) => format!("{}/v1/series.csv?from={from}&to={to}", base()),
-        None => format!("{}/v1/series.csv", base()),
+        Some((from, to)) => format!("{path}?from={from}&to={to}"),
+        None => path,
     }
 }
 
@@ -78,10 +89,13 @@ pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
     Err(problem_detail(text))
 }
 
-/// `GET /v1/series`: the whole series, or the text to show instead of the chart.
-pub async fn load() -> Result<Data, String> {
+/// A region's whole series (`id` as the URL gave it), or the text to show instead of the chart.
+pub async fn load(id: String) -> Result<Data, String> {
     use wasm_bindgen_futures::JsFuture;
-    let url = format!("{}/v1/series", base());
+    let region = Region::by_id(&id).ok_or_else(|| {
+        format!("There is no region {id:?}: choose the United States or a state or territory in the list.")
+    })?;
+    let url = format!("{}{}", base(), series_path(region));
     let js = js_text;
     let response = JsFuture::from(window().fetch_with_str(&url))
         .await
@@ -103,6 +117,7 @@ pub async fn load() -> Result<Data, String> {
         return Err("The API has no days yet: the ETL has not loaded any data.".to_string());
     }
     Ok(Data {
+        region,
         daily: covid_model::daily(&series.data),
         days: series.data,
         source: series.meta.source,

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use covid_model::Region;
+
 use crate::api;
 use crate::state::ViewState;
 use crate::view::{Dashboard, Subscribe};
@@ -26,11 +28,40 @@ pub fn App() -> impl IntoView {
         &window().location().search().unwrap_or_default(),
     ));
     Effect::new(move |_| replace_url(&state.get().to_query()));
-    let data = LocalResource::new(api::load);
+    let region = Memo::new(move |_| state.with(|s| s.region.clone()));
+    // Fetched when the region changes, not up front.
+    let data = LocalResource::new(move || api::load(region.get()));
+    let named = move || Region::by_id(&region.get()).filter(|r| !r.is_us());
+    let heading = move || match named() {
+        Some(r) => format!("{} COVID-19: cases and deaths", r.name),
+        None => "US COVID-19: cases, deaths and recoveries".to_string(),
+    };
+    Effect::new(move |_| {
+        let title = match named() {
+            Some(r) => format!("{} COVID-19: cases and deaths, 2020–2021", r.name),
+            None => "US COVID-19: cases, deaths and recoveries, 2020–2021".to_string(),
+        };
+        document().set_title(&title);
+    });
+    let choose = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        state.update(|s| s.region = id);
+    };
     view! {
         <header class="top">
-            <h1>"US COVID-19: cases, deaths and recoveries"</h1>
-            <p class="lede">"Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages."</p>
+            <h1>{heading}</h1>
+            <p class="lede">{move || match named() {
+                Some(r) => format!("Daily cumulative counts for {} (The New York Times), January 2020 to July 2021, with daily new values and 7-day averages.", r.name),
+                None => "Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages.".to_string(),
+            }}</p>
+            <p class="region-picker">
+                <label for="region">"Region "</label>
+                <select id="region" name="region" on:change=choose>
+                    {Region::all().into_iter().map(|r| view! {
+                        <option value=r.id prop:selected=move || region.get() == r.id>{r.name}</option>
+                    }).collect_view()}
+                </select>
+            </p>
         </header>
         <main id="main">
             {move || match data.get() {

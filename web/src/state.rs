@@ -71,6 +71,9 @@ pub struct ViewState {
     pub to: Option<NaiveDate>,
     pub metrics: Vec<Metric>,
     pub table: bool,
+    /// The region shown, as the URL gives it (upper case; `US` by default). An id that is not
+    /// a region is kept, so that the page can say so.
+    pub region: String,
 }
 
 impl Default for ViewState {
@@ -83,6 +86,7 @@ impl Default for ViewState {
             to: None,
             metrics: Metric::ALL.to_vec(),
             table: false,
+            region: covid_model::US.id.to_string(),
         }
     }
 }
@@ -130,6 +134,9 @@ impl ViewState {
                     }
                 }
                 "table" => state.table = value == "1",
+                "region" if !value.is_empty() => {
+                    state.region = value.chars().take(20).collect::<String>().to_uppercase()
+                }
                 _ => {}
             }
         }
@@ -167,6 +174,14 @@ impl ViewState {
         }
         if self.table {
             parts.push("table=1".to_string());
+        }
+        if self.region != default.region {
+            let id: String = self
+                .region
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            parts.push(format!("region={id}"));
         }
         parts.join("&")
     }
@@ -222,14 +237,21 @@ mod tests {
             to: Some("2020-12-31".parse().unwrap()),
             metrics: vec![Metric::Cases, Metric::Recovered],
             table: true,
+            region: "NY".to_string(),
         };
         let query = state.to_query();
         assert_eq!(
             query,
-            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1"
+            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1&region=NY"
         );
         assert_eq!(ViewState::from_query(&format!("?{query}")), state);
         assert_eq!(ViewState::default().to_query(), "");
+        assert_eq!(ViewState::from_query("region=ny").region, "NY", "any case");
+        assert_eq!(
+            ViewState::from_query("region=US").to_query(),
+            "",
+            "the default"
+        );
         assert_eq!(
             ViewState::from_query("view=bogus&range=9y&metrics=none&from=x"),
             ViewState::default()

@@ -108,9 +108,12 @@ pub fn ChartFigure() -> impl IntoView {
                     .iter()
                     .any(|day| day.recovered.is_none())
             });
-        gap.then_some(view! {
-            <p class="note">"Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero."</p>
-        })
+        let text = if data.with_value(|d| d.region.is_us()) {
+            "Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero."
+        } else {
+            "Recovered: JHU reports no recoveries by state, so there is no line for them."
+        };
+        gap.then_some(view! { <p class="note">{text}</p> })
     };
 
     view! {

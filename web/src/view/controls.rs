@@ -83,7 +83,8 @@ pub fn Controls() -> impl IntoView {
                     on:click=move |_| state.update(|s| s.table = !s.table)>
                     {move || if state.get().table { "Hide the data table" } else { "Show the data table" }}
                 </button>
-                <a class="download" href=move || api::csv_url(shown.dates()) download="us-covid-19.csv">"Download CSV"</a>
+                <a class="download" href=move || api::csv_url(shown.data.with_value(|d| d.region), shown.dates())
+                    download=shown.data.with_value(|d| format!("{}-covid-19.csv", d.region.id.to_lowercase()))>"Download CSV"</a>
             </div>
         </section>
     }

@@ -13,7 +13,12 @@ pub fn DataTable() -> impl IntoView {
             <div class="table-wrap" id="data-table">
                 <table>
                     <caption>{move || match shown.dates() {
-                        Some((a, b)) => format!("US COVID-19, {} to {}", format::date(a), format::date(b)),
+                        Some((a, b)) => format!(
+                            "{} COVID-19, {} to {}",
+                            shown.data.with_value(|d| if d.region.is_us() { "US" } else { d.region.name }),
+                            format::date(a),
+                            format::date(b)
+                        ),
                         None => "No days in this range".to_string(),
                     }}</caption>
                     <thead><tr>
