@@ -228,6 +228,26 @@ mod tests {
         Region::by_id(id).unwrap()
     }
 
+    /// One states pass without populations, against `national` as read.
+    async fn pass(
+        store: &MemoryStore,
+        states: &StateSeries,
+        national: &SeriesState,
+        progress: &Progress,
+    ) -> StatesLoaded {
+        load_states(
+            store,
+            states,
+            &BTreeMap::new(),
+            "x",
+            national,
+            Utc::now(),
+            progress,
+        )
+        .await
+        .unwrap()
+    }
+
     async fn run(
         store: &MemoryStore,
         states: &StateSeries,
@@ -313,17 +333,7 @@ mod tests {
         let store = MemoryStore::new();
         let states = BTreeMap::from([(region("NY"), days(2, 0))]);
         let national = store.read_state().await.unwrap();
-        load_states(
-            &store,
-            &states,
-            &BTreeMap::new(),
-            "x",
-            &national,
-            Utc::now(),
-            &Progress::default(),
-        )
-        .await
-        .unwrap();
+        pass(&store, &states, &national, &Progress::default()).await;
         let changes = store.contents().changes;
         assert_eq!(changes.len(), 1);
         let record = changes.values().next().unwrap();
@@ -356,17 +366,7 @@ mod tests {
         let states = BTreeMap::from([(ny, days(60, 0))]);
         let national = store.read_state().await.unwrap();
         let progress = Progress::default();
-        let loaded = load_states(
-            &store,
-            &states,
-            &BTreeMap::new(),
-            "x",
-            &national,
-            Utc::now(),
-            &progress,
-        )
-        .await
-        .unwrap();
+        let loaded = pass(&store, &states, &national, &progress).await;
         assert_eq!((loaded.counts.inserted, loaded.busy), (60, 0));
         assert_eq!(progress.written(), 60);
         assert_eq!(store.calls("write_days"), 0, "no transactions");
@@ -411,17 +411,7 @@ mod tests {
         );
         other.put_days(&states[&ny][..5]).await.unwrap();
         let national = store.read_state().await.unwrap();
-        let loaded = load_states(
-            &store,
-            &states,
-            &BTreeMap::new(),
-            "x",
-            &national,
-            Utc::now(),
-            &Progress::default(),
-        )
-        .await
-        .unwrap();
+        let loaded = pass(&store, &states, &national, &Progress::default()).await;
         assert_eq!((loaded.counts, loaded.busy), (StateCounts::default(), 1));
         assert_eq!(
             store.contents().series(ny).days.len(),
@@ -435,17 +425,7 @@ mod tests {
             let meta = c.regions.get_mut(&ny).unwrap().meta.as_mut().unwrap();
             meta.lease_until = Some(Utc::now() - chrono::Duration::seconds(1));
         });
-        let loaded = load_states(
-            &store,
-            &states,
-            &BTreeMap::new(),
-            "x",
-            &national,
-            Utc::now(),
-            &Progress::default(),
-        )
-        .await
-        .unwrap();
+        let loaded = pass(&store, &states, &national, &Progress::default()).await;
         assert_eq!((loaded.counts.inserted, loaded.busy), (30, 0));
         let series = store.contents().series(ny);
         assert_eq!((series.days.len(), series.meta.unwrap().version), (30, 1));
