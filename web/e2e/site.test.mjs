@@ -2,7 +2,7 @@
 // DynamoDB Local loaded by the real ETL from the snapshot. Run by scripts/e2e.sh (SITE_URL).
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const SITE = process.env.SITE_URL;
@@ -260,4 +260,24 @@ test('an unknown region is told as text', async () => {
   await page.goto(`${SITE}/?region=ZZ`);
   await page.locator('.status.error').getByText('There is no region "ZZ"').waitFor();
   assert.equal(await page.locator('h1').textContent(), 'US COVID-19: cases, deaths and recoveries');
+});
+
+test('per 100,000 residents draws New York\'s 7-day averages per capita', async () => {
+  await page.goto(`${SITE}/?region=NY`);
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
+  const toggle = page.locator('#percap-toggle');
+  await toggle.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('percap') === '1');
+  // The newest day, read by keyboard, against the snapshot's own rows and JHU's population.
+  const rows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
+  const cases = (date) => Number(rows.find((l) => l.startsWith(`${date},New York,36,`)).split(',')[3]);
+  const expected = ((cases('2021-07-08') - cases('2021-07-01')) / 7 * 100000 / 19453561).toFixed(1);
+  await chart().focus();
+  await page.keyboard.press('End');
+  const readout = await page.locator('#readout').textContent();
+  assert.match(readout, new RegExp(`^2021-07-08: cases ${expected} per 100k \\(7-day avg\\)`), readout);
+  assert.match(await page.locator('figcaption').textContent(), /per 100,000 residents/);
+  await page.screenshot({ path: `${ARTIFACTS}/per-100k-ny.png`, fullPage: true });
 });

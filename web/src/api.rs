@@ -1,7 +1,7 @@
 //! The API as the site calls it: where it is, the series the page loads, the subscription it
 //! sends, and the links it offers. The wire types are the model crate's, shared with the server.
 
-use covid_model::{DailyPoint, Day, Region, SeriesResponse, SubscriptionRequest};
+use covid_model::{DailyPoint, Day, Region, RegionsResponse, SeriesResponse, SubscriptionRequest};
 use leptos::prelude::{document, window};
 use wasm_bindgen::JsCast;
 
@@ -10,6 +10,8 @@ use wasm_bindgen::JsCast;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Data {
     pub region: Region,
+    /// Residents, from `/v1/regions`; `None` when unknown (no per-capita figures).
+    pub population: Option<u64>,
     pub days: Vec<Day>,
     pub daily: Vec<DailyPoint>,
     pub source: String,
@@ -89,6 +91,25 @@ pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
     Err(problem_detail(text))
 }
 
+/// The region's population from the `/v1/regions` answer; `None` if it is not there.
+async fn population(answer: wasm_bindgen_futures::js_sys::Promise, region: Region) -> Option<u64> {
+    use wasm_bindgen_futures::JsFuture;
+    let response: web_sys::Response = JsFuture::from(answer).await.ok()?.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    let regions: RegionsResponse = serde_json::from_str(&text).ok()?;
+    regions
+        .regions
+        .into_iter()
+        .find(|r| r.id == region.id)?
+        .population
+}
+
 /// A region's whole series (`id` as the URL gave it), or the text to show instead of the chart.
 pub async fn load(id: String) -> Result<Data, String> {
     use wasm_bindgen_futures::JsFuture;
@@ -97,6 +118,8 @@ pub async fn load(id: String) -> Result<Data, String> {
     })?;
     let url = format!("{}{}", base(), series_path(region));
     let js = js_text;
+    // Both requests in flight at once: the populations come with the regions list.
+    let regions = window().fetch_with_str(&format!("{}/v1/regions", base()));
     let response = JsFuture::from(window().fetch_with_str(&url))
         .await
         .map_err(js)?;
@@ -116,9 +139,11 @@ pub async fn load(id: String) -> Result<Data, String> {
     if series.data.is_empty() {
         return Err("The API has no days yet: the ETL has not loaded any data.".to_string());
     }
+    let population = population(regions, region).await;
     Ok(Data {
         region,
-        daily: covid_model::daily(&series.data),
+        population,
+        daily: covid_model::daily_per_capita(&series.data, population),
         days: series.data,
         source: series.meta.source,
         last_changed: series.meta.last_changed,

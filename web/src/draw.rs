@@ -10,7 +10,7 @@ use plotters::prelude::*;
 
 use crate::format::{compact, month};
 use crate::metric::Metric;
-use crate::series::{averages, segments, values};
+use crate::series::{averages, per_capita, segments, values};
 use crate::state::{Scale, View, ViewState};
 
 /// A drawn chart and the mapping between its pixels and the data.
@@ -123,10 +123,14 @@ fn draw(
         .iter()
         .map(|&metric| Line {
             metric,
-            values: values(days, daily, state.view, metric, state.scale),
+            values: if state.per100k {
+                per_capita(daily, metric, state.scale)
+            } else {
+                values(days, daily, state.view, metric, state.scale)
+            },
             averages: match state.view {
-                View::Daily => averages(daily, metric, state.scale),
-                View::Cumulative => Vec::new(),
+                View::Daily if !state.per100k => averages(daily, metric, state.scale),
+                _ => Vec::new(),
             },
         })
         .collect();
@@ -199,7 +203,13 @@ fn draw(
     } in &lines
     {
         let color = metric.color();
-        match state.view {
+        // Per 100k: one line of 7-day averages per metric.
+        let view = if state.per100k {
+            View::Cumulative
+        } else {
+            state.view
+        };
+        match view {
             View::Cumulative => {
                 for segment in segments(values, range.start) {
                     chart.draw_series(LineSeries::new(segment, color.stroke_width(2)))?;

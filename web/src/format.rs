@@ -67,6 +67,10 @@ pub fn describe(day: &Day, point: &DailyPoint, state: &ViewState) -> Vec<(Metric
         .iter()
         .map(|&m| {
             let text = match state.view {
+                _ if state.per100k => m.avg7_per_100k(point).map_or_else(
+                    || "n/a".to_string(),
+                    |v| format!("{v:.1} per 100k (7-day avg)"),
+                ),
                 View::Cumulative => count(m.total(day)),
                 View::Daily => format!(
                     "{} (7-day avg {})",
@@ -127,5 +131,14 @@ mod tests {
         state.metrics = vec![Metric::Deaths, Metric::Recovered];
         assert_eq!(texts(&state, 10), ["1 (7-day avg 1)", "1 (7-day avg 1)"]);
         assert_eq!(texts(&state, 0), ["not reported (7-day avg n/a)"; 2]);
+        // Per 100k: the model's unrounded averages, said to one decimal.
+        let daily = covid_model::daily_per_capita(&days, Some(1_000));
+        state.per100k = true;
+        state.metrics = vec![Metric::Deaths, Metric::Recovered];
+        let texts: Vec<String> = describe(&days[10], &daily[10], &state)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        assert_eq!(texts, ["100.0 per 100k (7-day avg)", "n/a"]);
     }
 }

@@ -57,6 +57,15 @@ impl Metric {
         }
     }
 
+    /// The 7-day average of the new counts per 100,000 residents (none for recoveries).
+    pub fn avg7_per_100k(self, point: &DailyPoint) -> Option<f64> {
+        match self {
+            Metric::Cases => point.avg7_cases_per_100k,
+            Metric::Deaths => point.avg7_deaths_per_100k,
+            Metric::Recovered => None,
+        }
+    }
+
     /// The 7-day average of the new counts.
     pub fn avg7(self, point: &DailyPoint) -> Option<f64> {
         match self {

@@ -45,6 +45,19 @@ pub fn averages(daily: &[DailyPoint], metric: Metric, scale: Scale) -> Vec<Optio
         .collect()
 }
 
+/// 7-day averages of one metric per 100,000 residents, with the same gaps rule (none for
+/// recoveries, or without a population).
+pub fn per_capita(daily: &[DailyPoint], metric: Metric, scale: Scale) -> Vec<Option<f64>> {
+    daily
+        .iter()
+        .map(|d| metric.avg7_per_100k(d))
+        .map(|v| match scale {
+            Scale::Linear => v,
+            Scale::Log => v.filter(|v| *v > 0.0).map(f64::log10),
+        })
+        .collect()
+}
+
 /// Runs of consecutive drawable points: a line is broken at every gap, never drawn to zero.
 pub fn segments(values: &[Option<f64>], offset: usize) -> Vec<Vec<(f64, f64)>> {
     let mut out: Vec<Vec<(f64, f64)>> = Vec::new();

@@ -71,6 +71,8 @@ pub struct ViewState {
     pub to: Option<NaiveDate>,
     pub metrics: Vec<Metric>,
     pub table: bool,
+    /// 7-day averages per 100,000 residents instead of counts.
+    pub per100k: bool,
     /// The region shown, as the URL gives it (upper case; `US` by default). An id that is not
     /// a region is kept, so that the page can say so.
     pub region: String,
@@ -86,6 +88,7 @@ impl Default for ViewState {
             to: None,
             metrics: Metric::ALL.to_vec(),
             table: false,
+            per100k: false,
             region: covid_model::US.id.to_string(),
         }
     }
@@ -134,6 +137,7 @@ impl ViewState {
                     }
                 }
                 "table" => state.table = value == "1",
+                "percap" => state.per100k = value == "1",
                 "region" if !value.is_empty() => {
                     state.region = value.chars().take(20).collect::<String>().to_uppercase()
                 }
@@ -174,6 +178,9 @@ impl ViewState {
         }
         if self.table {
             parts.push("table=1".to_string());
+        }
+        if self.per100k {
+            parts.push("percap=1".to_string());
         }
         if self.region != default.region {
             let id: String = self
@@ -237,12 +244,13 @@ mod tests {
             to: Some("2020-12-31".parse().unwrap()),
             metrics: vec![Metric::Cases, Metric::Recovered],
             table: true,
+            per100k: true,
             region: "NY".to_string(),
         };
         let query = state.to_query();
         assert_eq!(
             query,
-            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1&region=NY"
+            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1&percap=1&region=NY"
         );
         assert_eq!(ViewState::from_query(&format!("?{query}")), state);
         assert_eq!(ViewState::default().to_query(), "");

@@ -138,7 +138,16 @@ pub fn ChartFigure() -> impl IntoView {
                 <span class="legend">
                     {move || state.get().metrics.into_iter().map(|m| view! { <span class=format!("key {}", m.key())>{m.label()}</span> }).collect_view()}
                 </span>
-                {move || if state.get().view == View::Daily { " Bars: daily new; lines: 7-day averages." } else { " Cumulative totals." }}
+                {move || {
+                    let s = state.get();
+                    if s.per100k {
+                        " 7-day averages of new cases and deaths per 100,000 residents."
+                    } else if s.view == View::Daily {
+                        " Bars: daily new; lines: 7-day averages."
+                    } else {
+                        " Cumulative totals."
+                    }
+                }}
                 {move || if state.get().scale == Scale::Log { " Log scale: zero and negative values are not drawn." } else { "" }}
                 {gap_note}
             </figcaption>

@@ -47,6 +47,14 @@ pub fn Controls() -> impl IntoView {
                     on:change=move |_| state.update(|s| s.view = View::Daily)/>" Daily new"</label>
             </fieldset>
             <fieldset>
+                <legend>"Per capita"</legend>
+                <button type="button" id="percap-toggle" aria-pressed=move || state.get().per100k.to_string()
+                    prop:disabled=shown.data.with_value(|d| d.population.is_none())
+                    on:click=move |_| state.update(|s| s.per100k = !s.per100k)>
+                    "Per 100,000 residents"
+                </button>
+            </fieldset>
+            <fieldset>
                 <legend>"Scale"</legend>
                 <button type="button" id="log-toggle" aria-pressed=move || (state.get().scale == Scale::Log).to_string()
                     on:click=move |_| state.update(|s| s.scale = if s.scale == Scale::Log { Scale::Linear } else { Scale::Log })>
