@@ -147,6 +147,8 @@ fn draw(
     }
     let (y0, y1) = match state.scale {
         Scale::Linear => (low.min(0.0), if high > 0.0 { high * 1.05 } else { 1.0 }),
+        // Counts start at 1 (10^0); averages per 100k go below it (deaths often do).
+        Scale::Log if state.per100k => (low.floor(), high.ceil().max(low.floor() + 1.0)),
         Scale::Log => (low.floor().max(0.0), high.ceil().max(low.floor() + 1.0)),
     };
     let x0 = range.start as f64 - 0.5;
@@ -334,5 +336,24 @@ mod tests {
             "a linear axis starts at zero: {linear:?}"
         );
         assert!(linear.contains(&"Dec 10".to_string()), "{linear:?}");
+    }
+
+    #[test]
+    fn per_capita_on_a_log_scale_reaches_below_one() {
+        let days = days();
+        // 1,000 residents: deaths rise by 1 a day, 100 per 100k; a million: 0.1 per 100k.
+        for (population, lowest) in [(1_000, "100"), (1_000_000, "0.1")] {
+            let daily = covid_model::daily_per_capita(&days, Some(population));
+            let state = ViewState {
+                per100k: true,
+                scale: Scale::Log,
+                metrics: vec![Metric::Deaths],
+                ..ViewState::default()
+            };
+            let chart = render(&input(&days, &daily, &state), 800, 400);
+            let shown = labels(&chart.svg);
+            assert!(shown.iter().any(|l| l == lowest), "{population}: {shown:?}");
+            assert!(chart.svg.contains("<polyline"), "a line is drawn");
+        }
     }
 }
