@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
 use crate::expr::condition_held;
-use crate::item::{day_item, epoch_millis, n, s, time};
+use crate::item::{day_item, epoch_millis, meta_attributes, n};
 use crate::keys::meta_key;
 use crate::{ChangeRecord, DynamoStore, StoreError, StoredMeta};
 
@@ -86,15 +86,12 @@ impl BulkLoad for DynamoStore {
         match seen {
             None => {
                 let mut item = meta_key(&self.pk);
-                item.extend([
-                    ("version".to_string(), n(0)),
-                    ("fingerprint".to_string(), s("")),
-                    ("count".to_string(), n(0)),
-                    ("first_date".to_string(), s(first.to_string())),
-                    ("last_date".to_string(), s(last.to_string())),
-                    ("changed_at".to_string(), time(now)),
-                    ("lease_until".to_string(), epoch_millis(until)),
-                ]);
+                let meta = placeholder(first, last, now, until);
+                item.extend(
+                    meta_attributes(&meta)
+                        .into_iter()
+                        .map(|(name, value)| (name.to_string(), value)),
+                );
                 let record = ChangeRecord::counted(self.region, days, now);
                 let items = vec![self.new_item_put(item), self.change_put(&record)];
                 let taken = self.transact("TransactWriteItems", items).await?;

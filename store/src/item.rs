@@ -119,6 +119,32 @@ pub(crate) fn run_attributes(run: &RunRecord) -> [(&'static str, AttributeValue)
     ]
 }
 
+/// The attributes of a meta item (decoded by `parse_meta`): every one but `stale_alert_for`,
+/// which only the stale marker sets; optional ones only when present.
+pub(crate) fn meta_attributes(meta: &StoredMeta) -> Vec<(&'static str, AttributeValue)> {
+    let mut attributes = vec![
+        ("version", n(meta.version)),
+        ("fingerprint", s(meta.fingerprint.clone())),
+        ("count", n(meta.count)),
+        ("first_date", s(meta.first_date.to_string())),
+        ("last_date", s(meta.last_date.to_string())),
+        ("changed_at", time(meta.changed_at)),
+    ];
+    if let Some(run) = &meta.last_run {
+        attributes.extend(run_attributes(run));
+    }
+    if let Some(population) = meta.population {
+        attributes.push(("population", n(population)));
+    }
+    if let Some(fingerprint) = &meta.regions_fingerprint {
+        attributes.push(("regions_fingerprint", s(fingerprint.clone())));
+    }
+    if let Some(until) = meta.lease_until {
+        attributes.push(("lease_until", epoch_millis(until)));
+    }
+    attributes
+}
+
 impl DynamoStore {
     pub(crate) fn parse_day(
         &self,
@@ -266,5 +292,57 @@ impl DynamoStore {
                     .collect(),
             },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::meta_key;
+
+    fn store() -> DynamoStore {
+        let config = aws_sdk_dynamodb::config::Builder::new()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest());
+        DynamoStore::with_config(config, "items")
+    }
+
+    #[test]
+    fn a_meta_item_round_trips() {
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap();
+        let full = StoredMeta {
+            version: 7,
+            fingerprint: "80ce4185c36b543a".to_string(),
+            count: 420,
+            first_date: "2020-01-22".parse().unwrap(),
+            last_date: "2021-03-16".parse().unwrap(),
+            changed_at: at(1_679_650_000_123),
+            last_run: Some(RunRecord {
+                at: at(1_679_650_001_000),
+                inserted: 1,
+                updated: 2,
+                unchanged: 417,
+                duration_ms: 38,
+            }),
+            stale_alert_for: None,
+            population: Some(329_466_283),
+            regions_fingerprint: Some("cd946b9167dc1bfd".to_string()),
+            lease_until: Some(at(1_679_650_180_000)),
+        };
+        let bare = crate::placeholder(full.first_date, full.last_date, full.changed_at, at(1));
+        for meta in [
+            full,
+            StoredMeta {
+                lease_until: None,
+                ..bare
+            },
+        ] {
+            let mut item = meta_key("series#NY");
+            item.extend(
+                meta_attributes(&meta)
+                    .into_iter()
+                    .map(|(name, value)| (name.to_string(), value)),
+            );
+            assert_eq!(store().parse_meta(&item).unwrap(), meta);
+        }
     }
 }

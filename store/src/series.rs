@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{NaiveDate, Utc};
 
 use crate::expr::{ConditionalPut, SetUpdate, condition_held};
-use crate::item::{n, run_attributes, s, time};
+use crate::item::{meta_attributes, n, run_attributes, s};
 use crate::keys::{
     CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, PK, SK, STATE_END, day_sk, meta_key,
 };
@@ -114,24 +114,7 @@ impl WriteMeta for DynamoStore {
             announced.len() <= MAX_CHANGES_PER_META_WRITE,
             "write_meta announces at most {MAX_CHANGES_PER_META_WRITE} change records"
         );
-        let mut attributes = vec![
-            ("version", n(meta.version)),
-            ("fingerprint", s(meta.fingerprint.clone())),
-            ("count", n(meta.count)),
-            ("first_date", s(meta.first_date.to_string())),
-            ("last_date", s(meta.last_date.to_string())),
-            ("changed_at", time(meta.changed_at)),
-        ];
-        if let Some(run) = &meta.last_run {
-            attributes.extend(run_attributes(run));
-        }
-        if let Some(population) = meta.population {
-            attributes.push(("population", n(population)));
-        }
-        if let Some(fingerprint) = &meta.regions_fingerprint {
-            attributes.push(("regions_fingerprint", s(fingerprint.clone())));
-        }
-        let mut update = SetUpdate::new(attributes);
+        let mut update = SetUpdate::new(meta_attributes(meta));
         let condition = match expected {
             None => {
                 update.name("#pk", PK);
