@@ -63,15 +63,19 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
     )
 }
 
-pub async fn method_not_allowed(method: axum::http::Method) -> Response {
-    let mut response = Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Method not allowed",
-        format!("{method} is not supported here: this path is read-only, use GET or HEAD."),
-    )
-    .into_response();
+/// A 405 problem that names the method and what to use, with its `Allow` header.
+pub fn not_allowed(allow: &'static str, detail: String) -> Response {
+    let mut response =
+        Problem::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed", detail).into_response();
     response
         .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
+}
+
+pub async fn method_not_allowed(method: axum::http::Method) -> Response {
+    not_allowed(
+        "GET, HEAD",
+        format!("{method} is not supported here: this path is read-only, use GET or HEAD."),
+    )
 }

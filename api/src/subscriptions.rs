@@ -141,13 +141,9 @@ impl Subscriptions {
     }
 }
 
-fn problem(status: StatusCode, title: &str, detail: impl Into<String>) -> Problem {
-    Problem::new(status, title, detail)
-}
-
 fn too_many(detail: String, retry_after: i64) -> Response {
     let mut response =
-        problem(StatusCode::TOO_MANY_REQUESTS, "Too many requests", detail).into_response();
+        Problem::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", detail).into_response();
     response.headers_mut().insert(
         header::RETRY_AFTER,
         HeaderValue::from_str(&retry_after.max(1).to_string()).expect("digits"),
@@ -163,7 +159,7 @@ async fn within_limits(
 ) -> Result<Option<Response>, Problem> {
     let unavailable = |error: StoreError| {
         tracing::error!(%error, "cannot count the subscription request");
-        problem(
+        Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Subscriptions unavailable",
             "Subscription requests cannot be taken right now; try again in a few minutes.",
@@ -232,14 +228,14 @@ pub async fn subscribe(State(app): State<Arc<App>>, request: axum::extract::Requ
 async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, Problem> {
     let (parts, body): (Parts, Body) = request.into_parts();
     let Some(subscriptions) = &app.subscriptions else {
-        return Err(problem(
+        return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Subscriptions unavailable",
             "This server has no alert topic (TOPIC_ARN) to subscribe to.",
         ));
     };
     if viewer::cross_origin(&parts.headers, subscriptions.site_origin.as_deref()) {
-        return Err(problem(
+        return Err(Problem::new(
             StatusCode::FORBIDDEN,
             "Cross-origin request",
             "Subscriptions are taken only from this site's own pages.",
@@ -253,14 +249,14 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     if !essence.eq_ignore_ascii_case("application/json") {
         let shown: String = content_type.chars().take(60).collect();
-        return Err(problem(
+        return Err(Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported media type",
             format!("The body must be application/json, not {shown:?}."),
         ));
     }
     let too_large = || {
-        problem(
+        Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Body too large",
             format!("The body may have at most {MAX_BODY} bytes."),
@@ -296,7 +292,7 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
         Ok(()) | Err(SubscribeError::Exists) => {}
         Err(SubscribeError::Failed(detail)) => {
             tracing::error!(%detail, "SNS Subscribe failed");
-            return Err(problem(
+            return Err(Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Subscriptions unavailable",
                 "The subscription could not be made right now; try again in a few minutes.",
@@ -323,14 +319,8 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
 
 /// Any other method on the subscriptions path.
 pub async fn method_not_allowed(method: axum::http::Method) -> Response {
-    let mut response = problem(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Method not allowed",
+    crate::problem::not_allowed(
+        "POST",
         format!("{method} is not supported here: subscribe with POST."),
     )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST"));
-    response
 }

@@ -117,16 +117,15 @@ pub async fn load(id: String) -> Result<Data, String> {
         format!("There is no region {id:?}: choose the United States or a state or territory in the list.")
     })?;
     let url = format!("{}{}", base(), series_path(region));
-    let js = js_text;
     // Both requests in flight at once: the populations come with the regions list.
     let regions = window().fetch_with_str(&format!("{}/v1/regions", base()));
     let response = JsFuture::from(window().fetch_with_str(&url))
         .await
-        .map_err(js)?;
-    let response: web_sys::Response = response.dyn_into().map_err(js)?;
-    let text = JsFuture::from(response.text().map_err(js)?)
+        .map_err(js_text)?;
+    let response: web_sys::Response = response.dyn_into().map_err(js_text)?;
+    let text = JsFuture::from(response.text().map_err(js_text)?)
         .await
-        .map_err(js)?
+        .map_err(js_text)?
         .as_string()
         .unwrap_or_default();
     if !response.ok() {
