@@ -1,12 +1,38 @@
-//! The API as the site calls it: where it is, the series the page loads, the subscription it
-//! sends, and the links it offers. The wire types are the model crate's, shared with the server.
+//! The API as the site calls it: where it is, the series and regions the page loads (each
+//! fetched once per page, when first needed), the subscription it sends, and the links it
+//! offers. The answers are read by [`crate::decode`] into the model crate's wire types.
 
-use covid_model::{DailyPoint, Day, Region, RegionsResponse, SeriesResponse, SubscriptionRequest};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use covid_model::{DailyPoint, Day, Region, RegionSummary, SubscriptionRequest};
 use leptos::prelude::{document, window};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::js_sys::{Array, Promise, Reflect};
 
-/// The series as loaded once per page, with its daily values and 7-day averages computed by
-/// the model crate, as the API computes them.
+use crate::decode::{self, Json, Series};
+
+impl Json for JsValue {
+    fn member(&self, key: &str) -> Option<Self> {
+        Reflect::get(self, &JsValue::from_str(key))
+            .ok()
+            .filter(|v| !v.is_null() && !v.is_undefined())
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        self.dyn_ref::<Array>().map(Array::to_vec)
+    }
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+    fn text(&self) -> Option<String> {
+        self.as_string()
+    }
+}
+
+/// One region's series as the page shows it, with its daily values and 7-day averages
+/// computed by the model crate, as the API computes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Data {
     pub region: Region,
@@ -49,22 +75,149 @@ pub fn csv_url(region: Region, shown: Option<(chrono::NaiveDate, chrono::NaiveDa
 }
 
 /// The JS error as text.
-fn js_text(e: wasm_bindgen::JsValue) -> String {
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+fn js_text(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| e.member("message").and_then(|m| m.as_string()))
+        .unwrap_or_else(|| "unknown error".to_string())
 }
 
-/// The `detail` of a problem answer, or the body itself.
-fn problem_detail(text: String) -> String {
-    serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v["detail"].as_str().map(str::to_string))
-        .unwrap_or(text)
+/// A request in flight: started at once, so that several run side by side.
+struct Pending {
+    url: String,
+    answer: Promise,
+}
+
+fn start(path: &str) -> Pending {
+    let url = format!("{}{path}", base());
+    let answer = window().fetch_with_str(&url);
+    Pending { url, answer }
+}
+
+/// Why a request failed: what happened, and the problem's `detail` when the API sent one.
+struct Failure {
+    context: String,
+    detail: String,
+}
+
+impl Failure {
+    fn text(self) -> String {
+        if self.detail.is_empty() {
+            self.context
+        } else {
+            format!("{}: {}", self.context, self.detail)
+        }
+    }
+}
+
+/// The parsed JSON answer, or why there is none.
+async fn finish(pending: Pending) -> Result<JsValue, Failure> {
+    let Pending { url, answer } = pending;
+    let failure = |context: String, detail: String| Failure { context, detail };
+    let response: web_sys::Response = JsFuture::from(answer)
+        .await
+        .map_err(|e| failure(format!("{url} could not be reached"), js_text(e)))?
+        .unchecked_into();
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    };
+    if !response.ok() {
+        let detail = json
+            .as_ref()
+            .and_then(decode::problem_detail)
+            .unwrap_or_default();
+        return Err(failure(
+            format!("{url} answered {}", response.status()),
+            detail,
+        ));
+    }
+    json.ok_or_else(|| failure(format!("{url}: the answer is not JSON"), String::new()))
+}
+
+thread_local! {
+    /// Answers already read this page view, by path: a region chosen again is not fetched again.
+    static SERIES: RefCell<BTreeMap<&'static str, Rc<Series>>> = const { RefCell::new(BTreeMap::new()) };
+    static REGIONS: RefCell<Option<Rc<Vec<RegionSummary>>>> = const { RefCell::new(None) };
+}
+
+/// `/v1/regions`: every region with its population and newest day (fetched once per page).
+pub async fn regions() -> Result<Rc<Vec<RegionSummary>>, String> {
+    if let Some(known) = REGIONS.with_borrow(Clone::clone) {
+        return Ok(known);
+    }
+    let pending = start("/v1/regions");
+    let url = pending.url.clone();
+    let list = Rc::new(
+        decode::regions(&finish(pending).await.map_err(Failure::text)?)
+            .map_err(|e| format!("{url}: {e}"))?,
+    );
+    REGIONS.with_borrow_mut(|r| *r = Some(list.clone()));
+    Ok(list)
+}
+
+/// The regions named by `ids` (as the URL gave them), or the text to show instead.
+pub fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
+    ids.iter()
+        .map(|id| {
+            Region::by_id(id).ok_or_else(|| {
+                format!("There is no region {id:?}: choose the United States or a state or territory in the list.")
+            })
+        })
+        .collect()
+}
+
+/// The series of `regions` with their populations: every request not yet answered this page
+/// view is sent at once, the regions list beside them.
+pub async fn load(regions: Vec<Region>) -> Result<Vec<Data>, String> {
+    let pending: Vec<(Region, Option<Pending>)> = regions
+        .iter()
+        .map(|&r| {
+            let known = SERIES.with_borrow(|s| s.contains_key(r.id));
+            (r, (!known).then(|| start(&series_path(r))))
+        })
+        .collect();
+    let list = self::regions();
+    let mut out = Vec::with_capacity(pending.len());
+    for (region, request) in pending {
+        if let Some(request) = request {
+            let url = request.url.clone();
+            let series = decode::series(&finish(request).await.map_err(Failure::text)?)
+                .map_err(|e| format!("{url}: {e}"))?;
+            if series.days.is_empty() {
+                return Err(format!(
+                    "The API has no days yet: the ETL has not loaded any data for {}.",
+                    region.name
+                ));
+            }
+            SERIES.with_borrow_mut(|s| s.insert(region.id, Rc::new(series)));
+        }
+        out.push(region);
+    }
+    // Without the regions list the page still draws counts; per capita needs it.
+    let list = list.await.ok();
+    Ok(out
+        .into_iter()
+        .map(|region| {
+            let series = SERIES.with_borrow(|s| s[region.id].clone());
+            let population = list
+                .as_ref()
+                .and_then(|l| l.iter().find(|r| r.id == region.id))
+                .and_then(|r| r.population);
+            Data {
+                region,
+                population,
+                daily: covid_model::daily_per_capita(&series.days, population),
+                days: series.days.clone(),
+                source: series.source.clone(),
+                last_changed: series.last_changed.clone(),
+            }
+        })
+        .collect())
 }
 
 /// `POST /v1/subscriptions`: `Ok` when SNS sends the confirmation email; otherwise the text to
 /// show (the problem's `detail`).
 pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
-    use wasm_bindgen_futures::JsFuture;
     let url = format!("{}/v1/subscriptions", base());
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -73,78 +226,12 @@ pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
         .set("Content-Type", "application/json")
         .map_err(js_text)?;
     init.set_headers(&headers);
-    let body = serde_json::to_string(request).map_err(|e| e.to_string())?;
-    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    init.set_body(&JsValue::from_str(&decode::subscription(request)));
     let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(js_text)?;
-    let response = JsFuture::from(window().fetch_with_request(&request))
-        .await
-        .map_err(|e| format!("The request could not be sent: {}", js_text(e)))?;
-    let response: web_sys::Response = response.dyn_into().map_err(js_text)?;
-    if response.ok() {
-        return Ok(());
+    let answer = window().fetch_with_request(&request);
+    match finish(Pending { url, answer }).await {
+        Ok(_) => Ok(()),
+        Err(Failure { detail, .. }) if !detail.is_empty() => Err(detail),
+        Err(failure) => Err(failure.text()),
     }
-    let text = JsFuture::from(response.text().map_err(js_text)?)
-        .await
-        .map_err(js_text)?
-        .as_string()
-        .unwrap_or_default();
-    Err(problem_detail(text))
-}
-
-/// The region's population from the `/v1/regions` answer; `None` if it is not there.
-async fn population(answer: wasm_bindgen_futures::js_sys::Promise, region: Region) -> Option<u64> {
-    use wasm_bindgen_futures::JsFuture;
-    let response: web_sys::Response = JsFuture::from(answer).await.ok()?.dyn_into().ok()?;
-    if !response.ok() {
-        return None;
-    }
-    let text = JsFuture::from(response.text().ok()?)
-        .await
-        .ok()?
-        .as_string()?;
-    let regions: RegionsResponse = serde_json::from_str(&text).ok()?;
-    regions
-        .regions
-        .into_iter()
-        .find(|r| r.id == region.id)?
-        .population
-}
-
-/// A region's whole series (`id` as the URL gave it), or the text to show instead of the chart.
-pub async fn load(id: String) -> Result<Data, String> {
-    use wasm_bindgen_futures::JsFuture;
-    let region = Region::by_id(&id).ok_or_else(|| {
-        format!("There is no region {id:?}: choose the United States or a state or territory in the list.")
-    })?;
-    let url = format!("{}{}", base(), series_path(region));
-    // Both requests in flight at once: the populations come with the regions list.
-    let regions = window().fetch_with_str(&format!("{}/v1/regions", base()));
-    let response = JsFuture::from(window().fetch_with_str(&url))
-        .await
-        .map_err(js_text)?;
-    let response: web_sys::Response = response.dyn_into().map_err(js_text)?;
-    let text = JsFuture::from(response.text().map_err(js_text)?)
-        .await
-        .map_err(js_text)?
-        .as_string()
-        .unwrap_or_default();
-    if !response.ok() {
-        // The API answers errors as problem details; show their detail.
-        let detail = problem_detail(text);
-        return Err(format!("{url} answered {}: {detail}", response.status()));
-    }
-    let series: SeriesResponse =
-        serde_json::from_str(&text).map_err(|e| format!("{url}: unexpected answer: {e}"))?;
-    if series.data.is_empty() {
-        return Err("The API has no days yet: the ETL has not loaded any data.".to_string());
-    }
-    let population = population(regions, region).await;
-    Ok(Data {
-        region,
-        population,
-        daily: covid_model::daily_per_capita(&series.data, population),
-        days: series.data,
-        source: series.meta.source,
-        last_changed: series.meta.last_changed,
-    })
 }

@@ -30,7 +30,10 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| replace_url(&state.get().to_query()));
     let region = Memo::new(move |_| state.with(|s| s.region.clone()));
     // Fetched when the region changes, not up front.
-    let data = LocalResource::new(move || api::load(region.get()));
+    let data = LocalResource::new(move || {
+        let region = api::resolve(&[region.get()]);
+        async move { api::load(region?).await.map(|mut d| d.remove(0)) }
+    });
     let named = move || Region::by_id(&region.get()).filter(|r| !r.is_us());
     let heading = move || match named() {
         Some(r) => format!("{} COVID-19: cases and deaths", r.name),

@@ -1,6 +1,7 @@
 //! The public chart site, a Leptos client-side app. The data's way through it, in order:
 //!
-//! - [`api`]: the requests to the API (`/v1/series`, `POST /v1/subscriptions`) and its links;
+//! - [`api`]: the requests to the API (`/v1/series`, `/v1/regions`, `POST /v1/subscriptions`)
+//!   and its links; [`decode`]: their JSON read into the model's wire types;
 //! - [`state`]: what the reader chose ([`state::ViewState`]), kept in the URL query;
 //! - [`metric`], [`series`]: each metric's values for the view, with their gaps;
 //! - [`format`]: numbers and dates as the page says them;
@@ -12,6 +13,7 @@
 
 pub mod api;
 mod app;
+pub mod decode;
 pub mod draw;
 pub mod format;
 pub mod keys;

@@ -125,8 +125,8 @@ impl ViewState {
                         .find(|p| p.key() == value)
                         .unwrap_or(Preset::All)
                 }
-                "from" => state.from = value.parse().ok(),
-                "to" => state.to = value.parse().ok(),
+                "from" => state.from = crate::decode::parse_date(value),
+                "to" => state.to = crate::decode::parse_date(value),
                 "metrics" => {
                     let metrics: Vec<Metric> = Metric::ALL
                         .into_iter()

@@ -70,10 +70,10 @@ pub fn Controls() -> impl IntoView {
                 <Show when=move || state.get().preset == Preset::Custom>
                     <label>"From "<input type="date" id="from" min=first.to_string() max=last.to_string()
                         prop:value=move || state.get().from.map(|d| d.to_string()).unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.from = v.parse().ok()) }/></label>
+                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.from = crate::decode::parse_date(&v)) }/></label>
                     <label>"To "<input type="date" id="to" min=first.to_string() max=last.to_string()
                         prop:value=move || state.get().to.map(|d| d.to_string()).unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.to = v.parse().ok()) }/></label>
+                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.to = crate::decode::parse_date(&v)) }/></label>
                 </Show>
             </fieldset>
             <fieldset>

@@ -1,0 +1,368 @@
+//! The API's JSON answers read into the model's wire types, and the subscription request
+//! written as JSON, without serde_json in the browser: the browser's own `JSON.parse` and
+//! `JSON.stringify` do the text, and this module reads the parsed values through [`Json`].
+//! That saves about a fifth of the site's wasm (serde_json, the derived visitors and chrono's
+//! date parser; BENCHMARKS.md). The native tests read serde_json values of the model's own
+//! types through the same code, so a renamed wire field fails them.
+
+use chrono::NaiveDate;
+use covid_model::{Day, RegionLatest, RegionSummary};
+
+/// A parsed JSON value, as the decoders read it: a JS value in the browser, a serde_json value
+/// in the native tests.
+pub trait Json: Sized {
+    /// An object's member; `None` when absent or `null`.
+    fn member(&self, key: &str) -> Option<Self>;
+    /// An array's items; `None` when not an array.
+    fn items(&self) -> Option<Vec<Self>>;
+    fn number(&self) -> Option<f64>;
+    fn text(&self) -> Option<String>;
+}
+
+/// Where a decoding error is: a path like `data[3].date`, and what was wrong there.
+fn error(path: &str, what: &str) -> String {
+    format!("{path}: {what}")
+}
+
+fn member<J: Json>(value: &J, path: &str, key: &str) -> Result<J, String> {
+    value
+        .member(key)
+        .ok_or_else(|| error(&format!("{path}.{key}"), "missing"))
+}
+
+fn text<J: Json>(value: &J, path: &str, key: &str) -> Result<String, String> {
+    member(value, path, key)?
+        .text()
+        .ok_or_else(|| error(&format!("{path}.{key}"), "expected a string"))
+}
+
+fn optional_text<J: Json>(value: &J, key: &str) -> Option<String> {
+    value.member(key).and_then(|v| v.text())
+}
+
+/// A whole, non-negative number that JSON carries exactly (at most 2^53).
+fn count_of<J: Json>(value: &J, path: &str) -> Result<u64, String> {
+    match value.number() {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_992.0 => Ok(n as u64),
+        _ => Err(error(path, "expected a whole number of at least 0")),
+    }
+}
+
+fn count<J: Json>(value: &J, path: &str, key: &str) -> Result<u64, String> {
+    count_of(&member(value, path, key)?, &format!("{path}.{key}"))
+}
+
+fn optional_count<J: Json>(value: &J, path: &str, key: &str) -> Result<Option<u64>, String> {
+    value
+        .member(key)
+        .map(|v| count_of(&v, &format!("{path}.{key}")))
+        .transpose()
+}
+
+fn optional_number<J: Json>(value: &J, path: &str, key: &str) -> Result<Option<f64>, String> {
+    value
+        .member(key)
+        .map(|v| {
+            v.number()
+                .ok_or_else(|| error(&format!("{path}.{key}"), "expected a number"))
+        })
+        .transpose()
+}
+
+/// `YYYY-MM-DD`, as the API writes dates and the site's URL carries them.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
+}
+
+fn date<J: Json>(value: &J, path: &str, key: &str) -> Result<NaiveDate, String> {
+    let at = format!("{path}.{key}");
+    let text = member(value, path, key)?
+        .text()
+        .ok_or_else(|| error(&at, "expected a date"))?;
+    parse_date(&text).ok_or_else(|| error(&at, &format!("expected YYYY-MM-DD, got {text:?}")))
+}
+
+fn array<J: Json>(value: &J, path: &str, key: &str) -> Result<Vec<J>, String> {
+    member(value, path, key)?
+        .items()
+        .ok_or_else(|| error(&format!("{path}.{key}"), "expected an array"))
+}
+
+/// What the site reads of a series answer (`/v1/series`, `/v1/regions/{id}/series`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub days: Vec<Day>,
+    pub source: String,
+    pub last_changed: Option<String>,
+}
+
+/// A series answer: `{"meta": {"source", "last_changed", …}, "data": [Day, …]}`.
+pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
+    let meta = member(answer, "", "meta")?;
+    let days = array(answer, "", "data")?
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let path = format!("data[{i}]");
+            Ok(Day {
+                date: date(day, &path, "date")?,
+                cases: count(day, &path, "cases")?,
+                deaths: count(day, &path, "deaths")?,
+                recovered: optional_count(day, &path, "recovered")?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(Series {
+        days,
+        source: text(&meta, "meta", "source")?,
+        last_changed: optional_text(&meta, "last_changed"),
+    })
+}
+
+/// `/v1/regions`: every region with its population and newest day.
+pub fn regions<J: Json>(answer: &J) -> Result<Vec<RegionSummary>, String> {
+    array(answer, "", "regions")?
+        .iter()
+        .enumerate()
+        .map(|(i, region)| {
+            let path = format!("regions[{i}]");
+            let latest = match region.member("latest") {
+                None => None,
+                Some(l) => {
+                    let path = format!("{path}.latest");
+                    Some(RegionLatest {
+                        date: date(&l, &path, "date")?,
+                        cases: count(&l, &path, "cases")?,
+                        deaths: count(&l, &path, "deaths")?,
+                        avg7_cases: optional_number(&l, &path, "avg7_cases")?,
+                        avg7_deaths: optional_number(&l, &path, "avg7_deaths")?,
+                        avg7_cases_per_100k: optional_number(&l, &path, "avg7_cases_per_100k")?,
+                        avg7_deaths_per_100k: optional_number(&l, &path, "avg7_deaths_per_100k")?,
+                    })
+                }
+            };
+            let day = |key: &str| {
+                region
+                    .member(key)
+                    .map(|_| date(region, &path, key))
+                    .transpose()
+            };
+            Ok(RegionSummary {
+                id: text(region, &path, "id")?,
+                name: text(region, &path, "name")?,
+                fips: optional_text(region, "fips"),
+                population: optional_count(region, &path, "population")?,
+                first_date: day("first_date")?,
+                last_date: day("last_date")?,
+                count: count(region, &path, "count")? as usize,
+                latest,
+            })
+        })
+        .collect()
+}
+
+/// A problem answer's `detail`.
+pub fn problem_detail<J: Json>(answer: &J) -> Option<String> {
+    optional_text(answer, "detail")
+}
+
+/// A JSON string literal.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The body of `POST /v1/subscriptions`, as the model's `SubscriptionRequest` reads it.
+pub fn subscription(request: &covid_model::SubscriptionRequest) -> String {
+    let list = |items: &Option<Vec<String>>| {
+        items.as_ref().map(|items| {
+            let quoted: Vec<String> = items.iter().map(|i| quote(i)).collect();
+            format!("[{}]", quoted.join(","))
+        })
+    };
+    let mut fields = vec![format!("\"email\":{}", quote(&request.email))];
+    if let Some(alerts) = list(&request.alerts) {
+        fields.push(format!("\"alerts\":{alerts}"));
+    }
+    if let Some(regions) = list(&request.regions) {
+        fields.push(format!("\"regions\":{regions}"));
+    }
+    format!("{{{}}}", fields.join(","))
+}
+
+#[cfg(test)]
+impl Json for serde_json::Value {
+    fn member(&self, key: &str) -> Option<Self> {
+        self.get(key).filter(|v| !v.is_null()).cloned()
+    }
+    fn items(&self) -> Option<Vec<Self>> {
+        self.as_array().cloned()
+    }
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+    fn text(&self) -> Option<String> {
+        self.as_str().map(str::to_string)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use covid_model::{RegionsResponse, SeriesMeta, SeriesResponse, SubscriptionRequest};
+    use serde_json::json;
+
+    fn meta(days: &[Day]) -> SeriesMeta {
+        SeriesMeta {
+            source: "NYT and JHU".to_string(),
+            first_date: days.first().map(|d| d.date),
+            last_date: days.last().map(|d| d.date),
+            count: days.len(),
+            last_changed: Some("2023-03-24T00:00:00Z".to_string()),
+            fields: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_series_answer_reads_as_the_server_wrote_it() {
+        let days = crate::fixtures::days();
+        let answer = SeriesResponse {
+            meta: meta(&days),
+            data: days.clone(),
+        };
+        let read = series(&serde_json::to_value(&answer).unwrap()).unwrap();
+        assert_eq!(
+            read.days, days,
+            "recoveries stop being reported on 2020-12-14"
+        );
+        assert_eq!(read.source, "NYT and JHU");
+        assert_eq!(read.last_changed.as_deref(), Some("2023-03-24T00:00:00Z"));
+    }
+
+    #[test]
+    fn the_regions_answer_reads_as_the_server_wrote_it() {
+        let days = crate::fixtures::days();
+        let daily = covid_model::daily_per_capita(&days, Some(19_453_561));
+        let (day, point) = (days[59], daily[59]);
+        let answer = RegionsResponse {
+            regions: vec![
+                RegionSummary {
+                    id: "NY".to_string(),
+                    name: "New York".to_string(),
+                    fips: Some("36".to_string()),
+                    population: Some(19_453_561),
+                    first_date: Some(days[0].date),
+                    last_date: Some(day.date),
+                    count: days.len(),
+                    latest: Some(RegionLatest {
+                        date: day.date,
+                        cases: day.cases,
+                        deaths: day.deaths,
+                        avg7_cases: point.avg7_cases,
+                        avg7_deaths: point.avg7_deaths,
+                        avg7_cases_per_100k: point.avg7_cases_per_100k,
+                        avg7_deaths_per_100k: point.avg7_deaths_per_100k,
+                    }),
+                },
+                RegionSummary {
+                    id: "GU".to_string(),
+                    name: "Guam".to_string(),
+                    fips: Some("66".to_string()),
+                    population: None,
+                    first_date: None,
+                    last_date: None,
+                    count: 0,
+                    latest: None,
+                },
+            ],
+        };
+        let read = regions(&serde_json::to_value(&answer).unwrap()).unwrap();
+        assert_eq!(read, answer.regions);
+    }
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let bad = |data: serde_json::Value| {
+            series(&json!({"meta": {"source": "s"}, "data": data})).unwrap_err()
+        };
+        assert_eq!(
+            bad(json!([{"date": "2020-13-01", "cases": 1, "deaths": 0}])),
+            "data[0].date: expected YYYY-MM-DD, got \"2020-13-01\""
+        );
+        assert_eq!(
+            bad(json!([{"date": "2020-12-01", "cases": -1, "deaths": 0}])),
+            "data[0].cases: expected a whole number of at least 0"
+        );
+        assert_eq!(
+            bad(json!([{"date": "2020-12-01", "cases": 1.5, "deaths": 0}])),
+            "data[0].cases: expected a whole number of at least 0"
+        );
+        assert_eq!(
+            bad(json!([{"date": "2020-12-01", "cases": 1}])),
+            "data[0].deaths: missing"
+        );
+        assert_eq!(bad(json!({})), ".data: expected an array");
+        assert_eq!(series(&json!({"data": []})).unwrap_err(), ".meta: missing");
+        assert_eq!(
+            problem_detail(&json!({"title": "Not Found", "detail": "no region ZZ"})),
+            Some("no region ZZ".to_string())
+        );
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(
+            parse_date("2021-03-07"),
+            NaiveDate::from_ymd_opt(2021, 3, 7)
+        );
+        for bad in [
+            "2021-3-07",
+            "2021-02-30",
+            "20210307xx",
+            "2021/03/07",
+            "",
+            "２021-03-07",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_subscription_body_reads_back_as_the_request() {
+        for request in [
+            SubscriptionRequest {
+                email: "a\"b\\c\u{1}é@example.com".to_string(),
+                alerts: Some(vec!["updated".to_string(), "failed".to_string()]),
+                regions: Some(vec!["NY".to_string()]),
+            },
+            SubscriptionRequest {
+                email: "reader@example.com".to_string(),
+                alerts: Some(vec![]),
+                regions: None,
+            },
+        ] {
+            let body = subscription(&request);
+            let read: SubscriptionRequest = serde_json::from_str(&body).unwrap();
+            assert_eq!(read, request, "{body}");
+        }
+    }
+}
