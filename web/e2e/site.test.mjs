@@ -53,7 +53,8 @@ test('the site is served with the production security headers and no inline scri
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'every script is a file');
 });
 
-const chart = () => page.locator('.chart');
+/** The first chart panel (cases); each metric has its own panel. */
+const chart = () => page.locator('.chart').first();
 const data = async (name) => chart().getAttribute(`data-${name}`);
 
 /** The y-axis labels: texts of the SVG that are not dates. */
@@ -78,8 +79,13 @@ test('the chart renders the 420 days', async () => {
   await chart().locator('svg polyline[stroke-width="2"]').first().waitFor();
   console.log(`# chart visible ${Date.now() - started} ms after navigation`);
   assert.equal(await data('days'), '420');
-  assert.equal(await chart().locator('svg polyline[stroke-width="2"]').count(), 3,
+  assert.deepEqual(await page.locator('.chart').evaluateAll((els) => els.map((e) => e.dataset.metric)),
+    ['cases', 'deaths', 'recovered'], 'one chart per metric, each on its own scale');
+  assert.equal(await page.locator('.chart svg polyline[stroke-width="2"]').count(), 3,
     'cases, deaths, recovered (one run: it stops at 2020-12-13)');
+  // Deaths have their own axis: its top label is in the hundred thousands, not the millions.
+  const deathsAxis = await page.locator('.chart[data-metric="deaths"] svg text').allTextContents();
+  assert.ok(deathsAxis.some((t) => /^[1-9]\d\dk$/.test(t.trim())), `deaths axis: ${deathsAxis}`);
   assert.match(await page.locator('.freshness').innerText(), /Newest day: Mar 16, 2021/);
   assert.match(await page.locator('figcaption').innerText(), /not reported from Dec 14, 2020/);
   await page.screenshot({ path: `${ARTIFACTS}/site.png`, fullPage: true });
@@ -101,17 +107,19 @@ test('the log toggle changes the axis', async () => {
 test('hover and keyboard show the values of a known day', async () => {
   await hoverDay(419);
   const tooltip = page.locator('.tooltip');
-  await tooltip.waitFor();
-  const text = await tooltip.innerText();
+  await tooltip.first().waitFor();
+  // Every panel marks the day; each says its own metric.
+  const tips = async () => (await tooltip.allInnerTexts()).join('\n');
+  const text = await tips();
   assert.match(text, /Mar 16, 2021/);
   assert.match(text, /Cases: 29,569,140/);
   assert.match(text, /Deaths: 536,491/);
   assert.match(text, /Recovered: not reported/);
   await hoverDay(326); // 2020-12-13
-  assert.match(await tooltip.innerText(), /Dec 13, 2020[\s\S]*Recovered: 6,298,082/);
+  assert.match(await tips(), /Dec 13, 2020[\s\S]*Recovered: 6,298,082/);
 
   await page.mouse.move(0, 0);
-  await chart().focus();
+  await page.locator('.charts').focus();
   await page.keyboard.press('Home');
   const readout = page.locator('#readout');
   assert.equal(await readout.innerText(), '2020-01-22: cases 1, deaths 0, recovered 0');
@@ -274,10 +282,177 @@ test('per 100,000 residents draws New York\'s 7-day averages per capita', async 
   const rows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
   const cases = (date) => Number(rows.find((l) => l.startsWith(`${date},New York,36,`)).split(',')[3]);
   const expected = ((cases('2021-07-08') - cases('2021-07-01')) / 7 * 100000 / 19453561).toFixed(1);
-  await chart().focus();
+  await page.locator('.charts').focus();
   await page.keyboard.press('End');
   const readout = await page.locator('#readout').textContent();
   assert.match(readout, new RegExp(`^2021-07-08: cases ${expected} per 100k \\(7-day avg\\)`), readout);
   assert.match(await page.locator('figcaption').textContent(), /per 100,000 residents/);
   await page.screenshot({ path: `${ARTIFACTS}/per-100k-ny.png`, fullPage: true });
+});
+
+/** A state's snapshot rows and JHU population: the expected per-100k values, computed here. */
+const stateRows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
+const reference = readFileSync('data/snapshot/jhu-reference.csv', 'utf8').split('\n');
+function per100k(name, fips, metric, date) {
+  const column = metric === 'cases' ? 3 : 4;
+  const at = (d) => Number(stateRows.find((l) => l.startsWith(`${d},${name},${fips},`)).split(',')[column]);
+  const week = new Date(`${date}T00:00:00Z`);
+  week.setUTCDate(week.getUTCDate() - 7);
+  const population = Number(reference.find((l) => l.startsWith(`840000${fips},`)).split(',').at(-1));
+  return ((at(date) - at(week.toISOString().slice(0, 10))) / 7 * 100000 / population).toFixed(1);
+}
+
+test('?compare=NY,CA,TX draws three labelled lines per metric, per capita', async () => {
+  await page.goto(`${SITE}/?compare=NY,CA,TX`);
+  await page.locator('h1').getByText('Compared: New York, California, Texas').waitFor();
+  await page.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+  assert.deepEqual(await page.locator('.chart').evaluateAll((els) => els.map((e) => [e.dataset.metric, e.dataset.lines])),
+    [['cases', '3'], ['deaths', '3']], 'no per-capita recoveries');
+  for (const panel of ['cases', 'deaths']) {
+    const texts = (await page.locator(`.chart[data-metric="${panel}"] svg text`).allTextContents()).map((t) => t.trim());
+    for (const id of ['NY', 'CA', 'TX']) assert.ok(texts.includes(id), `${panel}: ${id} labels its line end`);
+    // Three colours, one per region (Okabe-Ito), and not the only cue: the labels above.
+    const strokes = await page.locator(`.chart[data-metric="${panel}"] svg polyline[stroke-width="2"]`)
+      .evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('stroke').toUpperCase()))]);
+    assert.deepEqual(strokes.sort(), ['#0072B2', '#009E73', '#D55E00']);
+  }
+  assert.match(await page.locator('figcaption .legend').innerText(), /New York \(NY\)[\s\S]*California \(CA\)[\s\S]*Texas \(TX\)/);
+  assert.equal(await page.getAttribute('#percap-toggle', 'aria-pressed'), 'true', 'per 100k by default');
+  await page.locator('.charts').focus();
+  await page.keyboard.press('End');
+  const readout = await page.locator('#readout').textContent();
+  const expected = [['New York', '36', 'NY'], ['California', '06', 'CA'], ['Texas', '48', 'TX']]
+    .map(([name, fips, id]) => `${id} cases ${per100k(name, fips, 'cases', '2021-07-08')} per 100k (7-day avg)`);
+  assert.equal(readout, `2021-07-08: ${expected.join(', ')}, ${[['New York', '36', 'NY'], ['California', '06', 'CA'], ['Texas', '48', 'TX']]
+    .map(([name, fips, id]) => `${id} deaths ${per100k(name, fips, 'deaths', '2021-07-08')} per 100k (7-day avg)`).join(', ')}`);
+  await page.screenshot({ path: `${ARTIFACTS}/compare-ny-ca-tx.png`, fullPage: true });
+
+  // Add Florida, remove California, stop comparing: the URL follows each step.
+  await page.locator('#compare-add').selectOption('FL');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'NY,CA,TX,FL');
+  await page.locator('.chart[data-lines="4"]').first().waitFor();
+  await page.getByRole('button', { name: 'Remove California from the comparison' }).click();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'NY,TX,FL');
+  await page.click('#compare-stop');
+  await page.locator('h1').getByText('New York COVID-19: cases and deaths').waitFor();
+  assert.equal(new URL(page.url()).search, '?region=NY');
+});
+
+test('the ranking sorts by each column and links to each region', async () => {
+  await page.goto(`${SITE}/`);
+  const table = page.locator('#ranking');
+  await table.locator('tbody tr').first().waitFor();
+  const regions = await (await fetch(`${SITE}/v1/regions`)).json();
+  assert.equal(await table.locator('tbody tr').count(), regions.regions.length, 'one row per region of /v1/regions');
+  const column = async (n) => (await table.locator(`tbody tr td:nth-child(${n})`).allTextContents())
+    .filter((t) => t !== 'n/a').map(Number);
+  const descending = (v) => v.every((x, i) => i === 0 || v[i - 1] >= x);
+  assert.ok(descending(await column(2)), 'cases per 100k, highest first');
+  assert.equal(await table.locator('th[aria-sort="descending"] button').textContent(), 'Cases per 100k, 7-day average');
+  // The top row is the highest value of the API's own answer.
+  const top = regions.regions.filter((r) => r.latest?.avg7_cases_per_100k != null)
+    .sort((a, b) => b.latest.avg7_cases_per_100k - a.latest.avg7_cases_per_100k)[0];
+  assert.equal(await table.locator('tbody tr th a').first().textContent(), top.name);
+  assert.equal(await table.locator('tbody tr td').first().textContent(), top.latest.avg7_cases_per_100k.toFixed(1));
+
+  await table.locator('button[data-sort="deaths"]').click();
+  assert.ok(descending(await column(3)), 'deaths per 100k, highest first');
+  await table.locator('button[data-sort="deaths"]').click();
+  assert.equal(await table.locator('th[aria-sort="ascending"] button').textContent(), 'Deaths per 100k, 7-day average');
+  const up = await column(3);
+  assert.ok(up.every((x, i) => i === 0 || up[i - 1] <= x), 'lowest first');
+  await table.locator('button[data-sort="name"]').click();
+  const names = await table.locator('tbody tr th a').allTextContents();
+  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+
+  // A row's link charts its region in place (no reload), and is a real link.
+  await page.evaluate(() => { window.notReloaded = true; });
+  const texas = table.getByRole('link', { name: 'Texas' });
+  assert.equal(await texas.getAttribute('href'), '?region=TX');
+  await texas.click();
+  await page.locator('h1').getByText('Texas COVID-19: cases and deaths').waitFor();
+  assert.equal(new URL(page.url()).searchParams.get('region'), 'TX');
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await page.screenshot({ path: `${ARTIFACTS}/ranking.png`, fullPage: true });
+});
+
+test('every control works from the keyboard alone', async () => {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 1000 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: SITE });
+  const keys = await watch(await context.newPage());
+  await keys.goto(`${SITE}/`);
+  await keys.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+  /** Tabs forward until `selector` has the focus (at most 80 presses): it is reachable. */
+  const tabTo = async (selector) => {
+    for (let i = 0; i < 80; i += 1) {
+      if (await keys.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+      await keys.keyboard.press('Tab');
+    }
+    assert.fail(`${selector} is not reachable with Tab`);
+  };
+  await keys.keyboard.press('Tab');
+  await tabTo('#region');
+  await keys.keyboard.press('ArrowDown'); // Alabama, the first after the nation
+  await keys.locator('h1').getByText('Alabama COVID-19').waitFor();
+  await tabTo('input[name="view"]');
+  await keys.keyboard.press('ArrowRight'); // radio group: daily
+  await keys.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'daily');
+  await tabTo('#percap-toggle');
+  await keys.keyboard.press('Space');
+  await keys.waitForFunction(() => new URL(location.href).searchParams.get('percap') === '1');
+  await tabTo('#log-toggle');
+  await keys.keyboard.press('Enter');
+  await keys.waitForFunction(() => new URL(location.href).searchParams.get('scale') === 'log');
+  await tabTo('button[data-range="90d"]');
+  await keys.keyboard.press('Enter');
+  await keys.waitForFunction(() => document.querySelector('.chart')?.dataset.days === '90');
+  await tabTo('input[name="deaths"]');
+  await keys.keyboard.press('Space');
+  await keys.waitForFunction(() => new URL(location.href).searchParams.get('metrics') === 'cases,recovered');
+  await tabTo('#compare-add');
+  await keys.keyboard.press('ArrowDown'); // the nation, the first region not compared yet
+  await keys.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'AL,US');
+  await tabTo('#table-toggle');
+  await keys.keyboard.press('Enter');
+  await keys.locator('#data-table tbody tr').first().waitFor();
+  await tabTo('#copy-link');
+  await keys.keyboard.press('Enter');
+  await keys.locator('#copy-status').getByText('Link copied.').waitFor();
+  assert.equal(await keys.evaluate(() => navigator.clipboard.readText()), keys.url(), 'the link reproduces this view');
+  await tabTo('.charts');
+  await keys.keyboard.press('End');
+  assert.match(await keys.locator('#readout').textContent(), /^2021-07-08: AL cases /);
+  await tabTo('#ranking button[data-sort="cases"]');
+  await keys.keyboard.press('Enter');
+  await keys.locator('#ranking th[aria-sort="ascending"]').waitFor();
+  await tabTo('#ranking a');
+  await keys.keyboard.press('Enter');
+  await keys.waitForFunction(() => new URL(location.href).searchParams.has('region') && !new URL(location.href).searchParams.has('compare'));
+  await keys.screenshot({ path: `${ARTIFACTS}/keyboard.png`, fullPage: true });
+
+  // The copied link, opened anew, draws the same view.
+  const copied = await keys.evaluate(() => navigator.clipboard.readText());
+  const again = await watch(await context.newPage());
+  await again.goto(copied);
+  await again.locator('h1').getByText('Compared: Alabama, United States').waitFor();
+  assert.equal(await again.getAttribute('#log-toggle', 'aria-pressed'), 'true');
+  assert.equal(await again.locator('.chart').count(), 1, 'cases only: recoveries have no per-capita chart');
+  await context.close();
+});
+
+test('a 360 px screen shows every control without scrolling sideways', async () => {
+  const narrow = await watch(await browser.newPage({ viewport: { width: 360, height: 800 } }));
+  for (const query of ['', '?compare=NY,CA,TX,FL,IL,PA&table=1', '?region=NY&view=daily&percap=1']) {
+    await narrow.goto(`${SITE}/${query}`);
+    await narrow.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+    await narrow.locator('#ranking tbody tr').first().waitFor();
+    const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${query || 'the default view'} is ${width} px wide`);
+    for (const control of ['#region', '#percap-toggle', '#log-toggle', '#compare-add', '#copy-link', '#table-toggle']) {
+      const box = await narrow.locator(control).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 360, `${control} within the screen: ${JSON.stringify(box)}`);
+    }
+    await narrow.screenshot({ path: `${ARTIFACTS}/360px${query.replace(/[?&=,]/g, '-')}.png`, fullPage: true });
+  }
+  await narrow.close();
 });

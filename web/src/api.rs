@@ -135,24 +135,18 @@ async fn finish(pending: Pending) -> Result<JsValue, Failure> {
 }
 
 thread_local! {
-    /// Answers already read this page view, by path: a region chosen again is not fetched again.
+    /// Series already read this page view: a region chosen again is not fetched again.
     static SERIES: RefCell<BTreeMap<&'static str, Rc<Series>>> = const { RefCell::new(BTreeMap::new()) };
-    static REGIONS: RefCell<Option<Rc<Vec<RegionSummary>>>> = const { RefCell::new(None) };
 }
 
-/// `/v1/regions`: every region with its population and newest day (fetched once per page).
+/// `/v1/regions`: every region with its population and newest day.
 pub async fn regions() -> Result<Rc<Vec<RegionSummary>>, String> {
-    if let Some(known) = REGIONS.with_borrow(Clone::clone) {
-        return Ok(known);
-    }
     let pending = start("/v1/regions");
     let url = pending.url.clone();
-    let list = Rc::new(
-        decode::regions(&finish(pending).await.map_err(Failure::text)?)
-            .map_err(|e| format!("{url}: {e}"))?,
-    );
-    REGIONS.with_borrow_mut(|r| *r = Some(list.clone()));
-    Ok(list)
+    let answer = finish(pending).await.map_err(Failure::text)?;
+    Ok(Rc::new(
+        decode::regions(&answer).map_err(|e| format!("{url}: {e}"))?,
+    ))
 }
 
 /// The regions named by `ids` (as the URL gave them), or the text to show instead.
@@ -166,9 +160,8 @@ pub fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
         .collect()
 }
 
-/// The series of `regions` with their populations: every request not yet answered this page
-/// view is sent at once, the regions list beside them.
-pub async fn load(regions: Vec<Region>) -> Result<Vec<Data>, String> {
+/// The series of `regions`: every one not yet read this page view is requested at once.
+pub async fn load(regions: Vec<Region>) -> Result<Vec<(Region, Rc<Series>)>, String> {
     let pending: Vec<(Region, Option<Pending>)> = regions
         .iter()
         .map(|&r| {
@@ -176,13 +169,12 @@ pub async fn load(regions: Vec<Region>) -> Result<Vec<Data>, String> {
             (r, (!known).then(|| start(&series_path(r))))
         })
         .collect();
-    let list = self::regions();
     let mut out = Vec::with_capacity(pending.len());
     for (region, request) in pending {
         if let Some(request) = request {
             let url = request.url.clone();
-            let series = decode::series(&finish(request).await.map_err(Failure::text)?)
-                .map_err(|e| format!("{url}: {e}"))?;
+            let answer = finish(request).await.map_err(Failure::text)?;
+            let series = decode::series(&answer).map_err(|e| format!("{url}: {e}"))?;
             if series.days.is_empty() {
                 return Err(format!(
                     "The API has no days yet: the ETL has not loaded any data for {}.",
@@ -191,28 +183,26 @@ pub async fn load(regions: Vec<Region>) -> Result<Vec<Data>, String> {
             }
             SERIES.with_borrow_mut(|s| s.insert(region.id, Rc::new(series)));
         }
-        out.push(region);
+        out.push((region, SERIES.with_borrow(|s| s[region.id].clone())));
     }
-    // Without the regions list the page still draws counts; per capita needs it.
-    let list = list.await.ok();
-    Ok(out
-        .into_iter()
-        .map(|region| {
-            let series = SERIES.with_borrow(|s| s[region.id].clone());
-            let population = list
-                .as_ref()
-                .and_then(|l| l.iter().find(|r| r.id == region.id))
-                .and_then(|r| r.population);
-            Data {
-                region,
-                population,
-                daily: covid_model::daily_per_capita(&series.days, population),
-                days: series.days.clone(),
-                source: series.source.clone(),
-                last_changed: series.last_changed.clone(),
-            }
-        })
-        .collect())
+    Ok(out)
+}
+
+impl Data {
+    /// A region's series with its population from `/v1/regions` (none without it).
+    pub fn new(region: Region, series: &Series, regions: Option<&[RegionSummary]>) -> Self {
+        let population = regions
+            .and_then(|l| l.iter().find(|r| r.id == region.id))
+            .and_then(|r| r.population);
+        Data {
+            region,
+            population,
+            daily: covid_model::daily_per_capita(&series.days, population),
+            days: series.days.clone(),
+            source: series.source.clone(),
+            last_changed: series.last_changed.clone(),
+        }
+    }
 }
 
 /// `POST /v1/subscriptions`: `Ok` when SNS sends the confirmation email; otherwise the text to

@@ -4,9 +4,10 @@ use leptos::prelude::*;
 
 use covid_model::Region;
 
-use crate::api;
+use crate::api::{self, Data};
+use crate::frame::Frame;
 use crate::state::ViewState;
-use crate::view::{Dashboard, Subscribe};
+use crate::view::{Dashboard, Ranking, Subscribe};
 
 /// Keeps the view state in the URL, so that a link reproduces the view.
 fn replace_url(query: &str) {
@@ -29,31 +30,62 @@ pub fn App() -> impl IntoView {
     ));
     Effect::new(move |_| replace_url(&state.get().to_query()));
     let region = Memo::new(move |_| state.with(|s| s.region.clone()));
-    // Fetched when the region changes, not up front.
-    let data = LocalResource::new(move || {
-        let region = api::resolve(&[region.get()]);
-        async move { api::load(region?).await.map(|mut d| d.remove(0)) }
+    let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
+    let compared = Memo::new(move |_| state.with(|s| !s.compare.is_empty()));
+    // The regions list once; each region's series when it is first shown, beside it.
+    let regions = LocalResource::new(api::regions);
+    let series = LocalResource::new(move || {
+        let chosen = api::resolve(&ids.get());
+        async move { api::load(chosen?).await }
     });
+    let frame = move || -> Option<Result<Frame, String>> {
+        let series = series.get()?;
+        // Without the regions list the page still draws counts; per capita needs it.
+        let list = regions.get()?.ok();
+        Some(series.map(|loaded| {
+            let data = loaded
+                .iter()
+                .map(|(region, s)| Data::new(*region, s, list.as_deref().map(Vec::as_slice)))
+                .collect();
+            Frame::new(data, compared.get())
+        }))
+    };
     let named = move || Region::by_id(&region.get()).filter(|r| !r.is_us());
+    let names = move || {
+        let ids = ids.get();
+        let names: Vec<&str> = ids
+            .iter()
+            .filter_map(|id| Region::by_id(id))
+            .map(|r| r.name)
+            .collect();
+        names.join(", ")
+    };
     let heading = move || match named() {
+        _ if compared.get() => format!("Compared: {}", names()),
         Some(r) => format!("{} COVID-19: cases and deaths", r.name),
         None => "US COVID-19: cases, deaths and recoveries".to_string(),
     };
     Effect::new(move |_| {
         let title = match named() {
+            _ if compared.get() => format!("COVID-19 per capita: {}", names()),
             Some(r) => format!("{} COVID-19: cases and deaths, 2020–2021", r.name),
             None => "US COVID-19: cases, deaths and recoveries, 2020–2021".to_string(),
         };
         document().set_title(&title);
     });
+    // Choosing one region leaves a comparison.
     let choose = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
-        state.update(|s| s.region = id);
+        state.update(|s| {
+            s.region = id;
+            s.compare.clear();
+        });
     };
     view! {
         <header class="top">
             <h1>{heading}</h1>
             <p class="lede">{move || match named() {
+                _ if compared.get() => "Side by side, each line one region (The New York Times; residents: Johns Hopkins University), January 2020 to July 2021.".to_string(),
                 Some(r) => format!("Daily cumulative counts for {} (The New York Times), January 2020 to July 2021, with daily new values and 7-day averages.", r.name),
                 None => "Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages.".to_string(),
             }}</p>
@@ -61,21 +93,22 @@ pub fn App() -> impl IntoView {
                 <label for="region">"Region "</label>
                 <select id="region" name="region" on:change=choose>
                     {Region::all().into_iter().map(|r| view! {
-                        <option value=r.id prop:selected=move || region.get() == r.id>{r.name}</option>
+                        <option value=r.id prop:selected=move || !compared.get() && region.get() == r.id>{r.name}</option>
                     }).collect_view()}
                 </select>
             </p>
         </header>
         <main id="main">
-            {move || match data.get() {
+            {move || match frame() {
                 None => view! { <p class="status" role="status">"Loading the series…"</p> }.into_any(),
                 Some(Err(error)) => view! {
                     <p class="status error" role="alert">{format!("The data could not be loaded. {error}")}</p>
                 }.into_any(),
-                Some(Ok(data)) => view! { <Dashboard data=data state=state/> }.into_any(),
+                Some(Ok(frame)) => view! { <Dashboard frame=frame state=state/> }.into_any(),
             }}
         </main>
-        // After `main`, which reserves the viewport: the arriving chart does not move it.
+        // After `main`, which reserves the viewport: the arriving chart does not move them.
+        <Ranking regions=regions state=state/>
         <Subscribe/>
         <footer class="credits">
             <p>

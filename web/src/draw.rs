@@ -2,16 +2,16 @@
 
 use std::ops::Range;
 
-use chrono::Datelike;
-use covid_model::{DailyPoint, Day};
+use chrono::{Datelike, NaiveDate};
 use plotters::coord::ReverseCoordTranslate;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::format::{compact, month};
-use crate::metric::Metric;
-use crate::series::{averages, per_capita, segments, values};
-use crate::state::{Scale, View, ViewState};
+use crate::frame::Panel;
+use crate::series::segments;
+use crate::state::Scale;
 
 /// A drawn chart and the mapping between its pixels and the data.
 #[derive(Clone)]
@@ -71,25 +71,26 @@ impl Rendered {
     }
 }
 
-/// What the chart is drawn from.
+/// What one chart panel is drawn from.
 pub struct ChartInput<'a> {
-    pub days: &'a [Day],
-    pub daily: &'a [DailyPoint],
-    pub state: &'a ViewState,
+    pub panel: &'a Panel,
+    /// The axis' dates, and the shown ones.
+    pub dates: &'a [NaiveDate],
+    pub range: Range<usize>,
+    pub scale: Scale,
+    /// Per capita: on a log scale the axis goes below 1.
+    pub per_capita: bool,
 }
 
-/// Draws the chart as SVG, `width` x `height` pixels.
+/// Draws a panel as SVG, `width` x `height` pixels.
 pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
-    let range = input.state.range(input.days);
     let mut svg = String::new();
-    let coords = draw(input, range.clone(), width, height, &mut svg)
-        .ok()
-        .flatten();
+    let coords = draw(input, width, height, &mut svg).ok().flatten();
     Rendered {
         svg,
         width,
         height,
-        range,
+        range: input.range.clone(),
         coords,
     }
 }
@@ -97,72 +98,57 @@ pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
 type DrawResult<T> =
     Result<T, DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>>;
 
+/// The lowest and highest drawn values in `range`; 0..1 when there is none.
+fn extent(panel: &Panel, range: &Range<usize>) -> (f64, f64) {
+    let all = panel.lines.iter().flat_map(|l| {
+        l.values[range.clone()]
+            .iter()
+            .chain(l.bars.iter().flat_map(|b| b[range.clone()].iter()))
+    });
+    let (low, high) = all
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(*v), h.max(*v))
+        });
+    if low.is_finite() {
+        (low, high)
+    } else {
+        (0.0, 1.0)
+    }
+}
+
 fn draw(
     input: &ChartInput<'_>,
-    range: Range<usize>,
     width: u32,
     height: u32,
     svg: &mut String,
 ) -> DrawResult<Option<Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
-    let state = input.state;
+    let range = input.range.clone();
     let root = SVGBackend::with_string(svg, (width, height)).into_drawing_area();
-    if range.is_empty() || state.metrics.is_empty() {
+    if range.is_empty() || input.panel.lines.is_empty() {
         root.present()?;
         return Ok(None);
     }
-    let days = &input.days[range.clone()];
-    let daily = &input.daily[range.clone()];
-    /// One metric's drawable values (and 7-day averages in the daily view).
-    struct Line {
-        metric: Metric,
-        values: Vec<Option<f64>>,
-        averages: Vec<Option<f64>>,
-    }
-    let lines: Vec<Line> = state
-        .metrics
-        .iter()
-        .map(|&metric| Line {
-            metric,
-            values: if state.per100k {
-                per_capita(daily, metric, state.scale)
-            } else {
-                values(days, daily, state.view, metric, state.scale)
-            },
-            averages: match state.view {
-                View::Daily if !state.per100k => averages(daily, metric, state.scale),
-                _ => Vec::new(),
-            },
-        })
-        .collect();
-    let all = lines
-        .iter()
-        .flat_map(|l| l.values.iter().chain(l.averages.iter()))
-        .flatten()
-        .copied();
-    let (mut low, mut high) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-        (l.min(v), h.max(v))
-    });
-    if !low.is_finite() {
-        (low, high) = (0.0, 1.0);
-    }
-    let (y0, y1) = match state.scale {
+    let (low, high) = extent(input.panel, &range);
+    let log = input.scale == Scale::Log;
+    let (y0, y1) = match input.scale {
         Scale::Linear => (low.min(0.0), if high > 0.0 { high * 1.05 } else { 1.0 }),
         // Counts start at 1 (10^0); averages per 100k go below it (deaths often do).
-        Scale::Log if state.per100k => (low.floor(), high.ceil().max(low.floor() + 1.0)),
+        Scale::Log if input.per_capita => (low.floor(), high.ceil().max(low.floor() + 1.0)),
         Scale::Log => (low.floor().max(0.0), high.ceil().max(low.floor() + 1.0)),
     };
     let x0 = range.start as f64 - 0.5;
     let x1 = (range.end - 1) as f64 + 0.5;
-    let span = days.len();
-    let label_days = |x: &f64| {
-        let i = x.round() as isize - range.start as isize;
-        match usize::try_from(i).ok().and_then(|i| days.get(i)) {
-            Some(d) if span > 120 => format!("{} {}", month(d.date), d.date.year()),
-            Some(d) => format!("{} {}", month(d.date), d.date.day()),
-            None => String::new(),
-        }
+    let dates = input.dates;
+    let span = range.len();
+    let label_days = |x: &f64| match usize::try_from(x.round() as isize)
+        .ok()
+        .and_then(|i| dates.get(i))
+    {
+        Some(d) if span > 120 => format!("{} {}", month(*d), d.year()),
+        Some(d) => format!("{} {}", month(*d), d.day()),
+        None => String::new(),
     };
-    let log = state.scale == Scale::Log;
     let label_values = |y: &f64| {
         if log {
             if (y - y.round()).abs() < 1e-9 {
@@ -175,9 +161,10 @@ fn draw(
         }
     };
     let narrow = width < 520;
+    let labelled = input.panel.lines.iter().any(|l| l.label.is_some());
     let mut chart = ChartBuilder::on(&root)
         .margin_top(12)
-        .margin_right(16)
+        .margin_right(if labelled { 44 } else { 16 })
         .x_label_area_size(28)
         .y_label_area_size(if narrow { 44 } else { 56 })
         .build_cartesian_2d(x0..x1, y0..y1)?;
@@ -186,7 +173,9 @@ fn draw(
         .configure_mesh()
         .x_labels(if narrow { 4 } else { 7 })
         .y_labels(if log {
-            ((y1 - y0) as usize + 1).min(10)
+            ((y1 - y0) as usize + 1).min(if height < 300 { 6 } else { 10 })
+        } else if height < 300 {
+            4
         } else {
             6
         })
@@ -198,39 +187,50 @@ fn draw(
         .light_line_style(axis.mix(0.08))
         .disable_x_mesh()
         .draw()?;
-    for Line {
-        metric,
-        values,
-        averages,
-    } in &lines
-    {
-        let color = metric.color();
-        // Per 100k: one line of 7-day averages per metric.
-        let view = if state.per100k {
-            View::Cumulative
-        } else {
-            state.view
-        };
-        match view {
-            View::Cumulative => {
-                for segment in segments(values, range.start) {
-                    chart.draw_series(LineSeries::new(segment, color.stroke_width(2)))?;
-                }
-            }
-            View::Daily => {
-                let base = if log { y0 } else { 0.0 };
-                let bars = values.iter().enumerate().filter_map(|(i, v)| {
-                    let x = (range.start + i) as f64;
-                    v.map(|v| {
-                        Rectangle::new([(x - 0.4, base), (x + 0.4, v)], color.mix(0.35).filled())
-                    })
-                });
-                chart.draw_series(bars)?;
-                for segment in segments(averages, range.start) {
-                    chart.draw_series(LineSeries::new(segment, color.stroke_width(2)))?;
-                }
-            }
+    let mut ends = Vec::new();
+    for line in &input.panel.lines {
+        let color = line.color;
+        if let Some(bars) = &line.bars {
+            let base = if log { y0 } else { 0.0 };
+            let bars = range.clone().filter_map(|x| {
+                let at = x as f64;
+                bars[x].map(|v| {
+                    Rectangle::new([(at - 0.4, base), (at + 0.4, v)], color.mix(0.35).filled())
+                })
+            });
+            chart.draw_series(bars)?;
         }
+        for segment in segments(&line.values[range.clone()], range.start) {
+            chart.draw_series(LineSeries::new(segment, color.stroke_width(2)))?;
+        }
+        let last = range
+            .clone()
+            .rev()
+            .find_map(|x| line.values[x].map(|v| (x as f64, v)));
+        if let (Some(label), Some(point)) = (line.label, last) {
+            chart.draw_series(std::iter::once(Circle::new(point, 3, color.filled())))?;
+            ends.push((chart.as_coord_spec().translate(&point).1, label, color));
+        }
+    }
+    // Each compared line ends in its region's label; labels that would overlap are pushed apart.
+    ends.sort_by_key(|e| e.0);
+    let plot_right = chart.as_coord_spec().translate(&(x1, y0)).0;
+    let mut floor = i32::MIN;
+    for (y, label, color) in ends {
+        let y = y.max(floor);
+        floor = y + 14;
+        root.draw(&Rectangle::new(
+            [(plot_right + 5, y - 4), (plot_right + 13, y + 4)],
+            color.filled(),
+        ))?;
+        root.draw(&Text::new(
+            label.to_string(),
+            (plot_right + 16, y),
+            ("sans-serif", 12)
+                .into_font()
+                .color(&axis)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
     }
     let coords = chart.as_coord_spec().clone();
     root.present()?;
@@ -240,17 +240,51 @@ fn draw(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Data;
     use crate::fixtures::days;
-    use crate::state::Preset;
+    use crate::frame::Frame;
+    use crate::metric::Metric;
+    use crate::state::{Preset, View, ViewState};
+    use covid_model::Region;
 
-    fn input<'a>(days: &'a [Day], daily: &'a [DailyPoint], state: &'a ViewState) -> ChartInput<'a> {
-        ChartInput { days, daily, state }
+    fn frame(ids: &[&str], population: Option<u64>) -> Frame {
+        let data = ids
+            .iter()
+            .map(|id| {
+                let days = days();
+                Data {
+                    region: Region::by_id(id).unwrap(),
+                    population,
+                    daily: covid_model::daily_per_capita(&days, population),
+                    days,
+                    source: String::new(),
+                    last_changed: None,
+                }
+            })
+            .collect();
+        Frame::new(data, ids.len() > 1)
+    }
+
+    /// The first panel of `state`, drawn 800 x 400.
+    fn chart(frame: &Frame, state: &ViewState, metric: Metric) -> Rendered {
+        let panels = frame.panels(state);
+        let panel = panels.iter().find(|p| p.metric == metric).unwrap();
+        render(
+            &ChartInput {
+                panel,
+                dates: &frame.dates,
+                range: state.range(&frame.dates),
+                scale: state.scale,
+                per_capita: state.per_capita(),
+            },
+            800,
+            400,
+        )
     }
 
     #[test]
     fn nearest_day_from_a_pixel_uses_the_chart_transform() {
-        let days = days();
-        let daily = covid_model::daily(&days);
+        let us = frame(&["US"], None);
         for state in [
             ViewState::default(),
             ViewState {
@@ -263,7 +297,7 @@ mod tests {
                 ..ViewState::default()
             },
         ] {
-            let chart = render(&input(&days, &daily, &state), 800, 400);
+            let chart = chart(&us, &state, Metric::Cases);
             assert!(chart.svg.starts_with("<svg"), "{}", &chart.svg[..40]);
             for i in [
                 chart.range.start,
@@ -304,56 +338,72 @@ mod tests {
     }
 
     #[test]
+    fn each_metric_has_its_own_scale() {
+        let us = frame(&["US"], None);
+        let state = ViewState::default();
+        let values = |l: Vec<String>| {
+            l.into_iter()
+                .filter(|t| !t.contains(' '))
+                .collect::<Vec<_>>()
+        };
+        let cases = values(labels(&chart(&us, &state, Metric::Cases).svg));
+        let deaths = values(labels(&chart(&us, &state, Metric::Deaths).svg));
+        // Cases reach 35,810, deaths 69: each axis spans its own values.
+        assert_eq!(cases.last().map(String::as_str), Some("30k"), "{cases:?}");
+        assert!(deaths.iter().all(|l| !l.ends_with('k')), "{deaths:?}");
+        assert_eq!(deaths[0], "0", "a linear axis starts at zero: {deaths:?}");
+    }
+
+    #[test]
     fn log_axis_labels_are_powers_of_ten() {
-        let days = days();
-        let daily = covid_model::daily(&days);
-        let linear = labels(&render(&input(&days, &daily, &ViewState::default()), 800, 400).svg);
-        let log = labels(
-            &render(
-                &input(
-                    &days,
-                    &daily,
-                    &ViewState {
-                        scale: Scale::Log,
-                        ..ViewState::default()
-                    },
-                ),
-                800,
-                400,
-            )
-            .svg,
-        );
+        let us = frame(&["US"], None);
+        let linear = labels(&chart(&us, &ViewState::default(), Metric::Cases).svg);
+        let state = ViewState {
+            scale: Scale::Log,
+            ..ViewState::default()
+        };
+        let log = labels(&chart(&us, &state, Metric::Cases).svg);
         let values = |l: &[String]| {
             l.iter()
                 .filter(|t| !t.contains(' '))
                 .cloned()
                 .collect::<Vec<_>>()
         };
-        assert_eq!(values(&log), ["10", "100", "1k", "10k", "100k"]);
-        assert_eq!(
-            values(&linear)[0],
-            "0",
-            "a linear axis starts at zero: {linear:?}"
-        );
+        assert_eq!(values(&log), ["1k", "10k", "100k"]);
+        assert_eq!(values(&linear)[0], "0", "{linear:?}");
         assert!(linear.contains(&"Dec 10".to_string()), "{linear:?}");
     }
 
     #[test]
     fn per_capita_on_a_log_scale_reaches_below_one() {
-        let days = days();
         // 1,000 residents: deaths rise by 1 a day, 100 per 100k; a million: 0.1 per 100k.
         for (population, lowest) in [(1_000, "100"), (1_000_000, "0.1")] {
-            let daily = covid_model::daily_per_capita(&days, Some(population));
             let state = ViewState {
-                per100k: true,
+                per100k: Some(true),
                 scale: Scale::Log,
                 metrics: vec![Metric::Deaths],
                 ..ViewState::default()
             };
-            let chart = render(&input(&days, &daily, &state), 800, 400);
+            let chart = chart(&frame(&["US"], Some(population)), &state, Metric::Deaths);
             let shown = labels(&chart.svg);
             assert!(shown.iter().any(|l| l == lowest), "{population}: {shown:?}");
             assert!(chart.svg.contains("<polyline"), "a line is drawn");
+        }
+    }
+
+    #[test]
+    fn compared_lines_end_in_their_labels() {
+        let three = frame(&["NY", "CA", "TX"], Some(1_000));
+        let state = ViewState::from_query("compare=NY,CA,TX");
+        let chart = chart(&three, &state, Metric::Deaths);
+        let shown = labels(&chart.svg);
+        for id in ["NY", "CA", "TX"] {
+            assert!(shown.iter().any(|l| l == id), "{id} in {shown:?}");
+        }
+        let lines = chart.svg.matches("<polyline").count();
+        assert!(lines >= 3, "{lines} polylines");
+        for color in ["#0072B2", "#D55E00", "#009E73"] {
+            assert!(chart.svg.to_uppercase().contains(color), "{color}");
         }
     }
 }

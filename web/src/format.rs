@@ -60,27 +60,21 @@ pub fn average(v: Option<f64>) -> String {
     )
 }
 
-/// One line per shown metric for a day, as the tooltip, the readout and the table say it.
-pub fn describe(day: &Day, point: &DailyPoint, state: &ViewState) -> Vec<(Metric, String)> {
-    state
-        .metrics
-        .iter()
-        .map(|&m| {
-            let text = match state.view {
-                _ if state.per100k => m.avg7_per_100k(point).map_or_else(
-                    || "n/a".to_string(),
-                    |v| format!("{v:.1} per 100k (7-day avg)"),
-                ),
-                View::Cumulative => count(m.total(day)),
-                View::Daily => format!(
-                    "{} (7-day avg {})",
-                    signed(m.change(point)),
-                    average(m.avg7(point))
-                ),
-            };
-            (m, text)
-        })
-        .collect()
+/// What a metric says for a day in the chosen view, as the tooltip, the readout and the
+/// table say it.
+pub fn describe(metric: Metric, day: &Day, point: &DailyPoint, state: &ViewState) -> String {
+    match state.view {
+        _ if state.per_capita() => metric.avg7_per_100k(point).map_or_else(
+            || "n/a".to_string(),
+            |v| format!("{v:.1} per 100k (7-day avg)"),
+        ),
+        View::Cumulative => count(metric.total(day)),
+        View::Daily => format!(
+            "{} (7-day avg {})",
+            signed(metric.change(point)),
+            average(metric.avg7(point))
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -116,28 +110,33 @@ mod tests {
     }
 
     #[test]
-    fn a_day_is_described_per_shown_metric() {
+    fn a_day_is_described_in_the_chosen_view() {
         let days = crate::fixtures::days();
         let daily = covid_model::daily(&days);
         let mut state = ViewState::default();
-        let texts = |state: &ViewState, i: usize| -> Vec<String> {
-            describe(&days[i], &daily[i], state)
-                .into_iter()
-                .map(|(_, t)| t)
+        let texts = |state: &ViewState, i: usize, metrics: &[Metric]| -> Vec<String> {
+            metrics
+                .iter()
+                .map(|m| describe(*m, &days[i], &daily[i], state))
                 .collect()
         };
-        assert_eq!(texts(&state, 40), ["17,000", "50", "not reported"]);
+        assert_eq!(
+            texts(&state, 40, &Metric::ALL),
+            ["17,000", "50", "not reported"]
+        );
         state.view = View::Daily;
-        state.metrics = vec![Metric::Deaths, Metric::Recovered];
-        assert_eq!(texts(&state, 10), ["1 (7-day avg 1)", "1 (7-day avg 1)"]);
-        assert_eq!(texts(&state, 0), ["not reported (7-day avg n/a)"; 2]);
+        let two = [Metric::Deaths, Metric::Recovered];
+        assert_eq!(
+            texts(&state, 10, &two),
+            ["1 (7-day avg 1)", "1 (7-day avg 1)"]
+        );
+        assert_eq!(texts(&state, 0, &two), ["not reported (7-day avg n/a)"; 2]);
         // Per 100k: the model's unrounded averages, said to one decimal.
         let daily = covid_model::daily_per_capita(&days, Some(1_000));
-        state.per100k = true;
-        state.metrics = vec![Metric::Deaths, Metric::Recovered];
-        let texts: Vec<String> = describe(&days[10], &daily[10], &state)
-            .into_iter()
-            .map(|(_, t)| t)
+        state.per100k = Some(true);
+        let texts: Vec<String> = two
+            .iter()
+            .map(|m| describe(*m, &days[10], &daily[10], &state))
             .collect();
         assert_eq!(texts, ["100.0 per 100k (7-day avg)", "n/a"]);
     }

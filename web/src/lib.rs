@@ -16,6 +16,7 @@ mod app;
 pub mod decode;
 pub mod draw;
 pub mod format;
+pub mod frame;
 pub mod keys;
 pub mod metric;
 pub mod series;

@@ -3,59 +3,49 @@
 use covid_model::{DailyPoint, Day};
 
 use crate::metric::Metric;
-use crate::state::{Scale, View};
+use crate::state::{Scale, View, ViewState};
 
-/// The values of one metric: `None` where there is nothing to draw (not reported, or not
-/// drawable on a log scale: zero or negative).
-pub fn values(
-    days: &[Day],
-    daily: &[DailyPoint],
-    view: View,
-    metric: Metric,
-    scale: Scale,
-) -> Vec<Option<f64>> {
-    let raw: Vec<Option<f64>> = match view {
-        View::Cumulative => days
-            .iter()
-            .map(|d| metric.total(d).map(|v| v as f64))
-            .collect(),
-        View::Daily => daily
-            .iter()
-            .map(|d| metric.change(d).map(|v| v as f64))
-            .collect(),
-    };
-    match scale {
-        Scale::Linear => raw,
-        Scale::Log => raw
-            .into_iter()
-            .map(|v| v.filter(|v| *v > 0.0).map(f64::log10))
-            .collect(),
+/// What a line or bar of a metric draws for a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// The cumulative count.
+    Total,
+    /// The new count since the day before.
+    Change,
+    /// The 7-day average of the new counts.
+    Average,
+    /// The 7-day average of the new counts per 100,000 residents.
+    PerCapita,
+}
+
+impl Measure {
+    /// The measure's value of `metric` on a day; `None` where there is none.
+    pub fn of(self, metric: Metric, day: &Day, point: &DailyPoint) -> Option<f64> {
+        match self {
+            Measure::Total => metric.total(day).map(|v| v as f64),
+            Measure::Change => metric.change(point).map(|v| v as f64),
+            Measure::Average => metric.avg7(point),
+            Measure::PerCapita => metric.avg7_per_100k(point),
+        }
+    }
+
+    /// The line and the bars a view draws for each region (the bars only for one region).
+    pub fn for_view(state: &ViewState) -> (Measure, Option<Measure>) {
+        match state.view {
+            _ if state.per_capita() => (Measure::PerCapita, None),
+            View::Cumulative => (Measure::Total, None),
+            View::Daily if state.compare.is_empty() => (Measure::Average, Some(Measure::Change)),
+            View::Daily => (Measure::Average, None),
+        }
     }
 }
 
-/// 7-day averages of one metric (daily view), with the same gaps rule.
-pub fn averages(daily: &[DailyPoint], metric: Metric, scale: Scale) -> Vec<Option<f64>> {
-    daily
-        .iter()
-        .map(|d| metric.avg7(d))
-        .map(|v| match scale {
-            Scale::Linear => v,
-            Scale::Log => v.filter(|v| *v > 0.0).map(f64::log10),
-        })
-        .collect()
-}
-
-/// 7-day averages of one metric per 100,000 residents, with the same gaps rule (none for
-/// recoveries, or without a population).
-pub fn per_capita(daily: &[DailyPoint], metric: Metric, scale: Scale) -> Vec<Option<f64>> {
-    daily
-        .iter()
-        .map(|d| metric.avg7_per_100k(d))
-        .map(|v| match scale {
-            Scale::Linear => v,
-            Scale::Log => v.filter(|v| *v > 0.0).map(f64::log10),
-        })
-        .collect()
+/// A value as drawn: its log on a log scale, where zero and negative values are gaps.
+pub fn scaled(value: Option<f64>, scale: Scale) -> Option<f64> {
+    match scale {
+        Scale::Linear => value,
+        Scale::Log => value.filter(|v| *v > 0.0).map(f64::log10),
+    }
 }
 
 /// Runs of consecutive drawable points: a line is broken at every gap, never drawn to zero.
@@ -78,71 +68,48 @@ pub fn segments(values: &[Option<f64>], offset: usize) -> Vec<Vec<(f64, f64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::days;
 
     #[test]
     fn log_scale_leaves_out_zeros_and_negatives() {
-        let days = [
-            Day {
-                date: "2020-01-22".parse().unwrap(),
-                cases: 0,
-                deaths: 0,
-                recovered: Some(0),
-            },
-            Day {
-                date: "2020-01-23".parse().unwrap(),
-                cases: 100,
-                deaths: 0,
-                recovered: Some(10),
-            },
-            Day {
-                date: "2020-01-24".parse().unwrap(),
-                cases: 90,
-                deaths: 1,
-                recovered: None,
-            },
-        ];
+        assert_eq!(scaled(Some(100.0), Scale::Log), Some(2.0));
+        assert_eq!(scaled(Some(0.0), Scale::Log), None);
+        assert_eq!(scaled(Some(-10.0), Scale::Log), None, "a downward revision");
+        assert_eq!(scaled(Some(-10.0), Scale::Linear), Some(-10.0));
+        assert_eq!(scaled(None, Scale::Linear), None);
+    }
+
+    #[test]
+    fn each_view_draws_its_measures() {
+        let mut state = ViewState::default();
+        assert_eq!(Measure::for_view(&state), (Measure::Total, None));
+        state.view = View::Daily;
+        assert_eq!(
+            Measure::for_view(&state),
+            (Measure::Average, Some(Measure::Change)),
+            "bars of new counts under their 7-day average"
+        );
+        state.compare = vec!["NY".into(), "CA".into()];
+        assert_eq!(Measure::for_view(&state), (Measure::PerCapita, None));
+        state.per100k = Some(false);
+        assert_eq!(
+            Measure::for_view(&state),
+            (Measure::Average, None),
+            "no bars when compared"
+        );
+        let days = crate::fixtures::days();
         let daily = covid_model::daily(&days);
+        let (day, point) = (&days[10], &daily[10]);
+        assert_eq!(Measure::Total.of(Metric::Deaths, day, point), Some(20.0));
+        assert_eq!(Measure::Change.of(Metric::Deaths, day, point), Some(1.0));
         assert_eq!(
-            values(&days, &daily, View::Cumulative, Metric::Cases, Scale::Log),
-            [None, Some(2.0), Some(90f64.log10())]
-        );
-        assert_eq!(
-            values(
-                &days,
-                &daily,
-                View::Cumulative,
-                Metric::Cases,
-                Scale::Linear
-            ),
-            [Some(0.0), Some(100.0), Some(90.0)]
-        );
-        // A downward revision: -10 new cases is drawn on a linear scale, left out on a log one.
-        assert_eq!(
-            values(&days, &daily, View::Daily, Metric::Cases, Scale::Linear)[2],
-            Some(-10.0)
-        );
-        assert_eq!(
-            values(&days, &daily, View::Daily, Metric::Cases, Scale::Log)[2],
-            None
+            Measure::PerCapita.of(Metric::Deaths, day, point),
+            None,
+            "no population"
         );
     }
 
     #[test]
-    fn unreported_recoveries_are_a_gap_not_a_fall_to_zero() {
-        let days = days();
-        let daily = covid_model::daily(&days);
-        let recovered = values(
-            &days,
-            &daily,
-            View::Cumulative,
-            Metric::Recovered,
-            Scale::Linear,
-        );
-        let runs = segments(&recovered, 0);
-        assert_eq!(runs.len(), 1, "one run, then nothing");
-        assert_eq!(runs[0].len(), 24, "2020-11-20..2020-12-13");
-        assert!(runs[0].iter().all(|(_, v)| *v >= 500.0));
+    fn gaps_break_a_line() {
         let broken = segments(&[Some(1.0), None, Some(2.0), Some(3.0), None], 10);
         assert_eq!(
             broken,

@@ -4,7 +4,6 @@
 use std::ops::Range;
 
 use chrono::{Duration, NaiveDate};
-use covid_model::Day;
 
 use crate::metric::Metric;
 
@@ -71,12 +70,19 @@ pub struct ViewState {
     pub to: Option<NaiveDate>,
     pub metrics: Vec<Metric>,
     pub table: bool,
-    /// 7-day averages per 100,000 residents instead of counts.
-    pub per100k: bool,
+    /// 7-day averages per 100,000 residents instead of counts, as chosen; `None`: the
+    /// default of the mode (see [`ViewState::per_capita`]).
+    pub per100k: Option<bool>,
     /// The region shown, as the URL gives it (upper case; `US` by default). An id that is not
     /// a region is kept, so that the page can say so.
     pub region: String,
+    /// The regions compared on one chart (at most [`MAX_COMPARED`], as the URL gives them);
+    /// empty: one region, `region`.
+    pub compare: Vec<String>,
 }
+
+/// The most regions one chart compares: more lines than this cannot be told apart.
+pub const MAX_COMPARED: usize = 6;
 
 impl Default for ViewState {
     fn default() -> Self {
@@ -88,10 +94,16 @@ impl Default for ViewState {
             to: None,
             metrics: Metric::ALL.to_vec(),
             table: false,
-            per100k: false,
+            per100k: None,
             region: covid_model::US.id.to_string(),
+            compare: Vec::new(),
         }
     }
+}
+
+/// A region id as the URL gives it: at most 20 characters, upper case.
+fn id(value: &str) -> String {
+    value.chars().take(20).collect::<String>().to_uppercase()
 }
 
 impl ViewState {
@@ -137,9 +149,14 @@ impl ViewState {
                     }
                 }
                 "table" => state.table = value == "1",
-                "percap" => state.per100k = value == "1",
-                "region" if !value.is_empty() => {
-                    state.region = value.chars().take(20).collect::<String>().to_uppercase()
+                "percap" => state.per100k = Some(value == "1"),
+                "region" if !value.is_empty() => state.region = id(value),
+                "compare" => {
+                    for one in value.split(',').filter(|v| !v.is_empty()).map(id) {
+                        if !state.compare.contains(&one) && state.compare.len() < MAX_COMPARED {
+                            state.compare.push(one);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -179,23 +196,47 @@ impl ViewState {
         if self.table {
             parts.push("table=1".to_string());
         }
-        if self.per100k {
-            parts.push("percap=1".to_string());
+        if let Some(on) = self
+            .per100k
+            .filter(|on| *on != self.per_capita_by_default())
+        {
+            parts.push(format!("percap={}", u8::from(on)));
         }
-        if self.region != default.region {
-            let id: String = self
-                .region
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect();
-            parts.push(format!("region={id}"));
+        let clean =
+            |id: &String| -> String { id.chars().filter(char::is_ascii_alphanumeric).collect() };
+        if self.compare.is_empty() && self.region != default.region {
+            parts.push(format!("region={}", clean(&self.region)));
+        }
+        if !self.compare.is_empty() {
+            let ids: Vec<String> = self.compare.iter().map(clean).collect();
+            parts.push(format!("compare={}", ids.join(",")));
         }
         parts.join("&")
     }
 
-    /// The indexes of `days` (sorted by date) that are shown.
-    pub fn range(&self, days: &[Day]) -> Range<usize> {
-        let Some(last) = days.last().map(|d| d.date) else {
+    /// Compared regions are per capita unless the reader chose counts; one region is in counts
+    /// unless the reader chose per capita.
+    fn per_capita_by_default(&self) -> bool {
+        !self.compare.is_empty()
+    }
+
+    /// Whether the charts show 7-day averages per 100,000 residents.
+    pub fn per_capita(&self) -> bool {
+        self.per100k.unwrap_or_else(|| self.per_capita_by_default())
+    }
+
+    /// The regions the page shows, as the URL gives them: the compared ones, or the one.
+    pub fn shown_regions(&self) -> Vec<String> {
+        if self.compare.is_empty() {
+            vec![self.region.clone()]
+        } else {
+            self.compare.clone()
+        }
+    }
+
+    /// The indexes of `dates` (sorted) that are shown.
+    pub fn range(&self, dates: &[NaiveDate]) -> Range<usize> {
+        let Some(&last) = dates.last() else {
             return 0..0;
         };
         let (from, to) = match self.preset {
@@ -205,8 +246,8 @@ impl ViewState {
             Preset::All => (None, None),
             Preset::Custom => (self.from, self.to),
         };
-        let start = from.map_or(0, |f| days.partition_point(|d| d.date < f));
-        let end = to.map_or(days.len(), |t| days.partition_point(|d| d.date <= t));
+        let start = from.map_or(0, |f| dates.partition_point(|d| *d < f));
+        let end = to.map_or(dates.len(), |t| dates.partition_point(|d| *d <= t));
         start..end.max(start)
     }
 }
@@ -218,7 +259,7 @@ mod tests {
 
     #[test]
     fn presets_and_custom_ranges() {
-        let days = days();
+        let days: Vec<NaiveDate> = days().iter().map(|d| d.date).collect();
         let mut state = ViewState::default();
         assert_eq!(state.range(&days), 0..60);
         state.preset = Preset::Days30;
@@ -244,8 +285,9 @@ mod tests {
             to: Some("2020-12-31".parse().unwrap()),
             metrics: vec![Metric::Cases, Metric::Recovered],
             table: true,
-            per100k: true,
+            per100k: Some(true),
             region: "NY".to_string(),
+            compare: Vec::new(),
         };
         let query = state.to_query();
         assert_eq!(
@@ -263,6 +305,31 @@ mod tests {
         assert_eq!(
             ViewState::from_query("view=bogus&range=9y&metrics=none&from=x"),
             ViewState::default()
+        );
+    }
+
+    #[test]
+    fn compared_regions_are_per_capita_by_default() {
+        let state = ViewState::from_query("compare=ny,CA,tx,NY,,al,ak,az,ar");
+        assert_eq!(
+            state.compare,
+            ["NY", "CA", "TX", "AL", "AK", "AZ"],
+            "6 at most, once each"
+        );
+        assert_eq!(state.shown_regions(), state.compare);
+        assert!(state.per_capita());
+        assert_eq!(state.to_query(), "compare=NY,CA,TX,AL,AK,AZ");
+        let counts = ViewState::from_query("compare=NY,CA&percap=0");
+        assert!(!counts.per_capita());
+        assert_eq!(counts.to_query(), "percap=0&compare=NY,CA");
+        let one = ViewState::from_query("region=NY&percap=0");
+        assert!(!one.per_capita());
+        assert_eq!(one.to_query(), "region=NY", "counts: one region's default");
+        assert_eq!(one.shown_regions(), ["NY"]);
+        assert_eq!(
+            ViewState::from_query("region=NY&compare=CA,TX").to_query(),
+            "compare=CA,TX",
+            "comparing names its regions; region= is left out"
         );
     }
 }

@@ -1,59 +1,55 @@
-//! The chart figure: the drawn SVG sized to its box, the pointer and keyboard reading of a
-//! day with its tooltip, and the caption.
+//! The charts: one panel per metric, each on its own scale (small multiples), sharing the
+//! date axis, the pointer and keyboard reading of a date, and the caption.
 
 use leptos::ev;
 use leptos::prelude::*;
 
-use crate::draw::{self, ChartInput};
+use crate::draw::{self, ChartInput, Rendered};
 use crate::format;
+use crate::frame::{PALETTE, Panel};
 use crate::keys;
 use crate::metric::Metric;
 use crate::state::{Scale, View};
 
-#[component]
-pub fn ChartFigure() -> impl IntoView {
-    let shown = super::shown();
-    let (data, state, range, hover) = (shown.data, shown.state, shown.range, shown.hover);
-    let width = RwSignal::new(800u32);
-    let svg_box = NodeRef::<leptos::html::Div>::new();
-    let measure = move || {
-        if let Some(el) = svg_box.get_untracked() {
-            let w = el.client_width();
-            if w > 0 {
-                width.set(w as u32);
-            }
-        }
-    };
-    Effect::new(move |_| {
-        if svg_box.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
+/// A panel's heading: the metric and what is drawn of it.
+fn title(metric: Metric, per_capita: bool, view: View, compared: bool) -> String {
+    let name = metric.label();
+    match view {
+        _ if per_capita => format!("{name} per 100,000 residents, 7-day average"),
+        View::Cumulative => format!("{name}, cumulative"),
+        View::Daily if compared => format!("New {}, 7-day average", name.to_lowercase()),
+        View::Daily => format!("New {} a day and 7-day average", name.to_lowercase()),
+    }
+}
 
-    let rendered = Memo::new(move |_| {
-        let s = state.get();
+/// One metric's chart, `width` wide; the pointer over it reads the date under it.
+#[component]
+fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl IntoView {
+    let shown = super::shown();
+    let (frame, state, range, hover) = (shown.frame, shown.state, shown.range, shown.hover);
+    let metric = panel.metric;
+    let panel = StoredValue::new(panel);
+    let rendered: Memo<Rendered> = Memo::new(move |_| {
+        let s = state.get_untracked();
         let w = width.get().clamp(280, 1100);
-        let h = (f64::from(w) * 0.5).clamp(240.0, 440.0) as u32;
-        data.with_value(|d| {
-            draw::render(
-                &ChartInput {
-                    days: &d.days,
-                    daily: &d.daily,
-                    state: &s,
-                },
-                w,
-                h,
-            )
+        let h = (f64::from(w) * height_ratio).clamp(180.0, 440.0) as u32;
+        frame.with_value(|f| {
+            panel.with_value(|p| {
+                draw::render(
+                    &ChartInput {
+                        panel: p,
+                        dates: &f.dates,
+                        range: range.get(),
+                        scale: s.scale,
+                        per_capita: s.per_capita(),
+                    },
+                    w,
+                    h,
+                )
+            })
         })
     });
-    // A redrawn chart has moved its days: the read day no longer points at the same pixel.
-    Effect::new(move |_| {
-        rendered.track();
-        hover.set(None);
-    });
-
+    let svg_box = NodeRef::<leptos::html::Div>::new();
     let pointer = move |ev: web_sys::MouseEvent| {
         let Some(el) = svg_box.get_untracked() else {
             return;
@@ -69,6 +65,82 @@ pub fn ChartFigure() -> impl IntoView {
         });
         hover.set(index);
     };
+    let tooltip = move || {
+        let x = hover.get()?;
+        let left = rendered.with(|r| {
+            r.x_of(x)
+                .map(|px| 100.0 * f64::from(px) / f64::from(r.width))
+        })?;
+        let s = state.get();
+        let (date, cells) = frame.with_value(|f| (f.dates[x], f.cells(x, &s)));
+        let align = if left > 60.0 { "right" } else { "left" };
+        Some(view! {
+            <div class="marker" style=format!("left:{left:.3}%") aria-hidden="true"></div>
+            <div class=format!("tooltip {align}") style=format!("left:{left:.3}%") aria-hidden="true">
+                <strong>{format::date(date)}</strong>
+                {cells.into_iter().filter(|c| c.metric == metric).map(|c| {
+                    let name = c.region.map_or_else(|| c.metric.label().to_string(), str::to_string);
+                    view! { <span class=format!("metric {}", c.metric.key())>{format!("{name}: {}", c.text)}</span> }
+                }).collect_view()}
+            </div>
+        })
+    };
+    let s = state.get_untracked();
+    let heading = title(
+        metric,
+        s.per_capita(),
+        s.view,
+        frame.with_value(|f| f.compared),
+    );
+    view! {
+        <h3 class=format!("panel-title metric {}", metric.key())>{heading}</h3>
+        <div class="chart" data-metric=metric.key()
+            data-days=move || range.get().len()
+            data-first-index=move || range.get().start
+            data-lines=panel.with_value(|p| p.lines.len())
+            data-plot-left=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.0))
+            data-plot-right=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.1))
+            data-width=move || rendered.with(|r| r.width)
+            data-scale=if s.scale == Scale::Log { "log" } else { "linear" }
+            on:mousemove=pointer on:mouseleave=move |_| hover.set(None)>
+            <div class="svg" node_ref=svg_box inner_html=move || rendered.with(|r| r.svg.clone())></div>
+            {tooltip}
+        </div>
+    }
+}
+
+#[component]
+pub fn ChartFigure() -> impl IntoView {
+    let shown = super::shown();
+    let (frame, state, range, hover) = (shown.frame, shown.state, shown.range, shown.hover);
+    let width = RwSignal::new(800u32);
+    let figure = NodeRef::<leptos::html::Div>::new();
+    let measure = move || {
+        if let Some(el) = figure.get_untracked() {
+            let w = el.client_width();
+            if w > 0 {
+                width.set(w as u32);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if figure.get().is_some() {
+            measure();
+        }
+    });
+    let resize = window_event_listener(ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+
+    let panels = Memo::new(move |_| {
+        let s = state.get();
+        frame.with_value(|f| f.panels(&s))
+    });
+    // Redrawn charts have moved their dates: the read date no longer points at the same pixel.
+    Effect::new(move |_| {
+        panels.track();
+        range.track();
+        hover.set(None);
+    });
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = keys::step(&ev.key(), hover.get_untracked(), &range.get_untracked()) {
             ev.prevent_default();
@@ -81,74 +153,70 @@ pub fn ChartFigure() -> impl IntoView {
             hover.set(Some(range.end - 1));
         }
     };
-    let tooltip = move || {
-        let i = hover.get()?;
-        let left =
-            rendered.with(|r| r.x_of(i).map(|x| 100.0 * f64::from(x) / f64::from(r.width)))?;
+    let gap_note = move || {
         let s = state.get();
-        let (date, lines) = data.with_value(|d| {
-            (
-                d.days[i].date,
-                format::describe(&d.days[i], &d.daily[i], &s),
-            )
+        let text = frame.with_value(|f| {
+            let recovered = s.metrics.contains(&Metric::Recovered);
+            if !recovered {
+                None
+            } else if s.per_capita() {
+                Some("Recovered: there are no per-capita recoveries, so there is no chart for them.")
+            } else if f.data.iter().any(|d| !d.region.is_us()) {
+                Some("Recovered: JHU reports no recoveries by state, so there is no line for them.")
+            } else {
+                let gap = range
+                    .get()
+                    .any(|x| f.day(0, x).is_some_and(|(d, _)| d.recovered.is_none()));
+                gap.then_some("Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero.")
+            }
         });
-        let align = if left > 60.0 { "right" } else { "left" };
-        Some(view! {
-            <div class="marker" style=format!("left:{left:.3}%") aria-hidden="true"></div>
-            <div class=format!("tooltip {align}") style=format!("left:{left:.3}%") aria-hidden="true">
-                <strong>{format::date(date)}</strong>
-                {lines.into_iter().map(|(m, t)| view! { <span class=format!("metric {}", m.key())>{format!("{}: {t}", m.label())}</span> }).collect_view()}
-            </div>
+        text.map(|t| view! { <p class="note">{t}</p> })
+    };
+    let legend = move || {
+        frame.with_value(|f| {
+            f.compared.then(|| {
+                f.data.iter().enumerate().map(|(r, d)| {
+                    let c = PALETTE[r % PALETTE.len()];
+                    view! {
+                        <span class="key region">
+                            <span class="swatch" style=format!("background:rgb({},{},{})", c.0, c.1, c.2)></span>
+                            {format!("{} ({})", d.region.name, d.region.id)}
+                        </span>
+                    }
+                }).collect_view()
+            })
         })
     };
-    let gap_note = move || {
-        let gap = state.get().metrics.contains(&Metric::Recovered)
-            && data.with_value(|d| {
-                d.days[range.get()]
-                    .iter()
-                    .any(|day| day.recovered.is_none())
-            });
-        let text = if data.with_value(|d| d.region.is_us()) {
-            "Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero."
-        } else {
-            "Recovered: JHU reports no recoveries by state, so there is no line for them."
-        };
-        gap.then_some(view! { <p class="note">{text}</p> })
-    };
-
     view! {
         <figure class="chart-figure">
-            <div class="chart" tabindex="0" role="group"
-                aria-label="Chart of the selected series. Use the left and right arrow keys to read each day."
-                aria-describedby="readout"
-                data-days=move || range.get().len()
-                data-first-index=move || range.get().start
-                data-plot-left=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.0))
-                data-plot-right=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.1))
-                data-width=move || rendered.with(|r| r.width)
-                data-scale=move || if state.get().scale == Scale::Log { "log" } else { "linear" }
-                on:mousemove=pointer on:mouseleave=move |_| hover.set(None) on:keydown=on_key on:focus=focus>
-                <div class="svg" node_ref=svg_box inner_html=move || rendered.with(|r| r.svg.clone())></div>
-                {tooltip}
+            <div class="charts" node_ref=figure tabindex="0" role="group"
+                aria-label="Charts of the selected series. Use the left and right arrow keys to read each day."
+                aria-describedby="readout" on:keydown=on_key on:focus=focus>
+                {move || {
+                    let list = panels.get();
+                    let ratio = if list.len() > 1 { 0.3 } else { 0.5 };
+                    list.into_iter().map(|p| view! { <ChartPanel panel=p width=width height_ratio=ratio/> }).collect_view()
+                }}
                 <Show when=move || range.get().is_empty()>
                     <p class="status">"No days in this range."</p>
                 </Show>
             </div>
             <figcaption>
-                <span class="legend">
-                    {move || state.get().metrics.into_iter().map(|m| view! { <span class=format!("key {}", m.key())>{m.label()}</span> }).collect_view()}
-                </span>
+                <span class="legend">{legend}</span>
                 {move || {
                     let s = state.get();
-                    if s.per100k {
+                    if s.per_capita() {
                         " 7-day averages of new cases and deaths per 100,000 residents."
-                    } else if s.view == View::Daily {
+                    } else if s.view == View::Daily && s.compare.is_empty() {
                         " Bars: daily new; lines: 7-day averages."
+                    } else if s.view == View::Daily {
+                        " Lines: 7-day averages of the daily new counts."
                     } else {
                         " Cumulative totals."
                     }
                 }}
                 {move || if state.get().scale == Scale::Log { " Log scale: zero and negative values are not drawn." } else { "" }}
+                " Each metric has its own scale."
                 {gap_note}
             </figcaption>
         </figure>

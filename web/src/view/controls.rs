@@ -1,10 +1,14 @@
-//! The chart options: view, scale, range, metrics, the table toggle and the CSV download.
+//! The chart options: view, per capita, scale, range, metrics, the regions compared, the
+//! table toggle, the CSV downloads and the link to this view.
 
 use leptos::prelude::*;
 
 use crate::api;
 use crate::metric::Metric;
 use crate::state::{Preset, Scale, View};
+
+use super::compare::CompareControl;
+use super::share::CopyLink;
 
 #[component]
 pub fn Controls() -> impl IntoView {
@@ -37,6 +41,28 @@ pub fn Controls() -> impl IntoView {
             }
         })
     };
+    let populations = shown
+        .frame
+        .with_value(|f| f.data.iter().all(|d| d.population.is_some()));
+    let downloads = move || {
+        let dates = shown.dates();
+        shown.frame.with_value(|f| {
+            f.data
+                .iter()
+                .map(|d| {
+                    let label = if f.compared {
+                        format!("CSV: {}", d.region.id)
+                    } else {
+                        "Download CSV".to_string()
+                    };
+                    view! {
+                        <a class="download" href=api::csv_url(d.region, dates)
+                            download=format!("{}-covid-19.csv", d.region.id.to_lowercase())>{label}</a>
+                    }
+                })
+                .collect_view()
+        })
+    };
     view! {
         <section class="controls" aria-label="Chart options">
             <fieldset>
@@ -48,9 +74,9 @@ pub fn Controls() -> impl IntoView {
             </fieldset>
             <fieldset>
                 <legend>"Per capita"</legend>
-                <button type="button" id="percap-toggle" aria-pressed=move || state.get().per100k.to_string()
-                    prop:disabled=shown.data.with_value(|d| d.population.is_none())
-                    on:click=move |_| state.update(|s| s.per100k = !s.per100k)>
+                <button type="button" id="percap-toggle" aria-pressed=move || state.get().per_capita().to_string()
+                    prop:disabled=!populations
+                    on:click=move |_| state.update(|s| s.per100k = Some(!s.per_capita()))>
                     "Per 100,000 residents"
                 </button>
             </fieldset>
@@ -86,13 +112,14 @@ pub fn Controls() -> impl IntoView {
                     </label>
                 }).collect_view()}
             </fieldset>
+            <CompareControl/>
             <div class="actions">
                 <button type="button" id="table-toggle" aria-expanded=move || state.get().table.to_string() aria-controls="data-table"
                     on:click=move |_| state.update(|s| s.table = !s.table)>
                     {move || if state.get().table { "Hide the data table" } else { "Show the data table" }}
                 </button>
-                <a class="download" href=move || api::csv_url(shown.data.with_value(|d| d.region), shown.dates())
-                    download=shown.data.with_value(|d| format!("{}-covid-19.csv", d.region.id.to_lowercase()))>"Download CSV"</a>
+                {downloads}
+                <CopyLink/>
             </div>
         </section>
     }

@@ -1,10 +1,13 @@
 //! The dashboard's components. [`Dashboard`] provides one [`Shown`] by context; the controls,
-//! the table, the chart and the readout each take what they need from it, as in the leptos
-//! `counters` example.
+//! the table, the charts and the readout each take what they need from it, as in the leptos
+//! `counters` example. The ranking and the subscription form stand apart from it.
 
 mod chart;
+mod compare;
 mod controls;
+mod rank;
 mod readout;
+mod share;
 mod subscribe;
 mod table;
 
@@ -13,23 +16,24 @@ use std::ops::Range;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::api::Data;
 use crate::format;
+use crate::frame::Frame;
 use crate::state::ViewState;
 
 use chart::ChartFigure;
 use controls::Controls;
+pub use rank::Ranking;
 use readout::Readout;
 pub use subscribe::Subscribe;
 use table::DataTable;
 
-/// What the components share: the loaded series, the reader's choices, the shown days and
-/// the day being read (by pointer or keyboard).
+/// What the components share: the loaded regions on one date axis, the reader's choices, the
+/// shown dates and the date being read (by pointer or keyboard).
 #[derive(Clone, Copy)]
 pub struct Shown {
-    pub data: StoredValue<Data>,
+    pub frame: StoredValue<Frame>,
     pub state: RwSignal<ViewState>,
-    /// The indexes of the shown days.
+    /// The indexes of the shown dates.
     pub range: Memo<Range<usize>>,
     pub hover: RwSignal<Option<usize>>,
 }
@@ -39,15 +43,15 @@ impl Shown {
     pub fn dates(&self) -> Option<(NaiveDate, NaiveDate)> {
         let range = self.range.get();
         (!range.is_empty()).then(|| {
-            self.data
-                .with_value(|d| (d.days[range.start].date, d.days[range.end - 1].date))
+            self.frame
+                .with_value(|f| (f.dates[range.start], f.dates[range.end - 1]))
         })
     }
 
-    /// The first and last dates of the series.
+    /// The first and last dates of the axis.
     pub fn bounds(&self) -> (NaiveDate, NaiveDate) {
-        self.data
-            .with_value(|d| (d.days[0].date, d.days[d.days.len() - 1].date))
+        self.frame
+            .with_value(|f| (f.dates[0], f.dates[f.dates.len() - 1]))
     }
 }
 
@@ -56,17 +60,20 @@ pub fn shown() -> Shown {
 }
 
 #[component]
-pub fn Dashboard(data: Data, state: RwSignal<ViewState>) -> impl IntoView {
-    let data = StoredValue::new(data);
-    let range = Memo::new(move |_| data.with_value(|d| state.with(|s| s.range(&d.days))));
+pub fn Dashboard(frame: Frame, state: RwSignal<ViewState>) -> impl IntoView {
+    let frame = StoredValue::new(frame);
+    let range = Memo::new(move |_| frame.with_value(|f| state.with(|s| s.range(&f.dates))));
     let shown = Shown {
-        data,
+        frame,
         state,
         range,
         hover: RwSignal::new(None),
     };
     provide_context(shown);
-    let (source, last_changed) = data.with_value(|d| (d.source.clone(), d.last_changed.clone()));
+    let (source, last_changed) = frame.with_value(|f| {
+        let d = &f.data[0];
+        (d.source.clone(), d.last_changed.clone())
+    });
     let last = shown.bounds().1;
     view! {
         <p class="freshness">

@@ -1,0 +1,194 @@
+//! The ranking: every region's newest 7-day averages per 100,000 residents, from the one
+//! `/v1/regions` answer; sortable by each column, each row linking to its region.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use covid_model::RegionSummary;
+use leptos::prelude::*;
+
+use crate::state::ViewState;
+
+/// The columns the ranking sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Cases,
+    Deaths,
+}
+
+impl Column {
+    fn label(self) -> &'static str {
+        match self {
+            Column::Name => "Region",
+            Column::Cases => "Cases per 100k, 7-day average",
+            Column::Deaths => "Deaths per 100k, 7-day average",
+        }
+    }
+
+    fn value(self, region: &RegionSummary) -> Option<f64> {
+        let latest = region.latest.as_ref()?;
+        match self {
+            Column::Name => None,
+            Column::Cases => latest.avg7_cases_per_100k,
+            Column::Deaths => latest.avg7_deaths_per_100k,
+        }
+    }
+}
+
+/// `regions` in the order of `column`; regions without a value come last either way.
+pub fn sorted(regions: &[RegionSummary], column: Column, descending: bool) -> Vec<RegionSummary> {
+    let mut out = regions.to_vec();
+    out.sort_by(|a, b| {
+        let order = match column {
+            Column::Name => a.name.cmp(&b.name),
+            _ => match (column.value(a), column.value(b)) {
+                (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+                (Some(_), None) => return Ordering::Less,
+                (None, Some(_)) => return Ordering::Greater,
+                (None, None) => return a.name.cmp(&b.name),
+            },
+        };
+        if descending { order.reverse() } else { order }
+    });
+    out
+}
+
+fn per_100k(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
+}
+
+#[component]
+pub fn Ranking(
+    regions: LocalResource<Result<Rc<Vec<RegionSummary>>, String>>,
+    state: RwSignal<ViewState>,
+) -> impl IntoView {
+    let order = RwSignal::new((Column::Cases, true));
+    let choose = move |column: Column| {
+        order.update(|(c, descending)| {
+            // A column chosen again turns its order round; a new one starts with the highest
+            // values (names: A to Z).
+            *descending = if *c == column {
+                !*descending
+            } else {
+                column != Column::Name
+            };
+            *c = column;
+        })
+    };
+    // A row's link shows its region here, without reloading the page; the address is a real
+    // link, so it also opens in a new tab.
+    let open = move |ev: leptos::ev::MouseEvent, id: &'static str| {
+        if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0 {
+            return;
+        }
+        ev.prevent_default();
+        state.update(|s| {
+            s.region = id.to_string();
+            s.compare.clear();
+        });
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    };
+    let header = move |column: Column| {
+        let sort = move || match order.get() {
+            (c, true) if c == column => "descending",
+            (c, false) if c == column => "ascending",
+            _ => "none",
+        };
+        view! {
+            <th scope="col" aria-sort=sort>
+                <button type="button" data-sort=format!("{column:?}").to_lowercase() on:click=move |_| choose(column)>{column.label()}</button>
+            </th>
+        }
+    };
+    let rows = move || {
+        let list = regions.get()?.ok()?;
+        let (column, descending) = order.get();
+        Some(sorted(&list, column, descending).into_iter().filter_map(|r| {
+            let region = covid_model::Region::by_id(&r.id)?;
+            let latest = r.latest;
+            Some(view! {
+                <tr>
+                    <th scope="row"><a href=format!("?region={}", region.id) on:click=move |ev| open(ev, region.id)>{region.name}</a></th>
+                    <td>{per_100k(latest.and_then(|l| l.avg7_cases_per_100k))}</td>
+                    <td>{per_100k(latest.and_then(|l| l.avg7_deaths_per_100k))}</td>
+                    <td>{latest.map(|l| l.date.to_string()).unwrap_or_default()}</td>
+                </tr>
+            })
+        }).collect_view())
+    };
+    view! {
+        <section class="ranking" aria-labelledby="ranking-heading">
+            <h2 id="ranking-heading">"Regions by their newest 7-day averages"</h2>
+            <p class="hint">"Per 100,000 residents, on each region's newest day. Choose a column to sort by it; choose a region to chart it."</p>
+            <div class="table-wrap rank-wrap">
+                <table id="ranking">
+                    <thead><tr>
+                        {header(Column::Name)}
+                        {header(Column::Cases)}
+                        {header(Column::Deaths)}
+                        <th scope="col">"Newest day"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use covid_model::RegionLatest;
+
+    fn region(id: &str, name: &str, cases: Option<f64>) -> RegionSummary {
+        RegionSummary {
+            id: id.to_string(),
+            name: name.to_string(),
+            fips: None,
+            population: None,
+            first_date: None,
+            last_date: None,
+            count: 0,
+            latest: Some(RegionLatest {
+                date: crate::decode::parse_date("2021-07-08").unwrap(),
+                cases: 0,
+                deaths: 0,
+                avg7_cases: None,
+                avg7_deaths: None,
+                avg7_cases_per_100k: cases,
+                avg7_deaths_per_100k: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn sorts_by_a_column_with_missing_values_last() {
+        let all = [
+            region("NY", "New York", Some(5.0)),
+            region("GU", "Guam", None),
+            region("CA", "California", Some(9.5)),
+            region("AL", "Alabama", Some(1.25)),
+        ];
+        let ids = |v: Vec<RegionSummary>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(sorted(&all, Column::Cases, true)),
+            ["CA", "NY", "AL", "GU"]
+        );
+        assert_eq!(
+            ids(sorted(&all, Column::Cases, false)),
+            ["AL", "NY", "CA", "GU"]
+        );
+        assert_eq!(
+            ids(sorted(&all, Column::Name, false)),
+            ["AL", "CA", "GU", "NY"]
+        );
+        assert_eq!(
+            ids(sorted(&all, Column::Deaths, true)),
+            ["AL", "CA", "GU", "NY"],
+            "none have deaths: by name"
+        );
+        assert_eq!(per_100k(Some(1.25)), "1.2");
+        assert_eq!(per_100k(None), "n/a");
+    }
+}
