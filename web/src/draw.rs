@@ -213,7 +213,14 @@ fn draw(
         }
     }
     // Each compared line ends in its region's label; labels that would overlap are pushed apart.
-    ends.sort_by_key(|e| e.0);
+    // At most six: an insertion sort, rather than one more instance of the slice sort.
+    for i in 1..ends.len() {
+        let mut j = i;
+        while j > 0 && ends[j - 1].0 > ends[j].0 {
+            ends.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let plot_right = chart.as_coord_spec().translate(&(x1, y0)).0;
     let mut floor = i32::MIN;
     for (y, label, color) in ends {

@@ -54,7 +54,7 @@ impl Cell {
     /// The cell's name: `Cases`, or `NY cases` when compared.
     pub fn label(&self) -> String {
         match self.region {
-            Some(id) => format!("{id} {}", self.metric.label().to_lowercase()),
+            Some(id) => format!("{id} {}", self.metric.label().to_ascii_lowercase()),
             None => self.metric.label().to_string(),
         }
     }
@@ -203,8 +203,8 @@ impl Frame {
             .into_iter()
             .map(|c| {
                 let label = match c.region {
-                    Some(id) => format!("{id} {}", c.metric.label().to_lowercase()),
-                    None => c.metric.label().to_lowercase(),
+                    Some(id) => format!("{id} {}", c.metric.label().to_ascii_lowercase()),
+                    None => c.metric.label().to_ascii_lowercase(),
                 };
                 format!("{label} {}", c.text)
             })

@@ -103,7 +103,11 @@ impl Default for ViewState {
 
 /// A region id as the URL gives it: at most 20 characters, upper case.
 fn id(value: &str) -> String {
-    value.chars().take(20).collect::<String>().to_uppercase()
+    value
+        .chars()
+        .take(20)
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 impl ViewState {

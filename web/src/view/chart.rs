@@ -17,8 +17,8 @@ fn title(metric: Metric, per_capita: bool, view: View, compared: bool) -> String
     match view {
         _ if per_capita => format!("{name} per 100,000 residents, 7-day average"),
         View::Cumulative => format!("{name}, cumulative"),
-        View::Daily if compared => format!("New {}, 7-day average", name.to_lowercase()),
-        View::Daily => format!("New {} a day and 7-day average", name.to_lowercase()),
+        View::Daily if compared => format!("New {}, 7-day average", name.to_ascii_lowercase()),
+        View::Daily => format!("New {} a day and 7-day average", name.to_ascii_lowercase()),
     }
 }
 

@@ -35,9 +35,10 @@ pub fn Controls() -> impl IntoView {
                     s.metrics.retain(|x| *x != m);
                 }
             } else {
-                s.metrics.push(m);
-                s.metrics
-                    .sort_by_key(|x| Metric::ALL.iter().position(|y| y == x));
+                s.metrics = Metric::ALL
+                    .into_iter()
+                    .filter(|x| *x == m || s.metrics.contains(x))
+                    .collect();
             }
         })
     };
@@ -57,7 +58,7 @@ pub fn Controls() -> impl IntoView {
                     };
                     view! {
                         <a class="download" href=api::csv_url(d.region, dates)
-                            download=format!("{}-covid-19.csv", d.region.id.to_lowercase())>{label}</a>
+                            download=format!("{}-covid-19.csv", d.region.id.to_ascii_lowercase())>{label}</a>
                     }
                 })
                 .collect_view()

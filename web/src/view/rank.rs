@@ -18,6 +18,14 @@ pub enum Column {
 }
 
 impl Column {
+    fn key(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Cases => "cases",
+            Column::Deaths => "deaths",
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Column::Name => "Region",
@@ -97,7 +105,7 @@ pub fn Ranking(
         };
         view! {
             <th scope="col" aria-sort=sort>
-                <button type="button" data-sort=format!("{column:?}").to_lowercase() on:click=move |_| choose(column)>{column.label()}</button>
+                <button type="button" data-sort=column.key() on:click=move |_| choose(column)>{column.label()}</button>
             </th>
         }
     };

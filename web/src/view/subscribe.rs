@@ -2,8 +2,6 @@
 //! updates to hear about. Sent with `fetch` (the CSP keeps `form-action 'none'`); the answer is
 //! said in a live region: "check your inbox", or the problem's detail.
 
-use std::collections::BTreeSet;
-
 use covid_model::{AlertKind, Region, SUBSCRIBABLE, SubscriptionRequest};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -29,24 +27,36 @@ enum Outcome {
     Refused(String),
 }
 
+/// The form's values: its fields are the browser's own (checked boxes, chosen options), read
+/// once on submit rather than mirrored in signals.
+fn request(form: &web_sys::HtmlFormElement) -> Option<SubscriptionRequest> {
+    let data = web_sys::FormData::new_with_form(form).ok()?;
+    let all = |name: &str| -> Vec<String> {
+        data.get_all(name)
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect()
+    };
+    let regions = all("regions");
+    Some(SubscriptionRequest {
+        email: data.get("email").as_string()?.trim().to_string(),
+        alerts: Some(all("alerts")),
+        regions: (!regions.is_empty()).then_some(regions),
+    })
+}
+
 #[component]
 pub fn Subscribe() -> impl IntoView {
-    let email = RwSignal::new(String::new());
-    let alerts = RwSignal::new(SUBSCRIBABLE.into_iter().collect::<BTreeSet<_>>());
-    let regions = RwSignal::new(Vec::<String>::new());
     let outcome = RwSignal::new(Outcome::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let request = SubscriptionRequest {
-            email: email.get_untracked().trim().to_string(),
-            alerts: Some(
-                alerts
-                    .get_untracked()
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect(),
-            ),
-            regions: Some(regions.get_untracked()).filter(|r| !r.is_empty()),
+        let Some(request) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            .as_ref()
+            .and_then(request)
+        else {
+            return;
         };
         outcome.set(Outcome::Sending);
         spawn_local(async move {
@@ -60,20 +70,6 @@ pub fn Subscribe() -> impl IntoView {
             });
         });
     };
-    let pick_regions = move |ev: leptos::ev::Event| {
-        let Some(select) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        else {
-            return;
-        };
-        let options = select.selected_options();
-        let picked = (0..options.length())
-            .filter_map(|i| options.item(i))
-            .filter_map(|o| o.get_attribute("value"))
-            .collect();
-        regions.set(picked);
-    };
     let message = move || match outcome.get() {
         Outcome::Idle => String::new(),
         Outcome::Sending => "Sending…".to_string(),
@@ -85,21 +81,18 @@ pub fn Subscribe() -> impl IntoView {
             <p>"Get an email when the data changes, a daily run fails, or the sources go stale. You confirm by email, and every message has an unsubscribe link."</p>
             <form id="subscribe-form" on:submit=submit>
                 <label for="subscribe-email">"Email address"</label>
-                <input type="email" id="subscribe-email" name="email" required autocomplete="email" maxlength="254"
-                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <input type="email" id="subscribe-email" name="email" required autocomplete="email" maxlength="254"/>
                 <fieldset>
                     <legend>"Alerts"</legend>
                     {SUBSCRIBABLE.into_iter().map(|kind| view! {
                         <label>
-                            <input type="checkbox" name="alerts" value=kind.as_str()
-                                prop:checked=move || alerts.get().contains(&kind)
-                                on:change=move |_| alerts.update(|a| { if !a.remove(&kind) { a.insert(kind); } })/>
+                            <input type="checkbox" name="alerts" value=kind.as_str() checked/>
                             {format!(" {}", describe(kind))}
                         </label>
                     }).collect_view()}
                 </fieldset>
                 <label for="subscribe-regions">"Only updates for these regions (optional; none chosen: all)"</label>
-                <select id="subscribe-regions" name="regions" multiple size="6" on:change=pick_regions>
+                <select id="subscribe-regions" name="regions" multiple size="6">
                     {Region::all().into_iter().map(|r| view! { <option value=r.id>{r.name}</option> }).collect_view()}
                 </select>
                 <button type="submit" prop:disabled=move || outcome.get() == Outcome::Sending>"Subscribe"</button>
