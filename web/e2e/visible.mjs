@@ -20,3 +20,40 @@ for (let i = 0; i <= Number(runs); i++) {
 await browser.close();
 times.sort((a, b) => a - b);
 console.log(`chart visible after navigation, ${times.length} cold-cache loads: median ${times[times.length >> 1]} ms, min ${times[0]} ms, max ${times[times.length - 1]} ms`);
+
+// Region switch: from the end of the chosen region's series response (Resource Timing) to its
+// charts drawn, over ten regions chosen in turn in the region list (each fetched once).
+const switcher = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await switcher.newPage({ viewport: { width: 1100, height: 1000 } });
+await page.goto(url);
+await page.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+const switches = [];
+for (const id of ['NY', 'CA', 'TX', 'FL', 'IL', 'PA', 'OH', 'GA', 'NC', 'MI']) {
+  const ms = await page.evaluate(async (id) => {
+    const old = document.querySelector('.chart');
+    const drawn = new Promise((resolve) => {
+      const check = () => {
+        const now = document.querySelector('.chart');
+        if (now && now !== old && now.querySelector('svg polyline[stroke-width="2"]')) {
+          observer.disconnect();
+          resolve(performance.now());
+        }
+      };
+      const observer = new MutationObserver(check);
+      observer.observe(document.body, { subtree: true, childList: true });
+    });
+    const select = document.querySelector('#region');
+    select.value = id;
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+    const end = await drawn;
+    const entry = performance.getEntriesByType('resource').filter((e) => e.name.endsWith(`/v1/regions/${id}/series`)).at(-1);
+    return end - entry.responseEnd;
+  }, id);
+  switches.push(Math.round(ms * 10) / 10);
+}
+await switcher.close();
+switches.sort((a, b) => a - b);
+console.log(`region switch, from the series response's end to the drawn charts, ${switches.length} regions: median ${switches[switches.length >> 1]} ms, min ${switches[0]} ms, max ${switches[switches.length - 1]} ms`);

@@ -93,7 +93,7 @@ fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl Int
         frame.with_value(|f| f.compared),
     );
     view! {
-        <h3 class=format!("panel-title metric {}", metric.key())>{heading}</h3>
+        <h2 class=format!("panel-title metric {}", metric.key())>{heading}</h2>
         <div class="chart" data-metric=metric.key()
             data-days=move || range.get().len()
             data-first-index=move || range.get().start
