@@ -318,6 +318,8 @@ test('?compare=NY,CA,TX draws three labelled lines per metric, per capita', asyn
   }
   assert.match(await page.locator('figcaption .legend').innerText(), /New York \(NY\)[\s\S]*California \(CA\)[\s\S]*Texas \(TX\)/);
   assert.equal(await page.getAttribute('#percap-toggle', 'aria-pressed'), 'true', 'per 100k by default');
+  assert.equal(await page.locator('#region').inputValue(), '', 'the region list names no single region');
+  assert.equal(await page.locator('#region option:checked').textContent(), 'Several (compared below)');
   await page.locator('.charts').focus();
   await page.keyboard.press('End');
   const readout = await page.locator('#readout').textContent();

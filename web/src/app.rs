@@ -92,6 +92,8 @@ pub fn App() -> impl IntoView {
             <p class="region-picker">
                 <label for="region">"Region "</label>
                 <select id="region" name="region" on:change=choose>
+                    // While regions are compared, the list names no single one.
+                    {move || compared.get().then(|| view! { <option value="" selected disabled>"Several (compared below)"</option> })}
                     {Region::all().into_iter().map(|r| view! {
                         <option value=r.id prop:selected=move || !compared.get() && region.get() == r.id>{r.name}</option>
                     }).collect_view()}
