@@ -6,9 +6,12 @@ use std::fmt::Write as _;
 use serde_yaml::Value;
 
 fn main() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    // Read when the script runs, not baked in when it is compiled: cargo reuses a compiled
+    // build script across checkouts that share a target directory.
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let path = format!("{dir}/../template.yaml");
     println!("cargo:rerun-if-changed={path}");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     let template: Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let config = &template["Resources"]["SecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
         ["SecurityHeadersConfig"];

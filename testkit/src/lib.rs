@@ -29,11 +29,15 @@ pub use proxy::CountingProxy;
 pub use runtime::{Invocation, LambdaRuntime};
 pub use stub::{HttpStub, Reply};
 
-/// The repository root (where `node_modules/` and `data/` live).
+/// The repository root (where `node_modules/` and `data/` live): the parent of the tested
+/// package, as cargo says when it runs the test. Not `env!`: cargo may reuse this crate
+/// compiled in another checkout that shares the target directory, with that checkout's path.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
-        .expect("testkit lives one level below the repository root")
+        .expect("every package lives one level below the repository root")
         .to_path_buf()
 }
 

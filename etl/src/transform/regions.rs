@@ -166,7 +166,9 @@ mod tests {
     }
 
     fn snapshot(name: &str) -> Vec<u8> {
-        let path = format!("{}/../data/snapshot/{name}", env!("CARGO_MANIFEST_DIR"));
+        // Where cargo runs the test (see `testkit::repo_root`).
+        let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
+        let path = format!("{dir}/../data/snapshot/{name}");
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
