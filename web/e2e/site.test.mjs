@@ -174,6 +174,22 @@ test('API errors and an empty series are shown as text', async () => {
   assert.match(await alert.innerText(), /answered 503: The series cannot be read right now/);
   await broken.close();
 
+  // Without the regions list there are no populations: compared regions say so, and the
+  // per-capita toggle turns to counts.
+  const noRegions = await watch(await browser.newPage(), ['status of 503']);
+  await noRegions.route('**/v1/regions', (route) => route.fulfill({
+    status: 503, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Data unavailable', status: 503, detail: 'try again' }),
+  }));
+  await noRegions.goto(`${SITE}/?compare=NY,CA`);
+  await noRegions.locator('.note').getByText("needs each region's population").waitFor();
+  assert.equal(await noRegions.locator('.chart').count(), 0);
+  assert.match(await noRegions.locator('.ranking .error').textContent(), /could not be loaded.*answered 503: try again/);
+  await noRegions.click('#percap-toggle');
+  await noRegions.locator('.chart[data-lines="2"]').first().waitFor();
+  assert.equal(await noRegions.locator('#percap-toggle').isDisabled(), true, 'no way back to per capita');
+  await noRegions.close();
+
   // Before the first ETL run the API answers an empty series: text, not a blank chart.
   const empty = await watch(await browser.newPage());
   await empty.route('**/v1/series', (route) => route.fulfill({
@@ -329,10 +345,13 @@ test('?compare=NY,CA,TX draws three labelled lines per metric, per capita', asyn
     .map(([name, fips, id]) => `${id} deaths ${per100k(name, fips, 'deaths', '2021-07-08')} per 100k (7-day avg)`).join(', ')}`);
   await page.screenshot({ path: `${ARTIFACTS}/compare-ny-ca-tx.png`, fullPage: true });
 
-  // Add Florida, remove California, stop comparing: the URL follows each step.
+  // Add Florida, remove California, stop comparing: the URL follows each step, and the focus
+  // stays on the list while the charts are drawn anew.
+  await page.locator('#compare-add').focus();
   await page.locator('#compare-add').selectOption('FL');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'NY,CA,TX,FL');
   await page.locator('.chart[data-lines="4"]').first().waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'compare-add');
   await page.getByRole('button', { name: 'Remove California from the comparison' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'NY,TX,FL');
   await page.click('#compare-stop');

@@ -157,7 +157,9 @@ pub fn ChartFigure() -> impl IntoView {
         let s = state.get();
         let text = frame.with_value(|f| {
             let recovered = s.metrics.contains(&Metric::Recovered);
-            if !recovered {
+            if s.per_capita() && f.data.iter().any(|d| d.population.is_none()) {
+                Some("Per 100,000 residents needs each region's population, which /v1/regions did not give: turn off \"Per 100,000 residents\" to see counts.")
+            } else if !recovered {
                 None
             } else if s.per_capita() {
                 Some("Recovered: there are no per-capita recoveries, so there is no chart for them.")

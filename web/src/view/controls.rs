@@ -76,7 +76,7 @@ pub fn Controls() -> impl IntoView {
             <fieldset>
                 <legend>"Per capita"</legend>
                 <button type="button" id="percap-toggle" aria-pressed=move || state.get().per_capita().to_string()
-                    prop:disabled=!populations
+                    prop:disabled=move || !populations && !state.get().per_capita()
                     on:click=move |_| state.update(|s| s.per100k = Some(!s.per_capita()))>
                     "Per 100,000 residents"
                 </button>

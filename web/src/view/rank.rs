@@ -125,10 +125,15 @@ pub fn Ranking(
             })
         }).collect_view())
     };
+    let failed = move || {
+        let error = regions.get()?.err()?;
+        Some(view! { <p class="error">{format!("The ranking could not be loaded. {error}")}</p> })
+    };
     view! {
         <section class="ranking" aria-labelledby="ranking-heading">
             <h2 id="ranking-heading">"Regions by their newest 7-day averages"</h2>
             <p class="hint">"Per 100,000 residents, on each region's newest day. Choose a column to sort by it; choose a region to chart it."</p>
+            {failed}
             <div class="table-wrap rank-wrap">
                 <table id="ranking">
                     <thead><tr>
