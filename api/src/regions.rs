@@ -88,15 +88,7 @@ fn summary(series: &RegionSeries) -> RegionSummary {
             .days
             .last()
             .zip(series.daily.last())
-            .map(|(day, point)| RegionLatest {
-                date: day.date,
-                cases: day.cases,
-                deaths: day.deaths,
-                avg7_cases: point.avg7_cases,
-                avg7_deaths: point.avg7_deaths,
-                avg7_cases_per_100k: point.avg7_cases_per_100k,
-                avg7_deaths_per_100k: point.avg7_deaths_per_100k,
-            }),
+            .map(|(day, point)| RegionLatest::of(day, point)),
     }
 }
 

@@ -93,6 +93,21 @@ pub struct RegionLatest {
     pub avg7_deaths_per_100k: Option<f64>,
 }
 
+impl RegionLatest {
+    /// A region's newest day and its daily values.
+    pub fn of(day: &Day, point: &DailyPoint) -> Self {
+        Self {
+            date: day.date,
+            cases: day.cases,
+            deaths: day.deaths,
+            avg7_cases: point.avg7_cases,
+            avg7_deaths: point.avg7_deaths,
+            avg7_cases_per_100k: point.avg7_cases_per_100k,
+            avg7_deaths_per_100k: point.avg7_deaths_per_100k,
+        }
+    }
+}
+
 /// The last ETL run, as the API reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -273,15 +273,7 @@ mod tests {
                     first_date: Some(days[0].date),
                     last_date: Some(day.date),
                     count: days.len(),
-                    latest: Some(RegionLatest {
-                        date: day.date,
-                        cases: day.cases,
-                        deaths: day.deaths,
-                        avg7_cases: point.avg7_cases,
-                        avg7_deaths: point.avg7_deaths,
-                        avg7_cases_per_100k: point.avg7_cases_per_100k,
-                        avg7_deaths_per_100k: point.avg7_deaths_per_100k,
-                    }),
+                    latest: Some(RegionLatest::of(&day, &point)),
                 },
                 RegionSummary {
                     id: "GU".to_string(),
