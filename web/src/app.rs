@@ -34,20 +34,22 @@ pub fn App() -> impl IntoView {
     let compared = Memo::new(move |_| state.with(|s| !s.compare.is_empty()));
     // The regions list once; each region's series when it is first shown, beside it.
     let regions = LocalResource::new(api::regions);
+    // Each answer keeps whether it was asked for a comparison: until the next one arrives, the
+    // page keeps drawing the last one as it was.
     let series = LocalResource::new(move || {
-        let chosen = api::resolve(&ids.get());
-        async move { api::load(chosen?).await }
+        let (chosen, compare) = (api::resolve(&ids.get()), compared.get());
+        async move { Ok((api::load(chosen?).await?, compare)) }
     });
     let frame = move || -> Option<Result<Frame, String>> {
         let series = series.get()?;
         // Without the regions list the page still draws counts; per capita needs it.
         let list = regions.get()?.ok();
-        Some(series.map(|loaded| {
+        Some(series.map(|(loaded, compare)| {
             let data = loaded
                 .iter()
                 .map(|(region, s)| Data::new(*region, s, list.as_deref().map(Vec::as_slice)))
                 .collect();
-            Frame::new(data, compared.get())
+            Frame::new(data, compare)
         }))
     };
     let named = move || Region::by_id(&region.get()).filter(|r| !r.is_us());
@@ -67,7 +69,7 @@ pub fn App() -> impl IntoView {
     };
     Effect::new(move |_| {
         let title = match named() {
-            _ if compared.get() => format!("COVID-19 per capita: {}", names()),
+            _ if compared.get() => format!("COVID-19 compared: {}", names()),
             Some(r) => format!("{} COVID-19: cases and deaths, 2020–2021", r.name),
             None => "US COVID-19: cases, deaths and recoveries, 2020–2021".to_string(),
         };
