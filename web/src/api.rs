@@ -139,6 +139,9 @@ thread_local! {
     static SERIES: RefCell<BTreeMap<&'static str, Rc<Series>>> = const { RefCell::new(BTreeMap::new()) };
 }
 
+/// The regions list as the page holds it: `None` until it is answered.
+pub type RegionsList = Option<Result<Rc<Vec<RegionSummary>>, String>>;
+
 /// `/v1/regions`: every region with its population and newest day.
 pub async fn regions() -> Result<Rc<Vec<RegionSummary>>, String> {
     let pending = start("/v1/regions");

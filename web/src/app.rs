@@ -1,6 +1,7 @@
 //! The page: its heading and credits, the series loaded once, and the view state kept in the URL.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use covid_model::Region;
 
@@ -33,12 +34,25 @@ pub fn App() -> impl IntoView {
     let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
     let compared = Memo::new(move |_| state.with(|s| !s.compare.is_empty()));
     // The regions list once; each region's series when it is first shown, beside it.
-    let regions = LocalResource::new(api::regions);
+    let regions = RwSignal::new_local(None);
+    spawn_local(async move { regions.set(Some(api::regions().await)) });
     // Each answer keeps whether it was asked for a comparison: until the next one arrives, the
-    // page keeps drawing the last one as it was.
-    let series = LocalResource::new(move || {
+    // page keeps drawing the last one as it was. An answer to a superseded choice is dropped.
+    let series = RwSignal::new_local(None);
+    let asked = StoredValue::new(0u32);
+    Effect::new(move |_| {
         let (chosen, compare) = (api::resolve(&ids.get()), compared.get());
-        async move { Ok((api::load(chosen?).await?, compare)) }
+        let ticket = asked.with_value(|n| n + 1);
+        asked.set_value(ticket);
+        spawn_local(async move {
+            let answer = match chosen {
+                Ok(chosen) => api::load(chosen).await.map(|loaded| (loaded, compare)),
+                Err(e) => Err(e),
+            };
+            if asked.get_value() == ticket {
+                series.set(Some(answer));
+            }
+        });
     });
     let frame = move || -> Option<Result<Frame, String>> {
         let series = series.get()?;

@@ -2,11 +2,11 @@
 //! `/v1/regions` answer; sortable by each column, each row linking to its region.
 
 use std::cmp::Ordering;
-use std::rc::Rc;
 
 use covid_model::RegionSummary;
 use leptos::prelude::*;
 
+use crate::api::RegionsList;
 use crate::state::ViewState;
 
 /// The columns the ranking sorts by.
@@ -68,7 +68,7 @@ fn per_100k(v: Option<f64>) -> String {
 
 #[component]
 pub fn Ranking(
-    regions: LocalResource<Result<Rc<Vec<RegionSummary>>, String>>,
+    regions: RwSignal<RegionsList, LocalStorage>,
     state: RwSignal<ViewState>,
 ) -> impl IntoView {
     let order = RwSignal::new((Column::Cases, true));
