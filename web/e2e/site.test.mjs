@@ -403,11 +403,11 @@ test('every control works from the keyboard alone', async () => {
   const keys = await watch(await context.newPage());
   await keys.goto(`${SITE}/`);
   await keys.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
-  /** Tabs forward until `selector` has the focus (at most 80 presses): it is reachable. */
-  const tabTo = async (selector) => {
+  /** Tabs (forward, or back with Shift+Tab) until `selector` has the focus (at most 80 presses). */
+  const tabTo = async (selector, key = 'Tab') => {
     for (let i = 0; i < 80; i += 1) {
       if (await keys.evaluate((s) => document.activeElement?.matches(s), selector)) return;
-      await keys.keyboard.press('Tab');
+      await keys.keyboard.press(key);
     }
     assert.fail(`${selector} is not reachable with Tab`);
   };
@@ -427,6 +427,15 @@ test('every control works from the keyboard alone', async () => {
   await tabTo('button[data-range="90d"]');
   await keys.keyboard.press('Enter');
   await keys.waitForFunction(() => document.querySelector('.chart')?.dataset.days === '90');
+  await tabTo('button[data-range="custom"]');
+  await keys.keyboard.press('Enter');
+  await tabTo('#from');
+  assert.equal(await keys.inputValue('#from'), '2020-03-13', "Alabama's first day");
+  await keys.keyboard.press('ArrowUp'); // the month segment, one up
+  await keys.waitForFunction(() => new URL(location.href).searchParams.get('from') === '2020-04-13');
+  assert.equal(await keys.evaluate(() => document.activeElement?.id), 'from', 'the date keeps its focus');
+  await tabTo('button[data-range="90d"]', 'Shift+Tab');
+  await keys.keyboard.press('Enter');
   await tabTo('input[name="deaths"]');
   await keys.keyboard.press('Space');
   await keys.waitForFunction(() => new URL(location.href).searchParams.get('metrics') === 'cases,recovered');

@@ -199,9 +199,7 @@ pub fn ChartFigure() -> impl IntoView {
                     let ratio = if list.len() > 1 { 0.3 } else { 0.5 };
                     list.into_iter().map(|p| view! { <ChartPanel panel=p width=width height_ratio=ratio/> }).collect_view()
                 }}
-                <Show when=move || range.get().is_empty()>
-                    <p class="status">"No days in this range."</p>
-                </Show>
+                {move || range.get().is_empty().then(|| view! { <p class="status">"No days in this range."</p> })}
             </div>
             <figcaption>
                 <span class="legend">{legend}</span>

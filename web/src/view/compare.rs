@@ -61,9 +61,9 @@ pub fn CompareControl() -> impl IntoView {
                     }).collect_view()
                 }}
             </select>
-            <Show when=move || !compared().is_empty()>
+            {move || (!compared().is_empty()).then(|| view! {
                 <button type="button" id="compare-stop" on:click=stop>"Stop comparing"</button>
-            </Show>
+            })}
         </fieldset>
     }
 }

@@ -94,14 +94,15 @@ pub fn Controls() -> impl IntoView {
                     <button type="button" data-range=p.key() aria-pressed=move || (state.get().preset == p).to_string()
                         on:click=move |_| choose_preset(p)>{p.label()}</button>
                 }).collect_view()}
-                <Show when=move || state.get().preset == Preset::Custom>
+                // Drawn again in place when the state changes: a date being typed keeps its focus.
+                {move || (state.get().preset == Preset::Custom).then(|| view! {
                     <label>"From "<input type="date" id="from" min=first.to_string() max=last.to_string()
                         prop:value=move || state.get().from.map(|d| d.to_string()).unwrap_or_default()
                         on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.from = crate::decode::parse_date(&v)) }/></label>
                     <label>"To "<input type="date" id="to" min=first.to_string() max=last.to_string()
                         prop:value=move || state.get().to.map(|d| d.to_string()).unwrap_or_default()
                         on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.to = crate::decode::parse_date(&v)) }/></label>
-                </Show>
+                })}
             </fieldset>
             <fieldset>
                 <legend>"Show"</legend>

@@ -32,7 +32,7 @@ pub fn DataTable() -> impl IntoView {
         None => "No days in this range".to_string(),
     };
     view! {
-        <Show when=move || state.get().table>
+        {move || state.with(|s| s.table).then(|| view! {
             <div class="table-wrap" id="data-table">
                 <table>
                     <caption>{caption}</caption>
@@ -59,6 +59,6 @@ pub fn DataTable() -> impl IntoView {
                     }}
                 </table>
             </div>
-        </Show>
+        })}
     }
 }
