@@ -30,9 +30,10 @@ pub fn App() -> impl IntoView {
         &window().location().search().unwrap_or_default(),
     ));
     Effect::new(move |_| replace_url(&state.get().to_query()));
-    let region = Memo::new(move |_| state.with(|s| s.region.clone()));
+    let region = move || state.with(|s| s.region.clone());
+    let compared = move || state.with(|s| !s.compare.is_empty());
+    // The regions shown: the one thing that loads data (a memo, so other choices do not).
     let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
-    let compared = Memo::new(move |_| state.with(|s| !s.compare.is_empty()));
     // The regions list once; each region's series when it is first shown, beside it.
     let regions = RwSignal::new_local(None);
     spawn_local(async move { regions.set(Some(api::regions().await)) });
@@ -41,7 +42,9 @@ pub fn App() -> impl IntoView {
     let series = RwSignal::new_local(None);
     let asked = StoredValue::new(0u32);
     Effect::new(move |_| {
-        let (chosen, compare) = (api::resolve(&ids.get()), compared.get());
+        // Whether to compare changes only with the regions shown.
+        let chosen = api::resolve(&ids.get());
+        let compare = state.with_untracked(|s| !s.compare.is_empty());
         let ticket = asked.with_value(|n| n + 1);
         asked.set_value(ticket);
         spawn_local(async move {
@@ -66,7 +69,7 @@ pub fn App() -> impl IntoView {
             Frame::new(data, compare)
         }))
     };
-    let named = move || Region::by_id(&region.get()).filter(|r| !r.is_us());
+    let named = move || Region::by_id(&region()).filter(|r| !r.is_us());
     let names = move || {
         let ids = ids.get();
         let names: Vec<&str> = ids
@@ -77,13 +80,13 @@ pub fn App() -> impl IntoView {
         names.join(", ")
     };
     let heading = move || match named() {
-        _ if compared.get() => format!("Compared: {}", names()),
+        _ if compared() => format!("Compared: {}", names()),
         Some(r) => format!("{} COVID-19: cases and deaths", r.name),
         None => "US COVID-19: cases, deaths and recoveries".to_string(),
     };
     Effect::new(move |_| {
         let title = match named() {
-            _ if compared.get() => format!("COVID-19 compared: {}", names()),
+            _ if compared() => format!("COVID-19 compared: {}", names()),
             Some(r) => format!("{} COVID-19: cases and deaths, 2020–2021", r.name),
             None => "US COVID-19: cases, deaths and recoveries, 2020–2021".to_string(),
         };
@@ -101,7 +104,7 @@ pub fn App() -> impl IntoView {
         <header class="top">
             <h1>{heading}</h1>
             <p class="lede">{move || match named() {
-                _ if compared.get() => "Side by side, each line one region (The New York Times; residents: Johns Hopkins University), January 2020 to July 2021.".to_string(),
+                _ if compared() => "Side by side, each line one region (The New York Times; residents: Johns Hopkins University), January 2020 to July 2021.".to_string(),
                 Some(r) => format!("Daily cumulative counts for {} (The New York Times), January 2020 to July 2021, with daily new values and 7-day averages.", r.name),
                 None => "Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages.".to_string(),
             }}</p>
@@ -109,9 +112,9 @@ pub fn App() -> impl IntoView {
                 <label for="region">"Region "</label>
                 <select id="region" name="region" on:change=choose>
                     // While regions are compared, the list names no single one.
-                    {move || compared.get().then(|| view! { <option value="" selected disabled>"Several (compared below)"</option> })}
+                    {move || compared().then(|| view! { <option value="" selected disabled>"Several (compared below)"</option> })}
                     {Region::all().into_iter().map(|r| view! {
-                        <option value=r.id prop:selected=move || !compared.get() && region.get() == r.id>{r.name}</option>
+                        <option value=r.id prop:selected=move || !compared() && region() == r.id>{r.name}</option>
                     }).collect_view()}
                 </select>
             </p>
