@@ -95,6 +95,9 @@ pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
     }
 }
 
+/// The least distance between two line-end labels, in pixels (12 px text).
+const LABEL_GAP: i32 = 14;
+
 type DrawResult<T> =
     Result<T, DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>>;
 
@@ -221,11 +224,16 @@ fn draw(
             j -= 1;
         }
     }
-    let plot_right = chart.as_coord_spec().translate(&(x1, y0)).0;
+    let (plot_right, plot_bottom) = chart.as_coord_spec().translate(&(x1, y0));
     let mut floor = i32::MIN;
+    for end in &mut ends {
+        end.0 = end.0.max(floor);
+        floor = end.0 + LABEL_GAP;
+    }
+    // Pushed below the plotting area, the stack moves up as a whole.
+    let over = ends.last().map_or(0, |e| e.0 - plot_bottom).max(0);
     for (y, label, color) in ends {
-        let y = y.max(floor);
-        floor = y + 14;
+        let y = y - over;
         root.draw(&Rectangle::new(
             [(plot_right + 5, y - 4), (plot_right + 13, y + 4)],
             color.filled(),
@@ -402,15 +410,66 @@ mod tests {
     fn compared_lines_end_in_their_labels() {
         let three = frame(&["NY", "CA", "TX"], Some(1_000));
         let state = ViewState::from_query("compare=NY,CA,TX");
-        let chart = chart(&three, &state, Metric::Deaths);
-        let shown = labels(&chart.svg);
+        let drawn = chart(&three, &state, Metric::Deaths);
+        let shown = labels(&drawn.svg);
         for id in ["NY", "CA", "TX"] {
             assert!(shown.iter().any(|l| l == id), "{id} in {shown:?}");
         }
-        let lines = chart.svg.matches("<polyline").count();
+        let lines = drawn.svg.matches("<polyline").count();
         assert!(lines >= 3, "{lines} polylines");
         for color in ["#0072B2", "#D55E00", "#009E73"] {
-            assert!(chart.svg.to_uppercase().contains(color), "{color}");
+            assert!(drawn.svg.to_uppercase().contains(color), "{color}");
         }
+        // Their labels stack 14 px apart, above the x axis.
+        // Deaths stop rising 20 days before the end: every line ends at 0, the axis' bottom.
+        let flat: Vec<covid_model::Day> = days()
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| covid_model::Day {
+                deaths: 10 + i.min(40) as u64,
+                ..d
+            })
+            .collect();
+        let six = Frame::new(
+            ["NY", "CA", "TX", "FL", "IL", "PA"]
+                .iter()
+                .map(|id| Data {
+                    region: Region::by_id(id).unwrap(),
+                    population: Some(1_000),
+                    daily: covid_model::daily_per_capita(&flat, Some(1_000)),
+                    days: flat.clone(),
+                    source: String::new(),
+                    last_changed: None,
+                })
+                .collect(),
+            true,
+        );
+        let state = ViewState::from_query("compare=NY,CA,TX,FL,IL,PA&range=30d");
+        let svg = chart(&six, &state, Metric::Deaths).svg;
+        let y_of = |id: &str| -> i32 {
+            let at = svg
+                .find(&format!(">{id}<"))
+                .or_else(|| svg.find(&format!(">\n{id}")))
+                .unwrap();
+            let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+            let y = tag
+                .split(" y=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            y.parse().unwrap()
+        };
+        let mut ys: Vec<i32> = ["NY", "CA", "TX", "FL", "IL", "PA"]
+            .iter()
+            .map(|id| y_of(id))
+            .collect();
+        ys.sort();
+        assert!(ys.windows(2).all(|w| w[1] - w[0] >= LABEL_GAP), "{ys:?}");
+        assert!(
+            *ys.last().unwrap() <= 400 - 28,
+            "above the x axis labels: {ys:?}"
+        );
     }
 }
