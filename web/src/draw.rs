@@ -98,6 +98,8 @@ pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
 /// The least distance between two line-end labels, in pixels (12 px text).
 const LABEL_GAP: i32 = 14;
 
+type Coords = Cartesian2d<RangedCoordf64, RangedCoordf64>;
+
 type DrawResult<T> =
     Result<T, DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>>;
 
@@ -118,6 +120,69 @@ fn extent(panel: &Panel, range: &Range<usize>) -> (f64, f64) {
     } else {
         (0.0, 1.0)
     }
+}
+
+/// The y values that get a grid line and a label: whole powers of ten on a log scale (every
+/// other one when there are many), plotters' round key points on a linear one.
+fn y_ticks(coords: &Coords, log: bool, height: u32) -> Vec<f64> {
+    let range = coords.get_y_range();
+    if log {
+        let (low, high) = (range.start.ceil() as i32, range.end.floor() as i32);
+        let most = if height < 300 { 6 } else { 10 };
+        let step = ((high - low) as usize / most + 1).max(1);
+        (low..=high).step_by(step).map(f64::from).collect()
+    } else {
+        coords.y_spec().key_points(if height < 300 { 4 } else { 6 })
+    }
+}
+
+/// The axes, the horizontal grid and the tick labels. Drawn here, not by plotters' mesh: on
+/// wasm, the mesh measures every label by adding it to the page and reading its size back (a
+/// forced layout each), which took most of the time between the data's arrival and the chart.
+#[allow(clippy::too_many_arguments)]
+fn draw_axes(
+    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    coords: &Coords,
+    label_x: &dyn Fn(&f64) -> String,
+    label_y: &dyn Fn(&f64) -> String,
+    log: bool,
+    narrow: bool,
+    height: u32,
+    axis: RGBColor,
+) -> DrawResult<()> {
+    let (x_range, y_range) = (coords.get_x_range(), coords.get_y_range());
+    let (left, bottom) = coords.translate(&(x_range.start, y_range.start));
+    let (right, top) = coords.translate(&(x_range.end, y_range.end));
+    let font = ("sans-serif", 12).into_font().color(&axis);
+    for y in y_ticks(coords, log, height) {
+        let py = coords.translate(&(x_range.start, y)).1;
+        root.draw(&PathElement::new(
+            vec![(left, py), (right, py)],
+            axis.mix(0.25),
+        ))?;
+        root.draw(&Text::new(
+            label_y(&y),
+            (left - 6, py),
+            font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+        ))?;
+    }
+    for x in coords.x_spec().key_points(if narrow { 4 } else { 7 }) {
+        let px = coords.translate(&(x, y_range.start)).0;
+        root.draw(&PathElement::new(
+            vec![(px, bottom), (px, bottom + 5)],
+            axis,
+        ))?;
+        root.draw(&Text::new(
+            label_x(&x),
+            (px, bottom + 8),
+            font.clone().pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+    }
+    root.draw(&PathElement::new(
+        vec![(left, top), (left, bottom), (right, bottom)],
+        axis,
+    ))?;
+    Ok(())
 }
 
 fn draw(
@@ -172,24 +237,16 @@ fn draw(
         .y_label_area_size(if narrow { 44 } else { 56 })
         .build_cartesian_2d(x0..x1, y0..y1)?;
     let axis = RGBColor(0x76, 0x7b, 0x82);
-    chart
-        .configure_mesh()
-        .x_labels(if narrow { 4 } else { 7 })
-        .y_labels(if log {
-            ((y1 - y0) as usize + 1).min(if height < 300 { 6 } else { 10 })
-        } else if height < 300 {
-            4
-        } else {
-            6
-        })
-        .x_label_formatter(&label_days)
-        .y_label_formatter(&label_values)
-        .label_style(("sans-serif", 12).into_font().color(&axis))
-        .axis_style(axis)
-        .bold_line_style(axis.mix(0.25))
-        .light_line_style(axis.mix(0.08))
-        .disable_x_mesh()
-        .draw()?;
+    draw_axes(
+        &root,
+        chart.as_coord_spec(),
+        &label_days,
+        &label_values,
+        log,
+        narrow,
+        height,
+        axis,
+    )?;
     let mut ends = Vec::new();
     for line in &input.panel.lines {
         let color = line.color;
