@@ -113,13 +113,17 @@ fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl Int
 pub fn ChartFigure() -> impl IntoView {
     let shown = super::shown();
     let (frame, state, range, hover) = (shown.frame, shown.state, shown.range, shown.hover);
+    // The panels are drawn once their box is measured, not first at a guessed width and then
+    // again at the real one.
     let width = RwSignal::new(800u32);
+    let measured = RwSignal::new(false);
     let figure = NodeRef::<leptos::html::Div>::new();
     let measure = move || {
         if let Some(el) = figure.get_untracked() {
             let w = el.client_width();
             if w > 0 {
                 width.set(w as u32);
+                measured.set(true);
             }
         }
     };
@@ -195,9 +199,12 @@ pub fn ChartFigure() -> impl IntoView {
                 aria-label="Charts of the selected series. Use the left and right arrow keys to read each day."
                 aria-describedby="readout" on:keydown=on_key on:focus=focus>
                 {move || {
+                    if !measured.get() {
+                        return None;
+                    }
                     let list = panels.get();
                     let ratio = if list.len() > 1 { 0.3 } else { 0.5 };
-                    list.into_iter().map(|p| view! { <ChartPanel panel=p width=width height_ratio=ratio/> }).collect_view()
+                    Some(list.into_iter().map(|p| view! { <ChartPanel panel=p width=width height_ratio=ratio/> }).collect_view())
                 }}
                 {move || range.get().is_empty().then(|| view! { <p class="status">"No days in this range."</p> })}
             </div>
