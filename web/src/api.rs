@@ -142,14 +142,17 @@ thread_local! {
 /// The regions list as the page holds it: `None` until it is answered.
 pub type RegionsList = Option<Result<Rc<Vec<RegionSummary>>, String>>;
 
-/// `/v1/regions`: every region with its population and newest day.
-pub async fn regions() -> Result<Rc<Vec<RegionSummary>>, String> {
+/// `/v1/regions`: every region with its population and newest day. The request is sent at the
+/// call, not when the answer is first awaited.
+pub fn regions() -> impl Future<Output = Result<Rc<Vec<RegionSummary>>, String>> {
     let pending = start("/v1/regions");
-    let url = pending.url.clone();
-    let answer = finish(pending).await.map_err(Failure::text)?;
-    Ok(Rc::new(
-        decode::regions(&answer).map_err(|e| format!("{url}: {e}"))?,
-    ))
+    async move {
+        let url = pending.url.clone();
+        let answer = finish(pending).await.map_err(Failure::text)?;
+        Ok(Rc::new(
+            decode::regions(&answer).map_err(|e| format!("{url}: {e}"))?,
+        ))
+    }
 }
 
 /// The regions named by `ids` (as the URL gave them), or the text to show instead.
@@ -163,8 +166,11 @@ pub fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
         .collect()
 }
 
-/// The series of `regions`: every one not yet read this page view is requested at once.
-pub async fn load(regions: Vec<Region>) -> Result<Vec<(Region, Rc<Series>)>, String> {
+/// The series of `regions`: every one not yet read this page view is requested at the call,
+/// all side by side.
+pub fn load(
+    regions: Vec<Region>,
+) -> impl Future<Output = Result<Vec<(Region, Rc<Series>)>, String>> {
     let pending: Vec<(Region, Option<Pending>)> = regions
         .iter()
         .map(|&r| {
@@ -172,23 +178,25 @@ pub async fn load(regions: Vec<Region>) -> Result<Vec<(Region, Rc<Series>)>, Str
             (r, (!known).then(|| start(&series_path(r))))
         })
         .collect();
-    let mut out = Vec::with_capacity(pending.len());
-    for (region, request) in pending {
-        if let Some(request) = request {
-            let url = request.url.clone();
-            let answer = finish(request).await.map_err(Failure::text)?;
-            let series = decode::series(&answer).map_err(|e| format!("{url}: {e}"))?;
-            if series.days.is_empty() {
-                return Err(format!(
-                    "The API has no days yet: the ETL has not loaded any data for {}.",
-                    region.name
-                ));
+    async move {
+        let mut out = Vec::with_capacity(pending.len());
+        for (region, request) in pending {
+            if let Some(request) = request {
+                let url = request.url.clone();
+                let answer = finish(request).await.map_err(Failure::text)?;
+                let series = decode::series(&answer).map_err(|e| format!("{url}: {e}"))?;
+                if series.days.is_empty() {
+                    return Err(format!(
+                        "The API has no days yet: the ETL has not loaded any data for {}.",
+                        region.name
+                    ));
+                }
+                SERIES.with_borrow_mut(|s| s.insert(region.id, Rc::new(series)));
             }
-            SERIES.with_borrow_mut(|s| s.insert(region.id, Rc::new(series)));
+            out.push((region, SERIES.with_borrow(|s| s[region.id].clone())));
         }
-        out.push((region, SERIES.with_borrow(|s| s[region.id].clone())));
+        Ok(out)
     }
-    Ok(out)
 }
 
 impl Data {

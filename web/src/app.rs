@@ -34,28 +34,37 @@ pub fn App() -> impl IntoView {
     let compared = move || state.with(|s| !s.compare.is_empty());
     // The regions shown: the one thing that loads data (a memo, so other choices do not).
     let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
-    // The regions list once; each region's series when it is first shown, beside it.
+    // The regions list once; each region's series when it is first shown, beside it. The first
+    // requests leave before the page is built.
     let regions = RwSignal::new_local(None);
-    spawn_local(async move { regions.set(Some(api::regions().await)) });
+    let answer = api::regions();
+    spawn_local(async move { regions.set(Some(answer.await)) });
     // Each answer keeps whether it was asked for a comparison: until the next one arrives, the
     // page keeps drawing the last one as it was. An answer to a superseded choice is dropped.
     let series = RwSignal::new_local(None);
     let asked = StoredValue::new(0u32);
-    Effect::new(move |_| {
-        // Whether to compare changes only with the regions shown.
-        let chosen = api::resolve(&ids.get());
+    let fetch = move |ids: &[String]| {
         let compare = state.with_untracked(|s| !s.compare.is_empty());
+        let request = api::resolve(ids).map(api::load);
         let ticket = asked.with_value(|n| n + 1);
         asked.set_value(ticket);
         spawn_local(async move {
-            let answer = match chosen {
-                Ok(chosen) => api::load(chosen).await.map(|loaded| (loaded, compare)),
+            let answer = match request {
+                Ok(loading) => loading.await.map(|loaded| (loaded, compare)),
                 Err(e) => Err(e),
             };
             if asked.get_value() == ticket {
                 series.set(Some(answer));
             }
         });
+    };
+    fetch(&ids.get_untracked());
+    // Later choices of regions (the first run only subscribes: its request is already out).
+    Effect::new(move |first: Option<()>| {
+        let ids = ids.get();
+        if first.is_some() {
+            fetch(&ids);
+        }
     });
     let frame = move || -> Option<Result<Frame, String>> {
         let series = series.get()?;
