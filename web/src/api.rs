@@ -199,6 +199,16 @@ pub fn load(
     }
 }
 
+/// A series answer as the page holds it: the regions' series, and whether they were asked for
+/// as a comparison.
+pub type SeriesAnswer = Result<(Vec<(Region, Rc<Series>)>, bool), String>;
+
+/// The series of the regions named by `ids` (as the URL gives them), requested at the call.
+pub fn series(ids: &[String], compare: bool) -> impl Future<Output = SeriesAnswer> + use<> {
+    let request = resolve(ids).map(load);
+    async move { Ok((request?.await?, compare)) }
+}
+
 impl Data {
     /// A region's series with its population from `/v1/regions` (none without it).
     pub fn new(region: Region, series: &Series, regions: Option<&[RegionSummary]>) -> Self {

@@ -1,9 +1,12 @@
-//! The page: its heading and credits, the series loaded once, and the view state kept in the URL.
+//! The page: its first requests, its heading and credits, the series of the regions shown, and
+//! the view state kept in the URL.
+
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use covid_model::Region;
+use covid_model::{Region, RegionSummary};
 
 use crate::api::{self, Data};
 use crate::frame::Frame;
@@ -24,47 +27,62 @@ fn replace_url(query: &str) {
     }
 }
 
+/// What the page starts from: the reader's choices in the URL and the answers to the first
+/// requests.
+pub struct Start {
+    state: ViewState,
+    regions: Result<Rc<Vec<RegionSummary>>, String>,
+    series: api::SeriesAnswer,
+}
+
+/// Sends the first requests at the call and resolves when both are answered, so that the page
+/// is built once, with its data (one layout, rather than an empty page laid out first).
+pub fn start() -> impl Future<Output = Start> {
+    let state = ViewState::from_query(&window().location().search().unwrap_or_default());
+    let regions = api::regions();
+    let series = api::series(&state.shown_regions(), !state.compare.is_empty());
+    async move {
+        Start {
+            state,
+            regions: regions.await,
+            series: series.await,
+        }
+    }
+}
+
 #[component]
-pub fn App() -> impl IntoView {
-    let state = RwSignal::new(ViewState::from_query(
-        &window().location().search().unwrap_or_default(),
-    ));
+pub fn App(start: Start) -> impl IntoView {
+    let Start {
+        state,
+        regions,
+        series,
+    } = start;
+    let state = RwSignal::new(state);
     Effect::new(move |_| replace_url(&state.get().to_query()));
     let region = move || state.with(|s| s.region.clone());
     let compared = move || state.with(|s| !s.compare.is_empty());
     // The regions shown: the one thing that loads data (a memo, so other choices do not).
     let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
-    // The regions list once; each region's series when it is first shown, beside it. The first
-    // requests leave before the page is built.
-    let regions = RwSignal::new_local(None);
-    let answer = api::regions();
-    spawn_local(async move { regions.set(Some(answer.await)) });
+    let regions = RwSignal::new_local(Some(regions));
     // Each answer keeps whether it was asked for a comparison: until the next one arrives, the
     // page keeps drawing the last one as it was. An answer to a superseded choice is dropped.
-    let series = RwSignal::new_local(None);
+    let series = RwSignal::new_local(Some(series));
     let asked = StoredValue::new(0u32);
-    let fetch = move |ids: &[String]| {
-        let compare = state.with_untracked(|s| !s.compare.is_empty());
-        let request = api::resolve(ids).map(api::load);
+    // Later choices of regions (the first run only subscribes: the first answer is in).
+    Effect::new(move |first: Option<()>| {
+        let ids = ids.get();
+        if first.is_none() {
+            return;
+        }
+        let request = api::series(&ids, state.with_untracked(|s| !s.compare.is_empty()));
         let ticket = asked.with_value(|n| n + 1);
         asked.set_value(ticket);
         spawn_local(async move {
-            let answer = match request {
-                Ok(loading) => loading.await.map(|loaded| (loaded, compare)),
-                Err(e) => Err(e),
-            };
+            let answer = request.await;
             if asked.get_value() == ticket {
                 series.set(Some(answer));
             }
         });
-    };
-    fetch(&ids.get_untracked());
-    // Later choices of regions (the first run only subscribes: its request is already out).
-    Effect::new(move |first: Option<()>| {
-        let ids = ids.get();
-        if first.is_some() {
-            fetch(&ids);
-        }
     });
     let frame = move || -> Option<Result<Frame, String>> {
         let series = series.get()?;

@@ -26,4 +26,4 @@ mod view;
 #[cfg(test)]
 mod fixtures;
 
-pub use app::App;
+pub use app::{App, Start, start};
