@@ -14,11 +14,22 @@ use wasm_bindgen_futures::js_sys::{Array, Promise, Reflect};
 
 use crate::decode::{self, Json, Series};
 
+thread_local! {
+    /// The wire format's keys as JS strings, made once: a string made anew for each of the
+    /// thousands of members read was most of the decoding time.
+    static KEYS: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
 impl Json for JsValue {
-    fn member(&self, key: &str) -> Option<Self> {
-        Reflect::get(self, &JsValue::from_str(key))
-            .ok()
-            .filter(|v| !v.is_null() && !v.is_undefined())
+    fn member(&self, key: &'static str) -> Option<Self> {
+        KEYS.with_borrow_mut(|keys| {
+            let i = keys.iter().position(|(k, _)| *k == key).unwrap_or_else(|| {
+                keys.push((key, JsValue::from_str(key)));
+                keys.len() - 1
+            });
+            Reflect::get(self, &keys[i].1).ok()
+        })
+        .filter(|v| !v.is_null() && !v.is_undefined())
     }
     fn items(&self) -> Option<Vec<Self>> {
         self.dyn_ref::<Array>().map(Array::to_vec)

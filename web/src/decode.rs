@@ -11,8 +11,8 @@ use covid_model::{Day, RegionLatest, RegionSummary};
 /// A parsed JSON value, as the decoders read it: a JS value in the browser, a serde_json value
 /// in the native tests.
 pub trait Json: Sized {
-    /// An object's member; `None` when absent or `null`.
-    fn member(&self, key: &str) -> Option<Self>;
+    /// An object's member; `None` when absent or `null`. Keys are the wire format's names.
+    fn member(&self, key: &'static str) -> Option<Self>;
     /// An array's items; `None` when not an array.
     fn items(&self) -> Option<Vec<Self>>;
     fn number(&self) -> Option<f64>;
@@ -24,19 +24,19 @@ fn error(path: &str, what: &str) -> String {
     format!("{path}: {what}")
 }
 
-fn member<J: Json>(value: &J, path: &str, key: &str) -> Result<J, String> {
+fn member<J: Json>(value: &J, path: &str, key: &'static str) -> Result<J, String> {
     value
         .member(key)
         .ok_or_else(|| error(&format!("{path}.{key}"), "missing"))
 }
 
-fn text<J: Json>(value: &J, path: &str, key: &str) -> Result<String, String> {
+fn text<J: Json>(value: &J, path: &str, key: &'static str) -> Result<String, String> {
     member(value, path, key)?
         .text()
         .ok_or_else(|| error(&format!("{path}.{key}"), "expected a string"))
 }
 
-fn optional_text<J: Json>(value: &J, key: &str) -> Option<String> {
+fn optional_text<J: Json>(value: &J, key: &'static str) -> Option<String> {
     value.member(key).and_then(|v| v.text())
 }
 
@@ -48,18 +48,26 @@ fn count_of<J: Json>(value: &J, path: &str) -> Result<u64, String> {
     }
 }
 
-fn count<J: Json>(value: &J, path: &str, key: &str) -> Result<u64, String> {
+fn count<J: Json>(value: &J, path: &str, key: &'static str) -> Result<u64, String> {
     count_of(&member(value, path, key)?, &format!("{path}.{key}"))
 }
 
-fn optional_count<J: Json>(value: &J, path: &str, key: &str) -> Result<Option<u64>, String> {
+fn optional_count<J: Json>(
+    value: &J,
+    path: &str,
+    key: &'static str,
+) -> Result<Option<u64>, String> {
     value
         .member(key)
         .map(|v| count_of(&v, &format!("{path}.{key}")))
         .transpose()
 }
 
-fn optional_number<J: Json>(value: &J, path: &str, key: &str) -> Result<Option<f64>, String> {
+fn optional_number<J: Json>(
+    value: &J,
+    path: &str,
+    key: &'static str,
+) -> Result<Option<f64>, String> {
     value
         .member(key)
         .map(|v| {
@@ -83,7 +91,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
 }
 
-fn date<J: Json>(value: &J, path: &str, key: &str) -> Result<NaiveDate, String> {
+fn date<J: Json>(value: &J, path: &str, key: &'static str) -> Result<NaiveDate, String> {
     let at = format!("{path}.{key}");
     let text = member(value, path, key)?
         .text()
@@ -91,7 +99,7 @@ fn date<J: Json>(value: &J, path: &str, key: &str) -> Result<NaiveDate, String> 
     parse_date(&text).ok_or_else(|| error(&at, &format!("expected YYYY-MM-DD, got {text:?}")))
 }
 
-fn array<J: Json>(value: &J, path: &str, key: &str) -> Result<Vec<J>, String> {
+fn array<J: Json>(value: &J, path: &str, key: &'static str) -> Result<Vec<J>, String> {
     member(value, path, key)?
         .items()
         .ok_or_else(|| error(&format!("{path}.{key}"), "expected an array"))
@@ -150,7 +158,7 @@ pub fn regions<J: Json>(answer: &J) -> Result<Vec<RegionSummary>, String> {
                     })
                 }
             };
-            let day = |key: &str| {
+            let day = |key: &'static str| {
                 region
                     .member(key)
                     .map(|_| date(region, &path, key))
@@ -211,7 +219,7 @@ pub fn subscription(request: &covid_model::SubscriptionRequest) -> String {
 
 #[cfg(test)]
 impl Json for serde_json::Value {
-    fn member(&self, key: &str) -> Option<Self> {
+    fn member(&self, key: &'static str) -> Option<Self> {
         self.get(key).filter(|v| !v.is_null()).cloned()
     }
     fn items(&self) -> Option<Vec<Self>> {
