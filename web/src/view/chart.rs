@@ -113,26 +113,21 @@ fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl Int
 pub fn ChartFigure() -> impl IntoView {
     let shown = super::shown();
     let (frame, state, range, hover) = (shown.frame, shown.state, shown.range, shown.hover);
-    // The panels are drawn once their box is measured, not first at a guessed width and then
-    // again at the real one.
-    let width = RwSignal::new(800u32);
-    let measured = RwSignal::new(false);
-    let figure = NodeRef::<leptos::html::Div>::new();
-    let measure = move || {
-        if let Some(el) = figure.get_untracked() {
-            let w = el.client_width();
-            if w > 0 {
-                width.set(w as u32);
-                measured.set(true);
-            }
-        }
+    // The charts' width, from the viewport and style.css's box (body at most 72rem wide with
+    // 1rem padding, 0.5rem at 480 px and below; the charts' 1 px border). Reading the box's
+    // width instead would force a layout of the whole page before the first chart (about 25 ms
+    // here); the SVG scales to its box anyway, so an estimate off by a few pixels only scales it.
+    let viewport = || {
+        let vw = window()
+            .inner_width()
+            .ok()
+            .and_then(|w| w.as_f64())
+            .unwrap_or(800.0);
+        let padding = if vw <= 480.0 { 8.0 } else { 16.0 };
+        (vw.min(1152.0) - 2.0 * padding - 2.0).max(280.0) as u32
     };
-    Effect::new(move |_| {
-        if figure.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(ev::resize, move |_| measure());
+    let width = RwSignal::new(viewport());
+    let resize = window_event_listener(ev::resize, move |_| width.set(viewport()));
     on_cleanup(move || resize.remove());
 
     let panels = Memo::new(move |_| {
@@ -195,16 +190,13 @@ pub fn ChartFigure() -> impl IntoView {
     };
     view! {
         <figure class="chart-figure">
-            <div class="charts" node_ref=figure tabindex="0" role="group"
+            <div class="charts" tabindex="0" role="group"
                 aria-label="Charts of the selected series. Use the left and right arrow keys to read each day."
                 aria-describedby="readout" on:keydown=on_key on:focus=focus>
                 {move || {
-                    if !measured.get() {
-                        return None;
-                    }
                     let list = panels.get();
                     let ratio = if list.len() > 1 { 0.3 } else { 0.5 };
-                    Some(list.into_iter().map(|p| view! { <ChartPanel panel=p width=width height_ratio=ratio/> }).collect_view())
+                    list.into_iter().map(|p| view! { <ChartPanel panel=p width=width height_ratio=ratio/> }).collect_view()
                 }}
                 {move || range.get().is_empty().then(|| view! { <p class="status">"No days in this range."</p> })}
             </div>
