@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use covid_model::{DailyPoint, Day, Region, RegionSummary, SubscriptionRequest};
 use leptos::prelude::{document, window};
@@ -150,17 +151,17 @@ thread_local! {
     static SERIES: RefCell<BTreeMap<&'static str, Rc<Series>>> = const { RefCell::new(BTreeMap::new()) };
 }
 
-/// The regions list as the page holds it: `None` until it is answered.
-pub type RegionsList = Option<Result<Rc<Vec<RegionSummary>>, String>>;
+/// The regions list's answer, or why there is none.
+pub type RegionsList = Result<Arc<Vec<RegionSummary>>, String>;
 
 /// `/v1/regions`: every region with its population and newest day. The request is sent at the
 /// call, not when the answer is first awaited.
-pub fn regions() -> impl Future<Output = Result<Rc<Vec<RegionSummary>>, String>> {
+pub fn regions() -> impl Future<Output = RegionsList> {
     let pending = start("/v1/regions");
     async move {
         let url = pending.url.clone();
         let answer = finish(pending).await.map_err(Failure::text)?;
-        Ok(Rc::new(
+        Ok(Arc::new(
             decode::regions(&answer).map_err(|e| format!("{url}: {e}"))?,
         ))
     }

@@ -1,12 +1,10 @@
 //! The page: its first requests, its heading and credits, the series of the regions shown, and
 //! the view state kept in the URL.
 
-use std::rc::Rc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use covid_model::{Region, RegionSummary};
+use covid_model::Region;
 
 use crate::api::{self, Data};
 use crate::frame::Frame;
@@ -31,7 +29,7 @@ fn replace_url(query: &str) {
 /// requests.
 pub struct Start {
     state: ViewState,
-    regions: Result<Rc<Vec<RegionSummary>>, String>,
+    regions: api::RegionsList,
     series: api::SeriesAnswer,
 }
 
@@ -63,10 +61,12 @@ pub fn App(start: Start) -> impl IntoView {
     let compared = move || state.with(|s| !s.compare.is_empty());
     // The regions shown: the one thing that loads data (a memo, so other choices do not).
     let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
-    let regions = RwSignal::new_local(Some(regions));
+    // The regions list is read once; without it the page still draws counts (per capita and the
+    // ranking need it).
+    let populations = regions.as_ref().ok().cloned();
     // Each answer keeps whether it was asked for a comparison: until the next one arrives, the
     // page keeps drawing the last one as it was. An answer to a superseded choice is dropped.
-    let series = RwSignal::new_local(Some(series));
+    let series = RwSignal::new_local(series);
     let asked = StoredValue::new(0u32);
     // Later choices of regions (the first run only subscribes: the first answer is in).
     Effect::new(move |first: Option<()>| {
@@ -80,21 +80,19 @@ pub fn App(start: Start) -> impl IntoView {
         spawn_local(async move {
             let answer = request.await;
             if asked.get_value() == ticket {
-                series.set(Some(answer));
+                series.set(answer);
             }
         });
     });
-    let frame = move || -> Option<Result<Frame, String>> {
-        let series = series.get()?;
-        // Without the regions list the page still draws counts; per capita needs it.
-        let list = regions.get()?.ok();
-        Some(series.map(|(loaded, compare)| {
+    let frame = move || -> Result<Frame, String> {
+        series.get().map(|(loaded, compare)| {
+            let list = populations.as_deref().map(Vec::as_slice);
             let data = loaded
                 .iter()
-                .map(|(region, s)| Data::new(*region, s, list.as_deref().map(Vec::as_slice)))
+                .map(|(region, s)| Data::new(*region, s, list))
                 .collect();
             Frame::new(data, compare)
-        }))
+        })
     };
     let named = move || Region::by_id(&region()).filter(|r| !r.is_us());
     let names = move || {
@@ -148,11 +146,10 @@ pub fn App(start: Start) -> impl IntoView {
         </header>
         <main id="main">
             {move || match frame() {
-                None => view! { <p class="status" role="status">"Loading the series…"</p> }.into_any(),
-                Some(Err(error)) => view! {
+                Err(error) => view! {
                     <p class="status error" role="alert">{format!("The data could not be loaded. {error}")}</p>
                 }.into_any(),
-                Some(Ok(frame)) => view! { <Dashboard frame=frame state=state/> }.into_any(),
+                Ok(frame) => view! { <Dashboard frame=frame state=state/> }.into_any(),
             }}
         </main>
         // After `main`, which reserves the viewport: the arriving chart does not move them.

@@ -67,10 +67,7 @@ fn per_100k(v: Option<f64>) -> String {
 }
 
 #[component]
-pub fn Ranking(
-    regions: RwSignal<RegionsList, LocalStorage>,
-    state: RwSignal<ViewState>,
-) -> impl IntoView {
+pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoView {
     let order = RwSignal::new((Column::Cases, true));
     let choose = move |column: Column| {
         order.update(|(c, descending)| {
@@ -109,10 +106,14 @@ pub fn Ranking(
             </th>
         }
     };
+    let failed = regions.as_ref().err().map(|error| {
+        view! { <p class="error">{format!("The ranking could not be loaded. {error}")}</p> }
+    });
+    let list = regions.ok();
     let rows = move || {
-        let list = regions.get()?.ok()?;
+        let list = list.as_ref()?;
         let (column, descending) = order.get();
-        Some(sorted(&list, column, descending).into_iter().filter_map(|r| {
+        Some(sorted(list, column, descending).into_iter().filter_map(|r| {
             let region = covid_model::Region::by_id(&r.id)?;
             let latest = r.latest;
             Some(view! {
@@ -124,10 +125,6 @@ pub fn Ranking(
                 </tr>
             })
         }).collect_view())
-    };
-    let failed = move || {
-        let error = regions.get()?.err()?;
-        Some(view! { <p class="error">{format!("The ranking could not be loaded. {error}")}</p> })
     };
     view! {
         <section class="ranking" aria-labelledby="ranking-heading">
