@@ -202,8 +202,9 @@ impl Frame {
             .cells(x, state)
             .into_iter()
             .map(|c| {
+                // A compared region's cell is named as in the table; one region's, by metric.
                 let label = match c.region {
-                    Some(id) => format!("{id} {}", c.metric.label().to_ascii_lowercase()),
+                    Some(_) => c.label(),
                     None => c.metric.label().to_ascii_lowercase(),
                 };
                 format!("{label} {}", c.text)

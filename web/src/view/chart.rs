@@ -9,16 +9,28 @@ use crate::format;
 use crate::frame::{PALETTE, Panel};
 use crate::keys;
 use crate::metric::Metric;
-use crate::state::{Scale, View};
+use crate::series::Measure;
+use crate::state::Scale;
 
-/// A panel's heading: the metric and what is drawn of it.
-fn title(metric: Metric, per_capita: bool, view: View, compared: bool) -> String {
+/// A panel's heading: the metric and what the view draws of it (its line, and bars or not).
+fn title(metric: Metric, drawn: (Measure, Option<Measure>)) -> String {
     let name = metric.label();
-    match view {
-        _ if per_capita => format!("{name} per 100,000 residents, 7-day average"),
-        View::Cumulative => format!("{name}, cumulative"),
-        View::Daily if compared => format!("New {}, 7-day average", name.to_ascii_lowercase()),
-        View::Daily => format!("New {} a day and 7-day average", name.to_ascii_lowercase()),
+    let lower = name.to_ascii_lowercase();
+    match drawn {
+        (Measure::PerCapita, _) => format!("{name} per 100,000 residents, 7-day average"),
+        (Measure::Total, _) => format!("{name}, cumulative"),
+        (_, Some(_)) => format!("New {lower} a day and 7-day average"),
+        _ => format!("New {lower}, 7-day average"),
+    }
+}
+
+/// The caption's sentence for what the view draws.
+fn caption(drawn: (Measure, Option<Measure>)) -> &'static str {
+    match drawn {
+        (Measure::PerCapita, _) => " 7-day averages of new cases and deaths per 100,000 residents.",
+        (Measure::Total, _) => " Cumulative totals.",
+        (_, Some(_)) => " Bars: daily new; lines: 7-day averages.",
+        _ => " Lines: 7-day averages of the daily new counts.",
     }
 }
 
@@ -86,12 +98,7 @@ fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl Int
         })
     };
     let s = state.get_untracked();
-    let heading = title(
-        metric,
-        s.per_capita(),
-        s.view,
-        frame.with_value(|f| f.compared),
-    );
+    let heading = title(metric, Measure::for_view(&s));
     view! {
         <h2 class=format!("panel-title metric {}", metric.key())>{heading}</h2>
         <div class="chart" data-metric=metric.key()
@@ -202,18 +209,7 @@ pub fn ChartFigure() -> impl IntoView {
             </div>
             <figcaption>
                 <span class="legend">{legend}</span>
-                {move || {
-                    let s = state.get();
-                    if s.per_capita() {
-                        " 7-day averages of new cases and deaths per 100,000 residents."
-                    } else if s.view == View::Daily && s.compare.is_empty() {
-                        " Bars: daily new; lines: 7-day averages."
-                    } else if s.view == View::Daily {
-                        " Lines: 7-day averages of the daily new counts."
-                    } else {
-                        " Cumulative totals."
-                    }
-                }}
+                {move || caption(state.with(Measure::for_view))}
                 {move || if state.get().scale == Scale::Log { " Log scale: zero and negative values are not drawn." } else { "" }}
                 " Each metric has its own scale."
                 {gap_note}
