@@ -146,6 +146,16 @@ async fn finish(pending: Pending) -> Result<JsValue, Failure> {
     json.ok_or_else(|| failure(format!("{url}: the answer is not JSON"), String::new()))
 }
 
+/// A request's answer read by `decode`; its failure, or the decoder's error after the URL.
+async fn read<T>(
+    pending: Pending,
+    decode: impl FnOnce(&JsValue) -> Result<T, String>,
+) -> Result<T, String> {
+    let url = pending.url.clone();
+    let answer = finish(pending).await.map_err(Failure::text)?;
+    decode(&answer).map_err(|e| format!("{url}: {e}"))
+}
+
 thread_local! {
     /// Series already read this page view: a region chosen again is not fetched again.
     static SERIES: RefCell<BTreeMap<&'static str, Rc<Series>>> = const { RefCell::new(BTreeMap::new()) };
@@ -158,17 +168,11 @@ pub type RegionsList = Result<Arc<Vec<RegionSummary>>, String>;
 /// call, not when the answer is first awaited.
 pub fn regions() -> impl Future<Output = RegionsList> {
     let pending = start("/v1/regions");
-    async move {
-        let url = pending.url.clone();
-        let answer = finish(pending).await.map_err(Failure::text)?;
-        Ok(Arc::new(
-            decode::regions(&answer).map_err(|e| format!("{url}: {e}"))?,
-        ))
-    }
+    async move { read(pending, decode::regions).await.map(Arc::new) }
 }
 
 /// The regions named by `ids` (as the URL gave them), or the text to show instead.
-pub fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
+fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
     ids.iter()
         .map(|id| {
             Region::by_id(id).ok_or_else(|| {
@@ -180,9 +184,7 @@ pub fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
 
 /// The series of `regions`: every one not yet read this page view is requested at the call,
 /// all side by side.
-pub fn load(
-    regions: Vec<Region>,
-) -> impl Future<Output = Result<Vec<(Region, Rc<Series>)>, String>> {
+fn load(regions: Vec<Region>) -> impl Future<Output = Result<Vec<(Region, Rc<Series>)>, String>> {
     let pending: Vec<(Region, Option<Pending>)> = regions
         .iter()
         .map(|&r| {
@@ -194,9 +196,7 @@ pub fn load(
         let mut out = Vec::with_capacity(pending.len());
         for (region, request) in pending {
             if let Some(request) = request {
-                let url = request.url.clone();
-                let answer = finish(request).await.map_err(Failure::text)?;
-                let series = decode::series(&answer).map_err(|e| format!("{url}: {e}"))?;
+                let series = read(request, decode::series).await?;
                 if series.days.is_empty() {
                     return Err(format!(
                         "The API has no days yet: the ETL has not loaded any data for {}.",
