@@ -156,10 +156,8 @@ impl ViewState {
                 "percap" => state.per100k = Some(value == "1"),
                 "region" if !value.is_empty() => state.region = id(value),
                 "compare" => {
-                    for one in value.split(',').filter(|v| !v.is_empty()).map(id) {
-                        if !state.compare.contains(&one) && state.compare.len() < MAX_COMPARED {
-                            state.compare.push(one);
-                        }
+                    for one in value.split(',').filter(|v| !v.is_empty()) {
+                        state.add_compared(id(one));
                     }
                 }
                 _ => {}
@@ -216,6 +214,13 @@ impl ViewState {
             parts.push(format!("compare={}", ids.join(",")));
         }
         parts.join("&")
+    }
+
+    /// Adds a region to the comparison, once, while fewer than [`MAX_COMPARED`] are compared.
+    pub fn add_compared(&mut self, id: String) {
+        if !self.compare.contains(&id) && self.compare.len() < MAX_COMPARED {
+            self.compare.push(id);
+        }
     }
 
     /// Compared regions are per capita unless the reader chose counts; one region is in counts

@@ -20,9 +20,7 @@ pub fn CompareControl() -> impl IntoView {
             if s.compare.is_empty() {
                 s.compare.push(s.region.clone());
             }
-            if !s.compare.contains(&id) && s.compare.len() < MAX_COMPARED {
-                s.compare.push(id);
-            }
+            s.add_compared(id);
         });
     };
     // One region left is no comparison: it is shown alone.
