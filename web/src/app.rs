@@ -8,6 +8,7 @@ use covid_model::Region;
 
 use crate::api::{self, Data};
 use crate::frame::Frame;
+use crate::html;
 use crate::state::ViewState;
 use crate::view::{Dashboard, Ranking, Subscribe};
 
@@ -117,6 +118,18 @@ pub fn App(start: Start) -> impl IntoView {
         };
         document().set_title(&title);
     });
+    // The list's options, the shown region chosen; while regions are compared, the list names
+    // no single one.
+    let all = Region::all();
+    let region_options = move || {
+        let mut out = String::new();
+        if compared() {
+            out.push_str("<option value=\"\" selected disabled>Several (compared below)</option>");
+        }
+        let chosen = region();
+        html::region_options(&mut out, &all, (!compared()).then_some(chosen.as_str()));
+        out
+    };
     // Choosing one region leaves a comparison.
     let choose = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
@@ -135,13 +148,7 @@ pub fn App(start: Start) -> impl IntoView {
             }}</p>
             <p class="region-picker">
                 <label for="region">"Region "</label>
-                <select id="region" name="region" on:change=choose>
-                    // While regions are compared, the list names no single one.
-                    {move || compared().then(|| view! { <option value="" selected disabled>"Several (compared below)"</option> })}
-                    {Region::all().into_iter().map(|r| view! {
-                        <option value=r.id prop:selected=move || !compared() && region() == r.id>{r.name}</option>
-                    }).collect_view()}
-                </select>
+                <select id="region" name="region" on:change=choose inner_html=region_options></select>
             </p>
         </header>
         <main id="main">

@@ -17,6 +17,7 @@ pub mod decode;
 pub mod draw;
 pub mod format;
 pub mod frame;
+pub mod html;
 pub mod keys;
 pub mod metric;
 pub mod series;

@@ -5,12 +5,12 @@ use leptos::ev;
 use leptos::prelude::*;
 
 use crate::draw::{self, ChartInput, Rendered};
-use crate::format;
 use crate::frame::{PALETTE, Panel};
 use crate::keys;
 use crate::metric::Metric;
 use crate::series::Measure;
 use crate::state::Scale;
+use crate::{format, html};
 
 /// A panel's heading: the metric and what the view draws of it (its line, and bars or not).
 fn title(metric: Metric, drawn: (Measure, Option<Measure>)) -> String {
@@ -86,15 +86,17 @@ fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl Int
         let s = state.get();
         let (date, cells) = frame.with_value(|f| (f.dates[x], f.cells(x, &s)));
         let align = if left > 60.0 { "right" } else { "left" };
+        let mut lines = String::new();
+        html::element(&mut lines, "strong", "", &format::date(date));
+        for c in cells.into_iter().filter(|c| c.metric == metric) {
+            let name = c.region.unwrap_or(c.metric.label());
+            let class = format!("class=\"metric {}\"", c.metric.key());
+            html::element(&mut lines, "span", &class, &format!("{name}: {}", c.text));
+        }
         Some(view! {
             <div class="marker" style=format!("left:{left:.3}%") aria-hidden="true"></div>
-            <div class=format!("tooltip {align}") style=format!("left:{left:.3}%") aria-hidden="true">
-                <strong>{format::date(date)}</strong>
-                {cells.into_iter().filter(|c| c.metric == metric).map(|c| {
-                    let name = c.region.map_or_else(|| c.metric.label().to_string(), str::to_string);
-                    view! { <span class=format!("metric {}", c.metric.key())>{format!("{name}: {}", c.text)}</span> }
-                }).collect_view()}
-            </div>
+            <div class=format!("tooltip {align}") style=format!("left:{left:.3}%") aria-hidden="true"
+                inner_html=lines></div>
         })
     };
     let s = state.get_untracked();
@@ -180,20 +182,25 @@ pub fn ChartFigure() -> impl IntoView {
         });
         text.map(|t| view! { <p class="note">{t}</p> })
     };
+    // The compared regions' colours and full names.
     let legend = move || {
+        let mut out = String::new();
         frame.with_value(|f| {
-            f.compared.then(|| {
-                f.data.iter().enumerate().map(|(r, d)| {
+            if f.compared {
+                for (r, d) in f.data.iter().enumerate() {
                     let c = PALETTE[r % PALETTE.len()];
-                    view! {
-                        <span class="key region">
-                            <span class="swatch" style=format!("background:rgb({},{},{})", c.0, c.1, c.2)></span>
-                            {format!("{} ({})", d.region.name, d.region.id)}
-                        </span>
-                    }
-                }).collect_view()
-            })
-        })
+                    out.push_str("<span class=\"key region\">");
+                    let swatch = format!(
+                        "class=\"swatch\" style=\"background:rgb({},{},{})\"",
+                        c.0, c.1, c.2
+                    );
+                    html::element(&mut out, "span", &swatch, "");
+                    html::escape(&mut out, &format!("{} ({})", d.region.name, d.region.id));
+                    out.push_str("</span>");
+                }
+            }
+        });
+        out
     };
     view! {
         <figure class="chart-figure">
@@ -208,7 +215,7 @@ pub fn ChartFigure() -> impl IntoView {
                 {move || range.get().is_empty().then(|| view! { <p class="status">"No days in this range."</p> })}
             </div>
             <figcaption>
-                <span class="legend">{legend}</span>
+                <span class="legend" inner_html=legend></span>
                 {move || caption(state.with(Measure::for_view))}
                 {move || if state.get().scale == Scale::Log { " Log scale: zero and negative values are not drawn." } else { "" }}
                 " Each metric has its own scale."

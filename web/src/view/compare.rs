@@ -4,6 +4,7 @@
 use covid_model::Region;
 use leptos::prelude::*;
 
+use crate::html;
 use crate::state::MAX_COMPARED;
 
 #[component]
@@ -40,6 +41,26 @@ pub fn CompareControl() -> impl IntoView {
             s.compare.clear();
         })
     };
+    // The regions not yet compared, after a first option that adds none (chosen again after
+    // each change, so that the list is ready for the next region).
+    let all = Region::all();
+    let options = move || {
+        let shown = compared();
+        let mut out = String::new();
+        let first = if shown.len() >= MAX_COMPARED {
+            "Six regions at most"
+        } else {
+            "Add a region…"
+        };
+        html::option(&mut out, "", first, true);
+        let rest: Vec<Region> = all
+            .iter()
+            .filter(|r| !shown.iter().any(|c| c == r.id))
+            .copied()
+            .collect();
+        html::region_options(&mut out, &rest, None);
+        out
+    };
     view! {
         <fieldset class="compare">
             <legend>"Compare regions"</legend>
@@ -48,17 +69,8 @@ pub fn CompareControl() -> impl IntoView {
                     on:click=move |_| remove(r.id.to_string())>{format!("{} ×", r.id)}</button>
             }).collect_view()}
             <label for="compare-add" class="visually-hidden">"Add a region to compare"</label>
-            <select id="compare-add" on:change=add prop:disabled=move || { compared().len() >= MAX_COMPARED }>
-                <option value="" prop:selected=move || { compared(); true }>
-                    {move || if compared().len() >= MAX_COMPARED { "Six regions at most" } else { "Add a region…" }}
-                </option>
-                {move || {
-                    let shown = compared();
-                    Region::all().into_iter().filter(|r| !shown.iter().any(|c| c == r.id)).map(|r| view! {
-                        <option value=r.id>{r.name}</option>
-                    }).collect_view()
-                }}
-            </select>
+            <select id="compare-add" on:change=add prop:disabled=move || { compared().len() >= MAX_COMPARED }
+                inner_html=options></select>
             {move || (!compared().is_empty()).then(|| view! {
                 <button type="button" id="compare-stop" on:click=stop>"Stop comparing"</button>
             })}

@@ -3,10 +3,12 @@
 
 use std::cmp::Ordering;
 
-use covid_model::RegionSummary;
+use covid_model::{Region, RegionSummary};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::api::RegionsList;
+use crate::html;
 use crate::state::ViewState;
 
 /// The columns the ranking sorts by.
@@ -66,6 +68,40 @@ fn per_100k(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
 }
 
+/// The table's rows, in the order given: each region's name links to its chart.
+fn rows(regions: &[RegionSummary]) -> String {
+    let mut out = String::new();
+    for r in regions {
+        let Some(region) = Region::by_id(&r.id) else {
+            continue;
+        };
+        let latest = r.latest.as_ref();
+        out.push_str("<tr><th scope=\"row\"><a href=\"?region=");
+        out.push_str(region.id);
+        out.push_str("\" data-region=\"");
+        out.push_str(region.id);
+        out.push_str("\">");
+        html::escape(&mut out, region.name);
+        out.push_str("</a></th>");
+        html::element(
+            &mut out,
+            "td",
+            "",
+            &per_100k(latest.and_then(|l| l.avg7_cases_per_100k)),
+        );
+        html::element(
+            &mut out,
+            "td",
+            "",
+            &per_100k(latest.and_then(|l| l.avg7_deaths_per_100k)),
+        );
+        let date = latest.map(|l| l.date.to_string()).unwrap_or_default();
+        html::element(&mut out, "td", "", &date);
+        out.push_str("</tr>");
+    }
+    out
+}
+
 #[component]
 pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoView {
     let order = RwSignal::new((Column::Cases, true));
@@ -82,14 +118,22 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
         })
     };
     // A row's link shows its region here, without reloading the page; the address is a real
-    // link, so it also opens in a new tab.
-    let open = move |ev: leptos::ev::MouseEvent, id: &'static str| {
+    // link, so it also opens in a new tab. One listener on the table's body hears every link.
+    let open = move |ev: leptos::ev::MouseEvent| {
         if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0 {
             return;
         }
+        let Some(id) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("a[data-region]").ok().flatten())
+            .and_then(|a| a.get_attribute("data-region"))
+        else {
+            return;
+        };
         ev.prevent_default();
         state.update(|s| {
-            s.region = id.to_string();
+            s.region = id;
             s.compare.clear();
         });
         window().scroll_to_with_x_and_y(0.0, 0.0);
@@ -110,21 +154,11 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
         view! { <p class="error">{format!("The ranking could not be loaded. {error}")}</p> }
     });
     let list = regions.ok();
-    let rows = move || {
-        let list = list.as_ref()?;
+    let body = move || {
         let (column, descending) = order.get();
-        Some(sorted(list, column, descending).into_iter().filter_map(|r| {
-            let region = covid_model::Region::by_id(&r.id)?;
-            let latest = r.latest;
-            Some(view! {
-                <tr>
-                    <th scope="row"><a href=format!("?region={}", region.id) on:click=move |ev| open(ev, region.id)>{region.name}</a></th>
-                    <td>{per_100k(latest.and_then(|l| l.avg7_cases_per_100k))}</td>
-                    <td>{per_100k(latest.and_then(|l| l.avg7_deaths_per_100k))}</td>
-                    <td>{latest.map(|l| l.date.to_string()).unwrap_or_default()}</td>
-                </tr>
-            })
-        }).collect_view())
+        list.as_ref()
+            .map(|list| rows(&sorted(list, column, descending)))
+            .unwrap_or_default()
     };
     view! {
         <section class="ranking" aria-labelledby="ranking-heading">
@@ -139,7 +173,7 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
                         {header(Column::Deaths)}
                         <th scope="col">"Newest day"</th>
                     </tr></thead>
-                    <tbody>{rows}</tbody>
+                    <tbody on:click=open inner_html=body></tbody>
                 </table>
             </div>
         </section>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::api;
+use crate::{api, html};
 
 fn describe(kind: AlertKind) -> &'static str {
     match kind {
@@ -75,6 +75,8 @@ pub fn Subscribe() -> impl IntoView {
         Outcome::Sending => "Sending…".to_string(),
         Outcome::Sent(text) | Outcome::Refused(text) => text,
     };
+    let mut regions = String::new();
+    html::region_options(&mut regions, &Region::all(), None);
     view! {
         <section class="subscribe" aria-labelledby="subscribe-heading">
             <h2 id="subscribe-heading">"Email alerts"</h2>
@@ -92,9 +94,7 @@ pub fn Subscribe() -> impl IntoView {
                     }).collect_view()}
                 </fieldset>
                 <label for="subscribe-regions">"Only updates for these regions (optional; none chosen: all)"</label>
-                <select id="subscribe-regions" name="regions" multiple size="6">
-                    {Region::all().into_iter().map(|r| view! { <option value=r.id>{r.name}</option> }).collect_view()}
-                </select>
+                <select id="subscribe-regions" name="regions" multiple size="6" inner_html=regions></select>
                 <button type="submit" prop:disabled=move || outcome.get() == Outcome::Sending>"Subscribe"</button>
                 <p id="subscribe-status" role="status" aria-live="polite"
                     class=move || match outcome.get() { Outcome::Refused(_) => "status error", _ => "status" }>

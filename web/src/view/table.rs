@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::format;
+use crate::{format, html};
 
 #[component]
 pub fn DataTable() -> impl IntoView {
@@ -31,33 +31,34 @@ pub fn DataTable() -> impl IntoView {
         ),
         None => "No days in this range".to_string(),
     };
+    // The caption, the header row and a row per shown day, newest first.
+    let table = move || {
+        let s = state.get();
+        let range = shown.range.get();
+        let mut out = String::new();
+        html::element(&mut out, "caption", "", &caption());
+        out.push_str("<thead><tr><th scope=\"col\">Date</th>");
+        shown.frame.with_value(|f| {
+            for c in f.cells(range.start, &s) {
+                html::element(&mut out, "th", "scope=\"col\"", &c.label());
+            }
+            out.push_str("</tr></thead><tbody>");
+            for x in range.rev() {
+                out.push_str("<tr>");
+                html::element(&mut out, "th", "scope=\"row\"", &f.dates[x].to_string());
+                for c in f.cells(x, &s) {
+                    html::element(&mut out, "td", "", &c.text);
+                }
+                out.push_str("</tr>");
+            }
+        });
+        out.push_str("</tbody>");
+        out
+    };
     view! {
         {move || state.with(|s| s.table).then(|| view! {
             <div class="table-wrap" id="data-table">
-                <table>
-                    <caption>{caption}</caption>
-                    {move || {
-                        let s = state.get();
-                        shown.frame.with_value(|f| {
-                            let range = shown.range.get();
-                            let headers = f.cells(range.start, &s);
-                            view! {
-                                <thead><tr>
-                                    <th scope="col">"Date"</th>
-                                    {headers.into_iter().map(|c| view! { <th scope="col">{c.label()}</th> }).collect_view()}
-                                </tr></thead>
-                                <tbody>
-                                    {range.rev().map(|x| view! {
-                                        <tr>
-                                            <th scope="row">{f.dates[x].to_string()}</th>
-                                            {f.cells(x, &s).into_iter().map(|c| view! { <td>{c.text}</td> }).collect_view()}
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            }
-                        })
-                    }}
-                </table>
+                <table inner_html=table></table>
             </div>
         })}
     }

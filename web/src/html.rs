@@ -1,0 +1,82 @@
+//! Markup written as text, for the page's long, uniform lists: region options, table rows,
+//! tooltip lines. The browser parses one string per list instead of the app building each
+//! element; in the wasm, each list is one string function instead of a typed view per element
+//! kind (BENCHMARKS.md, "Issue 12"). Every text and attribute value goes through [`escape`].
+
+use covid_model::Region;
+
+/// Appends `text` with `&`, `<`, `>` and `"` escaped: safe both as text and in a quoted
+/// attribute value.
+pub fn escape(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends `<tag attrs>text</tag>`; `attrs` is written as given (static markup only).
+pub fn element(out: &mut String, tag: &str, attrs: &str, text: &str) {
+    out.push('<');
+    out.push_str(tag);
+    if !attrs.is_empty() {
+        out.push(' ');
+        out.push_str(attrs);
+    }
+    out.push('>');
+    escape(out, text);
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
+}
+
+/// Appends one `<option>` with its value, its text and whether it is selected.
+pub fn option(out: &mut String, value: &str, text: &str, selected: bool) {
+    out.push_str("<option value=\"");
+    escape(out, value);
+    out.push_str(if selected { "\" selected>" } else { "\">" });
+    escape(out, text);
+    out.push_str("</option>");
+}
+
+/// The options of `regions` by name, the one whose id is `selected` chosen.
+pub fn region_options(out: &mut String, regions: &[Region], selected: Option<&str>) {
+    for r in regions {
+        option(out, r.id, r.name, selected == Some(r.id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_text_and_attribute_values() {
+        let mut out = String::new();
+        escape(&mut out, r#"<a href="x">&</a>'"#);
+        assert_eq!(out, "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;'");
+    }
+
+    #[test]
+    fn writes_elements_and_options() {
+        let mut out = String::new();
+        element(&mut out, "td", "class=\"n\"", "1 < 2");
+        option(&mut out, "NY", "New York", true);
+        option(&mut out, "A\"", "B&", false);
+        assert_eq!(
+            out,
+            "<td class=\"n\">1 &lt; 2</td><option value=\"NY\" selected>New York</option>\
+             <option value=\"A&quot;\">B&amp;</option>"
+        );
+        let mut list = String::new();
+        let all = Region::all();
+        region_options(&mut list, &all, Some("NY"));
+        assert_eq!(list.matches("<option ").count(), 56);
+        assert_eq!(list.matches(" selected>").count(), 1);
+        assert!(list.contains("<option value=\"NY\" selected>New York</option>"));
+    }
+}
