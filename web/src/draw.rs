@@ -1,17 +1,56 @@
 //! The SVG that plotters draws for a view, and the mapping between its pixels and the days.
+//!
+//! The charts are drawn on plotters' SVG backend through its drawing primitives (lines,
+//! paths, rectangles, circles, text), with the plotting area's mapping and the axis ticks
+//! worked out here. Plotters' chart builder, coordinate types and series elements would add
+//! about 14 KB of gzipped wasm for the same SVG (BENCHMARKS.md, "Issue 12").
 
 use std::ops::Range;
 
 use chrono::{Datelike, NaiveDate};
-use plotters::coord::ReverseCoordTranslate;
-use plotters::coord::types::RangedCoordf64;
-use plotters::prelude::*;
+use plotters::prelude::{DrawingBackend, SVGBackend};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{Color, RGBColor, ShapeStyle};
+use plotters_backend::{BackendColor, BackendTextStyle, DrawingErrorKind, FontFamily};
 
 use crate::format::{compact, month};
 use crate::frame::Panel;
 use crate::series::segments;
 use crate::state::Scale;
+
+/// The plotting area: its pixels and the data ranges they show (days on x; values as drawn,
+/// their logs on a log scale, on y).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Plot {
+    left: i32,
+    right: i32,
+    top: i32,
+    bottom: i32,
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl Plot {
+    fn px(&self, x: f64) -> i32 {
+        let share = (x - self.x.0) / (self.x.1 - self.x.0);
+        self.left + (share * f64::from(self.right - self.left)).round() as i32
+    }
+
+    fn py(&self, y: f64) -> i32 {
+        let share = (y - self.y.0) / (self.y.1 - self.y.0);
+        self.bottom - (share * f64::from(self.bottom - self.top)).round() as i32
+    }
+
+    fn point(&self, (x, y): (f64, f64)) -> (i32, i32) {
+        (self.px(x), self.py(y))
+    }
+
+    /// The day at pixel column `px`.
+    fn x_at(&self, px: i32) -> f64 {
+        let share = f64::from(px - self.left) / f64::from(self.right - self.left);
+        self.x.0 + share * (self.x.1 - self.x.0)
+    }
+}
 
 /// A drawn chart and the mapping between its pixels and the data.
 #[derive(Clone)]
@@ -21,7 +60,7 @@ pub struct Rendered {
     pub height: u32,
     /// The shown indexes of the series.
     pub range: Range<usize>,
-    coords: Option<Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    plot: Option<Plot>,
 }
 
 impl PartialEq for Rendered {
@@ -31,22 +70,15 @@ impl PartialEq for Rendered {
 }
 
 impl Rendered {
-    /// The index of the day nearest to a pixel of the SVG (plotters' reverse transform).
-    pub fn index_at(&self, x: i32, y: i32) -> Option<usize> {
-        let coords = self.coords.as_ref()?;
+    /// The index of the day nearest to a pixel column of the SVG; pointers over the axes count
+    /// as the nearest edge of the plotting area.
+    pub fn index_at(&self, x: i32, _y: i32) -> Option<usize> {
+        let plot = self.plot.as_ref()?;
         if self.range.is_empty() {
             return None;
         }
-        // Pointers over the axes count as the nearest edge of the plotting area.
-        let (left, right) = self.plot_x_range()?;
-        let (x_range, y_range) = (coords.get_x_range(), coords.get_y_range());
-        let (top, bottom) = (
-            coords.translate(&(x_range.start, y_range.end)).1,
-            coords.translate(&(x_range.start, y_range.start)).1,
-        );
-        let (data_x, _) =
-            coords.reverse_translate((x.clamp(left, right - 1), y.clamp(top, bottom - 1)))?;
-        let i = data_x
+        let day = plot.x_at(x.clamp(plot.left, plot.right));
+        let i = day
             .round()
             .clamp(self.range.start as f64, (self.range.end - 1) as f64);
         Some(i as usize)
@@ -54,20 +86,13 @@ impl Rendered {
 
     /// The horizontal pixel of day `index` in the SVG.
     pub fn x_of(&self, index: usize) -> Option<i32> {
-        let coords = self.coords.as_ref()?;
-        let y = coords.get_y_range().start;
-        Some(coords.translate(&(index as f64, y)).0)
+        Some(self.plot.as_ref()?.px(index as f64))
     }
 
     /// The left and right pixels of the plotting area.
     pub fn plot_x_range(&self) -> Option<(i32, i32)> {
-        let coords = self.coords.as_ref()?;
-        let range = coords.get_x_range();
-        let y = coords.get_y_range().start;
-        Some((
-            coords.translate(&(range.start, y)).0,
-            coords.translate(&(range.end, y)).0,
-        ))
+        let plot = self.plot.as_ref()?;
+        Some((plot.left, plot.right))
     }
 }
 
@@ -85,23 +110,68 @@ pub struct ChartInput<'a> {
 /// Draws a panel as SVG, `width` x `height` pixels.
 pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
     let mut svg = String::new();
-    let coords = draw(input, width, height, &mut svg).ok().flatten();
+    let plot = draw(input, width, height, &mut svg).ok().flatten();
     Rendered {
         svg,
         width,
         height,
         range: input.range.clone(),
-        coords,
+        plot,
     }
 }
 
 /// The least distance between two line-end labels, in pixels (12 px text).
 const LABEL_GAP: i32 = 14;
 
-type Coords = Cartesian2d<RangedCoordf64, RangedCoordf64>;
+/// The axes' and labels' grey.
+const AXIS: RGBColor = RGBColor(0x76, 0x7b, 0x82);
 
-type DrawResult<T> =
-    Result<T, DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>>;
+type DrawResult<T> = Result<T, DrawingErrorKind<std::io::Error>>;
+
+/// The labels' text: 12 px sans-serif in the axes' grey, placed by `anchor`. The SVG backend
+/// writes it as a `<text>` element and never measures it.
+struct Label(Pos);
+
+impl BackendTextStyle for Label {
+    type FontError = std::fmt::Error;
+
+    fn color(&self) -> BackendColor {
+        AXIS.to_backend_color()
+    }
+
+    fn size(&self) -> f64 {
+        12.0
+    }
+
+    fn anchor(&self) -> Pos {
+        self.0
+    }
+
+    fn family(&self) -> FontFamily<'_> {
+        FontFamily::SansSerif
+    }
+
+    fn layout_box(&self, _text: &str) -> Result<((i32, i32), (i32, i32)), Self::FontError> {
+        Err(std::fmt::Error)
+    }
+
+    fn draw<E, F: FnMut(i32, i32, BackendColor) -> Result<(), E>>(
+        &self,
+        _text: &str,
+        _pos: (i32, i32),
+        _draw: F,
+    ) -> Result<Result<(), E>, Self::FontError> {
+        Err(std::fmt::Error)
+    }
+}
+
+fn stroke(color: RGBColor, alpha: f64, width: u32) -> ShapeStyle {
+    ShapeStyle {
+        color: color.mix(alpha),
+        filled: false,
+        stroke_width: width,
+    }
+}
 
 /// The lowest and highest drawn values in `range`; 0..1 when there is none.
 fn extent(panel: &Panel, range: &Range<usize>) -> (f64, f64) {
@@ -122,94 +192,141 @@ fn extent(panel: &Panel, range: &Range<usize>) -> (f64, f64) {
     }
 }
 
+/// At most `most` round values (multiples of 1, 2 or 5 times a power of ten) in `low..=high`,
+/// as few steps as that allows.
+pub fn round_ticks(low: f64, high: f64, most: usize) -> Vec<f64> {
+    if !(high > low) || most == 0 {
+        return Vec::new();
+    }
+    // Steps of m * 10^e; below 1, divided by 10^-e, so that 3 * 0.2 is 0.6, not 0.6000000000000001.
+    let mut e = (high - low).log10().floor() as i32 - 1;
+    loop {
+        let (scale, below_one) = (10f64.powi(e.abs()), e < 0);
+        for m in [1.0, 2.0, 5.0] {
+            let step = if below_one { m / scale } else { m * scale };
+            let (first, last) = ((low / step).ceil(), (high / step).floor());
+            if last - first + 1.0 <= most as f64 {
+                return (first as i64..=last as i64)
+                    .map(|k| {
+                        let k = k as f64 * m;
+                        if below_one { k / scale } else { k * scale }
+                    })
+                    .collect();
+            }
+        }
+        e += 1;
+    }
+}
+
+/// The days that get a tick on the date axis, at most `most`: the first days of every month,
+/// or of every 2nd, 3rd, 6th or 12th month, over more than 120 days; every few days back from
+/// the newest over fewer.
+fn date_ticks(dates: &[NaiveDate], range: &Range<usize>, most: usize) -> Vec<f64> {
+    if range.len() <= 120 {
+        // Every 1, 2, 5, 7, 14 or 28 days back from the newest shown day, which is always
+        // labelled.
+        let every = [1, 2, 5, 7, 14, 28]
+            .into_iter()
+            .find(|every| range.len().div_ceil(*every) <= most)
+            .unwrap_or(range.len());
+        let mut ticks: Vec<f64> = range
+            .clone()
+            .rev()
+            .step_by(every)
+            .map(|i| i as f64)
+            .collect();
+        ticks.reverse();
+        return ticks;
+    }
+    for every in [1, 2, 3, 6, 12] {
+        let ticks: Vec<f64> = range
+            .clone()
+            .filter(|&i| dates[i].day() == 1 && dates[i].month0() % every == 0)
+            .map(|i| i as f64)
+            .collect();
+        if ticks.len() <= most {
+            return ticks;
+        }
+    }
+    Vec::new()
+}
+
 /// The y values that get a grid line and a label: whole powers of ten on a log scale (every
-/// other one when there are many), plotters' round key points on a linear one.
-fn y_ticks(coords: &Coords, log: bool, height: u32) -> Vec<f64> {
-    let range = coords.get_y_range();
+/// other one when there are many), round values on a linear one.
+fn y_ticks(plot: &Plot, log: bool, height: u32) -> Vec<f64> {
+    let (low, high) = plot.y;
     if log {
-        let (low, high) = (range.start.ceil() as i32, range.end.floor() as i32);
+        let (low, high) = (low.ceil() as i32, high.floor() as i32);
         let most = if height < 300 { 6 } else { 10 };
         let step = ((high - low) as usize / most + 1).max(1);
         (low..=high).step_by(step).map(f64::from).collect()
     } else {
-        coords.y_spec().key_points(if height < 300 { 4 } else { 6 })
+        round_ticks(low, high, if height < 300 { 4 } else { 6 })
     }
 }
 
-/// The axes, the horizontal grid and the tick labels. Drawn here, not by plotters' mesh: on
-/// wasm, the mesh measures every label by adding it to the page and reading its size back (a
-/// forced layout each), which took most of the time between the data's arrival and the chart.
-#[allow(clippy::too_many_arguments)]
+/// The axes, the horizontal grid and the tick labels.
 fn draw_axes(
-    root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-    coords: &Coords,
-    label_x: &dyn Fn(&f64) -> String,
-    label_y: &dyn Fn(&f64) -> String,
+    svg: &mut SVGBackend<'_>,
+    plot: &Plot,
+    label_x: &dyn Fn(f64) -> String,
+    label_y: &dyn Fn(f64) -> String,
+    x_ticks: Vec<f64>,
     log: bool,
-    narrow: bool,
     height: u32,
-    axis: RGBColor,
 ) -> DrawResult<()> {
-    let (x_range, y_range) = (coords.get_x_range(), coords.get_y_range());
-    let (left, bottom) = coords.translate(&(x_range.start, y_range.start));
-    let (right, top) = coords.translate(&(x_range.end, y_range.end));
-    let font = ("sans-serif", 12).into_font().color(&axis);
-    for y in y_ticks(coords, log, height) {
-        let py = coords.translate(&(x_range.start, y)).1;
-        root.draw(&PathElement::new(
-            vec![(left, py), (right, py)],
-            axis.mix(0.25),
-        ))?;
-        root.draw(&Text::new(
-            label_y(&y),
-            (left - 6, py),
-            font.clone().pos(Pos::new(HPos::Right, VPos::Center)),
-        ))?;
+    let (left, right, top, bottom) = (plot.left, plot.right, plot.top, plot.bottom);
+    let grid = stroke(AXIS, 0.25, 1);
+    let right_middle = Label(Pos::new(HPos::Right, VPos::Center));
+    for y in y_ticks(plot, log, height) {
+        let py = plot.py(y);
+        svg.draw_line((left, py), (right, py), &grid)?;
+        svg.draw_text(&label_y(y), &right_middle, (left - 6, py))?;
     }
-    for x in coords.x_spec().key_points(if narrow { 4 } else { 7 }) {
-        let px = coords.translate(&(x, y_range.start)).0;
-        root.draw(&PathElement::new(
-            vec![(px, bottom), (px, bottom + 5)],
-            axis,
-        ))?;
-        root.draw(&Text::new(
-            label_x(&x),
-            (px, bottom + 8),
-            font.clone().pos(Pos::new(HPos::Center, VPos::Top)),
-        ))?;
+    let axis = stroke(AXIS, 1.0, 1);
+    let centre_top = Label(Pos::new(HPos::Center, VPos::Top));
+    for x in x_ticks {
+        let px = plot.px(x);
+        svg.draw_line((px, bottom), (px, bottom + 5), &axis)?;
+        svg.draw_text(&label_x(x), &centre_top, (px, bottom + 8))?;
     }
-    root.draw(&PathElement::new(
-        vec![(left, top), (left, bottom), (right, bottom)],
-        axis,
-    ))?;
-    Ok(())
+    svg.draw_path([(left, top), (left, bottom), (right, bottom)], &axis)
 }
 
 fn draw(
     input: &ChartInput<'_>,
     width: u32,
     height: u32,
-    svg: &mut String,
-) -> DrawResult<Option<Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    out: &mut String,
+) -> DrawResult<Option<Plot>> {
     let range = input.range.clone();
-    let root = SVGBackend::with_string(svg, (width, height)).into_drawing_area();
+    let mut svg = SVGBackend::with_string(out, (width, height));
     if range.is_empty() || input.panel.lines.is_empty() {
-        root.present()?;
+        svg.present()?;
         return Ok(None);
     }
     let (low, high) = extent(input.panel, &range);
     let log = input.scale == Scale::Log;
-    let (y0, y1) = match input.scale {
+    let y = match input.scale {
         Scale::Linear => (low.min(0.0), if high > 0.0 { high * 1.05 } else { 1.0 }),
         // Counts start at 1 (10^0); averages per 100k go below it (deaths often do).
         Scale::Log if input.per_capita => (low.floor(), high.ceil().max(low.floor() + 1.0)),
         Scale::Log => (low.floor().max(0.0), high.ceil().max(low.floor() + 1.0)),
     };
-    let x0 = range.start as f64 - 0.5;
-    let x1 = (range.end - 1) as f64 + 0.5;
+    let narrow = width < 520;
+    let labelled = input.panel.lines.iter().any(|l| l.label.is_some());
+    // Room for the value labels on the left, the dates below and the line-end labels right.
+    let plot = Plot {
+        left: if narrow { 44 } else { 56 },
+        right: width as i32 - if labelled { 44 } else { 16 },
+        top: 12,
+        bottom: height as i32 - 28,
+        x: (range.start as f64 - 0.5, (range.end - 1) as f64 + 0.5),
+        y,
+    };
     let dates = input.dates;
     let span = range.len();
-    let label_days = |x: &f64| match usize::try_from(x.round() as isize)
+    let label_days = |x: f64| match usize::try_from(x.round() as isize)
         .ok()
         .and_then(|i| dates.get(i))
     {
@@ -217,7 +334,7 @@ fn draw(
         Some(d) => format!("{} {}", month(*d), d.day()),
         None => String::new(),
     };
-    let label_values = |y: &f64| {
+    let label_values = |y: f64| {
         if log {
             if (y - y.round()).abs() < 1e-9 {
                 compact(10f64.powi(y.round() as i32))
@@ -225,51 +342,45 @@ fn draw(
                 String::new()
             }
         } else {
-            compact(*y)
+            compact(y)
         }
     };
-    let narrow = width < 520;
-    let labelled = input.panel.lines.iter().any(|l| l.label.is_some());
-    let mut chart = ChartBuilder::on(&root)
-        .margin_top(12)
-        .margin_right(if labelled { 44 } else { 16 })
-        .x_label_area_size(28)
-        .y_label_area_size(if narrow { 44 } else { 56 })
-        .build_cartesian_2d(x0..x1, y0..y1)?;
-    let axis = RGBColor(0x76, 0x7b, 0x82);
+    let x_ticks = date_ticks(dates, &range, if narrow { 4 } else { 7 });
     draw_axes(
-        &root,
-        chart.as_coord_spec(),
+        &mut svg,
+        &plot,
         &label_days,
         &label_values,
+        x_ticks,
         log,
-        narrow,
         height,
-        axis,
     )?;
     let mut ends = Vec::new();
     for line in &input.panel.lines {
         let color = line.color;
         if let Some(bars) = &line.bars {
-            let base = if log { y0 } else { 0.0 };
-            let bars = range.clone().filter_map(|x| {
-                let at = x as f64;
-                bars[x].map(|v| {
-                    Rectangle::new([(at - 0.4, base), (at + 0.4, v)], color.mix(0.35).filled())
-                })
-            });
-            chart.draw_series(bars)?;
+            let base = plot.py(if log { y.0 } else { 0.0 });
+            let fill = color.mix(0.35);
+            for x in range.clone() {
+                if let Some(v) = bars[x] {
+                    let (left, right) = (plot.px(x as f64 - 0.4), plot.px(x as f64 + 0.4));
+                    let top = plot.py(v);
+                    svg.draw_rect((left, top.min(base)), (right, top.max(base)), &fill, true)?;
+                }
+            }
         }
+        let line_style = stroke(color, 1.0, 2);
         for segment in segments(&line.values[range.clone()], range.start) {
-            chart.draw_series(LineSeries::new(segment, color.stroke_width(2)))?;
+            svg.draw_path(segment.into_iter().map(|p| plot.point(p)), &line_style)?;
         }
         let last = range
             .clone()
             .rev()
             .find_map(|x| line.values[x].map(|v| (x as f64, v)));
         if let (Some(label), Some(point)) = (line.label, last) {
-            chart.draw_series(std::iter::once(Circle::new(point, 3, color.filled())))?;
-            ends.push((chart.as_coord_spec().translate(&point).1, label, color));
+            let at = plot.point(point);
+            svg.draw_circle(at, 3, &color, true)?;
+            ends.push((at.1, label, color));
         }
     }
     // Each compared line ends in its region's label; labels that would overlap are pushed apart.
@@ -281,32 +392,22 @@ fn draw(
             j -= 1;
         }
     }
-    let (plot_right, plot_bottom) = chart.as_coord_spec().translate(&(x1, y0));
     let mut floor = i32::MIN;
     for end in &mut ends {
         end.0 = end.0.max(floor);
         floor = end.0 + LABEL_GAP;
     }
     // Pushed below the plotting area, the stack moves up as a whole.
-    let over = ends.last().map_or(0, |e| e.0 - plot_bottom).max(0);
+    let over = ends.last().map_or(0, |e| e.0 - plot.bottom).max(0);
+    let left_middle = Label(Pos::new(HPos::Left, VPos::Center));
     for (y, label, color) in ends {
         let y = y - over;
-        root.draw(&Rectangle::new(
-            [(plot_right + 5, y - 4), (plot_right + 13, y + 4)],
-            color.filled(),
-        ))?;
-        root.draw(&Text::new(
-            label.to_string(),
-            (plot_right + 16, y),
-            ("sans-serif", 12)
-                .into_font()
-                .color(&axis)
-                .pos(Pos::new(HPos::Left, VPos::Center)),
-        ))?;
+        let x = plot.right;
+        svg.draw_rect((x + 5, y - 4), (x + 13, y + 4), &color, true)?;
+        svg.draw_text(label, &left_middle, (x + 16, y))?;
     }
-    let coords = chart.as_coord_spec().clone();
-    root.present()?;
-    Ok(Some(coords))
+    svg.present()?;
+    Ok(Some(plot))
 }
 
 #[cfg(test)]
@@ -410,6 +511,61 @@ mod tests {
     }
 
     #[test]
+    fn round_ticks_take_the_fewest_round_steps() {
+        assert_eq!(
+            round_ticks(0.0, 37_600.0, 6),
+            [0.0, 10_000.0, 20_000.0, 30_000.0]
+        );
+        assert_eq!(round_ticks(-0.5, 49.5, 7), [0.0, 10.0, 20.0, 30.0, 40.0]);
+        assert_eq!(
+            round_ticks(-0.5, 49.5, 11),
+            [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0]
+        );
+        assert_eq!(round_ticks(-120.0, 950.0, 4), [0.0, 500.0]);
+        assert_eq!(round_ticks(0.0, 0.72, 4), [0.0, 0.2, 0.4, 0.6]);
+        assert!(round_ticks(1.0, 1.0, 4).is_empty());
+    }
+
+    #[test]
+    fn long_ranges_tick_the_first_days_of_months() {
+        let first = crate::decode::parse_date("2020-01-22").unwrap();
+        let dates: Vec<NaiveDate> = (0..420)
+            .map(|i| first + chrono::Duration::days(i))
+            .collect();
+        let months = |most| -> Vec<String> {
+            date_ticks(&dates, &(0..420), most)
+                .into_iter()
+                .map(|x| dates[x as usize].to_string())
+                .collect()
+        };
+        assert_eq!(
+            months(7),
+            [
+                "2020-03-01",
+                "2020-05-01",
+                "2020-07-01",
+                "2020-09-01",
+                "2020-11-01",
+                "2021-01-01",
+                "2021-03-01"
+            ]
+        );
+        assert_eq!(
+            months(4),
+            ["2020-04-01", "2020-07-01", "2020-10-01", "2021-01-01"]
+        );
+        // 90 days: every 4 weeks back from the newest day; 30 days: every 5 days.
+        assert_eq!(
+            date_ticks(&dates, &(300..390), 4),
+            [305.0, 333.0, 361.0, 389.0]
+        );
+        assert_eq!(
+            date_ticks(&dates, &(390..420), 7),
+            [394.0, 399.0, 404.0, 409.0, 414.0, 419.0]
+        );
+    }
+
+    #[test]
     fn each_metric_has_its_own_scale() {
         let us = frame(&["US"], None);
         let state = ViewState::default();
@@ -443,7 +599,10 @@ mod tests {
         };
         assert_eq!(values(&log), ["1k", "10k", "100k"]);
         assert_eq!(values(&linear)[0], "0", "{linear:?}");
-        assert!(linear.contains(&"Dec 10".to_string()), "{linear:?}");
+        assert!(
+            linear.contains(&"Jan 18".to_string()),
+            "the newest day is labelled: {linear:?}"
+        );
     }
 
     #[test]
