@@ -195,7 +195,7 @@ fn extent(panel: &Panel, range: &Range<usize>) -> (f64, f64) {
 /// At most `most` round values (multiples of 1, 2 or 5 times a power of ten) in `low..=high`,
 /// as few steps as that allows.
 pub fn round_ticks(low: f64, high: f64, most: usize) -> Vec<f64> {
-    if !(high > low) || most == 0 {
+    if !low.is_finite() || !high.is_finite() || high <= low || most == 0 {
         return Vec::new();
     }
     // Steps of m * 10^e; below 1, divided by 10^-e, so that 3 * 0.2 is 0.6, not 0.6000000000000001.
@@ -241,7 +241,7 @@ fn date_ticks(dates: &[NaiveDate], range: &Range<usize>, most: usize) -> Vec<f64
     for every in [1, 2, 3, 6, 12] {
         let ticks: Vec<f64> = range
             .clone()
-            .filter(|&i| dates[i].day() == 1 && dates[i].month0() % every == 0)
+            .filter(|&i| dates[i].day() == 1 && dates[i].month0().is_multiple_of(every))
             .map(|i| i as f64)
             .collect();
         if ticks.len() <= most {
@@ -524,6 +524,7 @@ mod tests {
         assert_eq!(round_ticks(-120.0, 950.0, 4), [0.0, 500.0]);
         assert_eq!(round_ticks(0.0, 0.72, 4), [0.0, 0.2, 0.4, 0.6]);
         assert!(round_ticks(1.0, 1.0, 4).is_empty());
+        assert!(round_ticks(0.0, f64::INFINITY, 4).is_empty());
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //!   and its links; [`decode`]: their JSON read into the model's wire types;
 //! - [`state`]: what the reader chose ([`state::ViewState`]), kept in the URL query;
 //! - [`metric`], [`series`]: each metric's values for the view, with their gaps;
-//! - [`format`]: numbers and dates as the page says them;
-//! - [`draw`]: the SVG plotters draws, and its pixel-to-day mapping; [`keys`]: keyboard reading;
+//! - [`format`]: numbers and dates as the page says them; [`html`]: long lists as escaped markup;
+//! - [`frame`]: the shown regions on one date axis; [`draw`]: the SVG drawn on plotters' backend,
+//!   and its pixel-to-day mapping; [`keys`]: keyboard reading;
 //! - [`app`] and `view`: the components, sharing state by context; `view/subscribe.rs` is the
 //!   email-alert form.
 //!
