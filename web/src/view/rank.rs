@@ -77,9 +77,9 @@ fn rows(regions: &[RegionSummary]) -> String {
         };
         let latest = r.latest.as_ref();
         out.push_str("<tr><th scope=\"row\"><a href=\"?region=");
-        out.push_str(region.id);
+        html::escape(&mut out, region.id);
         out.push_str("\" data-region=\"");
-        out.push_str(region.id);
+        html::escape(&mut out, region.id);
         out.push_str("\">");
         html::escape(&mut out, region.name);
         out.push_str("</a></th>");
@@ -234,5 +234,18 @@ mod tests {
         );
         assert_eq!(per_100k(Some(1.25)), "1.2");
         assert_eq!(per_100k(None), "n/a");
+    }
+
+    #[test]
+    fn rows_link_each_known_region_and_skip_others() {
+        let all = [
+            region("NY", "New York", Some(5.0)),
+            region("ZZ", "Nowhere", Some(1.0)),
+        ];
+        assert_eq!(
+            rows(&all),
+            "<tr><th scope=\"row\"><a href=\"?region=NY\" data-region=\"NY\">New York</a></th>\
+             <td>5.0</td><td>n/a</td><td>2021-07-08</td></tr>"
+        );
     }
 }
