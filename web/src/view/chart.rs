@@ -67,13 +67,12 @@ fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl Int
             return;
         };
         let rect = el.get_bounding_client_rect();
-        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+        if rect.width() <= 0.0 {
             return;
         }
         let index = rendered.with_untracked(|r| {
             let x = (f64::from(ev.client_x()) - rect.left()) * f64::from(r.width) / rect.width();
-            let y = (f64::from(ev.client_y()) - rect.top()) * f64::from(r.height) / rect.height();
-            r.index_at(x as i32, y as i32)
+            r.index_at(x as i32)
         });
         hover.set(index);
     };
