@@ -194,7 +194,7 @@ fn extent(panel: &Panel, range: &Range<usize>) -> (f64, f64) {
 
 /// At most `most` round values (multiples of 1, 2 or 5 times a power of ten) in `low..=high`,
 /// as few steps as that allows.
-pub fn round_ticks(low: f64, high: f64, most: usize) -> Vec<f64> {
+fn round_ticks(low: f64, high: f64, most: usize) -> Vec<f64> {
     if !low.is_finite() || !high.is_finite() || high <= low || most == 0 {
         return Vec::new();
     }
@@ -456,7 +456,7 @@ mod tests {
     }
 
     #[test]
-    fn nearest_day_from_a_pixel_uses_the_chart_transform() {
+    fn nearest_day_from_a_pixel_uses_the_plotting_area() {
         let us = frame(&["US"], None);
         for state in [
             ViewState::default(),
