@@ -19,7 +19,7 @@ pub const US: Region = Region {
     name: "United States",
 };
 
-/// The 55 jurisdictions NYT reports, by FIPS code.
+/// The 55 jurisdictions NYT reports, by name (as lists show them: no sort at run time).
 pub const STATES: [Region; 55] = [
     Region {
         id: "AL",
@@ -75,6 +75,11 @@ pub const STATES: [Region; 55] = [
         id: "GA",
         fips: 13,
         name: "Georgia",
+    },
+    Region {
+        id: "GU",
+        fips: 66,
+        name: "Guam",
     },
     Region {
         id: "HI",
@@ -197,6 +202,11 @@ pub const STATES: [Region; 55] = [
         name: "North Dakota",
     },
     Region {
+        id: "MP",
+        fips: 69,
+        name: "Northern Mariana Islands",
+    },
+    Region {
         id: "OH",
         fips: 39,
         name: "Ohio",
@@ -215,6 +225,11 @@ pub const STATES: [Region; 55] = [
         id: "PA",
         fips: 42,
         name: "Pennsylvania",
+    },
+    Region {
+        id: "PR",
+        fips: 72,
+        name: "Puerto Rico",
     },
     Region {
         id: "RI",
@@ -252,6 +267,11 @@ pub const STATES: [Region; 55] = [
         name: "Vermont",
     },
     Region {
+        id: "VI",
+        fips: 78,
+        name: "Virgin Islands",
+    },
+    Region {
         id: "VA",
         fips: 51,
         name: "Virginia",
@@ -275,26 +295,6 @@ pub const STATES: [Region; 55] = [
         id: "WY",
         fips: 56,
         name: "Wyoming",
-    },
-    Region {
-        id: "GU",
-        fips: 66,
-        name: "Guam",
-    },
-    Region {
-        id: "MP",
-        fips: 69,
-        name: "Northern Mariana Islands",
-    },
-    Region {
-        id: "PR",
-        fips: 72,
-        name: "Puerto Rico",
-    },
-    Region {
-        id: "VI",
-        fips: 78,
-        name: "Virgin Islands",
     },
 ];
 
@@ -322,9 +322,7 @@ impl Region {
 
     /// `US` first, then the jurisdictions by name.
     pub fn all() -> Vec<Region> {
-        let mut states = STATES.to_vec();
-        states.sort_by_key(|r| r.name);
-        std::iter::once(US).chain(states).collect()
+        std::iter::once(US).chain(STATES).collect()
     }
 }
 
@@ -345,6 +343,10 @@ mod tests {
         assert_eq!(all[0], US);
         assert_eq!(all[1].name, "Alabama");
         assert_eq!(all[55].name, "Wyoming");
+        assert!(
+            STATES.is_sorted_by_key(|r| r.name),
+            "STATES is in name order"
+        );
         let mut ids: Vec<&str> = all.iter().map(|r| r.id).collect();
         ids.sort();
         ids.dedup();
