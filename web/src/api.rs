@@ -3,7 +3,6 @@
 //! offers. The answers are read by [`crate::decode`] into the model crate's wire types.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -157,8 +156,18 @@ async fn read<T>(
 }
 
 thread_local! {
-    /// Series already read this page view: a region chosen again is not fetched again.
-    static SERIES: RefCell<BTreeMap<&'static str, Rc<Series>>> = const { RefCell::new(BTreeMap::new()) };
+    /// Series already read this page view: a region chosen again is not fetched again. At most
+    /// 56 entries, found by a linear search (a map's code costs more wasm than it saves).
+    static SERIES: RefCell<Vec<(&'static str, Rc<Series>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The series of `region` if read already this page view.
+fn cached(region: Region) -> Option<Rc<Series>> {
+    SERIES.with_borrow(|s| {
+        s.iter()
+            .find(|(id, _)| *id == region.id)
+            .map(|(_, series)| series.clone())
+    })
 }
 
 /// The regions list's answer, or why there is none.
@@ -185,27 +194,29 @@ fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
 /// The series of `regions`: every one not yet read this page view is requested at the call,
 /// all side by side.
 fn load(regions: Vec<Region>) -> impl Future<Output = Result<Vec<(Region, Rc<Series>)>, String>> {
-    let pending: Vec<(Region, Option<Pending>)> = regions
+    let pending: Vec<(Region, Result<Rc<Series>, Pending>)> = regions
         .iter()
-        .map(|&r| {
-            let known = SERIES.with_borrow(|s| s.contains_key(r.id));
-            (r, (!known).then(|| start(&series_path(r))))
-        })
+        .map(|&r| (r, cached(r).ok_or_else(|| start(&series_path(r)))))
         .collect();
     async move {
         let mut out = Vec::with_capacity(pending.len());
-        for (region, request) in pending {
-            if let Some(request) = request {
-                let series = read(request, decode::series).await?;
-                if series.days.is_empty() {
-                    return Err(format!(
-                        "The API has no days yet: the ETL has not loaded any data for {}.",
-                        region.name
-                    ));
+        for (region, known) in pending {
+            let series = match known {
+                Ok(series) => series,
+                Err(request) => {
+                    let series = read(request, decode::series).await?;
+                    if series.days.is_empty() {
+                        return Err(format!(
+                            "The API has no days yet: the ETL has not loaded any data for {}.",
+                            region.name
+                        ));
+                    }
+                    let series = Rc::new(series);
+                    SERIES.with_borrow_mut(|s| s.push((region.id, series.clone())));
+                    series
                 }
-                SERIES.with_borrow_mut(|s| s.insert(region.id, Rc::new(series)));
-            }
-            out.push((region, SERIES.with_borrow(|s| s[region.id].clone())));
+            };
+            out.push((region, series));
         }
         Ok(out)
     }
