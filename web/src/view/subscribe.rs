@@ -45,6 +45,29 @@ fn request(form: &web_sys::HtmlFormElement) -> Option<SubscriptionRequest> {
     })
 }
 
+/// The form's fields, which the browser keeps (read on submit by [`request`]): static markup.
+fn fields() -> String {
+    let mut out = String::from(
+        "<label for=\"subscribe-email\">Email address</label>\
+         <input type=\"email\" id=\"subscribe-email\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">\
+         <fieldset><legend>Alerts</legend>",
+    );
+    for kind in SUBSCRIBABLE {
+        out.push_str("<label><input type=\"checkbox\" name=\"alerts\" value=\"");
+        html::escape(&mut out, kind.as_str());
+        out.push_str("\" checked> ");
+        html::escape(&mut out, describe(kind));
+        out.push_str("</label>");
+    }
+    out.push_str(
+        "</fieldset><label for=\"subscribe-regions\">Only updates for these regions (optional; none chosen: all)</label>\
+         <select id=\"subscribe-regions\" name=\"regions\" multiple size=\"6\">",
+    );
+    html::region_options(&mut out, &Region::all(), None);
+    out.push_str("</select>");
+    out
+}
+
 #[component]
 pub fn Subscribe() -> impl IntoView {
     let outcome = RwSignal::new(Outcome::Idle);
@@ -75,26 +98,12 @@ pub fn Subscribe() -> impl IntoView {
         Outcome::Sending => "Sending…".to_string(),
         Outcome::Sent(text) | Outcome::Refused(text) => text,
     };
-    let mut regions = String::new();
-    html::region_options(&mut regions, &Region::all(), None);
     view! {
         <section class="subscribe" aria-labelledby="subscribe-heading">
             <h2 id="subscribe-heading">"Email alerts"</h2>
             <p>"Get an email when the data changes, a daily run fails, or the sources go stale. You confirm by email, and every message has an unsubscribe link."</p>
             <form id="subscribe-form" on:submit=submit>
-                <label for="subscribe-email">"Email address"</label>
-                <input type="email" id="subscribe-email" name="email" required autocomplete="email" maxlength="254"/>
-                <fieldset>
-                    <legend>"Alerts"</legend>
-                    {SUBSCRIBABLE.into_iter().map(|kind| view! {
-                        <label>
-                            <input type="checkbox" name="alerts" value=kind.as_str() checked/>
-                            {format!(" {}", describe(kind))}
-                        </label>
-                    }).collect_view()}
-                </fieldset>
-                <label for="subscribe-regions">"Only updates for these regions (optional; none chosen: all)"</label>
-                <select id="subscribe-regions" name="regions" multiple size="6" inner_html=regions></select>
+                <div class="fields" inner_html=fields()></div>
                 <button type="submit" prop:disabled=move || outcome.get() == Outcome::Sending>"Subscribe"</button>
                 <p id="subscribe-status" role="status" aria-live="polite"
                     class=move || match outcome.get() { Outcome::Refused(_) => "status error", _ => "status" }>
