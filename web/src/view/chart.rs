@@ -1,11 +1,17 @@
 //! The charts: one panel per metric, each on its own scale (small multiples), sharing the
 //! date axis, the pointer and keyboard reading of a date, and the caption.
+//!
+//! The panels are one piece of markup (each title, and each chart box with plotters' SVG), set
+//! when they are drawn again; the date read is written into each box's overlay by one effect,
+//! and the pointer is heard once, on the panels' container. One markup function and one effect
+//! cost less wasm than a component per panel (BENCHMARKS.md, "Issue 12, third pass").
 
 use leptos::ev;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::draw::{self, ChartInput, Rendered};
-use crate::frame::{PALETTE, Panel};
+use crate::frame::{Cell, PALETTE};
 use crate::keys;
 use crate::metric::Metric;
 use crate::series::Measure;
@@ -34,87 +40,66 @@ fn caption(drawn: (Measure, Option<Measure>)) -> &'static str {
     }
 }
 
-/// One metric's chart, `width` wide; the pointer over it reads the date under it.
-#[component]
-fn ChartPanel(panel: Panel, width: RwSignal<u32>, height_ratio: f64) -> impl IntoView {
-    let shown = super::shown();
-    let (frame, state, range, hover) = (shown.frame, shown.state, shown.range, shown.hover);
-    let metric = panel.metric;
-    let panel = StoredValue::new(panel);
-    let rendered: Memo<Rendered> = Memo::new(move |_| {
-        let s = state.get_untracked();
-        let w = width.get().clamp(280, 1100);
-        let h = (f64::from(w) * height_ratio).clamp(180.0, 440.0) as u32;
-        frame.with_value(|f| {
-            panel.with_value(|p| {
-                draw::render(
-                    &ChartInput {
-                        panel: p,
-                        dates: &f.dates,
-                        range: range.get(),
-                        scale: s.scale,
-                        per_capita: s.per_capita(),
-                    },
-                    w,
-                    h,
-                )
-            })
-        })
-    });
-    let svg_box = NodeRef::<leptos::html::Div>::new();
-    let pointer = move |ev: web_sys::MouseEvent| {
-        let Some(el) = svg_box.get_untracked() else {
-            return;
+/// One panel as drawn: its metric, title and SVG, and what the page and its tests read of it.
+#[derive(Clone, PartialEq)]
+struct Drawn {
+    metric: Metric,
+    title: String,
+    lines: usize,
+    scale: Scale,
+    rendered: Rendered,
+}
+
+/// The panels as markup: each title, then the chart box with its data attributes, its SVG and
+/// an empty overlay for the marker and tooltip of the date read.
+fn panels_markup(drawn: &[Drawn]) -> String {
+    let mut out = String::new();
+    for d in drawn {
+        let key = d.metric.key();
+        html::element(
+            &mut out,
+            "h2",
+            &format!("class=\"panel-title metric {key}\""),
+            &d.title,
+        );
+        let r = &d.rendered;
+        let (left, right) = r.plot_x_range().unwrap_or((0, 0));
+        let scale = if d.scale == Scale::Log {
+            "log"
+        } else {
+            "linear"
         };
-        let rect = el.get_bounding_client_rect();
-        if rect.width() <= 0.0 {
-            return;
-        }
-        let index = rendered.with_untracked(|r| {
-            let x = (f64::from(ev.client_x()) - rect.left()) * f64::from(r.width) / rect.width();
-            r.index_at(x as i32)
-        });
-        hover.set(index);
-    };
-    let tooltip = move || {
-        let x = hover.get()?;
-        let left = rendered.with(|r| {
-            r.x_of(x)
-                .map(|px| 100.0 * f64::from(px) / f64::from(r.width))
-        })?;
-        let s = state.get();
-        let (date, cells) = frame.with_value(|f| (f.dates[x], f.cells(x, &s)));
-        let align = if left > 60.0 { "right" } else { "left" };
-        let mut lines = String::new();
-        html::element(&mut lines, "strong", "", &format::date(date));
-        for c in cells.into_iter().filter(|c| c.metric == metric) {
-            let name = c.region.unwrap_or(c.metric.label());
-            let class = format!("class=\"metric {}\"", c.metric.key());
-            html::element(&mut lines, "span", &class, &format!("{name}: {}", c.text));
-        }
-        Some(view! {
-            <div class="marker" style=format!("left:{left:.3}%") aria-hidden="true"></div>
-            <div class=format!("tooltip {align}") style=format!("left:{left:.3}%") aria-hidden="true"
-                inner_html=lines></div>
-        })
-    };
-    let s = state.get_untracked();
-    let heading = title(metric, Measure::for_view(&s));
-    view! {
-        <h2 class=format!("panel-title metric {}", metric.key())>{heading}</h2>
-        <div class="chart" data-metric=metric.key()
-            data-days=move || range.get().len()
-            data-first-index=move || range.get().start
-            data-lines=panel.with_value(|p| p.lines.len())
-            data-plot-left=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.0))
-            data-plot-right=move || rendered.with(|r| r.plot_x_range().map_or(0, |p| p.1))
-            data-width=move || rendered.with(|r| r.width)
-            data-scale=if s.scale == Scale::Log { "log" } else { "linear" }
-            on:mousemove=pointer on:mouseleave=move |_| hover.set(None)>
-            <div class="svg" node_ref=svg_box inner_html=move || rendered.with(|r| r.svg.clone())></div>
-            {tooltip}
-        </div>
+        out.push_str(&format!(
+            "<div class=\"chart\" data-metric=\"{key}\" data-days=\"{}\" data-first-index=\"{}\" \
+             data-lines=\"{}\" data-plot-left=\"{left}\" data-plot-right=\"{right}\" data-width=\"{}\" \
+             data-scale=\"{scale}\"><div class=\"svg\">",
+            r.range.len(),
+            r.range.start,
+            d.lines,
+            r.width,
+        ));
+        // plotters' SVG: its texts are escaped by plotters-svg.
+        out.push_str(&r.svg);
+        out.push_str("</div><div class=\"overlay\"></div></div>");
     }
+    out
+}
+
+/// The marker and tooltip of day `x` on a panel, at `left` percent of its width.
+fn overlay_markup(left: f64, date: &str, cells: &[Cell]) -> String {
+    let align = if left > 60.0 { "right" } else { "left" };
+    let mut out = format!(
+        "<div class=\"marker\" style=\"left:{left:.3}%\" aria-hidden=\"true\"></div>\
+         <div class=\"tooltip {align}\" style=\"left:{left:.3}%\" aria-hidden=\"true\">"
+    );
+    html::element(&mut out, "strong", "", date);
+    for c in cells {
+        let name = c.region.unwrap_or(c.metric.label());
+        let class = format!("class=\"metric {}\"", c.metric.key());
+        html::element(&mut out, "span", &class, &format!("{name}: {}", c.text));
+    }
+    out.push_str("</div>");
+    out
 }
 
 #[component]
@@ -142,12 +127,98 @@ pub fn ChartFigure() -> impl IntoView {
         let s = state.get();
         frame.with_value(|f| f.panels(&s))
     });
+    // Every panel drawn, `width` wide; redrawn when the panels, the width or the range change.
+    let drawn = Memo::new(move |_| {
+        let list = panels.get();
+        let w = width.get().clamp(280, 1100);
+        let ratio = if list.len() > 1 { 0.3 } else { 0.5 };
+        let h = (f64::from(w) * ratio).clamp(180.0, 440.0) as u32;
+        let range = range.get();
+        let s = state.get_untracked();
+        let measure = Measure::for_view(&s);
+        frame.with_value(|f| {
+            list.iter()
+                .map(|p| Drawn {
+                    metric: p.metric,
+                    title: title(p.metric, measure),
+                    lines: p.lines.len(),
+                    scale: s.scale,
+                    rendered: draw::render(
+                        &ChartInput {
+                            panel: p,
+                            dates: &f.dates,
+                            range: range.clone(),
+                            scale: s.scale,
+                            per_capita: s.per_capita(),
+                        },
+                        w,
+                        h,
+                    ),
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     // Redrawn charts have moved their dates: the read date no longer points at the same pixel.
     Effect::new(move |_| {
-        panels.track();
-        range.track();
+        drawn.track();
         hover.set(None);
     });
+    // The date read, shown on every panel: each overlay written anew (after the panels, which
+    // render effects write first).
+    let charts = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let x = hover.get();
+        let s = state.get();
+        let Some(el) = charts.get() else {
+            return;
+        };
+        let overlays = el.get_elements_by_class_name("overlay");
+        drawn.with(|list| {
+            frame.with_value(|f| {
+                let cells = x.map(|x| f.cells(x, &s)).unwrap_or_default();
+                for (i, d) in list.iter().enumerate() {
+                    let Some(overlay) = overlays.item(i as u32) else {
+                        continue;
+                    };
+                    let r = &d.rendered;
+                    let markup = x
+                        .and_then(|x| Some((x, r.x_of(x)?)))
+                        .map(|(x, px)| {
+                            let left = 100.0 * f64::from(px) / f64::from(r.width);
+                            let mine: Vec<Cell> = cells
+                                .iter()
+                                .filter(|c| c.metric == d.metric)
+                                .cloned()
+                                .collect();
+                            overlay_markup(left, &format::date(f.dates[x]), &mine)
+                        })
+                        .unwrap_or_default();
+                    overlay.set_inner_html(&markup);
+                }
+            })
+        });
+    });
+    // The pointer over a panel reads the date under it; elsewhere (the titles) nothing.
+    let pointer = move |ev: web_sys::MouseEvent| {
+        let chart = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest(".chart").ok().flatten());
+        let index = chart.and_then(|chart| {
+            let rect = chart.get_bounding_client_rect();
+            let metric = chart.get_attribute("data-metric")?;
+            drawn.with_untracked(|list| {
+                let r = &list.iter().find(|d| d.metric.key() == metric)?.rendered;
+                if rect.width() <= 0.0 {
+                    return None;
+                }
+                let x =
+                    (f64::from(ev.client_x()) - rect.left()) * f64::from(r.width) / rect.width();
+                r.index_at(x as i32)
+            })
+        });
+        hover.set(index);
+    };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if let Some(next) = keys::step(&ev.key(), hover.get_untracked(), &range.get_untracked()) {
             ev.prevent_default();
@@ -203,15 +274,17 @@ pub fn ChartFigure() -> impl IntoView {
     };
     view! {
         <figure class="chart-figure">
-            <div class="charts" tabindex="0" role="group"
+            <div class="charts" tabindex="0" role="group" node_ref=charts
                 aria-label="Charts of the selected series. Use the left and right arrow keys to read each day."
-                aria-describedby="readout" on:keydown=on_key on:focus=focus>
-                {move || {
-                    let list = panels.get();
-                    let ratio = if list.len() > 1 { 0.3 } else { 0.5 };
-                    list.into_iter().map(|p| view! { <ChartPanel panel=p width=width height_ratio=ratio/> }).collect_view()
-                }}
-                {move || range.get().is_empty().then(|| view! { <p class="status">"No days in this range."</p> })}
+                aria-describedby="readout" on:keydown=on_key on:focus=focus
+                on:mousemove=pointer on:mouseleave=move |_| hover.set(None)
+                inner_html=move || {
+                    let mut out = drawn.with(|list| panels_markup(list));
+                    if range.get().is_empty() {
+                        out.push_str("<p class=\"status\">No days in this range.</p>");
+                    }
+                    out
+                }>
             </div>
             <figcaption>
                 <span class="legend" inner_html=legend></span>
@@ -221,5 +294,80 @@ pub fn ChartFigure() -> impl IntoView {
                 {gap_note}
             </figcaption>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{Line, Panel};
+
+    fn drawn(title: &str) -> Drawn {
+        let panel = Panel {
+            metric: Metric::Deaths,
+            lines: vec![Line {
+                label: None,
+                color: Metric::Deaths.color(),
+                values: vec![Some(1.0), Some(4.0), None, Some(9.0)],
+                bars: None,
+            }],
+        };
+        let dates: Vec<_> = ["2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04"]
+            .iter()
+            .map(|d| crate::decode::parse_date(d).unwrap())
+            .collect();
+        let input = ChartInput {
+            panel: &panel,
+            dates: &dates,
+            range: 1..4,
+            scale: Scale::Log,
+            per_capita: false,
+        };
+        Drawn {
+            metric: panel.metric,
+            title: title.to_string(),
+            lines: panel.lines.len(),
+            scale: Scale::Log,
+            rendered: draw::render(&input, 400, 200),
+        }
+    }
+
+    #[test]
+    fn panels_are_written_with_what_the_page_reads_of_them() {
+        let d = drawn("Deaths & more");
+        let (left, right) = d.rendered.plot_x_range().unwrap();
+        assert!(0 < left && left < right && right <= 400, "{left}..{right}");
+        let markup = panels_markup(&[d.clone(), d.clone()]);
+        assert!(
+            markup.starts_with("<h2 class=\"panel-title metric deaths\">Deaths &amp; more</h2>")
+        );
+        let chart = format!(
+            "<div class=\"chart\" data-metric=\"deaths\" data-days=\"3\" data-first-index=\"1\" \
+             data-lines=\"1\" data-plot-left=\"{left}\" data-plot-right=\"{right}\" \
+             data-width=\"400\" data-scale=\"log\"><div class=\"svg\"><svg"
+        );
+        assert_eq!(markup.matches(&chart).count(), 2, "{markup}");
+        assert_eq!(markup.matches("</svg>").count(), 2);
+        assert!(markup.ends_with("</div><div class=\"overlay\"></div></div>"));
+    }
+
+    #[test]
+    fn overlays_say_the_date_read_on_the_side_with_room() {
+        let cells = [Cell {
+            metric: Metric::Deaths,
+            region: Some("NY"),
+            text: "<1,234>".to_string(),
+        }];
+        let right = overlay_markup(75.0, "Mar 2, 2021", &cells);
+        assert_eq!(
+            right,
+            "<div class=\"marker\" style=\"left:75.000%\" aria-hidden=\"true\"></div>\
+             <div class=\"tooltip right\" style=\"left:75.000%\" aria-hidden=\"true\">\
+             <strong>Mar 2, 2021</strong><span class=\"metric deaths\">NY: &lt;1,234&gt;</span></div>"
+        );
+        assert!(
+            overlay_markup(12.5, "Mar 2, 2021", &[])
+                .contains("tooltip left\" style=\"left:12.500%")
+        );
     }
 }
