@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api;
 use crate::metric::Metric;
 use crate::state::{Preset, Scale, View};
+use crate::{api, html};
 
 use super::compare::CompareControl;
 use super::share::CopyLink;
@@ -45,24 +45,27 @@ pub fn Controls() -> impl IntoView {
     let populations = shown
         .frame
         .with_value(|f| f.data.iter().all(|d| d.population.is_some()));
+    // The CSV links of the shown days, one per region when compared.
     let downloads = move || {
         let dates = shown.dates();
+        let mut out = String::new();
         shown.frame.with_value(|f| {
-            f.data
-                .iter()
-                .map(|d| {
-                    let label = if f.compared {
-                        format!("CSV: {}", d.region.id)
-                    } else {
-                        "Download CSV".to_string()
-                    };
-                    view! {
-                        <a class="download" href=api::csv_url(d.region, dates)
-                            download=format!("{}-covid-19.csv", d.region.id.to_ascii_lowercase())>{label}</a>
-                    }
-                })
-                .collect_view()
-        })
+            for d in &f.data {
+                out.push_str("<a class=\"download\" href=\"");
+                html::escape(&mut out, &api::csv_url(d.region, dates));
+                out.push_str("\" download=\"");
+                html::escape(&mut out, &d.region.id.to_ascii_lowercase());
+                out.push_str("-covid-19.csv\">");
+                if f.compared {
+                    out.push_str("CSV: ");
+                    html::escape(&mut out, d.region.id);
+                } else {
+                    out.push_str("Download CSV");
+                }
+                out.push_str("</a>");
+            }
+        });
+        out
     };
     view! {
         <section class="controls" aria-label="Chart options">
@@ -120,7 +123,7 @@ pub fn Controls() -> impl IntoView {
                     on:click=move |_| state.update(|s| s.table = !s.table)>
                     {move || if state.get().table { "Hide the data table" } else { "Show the data table" }}
                 </button>
-                {downloads}
+                <span class="downloads" inner_html=downloads></span>
                 <CopyLink/>
             </div>
         </section>
