@@ -321,6 +321,26 @@ async fn openapi_document_is_generated() {
     }
     assert!(doc["components"]["schemas"]["Day"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+
+    // The subscription request says what the API accepts: an email address, the subscribable
+    // alert kinds, the 56 region codes; the documented values pass the API's checks.
+    let request = &doc["components"]["schemas"]["SubscriptionRequest"]["properties"];
+    assert_eq!(request["email"]["format"], "email");
+    assert_eq!(request["email"]["maxLength"], 254);
+    let kinds: Vec<String> =
+        serde_json::from_value(request["alerts"]["items"]["enum"].clone()).unwrap();
+    assert_eq!(kinds, ["updated", "failed", "stale"]);
+    assert_eq!(request["alerts"]["minItems"], 1);
+    let ids: Vec<String> =
+        serde_json::from_value(request["regions"]["items"]["enum"].clone()).unwrap();
+    assert_eq!(ids.len(), 56);
+    assert_eq!(ids[..2], ["US", "AL"]);
+    let documented = covid_model::SubscriptionRequest {
+        email: "reader@example.com".to_string(),
+        alerts: Some(kinds),
+        regions: Some(ids),
+    };
+    assert!(covid_model::validate(documented).is_ok());
 }
 
 #[tokio::test]

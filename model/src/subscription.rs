@@ -16,15 +16,59 @@ pub struct SubscriptionRequest {
     /// The address SNS sends the confirmation to (at most 254 characters, one `@`, no spaces).
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "reader@example.com", max_length = 254)
+        schema(example = "reader@example.com", format = Email, min_length = 3, max_length = 254)
     )]
     pub email: String,
     /// Which alerts: `updated`, `failed`, `stale`; all three when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::alerts))]
     pub alerts: Option<Vec<String>>,
-    /// Narrows `updated` alerts to changes of these regions (`US`, `NY`, …; any case).
+    /// Narrows `updated` alerts (which must then be chosen) to changes of these regions (`US`,
+    /// `NY`, …; any case).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::regions))]
     pub regions: Option<Vec<String>>,
+}
+
+/// The request's lists as the API checks them, for its OpenAPI document: a client (or a
+/// property-based test) reads the alert kinds and the region codes from the schema (the codes
+/// as the API writes them; it also takes them in any case).
+#[cfg(feature = "openapi")]
+mod openapi {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    use utoipa::openapi::{Array, RefOr, Schema};
+
+    fn list(items: ObjectBuilder, description: &str, min_items: Option<usize>) -> Array {
+        ArrayBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+            .items(RefOr::T(Schema::Object(items.build())))
+            .min_items(min_items)
+            .description(Some(description))
+            .build()
+    }
+
+    fn text() -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String)
+    }
+
+    pub fn alerts() -> Array {
+        let kinds = super::SUBSCRIBABLE.map(|k| k.as_str());
+        list(
+            text().enum_values(Some(kinds)),
+            "Which alerts: `updated`, `failed`, `stale`; all three when absent.",
+            Some(1),
+        )
+    }
+
+    pub fn regions() -> Array {
+        let ids: Vec<&str> = crate::Region::all().iter().map(|r| r.id).collect();
+        list(
+            text().enum_values(Some(ids)),
+            "Narrows `updated` alerts (which must then be chosen) to changes of these regions \
+             (`US`, `NY`, …; any case).",
+            None,
+        )
+    }
 }
 
 /// The answer to a subscription request: the same whether or not the address was subscribed.
