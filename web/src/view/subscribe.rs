@@ -113,3 +113,31 @@ pub fn Subscribe() -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_name_what_the_submit_reads() {
+        let markup = fields();
+        assert!(markup.contains(
+            "<input type=\"email\" id=\"subscribe-email\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">"
+        ));
+        for kind in SUBSCRIBABLE {
+            let checkbox = format!(
+                "<label><input type=\"checkbox\" name=\"alerts\" value=\"{}\" checked> {}</label>",
+                kind.as_str(),
+                describe(kind)
+            );
+            assert!(markup.contains(&checkbox), "{checkbox}");
+        }
+        assert!(
+            !markup.contains("value=\"unchanged\""),
+            "the operator's kind is not offered"
+        );
+        assert!(markup.contains("<select id=\"subscribe-regions\" name=\"regions\" multiple size=\"6\"><option value=\"US\">United States</option><option value=\"AL\">Alabama</option>"));
+        assert_eq!(markup.matches("<option ").count(), 56);
+        assert!(markup.ends_with("</select>"));
+    }
+}
