@@ -163,8 +163,8 @@ pub fn ChartFigure() -> impl IntoView {
         drawn.track();
         hover.set(None);
     });
-    // The date read, shown on every panel: each overlay written anew (after the panels, which
-    // render effects write first).
+    // The date read, shown on every panel: each overlay written anew. Panels drawn anew come
+    // with empty overlays, and the effect above then clears the date read.
     let charts = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         let x = hover.get();
