@@ -32,6 +32,8 @@ pub const DEFAULT_PER_DAY: u64 = 500;
 pub enum SubscribeError {
     /// The address is subscribed already with another choice: answered like a new one.
     Exists,
+    /// SNS refused the choice's filter policy (its reason): the reader's to change, not to retry.
+    Refused(String),
     Failed(String),
 }
 
@@ -78,14 +80,17 @@ impl Subscriber for SnsSubscriber {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     let text = aws_sdk_sns::error::DisplayErrorContext(&e).to_string();
-                    let exists = e
+                    let invalid = e
                         .as_service_error()
-                        .is_some_and(|s| s.is_invalid_parameter_exception())
-                        && text.contains("already exists");
-                    Err(if exists {
-                        SubscribeError::Exists
-                    } else {
-                        SubscribeError::Failed(text)
+                        .filter(|s| s.is_invalid_parameter_exception())
+                        .map(|s| s.meta().message().unwrap_or_default().to_string());
+                    Err(match invalid {
+                        Some(_) if text.contains("already exists") => SubscribeError::Exists,
+                        // e.g. "Invalid parameter: FilterPolicy: Filter policy is too complex"
+                        Some(message) if message.contains("FilterPolicy") => {
+                            SubscribeError::Refused(message)
+                        }
+                        _ => SubscribeError::Failed(text),
                     })
                 }
             }
@@ -290,6 +295,13 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
         .await
     {
         Ok(()) | Err(SubscribeError::Exists) => {}
+        Err(SubscribeError::Refused(reason)) => {
+            tracing::warn!(%reason, %policy, "SNS refused the filter policy");
+            return Err(Problem::bad_request(format!(
+                "The alert service refused this choice ({reason}): choose fewer regions, \
+                 or leave `regions` out."
+            )));
+        }
         Err(SubscribeError::Failed(detail)) => {
             tracing::error!(%detail, "SNS Subscribe failed");
             return Err(Problem::new(

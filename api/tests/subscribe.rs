@@ -289,3 +289,32 @@ async fn without_a_topic_subscriptions_are_unavailable() {
             .contains("TOPIC_ARN")
     );
 }
+
+/// Refuses every filter policy, as SNS does one it finds too complex.
+struct Refusing;
+
+impl Subscriber for Refusing {
+    fn subscribe(&self, _: &str, _: &str) -> BoxFuture<'_, Result<(), SubscribeError>> {
+        Box::pin(async {
+            Err(SubscribeError::Refused(
+                "Invalid parameter: FilterPolicy: Filter policy is too complex".to_string(),
+            ))
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_filter_policy_sns_refuses_is_the_readers_to_change() {
+    let subscriptions = Subscriptions::new(Refusing, MemoryStore::new());
+    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    let r = api::router(Arc::new(app), None);
+    let (status, _, body) = call(&r, post(OK_BODY, "203.0.113.9:1", &[])).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "not a 503: retrying does not help"
+    );
+    let detail = json(&body)["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("Filter policy is too complex"), "{detail}");
+    assert!(detail.contains("choose fewer regions"), "{detail}");
+}
