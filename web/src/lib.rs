@@ -4,7 +4,8 @@
 //!   and its links; [`decode`]: their JSON read into the model's wire types;
 //! - [`state`]: what the reader chose ([`state::ViewState`]), kept in the URL query;
 //! - [`metric`], [`series`]: each metric's values for the view, with their gaps;
-//! - [`format`]: numbers and dates as the page says them; [`html`]: long lists as escaped markup;
+//! - [`format`]: numbers and dates as the page says them; [`html`]: lists and other markup
+//!   written as escaped text;
 //! - [`frame`]: the shown regions on one date axis; [`draw`]: the SVG drawn on plotters' backend,
 //!   and its pixel-to-day mapping; [`keys`]: keyboard reading;
 //! - [`app`] and `view`: the components, sharing state by context; `view/subscribe.rs` is the
