@@ -60,14 +60,19 @@ pub fn average(v: Option<f64>) -> String {
     )
 }
 
+/// A 7-day average per 100,000 residents, to one decimal.
+pub fn per_100k(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
+}
+
 /// What a metric says for a day in the chosen view, as the tooltip, the readout and the
 /// table say it.
 pub fn describe(metric: Metric, day: &Day, point: &DailyPoint, state: &ViewState) -> String {
     match state.view {
-        _ if state.per_capita() => metric.avg7_per_100k(point).map_or_else(
-            || "n/a".to_string(),
-            |v| format!("{v:.1} per 100k (7-day avg)"),
-        ),
+        _ if state.per_capita() => match metric.avg7_per_100k(point) {
+            None => per_100k(None),
+            v => format!("{} per 100k (7-day avg)", per_100k(v)),
+        },
         View::Cumulative => count(metric.total(day)),
         View::Daily => format!(
             "{} (7-day avg {})",

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::RegionsList;
+use crate::format::per_100k;
 use crate::html;
 use crate::state::ViewState;
 
@@ -70,10 +71,6 @@ pub fn sorted(regions: &[RegionSummary], column: Column, descending: bool) -> Ve
         out.insert(at, r);
     }
     out
-}
-
-fn per_100k(v: Option<f64>) -> String {
-    v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
 }
 
 /// The table's rows, in the order given: each region's name links to its chart.
