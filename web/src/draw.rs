@@ -57,7 +57,6 @@ impl Plot {
 pub struct Rendered {
     pub svg: String,
     pub width: u32,
-    pub height: u32,
     /// The shown indexes of the series.
     pub range: Range<usize>,
     plot: Option<Plot>,
@@ -114,7 +113,6 @@ pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
     Rendered {
         svg,
         width,
-        height,
         range: input.range.clone(),
         plot,
     }
