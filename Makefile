@@ -37,8 +37,18 @@ test: lint web
 	scripts/schemathesis.sh
 
 # The site: web/dist, with trunk (pinned tools: web/Trunk.toml), release and offline.
+# Its wasm alone is built with a pinned nightly (scripts/setup.sh installs it with rust-src): the
+# standard library rebuilt for size, panics compiled to a bare trap, no panic locations and no
+# `Debug` text. Together -21.9 KB gzip (BENCHMARKS.md). Everything else builds on stable.
+export WEB_TOOLCHAIN := nightly-2026-05-19
+# erase_components: leptos type-erases its views (one copy of the rendering code, not one per
+# view type).
+WEB_RUSTFLAGS := --cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
+	-Zlocation-detail=none -Zfmt-debug=none
 web: setup
-	cd web && trunk build --release --offline
+	cd web && RUSTUP_TOOLCHAIN=$(WEB_TOOLCHAIN) RUSTFLAGS="$(WEB_RUSTFLAGS)" \
+		CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
+		trunk build --release --offline
 	@echo "web/dist: $$(cat web/dist/*.wasm | gzip -9 | wc -c) bytes of wasm, gzipped"
 
 demo: web

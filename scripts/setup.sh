@@ -59,6 +59,12 @@ rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup
 # --- Site toolchain: wasm target, trunk, wasm-bindgen-cli at Cargo.lock's version --------------
 # Installed under $CACHE/bin (outside the clone). wasm-opt comes from npm `binaryen` (package.json).
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+# The site's wasm builds on a pinned nightly with the standard library's sources (`make web`).
+web_toolchain=${WEB_TOOLCHAIN:?the Makefile sets WEB_TOOLCHAIN}
+if ! rustup component list --installed --toolchain "$web_toolchain" 2>/dev/null | grep -q '^rust-src'; then
+  say "rustup toolchain install $web_toolchain (with rust-src)"
+  rustup toolchain install "$web_toolchain" --profile minimal --component rust-src
+fi
 mkdir -p "$CACHE/bin"
 trunk_version=0.21.14
 if ! "$CACHE/bin/trunk" --version 2>/dev/null | grep -qF "$trunk_version"; then

@@ -185,7 +185,7 @@ fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
     ids.iter()
         .map(|id| {
             Region::by_id(id).ok_or_else(|| {
-                format!("There is no region {id:?}: choose the United States or a state or territory in the list.")
+                format!("There is no region \"{id}\": choose the United States or a state or territory in the list.")
             })
         })
         .collect()

@@ -96,7 +96,7 @@ fn date<J: Json>(value: &J, path: &str, key: &'static str) -> Result<NaiveDate, 
     let text = member(value, path, key)?
         .text()
         .ok_or_else(|| error(&at, "expected a date"))?;
-    parse_date(&text).ok_or_else(|| error(&at, &format!("expected YYYY-MM-DD, got {text:?}")))
+    parse_date(&text).ok_or_else(|| error(&at, &format!("expected YYYY-MM-DD, got \"{text}\"")))
 }
 
 fn array<J: Json>(value: &J, path: &str, key: &'static str) -> Result<Vec<J>, String> {

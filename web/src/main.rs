@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 
 fn main() {
-    console_error_panic_hook::set_once();
     let start = web::start();
     wasm_bindgen_futures::spawn_local(async move {
         let start = start.await;
