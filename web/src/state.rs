@@ -223,6 +223,58 @@ impl ViewState {
         }
     }
 
+    /// Chooses a range preset; a custom range starts from the axis' bounds, `first` to `last`.
+    pub fn choose_preset(&mut self, preset: Preset, first: NaiveDate, last: NaiveDate) {
+        self.preset = preset;
+        if preset == Preset::Custom {
+            self.from = self.from.or(Some(first));
+            self.to = self.to.or(Some(last));
+        } else {
+            self.from = None;
+            self.to = None;
+        }
+    }
+
+    /// Shows or hides a metric. At least one stays shown, and the shown ones keep the order of
+    /// [`Metric::ALL`].
+    pub fn toggle_metric(&mut self, metric: Metric) {
+        if self.metrics.contains(&metric) {
+            if self.metrics.len() > 1 {
+                self.metrics.retain(|m| *m != metric);
+            }
+        } else {
+            self.metrics = Metric::ALL
+                .into_iter()
+                .filter(|m| *m == metric || self.metrics.contains(m))
+                .collect();
+        }
+    }
+
+    /// Adds a region to compare: the first one compares the shown region with it.
+    pub fn compare_with(&mut self, id: String) {
+        if self.compare.is_empty() {
+            self.compare.push(self.region.clone());
+        }
+        self.add_compared(id);
+    }
+
+    /// Removes a region from the comparison. One region left is no comparison: it is shown
+    /// alone.
+    pub fn remove_compared(&mut self, id: &str) {
+        self.compare.retain(|c| c != id);
+        if self.compare.len() == 1 {
+            self.region = self.compare.remove(0);
+        }
+    }
+
+    /// Stops comparing: the first compared region is shown alone.
+    pub fn stop_comparing(&mut self) {
+        if let Some(first) = self.compare.first() {
+            self.region = first.clone();
+        }
+        self.compare.clear();
+    }
+
     /// Compared regions are per capita unless the reader chose counts; one region is in counts
     /// unless the reader chose per capita.
     fn per_capita_by_default(&self) -> bool {
@@ -315,6 +367,59 @@ mod tests {
             ViewState::from_query("view=bogus&range=9y&metrics=none&from=x"),
             ViewState::default()
         );
+    }
+
+    #[test]
+    fn presets_metrics_and_comparisons_change_as_chosen() {
+        let (first, last) = ("2020-03-01".parse().unwrap(), "2021-03-07".parse().unwrap());
+        let mut state = ViewState::default();
+        state.choose_preset(Preset::Custom, first, last);
+        assert_eq!((state.from, state.to), (Some(first), Some(last)));
+        state.to = Some("2020-06-01".parse().unwrap());
+        state.choose_preset(Preset::Custom, first, last);
+        assert_eq!(
+            state.to,
+            Some("2020-06-01".parse().unwrap()),
+            "a chosen end stays"
+        );
+        state.choose_preset(Preset::Days30, first, last);
+        assert_eq!(
+            (state.preset, state.from, state.to),
+            (Preset::Days30, None, None)
+        );
+
+        state.toggle_metric(Metric::Cases);
+        assert_eq!(state.metrics, [Metric::Deaths, Metric::Recovered]);
+        state.toggle_metric(Metric::Recovered);
+        state.toggle_metric(Metric::Deaths);
+        assert_eq!(state.metrics, [Metric::Deaths], "one metric stays shown");
+        state.toggle_metric(Metric::Cases);
+        assert_eq!(
+            state.metrics,
+            [Metric::Cases, Metric::Deaths],
+            "in ALL's order"
+        );
+
+        state.region = "NY".to_string();
+        state.compare_with("CA".to_string());
+        state.compare_with("TX".to_string());
+        state.compare_with("CA".to_string());
+        assert_eq!(
+            state.compare,
+            ["NY", "CA", "TX"],
+            "the shown region first, each once"
+        );
+        state.remove_compared("NY");
+        assert_eq!(state.compare, ["CA", "TX"]);
+        state.remove_compared("CA");
+        assert_eq!(
+            (state.region.as_str(), state.compare.len()),
+            ("TX", 0),
+            "one left: alone"
+        );
+        state.compare_with("AL".to_string());
+        state.stop_comparing();
+        assert_eq!((state.region.as_str(), state.compare.len()), ("TX", 0));
     }
 
     #[test]

@@ -1,47 +1,217 @@
-//! The chart options: view, per capita, scale, range, metrics, the regions compared, the
-//! table toggle, the CSV downloads and the link to this view.
+//! The chart options: view, per capita, scale, range, metrics, the regions compared (up to six,
+//! `?compare=NY,CA,TX`), the table toggle, the CSV downloads and the link to this view.
+//!
+//! The options are written once as markup ([`markup`], the same for every state). One effect
+//! sets every control from the state, and the section hears clicks and changes once, telling the
+//! control by its id, name or data attribute. No control is built again, so the browser keeps
+//! the focus and a date being typed in place. One markup string, one effect and two listeners
+//! cost less wasm than a reactive binding per control (BENCHMARKS.md, "Issue 12, fourth pass").
 
+use covid_model::Region;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, HtmlInputElement};
 
 use crate::metric::Metric;
-use crate::state::{Preset, Scale, View};
+use crate::state::{MAX_COMPARED, Preset, Scale, View, ViewState};
 use crate::{api, html};
 
-use super::compare::CompareControl;
-use super::share::CopyLink;
+/// Every option, unset: [`Controls`]' effect sets them from the state.
+pub fn markup() -> String {
+    let mut out = String::from(
+        "<fieldset><legend>View</legend>\
+         <label><input type=\"radio\" name=\"view\" id=\"view-cumulative\" value=\"cumulative\"> Cumulative</label>\
+         <label><input type=\"radio\" name=\"view\" id=\"view-daily\" value=\"daily\"> Daily new</label></fieldset>\
+         <fieldset><legend>Per capita</legend><button type=\"button\" id=\"percap-toggle\">Per 100,000 residents</button></fieldset>\
+         <fieldset><legend>Scale</legend><button type=\"button\" id=\"log-toggle\">Log scale</button></fieldset>\
+         <fieldset><legend>Range</legend>",
+    );
+    for p in Preset::ALL {
+        let key = p.key();
+        html::element(
+            &mut out,
+            "button",
+            &format!("type=\"button\" id=\"range-{key}\" data-range=\"{key}\""),
+            p.label(),
+        );
+    }
+    out.push_str(
+        "<label class=\"custom\" hidden>From <input type=\"date\" id=\"from\"></label>\
+         <label class=\"custom\" hidden>To <input type=\"date\" id=\"to\"></label></fieldset>\
+         <fieldset><legend>Show</legend>",
+    );
+    for m in Metric::ALL {
+        let key = m.key();
+        out.push_str(&format!(
+            "<label class=\"metric {key}\"><input type=\"checkbox\" name=\"{key}\" id=\"metric-{key}\"> "
+        ));
+        html::escape(&mut out, m.label());
+        out.push_str("</label>");
+    }
+    out.push_str(
+        "</fieldset><fieldset class=\"compare\"><legend>Compare regions</legend>\
+         <span class=\"compared\"></span>\
+         <label for=\"compare-add\" class=\"visually-hidden\">Add a region to compare</label>\
+         <select id=\"compare-add\"></select>\
+         <button type=\"button\" id=\"compare-stop\" hidden>Stop comparing</button></fieldset>\
+         <div class=\"actions\"><button type=\"button\" id=\"table-toggle\" aria-controls=\"data-table\"></button>\
+         <span class=\"downloads\"></span><button type=\"button\" id=\"copy-link\">Copy link</button>\
+         <span id=\"copy-status\" class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></div>",
+    );
+    out
+}
+
+/// A button per compared region, which removes it.
+pub fn compared_markup(compare: &[String]) -> String {
+    let mut out = String::new();
+    for r in compare.iter().filter_map(|id| Region::by_id(id)) {
+        html::element(
+            &mut out,
+            "button",
+            &format!(
+                "type=\"button\" class=\"remove\" data-remove=\"{}\" aria-label=\"Remove {} from the comparison\"",
+                r.id, r.name
+            ),
+            &format!("{} ×", r.id),
+        );
+    }
+    out
+}
+
+/// The list that adds a region: a first option that adds none (chosen again after each change,
+/// so that the list is ready for the next region), then the regions not yet compared.
+pub fn compare_options(compare: &[String]) -> String {
+    let mut out = String::new();
+    let first = if compare.len() >= MAX_COMPARED {
+        "Six regions at most"
+    } else {
+        "Add a region…"
+    };
+    html::option(&mut out, "", first, true);
+    let rest: Vec<Region> = Region::all()
+        .into_iter()
+        .filter(|r| !compare.iter().any(|c| c == r.id))
+        .collect();
+    html::region_options(&mut out, &rest, None);
+    out
+}
+
+fn by_id(id: &str) -> Option<Element> {
+    document().get_element_by_id(id)
+}
+
+/// Sets or removes a boolean attribute (`hidden`, `disabled`).
+fn flag(id: &str, name: &str, on: bool) {
+    if let Some(e) = by_id(id) {
+        let _ = e.toggle_attribute_with_force(name, on);
+    }
+}
+
+fn set(id: &str, name: &str, value: &str) {
+    if let Some(e) = by_id(id) {
+        let _ = e.set_attribute(name, value);
+    }
+}
+
+fn input(id: &str) -> Option<HtmlInputElement> {
+    by_id(id).map(JsCast::unchecked_into)
+}
+
+/// A date input's bounds and value; the value only when it differs, so that typing goes on.
+fn date_input(id: &str, value: Option<chrono::NaiveDate>, bounds: (String, String)) {
+    if let Some(e) = input(id) {
+        e.set_min(&bounds.0);
+        e.set_max(&bounds.1);
+        let value = value.map(|d| d.to_string()).unwrap_or_default();
+        if e.value() != value {
+            e.set_value(&value);
+        }
+    }
+}
+
+/// Sets each control from the state.
+fn show(s: &ViewState, populations: bool, bounds: (String, String)) {
+    let pressed = |on: bool| if on { "true" } else { "false" };
+    for (id, on) in [
+        ("view-cumulative", s.view == View::Cumulative),
+        ("view-daily", s.view == View::Daily),
+    ] {
+        if let Some(e) = input(id) {
+            e.set_checked(on);
+        }
+    }
+    set("percap-toggle", "aria-pressed", pressed(s.per_capita()));
+    flag("percap-toggle", "disabled", !populations && !s.per_capita());
+    set("log-toggle", "aria-pressed", pressed(s.scale == Scale::Log));
+    for p in Preset::ALL {
+        set(
+            &format!("range-{}", p.key()),
+            "aria-pressed",
+            pressed(s.preset == p),
+        );
+    }
+    let custom = s.preset == Preset::Custom;
+    for id in ["from", "to"] {
+        if let Some(label) = input(id).and_then(|e| e.parent_element()) {
+            let _ = label.toggle_attribute_with_force("hidden", !custom);
+        }
+    }
+    date_input("from", s.from, bounds.clone());
+    date_input("to", s.to, bounds);
+    for m in Metric::ALL {
+        if let Some(e) = input(&format!("metric-{}", m.key())) {
+            e.set_checked(s.metrics.contains(&m));
+        }
+    }
+    flag("compare-add", "disabled", s.compare.len() >= MAX_COMPARED);
+    flag("compare-stop", "hidden", s.compare.is_empty());
+    set("table-toggle", "aria-expanded", pressed(s.table));
+    if let Some(e) = by_id("table-toggle") {
+        e.set_text_content(Some(if s.table {
+            "Hide the data table"
+        } else {
+            "Show the data table"
+        }));
+    }
+}
+
+/// Writes `markup` into the first element that `selector` finds, unless it is there already.
+fn write(selector: &str, markup: &str, before: Option<&str>) {
+    if before != Some(markup)
+        && let Ok(Some(e)) = document().query_selector(selector)
+    {
+        e.set_inner_html(markup);
+    }
+}
+
+/// Copies the page's URL, which reproduces the view, and says so; where the browser refuses,
+/// says the link so that it can be copied by hand.
+fn copy_link() {
+    let url = window().location().href().unwrap_or_default();
+    let promise = window().navigator().clipboard().write_text(&url);
+    spawn_local(async move {
+        let said = match JsFuture::from(promise).await {
+            Ok(_) => "Link copied.".to_string(),
+            Err(_) => format!("Copy this link: {url}"),
+        };
+        if let Some(e) = by_id("copy-status") {
+            e.set_text_content(Some(&said));
+        }
+    });
+}
+
+/// The element an event came from.
+fn source(ev: &web_sys::Event) -> Option<Element> {
+    ev.target().and_then(|t| t.dyn_into::<Element>().ok())
+}
 
 #[component]
 pub fn Controls() -> impl IntoView {
     let shown = super::shown();
     let state = shown.state;
     let (first, last) = shown.bounds();
-    let choose_preset = move |p: Preset| {
-        state.update(|s| {
-            s.preset = p;
-            if p == Preset::Custom {
-                s.from = s.from.or(Some(first));
-                s.to = s.to.or(Some(last));
-            } else {
-                s.from = None;
-                s.to = None;
-            }
-        })
-    };
-    // At least one metric stays shown; the shown ones keep the order of `Metric::ALL`.
-    let toggle_metric = move |m: Metric| {
-        state.update(|s| {
-            if s.metrics.contains(&m) {
-                if s.metrics.len() > 1 {
-                    s.metrics.retain(|x| *x != m);
-                }
-            } else {
-                s.metrics = Metric::ALL
-                    .into_iter()
-                    .filter(|x| *x == m || s.metrics.contains(x))
-                    .collect();
-            }
-        })
-    };
     let populations = shown
         .frame
         .with_value(|f| f.data.iter().all(|d| d.population.is_some()));
@@ -67,65 +237,146 @@ pub fn Controls() -> impl IntoView {
         });
         out
     };
+    // The lists written as markup are written again only when they change.
+    Effect::new(move |before: Option<[String; 3]>| {
+        // Written here, once, rather than by leptos, which writes it again whenever the
+        // dashboard is built anew for new data (and so would take the focus away).
+        if let Some(section) = by_id("chart-options")
+            && section.first_element_child().is_none()
+        {
+            section.set_inner_html(&markup());
+        }
+        let now = state.with(|s| {
+            show(s, populations, (first.to_string(), last.to_string()));
+            [
+                compared_markup(&s.compare),
+                compare_options(&s.compare),
+                downloads(),
+            ]
+        });
+        let before = before.as_ref();
+        for (i, selector) in [
+            "#chart-options .compared",
+            "#compare-add",
+            "#chart-options .downloads",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            write(selector, &now[i], before.map(|b| b[i].as_str()));
+        }
+        now
+    });
+    let click = move |ev: web_sys::MouseEvent| {
+        let Some(button) = source(&ev).and_then(|e| e.closest("button").ok().flatten()) else {
+            return;
+        };
+        if let Some(key) = button.get_attribute("data-range") {
+            if let Some(p) = Preset::ALL.into_iter().find(|p| p.key() == key) {
+                state.update(|s| s.choose_preset(p, first, last));
+            }
+        } else if let Some(id) = button.get_attribute("data-remove") {
+            state.update(|s| s.remove_compared(&id));
+        } else {
+            match button.id().as_str() {
+                "percap-toggle" => state.update(|s| s.per100k = Some(!s.per_capita())),
+                "log-toggle" => state.update(|s| {
+                    s.scale = if s.scale == Scale::Log {
+                        Scale::Linear
+                    } else {
+                        Scale::Log
+                    }
+                }),
+                "compare-stop" => state.update(ViewState::stop_comparing),
+                "table-toggle" => state.update(|s| s.table = !s.table),
+                "copy-link" => copy_link(),
+                _ => {}
+            }
+        }
+    };
+    let change = move |ev: web_sys::Event| {
+        let Some(control) = source(&ev) else {
+            return;
+        };
+        let value = event_target_value(&ev);
+        let name = control.get_attribute("name").unwrap_or_default();
+        match control.id().as_str() {
+            "from" => state.update(|s| s.from = crate::decode::parse_date(&value)),
+            "to" => state.update(|s| s.to = crate::decode::parse_date(&value)),
+            "compare-add" if !value.is_empty() => state.update(|s| s.compare_with(value)),
+            _ if name == "view" => state.update(|s| {
+                s.view = if value == "daily" {
+                    View::Daily
+                } else {
+                    View::Cumulative
+                }
+            }),
+            _ => {
+                if let Some(m) = Metric::ALL.into_iter().find(|m| m.key() == name) {
+                    state.update(|s| s.toggle_metric(m));
+                }
+            }
+        }
+    };
     view! {
-        <section class="controls" aria-label="Chart options">
-            <fieldset>
-                <legend>"View"</legend>
-                <label><input type="radio" name="view" prop:checked=move || state.get().view == View::Cumulative
-                    on:change=move |_| state.update(|s| s.view = View::Cumulative)/>" Cumulative"</label>
-                <label><input type="radio" name="view" prop:checked=move || state.get().view == View::Daily
-                    on:change=move |_| state.update(|s| s.view = View::Daily)/>" Daily new"</label>
-            </fieldset>
-            <fieldset>
-                <legend>"Per capita"</legend>
-                <button type="button" id="percap-toggle" aria-pressed=move || state.get().per_capita().to_string()
-                    prop:disabled=move || !populations && !state.get().per_capita()
-                    on:click=move |_| state.update(|s| s.per100k = Some(!s.per_capita()))>
-                    "Per 100,000 residents"
-                </button>
-            </fieldset>
-            <fieldset>
-                <legend>"Scale"</legend>
-                <button type="button" id="log-toggle" aria-pressed=move || (state.get().scale == Scale::Log).to_string()
-                    on:click=move |_| state.update(|s| s.scale = if s.scale == Scale::Log { Scale::Linear } else { Scale::Log })>
-                    "Log scale"
-                </button>
-            </fieldset>
-            <fieldset>
-                <legend>"Range"</legend>
-                {Preset::ALL.into_iter().map(|p| view! {
-                    <button type="button" data-range=p.key() aria-pressed=move || (state.get().preset == p).to_string()
-                        on:click=move |_| choose_preset(p)>{p.label()}</button>
-                }).collect_view()}
-                // Drawn again in place when the state changes: a date being typed keeps its focus.
-                {move || (state.get().preset == Preset::Custom).then(|| view! {
-                    <label>"From "<input type="date" id="from" min=first.to_string() max=last.to_string()
-                        prop:value=move || state.get().from.map(|d| d.to_string()).unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.from = crate::decode::parse_date(&v)) }/></label>
-                    <label>"To "<input type="date" id="to" min=first.to_string() max=last.to_string()
-                        prop:value=move || state.get().to.map(|d| d.to_string()).unwrap_or_default()
-                        on:change=move |ev| { let v = event_target_value(&ev); state.update(|s| s.to = crate::decode::parse_date(&v)) }/></label>
-                })}
-            </fieldset>
-            <fieldset>
-                <legend>"Show"</legend>
-                {Metric::ALL.into_iter().map(|m| view! {
-                    <label class=format!("metric {}", m.key())>
-                        <input type="checkbox" name=m.key() prop:checked=move || state.get().metrics.contains(&m)
-                            on:change=move |_| toggle_metric(m)/>
-                        {format!(" {}", m.label())}
-                    </label>
-                }).collect_view()}
-            </fieldset>
-            <CompareControl/>
-            <div class="actions">
-                <button type="button" id="table-toggle" aria-expanded=move || state.get().table.to_string() aria-controls="data-table"
-                    on:click=move |_| state.update(|s| s.table = !s.table)>
-                    {move || if state.get().table { "Hide the data table" } else { "Show the data table" }}
-                </button>
-                <span class="downloads" inner_html=downloads></span>
-                <CopyLink/>
-            </div>
-        </section>
+        <section class="controls" id="chart-options" aria-label="Chart options"
+            on:click=click on:change=change></section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_options_are_written_once_with_every_control() {
+        let out = markup();
+        for id in [
+            "view-cumulative",
+            "view-daily",
+            "percap-toggle",
+            "log-toggle",
+            "range-30d",
+            "range-custom",
+            "from",
+            "to",
+            "metric-cases",
+            "metric-deaths",
+            "metric-recovered",
+            "compare-add",
+            "compare-stop",
+            "table-toggle",
+            "copy-link",
+            "copy-status",
+        ] {
+            assert_eq!(out.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
+        }
+        assert_eq!(
+            out.matches("<fieldset").count(),
+            out.matches("</fieldset>").count()
+        );
+        assert_eq!(out.matches("data-range=").count(), Preset::ALL.len());
+    }
+
+    #[test]
+    fn the_compared_regions_have_a_remove_button_and_leave_the_list() {
+        let compare = ["NY".to_string(), "CA".to_string()];
+        let buttons = compared_markup(&compare);
+        assert_eq!(
+            buttons,
+            "<button type=\"button\" class=\"remove\" data-remove=\"NY\" aria-label=\"Remove New York \
+             from the comparison\">NY ×</button><button type=\"button\" class=\"remove\" \
+             data-remove=\"CA\" aria-label=\"Remove California from the comparison\">CA ×</button>"
+        );
+        let options = compare_options(&compare);
+        assert!(options.starts_with("<option value=\"\" selected>Add a region…</option>"));
+        assert_eq!(options.matches("<option ").count(), 1 + 56 - 2);
+        assert!(!options.contains("value=\"NY\"") && options.contains("value=\"TX\""));
+        let six: Vec<String> = ["NY", "CA", "TX", "FL", "AL", "AK"]
+            .map(String::from)
+            .to_vec();
+        assert!(
+            compare_options(&six).starts_with("<option value=\"\" selected>Six regions at most")
+        );
     }
 }

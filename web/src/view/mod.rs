@@ -3,11 +3,9 @@
 //! `counters` example. The ranking and the subscription form stand apart from it.
 
 mod chart;
-mod compare;
 mod controls;
 mod rank;
 mod readout;
-mod share;
 mod subscribe;
 mod table;
 
