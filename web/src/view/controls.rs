@@ -12,11 +12,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Element, HtmlInputElement};
+use web_sys::HtmlInputElement;
 
 use crate::metric::Metric;
 use crate::state::{MAX_COMPARED, Preset, Scale, View, ViewState};
 use crate::{api, html};
+
+use super::dom::{self, by_id, flag, pressed, set};
 
 /// Every option, unset: [`Controls`]' effect sets them from the state.
 pub fn markup() -> String {
@@ -98,23 +100,6 @@ pub fn compare_options(compare: &[String]) -> String {
     out
 }
 
-fn by_id(id: &str) -> Option<Element> {
-    document().get_element_by_id(id)
-}
-
-/// Sets or removes a boolean attribute (`hidden`, `disabled`).
-fn flag(id: &str, name: &str, on: bool) {
-    if let Some(e) = by_id(id) {
-        let _ = e.toggle_attribute_with_force(name, on);
-    }
-}
-
-fn set(id: &str, name: &str, value: &str) {
-    if let Some(e) = by_id(id) {
-        let _ = e.set_attribute(name, value);
-    }
-}
-
 fn input(id: &str) -> Option<HtmlInputElement> {
     by_id(id).map(JsCast::unchecked_into)
 }
@@ -133,7 +118,6 @@ fn date_input(id: &str, value: Option<chrono::NaiveDate>, bounds: (String, Strin
 
 /// Sets each control from the state.
 fn show(s: &ViewState, populations: bool, bounds: (String, String)) {
-    let pressed = |on: bool| if on { "true" } else { "false" };
     for (id, on) in [
         ("view-cumulative", s.view == View::Cumulative),
         ("view-daily", s.view == View::Daily),
@@ -202,11 +186,6 @@ fn copy_link() {
     });
 }
 
-/// The element an event came from.
-fn source(ev: &web_sys::Event) -> Option<Element> {
-    ev.target().and_then(|t| t.dyn_into::<Element>().ok())
-}
-
 #[component]
 pub fn Controls() -> impl IntoView {
     let shown = super::shown();
@@ -268,7 +247,7 @@ pub fn Controls() -> impl IntoView {
         now
     });
     let click = move |ev: web_sys::MouseEvent| {
-        let Some(button) = source(&ev).and_then(|e| e.closest("button").ok().flatten()) else {
+        let Some(button) = dom::closest(&ev, "button") else {
             return;
         };
         if let Some(key) = button.get_attribute("data-range") {
@@ -295,7 +274,7 @@ pub fn Controls() -> impl IntoView {
         }
     };
     let change = move |ev: web_sys::Event| {
-        let Some(control) = source(&ev) else {
+        let Some(control) = dom::source(&ev) else {
             return;
         };
         let value = event_target_value(&ev);

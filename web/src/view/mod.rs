@@ -4,6 +4,7 @@
 
 mod chart;
 mod controls;
+mod dom;
 mod rank;
 mod readout;
 mod subscribe;

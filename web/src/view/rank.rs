@@ -5,12 +5,13 @@ use std::cmp::Ordering;
 
 use covid_model::{Region, RegionSummary};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::api::RegionsList;
 use crate::format::per_100k;
 use crate::html;
 use crate::state::ViewState;
+
+use super::dom;
 
 /// The columns the ranking sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,9 @@ pub enum Column {
     Cases,
     Deaths,
 }
+
+/// The sortable columns, in the table's order.
+const COLUMNS: [Column; 3] = [Column::Name, Column::Cases, Column::Deaths];
 
 impl Column {
     fn key(self) -> &'static str {
@@ -107,32 +111,82 @@ fn rows(regions: &[&RegionSummary]) -> String {
     out
 }
 
+/// The section: its heading and hint, the failure if the list could not be loaded, and the
+/// table with a sort button per column. The effect of [`Ranking`] writes the body and each
+/// column's `aria-sort`.
+fn markup(failed: Option<&str>) -> String {
+    let mut out = String::from(
+        "<h2 id=\"ranking-heading\">Regions by their newest 7-day averages</h2>\
+         <p class=\"hint\">Per 100,000 residents, on each region's newest day. Choose a column to \
+         sort by it; choose a region to chart it.</p>",
+    );
+    if let Some(error) = failed {
+        html::element(
+            &mut out,
+            "p",
+            "class=\"error\"",
+            &format!("The ranking could not be loaded. {error}"),
+        );
+    }
+    out.push_str("<div class=\"table-wrap rank-wrap\"><table id=\"ranking\"><thead><tr>");
+    for column in COLUMNS {
+        let key = column.key();
+        out.push_str(&format!(
+            "<th scope=\"col\" id=\"sort-{key}\"><button type=\"button\" data-sort=\"{key}\">"
+        ));
+        html::escape(&mut out, column.label());
+        out.push_str("</button></th>");
+    }
+    out.push_str("<th scope=\"col\">Newest day</th></tr></thead><tbody></tbody></table></div>");
+    out
+}
+
 #[component]
 pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoView {
     let order = RwSignal::new((Column::Cases, true));
-    let choose = move |column: Column| {
-        order.update(|(c, descending)| {
-            // A column chosen again turns its order round; a new one starts with the highest
-            // values (names: A to Z).
-            *descending = if *c == column {
-                !*descending
-            } else {
-                column != Column::Name
+    let failed = regions.as_ref().err().cloned();
+    let list = regions.ok();
+    // The body in the chosen order; the sort buttons stay, and so does the focus.
+    Effect::new(move |_| {
+        let (chosen, descending) = order.get();
+        for column in COLUMNS {
+            let sort = match (column == chosen, descending) {
+                (true, true) => "descending",
+                (true, false) => "ascending",
+                _ => "none",
             };
-            *c = column;
-        })
-    };
-    // A row's link shows its region here, without reloading the page; the address is a real
-    // link, so it also opens in a new tab. One listener on the table's body hears every link.
-    let open = move |ev: leptos::ev::MouseEvent| {
+            dom::set(&format!("sort-{}", column.key()), "aria-sort", sort);
+        }
+        if let (Some(list), Ok(Some(body))) =
+            (list.as_ref(), document().query_selector("#ranking tbody"))
+        {
+            body.set_inner_html(&rows(&sorted(list, chosen, descending)));
+        }
+    });
+    // A column chosen again turns its order round; a new one starts with the highest values
+    // (names: A to Z). A row's link shows its region here, without reloading the page; the
+    // address is a real link, so it also opens in a new tab.
+    let click = move |ev: leptos::ev::MouseEvent| {
+        if let Some(key) =
+            dom::closest(&ev, "button[data-sort]").and_then(|b| b.get_attribute("data-sort"))
+        {
+            if let Some(column) = COLUMNS.into_iter().find(|c| c.key() == key) {
+                order.update(|(c, descending)| {
+                    *descending = if *c == column {
+                        !*descending
+                    } else {
+                        column != Column::Name
+                    };
+                    *c = column;
+                });
+            }
+            return;
+        }
         if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0 {
             return;
         }
-        let Some(id) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("a[data-region]").ok().flatten())
-            .and_then(|a| a.get_attribute("data-region"))
+        let Some(id) =
+            dom::closest(&ev, "a[data-region]").and_then(|a| a.get_attribute("data-region"))
         else {
             return;
         };
@@ -143,45 +197,9 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
         });
         window().scroll_to_with_x_and_y(0.0, 0.0);
     };
-    let header = move |column: Column| {
-        let sort = move || match order.get() {
-            (c, true) if c == column => "descending",
-            (c, false) if c == column => "ascending",
-            _ => "none",
-        };
-        view! {
-            <th scope="col" aria-sort=sort>
-                <button type="button" data-sort=column.key() on:click=move |_| choose(column)>{column.label()}</button>
-            </th>
-        }
-    };
-    let failed = regions.as_ref().err().map(|error| {
-        view! { <p class="error">{format!("The ranking could not be loaded. {error}")}</p> }
-    });
-    let list = regions.ok();
-    let body = move || {
-        let (column, descending) = order.get();
-        list.as_ref()
-            .map(|list| rows(&sorted(list, column, descending)))
-            .unwrap_or_default()
-    };
     view! {
-        <section class="ranking" aria-labelledby="ranking-heading">
-            <h2 id="ranking-heading">"Regions by their newest 7-day averages"</h2>
-            <p class="hint">"Per 100,000 residents, on each region's newest day. Choose a column to sort by it; choose a region to chart it."</p>
-            {failed}
-            <div class="table-wrap rank-wrap">
-                <table id="ranking">
-                    <thead><tr>
-                        {header(Column::Name)}
-                        {header(Column::Cases)}
-                        {header(Column::Deaths)}
-                        <th scope="col">"Newest day"</th>
-                    </tr></thead>
-                    <tbody on:click=open inner_html=body></tbody>
-                </table>
-            </div>
-        </section>
+        <section class="ranking" aria-labelledby="ranking-heading" on:click=click
+            inner_html=markup(failed.as_deref())></section>
     }
 }
 
@@ -256,6 +274,20 @@ mod tests {
         );
         assert_eq!(per_100k(Some(1.25)), "1.2");
         assert_eq!(per_100k(None), "n/a");
+    }
+
+    #[test]
+    fn the_table_has_a_sort_button_per_column_and_tells_a_failure() {
+        let out = markup(None);
+        for key in ["name", "cases", "deaths"] {
+            assert!(out.contains(&format!(
+                "<th scope=\"col\" id=\"sort-{key}\"><button type=\"button\" data-sort=\"{key}\">"
+            )));
+        }
+        assert!(out.ends_with("<tbody></tbody></table></div>") && !out.contains("error"));
+        assert!(markup(Some("HTTP 503 <x>")).contains(
+            "<p class=\"error\">The ranking could not be loaded. HTTP 503 &lt;x&gt;</p>"
+        ));
     }
 
     #[test]
