@@ -9,6 +9,8 @@ use wasm_bindgen::JsCast;
 
 use crate::{api, html};
 
+use super::dom;
+
 fn describe(kind: AlertKind) -> &'static str {
     match kind {
         AlertKind::Updated => "Updates: new or revised days",
@@ -16,15 +18,6 @@ fn describe(kind: AlertKind) -> &'static str {
         AlertKind::Stale => "Stale data: the sources stopped moving",
         AlertKind::Unchanged => "Runs that found nothing new",
     }
-}
-
-/// What the form says after a submission.
-#[derive(Clone, PartialEq)]
-enum Outcome {
-    Idle,
-    Sending,
-    Sent(String),
-    Refused(String),
 }
 
 /// The form's values: its fields are the browser's own (checked boxes, chosen options), read
@@ -45,10 +38,14 @@ fn request(form: &web_sys::HtmlFormElement) -> Option<SubscriptionRequest> {
     })
 }
 
-/// The form's fields, which the browser keeps (read on submit by [`request`]): static markup.
-fn fields() -> String {
+/// The section: its heading and text, and the form, whose fields the browser keeps (read on
+/// submit by [`request`]) and whose status [`say`] writes. Static markup.
+fn markup() -> String {
     let mut out = String::from(
-        "<label for=\"subscribe-email\">Email address</label>\
+        "<h2 id=\"subscribe-heading\">Email alerts</h2>\
+         <p>Get an email when the data changes, a daily run fails, or the sources go stale. You \
+         confirm by email, and every message has an unsubscribe link.</p>\
+         <form id=\"subscribe-form\"><label for=\"subscribe-email\">Email address</label>\
          <input type=\"email\" id=\"subscribe-email\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">\
          <fieldset><legend>Alerts</legend>",
     );
@@ -64,13 +61,27 @@ fn fields() -> String {
          <select id=\"subscribe-regions\" name=\"regions\" multiple size=\"6\">",
     );
     html::region_options(&mut out, &Region::all(), None);
-    out.push_str("</select>");
+    out.push_str(
+        "</select><button type=\"submit\">Subscribe</button>\
+         <p id=\"subscribe-status\" class=\"status\" role=\"status\" aria-live=\"polite\"></p></form>",
+    );
     out
+}
+
+/// Says how the subscription went, as an error or not, and whether it is still being sent
+/// (the button waits meanwhile).
+fn say(text: &str, error: bool, sending: bool) {
+    if let Some(status) = dom::by_id("subscribe-status") {
+        status.set_text_content(Some(text));
+        status.set_class_name(if error { "status error" } else { "status" });
+    }
+    if let Ok(Some(button)) = document().query_selector("#subscribe-form button") {
+        let _ = button.toggle_attribute_with_force("disabled", sending);
+    }
 }
 
 #[component]
 pub fn Subscribe() -> impl IntoView {
-    let outcome = RwSignal::new(Outcome::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(request) = ev
@@ -81,36 +92,25 @@ pub fn Subscribe() -> impl IntoView {
         else {
             return;
         };
-        outcome.set(Outcome::Sending);
+        say("Sending…", false, true);
         spawn_local(async move {
-            outcome.set(match api::subscribe(&request).await {
-                Ok(()) => Outcome::Sent(format!(
-                    "Check your inbox to confirm: AWS Notifications sends a confirmation link to {}. \
-                     Nothing is sent until you follow it.",
-                    request.email
-                )),
-                Err(detail) => Outcome::Refused(detail),
-            });
+            match api::subscribe(&request).await {
+                Ok(()) => say(
+                    &format!(
+                        "Check your inbox to confirm: AWS Notifications sends a confirmation link to {}. \
+                         Nothing is sent until you follow it.",
+                        request.email
+                    ),
+                    false,
+                    false,
+                ),
+                Err(detail) => say(&detail, true, false),
+            }
         });
     };
-    let message = move || match outcome.get() {
-        Outcome::Idle => String::new(),
-        Outcome::Sending => "Sending…".to_string(),
-        Outcome::Sent(text) | Outcome::Refused(text) => text,
-    };
     view! {
-        <section class="subscribe" aria-labelledby="subscribe-heading">
-            <h2 id="subscribe-heading">"Email alerts"</h2>
-            <p>"Get an email when the data changes, a daily run fails, or the sources go stale. You confirm by email, and every message has an unsubscribe link."</p>
-            <form id="subscribe-form" on:submit=submit>
-                <div class="fields" inner_html=fields()></div>
-                <button type="submit" prop:disabled=move || outcome.get() == Outcome::Sending>"Subscribe"</button>
-                <p id="subscribe-status" role="status" aria-live="polite"
-                    class=move || match outcome.get() { Outcome::Refused(_) => "status error", _ => "status" }>
-                    {message}
-                </p>
-            </form>
-        </section>
+        <section class="subscribe" aria-labelledby="subscribe-heading" on:submit=submit
+            inner_html=markup()></section>
     }
 }
 
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn fields_name_what_the_submit_reads() {
-        let markup = fields();
+        let markup = markup();
         assert!(markup.contains(
             "<input type=\"email\" id=\"subscribe-email\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">"
         ));
@@ -138,6 +138,10 @@ mod tests {
         );
         assert!(markup.contains("<select id=\"subscribe-regions\" name=\"regions\" multiple size=\"6\"><option value=\"US\">United States</option><option value=\"AL\">Alabama</option>"));
         assert_eq!(markup.matches("<option ").count(), 56);
-        assert!(markup.ends_with("</select>"));
+        assert!(markup.starts_with("<h2 id=\"subscribe-heading\">"));
+        assert!(markup.ends_with(
+            "</select><button type=\"submit\">Subscribe</button><p id=\"subscribe-status\" \
+             class=\"status\" role=\"status\" aria-live=\"polite\"></p></form>"
+        ));
     }
 }
