@@ -1,9 +1,9 @@
 //! Markup written as text: the page's long, uniform lists (region options, table rows, tooltip
 //! lines) and the parts whose state the browser keeps or that are drawn anew whole (the chart
-//! panels, the form's fields, the CSV links). The browser parses one string instead of the app
-//! building each element; in the wasm, each is one string function instead of a typed view per
-//! element kind (BENCHMARKS.md, "Issue 12"). Every text and attribute value goes through
-//! [`escape`].
+//! panels, the chart options, the ranking, the form, the CSV links). The browser parses one
+//! string instead of the app building each element; in the wasm, each is one string function
+//! instead of a typed view per element kind (BENCHMARKS.md, "Issue 12"). Every text and
+//! attribute value goes through [`escape`].
 
 use covid_model::Region;
 
