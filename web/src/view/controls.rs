@@ -69,15 +69,13 @@ pub fn markup() -> String {
 pub fn compared_markup(compare: &[String]) -> String {
     let mut out = String::new();
     for r in compare.iter().filter_map(|id| Region::by_id(id)) {
-        html::element(
-            &mut out,
-            "button",
-            &format!(
-                "type=\"button\" class=\"remove\" data-remove=\"{}\" aria-label=\"Remove {} from the comparison\"",
-                r.id, r.name
-            ),
-            &format!("{} ×", r.id),
-        );
+        out.push_str("<button type=\"button\" class=\"remove\" data-remove=\"");
+        html::escape(&mut out, r.id);
+        out.push_str("\" aria-label=\"Remove ");
+        html::escape(&mut out, r.name);
+        out.push_str(" from the comparison\">");
+        html::escape(&mut out, r.id);
+        out.push_str(" ×</button>");
     }
     out
 }
