@@ -202,6 +202,26 @@ test('API errors and an empty series are shown as text', async () => {
   await empty.close();
 });
 
+test('a wasm that cannot load, or that stops, is told as text', async () => {
+  // Not watched: both failures are page errors on purpose.
+  const unloaded = await browser.newPage();
+  await unloaded.route('**/*.wasm', (route) => route.abort());
+  await unloaded.goto(`${SITE}/`);
+  await unloaded.locator('#stopped').getByText(/^The chart could not start \(.+\)\. Reload the page to try again\.$/).waitFor();
+  await unloaded.close();
+
+  // A panic in the built wasm is a trap, a WebAssembly.RuntimeError thrown out of a task
+  // (immediate-abort): thrown here from a microtask, as wasm-bindgen-futures runs the tasks.
+  const stopped = await browser.newPage();
+  await stopped.goto(`${SITE}/`);
+  await stopped.locator('.chart svg polyline').first().waitFor();
+  await stopped.evaluate(() => queueMicrotask(() => { throw new WebAssembly.RuntimeError('unreachable'); }));
+  const alert = stopped.locator('#stopped[role="alert"]');
+  await alert.waitFor();
+  assert.equal(await alert.textContent(), 'The page stopped on an error (unreachable). Reload it to start again.');
+  await stopped.close();
+});
+
 test('the subscription form subscribes by fetch and tells what happened', async () => {
   // Its own page: the refused address below is a 400 that Chromium logs as a console error.
   const page = await watch(await browser.newPage({ viewport: { width: 1100, height: 1000 } }),
