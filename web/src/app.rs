@@ -130,13 +130,9 @@ pub fn App(start: Start) -> impl IntoView {
         html::region_options(&mut out, &all, (!compared()).then_some(chosen.as_str()));
         out
     };
-    // Choosing one region leaves a comparison.
     let choose = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
-        state.update(|s| {
-            s.region = id;
-            s.compare.clear();
-        });
+        state.update(|s| s.choose_region(id));
     };
     view! {
         <header class="top">

@@ -250,6 +250,12 @@ impl ViewState {
         }
     }
 
+    /// Shows one region alone: choosing a region leaves a comparison.
+    pub fn choose_region(&mut self, id: String) {
+        self.region = id;
+        self.compare.clear();
+    }
+
     /// Adds a region to compare: the first one compares the shown region with it.
     pub fn compare_with(&mut self, id: String) {
         if self.compare.is_empty() {
@@ -420,6 +426,9 @@ mod tests {
         state.compare_with("AL".to_string());
         state.stop_comparing();
         assert_eq!((state.region.as_str(), state.compare.len()), ("TX", 0));
+        state.compare_with("AL".to_string());
+        state.choose_region("CA".to_string());
+        assert_eq!((state.region.as_str(), state.compare.len()), ("CA", 0));
     }
 
     #[test]

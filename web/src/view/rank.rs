@@ -191,10 +191,7 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
             return;
         };
         ev.prevent_default();
-        state.update(|s| {
-            s.region = id;
-            s.compare.clear();
-        });
+        state.update(|s| s.choose_region(id));
         window().scroll_to_with_x_and_y(0.0, 0.0);
     };
     view! {
