@@ -1,5 +1,5 @@
-//! What a reader has chosen (view, scale, range, metrics, table), its URL query, and the
-//! days it shows.
+//! What a reader has chosen (view, scale, range, metrics, table, per capita, the region or the
+//! regions compared), how each choice changes it, its URL query, and the days it shows.
 
 use std::ops::Range;
 
