@@ -39,7 +39,7 @@ test: lint web
 # The site: web/dist, with trunk (pinned tools: web/Trunk.toml), release and offline.
 # Its wasm alone is built with a pinned nightly (scripts/setup.sh installs it with rust-src): the
 # standard library rebuilt for size, panics compiled to a bare trap, no panic locations and no
-# `Debug` text. Together -21.9 KB gzip (BENCHMARKS.md). Everything else builds on stable.
+# `Debug` text. Together -22.0 KB gzip (BENCHMARKS.md). Everything else builds on stable.
 export WEB_TOOLCHAIN := nightly-2026-05-19
 # erase_components: leptos type-erases its views (one copy of the rendering code, not one per
 # view type).
