@@ -23,11 +23,24 @@ pub fn escape(out: &mut String, text: &str) {
 
 /// Appends `<tag attrs>text</tag>`; `attrs` is written as given (static markup only).
 pub fn element(out: &mut String, tag: &str, attrs: &str, text: &str) {
+    element_with(out, tag, attrs, &[], text);
+}
+
+/// Appends `<tag attrs name="value"…>text</tag>`: `attrs` is written as given (static markup
+/// only), then each named value and the text, escaped.
+pub fn element_with(out: &mut String, tag: &str, attrs: &str, values: &[(&str, &str)], text: &str) {
     out.push('<');
     out.push_str(tag);
     if !attrs.is_empty() {
         out.push(' ');
         out.push_str(attrs);
+    }
+    for (name, value) in values {
+        out.push(' ');
+        out.push_str(name);
+        out.push_str("=\"");
+        escape(out, value);
+        out.push('"');
     }
     out.push('>');
     escape(out, text);
@@ -67,11 +80,19 @@ mod tests {
     fn writes_elements_and_options() {
         let mut out = String::new();
         element(&mut out, "td", "class=\"n\"", "1 < 2");
+        element_with(
+            &mut out,
+            "a",
+            "class=\"x\"",
+            &[("href", "?a=1&b=\"2\""), ("data-id", "NY")],
+            "A&B",
+        );
         option(&mut out, "NY", "New York", true);
         option(&mut out, "A\"", "B&", false);
         assert_eq!(
             out,
-            "<td class=\"n\">1 &lt; 2</td><option value=\"NY\" selected>New York</option>\
+            "<td class=\"n\">1 &lt; 2</td><a class=\"x\" href=\"?a=1&amp;b=&quot;2&quot;\" \
+             data-id=\"NY\">A&amp;B</a><option value=\"NY\" selected>New York</option>\
              <option value=\"A&quot;\">B&amp;</option>"
         );
         let mut list = String::new();

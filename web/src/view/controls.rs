@@ -69,13 +69,14 @@ pub fn markup() -> String {
 pub fn compared_markup(compare: &[String]) -> String {
     let mut out = String::new();
     for r in compare.iter().filter_map(|id| Region::by_id(id)) {
-        out.push_str("<button type=\"button\" class=\"remove\" data-remove=\"");
-        html::escape(&mut out, r.id);
-        out.push_str("\" aria-label=\"Remove ");
-        html::escape(&mut out, r.name);
-        out.push_str(" from the comparison\">");
-        html::escape(&mut out, r.id);
-        out.push_str(" ×</button>");
+        let label = format!("Remove {} from the comparison", r.name);
+        html::element_with(
+            &mut out,
+            "button",
+            "type=\"button\" class=\"remove\"",
+            &[("data-remove", r.id), ("aria-label", &label)],
+            &format!("{} ×", r.id),
+        );
     }
     out
 }
@@ -198,18 +199,15 @@ pub fn Controls() -> impl IntoView {
         let mut out = String::new();
         shown.frame.with_value(|f| {
             for d in &f.data {
-                out.push_str("<a class=\"download\" href=\"");
-                html::escape(&mut out, &api::csv_url(d.region, dates));
-                out.push_str("\" download=\"");
-                html::escape(&mut out, &d.region.id.to_ascii_lowercase());
-                out.push_str("-covid-19.csv\">");
-                if f.compared {
-                    out.push_str("CSV: ");
-                    html::escape(&mut out, d.region.id);
+                let href = api::csv_url(d.region, dates);
+                let file = format!("{}-covid-19.csv", d.region.id.to_ascii_lowercase());
+                let text = if f.compared {
+                    format!("CSV: {}", d.region.id)
                 } else {
-                    out.push_str("Download CSV");
-                }
-                out.push_str("</a>");
+                    "Download CSV".to_string()
+                };
+                let values = [("href", href.as_str()), ("download", file.as_str())];
+                html::element_with(&mut out, "a", "class=\"download\"", &values, &text);
             }
         });
         out

@@ -85,13 +85,11 @@ fn rows(regions: &[&RegionSummary]) -> String {
             continue;
         };
         let latest = r.latest.as_ref();
-        out.push_str("<tr><th scope=\"row\"><a href=\"?region=");
-        html::escape(&mut out, region.id);
-        out.push_str("\" data-region=\"");
-        html::escape(&mut out, region.id);
-        out.push_str("\">");
-        html::escape(&mut out, region.name);
-        out.push_str("</a></th>");
+        out.push_str("<tr><th scope=\"row\">");
+        let href = format!("?region={}", region.id);
+        let link = [("href", href.as_str()), ("data-region", region.id)];
+        html::element_with(&mut out, "a", "", &link, region.name);
+        out.push_str("</th>");
         html::element(
             &mut out,
             "td",
