@@ -14,6 +14,27 @@ pub enum View {
     Daily,
 }
 
+impl View {
+    pub const ALL: [View; 2] = [View::Cumulative, View::Daily];
+
+    /// Its name in the URL and in the page's controls.
+    pub fn key(self) -> &'static str {
+        match self {
+            View::Cumulative => "cumulative",
+            View::Daily => "daily",
+        }
+    }
+
+    /// The view a key names; any other key is the default, cumulative.
+    pub fn from_key(key: &str) -> Self {
+        if key == View::Daily.key() {
+            View::Daily
+        } else {
+            View::Cumulative
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scale {
     Linear,
@@ -38,6 +59,11 @@ impl Preset {
         Preset::All,
         Preset::Custom,
     ];
+
+    /// The preset a key names, if any.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Preset::ALL.into_iter().find(|p| p.key() == key)
+    }
 
     pub fn key(self) -> &'static str {
         match self {
@@ -121,13 +147,7 @@ impl ViewState {
         {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
-                "view" => {
-                    state.view = if value == "daily" {
-                        View::Daily
-                    } else {
-                        View::Cumulative
-                    }
-                }
+                "view" => state.view = View::from_key(value),
                 "scale" => {
                     state.scale = if value == "log" {
                         Scale::Log
@@ -135,12 +155,7 @@ impl ViewState {
                         Scale::Linear
                     }
                 }
-                "range" => {
-                    state.preset = Preset::ALL
-                        .into_iter()
-                        .find(|p| p.key() == value)
-                        .unwrap_or(Preset::All)
-                }
+                "range" => state.preset = Preset::from_key(value).unwrap_or(Preset::All),
                 "from" => state.from = crate::decode::parse_date(value),
                 "to" => state.to = crate::decode::parse_date(value),
                 "metrics" => {
@@ -174,8 +189,8 @@ impl ViewState {
     pub fn to_query(&self) -> String {
         let default = Self::default();
         let mut parts = Vec::new();
-        if self.view == View::Daily {
-            parts.push("view=daily".to_string());
+        if self.view != default.view {
+            parts.push(format!("view={}", self.view.key()));
         }
         if self.scale == Scale::Log {
             parts.push("scale=log".to_string());

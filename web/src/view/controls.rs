@@ -22,11 +22,15 @@ use super::dom::{self, by_id, flag, pressed, set};
 
 /// Every option, unset: [`Controls`]' effect sets them from the state.
 pub fn markup() -> String {
-    let mut out = String::from(
-        "<fieldset><legend>View</legend>\
-         <label><input type=\"radio\" name=\"view\" id=\"view-cumulative\" value=\"cumulative\"> Cumulative</label>\
-         <label><input type=\"radio\" name=\"view\" id=\"view-daily\" value=\"daily\"> Daily new</label></fieldset>\
-         <fieldset><legend>Per capita</legend><button type=\"button\" id=\"percap-toggle\">Per 100,000 residents</button></fieldset>\
+    let mut out = String::from("<fieldset><legend>View</legend>");
+    for (view, label) in View::ALL.into_iter().zip(["Cumulative", "Daily new"]) {
+        let key = view.key();
+        out.push_str(&format!(
+            "<label><input type=\"radio\" name=\"view\" id=\"view-{key}\" value=\"{key}\"> {label}</label>"
+        ));
+    }
+    out.push_str(
+        "</fieldset><fieldset><legend>Per capita</legend><button type=\"button\" id=\"percap-toggle\">Per 100,000 residents</button></fieldset>\
          <fieldset><legend>Scale</legend><button type=\"button\" id=\"log-toggle\">Log scale</button></fieldset>\
          <fieldset><legend>Range</legend>",
     );
@@ -103,11 +107,9 @@ fn input(id: &str) -> Option<HtmlInputElement> {
     by_id(id).map(JsCast::unchecked_into)
 }
 
-/// A date input's bounds and value; the value only when it differs, so that typing goes on.
-fn date_input(id: &str, value: Option<chrono::NaiveDate>, bounds: (String, String)) {
+/// A date input's value, only when it differs, so that typing goes on.
+fn date_input(id: &str, value: Option<chrono::NaiveDate>) {
     if let Some(e) = input(id) {
-        e.set_min(&bounds.0);
-        e.set_max(&bounds.1);
         let value = value.map(|d| d.to_string()).unwrap_or_default();
         if e.value() != value {
             e.set_value(&value);
@@ -116,13 +118,10 @@ fn date_input(id: &str, value: Option<chrono::NaiveDate>, bounds: (String, Strin
 }
 
 /// Sets each control from the state.
-fn show(s: &ViewState, populations: bool, bounds: (String, String)) {
-    for (id, on) in [
-        ("view-cumulative", s.view == View::Cumulative),
-        ("view-daily", s.view == View::Daily),
-    ] {
-        if let Some(e) = input(id) {
-            e.set_checked(on);
+fn show(s: &ViewState, populations: bool) {
+    for view in View::ALL {
+        if let Some(e) = input(&format!("view-{}", view.key())) {
+            e.set_checked(s.view == view);
         }
     }
     set("percap-toggle", "aria-pressed", pressed(s.per_capita()));
@@ -141,8 +140,8 @@ fn show(s: &ViewState, populations: bool, bounds: (String, String)) {
             let _ = label.toggle_attribute_with_force("hidden", !custom);
         }
     }
-    date_input("from", s.from, bounds.clone());
-    date_input("to", s.to, bounds);
+    date_input("from", s.from);
+    date_input("to", s.to);
     for m in Metric::ALL {
         if let Some(e) = input(&format!("metric-{}", m.key())) {
             e.set_checked(s.metrics.contains(&m));
@@ -221,8 +220,17 @@ pub fn Controls() -> impl IntoView {
         {
             section.set_inner_html(&markup());
         }
+        // The dates' bounds are this data's: set once, when the effect first runs.
+        if before.is_none() {
+            for id in ["from", "to"] {
+                if let Some(e) = input(id) {
+                    e.set_min(&first.to_string());
+                    e.set_max(&last.to_string());
+                }
+            }
+        }
         let now = state.with(|s| {
-            show(s, populations, (first.to_string(), last.to_string()));
+            show(s, populations);
             [
                 compared_markup(&s.compare),
                 compare_options(&s.compare),
@@ -247,7 +255,7 @@ pub fn Controls() -> impl IntoView {
             return;
         };
         if let Some(key) = button.get_attribute("data-range") {
-            if let Some(p) = Preset::ALL.into_iter().find(|p| p.key() == key) {
+            if let Some(p) = Preset::from_key(&key) {
                 state.update(|s| s.choose_preset(p, first, last));
             }
         } else if let Some(id) = button.get_attribute("data-remove") {
@@ -279,13 +287,7 @@ pub fn Controls() -> impl IntoView {
             "from" => state.update(|s| s.from = crate::decode::parse_date(&value)),
             "to" => state.update(|s| s.to = crate::decode::parse_date(&value)),
             "compare-add" if !value.is_empty() => state.update(|s| s.compare_with(value)),
-            _ if name == "view" => state.update(|s| {
-                s.view = if value == "daily" {
-                    View::Daily
-                } else {
-                    View::Cumulative
-                }
-            }),
+            _ if name == "view" => state.update(|s| s.view = View::from_key(&value)),
             _ => {
                 if let Some(m) = Metric::ALL.into_iter().find(|m| m.key() == name) {
                     state.update(|s| s.toggle_metric(m));
@@ -331,6 +333,9 @@ mod tests {
             out.matches("</fieldset>").count()
         );
         assert_eq!(out.matches("data-range=").count(), Preset::ALL.len());
+        assert!(out.contains(
+            "<input type=\"radio\" name=\"view\" id=\"view-daily\" value=\"daily\"> Daily new</label>"
+        ));
     }
 
     #[test]
