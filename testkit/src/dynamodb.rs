@@ -1,5 +1,6 @@
-//! DynamoDB Local, one per test process, in memory on a free loopback port, and the SDK
-//! settings that point at it. If it cannot start, the calling test panics: tests never skip.
+//! DynamoDB Local, one per test process, in memory on a free loopback port, behind the IAM
+//! gate (`crate::iam`), and the SDK settings that point at it. If it cannot start, the calling
+//! test panics: tests never skip.
 
 use std::io::Read;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -7,12 +8,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::fault::FaultProxy;
 use crate::http::{answers_http, free_port};
+use crate::iam::OPERATOR_KEY;
 use crate::repo_root;
 
 /// A running DynamoDB Local. It lives as long as the test process: the launcher watches the
 /// pipe held in `_stdin` and stops the server when the process exits.
 pub struct DynamoLocal {
+    /// The IAM gate in front of it: requests signed by a function's role are judged by that
+    /// role's policy; the operator's ([`crate::iam::OPERATOR_KEY`]) pass.
     pub endpoint: String,
     _child: Mutex<Child>,
     _stdin: Mutex<ChildStdin>,
@@ -49,8 +54,10 @@ pub fn dynamodb() -> &'static DynamoLocal {
                 }
                 if answers_http(port) {
                     let stdin = child.stdin.take().expect("piped stdin");
+                    let gate =
+                        FaultProxy::start(&format!("http://127.0.0.1:{port}"), crate::iam::judge);
                     return DynamoLocal {
-                        endpoint: format!("http://127.0.0.1:{port}"),
+                        endpoint: gate.endpoint,
                         _child: Mutex::new(child),
                         _stdin: Mutex::new(stdin),
                     };
@@ -79,21 +86,28 @@ pub fn table_name(test: &str) -> String {
     )
 }
 
-/// Environment variables that point the AWS SDK at DynamoDB Local with test credentials.
+/// Environment variables that point the AWS SDK at DynamoDB Local with the operator's
+/// credentials (a function's code signs in with its role: `crate::iam::sign_in_command`).
 pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
     vec![
         ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.to_string()),
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_ACCESS_KEY_ID", OPERATOR_KEY.to_string()),
         ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
         ("AWS_REGION", "us-east-1".to_string()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
     ]
 }
 
-/// An SDK configuration for DynamoDB Local, built without touching the process environment.
+/// An SDK configuration for DynamoDB Local (or moto) with the operator's credentials, built
+/// without touching the process environment.
 pub fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_config_as(endpoint, OPERATOR_KEY, "test")
+}
+
+/// [`sdk_config`] signed with other credentials (a function's role: `crate::iam::sdk_config`).
+pub(crate) fn sdk_config_as(endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
     let credentials =
-        aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "testkit");
+        aws_sdk_dynamodb::config::Credentials::new(key, secret, None, None, "testkit");
     aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))

@@ -21,6 +21,10 @@ pub struct Request {
     pub body: String,
     /// 0-based, in order of arrival at the proxy.
     pub index: usize,
+    /// Who signed it: the access key id of its SigV4 `Authorization` header.
+    pub access_key: Option<String>,
+    /// The service it was signed for (`dynamodb`, `sns`, `sqs`), from the same header.
+    pub service: Option<String>,
 }
 
 impl Request {
@@ -178,6 +182,22 @@ impl FaultProxy {
     }
 }
 
+/// The access key id and the service of a SigV4 `Authorization` header
+/// (`AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, …`).
+fn signer(head: &[String]) -> (Option<String>, Option<String>) {
+    let Some(credential) = header(head, "authorization")
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split([',', ' ']).next())
+    else {
+        return (None, None);
+    };
+    let parts: Vec<&str> = credential.split('/').collect();
+    (
+        parts.first().map(|k| k.to_string()),
+        parts.get(3).map(|s| s.to_string()),
+    )
+}
+
 fn operation(head: &[String], body: &str) -> String {
     if let Some(target) = header(head, "x-amz-target") {
         return target.rsplit('.').next().unwrap_or(target).to_string();
@@ -221,10 +241,13 @@ fn serve(client: TcpStream, shared: &Shared) {
     let mut reader = BufReader::new(client);
     while let Some((head, body)) = read_request(&mut reader) {
         let text = String::from_utf8_lossy(&body).to_string();
+        let (access_key, service) = signer(&head);
         let request = Request {
             operation: operation(&head, &text),
             body: text,
             index: shared.next.fetch_add(1, Ordering::SeqCst),
+            access_key,
+            service,
         };
         let op = request.operation.as_str();
         let answer = match (shared.rule)(&request) {
@@ -261,6 +284,11 @@ fn serve(client: TcpStream, shared: &Shared) {
             }
         };
         if writer.write_all(&answer).is_err() {
+            return;
+        }
+        // A client that asked to close (another proxy in front, which reads to the end) gets
+        // the end of the connection after its answer.
+        if header(&head, "connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
             return;
         }
     }

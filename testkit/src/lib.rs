@@ -2,6 +2,8 @@
 //!
 //! - [`dynamodb`]: one DynamoDB Local per test process, in memory, on a free loopback port.
 //!   If it cannot start, the calling test panics with the reason: tests never skip.
+//! - [`iam`]: the IAM gate in front of DynamoDB Local and moto: a function's requests are judged
+//!   by its policy in `template.yaml` and refused as AWS refuses them.
 //! - [`HttpStub`]: a scripted HTTP/1.1 server on loopback, for the fetch path.
 //! - [`CountingProxy`]: records the DynamoDB operations a process really sends.
 //! - [`fault::FaultProxy`]: injects faults (errors, lost responses, hangs) into DynamoDB or SNS.
@@ -16,6 +18,7 @@ use std::path::PathBuf;
 mod dynamodb;
 pub mod fault;
 pub mod http;
+pub mod iam;
 mod moto;
 mod proxy;
 mod runtime;

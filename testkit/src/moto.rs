@@ -1,4 +1,5 @@
-//! One moto server (SNS, SQS) per test process, from the project's venv.
+//! One moto server (SNS, SQS) per test process, from the project's venv, behind the IAM gate
+//! (`crate::iam`).
 
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -9,6 +10,7 @@ use crate::http::{answers_http, free_port};
 
 /// A running moto server (SNS + SQS), one per test process.
 pub struct Moto {
+    /// The IAM gate in front of it.
     pub endpoint: String,
     _child: Mutex<Child>,
 }
@@ -68,7 +70,11 @@ pub fn moto() -> &'static Moto {
         let stdin = child.stdin.take().expect("piped stdin");
         (
             Moto {
-                endpoint: format!("http://127.0.0.1:{port}"),
+                endpoint: crate::fault::FaultProxy::start(
+                    &format!("http://127.0.0.1:{port}"),
+                    crate::iam::judge,
+                )
+                .endpoint,
                 _child: Mutex::new(child),
             },
             Mutex::new(stdin),
