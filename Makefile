@@ -31,8 +31,14 @@ lint: setup
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	zizmor --offline --min-severity medium --no-progress .github/workflows/
 
+# The functions' requests in the tests pass an IAM gate that judges them by their policies in
+# template.yaml (testkit/src/iam); iam-audit then fails on any refusal and on any allowed action
+# that no scenario used.
+test: export IAM_AUDIT_DIR := $(CURDIR)/.local/iam-audit
 test: lint web
+	rm -rf "$$IAM_AUDIT_DIR"
 	$(CARGO) test --workspace --locked
+	$(CARGO) run --locked --quiet -p testkit --bin iam-audit
 	scripts/e2e.sh
 	scripts/schemathesis.sh
 

@@ -239,4 +239,26 @@ async fn every_region_from_the_table_the_etl_loaded() {
         .await
         .unwrap();
     assert_eq!(national, us);
+
+    // Every read path the OpenAPI document names answers, signed by the API function's role:
+    // its reads pass the IAM gate as the template's policy allows them.
+    let doc = get("/v1/openapi.json")
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&doc).unwrap();
+    let paths: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, ops)| ops.get("get").is_some())
+        .map(|(path, _)| path.replace("{id}", "NY"))
+        .collect();
+    assert!(paths.len() >= 10, "{paths:?}");
+    for path in paths {
+        let status = get(&path).await.unwrap().status();
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
 }

@@ -77,12 +77,24 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
         .unwrap()
         .topic_arn
         .unwrap();
-    let limits = DynamoStore::new(
-        &testkit::sdk_config(&testkit::dynamodb().endpoint),
-        testkit::table_name("subscribe-limits"),
+    let table = testkit::table_name("subscribe-limits");
+    DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table)
+        .create_table_if_missing()
+        .await
+        .unwrap();
+    // The router's requests are signed by the API function's role, judged by the IAM gate.
+    let role = |endpoint: &str| {
+        testkit::iam::sdk_config(
+            "ApiFunction",
+            endpoint,
+            &[("TABLE_NAME", &table), ("TOPIC_ARN", &topic)],
+        )
+    };
+    let limits = DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table);
+    let subscriptions = Subscriptions::new(
+        SnsSubscriber::new(&role(&testkit::moto().endpoint), &topic),
+        limits,
     );
-    limits.create_table_if_missing().await.unwrap();
-    let subscriptions = Subscriptions::new(SnsSubscriber::new(&moto, &topic), limits);
     let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
     let r = api::router(Arc::new(app), None);
 

@@ -216,6 +216,8 @@ fn run_default_staleness(etl: &Etl, topic: &str) -> Value {
     let mut cmd = etl.command(&etl.endpoint, &nyt_snapshot(), &jhu_snapshot(), "run");
     cmd.env("TOPIC_ARN", topic)
         .env("AWS_ENDPOINT_URL_SNS", &testkit::moto().endpoint);
+    // The role is given the topic it now has.
+    testkit::iam::sign_in_command(&mut cmd, common::ETL_FUNCTION);
     common::RunResult {
         output: cmd.output().unwrap(),
     }

@@ -49,8 +49,15 @@ async fn load(test: &str, states: bool) -> Loaded {
             .map(|(_, v)| v.clone())
     })
     .unwrap();
-    let etl = etl::Etl::new(config, &testkit::sdk_config(&endpoint)).unwrap();
-    etl.init().await.unwrap();
+    // The operator creates the table (CloudFormation does, in production); the run signs in
+    // as the ETL function's role, whose requests the IAM gate judges by the template's policy.
+    etl::Etl::new(config.clone(), &testkit::sdk_config(&endpoint))
+        .unwrap()
+        .init()
+        .await
+        .unwrap();
+    let role = testkit::iam::sdk_config("EtlFunction", &endpoint, &[("TABLE_NAME", &table)]);
+    let etl = etl::Etl::new(config, &role).unwrap();
     let report = etl.run().await.unwrap();
     assert_eq!(report.summary.inserted, 420);
     Loaded { endpoint, table }
@@ -62,7 +69,8 @@ pub fn expected_days() -> Vec<covid_model::Day> {
     etl::transform::build_series(&nyt, &jhu).unwrap()
 }
 
-/// The `api` binary with the AWS environment of DynamoDB Local.
+/// The `api` binary with the AWS environment of DynamoDB Local, signed in as the API
+/// function's role (the IAM gate judges its requests by the template's policy).
 pub fn api_command(loaded: &Loaded) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_api"));
     cmd.envs(testkit::aws_env(&loaded.endpoint))
@@ -70,5 +78,6 @@ pub fn api_command(loaded: &Loaded) -> std::process::Command {
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_LAMBDA_RUNTIME_API")
         .env_remove("AWS_LAMBDA_FUNCTION_NAME");
+    testkit::iam::sign_in_command(&mut cmd, "ApiFunction");
     cmd
 }

@@ -14,6 +14,9 @@ use serde_json::Value;
 
 pub const DAYS: usize = 420;
 
+/// The ETL function's logical id in `template.yaml`: its role is what the IAM gate enforces.
+pub const ETL_FUNCTION: &str = "EtlFunction";
+
 pub fn nyt_snapshot() -> PathBuf {
     testkit::snapshot("nyt-us.csv")
 }
@@ -121,6 +124,9 @@ impl Etl {
         }
     }
 
+    /// `etl <args>` on this table. `run` signs in as the ETL function's role (the IAM gate
+    /// judges its requests by the template's policy); `init` runs as the operator, who creates
+    /// the table (CloudFormation does, in production).
     pub fn command(&self, endpoint: &str, nyt: &Path, jhu: &Path, args: &str) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etl"));
         cmd.arg(args)
@@ -137,6 +143,9 @@ impl Etl {
             .env_remove("TOPIC_ARN")
             .env_remove("NOTIFY_UNCHANGED")
             .env_remove("STALE_AFTER_DAYS");
+        if args != "init" {
+            testkit::iam::sign_in_command(&mut cmd, ETL_FUNCTION);
+        }
         cmd
     }
 
@@ -365,10 +374,12 @@ impl Subscriber {
     }
 }
 
-/// The command of `etl run` with alerts to `topic` on moto; staleness alerts off.
+/// The command of `etl run` with alerts to `topic` on moto; staleness alerts off. The role
+/// it signs in with is given that topic.
 pub fn with_alerts(mut cmd: Command, topic: &str) -> Command {
     cmd.env("TOPIC_ARN", topic)
         .env("AWS_ENDPOINT_URL_SNS", &testkit::moto().endpoint)
         .env("STALE_AFTER_DAYS", "100000");
+    testkit::iam::sign_in_command(&mut cmd, ETL_FUNCTION);
     cmd
 }
