@@ -32,6 +32,10 @@ pub struct App {
     pub stale_after_days: u32,
     /// `None`: no alert topic; `POST /v1/subscriptions` answers 503.
     pub subscriptions: Option<Subscriptions>,
+    /// `ORIGIN_SECRET`: the value of the header CloudFront adds to every origin request. When
+    /// set, a request without it is refused (the API is served only through CloudFront) and
+    /// CloudFront's viewer address is trusted; unset locally.
+    pub origin_secret: Option<String>,
 }
 
 /// A whole number setting, or its default when unset.
@@ -50,7 +54,14 @@ impl App {
             cache: SeriesCache::new(source, ttl),
             stale_after_days,
             subscriptions: None,
+            origin_secret: None,
         }
+    }
+
+    /// The same app, served only through CloudFront, which adds `secret` to every request.
+    pub fn with_origin_secret(mut self, secret: impl Into<String>) -> Self {
+        self.origin_secret = Some(secret.into()).filter(|s: &String| !s.is_empty());
+        self
     }
 
     /// The same app, taking subscriptions.
@@ -94,9 +105,11 @@ impl App {
                 var("SUBSCRIBE_PER_DAY"),
                 subscriptions::DEFAULT_PER_DAY,
             )?;
-            subscriptions.origin_secret = var("ORIGIN_SECRET").filter(|v| !v.is_empty());
             subscriptions.site_origin = var("SITE_ORIGIN").filter(|v| !v.is_empty());
             app = app.with_subscriptions(subscriptions);
+        }
+        if let Some(secret) = var("ORIGIN_SECRET") {
+            app = app.with_origin_secret(secret);
         }
         Ok((app, store))
     }
@@ -149,6 +162,7 @@ fn site_files(dir: PathBuf) -> Router {
 
 /// The API. With `site`, paths outside `/v1/` are files from that folder (the local demo).
 pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
+    let origin_secret = app.origin_secret.clone();
     // Same-origin only: none of the read API's CORS headers.
     let subscribe = Router::new()
         .route(
@@ -183,6 +197,9 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .fold(api, |api, layer| api.layer(layer));
     let api = api
         .layer(CompressionLayer::new())
+        // A 400 or 404 of a read is the same for everyone: CloudFront keeps it a minute, so
+        // junk requests do not each reach the function.
+        .layer(axum::middleware::map_response(problem::cache_client_errors))
         // Every read answer, errors included, may be read from any origin.
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -196,5 +213,12 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
                 .expose_headers([header::ETAG, header::LAST_MODIFIED])
                 .max_age(Duration::from_secs(86400)),
         );
-    api.merge(subscribe.layer(CompressionLayer::new()))
+    let router = api.merge(subscribe.layer(CompressionLayer::new()));
+    match origin_secret {
+        Some(secret) => router.layer(axum::middleware::from_fn_with_state(
+            Arc::<str>::from(secret),
+            viewer::require_cloudfront,
+        )),
+        None => router,
+    }
 }

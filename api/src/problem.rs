@@ -45,6 +45,26 @@ impl IntoResponse for Problem {
     }
 }
 
+/// How long a read's 400 or 404 may be cached (by CloudFront and browsers).
+pub const CLIENT_ERROR_MAX_AGE: u32 = 60;
+
+/// A read's 400 (a malformed range, say) or 404 answers the same to everyone until the data
+/// or the code changes: cacheable for [`CLIENT_ERROR_MAX_AGE`], so repeated junk stops at the
+/// edge. Other problems stay `no-store`.
+pub async fn cache_client_errors(mut response: Response) -> Response {
+    if matches!(
+        response.status(),
+        StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND
+    ) {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_str(&format!("public, max-age={CLIENT_ERROR_MAX_AGE}"))
+                .expect("ASCII"),
+        );
+    }
+    response
+}
+
 pub async fn not_found(uri: axum::http::Uri) -> Problem {
     // A path of any length may come in; the answer names at most its first 100 characters.
     let path = uri.path();

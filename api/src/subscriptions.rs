@@ -127,8 +127,6 @@ pub struct Subscriptions {
     pub per_ip_per_hour: u64,
     /// `SUBSCRIBE_PER_DAY`.
     pub per_day: u64,
-    /// `ORIGIN_SECRET`: the value of CloudFront's origin header; unset locally.
-    pub origin_secret: Option<String>,
     /// `SITE_ORIGIN`: the site's origin (`https://…`); unset: this host's.
     pub site_origin: Option<String>,
 }
@@ -140,7 +138,6 @@ impl Subscriptions {
             limits: Box::new(limits),
             per_ip_per_hour: DEFAULT_PER_IP_PER_HOUR,
             per_day: DEFAULT_PER_DAY,
-            origin_secret: None,
             site_origin: None,
         }
     }
@@ -284,7 +281,7 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
         ))
     })?;
     let choice = validate(request).map_err(Problem::bad_request)?;
-    let ip = viewer::viewer_ip(&parts, subscriptions.origin_secret.as_deref());
+    let ip = viewer::viewer_ip(&parts, app.origin_secret.as_deref());
     if let Some(limited) = within_limits(subscriptions, ip, Utc::now()).await? {
         return Ok(limited);
     }

@@ -8,10 +8,15 @@
 //! - on Lambda otherwise, API Gateway's `sourceIp`; locally, the socket peer.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-use axum::extract::ConnectInfo;
-use axum::http::HeaderMap;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::problem::Problem;
 
 /// The header CloudFront adds to every origin request, with the deployment's secret.
 pub const ORIGIN_SECRET_HEADER: &str = "x-origin-verify";
@@ -30,6 +35,25 @@ pub fn via_cloudfront(headers: &HeaderMap, secret: Option<&str>) -> bool {
     headers
         .get(ORIGIN_SECRET_HEADER)
         .is_some_and(|v| same(v.as_bytes(), secret.as_bytes()))
+}
+
+/// Refuses a request without CloudFront's origin secret (a middleware, installed when the
+/// deployment has one): the API is served only at the site's `/v1/…`, where CloudFront's cache,
+/// security headers and viewer address apply, never at API Gateway's own address.
+pub async fn require_cloudfront(
+    State(secret): State<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if via_cloudfront(request.headers(), Some(&secret)) {
+        return next.run(request).await;
+    }
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "Not through the site",
+        "This API is served at the site's address, under /v1/.",
+    )
+    .into_response()
 }
 
 /// `203.0.113.7:443` or `2001:db8::1:443` (CloudFront's form) -> the address.

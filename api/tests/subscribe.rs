@@ -45,15 +45,34 @@ impl Recorder {
     }
 }
 
+/// The router as served locally: no origin secret, the socket peer is the viewer.
 fn app(
     recorder: &Recorder,
     limits: &MemoryStore,
     edit: impl FnOnce(&mut Subscriptions),
 ) -> axum::Router {
+    router(recorder, limits, None, edit)
+}
+
+/// The router as deployed: only requests with CloudFront's origin secret are served.
+fn behind_cloudfront(recorder: &Recorder, limits: &MemoryStore) -> axum::Router {
+    router(recorder, limits, Some(SECRET), |_| {})
+}
+
+const SECRET: &str = "s3cret";
+
+fn router(
+    recorder: &Recorder,
+    limits: &MemoryStore,
+    secret: Option<&str>,
+    edit: impl FnOnce(&mut Subscriptions),
+) -> axum::Router {
     let mut subscriptions = Subscriptions::new(recorder.clone(), limits.clone());
-    subscriptions.origin_secret = Some("s3cret".to_string());
     edit(&mut subscriptions);
-    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    let mut app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    if let Some(secret) = secret {
+        app = app.with_origin_secret(secret);
+    }
     api::router(Arc::new(app), None)
 }
 
@@ -227,12 +246,13 @@ async fn the_sixth_request_of_an_hour_from_one_viewer_is_refused() {
         StatusCode::ACCEPTED
     );
     // Behind CloudFront (the secret), each viewer address is counted on its own.
+    let r = behind_cloudfront(&recorder, &limits);
     let via = |viewer: &str, i: usize| {
         post(
             &body(i),
             "192.0.2.10:443",
             &[
-                ("x-origin-verify", "s3cret"),
+                ("x-origin-verify", SECRET),
                 ("cloudfront-viewer-address", viewer),
             ],
         )
@@ -317,4 +337,37 @@ async fn a_filter_policy_sns_refuses_is_the_readers_to_change() {
     let detail = json(&body)["detail"].as_str().unwrap().to_string();
     assert!(detail.contains("Filter policy is too complex"), "{detail}");
     assert!(detail.contains("choose fewer regions"), "{detail}");
+}
+
+#[tokio::test]
+async fn behind_cloudfront_a_request_without_the_origin_secret_is_refused() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = behind_cloudfront(&recorder, &limits);
+    let body = r#"{"email":"direct@example.com"}"#;
+    // Straight to API Gateway: no secret, or a wrong one, with a forged viewer address.
+    for headers in [
+        vec![("cloudfront-viewer-address", "198.51.100.9:1")],
+        vec![
+            ("x-origin-verify", "guess"),
+            ("cloudfront-viewer-address", "198.51.100.9:1"),
+        ],
+    ] {
+        let (status, _, answer) = call(&r, post(body, "203.0.113.9:1", &headers)).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    let read = Request::get("/v1/latest").body(Body::empty()).unwrap();
+    let (status, _, _) = call(&r, read).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "reads too");
+    assert!(recorder.calls().is_empty(), "{:?}", recorder.calls());
+    // Through CloudFront it is served.
+    let read = Request::get("/v1/latest")
+        .header("x-origin-verify", SECRET)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(call(&r, read).await.0, StatusCode::OK);
 }
