@@ -27,7 +27,8 @@ build: setup
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	cfn-lint template.yaml
+	cfn-lint template.yaml deploy/bootstrap.yaml
+	scripts/test-deploy.sh
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	zizmor --offline --min-severity medium --no-progress .github/workflows/
 
