@@ -65,6 +65,13 @@ if ! rustup component list --installed --toolchain "$web_toolchain" 2>/dev/null 
   say "rustup toolchain install $web_toolchain (with rust-src)"
   rustup toolchain install "$web_toolchain" --profile minimal --component rust-src
 fi
+# Rebuilding std resolves the standard library's own dependencies (rust-src's library/Cargo.lock),
+# and `make web` builds offline: fetch them into CARGO_HOME. Quick, and silent, when they are there.
+std_manifest="$(rustc +"$web_toolchain" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+if ! cargo +"$web_toolchain" fetch --offline --locked --quiet --manifest-path "$std_manifest" 2>/dev/null; then
+  say "cargo fetch the standard library's dependencies ($web_toolchain)"
+  cargo +"$web_toolchain" fetch --locked --quiet --manifest-path "$std_manifest"
+fi
 mkdir -p "$CACHE/bin"
 trunk_version=0.21.14
 if ! "$CACHE/bin/trunk" --version 2>/dev/null | grep -qF "$trunk_version"; then
