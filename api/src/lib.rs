@@ -2,6 +2,7 @@
 //! payload 2.0) or as a plain local server that also serves the built site.
 
 pub mod cache;
+pub mod limits;
 pub mod problem;
 pub mod regions;
 pub mod routes;
@@ -70,10 +71,10 @@ impl App {
         self
     }
 
-    /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3); for
-    /// subscriptions `TOPIC_ARN` (unset: none), `SUBSCRIBE_PER_IP_PER_HOUR` (5),
-    /// `SUBSCRIBE_PER_DAY` (500), `ORIGIN_SECRET`, `SITE_ORIGIN`; the AWS endpoint, region and
-    /// credentials from the SDK's standard chain.
+    /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3),
+    /// `ORIGIN_SECRET`; for subscriptions `TOPIC_ARN` (unset: none), `SUBSCRIBE_PER_IP_PER_HOUR`
+    /// (5), `SUBSCRIBE_PER_NETWORK_PER_HOUR` (20), `SUBSCRIBE_PER_DAY` (100), `RECIPIENT_KEY`,
+    /// `SITE_ORIGIN`; the AWS endpoint, region and credentials from the SDK's standard chain.
     pub async fn from_env() -> Result<(Self, DynamoStore), String> {
         let var = |name: &str| std::env::var(name).ok();
         // The same settings, parsed by the same code, as the ETL.
@@ -95,16 +96,27 @@ impl App {
                 subscriptions::SnsSubscriber::new(&sdk_config, topic),
                 store.clone(),
             );
-            subscriptions.per_ip_per_hour = count_setting(
-                "SUBSCRIBE_PER_IP_PER_HOUR",
-                var("SUBSCRIBE_PER_IP_PER_HOUR"),
-                subscriptions::DEFAULT_PER_IP_PER_HOUR,
-            )?;
-            subscriptions.per_day = count_setting(
-                "SUBSCRIBE_PER_DAY",
-                var("SUBSCRIBE_PER_DAY"),
-                subscriptions::DEFAULT_PER_DAY,
-            )?;
+            let setting = |name: &str, default| count_setting(name, var(name), default);
+            subscriptions.settings = limits::Settings {
+                per_ip_per_hour: setting(
+                    "SUBSCRIBE_PER_IP_PER_HOUR",
+                    limits::DEFAULT_PER_IP_PER_HOUR,
+                )?,
+                per_network_per_hour: setting(
+                    "SUBSCRIBE_PER_NETWORK_PER_HOUR",
+                    limits::DEFAULT_PER_NETWORK_PER_HOUR,
+                )?,
+                per_day: setting("SUBSCRIBE_PER_DAY", limits::DEFAULT_PER_DAY)?,
+            };
+            match var("RECIPIENT_KEY").filter(|v| !v.is_empty()) {
+                Some(key) => {
+                    subscriptions.recipient_key = limits::RecipientKey::new(key.as_bytes())
+                }
+                None => tracing::warn!(
+                    "RECIPIENT_KEY is not set: recipients are counted with a key of this \
+                     process alone"
+                ),
+            }
             subscriptions.site_origin = var("SITE_ORIGIN").filter(|v| !v.is_empty());
             app = app.with_subscriptions(subscriptions);
         }

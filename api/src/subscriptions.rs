@@ -1,9 +1,10 @@
 //! `POST /v1/subscriptions`: anyone subscribes an email address to the alerts they choose,
 //! narrowed to regions if they like. SNS sends the confirmation email (double opt-in) and puts
 //! an unsubscribe link in every message; the subscription's filter policy (on message
-//! attributes) is built here from the choice. Abuse limits: a few requests per viewer per
-//! hour and a ceiling per day, counted in DynamoDB; only same-origin browser pages may post.
-//! The answer is the same whether or not the address was already subscribed.
+//! attributes) is built here from the choice. Abuse limits (`limits.rs`): a few requests per
+//! viewer per hour, one confirmation per recipient per day, a ceiling per day; only same-origin
+//! browser pages may post. The answer is the same whether or not the address was already
+//! subscribed, or already mailed today.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -13,26 +14,26 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, DurationRound, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use covid_model::{SubscriptionAccepted, SubscriptionRequest, filter_policy, validate};
-use covid_store::{RateLimits, StoreError};
+use covid_store::StoreError;
 use futures::future::BoxFuture;
 
 use crate::App;
+use crate::limits::{self, Limits, RecipientKey, Settings};
 use crate::problem::Problem;
 use crate::viewer;
 
 /// The largest body accepted.
 pub const MAX_BODY: usize = 4096;
-pub const DEFAULT_PER_IP_PER_HOUR: u64 = 5;
-pub const DEFAULT_PER_DAY: u64 = 500;
 
 /// Why SNS did not take a subscription.
 #[derive(Debug)]
 pub enum SubscribeError {
     /// The address is subscribed already with another choice: answered like a new one.
     Exists,
-    /// SNS refused the choice's filter policy (its reason): the reader's to change, not to retry.
+    /// SNS refused a parameter (its reason: the filter policy, the address): the reader's to
+    /// change, not to retry.
     Refused(String),
     Failed(String),
 }
@@ -86,11 +87,11 @@ impl Subscriber for SnsSubscriber {
                         .map(|s| s.meta().message().unwrap_or_default().to_string());
                     Err(match invalid {
                         Some(_) if text.contains("already exists") => SubscribeError::Exists,
-                        // e.g. "Invalid parameter: FilterPolicy: Filter policy is too complex"
-                        Some(message) if message.contains("FilterPolicy") => {
-                            SubscribeError::Refused(message)
-                        }
-                        _ => SubscribeError::Failed(text),
+                        // The reader's to change, never a 503 (which an attacker could use to
+                        // set off the 5xx alarm): "Invalid parameter: FilterPolicy: Filter
+                        // policy is too complex", "Invalid parameter: Email address".
+                        Some(message) => SubscribeError::Refused(message),
+                        None => SubscribeError::Failed(text),
                     })
                 }
             }
@@ -98,35 +99,13 @@ impl Subscriber for SnsSubscriber {
     }
 }
 
-/// Rate counters as the endpoint uses them (the store, or the in-memory store in tests).
-pub trait Limits: Send + Sync + 'static {
-    fn take<'a>(
-        &'a self,
-        counter: &'a str,
-        window_end: DateTime<Utc>,
-        max: u64,
-    ) -> BoxFuture<'a, Result<bool, StoreError>>;
-}
-
-impl<S: RateLimits + Send + Sync + 'static> Limits for S {
-    fn take<'a>(
-        &'a self,
-        counter: &'a str,
-        window_end: DateTime<Utc>,
-        max: u64,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(RateLimits::take(self, counter, window_end, max))
-    }
-}
-
 /// The endpoint's parts and settings.
 pub struct Subscriptions {
     pub subscriber: Box<dyn Subscriber>,
     pub limits: Box<dyn Limits>,
-    /// `SUBSCRIBE_PER_IP_PER_HOUR`.
-    pub per_ip_per_hour: u64,
-    /// `SUBSCRIBE_PER_DAY`.
-    pub per_day: u64,
+    pub settings: Settings,
+    /// `RECIPIENT_KEY`: the key of the recipients' hashes.
+    pub recipient_key: RecipientKey,
     /// `SITE_ORIGIN`: the site's origin (`https://…`); unset: this host's.
     pub site_origin: Option<String>,
 }
@@ -136,8 +115,8 @@ impl Subscriptions {
         Self {
             subscriber: Box::new(subscriber),
             limits: Box::new(limits),
-            per_ip_per_hour: DEFAULT_PER_IP_PER_HOUR,
-            per_day: DEFAULT_PER_DAY,
+            settings: Settings::default(),
+            recipient_key: RecipientKey::random(),
             site_origin: None,
         }
     }
@@ -153,12 +132,27 @@ fn too_many(detail: String, retry_after: i64) -> Response {
     response
 }
 
-/// Counts the request against both limits; the 429 to answer when one is reached.
-async fn within_limits(
+/// What the limits say of one valid request.
+enum Admission {
+    /// Subscribe; on failure, give the recipient's count back.
+    Go {
+        recipient: String,
+        day_end: DateTime<Utc>,
+    },
+    /// This mailbox had its confirmation today: answer as if sent, send nothing.
+    Repeat,
+    /// A 429.
+    Limited(Response),
+}
+
+/// Counts the request: the viewer's counters, then the recipient's, then the daily ceiling
+/// (so a repeat does not use the ceiling up).
+async fn admit(
     subscriptions: &Subscriptions,
     ip: Option<IpAddr>,
+    email: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Response>, Problem> {
+) -> Result<Admission, Problem> {
     let unavailable = |error: StoreError| {
         tracing::error!(%error, "cannot count the subscription request");
         Problem::new(
@@ -167,47 +161,59 @@ async fn within_limits(
             "Subscription requests cannot be taken right now; try again in a few minutes.",
         )
     };
-    let hour_end = now.duration_trunc(Duration::hours(1)).expect("an hour") + Duration::hours(1);
-    let viewer = ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-    if !subscriptions
-        .limits
-        .take(
-            &format!("ip#{viewer}"),
-            hour_end,
-            subscriptions.per_ip_per_hour,
-        )
-        .await
-        .map_err(unavailable)?
-    {
-        return Ok(Some(too_many(
-            format!(
-                "At most {} subscription requests an hour come from one address; try again \
-                 after {}.",
-                subscriptions.per_ip_per_hour,
-                hour_end.format("%H:%M UTC")
-            ),
-            (hour_end - now).num_seconds(),
-        )));
+    let (hour_end, day_end) = limits::windows(now);
+    let limits = &subscriptions.limits;
+    for viewer in limits::viewer_counters(ip, &subscriptions.settings) {
+        if !limits
+            .take(&viewer.counter, hour_end, viewer.max)
+            .await
+            .map_err(unavailable)?
+        {
+            return Ok(Admission::Limited(too_many(
+                format!(
+                    "At most {} subscription requests an hour come from {}; try again after {}.",
+                    viewer.max,
+                    viewer.what,
+                    hour_end.format("%H:%M UTC")
+                ),
+                (hour_end - now).num_seconds(),
+            )));
+        }
     }
-    let day_end = (now.date_naive() + Duration::days(1))
-        .and_time(NaiveTime::MIN)
-        .and_utc();
-    if !subscriptions
-        .limits
-        .take("all", day_end, subscriptions.per_day)
+    let recipient = subscriptions.recipient_key.counter(email);
+    if !limits
+        .take(&recipient, day_end, limits::PER_RECIPIENT_PER_DAY)
         .await
         .map_err(unavailable)?
     {
-        return Ok(Some(too_many(
+        tracing::info!("a repeat for a mailbox confirmed today: answered, not sent");
+        return Ok(Admission::Repeat);
+    }
+    if !limits
+        .take("all", day_end, subscriptions.settings.per_day)
+        .await
+        .map_err(unavailable)?
+    {
+        tracing::warn!(
+            alarm = limits::CEILING_ALARM.1,
+            per_day = subscriptions.settings.per_day,
+            "the daily ceiling of subscription requests is reached"
+        );
+        // Not this mailbox's fault: it may ask again tomorrow, or after a give-back.
+        limits
+            .give_back(&recipient, day_end)
+            .await
+            .map_err(unavailable)?;
+        return Ok(Admission::Limited(too_many(
             format!(
                 "The service takes at most {} subscription requests a day; try again tomorrow \
                  (UTC).",
-                subscriptions.per_day
+                subscriptions.settings.per_day
             ),
             (day_end - now).num_seconds(),
         )));
     }
-    Ok(None)
+    Ok(Admission::Go { recipient, day_end })
 }
 
 /// Subscribes an email address to the alerts it chooses (double opt-in by SNS).
@@ -282,37 +288,55 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
     })?;
     let choice = validate(request).map_err(Problem::bad_request)?;
     let ip = viewer::viewer_ip(&parts, app.origin_secret.as_deref());
-    if let Some(limited) = within_limits(subscriptions, ip, Utc::now()).await? {
-        return Ok(limited);
-    }
+    let (recipient, day_end) = match admit(subscriptions, ip, &choice.email, Utc::now()).await? {
+        Admission::Limited(response) => return Ok(response),
+        Admission::Repeat => return Ok(accepted()),
+        Admission::Go { recipient, day_end } => (recipient, day_end),
+    };
     let policy = filter_policy(&choice).to_string();
-    match subscriptions
+    let refused = match subscriptions
         .subscriber
         .subscribe(&choice.email, &policy)
         .await
     {
-        Ok(()) | Err(SubscribeError::Exists) => {}
+        Ok(()) | Err(SubscribeError::Exists) => None,
         Err(SubscribeError::Refused(reason)) => {
-            tracing::warn!(%reason, %policy, "SNS refused the filter policy");
-            return Err(Problem::bad_request(format!(
-                "The alert service refused this choice ({reason}): choose fewer regions, \
-                 or leave `regions` out."
-            )));
+            tracing::warn!(%reason, %policy, "SNS refused the subscription's parameters");
+            let hint = if reason.contains("FilterPolicy") {
+                ": choose fewer regions, or leave `regions` out"
+            } else {
+                ""
+            };
+            Some(Problem::bad_request(format!(
+                "The alert service refused this subscription ({reason}){hint}."
+            )))
         }
         Err(SubscribeError::Failed(detail)) => {
             tracing::error!(%detail, "SNS Subscribe failed");
-            return Err(Problem::new(
+            Some(Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Subscriptions unavailable",
                 "The subscription could not be made right now; try again in a few minutes.",
-            ));
+            ))
         }
+    };
+    if let Some(problem) = refused {
+        // No confirmation went out: the mailbox may be asked for again today.
+        if let Err(error) = subscriptions.limits.give_back(&recipient, day_end).await {
+            tracing::error!(%error, "cannot give the recipient's count back");
+        }
+        return Err(problem);
     }
     tracing::info!(
         alerts = choice.alerts.len(),
         regions = choice.regions.len(),
         "subscription requested"
     );
+    Ok(accepted())
+}
+
+/// `202 {"status": "confirmation_sent"}`, the same for a new and a known address.
+fn accepted() -> Response {
     let mut response = (
         StatusCode::ACCEPTED,
         axum::Json(SubscriptionAccepted {
@@ -323,7 +347,7 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    response
 }
 
 /// Any other method on the subscriptions path.

@@ -161,3 +161,95 @@ async fn api_gateway_v2_events() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Whether a CloudWatch Logs JSON filter pattern of the form `{ $.field = "value" }` (the one
+/// form the template uses) matches a JSON log line.
+fn pattern_matches(pattern: &str, line: &Value) -> bool {
+    let inner = pattern
+        .trim()
+        .strip_prefix('{')
+        .and_then(|p| p.strip_suffix('}'))
+        .unwrap_or_else(|| panic!("not a JSON filter pattern: {pattern}"));
+    let (selector, value) = inner
+        .split_once('=')
+        .unwrap_or_else(|| panic!("only `$.field = \"value\"` is read here: {pattern}"));
+    let path = selector
+        .trim()
+        .strip_prefix("$.")
+        .unwrap_or_else(|| panic!("a selector starts with $.: {pattern}"));
+    let value = value.trim().trim_matches('"');
+    let found = path.split('.').fold(line, |v, key| &v[key]);
+    found.as_str() == Some(value)
+}
+
+#[tokio::test]
+async fn the_subscription_ceiling_sets_off_the_alarm_as_deployed() {
+    let loaded = common::loaded_table("api-ceiling").await;
+    let (sns_config, topic) = (
+        testkit::sdk_config(&testkit::moto().endpoint),
+        testkit::table_name("ceiling"),
+    );
+    let topic = aws_sdk_sns::Client::new(&sns_config)
+        .create_topic()
+        .name(topic)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let runtime = LambdaRuntime::start();
+    let mut cmd = common::api_command(&loaded);
+    cmd.env("AWS_LAMBDA_RUNTIME_API", &runtime.address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", "api")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/api")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env("TOPIC_ARN", &topic)
+        .env("AWS_ENDPOINT_URL_SNS", &testkit::moto().endpoint)
+        .env("SUBSCRIBE_PER_DAY", "0")
+        .env("RECIPIENT_KEY", "test-key");
+    testkit::iam::sign_in_command(&mut cmd, "ApiFunction");
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut post: Value = serde_json::from_str(&event(
+        "POST",
+        "/v1/subscriptions",
+        "",
+        &[("content-type", "application/json")],
+    ))
+    .unwrap();
+    post["body"] = r#"{"email":"reader@example.com"}"#.into();
+    post["isBase64Encoded"] = false.into();
+    let a = answer(&runtime, &post.to_string());
+    assert_eq!(a.status, 429, "{}", String::from_utf8_lossy(&a.body));
+    child.kill().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    child.wait().unwrap();
+
+    // The template's metric filter, as deployed, matches the line the API logged.
+    let pattern = testkit::template::Template::load()
+        .property("SubscriptionCeilingMetric", "FilterPattern", &[])
+        .and_then(|p| p.as_str().map(str::to_string))
+        .expect("the ceiling's metric filter");
+    let matched: Vec<Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|line| pattern_matches(&pattern, line))
+        .collect();
+    assert_eq!(matched.len(), 1, "{pattern} in:\n{stderr}");
+    assert_eq!(matched[0]["level"], "WARN");
+    assert!(
+        !stderr.contains("reader@example.com"),
+        "no address in the logs"
+    );
+}

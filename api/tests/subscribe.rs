@@ -276,7 +276,7 @@ async fn the_sixth_request_of_an_hour_from_one_viewer_is_refused() {
 #[tokio::test]
 async fn the_daily_ceiling_holds_across_viewers() {
     let (recorder, limits) = (Recorder::default(), MemoryStore::new());
-    let r = app(&recorder, &limits, |s| s.per_day = 2);
+    let r = app(&recorder, &limits, |s| s.settings.per_day = 2);
     for (i, peer) in ["203.0.113.5:1", "203.0.113.6:1"].iter().enumerate() {
         let body = format!(r#"{{"email":"d{i}@example.com"}}"#);
         assert_eq!(
@@ -370,4 +370,191 @@ async fn behind_cloudfront_a_request_without_the_origin_secret_is_refused() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(call(&r, read).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn ipv6_viewers_are_counted_per_64_and_per_48() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |s| s.settings.per_network_per_hour = 7);
+    let body = |i: usize| format!(r#"{{"email":"v6-{i}@example.com"}}"#);
+    // Five addresses of one /64 are one viewer: the sixth is refused.
+    for i in 0..5 {
+        let peer = format!("[2001:db8:1:1::{:x}]:4000", i + 1);
+        assert_eq!(
+            call(&r, post(&body(i), &peer, &[])).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, _, answer) = call(&r, post(&body(5), "[2001:db8:1:1:ffff::9]:1", &[])).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        json(&answer)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("from one address"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    // Other /64s of the same /48 share its wider limit (7): two more, then refused.
+    for (i, peer) in ["[2001:db8:1:2::1]:1", "[2001:db8:1:3::1]:1"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            call(&r, post(&body(10 + i), peer, &[])).await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    let (status, _, answer) = call(&r, post(&body(20), "[2001:db8:1:4::1]:1", &[])).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        json(&answer)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("from one network")
+    );
+    // Another /48 is another network.
+    assert_eq!(
+        call(&r, post(&body(30), "[2001:db8:2::1]:1", &[])).await.0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(recorder.calls().len(), 8);
+}
+
+#[tokio::test]
+async fn one_confirmation_per_mailbox_a_day_whatever_the_spelling_or_the_viewer() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |_| {});
+    let mut answers = Vec::new();
+    for (i, email) in [
+        "Name+news@Example.com",
+        "name@example.com",
+        "NAME+other@EXAMPLE.COM",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = format!(r#"{{"email":"{email}"}}"#);
+        let peer = format!("198.51.100.{}:1", 60 + i);
+        let (status, _, answer) = call(&r, post(&body, &peer, &[])).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{email}: the same answer");
+        answers.push(answer);
+    }
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "the endpoint tells nothing"
+    );
+    let calls = recorder.calls();
+    assert_eq!(calls.len(), 1, "one confirmation: {calls:?}");
+    assert_eq!(
+        calls[0].0, "Name+news@Example.com",
+        "SNS mails the address as given"
+    );
+    // The counters keep a keyed hash, never the address.
+    let keys: Vec<String> = limits.contents().limits.keys().cloned().collect();
+    assert!(
+        keys.iter()
+            .all(|k| !k.to_lowercase().contains("example") && !k.contains("name")),
+        "{keys:?}"
+    );
+    assert_eq!(
+        keys.iter().filter(|k| k.starts_with("limit#to#")).count(),
+        1,
+        "{keys:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_plain_ascii_addresses_are_taken() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |_| {});
+    for email in [
+        "rëader@example.com",
+        "reader@exämple.com",
+        r#"\"a b\"@example.com"#,
+        "a(b)@example.com",
+        "a@[192.0.2.1]",
+    ] {
+        let body = format!(r#"{{"email":"{email}"}}"#);
+        let (status, _, answer) = call(&r, post(&body, "203.0.113.30:1", &[])).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{email}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    assert!(recorder.calls().is_empty());
+}
+
+/// Refuses the first address it is given as SNS refuses an endpoint, then takes every one.
+#[derive(Clone, Default)]
+struct RefusesFirstAddress(Arc<Mutex<usize>>);
+
+impl Subscriber for RefusesFirstAddress {
+    fn subscribe(&self, _: &str, _: &str) -> BoxFuture<'_, Result<(), SubscribeError>> {
+        let mut calls = self.0.lock().unwrap();
+        *calls += 1;
+        let first = *calls == 1;
+        Box::pin(async move {
+            if first {
+                Err(SubscribeError::Refused(
+                    "Invalid parameter: Email address".to_string(),
+                ))
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_address_sns_refuses_is_a_400_and_the_mailbox_may_ask_again() {
+    let subscriber = RefusesFirstAddress::default();
+    let subscriptions = Subscriptions::new(subscriber.clone(), MemoryStore::new());
+    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    let r = api::router(Arc::new(app), None);
+    let (status, _, body) = call(&r, post(OK_BODY, "203.0.113.31:1", &[])).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "not a 503, which the 5xx alarm counts"
+    );
+    let detail = json(&body)["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("Email address"), "{detail}");
+    assert!(!detail.contains("regions"), "{detail}");
+    // No confirmation went out, so the mailbox's daily count was given back.
+    assert_eq!(
+        call(&r, post(OK_BODY, "203.0.113.31:1", &[])).await.0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(*subscriber.0.lock().unwrap(), 2, "SNS was asked again");
+}
+
+#[test]
+fn the_limits_default_to_what_the_template_deploys() {
+    let settings = api::limits::Settings::default();
+    assert_eq!(settings.per_day, 100);
+    // Secrets stand for themselves here; only the limits' parameters are read.
+    let environment = testkit::template::Template::load()
+        .property_with("ApiFunction", "Environment", &[], &|name| {
+            Some(name.to_string())
+        })
+        .unwrap();
+    let deployed = |name: &str| -> u64 {
+        environment["Variables"][name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} in ApiFunction's environment"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(deployed("SUBSCRIBE_PER_DAY"), settings.per_day);
+    assert_eq!(
+        deployed("SUBSCRIBE_PER_IP_PER_HOUR"),
+        settings.per_ip_per_hour
+    );
+    assert_eq!(
+        deployed("SUBSCRIBE_PER_NETWORK_PER_HOUR"),
+        settings.per_network_per_hour
+    );
 }

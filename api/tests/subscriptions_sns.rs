@@ -126,6 +126,12 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
     let (status, _, again) = call(&r, post(body, "203.0.113.20:1", None)).await;
     assert_eq!((status, &again), (StatusCode::ACCEPTED, &first));
     assert_eq!(email_subscriptions(&sns, &topic).await.len(), 1);
+    // Another spelling of that mailbox from another viewer, the same day: answered alike, and
+    // SNS mails nobody (the counter in DynamoDB Local holds a keyed hash, not the address).
+    let variant = r#"{"email":"NY-Reader+again@Example.com"}"#;
+    let (status, _, again) = call(&r, post(variant, "198.51.100.77:1", None)).await;
+    assert_eq!((status, &again), (StatusCode::ACCEPTED, &first));
+    assert_eq!(email_subscriptions(&sns, &topic).await.len(), 1);
 
     // Refused requests subscribe nobody.
     for (request, want) in [
@@ -190,4 +196,56 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
         .collect();
     assert_eq!(addresses.len(), 4, "{addresses:?}");
     assert!(!addresses.contains(&"sixth@example.com".to_string()));
+}
+
+#[tokio::test]
+async fn an_address_sns_refuses_is_a_400_not_a_503() {
+    use testkit::fault::{Fault, FaultProxy, Request as Seen};
+    let moto = testkit::sdk_config(&testkit::moto().endpoint);
+    let topic = aws_sdk_sns::Client::new(&moto)
+        .create_topic()
+        .name(testkit::table_name("refused-address"))
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let table = testkit::table_name("refused-address");
+    DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table)
+        .create_table_if_missing()
+        .await
+        .unwrap();
+    // SNS refuses the endpoint, in its own wire format (moto checks no address).
+    let sns = FaultProxy::start(&testkit::moto().endpoint, |r: &Seen| {
+        if r.operation == "Subscribe" {
+            Fault::query("InvalidParameter", 400)
+        } else {
+            Fault::Forward
+        }
+    });
+    let role = |endpoint: &str| {
+        testkit::iam::sdk_config(
+            "ApiFunction",
+            endpoint,
+            &[("TABLE_NAME", &table), ("TOPIC_ARN", &topic)],
+        )
+    };
+    let subscriptions = Subscriptions::new(
+        SnsSubscriber::new(&role(&sns.endpoint), &topic),
+        DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table),
+    );
+    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    let r = api::router(Arc::new(app), None);
+    let (status, _, body) = call(
+        &r,
+        post(r#"{"email":"refused@example.com"}"#, "203.0.113.40:1", None),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(sns.count("reply"), 1);
 }

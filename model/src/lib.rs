@@ -18,7 +18,7 @@ pub use fingerprint::{fingerprint, fingerprint_text};
 pub use region::{Region, STATES, US};
 pub use subscription::{
     Choice, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest, check_email, filter_policy,
-    validate,
+    recipient, validate,
 };
 pub use wire::{
     DailyResponse, LastRun, LatestResponse, RegionLatest, RegionSummary, RegionsResponse,

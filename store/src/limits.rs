@@ -23,6 +23,13 @@ pub trait RateLimits {
         window_end: DateTime<Utc>,
         max: u64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Takes back one use of `counter` in that window (what it counted did not happen), unless
+    /// it is at zero.
+    fn give_back(
+        &self,
+        counter: &str,
+        window_end: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The key of a counter in a window: `limit#<counter>#<window end, epoch s>`.
@@ -63,5 +70,28 @@ impl RateLimits for DynamoStore {
         condition_held(self, "UpdateItem", result, |e| {
             e.is_conditional_check_failed_exception()
         })
+    }
+
+    async fn give_back(&self, counter: &str, window_end: DateTime<Utc>) -> Result<(), StoreError> {
+        let key = HashMap::from([
+            (PK.to_string(), s(limit_key(counter, window_end))),
+            (SK.to_string(), s(LIMIT_SK)),
+        ]);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression("ADD #count :minus")
+            .condition_expression("#count > :zero")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":minus", AttributeValue::N("-1".to_string()))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        condition_held(self, "UpdateItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+        .map(|_| ())
     }
 }

@@ -461,6 +461,15 @@ impl RateLimits for MemoryStore {
             true
         })
     }
+
+    async fn give_back(&self, counter: &str, window_end: DateTime<Utc>) -> Result<(), StoreError> {
+        let key = crate::limits::limit_key(counter, window_end);
+        self.request("give_back", true, |c| {
+            if let Some(count) = c.limits.get_mut(&key) {
+                *count = count.saturating_sub(1);
+            }
+        })
+    }
 }
 
 impl BulkLoad for MemoryStore {
