@@ -46,6 +46,7 @@ impl Alert {
             created_at: now,
             counts: self.counts,
             regions: self.regions,
+            attempts: 0,
         }
     }
 }
@@ -210,30 +211,39 @@ pub fn unchanged(days: u64, newest: &Day) -> Alert {
     }
 }
 
-/// A failed run that had written `written` days before it failed.
-pub fn failed(error: &Error, written: u64) -> Alert {
-    let mut body = vec!["The US COVID-19 ETL run failed.".to_string(), String::new()];
-    body.push(format!("Error kind: {}", error.kind()));
-    for (label, value) in error.location() {
-        body.push(format!("{label}: {value}"));
-    }
-    body.push(format!("Error: {error}"));
-    body.push(String::new());
+/// What every failure alert says of the days written, and that the next run retries.
+fn written_lines(written: u64) -> Vec<String> {
+    let mut lines = Vec::new();
     if written == 0 {
-        body.push(
+        lines.push(
             "Nothing from this input was written: the stored series is unchanged.".to_string(),
         );
     } else {
-        body.push(format!(
+        lines.push(format!(
             "{} written before the failure; the next successful run announces {}.",
             plural(written, "day was", "days were"),
             if written == 1 { "it" } else { "them" }
         ));
     }
-    body.push("The next run retries from the source.".to_string());
-    let source = error
-        .location()
-        .into_iter()
+    lines.push("The next run retries from the source.".to_string());
+    lines
+}
+
+/// A failed run that had written `written` days before it failed, as anyone who chose
+/// `failed` is told: the error's kind, its source, and for data errors the line, column, date
+/// and a short escaped excerpt of the value. Nothing internal: no raw error, table, topic,
+/// account, role or URL ([`failed_detail`] has them, for the operator).
+pub fn failed(error: &Error, written: u64) -> Alert {
+    let location = error.public_location();
+    let mut body = vec!["The US COVID-19 ETL run failed.".to_string(), String::new()];
+    body.push(format!("Error kind: {}", error.kind()));
+    for (label, value) in &location {
+        body.push(format!("{label}: {value}"));
+    }
+    body.push(String::new());
+    body.extend(written_lines(written));
+    let source = location
+        .iter()
         .find(|(l, _)| *l == "Source")
         .map(|(_, v)| v);
     let subject_text = match source {
@@ -243,6 +253,29 @@ pub fn failed(error: &Error, written: u64) -> Alert {
     Alert {
         event: AlertKind::Failed,
         subject: subject(subject_text),
+        body: body.join("\n"),
+        counts: BTreeMap::from([("written".to_string(), written)]),
+        regions: Vec::new(),
+    }
+}
+
+/// The same failure in full, for the operator's subscription alone (`failed_detail`, which
+/// no self-service choice matches): the source's location and the raw error as logged.
+pub fn failed_detail(error: &Error, written: u64) -> Alert {
+    let mut body = vec![
+        "The US COVID-19 ETL run failed (operator's detail).".to_string(),
+        String::new(),
+    ];
+    body.push(format!("Error kind: {}", error.kind()));
+    for (label, value) in error.location() {
+        body.push(format!("{label}: {value}"));
+    }
+    body.push(format!("Error: {error}"));
+    body.push(String::new());
+    body.extend(written_lines(written));
+    Alert {
+        event: AlertKind::FailedDetail,
+        subject: subject(format!("US COVID-19 ETL failed (detail): {}", error.kind())),
         body: body.join("\n"),
         counts: BTreeMap::from([("written".to_string(), written)]),
         regions: Vec::new(),
@@ -376,6 +409,95 @@ mod tests {
             some.body
         );
         assert_eq!(some.counts["written"], 140);
+    }
+
+    #[test]
+    fn a_failure_tells_subscribers_nothing_internal() {
+        let store = Error::Store(covid_store::StoreError::Request {
+            operation: "TransactWriteItems",
+            table: "covid-us-Table-1ABC".to_string(),
+            detail: "User: arn:aws:sts::123456789012:assumed-role/covid-us-EtlFunctionRole-X/etl \
+                     is not authorized"
+                .to_string(),
+        });
+        let public = failed(&store, 3);
+        for secret in [
+            "123456789012",
+            "arn:",
+            "Table-1ABC",
+            "Role",
+            "TransactWriteItems",
+        ] {
+            assert!(!public.body.contains(secret), "{secret} in {}", public.body);
+            assert!(
+                !public.subject.contains(secret),
+                "{secret} in {}",
+                public.subject
+            );
+        }
+        assert!(
+            public.body.contains("Error kind: store\nSource: DynamoDB"),
+            "{}",
+            public.body
+        );
+        assert!(
+            public.body.contains("3 days were written"),
+            "{}",
+            public.body
+        );
+        let detail = failed_detail(&store, 3);
+        assert_eq!(detail.event, AlertKind::FailedDetail);
+        assert!(
+            detail
+                .body
+                .contains("assumed-role/covid-us-EtlFunctionRole-X"),
+            "{}",
+            detail.body
+        );
+
+        let fetch = Error::Fetch {
+            origin: crate::source::Source::Nyt,
+            location: "https://mirror.internal.example/us.csv".to_string(),
+            detail: "connection refused (10.0.0.7:443)".to_string(),
+        };
+        let public = failed(&fetch, 0);
+        assert!(!public.body.contains("internal") && !public.body.contains("10.0.0.7"));
+        assert_eq!(
+            public.subject,
+            "US COVID-19 ETL failed: fetch in NYT us.csv"
+        );
+    }
+
+    #[test]
+    fn hostile_source_text_is_quoted_short_and_escaped() {
+        let invalid = crate::transform::ValidationError {
+            kind: crate::transform::InvalidKind::BadCount,
+            origin: Some(crate::source::Source::Jhu),
+            line: Some(2),
+            column: Some("Recovered".to_string()),
+            value: Some(format!(
+                "<a href=\"https://evil.example\">\n{}</a>",
+                "x".repeat(80)
+            )),
+            date: None,
+            detail: "a count cannot be negative".to_string(),
+        };
+        let public = failed(&Error::Invalid(invalid), 0);
+        let value = public
+            .body
+            .lines()
+            .find(|l| l.starts_with("Value: "))
+            .expect("the value's excerpt");
+        assert_eq!(
+            value,
+            r#"Value: "<a href=\"https://evil.example\">\nxxxxxxxx"… (116 characters)"#
+        );
+        assert!(
+            public.body.contains("Line: 2\nColumn: Recovered\n"),
+            "{}",
+            public.body
+        );
+        assert!(!public.body.contains("</a>"));
     }
 
     #[test]

@@ -322,9 +322,10 @@ impl Etl {
         notify::flush(&self.store, publisher, pending).await
     }
 
-    /// After a failed run: one `failed` alert, unless publishing itself is what failed. It is
-    /// stored before it is published, with the other pending alerts, so that if SNS fails the
-    /// next run sends it; only when DynamoDB refuses it too is it published directly.
+    /// After a failed run: one `failed` alert that is safe to publish, and its
+    /// `failed_detail` for the operator, unless publishing itself is what failed. They are
+    /// stored before they are published, with the other pending alerts, so that if SNS fails
+    /// the next run sends them; only when DynamoDB refuses them too are they published directly.
     async fn alert_failure(&self, error: &Error, written: u64) {
         let Some(publisher) = &self.publisher else {
             return;
@@ -332,17 +333,28 @@ impl Etl {
         if matches!(error, Error::Publish { .. }) {
             return;
         }
-        let message = alerts::failed(error, written).into_message(Utc::now());
-        let sent = match self.store.put_alert(&message).await {
-            Ok(()) => match self.store.read_state().await {
-                Ok(state) => notify::flush(&self.store, publisher, state.outbox).await,
-                Err(e) => Err(e.into()),
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "could not store the failure alert; publishing it directly");
-                publisher.publish(&message).await.map(|()| 1)
+        let now = Utc::now();
+        let mut direct = Vec::new();
+        for message in [
+            alerts::failed(error, written).into_message(now),
+            alerts::failed_detail(error, written).into_message(now),
+        ] {
+            if let Err(e) = self.store.put_alert(&message).await {
+                tracing::warn!(error = %e, event = %message.event, "could not store a failure alert; publishing it directly");
+                direct.push(message);
             }
+        }
+        let mut sent = match self.store.read_state().await {
+            Ok(state) => notify::flush(&self.store, publisher, state.outbox).await,
+            Err(e) => Err(e.into()),
         };
+        // Whatever became of the stored ones, the ones DynamoDB refused go out now.
+        for message in &direct {
+            match publisher.publish(message).await {
+                Ok(()) => sent = sent.map(|n| n + 1),
+                Err(e) => sent = Err(e),
+            }
+        }
         if let Err(e) = sent {
             tracing::error!(error = %e, "could not send the failure alert; it waits in the table when DynamoDB took it");
         }

@@ -101,7 +101,7 @@ async fn a_revision_is_told_old_to_new() {
 }
 
 #[tokio::test]
-async fn a_failed_run_sends_one_failure_message() {
+async fn a_failed_run_sends_one_failure_message_and_its_detail() {
     let (etl, sub) = (Etl::new("alerts-failed"), Subscriber::new("failed").await);
     etl.load_snapshot();
     let before = etl.items().await;
@@ -109,9 +109,19 @@ async fn a_failed_run_sends_one_failure_message() {
     let (bad, line) = bad_jhu(&dir, "2020-11-03,Germany,", "12x");
     let stderr = run(&etl, &sub.topic_arn, &nyt_snapshot(), &bad, &[]).failed();
     assert!(stderr.contains("[bad_count]"), "{stderr}");
-    let got = sub.received().await;
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(got[0].event, "failed");
+    let mut got = sub.received().await;
+    got.sort_by(|a, b| a.event.cmp(&b.event));
+    let events: Vec<&str> = got.iter().map(|d| d.event.as_str()).collect();
+    assert_eq!(events, ["failed", "failed_detail"], "{got:?}");
+    // The operator's detail has the error as logged; the public one is what it always said.
+    assert!(
+        got[1]
+            .body
+            .contains("Error: JHU time-series-19-covid-combined.csv line"),
+        "{}",
+        got[1].body
+    );
+    assert!(!got[0].body.contains("Error: "), "{}", got[0].body);
     assert_eq!(
         got[0].subject,
         "US COVID-19 ETL failed: bad_count in JHU time-series-19-covid-combined.csv"

@@ -439,7 +439,8 @@ async fn sns_failing_at_publish() {
     s.collect().await;
     assert!(s.delivered.is_empty());
 
-    // A run that fails on bad input while SNS is down keeps its `failed` alert too.
+    // A run that fails on bad input while SNS is down keeps its `failed` alert (and the
+    // operator's detail) too.
     let dir = scratch("fault-sns-bad");
     let (bad, _) = bad_jhu(&dir, "2020-11-03,Germany,", "12x");
     let output = s.command(&via, &src.b, &bad).output().unwrap();
@@ -447,7 +448,7 @@ async fn sns_failing_at_publish() {
         last_line(&output.stdout, &output.stderr)["kind"],
         "bad_count"
     );
-    assert_eq!(s.etl.store().read_state().await.unwrap().outbox.len(), 3);
+    assert_eq!(s.etl.store().read_state().await.unwrap().outbox.len(), 4);
 
     s.converges(&src.b, 420, REVISED as u64).await;
     assert_eq!(s.failures().len(), 1, "the kept failure alert, once");

@@ -1,7 +1,8 @@
-//! The email subscription's filter policy as deployed (`template.yaml`, resolved for every
-//! `AlertFilter` value), on moto's SNS with an SQS queue per setting: CloudWatch alarm
-//! notifications (no message attributes) and `failed` alerts reach every setting; `updated`
-//! only `all`; `stale` all but `failures`.
+//! The operator's email subscription's filter policy as deployed (`template.yaml`, resolved
+//! for every `AlertFilter` value), on moto's SNS with an SQS queue per setting: CloudWatch
+//! alarm notifications (no message attributes) and `failed_detail` (a failure in full) reach
+//! every setting, the public `failed` none (the detail replaces it); `updated` only `all`;
+//! `stale` all but `failures`.
 
 mod common;
 
@@ -16,7 +17,7 @@ use testkit::template::Template;
 const ALARM: &str = r#"{"AlarmName":"covid-etl-EtlErrorsAlarm","NewStateValue":"ALARM","NewStateReason":"Threshold Crossed: 1 datapoint [1.0] was greater than or equal to the threshold (1.0).","Trigger":{"MetricName":"Errors","Namespace":"AWS/Lambda"}}"#;
 
 #[tokio::test]
-async fn alarms_and_failures_reach_every_setting_updates_only_all() {
+async fn alarms_and_failure_details_reach_every_setting_updates_only_all() {
     let template = Template::load();
     let sns = aws_sdk_sns::Client::new(&common::moto_config());
     let (name, topic) = common::topic("filters").await;
@@ -69,6 +70,7 @@ async fn alarms_and_failures_reach_every_setting_updates_only_all() {
         .unwrap();
     for (event, counts) in [
         ("failed", vec![("written", 0)]),
+        ("failed_detail", vec![("written", 0)]),
         ("updated", vec![("new_days", 1), ("revised_days", 0)]),
         ("stale", vec![]),
     ] {
@@ -87,12 +89,12 @@ async fn alarms_and_failures_reach_every_setting_updates_only_all() {
     let want: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::from([
         (
             "all",
-            BTreeSet::from(["alarm", "failed", "updated", "stale"]),
+            BTreeSet::from(["alarm", "failed_detail", "updated", "stale"]),
         ),
-        ("failures", BTreeSet::from(["alarm", "failed"])),
+        ("failures", BTreeSet::from(["alarm", "failed_detail"])),
         (
             "failures-and-stale",
-            BTreeSet::from(["alarm", "failed", "stale"]),
+            BTreeSet::from(["alarm", "failed_detail", "stale"]),
         ),
     ]);
     for (setting, subscriber) in &subscribers {

@@ -86,14 +86,19 @@ pub enum AlertKind {
     Stale,
     /// A run found nothing new (sent only when asked for).
     Unchanged,
+    /// A run failed, in full detail (the raw error): the operator's alone. No self-service
+    /// choice matches it; `failed` tells subscribers what is safe to publish.
+    #[serde(rename = "failed_detail")]
+    FailedDetail,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 4] = [
+    pub const ALL: [AlertKind; 5] = [
         AlertKind::Updated,
         AlertKind::Failed,
         AlertKind::Stale,
         AlertKind::Unchanged,
+        AlertKind::FailedDetail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +107,7 @@ impl AlertKind {
             AlertKind::Failed => "failed",
             AlertKind::Stale => "stale",
             AlertKind::Unchanged => "unchanged",
+            AlertKind::FailedDetail => "failed_detail",
         }
     }
 

@@ -17,6 +17,7 @@ fn describe(kind: AlertKind) -> &'static str {
         AlertKind::Failed => "Failures of the daily run",
         AlertKind::Stale => "Stale data: the sources stopped moving",
         AlertKind::Unchanged => "Runs that found nothing new",
+        AlertKind::FailedDetail => "Failures in full detail (the operator's)",
     }
 }
 
