@@ -209,8 +209,8 @@ impl Etl {
                     &populations,
                     print,
                     &state,
-                    started,
                     progress,
+                    &Utc::now,
                 )
                 .await?;
                 if examined {

@@ -33,6 +33,14 @@ pub const PUTS_IN_FLIGHT: usize = 8;
 /// 2 minutes), so a live loader is not overtaken, and short enough that Lambda's retry of a
 /// failed run (after 1 and 2 minutes) finds it lapsed.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(3);
+/// A loader starts no batch within this of its lease's end: longer than any one request may
+/// take ([`covid_store::REQUEST_DEADLINE`]), so no put of a lapsed loader lands after another
+/// run has taken the series over (and perhaps loaded and revised it).
+pub const LEASE_MARGIN: chrono::Duration = chrono::Duration::seconds(60);
+const _: () = assert!(LEASE_MARGIN.num_seconds() > covid_store::REQUEST_DEADLINE.as_secs() as i64);
+
+/// The time, as the loader sees it (a test's clock jumps).
+pub type Clock = dyn Fn() -> DateTime<Utc> + Send + Sync;
 
 /// What loading the states did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,12 +73,13 @@ pub async fn load_states<S>(
     populations: &BTreeMap<Region, u64>,
     fingerprint: &str,
     national: &SeriesState,
-    started: DateTime<Utc>,
     progress: &Progress,
+    clock: &Clock,
 ) -> Result<StatesLoaded, Error>
 where
     S: RegionScope + ReadState + ReadSeries + WriteDay + WriteMeta + BulkLoad + Sync,
 {
+    let started = clock();
     let total: u64 = states.values().map(|d| d.len() as u64).sum();
     let stored = national
         .meta
@@ -126,7 +135,7 @@ where
         |(region, state, wanted)| async move {
             let store = store.region(region);
             if state.meta.as_ref().is_none_or(|m| m.version == 0) {
-                return bulk_load(&store, region, &wanted, &state, progress).await;
+                return bulk_load(&store, region, &wanted, &state, progress, clock).await;
             }
             let outcome = load::load(&store, &wanted, &state, started, progress).await?;
             Ok(Some(StateCounts {
@@ -152,32 +161,29 @@ where
 }
 
 /// The initial load of a series never loaded (or whose loader died): the lease, the days by
-/// plain batched puts, then the meta. `None`: another run holds the lease.
+/// plain batched puts, then the meta with the change record that announces them. `None`:
+/// another run holds the lease. A loader whose lease is about to lapse stops before its next
+/// batch: the run fails, and the run that takes the series over loads it.
 async fn bulk_load<S>(
     store: &S,
     region: Region,
     wanted: &Wanted<'_>,
     state: &SeriesState,
     progress: &Progress,
+    clock: &Clock,
 ) -> Result<Option<StateCounts>, Error>
 where
-    S: BulkLoad + WriteMeta + Sync,
+    S: BulkLoad + Sync,
 {
     let days = wanted.days;
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Ok(Some(StateCounts::default()));
     };
-    let now = Utc::now();
+    let now = clock();
+    let until = now + LEASE;
     let count = days.len() as u64;
     let lease = store
-        .lease_series(
-            state.meta.as_ref(),
-            first.date,
-            last.date,
-            count,
-            now,
-            now + LEASE,
-        )
+        .lease_series(state.meta.as_ref(), first.date, last.date, now, until)
         .await?;
     if lease == Lease::Busy {
         tracing::info!(region = %region, "another run is loading this series; left to it");
@@ -185,6 +191,13 @@ where
     }
     let chunks: Vec<&[Day]> = days.chunks(MAX_PUTS_PER_BATCH).collect();
     settle(chunks, PUTS_IN_FLIGHT, |chunk| async move {
+        if clock() + LEASE_MARGIN >= until {
+            return Err(Error::Conflict(format!(
+                "{} ({region}): the lease on its bulk load ends at {until}; this run stops \
+                 before it lapses, and the next run loads the series",
+                region.name
+            )));
+        }
         store.put_days(chunk).await?;
         progress.add_days(chunk.len() as u64);
         Ok::<_, Error>(())
@@ -203,10 +216,11 @@ where
         regions_fingerprint: None,
         lease_until: None,
     };
-    // The lease keeps others off the placeholder: version 0 is still there.
-    if !store.write_meta(&meta, Some(0), None, &[]).await? {
+    // Only while this loader's lease is the placeholder's: the meta and the change record
+    // that announces the days, together, once the days are in.
+    if !store.finish_bulk(&meta, until, count, clock()).await? {
         return Err(Error::Conflict(format!(
-            "{} ({region}): its placeholder changed during the bulk load",
+            "{} ({region}): another run took its bulk load over",
             region.name
         )));
     }
@@ -241,8 +255,8 @@ mod tests {
             &BTreeMap::new(),
             "x",
             national,
-            Utc::now(),
             progress,
+            &Utc::now,
         )
         .await
         .unwrap()
@@ -261,8 +275,8 @@ mod tests {
             populations,
             &print,
             &national,
-            Utc::now(),
             &Progress::default(),
+            &Utc::now,
         )
         .await?;
         assert_eq!(loaded.busy, 0);
@@ -383,8 +397,113 @@ mod tests {
         assert_eq!(
             records[0].regions,
             BTreeMap::from([(ny, 60)]),
-            "counted once, before the puts"
+            "counted once, with the meta, after the puts"
         );
+    }
+
+    #[tokio::test]
+    async fn a_bulk_load_is_announced_only_once_its_days_and_meta_are_written() {
+        let store = MemoryStore::new();
+        let ny = region("NY");
+        let states = BTreeMap::from([(ny, days(60, 0))]);
+        let national = store.read_state().await.unwrap();
+        // The lease and one batch go in, then DynamoDB is out.
+        store.fail_after_writes(2);
+        let failed = load_states(
+            &store,
+            &states,
+            &BTreeMap::new(),
+            "x",
+            &national,
+            &Progress::default(),
+            &Utc::now,
+        )
+        .await;
+        assert!(failed.is_err());
+        store.heal();
+        let series = store.contents().series(ny);
+        assert_eq!(
+            series.meta.as_ref().map(|m| m.version),
+            Some(0),
+            "a placeholder"
+        );
+        assert!(!series.days.is_empty(), "some days are in");
+        // So another run's national meta write finds nothing to announce of New York.
+        assert!(store.read_state().await.unwrap().changes.is_empty());
+
+        // The run that takes it over (after the lease) completes it and announces it, once.
+        store.edit(|c| {
+            let meta = c.regions.get_mut(&ny).unwrap().meta.as_mut().unwrap();
+            meta.lease_until = Some(Utc::now() - chrono::Duration::seconds(1));
+        });
+        let loaded = pass(&store, &states, &national, &Progress::default()).await;
+        assert_eq!(loaded.counts.inserted, 60);
+        let records: Vec<_> = store.read_state().await.unwrap().changes;
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].regions, BTreeMap::from([(ny, 60)]));
+    }
+
+    #[tokio::test]
+    async fn a_lapsing_lease_stops_the_loader_and_a_stale_loader_never_rewrites_a_revision() {
+        use std::sync::atomic::{AtomicI64, Ordering};
+        let store = MemoryStore::new();
+        let ny = region("NY");
+        let wanted_days = days(60, 0);
+        let wanted = Wanted {
+            days: &wanted_days,
+            population: None,
+            regions_fingerprint: None,
+            announce: None,
+        };
+        let start = Utc::now();
+        // Loader A's clock moves 50 s at every look: the lease (3 min) leaves room for two
+        // batches before the margin (1 min) is reached.
+        let looks = AtomicI64::new(0);
+        let slow =
+            move || start + chrono::Duration::seconds(50 * looks.fetch_add(1, Ordering::SeqCst));
+        let a = store.region(ny);
+        let seen = a.read_state().await.unwrap();
+        let error = bulk_load(&a, ny, &wanted, &seen, &Progress::default(), &slow)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("stops before it lapses"),
+            "{error}"
+        );
+        assert_eq!(store.calls("put_days"), 2, "no batch within the margin");
+        assert!(store.read_state().await.unwrap().changes.is_empty());
+
+        // Past A's lease, B takes over and loads New York; a later run revises a day.
+        let later = move || start + chrono::Duration::minutes(4);
+        let b_seen = a.read_state().await.unwrap();
+        let loaded = bulk_load(&a, ny, &wanted, &b_seen, &Progress::default(), &later)
+            .await
+            .unwrap();
+        assert_eq!(loaded.map(|c| c.inserted), Some(60));
+        let mut revised = wanted_days.clone();
+        revised[3].cases += 100;
+        let state = a.read_state().await.unwrap();
+        let revision = Wanted {
+            days: &revised,
+            population: None,
+            regions_fingerprint: None,
+            announce: None,
+        };
+        load::load(&a, &revision, &state, later(), &Progress::default())
+            .await
+            .unwrap();
+        let day = revised[3].date;
+        assert_eq!(store.contents().series(ny).days[&day].rev, 2);
+
+        // A stale loader (A again, with what it read before B) writes nothing.
+        let puts = store.calls("put_days");
+        let stale = bulk_load(&a, ny, &wanted, &seen, &Progress::default(), &later)
+            .await
+            .unwrap();
+        assert_eq!(stale, None, "busy: the series is loaded");
+        assert_eq!(store.calls("put_days"), puts);
+        let stored = store.contents().series(ny).days[&day];
+        assert_eq!((stored.rev, stored.day.cases), (2, revised[3].cases));
     }
 
     #[tokio::test]
@@ -392,7 +511,7 @@ mod tests {
         let store = MemoryStore::new();
         let ny = region("NY");
         let states = BTreeMap::from([(ny, days(30, 0))]);
-        // Another run holds New York: it wrote its placeholder and change record, and 5 days.
+        // Another run holds New York: it wrote its placeholder, and 5 days.
         let now = Utc::now();
         let other = store.region(ny);
         assert_eq!(
@@ -401,7 +520,6 @@ mod tests {
                     None,
                     states[&ny][0].date,
                     states[&ny][29].date,
-                    30,
                     now,
                     now + LEASE
                 )
@@ -410,6 +528,10 @@ mod tests {
             Lease::Acquired
         );
         other.put_days(&states[&ny][..5]).await.unwrap();
+        assert!(
+            store.contents().changes.is_empty(),
+            "not announced while loading"
+        );
         let national = store.read_state().await.unwrap();
         let loaded = pass(&store, &states, &national, &Progress::default()).await;
         assert_eq!((loaded.counts, loaded.busy), (StateCounts::default(), 1));
@@ -432,7 +554,7 @@ mod tests {
         assert_eq!(
             store.contents().changes.len(),
             1,
-            "the first loader's record only"
+            "the finishing loader's record only"
         );
     }
 }

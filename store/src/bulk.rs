@@ -1,23 +1,25 @@
 //! The initial load of a series never loaded: plain `BatchWriteItem` puts, as fast as a bulk
-//! loader, made safe by a lease. A run first takes the series: in one transaction it creates
-//! the meta item as a placeholder (`version` 0, `lease_until`) — only if there is none — and
-//! the change record that counts the days it is about to write, so the series is announced
-//! once whatever happens next. Then it puts the days, then writes the real meta (version 1).
-//! Another run finds the placeholder and leaves the series alone while the lease lasts; after
-//! it (the loader died), one run takes the lease over, without a second change record, and puts
-//! every day again (the same values: puts are idempotent).
+//! loader, made safe by a lease. A run first takes the series: it creates the meta item as a
+//! placeholder (`version` 0, `lease_until`), only if there is none. Then it puts the days, and
+//! finishes in one transaction: the real meta (version 1, only while its lease is the one in
+//! the placeholder) with the change record that counts the days, so a series is announced once,
+//! and only once its days and meta are written. Another run finds the placeholder and leaves
+//! the series alone while the lease lasts; after it (the loader died), one run takes the lease
+//! over and puts every day again (the same values: puts are idempotent). A loader stops before
+//! a batch that could land after its lease (`etl`'s bulk load checks its clock), so no bulk put
+//! can replace a revision written once the series is loaded.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, Update, WriteRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
-use crate::expr::condition_held;
+use crate::expr::{SetUpdate, condition_held};
 use crate::item::{day_item, epoch_millis, meta_attributes, n};
-use crate::keys::meta_key;
+use crate::keys::{PK, meta_key};
 use crate::{ChangeRecord, DynamoStore, StoreError, StoredMeta};
 
 /// DynamoDB's limit of puts per `BatchWriteItem`.
@@ -34,21 +36,30 @@ pub enum Lease {
 
 /// Bulk loading of a series that was never loaded.
 pub trait BulkLoad {
-    /// Takes the loading of this series. `seen` is its meta as read: `None` creates the
-    /// placeholder with a change record counting `days`; a placeholder whose lease has lapsed
-    /// is taken over; anything else is `Busy`.
+    /// Takes the loading of this series until `until`. `seen` is its meta as read: `None`
+    /// creates the placeholder; a placeholder whose lease has lapsed is taken over; anything
+    /// else is `Busy`.
     fn lease_series(
         &self,
         seen: Option<&StoredMeta>,
         first: NaiveDate,
         last: NaiveDate,
-        days: u64,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Lease, StoreError>> + Send;
     /// Puts up to [`MAX_PUTS_PER_BATCH`] days, unconditionally, at revision 1 (one
     /// `BatchWriteItem`, and again for what DynamoDB leaves unprocessed).
     fn put_days(&self, days: &[Day]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends a bulk load, in one transaction: `meta` (version 1) replaces the placeholder if it
+    /// still holds the lease `until` this loader took, and the change record counting `days`
+    /// is stored. `Ok(false)`: another run took the series over; nothing was written.
+    fn finish_bulk(
+        &self,
+        meta: &StoredMeta,
+        until: DateTime<Utc>,
+        days: u64,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// The placeholder meta: version 0, nothing loaded yet, held until `until`.
@@ -79,7 +90,6 @@ impl BulkLoad for DynamoStore {
         seen: Option<&StoredMeta>,
         first: NaiveDate,
         last: NaiveDate,
-        days: u64,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Lease, StoreError> {
@@ -92,9 +102,18 @@ impl BulkLoad for DynamoStore {
                         .into_iter()
                         .map(|(name, value)| (name.to_string(), value)),
                 );
-                let record = ChangeRecord::counted(self.region, days, now);
-                let items = vec![self.new_item_put(item), self.change_put(&record)];
-                let taken = self.transact("TransactWriteItems", items).await?;
+                let result = self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", PK)
+                    .send()
+                    .await;
+                let taken = condition_held(self, "PutItem", result, |e| {
+                    e.is_conditional_check_failed_exception()
+                })?;
                 Ok(if taken { Lease::Acquired } else { Lease::Busy })
             }
             Some(meta) if meta.version == 0 && meta.lease_until.is_none_or(|t| t < now) => {
@@ -155,5 +174,35 @@ impl BulkLoad for DynamoStore {
             }
         }
         Ok(())
+    }
+
+    async fn finish_bulk(
+        &self,
+        meta: &StoredMeta,
+        until: DateTime<Utc>,
+        days: u64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut update = SetUpdate::new(meta_attributes(meta));
+        update.expression.push_str(" REMOVE #lease");
+        update.name("#version", "version");
+        update.name("#lease", "lease_until");
+        update.value(":zero", n(0));
+        update.value(":mine", epoch_millis(until));
+        let meta_update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(meta_key(&self.pk)))
+            .update_expression(update.expression)
+            .condition_expression("#version = :zero AND #lease = :mine")
+            .set_expression_attribute_names(Some(update.names))
+            .set_expression_attribute_values(Some(update.values))
+            .build()
+            .expect("an update has its table, key and expression");
+        let record = ChangeRecord::counted(self.region, days, now);
+        let items = vec![
+            TransactWriteItem::builder().update(meta_update).build(),
+            self.change_put(&record),
+        ];
+        self.transact("TransactWriteItems", items).await
     }
 }

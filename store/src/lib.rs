@@ -101,6 +101,10 @@ pub enum StoreError {
     },
 }
 
+/// The longest any one request may take, the SDK's retries included: after it the request is
+/// abandoned as failed (a bulk loader's lease margin is longer, `etl`'s `regions.rs`).
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A stored day with its revision counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoredDay {
@@ -292,7 +296,13 @@ impl DynamoStore {
         table: impl Into<String>,
     ) -> Self {
         let requests = Arc::new(AtomicU64::new(0));
-        let config = config.interceptor(RequestCounter(requests.clone())).build();
+        let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+            .operation_timeout(REQUEST_DEADLINE)
+            .build();
+        let config = config
+            .timeout_config(timeouts)
+            .interceptor(RequestCounter(requests.clone()))
+            .build();
         Self {
             client: Client::from_conf(config),
             table: table.into(),

@@ -478,7 +478,6 @@ impl BulkLoad for MemoryStore {
         seen: Option<&StoredMeta>,
         first: NaiveDate,
         last: NaiveDate,
-        days: u64,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Lease, StoreError> {
@@ -489,8 +488,6 @@ impl BulkLoad for MemoryStore {
             match (&seen, &stored) {
                 (None, None) => {
                     *c.series_mut(region).1 = Some(crate::placeholder(first, last, now, until));
-                    let record = ChangeRecord::counted(region, days, now);
-                    c.changes.insert(record.id.clone(), record);
                     Lease::Acquired
                 }
                 (Some(seen), Some(stored))
@@ -517,6 +514,33 @@ impl BulkLoad for MemoryStore {
             for day in days {
                 stored.insert(day.date, StoredDay { day: *day, rev: 1 });
             }
+        })
+    }
+
+    async fn finish_bulk(
+        &self,
+        meta: &StoredMeta,
+        until: DateTime<Utc>,
+        days: u64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let region = self.region;
+        let meta = meta.clone();
+        self.request("finish_bulk", true, |c| {
+            let slot = c.series_mut(region).1;
+            let held = slot
+                .as_ref()
+                .is_some_and(|m| m.version == 0 && m.lease_until == Some(until));
+            if !held {
+                return false;
+            }
+            *slot = Some(StoredMeta {
+                lease_until: None,
+                ..meta
+            });
+            let record = ChangeRecord::counted(region, days, now);
+            c.changes.insert(record.id.clone(), record);
+            true
         })
     }
 }
