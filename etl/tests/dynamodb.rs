@@ -304,3 +304,49 @@ async fn transactions_carry_their_own_random_tokens() {
     assert!(store.write_days(&second).await.unwrap().is_some());
     assert_eq!(etl.store().read_series().await.unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn a_transaction_answered_in_progress_is_asked_again_not_taken_for_refused() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use covid_store::{DayWrite, ReadState, WriteDay};
+    use testkit::fault::{Fault, FaultProxy, Request};
+    let etl = Etl::new("in-progress");
+    etl.init();
+    // The first transaction commits, but its answer says another with its token is still in
+    // progress (as DynamoDB says to an SDK retry that overtakes the first attempt).
+    let first = AtomicBool::new(true);
+    let proxy = FaultProxy::start(&etl.endpoint, move |r: &Request| {
+        if r.operation == "TransactWriteItems" && first.swap(false, Ordering::SeqCst) {
+            Fault::dynamodb("TransactionInProgressException", 400).after_forwarding()
+        } else {
+            Fault::Forward
+        }
+    });
+    let store = covid_store::DynamoStore::new(&testkit::sdk_config(&proxy.endpoint), &etl.table);
+    let day = |date: &str, cases| covid_model::Day {
+        date: date.parse().unwrap(),
+        cases,
+        deaths: 0,
+        recovered: None,
+    };
+    let writes = [
+        DayWrite::Insert(day("2020-01-01", 1)),
+        DayWrite::Insert(day("2020-01-02", 2)),
+    ];
+    let record = store.write_days(&writes).await.unwrap();
+    assert!(
+        record.is_some(),
+        "applied: asked again, DynamoDB answers for the first attempt"
+    );
+    let transactions = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.operation == "TransactWriteItems")
+        .count();
+    assert_eq!(transactions, 2);
+    let stored = etl.store().read_series().await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|s| s.rev == 1), "written once");
+    assert_eq!(etl.store().read_state().await.unwrap().changes.len(), 1);
+}

@@ -61,13 +61,18 @@ impl SetUpdate {
 }
 /// A transaction that DynamoDB refused as a whole, so nothing of it was written: cancelled (a
 /// condition failed, or a concurrent write conflicted), or refused for its token.
+/// `TransactionInProgressException` is not one of them: it says a transaction with this token
+/// is still being applied, perhaps the first attempt of this one, which may yet commit
+/// ([`DynamoStore::transact`] asks again).
 pub(crate) fn transaction_not_applied(
     e: &aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
 ) -> bool {
-    e.is_transaction_canceled_exception()
-        || e.is_transaction_in_progress_exception()
-        || e.is_idempotent_parameter_mismatch_exception()
+    e.is_transaction_canceled_exception() || e.is_idempotent_parameter_mismatch_exception()
 }
+
+/// How often, and how long, a transaction answered "in progress" is asked about again.
+const IN_PROGRESS_ASKS: u32 = 6;
+const IN_PROGRESS_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl DynamoStore {
     /// The transactional put of a new item (the transaction fails if its key exists).
@@ -83,19 +88,44 @@ impl DynamoStore {
     }
 
     /// One transaction of `items` with a fresh token. `Ok(false)`: not applied as a whole.
+    ///
+    /// When DynamoDB answers `TransactionInProgressException`, an earlier attempt with the same
+    /// token (an SDK retry after a lost answer) is still being applied and may commit: the
+    /// same transaction is sent again with the same token, which DynamoDB answers for the
+    /// earlier attempt (success if it committed, cancelled if not) once it is done. Still in
+    /// progress after a few seconds, the outcome is unknown: an error, never "not applied".
     pub(crate) async fn transact(
         &self,
         operation: &'static str,
         items: Vec<TransactWriteItem>,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .transact_write_items()
-            .client_request_token(transaction_token())
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        condition_held(self, operation, result, transaction_not_applied)
+        let token = transaction_token();
+        let mut pause = IN_PROGRESS_FIRST_PAUSE;
+        let mut asks = 1;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .client_request_token(&token)
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let in_progress = result.as_ref().is_err_and(|e| {
+                e.as_service_error()
+                    .is_some_and(|e| e.is_transaction_in_progress_exception())
+            });
+            if in_progress && asks < IN_PROGRESS_ASKS {
+                tracing::warn!(
+                    asks,
+                    "transaction still in progress; asking again with its token"
+                );
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                asks += 1;
+                continue;
+            }
+            return condition_held(self, operation, result, transaction_not_applied);
+        }
     }
 }
 
