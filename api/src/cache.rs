@@ -19,10 +19,17 @@ const REGIONS_IN_FLIGHT: usize = 8;
 /// A region's stored days and its meta item (`None`: nothing stored for it).
 pub type RegionRead = (Vec<Day>, Option<StoredMeta>);
 
+/// What the revalidation read tells: the national meta item, and how many alerts are parked.
+#[derive(Debug, Clone, Default)]
+pub struct National {
+    pub meta: Option<StoredMeta>,
+    pub parked_alerts: u64,
+}
+
 /// Where the cache reads from: the store, or a fake in tests.
 pub trait SeriesSource: Send + Sync + 'static {
-    /// The national meta item: the revalidation read.
-    fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>>;
+    /// The national meta item and the parked alerts: the revalidation read (one request).
+    fn national(&self) -> BoxFuture<'_, Result<National, StoreError>>;
     /// A region's days and meta (`None`: nothing stored for it).
     fn region(&self, region: Region) -> BoxFuture<'_, Result<RegionRead, StoreError>>;
 }
@@ -31,8 +38,14 @@ impl<S> SeriesSource for S
 where
     S: ReadState + ReadSeries + RegionScope + Send + Sync + 'static,
 {
-    fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>> {
-        Box::pin(async move { Ok(self.read_state().await?.meta) })
+    fn national(&self) -> BoxFuture<'_, Result<National, StoreError>> {
+        Box::pin(async move {
+            let state = self.read_state().await?;
+            Ok(National {
+                meta: state.meta,
+                parked_alerts: state.parked.len() as u64,
+            })
+        })
     }
 
     fn region(&self, region: Region) -> BoxFuture<'_, Result<RegionRead, StoreError>> {
@@ -99,6 +112,8 @@ impl RegionSeries {
 pub struct Snapshot {
     /// The national meta item (last change, last run).
     pub meta: Option<StoredMeta>,
+    /// Alerts the ETL moved aside.
+    pub parked_alerts: u64,
     /// `US` (always, maybe without days) and every state with stored data.
     pub regions: Arc<BTreeMap<Region, Arc<RegionSeries>>>,
     /// Identifies all of it (for the regions list's entity tag).
@@ -182,12 +197,16 @@ impl SeriesCache {
     }
 
     async fn revalidate(&self, held: Option<&Snapshot>) -> Result<Snapshot, StoreError> {
-        let meta = self.source.meta().await?;
+        let National {
+            meta,
+            parked_alerts,
+        } = self.source.national().await?;
         let version = |m: Option<&StoredMeta>| m.map(|m| (m.version, m.fingerprint.clone()));
         if let Some(held) = held.filter(|h| version(h.meta.as_ref()) == version(meta.as_ref())) {
             // Same data; the meta may still carry a newer run record.
             return Ok(Snapshot {
                 meta,
+                parked_alerts,
                 regions: held.regions.clone(),
                 tag: held.tag.clone(),
             });
@@ -227,6 +246,7 @@ impl SeriesCache {
         );
         Ok(Snapshot {
             meta,
+            parked_alerts,
             regions: Arc::new(regions),
             tag: tag.into(),
         })

@@ -392,7 +392,11 @@ pub async fn status(State(app): State<Arc<App>>) -> Result<Response, Problem> {
         }),
         stale_after_days: app.stale_after_days,
         last_changed: meta.map(|m| m.changed_at.to_rfc3339()),
+        parked_alerts: snapshot.parked_alerts,
     };
+    if snapshot.parked_alerts > 0 {
+        tracing::warn!(parked_alerts = snapshot.parked_alerts, "alerts wait parked");
+    }
     let mut response = axum::Json(body).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,

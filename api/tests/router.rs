@@ -11,7 +11,7 @@ use api::cache::SeriesSource;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::memory::*;
-use covid_store::{MemoryStore, StoreError, StoredMeta};
+use covid_store::{MemoryStore, StoreError};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -353,13 +353,13 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         gate: Arc<tokio::sync::Semaphore>,
     }
     impl SeriesSource for Slow {
-        fn meta(&self) -> BoxFuture<'_, Result<Option<StoredMeta>, StoreError>> {
+        fn national(&self) -> BoxFuture<'_, Result<api::cache::National, StoreError>> {
             let first = self.arrived.fetch_add(1, Ordering::SeqCst) == 0;
             Box::pin(async move {
                 if !first {
                     let _permit = self.gate.acquire().await.unwrap();
                 }
-                SeriesSource::meta(&self.inner).await
+                SeriesSource::national(&self.inner).await
             })
         }
         fn region(
@@ -389,4 +389,28 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
     assert_eq!(served.expect("served without waiting").0, StatusCode::OK);
     slow.gate.add_permits(10);
     assert_eq!(blocked.await.unwrap(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn status_reports_the_alerts_moved_aside() {
+    let store = seeded();
+    let r = common::memory::router(&store, Duration::ZERO);
+    let (_, _, body) = common::memory::get(&r, "/v1/status").await;
+    assert_eq!(common::memory::json(&body)["parked_alerts"], 0);
+    store.edit(|c| {
+        let parked = covid_store::OutboxMessage {
+            id: "20210317T000000.000000Z-updated-00000001".to_string(),
+            event: covid_model::AlertKind::Updated,
+            subject: "refused".to_string(),
+            body: String::new(),
+            created_at: chrono::Utc::now(),
+            counts: Default::default(),
+            regions: Vec::new(),
+            attempts: 5,
+        };
+        c.parked.insert(parked.id.clone(), parked);
+    });
+    let (status, _, body) = common::memory::get(&r, "/v1/status").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(common::memory::json(&body)["parked_alerts"], 1);
 }

@@ -16,6 +16,9 @@ pub trait Publish {
 
 /// How long a run may hold an alert it is publishing.
 const CLAIM: Duration = Duration::minutes(2);
+/// After this many refused publishes an alert is moved aside (kept, reported in `/v1/status`
+/// and the logs), so that one alert SNS keeps refusing does not hold back every later one.
+pub const MAX_PUBLISH_ATTEMPTS: u32 = 5;
 
 /// The SNS topic, with a client built once per process.
 #[derive(Debug, Clone)]
@@ -67,7 +70,9 @@ impl Publish for Publisher {
 }
 
 /// Sends the stored alerts in creation order: claim, publish, delete. A failed publish gives
-/// its alert back for the next run and is returned as the error. Returns how many were sent.
+/// its alert back for the next run and is returned as the error, so alerts keep their order;
+/// but an alert refused [`MAX_PUBLISH_ATTEMPTS`] times is moved aside instead, and the later
+/// ones are sent. Returns how many were sent.
 pub async fn flush<S: WriteAlerts, P: Publish>(
     store: &S,
     publisher: &P,
@@ -77,12 +82,28 @@ pub async fn flush<S: WriteAlerts, P: Publish>(
     let mut sent = 0;
     for message in &pending {
         let now = Utc::now();
-        if !store.claim_alert(&message.id, now, now + CLAIM).await? {
+        let Some(attempts) = store.claim_alert(&message.id, now, now + CLAIM).await? else {
             continue; // sent or being sent by another run
-        }
+        };
         if let Err(e) = publisher.publish(message).await {
+            if attempts >= MAX_PUBLISH_ATTEMPTS {
+                let parked = OutboxMessage {
+                    attempts,
+                    ..message.clone()
+                };
+                store.park_alert(&parked, Utc::now()).await?;
+                tracing::error!(
+                    error = %e,
+                    id = %message.id,
+                    event = %message.event,
+                    subject = %message.subject,
+                    attempts,
+                    "alert refused {attempts} times: moved aside (parked), later alerts go on"
+                );
+                continue;
+            }
             store.release_alert(&message.id).await?;
-            tracing::error!(error = %e, pending = pending.len() - sent, "alert kept for the next run");
+            tracing::error!(error = %e, attempts, pending = pending.len() - sent, "alert kept for the next run");
             return Err(e);
         }
         store.delete_alert(&message.id).await?;
@@ -132,6 +153,7 @@ mod tests {
             created_at: Utc::now(),
             counts: BTreeMap::new(),
             regions: Vec::new(),
+            attempts: 0,
         }
     }
 
@@ -184,12 +206,63 @@ mod tests {
         let store = MemoryStore::new();
         let pending = stored(&store, &["a", "b"]).await;
         let now = Utc::now();
-        assert!(store.claim_alert("a", now, now + CLAIM).await.unwrap());
+        assert!(
+            store
+                .claim_alert("a", now, now + CLAIM)
+                .await
+                .unwrap()
+                .is_some()
+        );
         let topic = FakeTopic::default();
         assert_eq!(flush(&store, &topic, pending).await.unwrap(), 1);
         assert_eq!(*topic.sent.lock().unwrap(), ["b"]);
         // Its claim lapses (the other run died): then it is sent.
         let later = now + CLAIM + Duration::seconds(1);
-        assert!(store.claim_alert("a", later, later + CLAIM).await.unwrap());
+        assert_eq!(
+            store.claim_alert("a", later, later + CLAIM).await.unwrap(),
+            Some(2),
+            "the second attempt"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_alert_refused_again_and_again_is_parked_and_later_ones_flow() {
+        let store = MemoryStore::new();
+        stored(&store, &["a", "b"]).await;
+        // SNS refuses `a` every time, and takes everything else.
+        struct RefusesA(Mutex<Vec<String>>);
+        impl Publish for RefusesA {
+            async fn publish(&self, message: &OutboxMessage) -> Result<(), Error> {
+                if message.id == "a" {
+                    return Err(Error::Publish {
+                        topic: "fake".to_string(),
+                        detail: "refused".to_string(),
+                    });
+                }
+                self.0.lock().unwrap().push(message.id.clone());
+                Ok(())
+            }
+        }
+        let topic = RefusesA(Mutex::new(Vec::new()));
+        for run in 1..MAX_PUBLISH_ATTEMPTS {
+            let pending = store.read_state().await.unwrap().outbox;
+            assert!(flush(&store, &topic, pending).await.is_err(), "run {run}");
+            assert!(topic.0.lock().unwrap().is_empty(), "`b` waits behind `a`");
+        }
+        let pending = store.read_state().await.unwrap().outbox;
+        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 1);
+        assert_eq!(*topic.0.lock().unwrap(), ["b"]);
+        let state = store.read_state().await.unwrap();
+        assert!(state.outbox.is_empty());
+        let parked: Vec<_> = state
+            .parked
+            .iter()
+            .map(|m| (m.id.as_str(), m.attempts))
+            .collect();
+        assert_eq!(
+            parked,
+            [("a", MAX_PUBLISH_ATTEMPTS)],
+            "kept, with its attempts"
+        );
     }
 }

@@ -233,3 +233,64 @@ fn run_default_staleness(etl: &Etl, topic: &str) -> Value {
     }
     .ok()
 }
+
+#[tokio::test]
+async fn an_alert_sns_keeps_refusing_is_parked_and_later_alerts_flow() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use covid_store::ReadState;
+    use testkit::fault::{Fault, FaultProxy, Request};
+    let (etl, sub) = (Etl::new("alerts-parked"), Subscriber::new("parked").await);
+    etl.init();
+    // SNS is down; later it refuses only the initial load's alert ("420 new days").
+    let down = Arc::new(AtomicBool::new(true));
+    let refusing = down.clone();
+    let sns = FaultProxy::start(&testkit::moto().endpoint, move |r: &Request| {
+        let subject = form_urlencoded::parse(r.body.as_bytes())
+            .find(|(k, _)| k == "Subject")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        let poison = subject.contains("420 new days");
+        if r.operation == "Publish" && (refusing.load(Ordering::SeqCst) || poison) {
+            Fault::query("InternalError", 500)
+        } else {
+            Fault::Forward
+        }
+    });
+    let via_sns = [("AWS_ENDPOINT_URL_SNS", sns.endpoint.as_str())];
+    let dir = scratch("alerts-parked");
+    let revised = revised_nyt(&dir, "2020-06-01", "2020-06-01,1800000,105000");
+    // Attempt 1: the initial load; attempt 2: a revision, whose alert waits behind it;
+    // attempts 3 and 4: runs with nothing new.
+    run(
+        &etl,
+        &sub.topic_arn,
+        &nyt_snapshot(),
+        &jhu_snapshot(),
+        &via_sns,
+    )
+    .failed();
+    for _ in 0..3 {
+        run(&etl, &sub.topic_arn, &revised, &jhu_snapshot(), &via_sns).failed();
+    }
+    assert_eq!(etl.store().read_state().await.unwrap().outbox.len(), 2);
+    assert!(sub.received().await.is_empty());
+
+    // SNS is back but still refuses the first alert: at its fifth attempt it is moved aside,
+    // and the revision's alert, behind it, goes out.
+    down.store(false, Ordering::SeqCst);
+    let summary = run(&etl, &sub.topic_arn, &revised, &jhu_snapshot(), &via_sns).ok();
+    assert_eq!(summary["alerts_sent"], 1, "{summary}");
+    let got = sub.received().await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].subject, "US COVID-19 data: 0 new days, 1 revised");
+    let state = etl.store().read_state().await.unwrap();
+    assert!(state.outbox.is_empty());
+    let parked: Vec<(&str, u32)> = state
+        .parked
+        .iter()
+        .map(|m| (m.subject.as_str(), m.attempts))
+        .collect();
+    assert_eq!(parked, [("US COVID-19 data: 420 new days, 0 revised", 5)]);
+}

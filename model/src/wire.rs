@@ -134,6 +134,10 @@ pub struct StatusResponse {
     pub stale_after_days: u32,
     /// When the stored data last changed (RFC 3339).
     pub last_changed: Option<String>,
+    /// Alerts moved aside after SNS refused them again and again: kept in the table, not sent
+    /// (the operator's to look at; the logs name them).
+    #[serde(default)]
+    pub parked_alerts: u64,
 }
 
 /// How an ETL run ended: the `status` of its last stdout line and of its Lambda answer.

@@ -3,11 +3,11 @@
 
 use std::future::Future;
 
-use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::expr::condition_held;
-use crate::item::{epoch_millis, outbox_item, outbox_key, s};
+use crate::item::{epoch_millis, n, outbox_item, outbox_key, parked_item, s};
 use crate::keys::{PK, SERIES_PK, meta_key};
 use crate::{DynamoStore, OutboxMessage, StoreError};
 
@@ -25,14 +25,21 @@ pub trait WriteAlerts {
         &self,
         alert: &OutboxMessage,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Takes the alert for publishing until `until`, unless another run holds it.
-    /// `Ok(false)`: it is gone or held.
+    /// Takes the alert for publishing until `until`, unless another run holds it, and counts
+    /// the attempt. `Ok(Some(n))`: taken, the `n`th attempt. `Ok(None)`: it is gone or held.
     fn claim_alert(
         &self,
         id: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<u32>, StoreError>> + Send;
+    /// Moves a claimed alert aside (SNS refused it too often), in one transaction: out of the
+    /// outbox, kept as a parked alert. Later alerts are then sent without it.
+    fn park_alert(
+        &self,
+        alert: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Gives a claimed alert back (its publishing failed), for the next run.
     fn release_alert(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes a published alert.
@@ -80,26 +87,58 @@ impl WriteAlerts for DynamoStore {
         id: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u32>, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(outbox_key(id)))
-            .update_expression("SET #claim = :until")
+            .update_expression("SET #claim = :until ADD #attempts :one")
             .condition_expression(
                 "attribute_exists(#pk) AND (attribute_not_exists(#claim) OR #claim < :now)",
             )
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#claim", "claimed_until")
+            .expression_attribute_names("#attempts", "attempts")
             .expression_attribute_values(":until", epoch_millis(until))
             .expression_attribute_values(":now", epoch_millis(now))
-            .return_values(ReturnValue::None)
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        condition_held(self, "UpdateItem", result, |e| {
+        let attempts = result.as_ref().ok().and_then(|out| {
+            out.attributes
+                .as_ref()?
+                .get("attempts")?
+                .as_n()
+                .ok()?
+                .parse()
+                .ok()
+        });
+        let claimed = condition_held(self, "UpdateItem", result, |e| {
             e.is_conditional_check_failed_exception()
-        })
+        })?;
+        Ok(claimed.then(|| attempts.unwrap_or(1)))
+    }
+
+    async fn park_alert(
+        &self,
+        alert: &OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(outbox_key(&alert.id)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .expect("a delete has its table and key");
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            self.new_item_put(parked_item(alert, now)),
+        ];
+        // Not applied: another run parked or sent it meanwhile.
+        self.transact("TransactWriteItems", items).await.map(|_| ())
     }
 
     async fn release_alert(&self, id: &str) -> Result<(), StoreError> {

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day};
 
-use crate::keys::{META_SK, OUTBOX_PREFIX, PK, SERIES_PK, SK, day_sk};
+use crate::keys::{META_SK, OUTBOX_PREFIX, PARKED_PREFIX, PK, SERIES_PK, SK, day_sk};
 use crate::{DynamoStore, OutboxMessage, RunRecord, StoreError, StoredDay, StoredMeta};
 
 /// Typed reads of one item's attributes, with errors that name the item and attribute.
@@ -212,9 +212,38 @@ pub(crate) fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
     ])
 }
 
+/// The key of an alert moved aside.
+pub(crate) fn parked_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(format!("{PARKED_PREFIX}{id}"))),
+    ])
+}
+
 /// The outbox item of an alert.
 pub(crate) fn outbox_item(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
     let mut item = outbox_key(&alert.id);
+    item.extend(alert_attributes(alert));
+    item
+}
+
+/// The parked item of an alert, with when it was moved aside.
+pub(crate) fn parked_item(
+    alert: &OutboxMessage,
+    at: DateTime<Utc>,
+) -> HashMap<String, AttributeValue> {
+    let mut item = parked_key(&alert.id);
+    item.extend(alert_attributes(alert));
+    item.insert("parked_at".to_string(), time(at));
+    item
+}
+
+/// An alert's attributes, in the outbox or parked.
+fn alert_attributes(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
+    let mut item = HashMap::new();
+    if alert.attempts > 0 {
+        item.insert("attempts".to_string(), n(u64::from(alert.attempts)));
+    }
     item.extend([
         ("event".to_string(), s(alert.event.as_str())),
         ("subject".to_string(), s(alert.subject.clone())),
@@ -272,7 +301,11 @@ impl DynamoStore {
             }
         }
         Ok(OutboxMessage {
-            id: sk.trim_start_matches(OUTBOX_PREFIX).to_string(),
+            id: sk
+                .trim_start_matches(OUTBOX_PREFIX)
+                .trim_start_matches(PARKED_PREFIX)
+                .to_string(),
+            attempts: view.optional_number("attempts")?.unwrap_or(0) as u32,
             event: {
                 let name = view.string("event")?;
                 AlertKind::parse(name).ok_or_else(|| {

@@ -20,8 +20,11 @@ pub(crate) const SERIES_PK: &str = "series#US";
 pub(crate) const DAY_PREFIX: &str = "day#";
 pub(crate) const META_SK: &str = "meta";
 pub(crate) const OUTBOX_PREFIX: &str = "outbox#";
+/// Alerts moved aside after too many refused publishes (`outbox#` < `parked#` < `pending#`).
+pub(crate) const PARKED_PREFIX: &str = "parked#";
 pub(crate) const CHANGE_PREFIX: &str = "pending#";
-/// Sorts after every non-day key of the series partition (`meta`, `outbox#…`, `pending#…`).
+/// Sorts after every non-day key of the series partition (`meta`, `outbox#…`, `parked#…`,
+/// `pending#…`).
 pub(crate) const STATE_END: &str = "pending$";
 pub(crate) const EVENT_PREFIX: &str = "event#";
 pub(crate) const LIMIT_PREFIX: &str = "limit#";

@@ -6,7 +6,8 @@
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
 //! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S |
-//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms) |
+//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms), `attempts` N (claims so far) |
+//! | a parked alert  | `series#US` | `parked#<id>`      | a pending alert's attributes, moved aside after too many refused publishes; `parked_at` S |
 //! | a change record | `series#US` | `pending#<id>`     | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
@@ -161,6 +162,8 @@ pub struct OutboxMessage {
     /// `updated` only: the regions whose series changed (`US`, `NY`, …), the String.Array
     /// message attribute `regions` that per-region subscriptions match.
     pub regions: Vec<String>,
+    /// How many times a run has claimed it to publish it (each claim counts, as read).
+    pub attempts: u32,
 }
 
 /// What one read tells of the series: its meta item, the alerts not yet published and the
@@ -169,6 +172,9 @@ pub struct OutboxMessage {
 pub struct SeriesState {
     pub meta: Option<StoredMeta>,
     pub outbox: Vec<OutboxMessage>,
+    /// Alerts moved aside after SNS refused them too often ([`WriteAlerts::park_alert`]):
+    /// kept, not sent, reported.
+    pub parked: Vec<OutboxMessage>,
     pub changes: Vec<ChangeRecord>,
 }
 

@@ -28,6 +28,8 @@ pub struct Contents {
     pub regions: BTreeMap<Region, Series>,
     /// Pending alerts by id, with the time until which one is claimed.
     pub outbox: BTreeMap<String, (OutboxMessage, Option<DateTime<Utc>>)>,
+    /// Alerts moved aside, by id.
+    pub parked: BTreeMap<String, OutboxMessage>,
     pub changes: BTreeMap<String, ChangeRecord>,
     /// Lambda idempotency records by event id.
     pub events: BTreeMap<String, EventRecord>,
@@ -225,6 +227,7 @@ impl ReadState for MemoryStore {
             SeriesState {
                 meta: c.meta.clone(),
                 outbox: c.outbox.values().map(|(m, _)| m.clone()).collect(),
+                parked: c.parked.values().cloned().collect(),
                 changes: c.changes.values().cloned().collect(),
             }
         })
@@ -364,13 +367,26 @@ impl WriteAlerts for MemoryStore {
         id: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u32>, StoreError> {
         self.request("claim_alert", true, |c| match c.outbox.get_mut(id) {
-            Some((_, claim)) if claim.is_none_or(|t| t < now) => {
+            Some((message, claim)) if claim.is_none_or(|t| t < now) => {
                 *claim = Some(until);
-                true
+                message.attempts += 1;
+                Some(message.attempts)
             }
-            _ => false,
+            _ => None,
+        })
+    }
+
+    async fn park_alert(
+        &self,
+        alert: &OutboxMessage,
+        _now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.request("park_alert", true, |c| {
+            if let Some((message, _)) = c.outbox.remove(&alert.id) {
+                c.parked.insert(message.id.clone(), message);
+            }
         })
     }
 

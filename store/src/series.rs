@@ -7,7 +7,8 @@ use chrono::{NaiveDate, Utc};
 use crate::expr::{ConditionalPut, SetUpdate, condition_held};
 use crate::item::{meta_attributes, n, run_attributes, s};
 use crate::keys::{
-    CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, PK, SK, STATE_END, day_sk, meta_key,
+    CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, PARKED_PREFIX, PK, SK, STATE_END, day_sk,
+    meta_key,
 };
 use crate::{
     ChangeRecord, DayWrite, DynamoStore, MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH,
@@ -17,14 +18,17 @@ use crate::{
 
 impl ReadState for DynamoStore {
     async fn read_state(&self) -> Result<SeriesState, StoreError> {
-        // `meta` < `outbox#…` < `pending#…` < `pending$`: the meta item, every pending alert and
-        // every change record, in key (so creation) order.
+        // `meta` < `outbox#…` < `parked#…` < `pending#…` < `pending$`: the meta item, every
+        // pending and parked alert and every change record, in key (so creation) order.
         let mut state = SeriesState::default();
         for item in self.query_between(META_SK, STATE_END).await? {
             match item.get(SK).and_then(|v| v.as_s().ok()) {
                 Some(sk) if sk == META_SK => state.meta = Some(self.parse_meta(&item)?),
                 Some(sk) if sk.starts_with(OUTBOX_PREFIX) => {
                     state.outbox.push(self.parse_outbox(&item)?)
+                }
+                Some(sk) if sk.starts_with(PARKED_PREFIX) => {
+                    state.parked.push(self.parse_outbox(&item)?)
                 }
                 Some(sk) if sk.starts_with(CHANGE_PREFIX) => {
                     state.changes.push(self.parse_change(&item)?)
