@@ -14,6 +14,9 @@ pub const DEFAULT_POPULATION_URL: &str =
     "https://raw.githubusercontent.com/datasets/covid-19/main/data/reference.csv";
 /// Bodies larger than this (after decoding) are refused while streaming.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+/// Every source of a run is fetched within this, retries included: inside the function's
+/// timeout (120 s) with room for the load and the alerts.
+pub const DEFAULT_FETCH_DEADLINE: Duration = Duration::from_secs(75);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -29,6 +32,8 @@ pub struct Config {
     pub population_url: Option<String>,
     /// `HTTP_TIMEOUT_SECS` (default 30; fractions allowed).
     pub http_timeout: Duration,
+    /// `FETCH_DEADLINE_SECS` (default 75): every source of a run is fetched within it.
+    pub fetch_deadline: Duration,
     /// `TOPIC_ARN`: the SNS topic for alerts; no alerts when unset.
     pub topic_arn: Option<String>,
     /// `NOTIFY_UNCHANGED=true`: also send an alert when a run finds nothing new.
@@ -55,8 +60,8 @@ impl Config {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let table_name =
             covid_store::table_name(var("TABLE_NAME").as_deref()).map_err(Error::Config)?;
-        let http_timeout = match var("HTTP_TIMEOUT_SECS") {
-            None => Duration::from_secs(30),
+        let seconds = |name: &str, default: Duration| match var(name) {
+            None => Ok(default),
             Some(raw) => raw
                 .trim()
                 .parse::<f64>()
@@ -65,10 +70,12 @@ impl Config {
                 .map(Duration::from_secs_f64)
                 .ok_or_else(|| {
                     Error::Config(format!(
-                        "HTTP_TIMEOUT_SECS {raw:?} is not a number of seconds in (0, 900]"
+                        "{name} {raw:?} is not a number of seconds in (0, 900]"
                     ))
-                })?,
+                }),
         };
+        let http_timeout = seconds("HTTP_TIMEOUT_SECS", Duration::from_secs(30))?;
+        let fetch_deadline = seconds("FETCH_DEADLINE_SECS", DEFAULT_FETCH_DEADLINE)?;
         let notify_unchanged = match var("NOTIFY_UNCHANGED").as_deref().map(str::trim) {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
@@ -90,6 +97,7 @@ impl Config {
             nyt_states_url,
             population_url,
             http_timeout,
+            fetch_deadline,
         })
     }
 }

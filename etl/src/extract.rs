@@ -4,6 +4,10 @@
 //!   timeouts and connection errors (a 4xx is final);
 //! - bodies over the cap are refused while streaming, not after buffering;
 //! - gzip is decoded, both as a transfer encoding and as a `.gz` file or body;
+//! - a run's sources together hold at most [`MAX_RUN_BYTES`] (a budget every body and decoded
+//!   file draws from as it grows), and are all fetched within one deadline
+//!   ([`Fetcher::fetch_all`]): memory and time stay inside the function's, whatever the
+//!   sources send;
 //! - a non-2xx answer or an HTML page is an error;
 //! - a remote source must be `https://` (plain `http://` only to this machine: tests, a local
 //!   mirror), and a redirect may not leave the source's origin (scheme, host and port): reqwest
@@ -20,6 +24,49 @@ use crate::source::Source;
 
 /// Redirects followed within one source's origin.
 const MAX_REDIRECTS: usize = 5;
+
+/// The bytes one run's sources may hold at once, all together (each source also has its own
+/// cap): with the transform's own memory, well inside the function's 512 MB (measured by
+/// `etl/tests/memory.rs`).
+pub const MAX_RUN_BYTES: u64 = 128 * 1024 * 1024;
+
+/// What the sources of one run may still hold: every body and decoded file draws from it as
+/// it grows, and gives back what it frees.
+#[derive(Debug)]
+pub struct Budget {
+    left: std::sync::atomic::AtomicU64,
+    total: u64,
+}
+
+impl Budget {
+    pub fn new(total: u64) -> Self {
+        Self {
+            left: std::sync::atomic::AtomicU64::new(total),
+            total,
+        }
+    }
+
+    /// Takes `bytes`, or says why not.
+    fn take(&self, bytes: u64) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        self.left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(bytes)
+            })
+            .map(|_| ())
+            .map_err(|_| {
+                format!(
+                    "the sources together are larger than the {} MiB a run holds",
+                    self.total / (1024 * 1024)
+                )
+            })
+    }
+
+    fn give_back(&self, bytes: u64) {
+        self.left
+            .fetch_add(bytes, std::sync::atomic::Ordering::SeqCst);
+    }
+}
 
 /// Where and how to fetch.
 #[derive(Debug, Clone)]
@@ -75,6 +122,53 @@ impl Fetcher {
 
     /// The bytes at `location`: an http(s) URL, a `file://` URL or a path. Gzip is decoded.
     pub async fn fetch(&self, origin: Source, location: &str) -> Result<Vec<u8>, Error> {
+        self.fetch_within(origin, location, &Budget::new(u64::MAX))
+            .await
+    }
+
+    /// Every configured source of a run at once (`None`: not configured, `None` back), within
+    /// one [`Budget`] of [`MAX_RUN_BYTES`] and one `deadline`: a source still coming when it
+    /// passes fails the run.
+    pub async fn fetch_all<const N: usize>(
+        &self,
+        sources: [(Source, Option<&str>); N],
+        deadline: Duration,
+    ) -> Result<[Option<Vec<u8>>; N], Error> {
+        let budget = Budget::new(MAX_RUN_BYTES);
+        let until = tokio::time::Instant::now() + deadline;
+        let fetches = sources.map(|(origin, location)| {
+            let budget = &budget;
+            async move {
+                let Some(location) = location else {
+                    return Ok(None);
+                };
+                match tokio::time::timeout_at(until, self.fetch_within(origin, location, budget))
+                    .await
+                {
+                    Ok(bytes) => bytes.map(Some),
+                    Err(_) => Err(Error::Fetch {
+                        origin,
+                        location: location.to_string(),
+                        detail: format!(
+                            "not fetched within the run's {} s for all its sources",
+                            deadline.as_secs()
+                        ),
+                    }),
+                }
+            }
+        });
+        let fetched = futures::future::try_join_all(fetches).await?;
+        Ok(fetched
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("one answer per source")))
+    }
+
+    async fn fetch_within(
+        &self,
+        origin: Source,
+        location: &str,
+        budget: &Budget,
+    ) -> Result<Vec<u8>, Error> {
         let fail = |detail: String| Error::Fetch {
             origin,
             location: location.to_string(),
@@ -82,23 +176,20 @@ impl Fetcher {
         };
         let bytes = if location.starts_with("http://") || location.starts_with("https://") {
             check_remote(location).map_err(fail)?;
-            self.fetch_http(location).await.map_err(fail)?
+            self.fetch_http(location, budget).await.map_err(fail)?
         } else {
             let path = location.strip_prefix("file://").unwrap_or(location);
-            self.read_file(path).await.map_err(fail)?
-        };
-        let fail = |detail: String| Error::Fetch {
-            origin,
-            location: location.to_string(),
-            detail,
+            self.read_file(path, budget).await.map_err(fail)?
         };
         if bytes.starts_with(&[0x1f, 0x8b]) {
-            return gunzip(&bytes, self.max_bytes).map_err(fail);
+            let decoded = gunzip(&bytes, self.max_bytes, budget).map_err(fail);
+            budget.give_back(bytes.len() as u64);
+            return decoded;
         }
         Ok(bytes)
     }
 
-    async fn read_file(&self, path: &str) -> Result<Vec<u8>, String> {
+    async fn read_file(&self, path: &str, budget: &Budget) -> Result<Vec<u8>, String> {
         let size = tokio::fs::metadata(path)
             .await
             .map_err(|e| format!("cannot read the file: {e}"))?
@@ -106,15 +197,16 @@ impl Fetcher {
         if size > self.max_bytes {
             return Err(too_large(self.max_bytes));
         }
+        budget.take(size)?;
         tokio::fs::read(path)
             .await
             .map_err(|e| format!("cannot read the file: {e}"))
     }
 
-    async fn fetch_http(&self, url: &str) -> Result<Vec<u8>, String> {
+    async fn fetch_http(&self, url: &str, budget: &Budget) -> Result<Vec<u8>, String> {
         let mut try_number = 1;
         loop {
-            match self.try_http(url).await {
+            match self.try_http(url, budget).await {
                 Ok(bytes) => return Ok(bytes),
                 Err(e) if e.retry && try_number < self.tries => {
                     let pause = self.backoff * 2u32.pow(try_number - 1);
@@ -134,7 +226,22 @@ impl Fetcher {
         }
     }
 
-    async fn try_http(&self, url: &str) -> Result<Vec<u8>, TryError> {
+    async fn try_http(&self, url: &str, budget: &Budget) -> Result<Vec<u8>, TryError> {
+        let mut taken = 0u64;
+        let body = self.try_http_counted(url, budget, &mut taken).await;
+        if body.is_err() {
+            // A failed try holds nothing any more.
+            budget.give_back(taken);
+        }
+        body
+    }
+
+    async fn try_http_counted(
+        &self,
+        url: &str,
+        budget: &Budget,
+        taken: &mut u64,
+    ) -> Result<Vec<u8>, TryError> {
         let mut response = self.client.get(url).send().await.map_err(request_error)?;
         let status = response.status();
         if !status.is_success() {
@@ -171,6 +278,11 @@ impl Fetcher {
                     retry: false,
                 });
             }
+            budget.take(chunk.len() as u64).map_err(|detail| TryError {
+                detail,
+                retry: false,
+            })?;
+            *taken += chunk.len() as u64;
             body.extend_from_slice(&chunk);
         }
         Ok(body)
@@ -219,15 +331,28 @@ fn too_large(max: u64) -> String {
     )
 }
 
-/// Decodes gzip (one or more members), refusing output over `max` bytes as it goes.
-fn gunzip(bytes: &[u8], max: u64) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(bytes.len() * 6);
-    MultiGzDecoder::new(bytes)
-        .take(max + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("bad gzip data: {e}"))?;
-    if out.len() as u64 > max {
-        return Err(too_large(max));
+/// Decodes gzip (one or more members), refusing output over `max` bytes, or over what the
+/// budget has left, as it goes.
+fn gunzip(bytes: &[u8], max: u64, budget: &Budget) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut decoder = MultiGzDecoder::new(bytes).take(max + 1);
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = decoder
+            .read(&mut chunk)
+            .map_err(|e| format!("bad gzip data: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        if out.len() as u64 + n as u64 > max {
+            budget.give_back(out.len() as u64);
+            return Err(too_large(max));
+        }
+        if let Err(e) = budget.take(n as u64) {
+            budget.give_back(out.len() as u64);
+            return Err(e);
+        }
+        out.extend_from_slice(&chunk[..n]);
     }
     Ok(out)
 }

@@ -147,18 +147,6 @@ impl Etl {
         Ok(report)
     }
 
-    /// A configured source's bytes; `None` when it is not configured.
-    async fn fetch_optional(
-        &self,
-        source: Source,
-        url: Option<&str>,
-    ) -> Result<Option<Vec<u8>>, Error> {
-        match url {
-            Some(url) => Ok(Some(self.fetcher.fetch(source, url).await?)),
-            None => Ok(None),
-        }
-    }
-
     /// Extract, transform, load. Nothing is written unless every source is valid as a whole
     /// (and no region's series regressed).
     async fn pass(&self, progress: &Progress) -> Result<Pass, Error> {
@@ -166,12 +154,22 @@ impl Etl {
         let clock = Instant::now();
         let requests_before = self.store.requests();
 
-        let (nyt, jhu, states_csv, population_csv) = tokio::try_join!(
-            self.fetcher.fetch(Source::Nyt, &self.config.nyt_url),
-            self.fetcher.fetch(Source::Jhu, &self.config.jhu_url),
-            self.fetch_optional(Source::NytStates, self.config.nyt_states_url.as_deref()),
-            self.fetch_optional(Source::Population, self.config.population_url.as_deref()),
-        )?;
+        let [nyt, jhu, states_csv, population_csv] = self
+            .fetcher
+            .fetch_all(
+                [
+                    (Source::Nyt, Some(self.config.nyt_url.as_str())),
+                    (Source::Jhu, Some(self.config.jhu_url.as_str())),
+                    (Source::NytStates, self.config.nyt_states_url.as_deref()),
+                    (Source::Population, self.config.population_url.as_deref()),
+                ],
+                self.config.fetch_deadline,
+            )
+            .await?;
+        let (nyt, jhu) = (
+            nyt.expect("NYT is always fetched"),
+            jhu.expect("JHU is always fetched"),
+        );
         let fetch_ms = clock.elapsed().as_millis();
 
         let series = transform::build_series(&nyt, &jhu)?;
