@@ -48,6 +48,16 @@ impl Error {
     /// and for data errors its line, column, a short escaped excerpt of the value, and the
     /// date. Never a URL, a table, a topic, an account or a raw error.
     pub fn public_location(&self) -> Vec<(&'static str, String)> {
+        self.lines(true)
+    }
+
+    /// Where the problem is, in full, for the operator: [`Error::public_location`] with the
+    /// source's URL or the topic, and the value as read.
+    pub fn location(&self) -> Vec<(&'static str, String)> {
+        self.lines(false)
+    }
+
+    fn lines(&self, public: bool) -> Vec<(&'static str, String)> {
         let mut lines = Vec::new();
         match self {
             Error::Invalid(e) => {
@@ -64,50 +74,23 @@ impl Error {
                     lines.push(("Column", column.clone()));
                 }
                 if let Some(value) = &e.value {
-                    lines.push(("Value", excerpt(value)));
+                    let shown = if public {
+                        excerpt(value)
+                    } else {
+                        format!("{value:?}")
+                    };
+                    lines.push(("Value", shown));
                 }
                 if let Some(date) = e.date {
                     lines.push(("Date", date.to_string()));
                 }
             }
-            Error::Fetch { origin, .. } => lines.push(("Source", origin.to_string())),
-            Error::Store(_) | Error::Conflict(_) => lines.push(("Source", "DynamoDB".to_string())),
-            Error::Publish { .. } => lines.push(("Source", "SNS".to_string())),
-            Error::Config(_) | Error::InProgress { .. } | Error::Lambda(_) => {}
-        }
-        lines
-    }
-
-    /// Where the problem is, in full, for the operator: [`Error::public_location`] with the
-    /// source's URL or the topic, and the value as read.
-    pub fn location(&self) -> Vec<(&'static str, String)> {
-        let mut lines = Vec::new();
-        match self {
-            Error::Invalid(e) => {
-                lines.push((
-                    "Source",
-                    e.origin
-                        .map_or("the joined series".to_string(), |o| o.to_string()),
-                ));
-                if let Some(line) = e.line {
-                    lines.push(("Line", line.to_string()));
-                }
-                if let Some(column) = &e.column {
-                    lines.push(("Column", column.clone()));
-                }
-                if let Some(value) = &e.value {
-                    lines.push(("Value", format!("{value:?}")));
-                }
-                if let Some(date) = e.date {
-                    lines.push(("Date", date.to_string()));
-                }
-            }
+            Error::Fetch { origin, .. } if public => lines.push(("Source", origin.to_string())),
             Error::Fetch {
                 origin, location, ..
-            } => {
-                lines.push(("Source", format!("{origin} ({location})")));
-            }
+            } => lines.push(("Source", format!("{origin} ({location})"))),
             Error::Store(_) | Error::Conflict(_) => lines.push(("Source", "DynamoDB".to_string())),
+            Error::Publish { .. } if public => lines.push(("Source", "SNS".to_string())),
             Error::Publish { topic, .. } => lines.push(("Source", format!("SNS topic {topic}"))),
             Error::Config(_) | Error::InProgress { .. } | Error::Lambda(_) => {}
         }

@@ -350,3 +350,53 @@ async fn a_transaction_answered_in_progress_is_asked_again_not_taken_for_refused
     assert!(stored.iter().all(|s| s.rev == 1), "written once");
     assert_eq!(etl.store().read_state().await.unwrap().changes.len(), 1);
 }
+
+#[tokio::test]
+async fn a_day_another_run_wrote_first_is_read_back_and_counted_unchanged() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use covid_store::ReadState;
+    use testkit::fault::{Fault, FaultProxy, Request};
+    let etl = Etl::new("wrote-first");
+    etl.init();
+    // The first batch is cancelled (a concurrent writer), so its days are written one by one;
+    // the first of those another run writes at the same moment, with the same values: this
+    // run's own write is cancelled on its condition.
+    let (batches, singles) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let proxy = FaultProxy::start(&etl.endpoint, move |r: &Request| {
+        let days = r.body.matches("\"day#").count();
+        if r.operation != "TransactWriteItems" || days == 0 {
+            return Fault::Forward;
+        }
+        let cancelled = Fault::dynamodb("TransactionCanceledException", 400);
+        let first = if days == 1 { &singles } else { &batches };
+        match (days, first.fetch_add(1, Ordering::SeqCst)) {
+            (1, 0) => cancelled.after_forwarding(),
+            (_, 0) => cancelled,
+            _ => Fault::Forward,
+        }
+    });
+    let summary = etl
+        .run_via(&proxy.endpoint, &nyt_snapshot(), &jhu_snapshot())
+        .ok();
+    assert_eq!(
+        (summary["inserted"].as_u64(), summary["unchanged"].as_u64()),
+        (Some(DAYS as u64 - 1), Some(1)),
+        "{summary}"
+    );
+    let reads = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.operation == "GetItem")
+        .count();
+    assert_eq!(reads, 1, "the lost day is read back once");
+    assert_eq!(etl.store().read_series().await.unwrap().len(), DAYS);
+    let state = etl.store().read_state().await.unwrap();
+    assert_eq!(state.meta.map(|m| m.count), Some(DAYS as u64));
+    // The other run's record of its day waits for that run's (or the next run's) meta write:
+    // this run announced only what it wrote.
+    let left: Vec<usize> = state.changes.iter().map(|c| c.new.len()).collect();
+    assert_eq!(left, [1]);
+    etl.run(&nyt_snapshot(), &jhu_snapshot()).ok();
+    assert!(etl.store().read_state().await.unwrap().changes.is_empty());
+}

@@ -44,16 +44,13 @@ pub fn dynamodb(operation: &str, body: &str, hash_key: &str) -> Result<Vec<Ask>,
     let leading = |keys: Vec<String>| ("dynamodb:LeadingKeys", keys);
     let one = |ask: Ask| Ok(vec![ask]);
     match operation {
-        "GetItem" | "UpdateItem" | "DeleteItem" => {
-            let key = key_of(&body["Key"])?;
-            one(with_item_keys(
-                Ask::new(action(operation), table(&body)?),
-                &body,
-                leading(vec![key]),
-            ))
-        }
-        "PutItem" => {
-            let key = key_of(&body["Item"])?;
+        "GetItem" | "UpdateItem" | "DeleteItem" | "PutItem" => {
+            let item = if operation == "PutItem" {
+                &body["Item"]
+            } else {
+                &body["Key"]
+            };
+            let key = key_of(item)?;
             one(with_item_keys(
                 Ask::new(action(operation), table(&body)?),
                 &body,
