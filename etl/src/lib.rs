@@ -1,10 +1,13 @@
 //! The daily ETL of the US COVID-19 series. Read in the order the data travels:
-//! [`extract`] (bytes) -> [`transform`] (validated days) -> [`load`] (DynamoDB via `covid-store`),
-//! wired together by [`pipeline`], which then sends the [`alerts`] through [`notify`].
-//! [`lambda`] runs the same pipeline as the scheduled Lambda function, once per event.
+//! [`extract`] (bytes) -> [`transform`] (validated days) -> [`run`] (the order of the writes:
+//! [`states`], each a [`load`] or a first [`bulk`] load, then the nation's [`load`], into
+//! DynamoDB via `covid-store`), wired together by [`pipeline`], which then sends the [`alerts`]
+//! through [`notify`]. [`lambda`] runs the same pipeline as the scheduled Lambda function, once
+//! per event.
 
 pub mod alerts;
 pub mod announce;
+pub mod bulk;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -12,8 +15,9 @@ pub mod lambda;
 pub mod load;
 pub mod notify;
 pub mod pipeline;
-pub mod regions;
+pub mod run;
 pub mod source;
+pub mod states;
 pub mod transform;
 
 pub use error::Error;

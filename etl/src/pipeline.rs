@@ -11,9 +11,9 @@ use crate::alerts;
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::error::Error;
 use crate::extract::Fetcher;
-use crate::load::{self, Change, Progress, Wanted};
+use crate::load::{Change, Progress};
 use crate::notify::{self, Publish, Publisher};
-use crate::regions;
+use crate::run;
 use crate::source::Source;
 use crate::transform;
 
@@ -183,56 +183,31 @@ impl Etl {
             }
             None => BTreeMap::new(),
         };
-        let mut state = self.store.read_state().await?;
-        if let Some(meta) = &state.meta {
-            transform::check_regression(&series, meta.last_date, meta.count)?;
-        }
         let transform_ms = clock.elapsed().as_millis() - fetch_ms;
-
-        // The states first: their change records are announced by the national meta write.
-        let regions_fingerprint = states
-            .as_ref()
-            .map(|s| regions::regions_fingerprint(s, &populations));
-        let mut busy_regions = 0;
-        let state_counts = match (&states, &regions_fingerprint) {
-            (Some(states), Some(print)) => {
-                let examined = state
-                    .meta
-                    .as_ref()
-                    .and_then(|m| m.regions_fingerprint.as_ref())
-                    != Some(print);
-                let loaded = regions::load_states(
-                    &self.store,
-                    states,
-                    &populations,
-                    print,
-                    &state,
-                    progress,
-                    &Utc::now,
-                )
-                .await?;
-                if examined {
-                    // What the state loads recorded for the national announcement.
-                    state = self.store.read_state().await?;
-                }
-                busy_regions = loaded.busy;
-                Some(loaded.counts)
-            }
-            _ => None,
-        };
 
         let topic = self.publisher.is_some();
         let announce = |announced: &_, series: &[Day], unchanged| {
             topic.then(|| alerts::updated(announced, series, unchanged).into_message(Utc::now()))
         };
-        let wanted = Wanted {
-            days: &series,
-            population: populations.get(&covid_model::US).copied(),
-            // Not while another run loads a series: the next run must look at it again.
-            regions_fingerprint: regions_fingerprint.as_deref().filter(|_| busy_regions == 0),
-            announce: Some(&announce),
+        let sources = run::Sources {
+            series: &series,
+            states: states.as_ref(),
+            populations: &populations,
         };
-        let outcome = load::load(&self.store, &wanted, &state, started, progress).await?;
+        let run::Loaded {
+            national: outcome,
+            states: state_counts,
+            busy_regions,
+            state,
+        } = run::load(
+            &self.store,
+            sources,
+            &announce,
+            started,
+            progress,
+            &Utc::now,
+        )
+        .await?;
         let duration_ms = clock.elapsed().as_millis() as u64;
         let dynamodb_requests = self.store.requests() - requests_before;
         let (first, newest) = (series[0], series[series.len() - 1]);

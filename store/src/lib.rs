@@ -103,7 +103,7 @@ pub enum StoreError {
 }
 
 /// The longest any one request may take, the SDK's retries included: after it the request is
-/// abandoned as failed (a bulk loader's lease margin is longer, `etl`'s `regions.rs`).
+/// abandoned as failed (a bulk loader's lease margin is longer, `etl`'s `bulk.rs`).
 pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A stored day with its revision counter.

@@ -6,20 +6,16 @@
 //! names every state that changed, once. The national meta keeps a fingerprint of every state
 //! series and population: a run whose states match it reads no state partition at all.
 //!
-//! A series never loaded is bulk loaded instead, under a lease (`covid_store::BulkLoad`): its
-//! placeholder meta and change record first, then plain batched puts, then the meta. A run that
-//! finds another's lease leaves that series alone and does not record the regions fingerprint,
-//! so a later run checks it again.
+//! A series never loaded is bulk loaded instead ([`bulk`](crate::bulk)). A run that finds
+//! another's lease leaves that series alone and does not record the regions fingerprint, so a
+//! later run checks it again.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
-use covid_model::{Day, Region, StateCounts, fingerprint};
-use covid_store::{
-    BulkLoad, Lease, MAX_PUTS_PER_BATCH, ReadSeries, ReadState, RegionScope, SeriesState,
-    StoredMeta, WriteDay, WriteMeta,
-};
+use covid_model::{Region, StateCounts, fingerprint};
+use covid_store::{BulkLoad, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta};
 
+use crate::bulk::{self, Clock};
 use crate::error::Error;
 use crate::load::{self, Progress, Wanted, is_unchanged, settle};
 use crate::source::Source;
@@ -27,21 +23,6 @@ use crate::transform::{self, StateSeries};
 
 /// Region partitions read, or loaded, at once.
 pub const REGIONS_IN_FLIGHT: usize = 4;
-/// Bulk puts (`BatchWriteItem` of 25) in flight at once, per series.
-pub const PUTS_IN_FLIGHT: usize = 8;
-/// How long a bulk loader holds a series: longer than a run may last on Lambda (its timeout is
-/// 2 minutes), so a live loader is not overtaken, and short enough that Lambda's retry of a
-/// failed run (after 1 and 2 minutes) finds it lapsed.
-pub const LEASE: chrono::Duration = chrono::Duration::minutes(3);
-/// A loader starts no batch within this of its lease's end: longer than any one request may
-/// take ([`covid_store::REQUEST_DEADLINE`]), so no put of a lapsed loader lands after another
-/// run has taken the series over (and perhaps loaded and revised it).
-pub const LEASE_MARGIN: chrono::Duration = chrono::Duration::seconds(60);
-const _: () = assert!(LEASE_MARGIN.num_seconds() > covid_store::REQUEST_DEADLINE.as_secs() as i64);
-
-/// The time, as the loader sees it (a test's clock jumps).
-pub type Clock = dyn Fn() -> DateTime<Utc> + Send + Sync;
-
 /// What loading the states did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StatesLoaded {
@@ -117,12 +98,7 @@ where
     let mut counts = StateCounts::default();
     let mut stale = Vec::new();
     for (region, state) in read {
-        let wanted = Wanted {
-            days: &states[&region],
-            population: populations.get(&region).copied(),
-            regions_fingerprint: None,
-            announce: None,
-        };
+        let wanted = Wanted::state(&states[&region], populations.get(&region).copied());
         if is_unchanged(&state, &wanted) {
             counts.unchanged += wanted.days.len() as u64;
         } else {
@@ -135,7 +111,7 @@ where
         |(region, state, wanted)| async move {
             let store = store.region(region);
             if state.meta.as_ref().is_none_or(|m| m.version == 0) {
-                return bulk_load(&store, region, &wanted, &state, progress, clock).await;
+                return bulk::load(&store, region, &wanted, &state, progress, clock).await;
             }
             let outcome = load::load(&store, &wanted, &state, started, progress).await?;
             Ok(Some(StateCounts {
@@ -160,82 +136,14 @@ where
     Ok(StatesLoaded { counts, busy })
 }
 
-/// The initial load of a series never loaded (or whose loader died): the lease, the days by
-/// plain batched puts, then the meta with the change record that announces them. `None`:
-/// another run holds the lease. A loader whose lease is about to lapse stops before its next
-/// batch: the run fails, and the run that takes the series over loads it.
-async fn bulk_load<S>(
-    store: &S,
-    region: Region,
-    wanted: &Wanted<'_>,
-    state: &SeriesState,
-    progress: &Progress,
-    clock: &Clock,
-) -> Result<Option<StateCounts>, Error>
-where
-    S: BulkLoad + Sync,
-{
-    let days = wanted.days;
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Ok(Some(StateCounts::default()));
-    };
-    let now = clock();
-    let until = now + LEASE;
-    let count = days.len() as u64;
-    let lease = store
-        .lease_series(state.meta.as_ref(), first.date, last.date, now, until)
-        .await?;
-    if lease == Lease::Busy {
-        tracing::info!(region = %region, "another run is loading this series; left to it");
-        return Ok(None);
-    }
-    let chunks: Vec<&[Day]> = days.chunks(MAX_PUTS_PER_BATCH).collect();
-    settle(chunks, PUTS_IN_FLIGHT, |chunk| async move {
-        if clock() + LEASE_MARGIN >= until {
-            return Err(Error::Conflict(format!(
-                "{} ({region}): the lease on its bulk load ends at {until}; this run stops \
-                 before it lapses, and the next run loads the series",
-                region.name
-            )));
-        }
-        store.put_days(chunk).await?;
-        progress.add_days(chunk.len() as u64);
-        Ok::<_, Error>(())
-    })
-    .await?;
-    let meta = StoredMeta {
-        version: 1,
-        fingerprint: fingerprint(days),
-        count,
-        first_date: first.date,
-        last_date: last.date,
-        changed_at: now,
-        last_run: None,
-        stale_alert_for: None,
-        population: wanted.population,
-        regions_fingerprint: None,
-        lease_until: None,
-    };
-    // Only while this loader's lease is the placeholder's: the meta and the change record
-    // that announces the days, together, once the days are in.
-    if !store.finish_bulk(&meta, until, count, clock()).await? {
-        return Err(Error::Conflict(format!(
-            "{} ({region}): another run took its bulk load over",
-            region.name
-        )));
-    }
-    Ok(Some(StateCounts {
-        inserted: count,
-        ..StateCounts::default()
-    }))
-}
-
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
-    use covid_store::MemoryStore;
+    use chrono::Utc;
+    use covid_model::fingerprint;
+    use covid_store::{Lease, MemoryStore};
 
     use super::*;
+    use crate::bulk::LEASE;
     use crate::load::tests::series as days;
 
     fn region(id: &str) -> Region {
@@ -262,43 +170,30 @@ mod tests {
         .unwrap()
     }
 
+    /// A whole run (a one-day national series beside the states), as the pipeline makes it.
     async fn run(
         store: &MemoryStore,
         states: &StateSeries,
         populations: &BTreeMap<Region, u64>,
     ) -> Result<StateCounts, Error> {
-        let national = store.read_state().await.unwrap();
-        let print = regions_fingerprint(states, populations);
-        let loaded = load_states(
-            store,
-            states,
+        let national = days(1, 0);
+        let sources = crate::run::Sources {
+            series: &national,
+            states: Some(states),
             populations,
-            &print,
-            &national,
+        };
+        let announce = |_: &_, _: &[_], _| None;
+        let loaded = crate::run::load(
+            store,
+            sources,
+            &announce,
+            Utc::now(),
             &Progress::default(),
             &Utc::now,
         )
         .await?;
-        assert_eq!(loaded.busy, 0);
-        // The national meta write, as the pipeline does it after the states.
-        store.edit(|c| {
-            let meta = c.meta.get_or_insert_with(|| covid_store::StoredMeta {
-                version: 1,
-                fingerprint: String::new(),
-                count: 0,
-                first_date: NaiveDate::MIN,
-                last_date: NaiveDate::MIN,
-                changed_at: Utc::now(),
-                last_run: None,
-                stale_alert_for: None,
-                population: None,
-                regions_fingerprint: None,
-                lease_until: None,
-            });
-            meta.regions_fingerprint = Some(print);
-            c.changes.clear();
-        });
-        Ok(loaded.counts)
+        assert_eq!(loaded.busy_regions, 0);
+        Ok(loaded.states.expect("states are loaded"))
     }
 
     #[tokio::test]
@@ -316,8 +211,9 @@ mod tests {
         let meta = ny.meta.unwrap();
         assert_eq!((meta.count, meta.population), (150, Some(19_453_561)));
         assert_eq!(meta.last_run, None, "the run record is national");
-        assert!(
-            store.contents().days.is_empty(),
+        assert_eq!(
+            store.contents().days.len(),
+            1,
             "the national series is apart"
         );
 
@@ -326,8 +222,8 @@ mod tests {
         assert_eq!(counts.unchanged, 153);
         assert_eq!(
             store.requests(),
-            before + 1,
-            "only the national read of `run`"
+            before + 2,
+            "the national read and the run record only"
         );
 
         // A revision in one state: only that state is written.
@@ -441,69 +337,6 @@ mod tests {
         let records: Vec<_> = store.read_state().await.unwrap().changes;
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].regions, BTreeMap::from([(ny, 60)]));
-    }
-
-    #[tokio::test]
-    async fn a_lapsing_lease_stops_the_loader_and_a_stale_loader_never_rewrites_a_revision() {
-        use std::sync::atomic::{AtomicI64, Ordering};
-        let store = MemoryStore::new();
-        let ny = region("NY");
-        let wanted_days = days(60, 0);
-        let wanted = Wanted {
-            days: &wanted_days,
-            population: None,
-            regions_fingerprint: None,
-            announce: None,
-        };
-        let start = Utc::now();
-        // Loader A's clock moves 50 s at every look: the lease (3 min) leaves room for two
-        // batches before the margin (1 min) is reached.
-        let looks = AtomicI64::new(0);
-        let slow =
-            move || start + chrono::Duration::seconds(50 * looks.fetch_add(1, Ordering::SeqCst));
-        let a = store.region(ny);
-        let seen = a.read_state().await.unwrap();
-        let error = bulk_load(&a, ny, &wanted, &seen, &Progress::default(), &slow)
-            .await
-            .unwrap_err();
-        assert!(
-            error.to_string().contains("stops before it lapses"),
-            "{error}"
-        );
-        assert_eq!(store.calls("put_days"), 2, "no batch within the margin");
-        assert!(store.read_state().await.unwrap().changes.is_empty());
-
-        // Past A's lease, B takes over and loads New York; a later run revises a day.
-        let later = move || start + chrono::Duration::minutes(4);
-        let b_seen = a.read_state().await.unwrap();
-        let loaded = bulk_load(&a, ny, &wanted, &b_seen, &Progress::default(), &later)
-            .await
-            .unwrap();
-        assert_eq!(loaded.map(|c| c.inserted), Some(60));
-        let mut revised = wanted_days.clone();
-        revised[3].cases += 100;
-        let state = a.read_state().await.unwrap();
-        let revision = Wanted {
-            days: &revised,
-            population: None,
-            regions_fingerprint: None,
-            announce: None,
-        };
-        load::load(&a, &revision, &state, later(), &Progress::default())
-            .await
-            .unwrap();
-        let day = revised[3].date;
-        assert_eq!(store.contents().series(ny).days[&day].rev, 2);
-
-        // A stale loader (A again, with what it read before B) writes nothing.
-        let puts = store.calls("put_days");
-        let stale = bulk_load(&a, ny, &wanted, &seen, &Progress::default(), &later)
-            .await
-            .unwrap();
-        assert_eq!(stale, None, "busy: the series is loaded");
-        assert_eq!(store.calls("put_days"), puts);
-        let stored = store.contents().series(ny).days[&day];
-        assert_eq!((stored.rev, stored.day.cases), (2, revised[3].cases));
     }
 
     #[tokio::test]

@@ -1,0 +1,235 @@
+//! The data part of one run once its sources are validated: in which order the regions' series
+//! are written, generic over the store's traits (tested on `MemoryStore` below).
+//!
+//! 1. One read of the national partition (its meta, alerts and change records). A national
+//!    series that regressed is refused before anything is written.
+//! 2. The states, each in its own partition ([`states`](crate::states)): their change records
+//!    wait in the national partition. When their fingerprint is the one the national meta
+//!    keeps, no state partition is read at all.
+//! 3. If the states were examined, the national partition is read again: the change records
+//!    they wrote are announced in step 4.
+//! 4. The national series ([`load`](crate::load)): its meta write announces every change record,
+//!    the states' included, and keeps the states' fingerprint, unless a state is still being
+//!    bulk loaded by another run, so that the next run looks at it again.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use covid_model::{Day, Region, StateCounts};
+use covid_store::{BulkLoad, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta};
+
+use crate::bulk::Clock;
+use crate::error::Error;
+use crate::load::{self, Announce, LoadOutcome, Progress, Scope, Wanted};
+use crate::states;
+use crate::transform::{self, StateSeries};
+
+/// What one run loads: the validated sources.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    /// The national series.
+    pub series: &'a [Day],
+    /// The state series; `None`: states are not loaded.
+    pub states: Option<&'a StateSeries>,
+    /// Residents per region (`US` included); empty without a population source.
+    pub populations: &'a BTreeMap<Region, u64>,
+}
+
+/// What the data part of a run did.
+#[derive(Debug)]
+pub struct Loaded {
+    pub national: LoadOutcome,
+    /// Over every state day; `None` when states are not loaded.
+    pub states: Option<StateCounts>,
+    /// States left to another run's bulk load.
+    pub busy_regions: usize,
+    /// The national partition as last read (the alerts waiting in it, the stale marker).
+    pub state: SeriesState,
+}
+
+/// Writes a run's sources in the order above. `announce` composes the `updated` alert of the
+/// national meta write; `clock` is the bulk loaders' time.
+pub async fn load<S>(
+    store: &S,
+    sources: Sources<'_>,
+    announce: Announce<'_>,
+    started: DateTime<Utc>,
+    progress: &Progress,
+    clock: &Clock,
+) -> Result<Loaded, Error>
+where
+    S: RegionScope + ReadState + ReadSeries + WriteDay + WriteMeta + BulkLoad + Sync,
+{
+    let mut state = store.read_state().await?;
+    if let Some(meta) = &state.meta {
+        transform::check_regression(sources.series, meta.last_date, meta.count)?;
+    }
+    let fingerprint = sources
+        .states
+        .map(|s| states::regions_fingerprint(s, sources.populations));
+    let (mut counts, mut busy_regions) = (None, 0);
+    if let (Some(series), Some(print)) = (sources.states, &fingerprint) {
+        let examined = state
+            .meta
+            .as_ref()
+            .and_then(|m| m.regions_fingerprint.as_ref())
+            != Some(print);
+        let loaded = states::load_states(
+            store,
+            series,
+            sources.populations,
+            print,
+            &state,
+            progress,
+            clock,
+        )
+        .await?;
+        if examined {
+            state = store.read_state().await?;
+        }
+        counts = Some(loaded.counts);
+        busy_regions = loaded.busy;
+    }
+    let wanted = Wanted {
+        days: sources.series,
+        population: sources.populations.get(&covid_model::US).copied(),
+        scope: Scope::National {
+            announce,
+            regions_fingerprint: fingerprint.as_deref().filter(|_| busy_regions == 0),
+        },
+    };
+    let national = load::load(store, &wanted, &state, started, progress).await?;
+    Ok(Loaded {
+        national,
+        states: counts,
+        busy_regions,
+        state,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use covid_model::fingerprint;
+    use covid_store::{BulkLoad, MemoryStore, OutboxMessage};
+
+    use super::*;
+    use crate::announce::Announcement;
+    use crate::load::tests::series;
+
+    fn region(id: &str) -> Region {
+        Region::by_id(id).unwrap()
+    }
+
+    fn announce(a: &Announcement, days: &[Day], unchanged: u64) -> Option<OutboxMessage> {
+        Some(crate::alerts::updated(a, days, unchanged).into_message(Utc::now()))
+    }
+
+    async fn run(
+        store: &MemoryStore,
+        national: &[Day],
+        states: &StateSeries,
+    ) -> Result<Loaded, Error> {
+        let populations = BTreeMap::from([(covid_model::US, 329_466_283)]);
+        let sources = Sources {
+            series: national,
+            states: Some(states),
+            populations: &populations,
+        };
+        load(
+            store,
+            sources,
+            &announce,
+            Utc::now(),
+            &Progress::default(),
+            &Utc::now,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn states_are_written_first_and_announced_by_the_national_meta_write_of_the_same_run() {
+        let store = MemoryStore::new();
+        let states = BTreeMap::from([(region("NY"), series(30, 0)), (region("GU"), series(3, 0))]);
+        let loaded = run(&store, &series(40, 0), &states).await.unwrap();
+        assert_eq!(loaded.states.map(|c| c.inserted), Some(33));
+        assert_eq!(loaded.national.inserted, 40);
+        // The national alert names both states: their records were read again before it.
+        let alert = loaded.national.alert.expect("an updated alert");
+        assert_eq!(alert.regions, ["US", "GU", "NY"]);
+        assert!(
+            store.contents().changes.is_empty(),
+            "every record announced"
+        );
+        let meta = store.contents().meta.unwrap();
+        let populations = BTreeMap::from([(covid_model::US, 329_466_283)]);
+        assert_eq!(
+            meta.regions_fingerprint,
+            Some(states::regions_fingerprint(&states, &populations)),
+            "the states' fingerprint is kept"
+        );
+        assert_eq!(meta.population, Some(329_466_283));
+    }
+
+    #[tokio::test]
+    async fn a_run_with_nothing_new_reads_one_partition_and_writes_once() {
+        let store = MemoryStore::new();
+        let states = BTreeMap::from([(region("NY"), series(30, 0))]);
+        run(&store, &series(40, 0), &states).await.unwrap();
+        let (before, reads) = (store.requests(), store.calls("read_state"));
+        let loaded = run(&store, &series(40, 0), &states).await.unwrap();
+        assert_eq!(loaded.national.unchanged, 40);
+        assert_eq!(loaded.states.map(|c| c.unchanged), Some(30));
+        assert_eq!(
+            store.requests() - before,
+            2,
+            "the national read and the run record"
+        );
+        assert_eq!(
+            store.calls("read_state") - reads,
+            1,
+            "no state partition was read"
+        );
+    }
+
+    #[tokio::test]
+    async fn while_a_state_is_being_bulk_loaded_the_states_fingerprint_is_not_kept() {
+        let store = MemoryStore::new();
+        let ny = region("NY");
+        let states = BTreeMap::from([(ny, series(30, 0)), (region("CA"), series(5, 0))]);
+        // Another run holds New York's bulk load.
+        let now = Utc::now();
+        store
+            .region(ny)
+            .lease_series(
+                None,
+                states[&ny][0].date,
+                states[&ny][29].date,
+                now,
+                now + crate::bulk::LEASE,
+            )
+            .await
+            .unwrap();
+        let loaded = run(&store, &series(40, 0), &states).await.unwrap();
+        assert_eq!(loaded.busy_regions, 1);
+        assert_eq!(
+            loaded.states.map(|c| c.inserted),
+            Some(5),
+            "California only"
+        );
+        let meta = store.contents().meta.unwrap();
+        assert_eq!(meta.regions_fingerprint, None, "the next run looks again");
+        assert_eq!(meta.fingerprint, fingerprint(&series(40, 0)));
+    }
+
+    #[tokio::test]
+    async fn a_regressed_national_series_writes_nothing() {
+        let store = MemoryStore::new();
+        let states = BTreeMap::from([(region("NY"), series(10, 0))]);
+        run(&store, &series(40, 0), &states).await.unwrap();
+        let before = store.contents();
+        let grown = BTreeMap::from([(region("NY"), series(11, 0))]);
+        let error = run(&store, &series(39, 0), &grown).await.unwrap_err();
+        assert_eq!(error.kind(), "regression", "{error}");
+        assert_eq!(store.contents(), before, "not even the states");
+    }
+}
