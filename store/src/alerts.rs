@@ -6,9 +6,10 @@ use std::future::Future;
 use aws_sdk_dynamodb::types::{Delete, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::expr::condition_held;
-use crate::item::{epoch_millis, n, outbox_item, outbox_key, parked_item, s};
-use crate::keys::{PK, SERIES_PK, meta_key};
+use crate::attr::{epoch_millis, n, s};
+use crate::expr::{condition_held, new_item_put, request_error};
+use crate::item::{outbox_item, parked_item};
+use crate::keys::{PK, SERIES_PK, meta_key, outbox_key};
 use crate::{DynamoStore, OutboxMessage, StoreError};
 
 /// Writes of alerts and their markers.
@@ -66,7 +67,7 @@ impl WriteAlerts for DynamoStore {
             .expect("an update has its table, key and expression");
         let items = vec![
             TransactWriteItem::builder().update(marker).build(),
-            self.outbox_put(alert),
+            new_item_put(&self.table, outbox_item(alert)),
         ];
         self.transact("TransactWriteItems", items).await
     }
@@ -78,7 +79,7 @@ impl WriteAlerts for DynamoStore {
             .set_item(Some(outbox_item(alert)))
             .send()
             .await
-            .map_err(|err| self.request_error("PutItem", err))?;
+            .map_err(|err| request_error(&self.table, "PutItem", err))?;
         Ok(())
     }
 
@@ -115,7 +116,7 @@ impl WriteAlerts for DynamoStore {
                 .parse()
                 .ok()
         });
-        let claimed = condition_held(self, "UpdateItem", result, |e| {
+        let claimed = condition_held(&self.table, "UpdateItem", result, |e| {
             e.is_conditional_check_failed_exception()
         })?;
         Ok(claimed.then(|| attempts.unwrap_or(1)))
@@ -135,7 +136,7 @@ impl WriteAlerts for DynamoStore {
             .expect("a delete has its table and key");
         let items = vec![
             TransactWriteItem::builder().delete(delete).build(),
-            self.new_item_put(parked_item(alert, now)),
+            new_item_put(&self.table, parked_item(alert, now)),
         ];
         // Not applied: another run parked or sent it meanwhile.
         self.transact("TransactWriteItems", items).await.map(|_| ())
@@ -153,7 +154,7 @@ impl WriteAlerts for DynamoStore {
             .expression_attribute_names("#claim", "claimed_until")
             .send()
             .await;
-        condition_held(self, "UpdateItem", result, |e| {
+        condition_held(&self.table, "UpdateItem", result, |e| {
             e.is_conditional_check_failed_exception()
         })
         .map(|_| ())
@@ -166,7 +167,7 @@ impl WriteAlerts for DynamoStore {
             .set_key(Some(outbox_key(id)))
             .send()
             .await
-            .map_err(|err| self.request_error("DeleteItem", err))?;
+            .map_err(|err| request_error(&self.table, "DeleteItem", err))?;
         Ok(())
     }
 }

@@ -17,8 +17,10 @@ use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, Update, WriteReques
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Day;
 
-use crate::expr::{SetUpdate, condition_held};
-use crate::item::{day_item, epoch_millis, meta_attributes, n};
+use crate::attr::{epoch_millis, n};
+use crate::changes::change_put;
+use crate::expr::{SetUpdate, condition_held, request_error};
+use crate::item::{day_item, meta_attributes};
 use crate::keys::{PK, meta_key};
 use crate::{ChangeRecord, DynamoStore, StoreError, StoredMeta};
 
@@ -111,7 +113,7 @@ impl BulkLoad for DynamoStore {
                     .expression_attribute_names("#pk", PK)
                     .send()
                     .await;
-                let taken = condition_held(self, "PutItem", result, |e| {
+                let taken = condition_held(&self.table, "PutItem", result, |e| {
                     e.is_conditional_check_failed_exception()
                 })?;
                 Ok(if taken { Lease::Acquired } else { Lease::Busy })
@@ -134,7 +136,7 @@ impl BulkLoad for DynamoStore {
                     .expression_attribute_values(":seen", n(seen_until))
                     .send()
                     .await;
-                let taken = condition_held(self, "UpdateItem", result, |e| {
+                let taken = condition_held(&self.table, "UpdateItem", result, |e| {
                     e.is_conditional_check_failed_exception()
                 })?;
                 Ok(if taken { Lease::Acquired } else { Lease::Busy })
@@ -163,7 +165,7 @@ impl BulkLoad for DynamoStore {
                 .request_items(self.table.clone(), requests)
                 .send()
                 .await
-                .map_err(|err| self.request_error("BatchWriteItem", err))?;
+                .map_err(|err| request_error(&self.table, "BatchWriteItem", err))?;
             requests = out
                 .unprocessed_items
                 .and_then(|mut left: HashMap<String, Vec<WriteRequest>>| left.remove(&self.table))
@@ -201,7 +203,7 @@ impl BulkLoad for DynamoStore {
         let record = ChangeRecord::counted(self.region, days, now);
         let items = vec![
             TransactWriteItem::builder().update(meta_update).build(),
-            self.change_put(&record),
+            change_put(&self.table, &record),
         ];
         self.transact("TransactWriteItems", items).await
     }

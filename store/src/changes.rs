@@ -9,9 +9,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, Region};
 
-use crate::item::{Item, s};
-use crate::keys::{CHANGE_PREFIX, PK, SERIES_PK, SK};
-use crate::{DayWrite, DynamoStore, StoreError};
+use crate::attr::s;
+use crate::expr::new_item_put;
+use crate::item::Item;
+use crate::keys::{CHANGE_PREFIX, PK, change_key};
+use crate::{DayWrite, StoreError};
 
 /// The days one committed transaction inserted or revised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,13 +80,6 @@ fn record_id(now: DateTime<Utc>) -> String {
     )
 }
 
-fn change_key(id: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (PK.to_string(), s(SERIES_PK)),
-        (SK.to_string(), s(format!("{CHANGE_PREFIX}{id}"))),
-    ])
-}
-
 /// `2021-03-01,2021-03-02`
 fn encode_dates(dates: &[NaiveDate]) -> String {
     let parts: Vec<String> = dates.iter().map(NaiveDate::to_string).collect();
@@ -149,69 +144,65 @@ fn decode_days(text: &str) -> Option<Vec<Day>> {
         .collect()
 }
 
-impl DynamoStore {
-    /// The transactional put that stores a change record.
-    pub(crate) fn change_put(&self, record: &ChangeRecord) -> TransactWriteItem {
-        let mut item = change_key(&record.id);
-        if !record.new.is_empty() {
-            item.insert("new".to_string(), s(encode_dates(&record.new)));
-        }
-        if !record.revised.is_empty() {
-            item.insert("revised".to_string(), s(encode_days(&record.revised)));
-        }
-        if !record.regions.is_empty() {
-            item.insert("regions".to_string(), s(encode_regions(&record.regions)));
-        }
-        self.new_item_put(item)
+/// The transactional put that stores a change record.
+pub(crate) fn change_put(table: &str, record: &ChangeRecord) -> TransactWriteItem {
+    let mut item = change_key(&record.id);
+    if !record.new.is_empty() {
+        item.insert("new".to_string(), s(encode_dates(&record.new)));
     }
+    if !record.revised.is_empty() {
+        item.insert("revised".to_string(), s(encode_days(&record.revised)));
+    }
+    if !record.regions.is_empty() {
+        item.insert("regions".to_string(), s(encode_regions(&record.regions)));
+    }
+    new_item_put(table, item)
+}
 
-    /// The transactional delete of a change record, which must still be there: if another run
-    /// announced it first, the whole transaction is cancelled.
-    pub(crate) fn change_delete(&self, id: &str) -> TransactWriteItem {
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(change_key(id)))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .expect("a delete has its table and key");
-        TransactWriteItem::builder().delete(delete).build()
-    }
+/// The transactional delete of a change record, which must still be there: if another run
+/// announced it first, the whole transaction is cancelled.
+pub(crate) fn change_delete(table: &str, id: &str) -> TransactWriteItem {
+    let delete = Delete::builder()
+        .table_name(table)
+        .set_key(Some(change_key(id)))
+        .condition_expression("attribute_exists(#pk)")
+        .expression_attribute_names("#pk", PK)
+        .build()
+        .expect("a delete has its table and key");
+    TransactWriteItem::builder().delete(delete).build()
+}
 
-    pub(crate) fn parse_change(
-        &self,
-        item: &HashMap<String, AttributeValue>,
-    ) -> Result<ChangeRecord, StoreError> {
-        let view = Item::keyed(self, item);
-        let sk = view.key;
-        let text = |name: &'static str| match item.get(name) {
-            None => Ok(""),
-            Some(_) => view.string(name),
-        };
-        let new_text = text("new")?;
-        let revised_text = text("revised")?;
-        let regions_text = text("regions")?;
-        Ok(ChangeRecord {
-            id: sk.trim_start_matches(CHANGE_PREFIX).to_string(),
-            new: decode_dates(new_text).ok_or_else(|| {
-                self.corrupt(sk, "new", format!("is not a list of dates: {new_text:?}"))
-            })?,
-            revised: decode_days(revised_text).ok_or_else(|| {
-                self.corrupt(
-                    sk,
-                    "revised",
-                    format!("is not a list of days: {revised_text:?}"),
-                )
-            })?,
-            regions: decode_regions(regions_text).ok_or_else(|| {
-                self.corrupt(
-                    sk,
-                    "regions",
-                    format!("is not a list of region counts: {regions_text:?}"),
-                )
-            })?,
-        })
-    }
+/// A change record item (`change_put`).
+pub(crate) fn parse_change(
+    table: &str,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<ChangeRecord, StoreError> {
+    let view = Item::keyed(table, item);
+    let sk = view.key;
+    let text = |name: &'static str| match item.get(name) {
+        None => Ok(""),
+        Some(_) => view.string(name),
+    };
+    let new_text = text("new")?;
+    let revised_text = text("revised")?;
+    let regions_text = text("regions")?;
+    Ok(ChangeRecord {
+        id: sk.trim_start_matches(CHANGE_PREFIX).to_string(),
+        new: decode_dates(new_text)
+            .ok_or_else(|| view.corrupt("new", format!("is not a list of dates: {new_text:?}")))?,
+        revised: decode_days(revised_text).ok_or_else(|| {
+            view.corrupt(
+                "revised",
+                format!("is not a list of days: {revised_text:?}"),
+            )
+        })?,
+        regions: decode_regions(regions_text).ok_or_else(|| {
+            view.corrupt(
+                "regions",
+                format!("is not a list of region counts: {regions_text:?}"),
+            )
+        })?,
+    })
 }
 
 #[cfg(test)]

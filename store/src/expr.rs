@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use crate::item::{day_item, n};
+use crate::attr::n;
+use crate::item::day_item;
 use crate::keys::PK;
-use crate::{DayWrite, DynamoStore, StoreError};
+use crate::{DayWrite, StoreError};
 
 /// A `ClientRequestToken` for one transaction, from OS-seeded randomness (`RandomState`).
 ///
@@ -71,67 +72,28 @@ pub(crate) fn transaction_not_applied(
 }
 
 /// How often, and how long, a transaction answered "in progress" is asked about again.
-const IN_PROGRESS_ASKS: u32 = 6;
-const IN_PROGRESS_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+pub(crate) const IN_PROGRESS_ASKS: u32 = 6;
+pub(crate) const IN_PROGRESS_FIRST_PAUSE: std::time::Duration =
+    std::time::Duration::from_millis(100);
 
-impl DynamoStore {
-    /// The transactional put of a new item (the transaction fails if its key exists).
-    pub(crate) fn new_item_put(&self, item: HashMap<String, AttributeValue>) -> TransactWriteItem {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .expect("a put has its table and item");
-        TransactWriteItem::builder().put(put).build()
-    }
-
-    /// One transaction of `items` with a fresh token. `Ok(false)`: not applied as a whole.
-    ///
-    /// When DynamoDB answers `TransactionInProgressException`, an earlier attempt with the same
-    /// token (an SDK retry after a lost answer) is still being applied and may commit: the
-    /// same transaction is sent again with the same token, which DynamoDB answers for the
-    /// earlier attempt (success if it committed, cancelled if not) once it is done. Still in
-    /// progress after a few seconds, the outcome is unknown: an error, never "not applied".
-    pub(crate) async fn transact(
-        &self,
-        operation: &'static str,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<bool, StoreError> {
-        let token = transaction_token();
-        let mut pause = IN_PROGRESS_FIRST_PAUSE;
-        let mut asks = 1;
-        loop {
-            let result = self
-                .client
-                .transact_write_items()
-                .client_request_token(&token)
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            let in_progress = result.as_ref().is_err_and(|e| {
-                e.as_service_error()
-                    .is_some_and(|e| e.is_transaction_in_progress_exception())
-            });
-            if in_progress && asks < IN_PROGRESS_ASKS {
-                tracing::warn!(
-                    asks,
-                    "transaction still in progress; asking again with its token"
-                );
-                tokio::time::sleep(pause).await;
-                pause *= 2;
-                asks += 1;
-                continue;
-            }
-            return condition_held(self, operation, result, transaction_not_applied);
-        }
-    }
+/// The transactional put of a new item (the transaction fails if its key exists).
+pub(crate) fn new_item_put(
+    table: &str,
+    item: HashMap<String, AttributeValue>,
+) -> TransactWriteItem {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PK)
+        .build()
+        .expect("a put has its table and item");
+    TransactWriteItem::builder().put(put).build()
 }
 
 /// `Ok(false)` when the request failed on its condition, the error otherwise.
 pub(crate) fn condition_held<T, E, R>(
-    store: &DynamoStore,
+    table: &str,
     operation: &'static str,
     result: Result<T, SdkError<E, R>>,
     is_condition_failure: impl Fn(&E) -> bool,
@@ -143,7 +105,24 @@ where
     match result {
         Ok(_) => Ok(true),
         Err(err) if err.as_service_error().is_some_and(&is_condition_failure) => Ok(false),
-        Err(err) => Err(store.request_error(operation, err)),
+        Err(err) => Err(request_error(table, operation, err)),
+    }
+}
+
+/// A request DynamoDB (or the way to it) failed, as the store's error.
+pub(crate) fn request_error<E, R>(
+    table: &str,
+    operation: &'static str,
+    err: SdkError<E, R>,
+) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Request {
+        operation,
+        table: table.to_string(),
+        detail: aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
     }
 }
 /// The item, condition and expression names/values of one conditional day write.

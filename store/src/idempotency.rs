@@ -6,11 +6,13 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use chrono::{DateTime, Utc};
 
-use crate::item::{epoch_millis, n, s};
-use crate::keys::{EVENT_PREFIX, EVENT_SK, PK, SK, TTL_ATTRIBUTE};
+use crate::attr::{epoch_millis, epoch_seconds, s};
+use crate::expr::request_error;
+use crate::item::Item;
+use crate::keys::{EVENT_PREFIX, PK, TTL_ATTRIBUTE, event_key};
 use crate::{DynamoStore, StoreError};
 
 const IN_PROGRESS: &str = "INPROGRESS";
@@ -46,17 +48,6 @@ pub trait IdempotencyRecords {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Deletes the record of event `id`, so that a retry really runs.
     fn release_event(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-fn event_key(id: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (PK.to_string(), s(format!("{EVENT_PREFIX}{id}"))),
-        (SK.to_string(), s(EVENT_SK)),
-    ])
-}
-
-fn epoch_seconds(t: DateTime<Utc>) -> AttributeValue {
-    n(t.timestamp().max(0) as u64)
 }
 
 impl IdempotencyRecords for DynamoStore {
@@ -106,11 +97,11 @@ impl IdempotencyRecords for DynamoStore {
                 _ => HashMap::new(),
             })
         else {
-            return Err(self.request_error("PutItem", err));
+            return Err(request_error(&self.table, "PutItem", err));
         };
         let key = format!("{EVENT_PREFIX}{id}");
-        let view = super::Item {
-            store: self,
+        let view = Item {
+            table: &self.table,
             key: &key,
             item: &old,
         };
@@ -147,7 +138,7 @@ impl IdempotencyRecords for DynamoStore {
             .expression_attribute_values(":expires", epoch_seconds(expires_at))
             .send()
             .await
-            .map_err(|err| self.request_error("UpdateItem", err))?;
+            .map_err(|err| request_error(&self.table, "UpdateItem", err))?;
         Ok(())
     }
 
@@ -158,7 +149,7 @@ impl IdempotencyRecords for DynamoStore {
             .set_key(Some(event_key(id)))
             .send()
             .await
-            .map_err(|err| self.request_error("DeleteItem", err))?;
+            .map_err(|err| request_error(&self.table, "DeleteItem", err))?;
         Ok(())
     }
 }

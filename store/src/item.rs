@@ -1,97 +1,81 @@
 //! Item encoding: each DynamoDB item of the layout (`lib.rs`) from and to its Rust type, the
-//! encoder beside its decoder, and typed reads whose errors name the item and the attribute.
+//! encoder beside its decoder (free functions: a decoder needs only the table's name, for its
+//! errors), and typed reads whose errors name the table, the item and the attribute.
 
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day};
 
-use crate::keys::{META_SK, OUTBOX_PREFIX, PARKED_PREFIX, PK, SERIES_PK, SK, day_sk};
-use crate::{DynamoStore, OutboxMessage, RunRecord, StoreError, StoredDay, StoredMeta};
+use crate::attr::{epoch_millis, n, s, time};
+use crate::keys::{META_SK, OUTBOX_PREFIX, PARKED_PREFIX, PK, SK, day_sk, outbox_key, parked_key};
+use crate::{OutboxMessage, RunRecord, StoreError, StoredDay, StoredMeta};
 
 /// Typed reads of one item's attributes, with errors that name the item and attribute.
 pub(crate) struct Item<'a> {
-    pub(crate) store: &'a DynamoStore,
+    pub(crate) table: &'a str,
     pub(crate) key: &'a str,
     pub(crate) item: &'a HashMap<String, AttributeValue>,
 }
 
 impl<'a> Item<'a> {
-    /// A view of an item, named in errors by its sort key.
-    pub(crate) fn keyed(store: &'a DynamoStore, item: &'a HashMap<String, AttributeValue>) -> Self {
+    /// A view of an item of `table`, named in errors by its sort key.
+    pub(crate) fn keyed(table: &'a str, item: &'a HashMap<String, AttributeValue>) -> Self {
         let key = item
             .get(SK)
             .and_then(|v| v.as_s().ok())
             .map_or("?", |s| s.as_str());
-        Self { store, key, item }
+        Self { table, key, item }
+    }
+
+    /// The error of an attribute that does not have the layout's form.
+    pub(crate) fn corrupt(&self, attribute: &'static str, detail: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            table: self.table.to_string(),
+            key: self.key.to_string(),
+            attribute,
+            detail: detail.into(),
+        }
     }
 
     pub(crate) fn string(&self, name: &'static str) -> Result<&str, StoreError> {
         match self.item.get(name) {
             Some(AttributeValue::S(value)) => Ok(value),
-            Some(other) => {
-                Err(self
-                    .store
-                    .corrupt(self.key, name, format!("is not a string: {other:?}")))
-            }
-            None => Err(self.store.corrupt(self.key, name, "is missing")),
+            Some(other) => Err(self.corrupt(name, format!("is not a string: {other:?}"))),
+            None => Err(self.corrupt(name, "is missing")),
         }
     }
 
     pub(crate) fn optional_number(&self, name: &'static str) -> Result<Option<u64>, StoreError> {
         match self.item.get(name) {
             None => Ok(None),
-            Some(AttributeValue::N(value)) => value.parse().map(Some).map_err(|_| {
-                self.store
-                    .corrupt(self.key, name, format!("is not a count: {value:?}"))
-            }),
-            Some(other) => {
-                Err(self
-                    .store
-                    .corrupt(self.key, name, format!("is not a number: {other:?}")))
-            }
+            Some(AttributeValue::N(value)) => value
+                .parse()
+                .map(Some)
+                .map_err(|_| self.corrupt(name, format!("is not a count: {value:?}"))),
+            Some(other) => Err(self.corrupt(name, format!("is not a number: {other:?}"))),
         }
     }
 
     pub(crate) fn number(&self, name: &'static str) -> Result<u64, StoreError> {
         self.optional_number(name)?
-            .ok_or_else(|| self.store.corrupt(self.key, name, "is missing"))
+            .ok_or_else(|| self.corrupt(name, "is missing"))
     }
 
     pub(crate) fn date(&self, name: &'static str) -> Result<NaiveDate, StoreError> {
         let value = self.string(name)?;
-        value.parse().map_err(|_| {
-            self.store
-                .corrupt(self.key, name, format!("is not a date: {value:?}"))
-        })
+        value
+            .parse()
+            .map_err(|_| self.corrupt(name, format!("is not a date: {value:?}")))
     }
 
     pub(crate) fn time(&self, name: &'static str) -> Result<DateTime<Utc>, StoreError> {
         let value = self.string(name)?;
         DateTime::parse_from_rfc3339(value)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
-                self.store
-                    .corrupt(self.key, name, format!("is not a time: {value:?}"))
-            })
+            .map_err(|_| self.corrupt(name, format!("is not a time: {value:?}")))
     }
-}
-
-pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-pub(crate) fn n(value: u64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-pub(crate) fn epoch_millis(t: DateTime<Utc>) -> AttributeValue {
-    n(t.timestamp_millis().max(0) as u64)
-}
-
-pub(crate) fn time(at: DateTime<Utc>) -> AttributeValue {
-    s(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
 pub(crate) fn day_item(pk: &str, day: &Day, rev: u64) -> HashMap<String, AttributeValue> {
@@ -145,79 +129,64 @@ pub(crate) fn meta_attributes(meta: &StoredMeta) -> Vec<(&'static str, Attribute
     attributes
 }
 
-impl DynamoStore {
-    pub(crate) fn parse_day(
-        &self,
-        item: &HashMap<String, AttributeValue>,
-    ) -> Result<StoredDay, StoreError> {
-        let item = Item::keyed(self, item);
-        Ok(StoredDay {
-            day: Day {
-                date: item.date("date")?,
-                cases: item.number("cases")?,
-                deaths: item.number("deaths")?,
-                recovered: item.optional_number("recovered")?,
-            },
-            rev: item.number("rev")?,
-        })
-    }
+/// A day item (`day_item`) as its day and revision.
+pub(crate) fn parse_day(
+    table: &str,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<StoredDay, StoreError> {
+    let item = Item::keyed(table, item);
+    Ok(StoredDay {
+        day: Day {
+            date: item.date("date")?,
+            cases: item.number("cases")?,
+            deaths: item.number("deaths")?,
+            recovered: item.optional_number("recovered")?,
+        },
+        rev: item.number("rev")?,
+    })
+}
 
-    pub(crate) fn parse_meta(
-        &self,
-        item: &HashMap<String, AttributeValue>,
-    ) -> Result<StoredMeta, StoreError> {
-        let item = Item {
-            store: self,
-            key: META_SK,
-            item,
-        };
-        let last_run = match item.item.get("run_at") {
+/// A meta item (`meta_attributes`).
+pub(crate) fn parse_meta(
+    table: &str,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<StoredMeta, StoreError> {
+    let item = Item {
+        table,
+        key: META_SK,
+        item,
+    };
+    let last_run = match item.item.get("run_at") {
+        None => None,
+        Some(_) => Some(RunRecord {
+            at: item.time("run_at")?,
+            inserted: item.number("run_inserted")?,
+            updated: item.number("run_updated")?,
+            unchanged: item.number("run_unchanged")?,
+            duration_ms: item.number("run_ms")?,
+        }),
+    };
+    Ok(StoredMeta {
+        version: item.number("version")?,
+        fingerprint: item.string("fingerprint")?.to_string(),
+        count: item.number("count")?,
+        first_date: item.date("first_date")?,
+        last_date: item.date("last_date")?,
+        changed_at: item.time("changed_at")?,
+        last_run,
+        stale_alert_for: match item.item.get("stale_alert_for") {
             None => None,
-            Some(_) => Some(RunRecord {
-                at: item.time("run_at")?,
-                inserted: item.number("run_inserted")?,
-                updated: item.number("run_updated")?,
-                unchanged: item.number("run_unchanged")?,
-                duration_ms: item.number("run_ms")?,
-            }),
-        };
-        Ok(StoredMeta {
-            version: item.number("version")?,
-            fingerprint: item.string("fingerprint")?.to_string(),
-            count: item.number("count")?,
-            first_date: item.date("first_date")?,
-            last_date: item.date("last_date")?,
-            changed_at: item.time("changed_at")?,
-            last_run,
-            stale_alert_for: match item.item.get("stale_alert_for") {
-                None => None,
-                Some(_) => Some(item.date("stale_alert_for")?),
-            },
-            population: item.optional_number("population")?,
-            regions_fingerprint: match item.item.get("regions_fingerprint") {
-                None => None,
-                Some(_) => Some(item.string("regions_fingerprint")?.to_string()),
-            },
-            lease_until: item
-                .optional_number("lease_until")?
-                .and_then(|ms| DateTime::from_timestamp_millis(ms as i64)),
-        })
-    }
-}
-
-pub(crate) fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (PK.to_string(), s(SERIES_PK)),
-        (SK.to_string(), s(format!("{OUTBOX_PREFIX}{id}"))),
-    ])
-}
-
-/// The key of an alert moved aside.
-pub(crate) fn parked_key(id: &str) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        (PK.to_string(), s(SERIES_PK)),
-        (SK.to_string(), s(format!("{PARKED_PREFIX}{id}"))),
-    ])
+            Some(_) => Some(item.date("stale_alert_for")?),
+        },
+        population: item.optional_number("population")?,
+        regions_fingerprint: match item.item.get("regions_fingerprint") {
+            None => None,
+            Some(_) => Some(item.string("regions_fingerprint")?.to_string()),
+        },
+        lease_until: item
+            .optional_number("lease_until")?
+            .and_then(|ms| DateTime::from_timestamp_millis(ms as i64)),
+    })
 }
 
 /// The outbox item of an alert.
@@ -264,80 +233,62 @@ fn alert_attributes(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
     item
 }
 
-impl DynamoStore {
-    /// The transactional put that stores an alert.
-    pub(crate) fn outbox_put(&self, alert: &OutboxMessage) -> TransactWriteItem {
-        self.new_item_put(outbox_item(alert))
-    }
-
-    pub(crate) fn parse_outbox(
-        &self,
-        item: &HashMap<String, AttributeValue>,
-    ) -> Result<OutboxMessage, StoreError> {
-        let view = Item::keyed(self, item);
-        let sk = view.key;
-        let mut counts = BTreeMap::new();
-        match item.get("counts") {
-            None => {}
-            Some(AttributeValue::M(map)) => {
-                for (name, value) in map {
-                    let value =
-                        value
-                            .as_n()
-                            .ok()
-                            .and_then(|v| v.parse().ok())
-                            .ok_or_else(|| {
-                                self.corrupt(
-                                    sk,
-                                    "counts",
-                                    format!("{name} is not a count: {value:?}"),
-                                )
-                            })?;
-                    counts.insert(name.clone(), value);
-                }
-            }
-            Some(other) => {
-                return Err(self.corrupt(sk, "counts", format!("is not a map: {other:?}")));
+/// An outbox or parked item (`outbox_item`, `parked_item`) as its alert.
+pub(crate) fn parse_outbox(
+    table: &str,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<OutboxMessage, StoreError> {
+    let view = Item::keyed(table, item);
+    let sk = view.key;
+    let mut counts = BTreeMap::new();
+    match item.get("counts") {
+        None => {}
+        Some(AttributeValue::M(map)) => {
+            for (name, value) in map {
+                let value = value
+                    .as_n()
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or_else(|| {
+                        view.corrupt("counts", format!("{name} is not a count: {value:?}"))
+                    })?;
+                counts.insert(name.clone(), value);
             }
         }
-        Ok(OutboxMessage {
-            id: sk
-                .trim_start_matches(OUTBOX_PREFIX)
-                .trim_start_matches(PARKED_PREFIX)
-                .to_string(),
-            attempts: view.optional_number("attempts")?.unwrap_or(0) as u32,
-            event: {
-                let name = view.string("event")?;
-                AlertKind::parse(name).ok_or_else(|| {
-                    self.corrupt(sk, "event", format!("is not an alert kind: {name:?}"))
-                })?
-            },
-            subject: view.string("subject")?.to_string(),
-            body: view.string("body")?.to_string(),
-            created_at: view.time("created_at")?,
-            counts,
-            regions: match item.get("regions") {
-                None => Vec::new(),
-                Some(_) => view
-                    .string("regions")?
-                    .split(',')
-                    .map(str::to_string)
-                    .collect(),
-            },
-        })
+        Some(other) => {
+            return Err(view.corrupt("counts", format!("is not a map: {other:?}")));
+        }
     }
+    Ok(OutboxMessage {
+        id: sk
+            .trim_start_matches(OUTBOX_PREFIX)
+            .trim_start_matches(PARKED_PREFIX)
+            .to_string(),
+        attempts: view.optional_number("attempts")?.unwrap_or(0) as u32,
+        event: {
+            let name = view.string("event")?;
+            AlertKind::parse(name)
+                .ok_or_else(|| view.corrupt("event", format!("is not an alert kind: {name:?}")))?
+        },
+        subject: view.string("subject")?.to_string(),
+        body: view.string("body")?.to_string(),
+        created_at: view.time("created_at")?,
+        counts,
+        regions: match item.get("regions") {
+            None => Vec::new(),
+            Some(_) => view
+                .string("regions")?
+                .split(',')
+                .map(str::to_string)
+                .collect(),
+        },
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::keys::meta_key;
-
-    fn store() -> DynamoStore {
-        let config = aws_sdk_dynamodb::config::Builder::new()
-            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest());
-        DynamoStore::with_config(config, "items")
-    }
 
     #[test]
     fn a_meta_item_round_trips() {
@@ -375,7 +326,7 @@ mod tests {
                     .into_iter()
                     .map(|(name, value)| (name.to_string(), value)),
             );
-            assert_eq!(store().parse_meta(&item).unwrap(), meta);
+            assert_eq!(parse_meta("items", &item).unwrap(), meta);
         }
     }
 }

@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::Region;
 
-use crate::item::s;
+use crate::attr::s;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";
@@ -44,4 +44,41 @@ pub(crate) fn series_pk(region: Region) -> String {
 /// The key of a region's meta item.
 pub(crate) fn meta_key(pk: &str) -> HashMap<String, AttributeValue> {
     HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(META_SK))])
+}
+
+/// The key of an alert waiting in the outbox.
+pub(crate) fn outbox_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(format!("{OUTBOX_PREFIX}{id}"))),
+    ])
+}
+
+/// The key of an alert moved aside.
+pub(crate) fn parked_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(format!("{PARKED_PREFIX}{id}"))),
+    ])
+}
+
+/// The key of a change record.
+pub(crate) fn change_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(format!("{CHANGE_PREFIX}{id}"))),
+    ])
+}
+
+/// The key of a Lambda event's idempotency record.
+pub(crate) fn event_key(id: &str) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(format!("{EVENT_PREFIX}{id}"))),
+        (SK.to_string(), s(EVENT_SK)),
+    ])
+}
+
+/// The key of a counter in a window: `limit#<counter>#<window end, epoch s>`.
+pub(crate) fn limit_key(counter: &str, window_end: DateTime<Utc>) -> String {
+    format!("{LIMIT_PREFIX}{counter}#{}", window_end.timestamp())
 }

@@ -35,12 +35,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day, Region};
 
 mod alerts;
+mod attr;
 mod bulk;
 mod changes;
 mod counter;
@@ -61,8 +61,13 @@ pub use keys::{PK, SK, TTL_ATTRIBUTE};
 pub use limits::RateLimits;
 pub use memory::MemoryStore;
 
+use attr::s;
 use counter::RequestCounter;
-use item::{Item, s};
+use expr::{
+    IN_PROGRESS_ASKS, IN_PROGRESS_FIRST_PAUSE, condition_held, request_error,
+    transaction_not_applied, transaction_token,
+};
+use item::parse_day;
 use keys::{DAY_PREFIX, day_sk, series_pk};
 
 /// The `TABLE_NAME` setting (`None`: unset), validated once for every binary: 3 to 255 of
@@ -353,7 +358,7 @@ impl DynamoStore {
         let high = to.map_or_else(|| "day$".to_string(), day_sk);
         let mut days = Vec::new();
         for item in self.query_between(&low, &high).await? {
-            days.push(self.parse_day(&item)?);
+            days.push(parse_day(&self.table, &item)?);
         }
         Ok(days)
     }
@@ -381,7 +386,7 @@ impl DynamoStore {
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
-                .map_err(|err| self.request_error("Query", err))?;
+                .map_err(|err| request_error(&self.table, "Query", err))?;
             items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start_key = Some(key),
@@ -390,24 +395,44 @@ impl DynamoStore {
         }
     }
 
-    fn request_error<E, R>(&self, operation: &'static str, err: SdkError<E, R>) -> StoreError
-    where
-        E: std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug,
-    {
-        StoreError::Request {
-            operation,
-            table: self.table.clone(),
-            detail: DisplayErrorContext(err).to_string(),
-        }
-    }
-
-    fn corrupt(&self, key: &str, attribute: &'static str, detail: impl Into<String>) -> StoreError {
-        StoreError::Corrupt {
-            table: self.table.clone(),
-            key: key.to_string(),
-            attribute,
-            detail: detail.into(),
+    /// One transaction of `items` with a fresh token. `Ok(false)`: not applied as a whole.
+    ///
+    /// When DynamoDB answers `TransactionInProgressException`, an earlier attempt with the same
+    /// token (an SDK retry after a lost answer) is still being applied and may commit: the
+    /// same transaction is sent again with the same token, which DynamoDB answers for the
+    /// earlier attempt (success if it committed, cancelled if not) once it is done. Still in
+    /// progress after a few seconds, the outcome is unknown: an error, never "not applied".
+    pub(crate) async fn transact(
+        &self,
+        operation: &'static str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        let token = transaction_token();
+        let mut pause = IN_PROGRESS_FIRST_PAUSE;
+        let mut asks = 1;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .client_request_token(&token)
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let in_progress = result.as_ref().is_err_and(|e| {
+                e.as_service_error()
+                    .is_some_and(|e| e.is_transaction_in_progress_exception())
+            });
+            if in_progress && asks < IN_PROGRESS_ASKS {
+                tracing::warn!(
+                    asks,
+                    "transaction still in progress; asking again with its token"
+                );
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                asks += 1;
+                continue;
+            }
+            return condition_held(&self.table, operation, result, transaction_not_applied);
         }
     }
 }

@@ -8,9 +8,9 @@ use std::future::Future;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 
+use crate::attr::{n, s};
 use crate::expr::condition_held;
-use crate::item::{n, s};
-use crate::keys::{LIMIT_PREFIX, LIMIT_SK, PK, SK, TTL_ATTRIBUTE};
+use crate::keys::{LIMIT_SK, PK, SK, TTL_ATTRIBUTE, limit_key};
 use crate::{DynamoStore, StoreError};
 
 /// Counters with a ceiling.
@@ -30,11 +30,6 @@ pub trait RateLimits {
         counter: &str,
         window_end: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-/// The key of a counter in a window: `limit#<counter>#<window end, epoch s>`.
-pub(crate) fn limit_key(counter: &str, window_end: DateTime<Utc>) -> String {
-    format!("{LIMIT_PREFIX}{counter}#{}", window_end.timestamp())
 }
 
 impl RateLimits for DynamoStore {
@@ -67,7 +62,7 @@ impl RateLimits for DynamoStore {
             .expression_attribute_values(":ttl", AttributeValue::N(expires.to_string()))
             .send()
             .await;
-        condition_held(self, "UpdateItem", result, |e| {
+        condition_held(&self.table, "UpdateItem", result, |e| {
             e.is_conditional_check_failed_exception()
         })
     }
@@ -89,7 +84,7 @@ impl RateLimits for DynamoStore {
             .expression_attribute_values(":zero", n(0))
             .send()
             .await;
-        condition_held(self, "UpdateItem", result, |e| {
+        condition_held(&self.table, "UpdateItem", result, |e| {
             e.is_conditional_check_failed_exception()
         })
         .map(|_| ())

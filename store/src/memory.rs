@@ -467,7 +467,7 @@ impl RateLimits for MemoryStore {
         window_end: DateTime<Utc>,
         max: u64,
     ) -> Result<bool, StoreError> {
-        let key = crate::limits::limit_key(counter, window_end);
+        let key = crate::keys::limit_key(counter, window_end);
         self.request("take", true, |c| {
             let count = c.limits.entry(key).or_default();
             if *count >= max {
@@ -479,7 +479,7 @@ impl RateLimits for MemoryStore {
     }
 
     async fn give_back(&self, counter: &str, window_end: DateTime<Utc>) -> Result<(), StoreError> {
-        let key = crate::limits::limit_key(counter, window_end);
+        let key = crate::keys::limit_key(counter, window_end);
         self.request("give_back", true, |c| {
             if let Some(count) = c.limits.get_mut(&key) {
                 *count = count.saturating_sub(1);

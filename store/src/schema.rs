@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 
+use crate::expr::request_error;
 use crate::keys::{PK, SK, TTL_ATTRIBUTE};
 use crate::{DynamoStore, StoreError};
 
@@ -22,7 +23,7 @@ impl DynamoStore {
         {
             Ok(_) => return Ok(false),
             Err(err) if is_not_found(&err) => {}
-            Err(err) => return Err(self.request_error("DescribeTable", err)),
+            Err(err) => return Err(request_error(&self.table, "DescribeTable", err)),
         }
         let key = |name: &str, key_type| {
             KeySchemaElement::builder()
@@ -53,7 +54,7 @@ impl DynamoStore {
             Ok(_) => {}
             // Another process created it between our describe and create.
             Err(err) if is_in_use(&err) => return Ok(false),
-            Err(err) => return Err(self.request_error("CreateTable", err)),
+            Err(err) => return Err(request_error(&self.table, "CreateTable", err)),
         }
         self.client
             .update_time_to_live()
@@ -67,7 +68,7 @@ impl DynamoStore {
             )
             .send()
             .await
-            .map_err(|err| self.request_error("UpdateTimeToLive", err))?;
+            .map_err(|err| request_error(&self.table, "UpdateTimeToLive", err))?;
         Ok(true)
     }
 }

@@ -4,8 +4,13 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use chrono::{NaiveDate, Utc};
 
+use crate::attr::{n, s};
+use crate::changes::{change_delete, change_put, parse_change};
 use crate::expr::{ConditionalPut, SetUpdate, condition_held};
-use crate::item::{meta_attributes, n, run_attributes, s};
+use crate::expr::{new_item_put, request_error};
+use crate::item::{
+    meta_attributes, outbox_item, parse_day, parse_meta, parse_outbox, run_attributes,
+};
 use crate::keys::{
     CHANGE_PREFIX, DAY_PREFIX, META_SK, OUTBOX_PREFIX, PARKED_PREFIX, PK, SK, STATE_END, day_sk,
     meta_key,
@@ -23,15 +28,15 @@ impl ReadState for DynamoStore {
         let mut state = SeriesState::default();
         for item in self.query_between(META_SK, STATE_END).await? {
             match item.get(SK).and_then(|v| v.as_s().ok()) {
-                Some(sk) if sk == META_SK => state.meta = Some(self.parse_meta(&item)?),
+                Some(sk) if sk == META_SK => state.meta = Some(parse_meta(&self.table, &item)?),
                 Some(sk) if sk.starts_with(OUTBOX_PREFIX) => {
-                    state.outbox.push(self.parse_outbox(&item)?)
+                    state.outbox.push(parse_outbox(&self.table, &item)?)
                 }
                 Some(sk) if sk.starts_with(PARKED_PREFIX) => {
-                    state.parked.push(self.parse_outbox(&item)?)
+                    state.parked.push(parse_outbox(&self.table, &item)?)
                 }
                 Some(sk) if sk.starts_with(CHANGE_PREFIX) => {
-                    state.changes.push(self.parse_change(&item)?)
+                    state.changes.push(parse_change(&self.table, &item)?)
                 }
                 _ => {}
             }
@@ -52,8 +57,8 @@ impl ReadSeries for DynamoStore {
         let mut meta = None;
         for item in self.query_between(DAY_PREFIX, META_SK).await? {
             match item.get(SK).and_then(|v| v.as_s().ok()) {
-                Some(sk) if sk == META_SK => meta = Some(self.parse_meta(&item)?),
-                _ => days.push(self.parse_day(&item)?),
+                Some(sk) if sk == META_SK => meta = Some(parse_meta(&self.table, &item)?),
+                _ => days.push(parse_day(&self.table, &item)?),
             }
         }
         Ok((days, meta))
@@ -69,10 +74,10 @@ impl ReadSeries for DynamoStore {
             .key(SK, s(day_sk(date)))
             .send()
             .await
-            .map_err(|err| self.request_error("GetItem", err))?;
+            .map_err(|err| request_error(&self.table, "GetItem", err))?;
         out.item
             .as_ref()
-            .map(|item| self.parse_day(item))
+            .map(|item| parse_day(&self.table, item))
             .transpose()
     }
 }
@@ -99,7 +104,7 @@ impl WriteDay for DynamoStore {
                 TransactWriteItem::builder().put(put).build()
             })
             .collect();
-        items.push(self.change_put(&record));
+        items.push(change_put(&self.table, &record));
         // Not applied: the caller then resolves the days one by one.
         let applied = self.transact("TransactWriteItems", items).await?;
         Ok(applied.then_some(record))
@@ -142,7 +147,7 @@ impl WriteMeta for DynamoStore {
                 .set_expression_attribute_values(Some(update.values))
                 .send()
                 .await;
-            return condition_held(self, "UpdateItem", result, |e| {
+            return condition_held(&self.table, "UpdateItem", result, |e| {
                 e.is_conditional_check_failed_exception()
             });
         }
@@ -156,8 +161,8 @@ impl WriteMeta for DynamoStore {
             .build()
             .expect("an update has its table, key and expression");
         let mut items = vec![TransactWriteItem::builder().update(meta_update).build()];
-        items.extend(alert.map(|a| self.outbox_put(a)));
-        items.extend(announced.iter().map(|id| self.change_delete(id)));
+        items.extend(alert.map(|a| new_item_put(&self.table, outbox_item(a))));
+        items.extend(announced.iter().map(|id| change_delete(&self.table, id)));
         self.transact("TransactWriteItems", items).await
     }
 
@@ -167,8 +172,8 @@ impl WriteMeta for DynamoStore {
         ids: &[String],
     ) -> Result<bool, StoreError> {
         assert!(ids.len() <= MAX_CHANGES_PER_META_WRITE);
-        let mut items = vec![self.change_put(merged)];
-        items.extend(ids.iter().map(|id| self.change_delete(id)));
+        let mut items = vec![change_put(&self.table, merged)];
+        items.extend(ids.iter().map(|id| change_delete(&self.table, id)));
         self.transact("TransactWriteItems", items).await
     }
 
@@ -185,7 +190,7 @@ impl WriteMeta for DynamoStore {
             .set_expression_attribute_values(Some(update.values))
             .send()
             .await
-            .map_err(|err| self.request_error("UpdateItem", err))?;
+            .map_err(|err| request_error(&self.table, "UpdateItem", err))?;
         Ok(())
     }
 }

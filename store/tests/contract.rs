@@ -1,0 +1,611 @@
+//! One contract, two stores: every scenario here runs on `MemoryStore` (the store the domain
+//! logic is unit-tested on) and on `DynamoStore` against DynamoDB Local, through the same
+//! traits. If the in-memory store ever promised something DynamoDB does not do, or the other
+//! way round, a scenario fails on one of them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use covid_model::{AlertKind, Day, Region};
+use covid_store::{
+    BulkLoad, ChangeRecord, DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords, Lease,
+    MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RegionScope, RunRecord,
+    StoredDay, StoredMeta, WriteAlerts, WriteDay, WriteMeta, placeholder,
+};
+
+/// Every trait a scenario may use.
+trait Store:
+    ReadState
+    + ReadSeries
+    + WriteDay
+    + WriteMeta
+    + WriteAlerts
+    + BulkLoad
+    + IdempotencyRecords
+    + RateLimits
+    + RegionScope
+    + Sync
+{
+}
+
+impl<S> Store for S where
+    S: ReadState
+        + ReadSeries
+        + WriteDay
+        + WriteMeta
+        + WriteAlerts
+        + BulkLoad
+        + IdempotencyRecords
+        + RateLimits
+        + RegionScope
+        + Sync
+{
+}
+
+/// A fresh table on DynamoDB Local, one per scenario.
+async fn dynamodb(test: &str) -> DynamoStore {
+    let store = DynamoStore::new(
+        &testkit::sdk_config(&testkit::dynamodb().endpoint),
+        testkit::table_name(test),
+    );
+    store.create_table_if_missing().await.unwrap();
+    store
+}
+
+/// Each scenario, as a test on each store.
+macro_rules! contract {
+    ($($scenario:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(&covid_store::MemoryStore::new()).await;
+                }
+            )*
+        }
+        mod dynamodb_local {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    let store = super::dynamodb(stringify!($scenario)).await;
+                    super::$scenario(&store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    a_day_is_inserted_once_and_revised_only_on_its_revision,
+    a_batch_is_all_or_nothing,
+    a_full_batch_is_one_write,
+    the_meta_is_written_only_on_its_version,
+    a_meta_write_announces_each_record_once,
+    change_records_merge_unless_one_is_gone,
+    a_run_record_changes_nothing_else,
+    regions_have_their_own_partitions_and_national_records,
+    the_stale_marker_is_set_once_per_newest_day,
+    alerts_are_claimed_counted_released_parked_and_deleted,
+    a_lease_is_taken_once_taken_over_once_lapsed_and_finished_by_its_holder,
+    idempotency_records_lock_complete_release_and_lapse,
+    rate_counters_stop_at_their_limit_and_take_back,
+);
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn day(text: &str, cases: u64) -> Day {
+    Day {
+        date: date(text),
+        cases,
+        deaths: cases / 10,
+        recovered: None,
+    }
+}
+
+fn meta(version: u64, days: &[Day]) -> StoredMeta {
+    StoredMeta {
+        version,
+        fingerprint: covid_model::fingerprint(days),
+        count: days.len() as u64,
+        first_date: days.first().map_or(NaiveDate::MIN, |d| d.date),
+        last_date: days.last().map_or(NaiveDate::MIN, |d| d.date),
+        changed_at: at(0),
+        last_run: None,
+        stale_alert_for: None,
+        population: Some(1_000),
+        regions_fingerprint: None,
+        lease_until: None,
+    }
+}
+
+/// A time in whole milliseconds (what the table keeps), `seconds` after a fixed instant.
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_679_650_000 + seconds, 0).unwrap()
+}
+
+fn alert(id: &str) -> OutboxMessage {
+    OutboxMessage {
+        id: id.to_string(),
+        event: AlertKind::Updated,
+        subject: format!("subject of {id}"),
+        body: "body".to_string(),
+        created_at: at(0),
+        counts: BTreeMap::from([("new_days".to_string(), 1)]),
+        regions: vec!["US".to_string()],
+        attempts: 0,
+    }
+}
+
+async fn stored_day<S: ReadSeries>(store: &S, text: &str) -> Option<StoredDay> {
+    store.read_day(date(text)).await.unwrap()
+}
+
+async fn a_day_is_inserted_once_and_revised_only_on_its_revision<S: Store>(store: &S) {
+    let first = day("2020-03-01", 10);
+    let record = store
+        .write_days(&[DayWrite::Insert(first)])
+        .await
+        .unwrap()
+        .expect("inserted");
+    assert_eq!(record.new, [first.date]);
+    assert!(
+        store
+            .write_days(&[DayWrite::Insert(first)])
+            .await
+            .unwrap()
+            .is_none(),
+        "an insert of a stored day loses its condition"
+    );
+    let v1 = stored_day(store, "2020-03-01").await.unwrap();
+    assert_eq!((v1.day, v1.rev), (first, 1));
+    let revised = day("2020-03-01", 12);
+    let record = store
+        .write_days(&[DayWrite::Update {
+            stored: v1,
+            new: revised,
+        }])
+        .await
+        .unwrap()
+        .expect("revised");
+    assert_eq!(record.revised, [first], "the old values");
+    let v2 = stored_day(store, "2020-03-01").await.unwrap();
+    assert_eq!((v2.day, v2.rev), (revised, 2));
+    // An update on a revision that is no longer the stored one loses its condition.
+    let stale = DayWrite::Update {
+        stored: v1,
+        new: day("2020-03-01", 99),
+    };
+    assert!(store.write_days(&[stale]).await.unwrap().is_none());
+    assert_eq!(stored_day(store, "2020-03-01").await.unwrap(), v2);
+    assert_eq!(stored_day(store, "2020-03-02").await, None);
+}
+
+async fn a_batch_is_all_or_nothing<S: Store>(store: &S) {
+    store
+        .write_days(&[DayWrite::Insert(day("2020-03-02", 2))])
+        .await
+        .unwrap()
+        .unwrap();
+    let batch = [
+        DayWrite::Insert(day("2020-03-01", 1)),
+        DayWrite::Insert(day("2020-03-02", 2)),
+        DayWrite::Insert(day("2020-03-03", 3)),
+    ];
+    assert!(store.write_days(&batch).await.unwrap().is_none());
+    let days: Vec<NaiveDate> = store
+        .read_series()
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.day.date)
+        .collect();
+    assert_eq!(days, [date("2020-03-02")], "nothing of the cancelled batch");
+    assert_eq!(store.read_state().await.unwrap().changes.len(), 1);
+}
+
+async fn a_full_batch_is_one_write<S: Store>(store: &S) {
+    let start = date("2020-01-01");
+    let writes: Vec<DayWrite> = (0..MAX_WRITES_PER_BATCH as u64)
+        .map(|i| {
+            DayWrite::Insert(Day {
+                date: start + chrono::Days::new(i),
+                cases: i,
+                deaths: 0,
+                recovered: Some(i),
+            })
+        })
+        .collect();
+    let record = store
+        .write_days(&writes)
+        .await
+        .unwrap()
+        .expect("one transaction");
+    assert_eq!(record.new.len(), MAX_WRITES_PER_BATCH);
+    let stored = store.read_series().await.unwrap();
+    assert_eq!(stored.len(), MAX_WRITES_PER_BATCH);
+    assert!(
+        stored.windows(2).all(|w| w[0].day.date < w[1].day.date),
+        "in date order"
+    );
+    assert_eq!(stored[5].day.recovered, Some(5));
+    let (days, meta) = store.read_series_and_meta().await.unwrap();
+    assert_eq!((days.len(), meta), (MAX_WRITES_PER_BATCH, None));
+}
+
+async fn the_meta_is_written_only_on_its_version<S: Store>(store: &S) {
+    let days = [day("2020-03-01", 1)];
+    assert!(
+        store
+            .write_meta(&meta(1, &days), None, None, &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .write_meta(&meta(1, &days), None, None, &[])
+            .await
+            .unwrap(),
+        "it exists now"
+    );
+    assert!(
+        store
+            .write_meta(&meta(2, &days), Some(1), None, &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .write_meta(&meta(3, &days), Some(1), None, &[])
+            .await
+            .unwrap(),
+        "version 1 is gone"
+    );
+    let stored = store.read_state().await.unwrap().meta.unwrap();
+    assert_eq!(stored, meta(2, &days));
+    let (_, read) = store.read_series_and_meta().await.unwrap();
+    assert_eq!(read, Some(stored));
+}
+
+async fn a_meta_write_announces_each_record_once<S: Store>(store: &S) {
+    let days = [day("2020-03-01", 1)];
+    let record = store
+        .write_days(&[DayWrite::Insert(days[0])])
+        .await
+        .unwrap()
+        .unwrap();
+    let state = store.read_state().await.unwrap();
+    assert_eq!(state.changes, std::slice::from_ref(&record));
+    let announcement = alert("20230324T000000.000000Z-updated-00000001");
+    assert!(
+        store
+            .write_meta(
+                &meta(1, &days),
+                None,
+                Some(&announcement),
+                std::slice::from_ref(&record.id)
+            )
+            .await
+            .unwrap()
+    );
+    let state = store.read_state().await.unwrap();
+    assert!(state.changes.is_empty());
+    assert_eq!(state.outbox, [announcement]);
+    // The record is gone: announcing it again is refused, and nothing is written.
+    assert!(
+        !store
+            .write_meta(&meta(2, &days), Some(1), None, &[record.id])
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.read_state().await.unwrap().meta.unwrap().version, 1);
+}
+
+async fn change_records_merge_unless_one_is_gone<S: Store>(store: &S) {
+    let a = store
+        .write_days(&[DayWrite::Insert(day("2020-03-01", 1))])
+        .await
+        .unwrap()
+        .unwrap();
+    let b = store
+        .write_days(&[DayWrite::Insert(day("2020-03-02", 2))])
+        .await
+        .unwrap()
+        .unwrap();
+    let ids = [a.id.clone(), b.id.clone()];
+    let mut merged = ChangeRecord::of(
+        covid_model::US,
+        &[
+            DayWrite::Insert(day("2020-03-01", 1)),
+            DayWrite::Insert(day("2020-03-02", 2)),
+        ],
+        Utc::now(),
+    );
+    merged.id = format!("{}-merged", a.id);
+    assert!(store.merge_changes(&merged, &ids).await.unwrap());
+    assert_eq!(
+        store.read_state().await.unwrap().changes,
+        std::slice::from_ref(&merged)
+    );
+    let again = ChangeRecord {
+        id: format!("{}-again", a.id),
+        ..merged
+    };
+    assert!(!store.merge_changes(&again, &ids).await.unwrap());
+    assert_eq!(store.read_state().await.unwrap().changes.len(), 1);
+}
+
+async fn a_run_record_changes_nothing_else<S: Store>(store: &S) {
+    let days = [day("2020-03-01", 1)];
+    store
+        .write_meta(&meta(1, &days), None, None, &[])
+        .await
+        .unwrap();
+    let run = RunRecord {
+        at: at(60),
+        inserted: 0,
+        updated: 0,
+        unchanged: 1,
+        duration_ms: 12,
+    };
+    store.record_run(&run).await.unwrap();
+    let stored = store.read_state().await.unwrap().meta.unwrap();
+    assert_eq!(
+        stored,
+        StoredMeta {
+            last_run: Some(run),
+            ..meta(1, &days)
+        }
+    );
+}
+
+async fn regions_have_their_own_partitions_and_national_records<S: Store>(store: &S) {
+    let ny = store.region(Region::by_id("NY").unwrap());
+    let record = ny
+        .write_days(&[DayWrite::Insert(day("2020-03-01", 5))])
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        record.new.is_empty(),
+        "a state's days are counted, not listed"
+    );
+    assert_eq!(record.regions.values().sum::<u64>(), 1);
+    assert!(
+        store.read_series().await.unwrap().is_empty(),
+        "not the nation's"
+    );
+    assert_eq!(ny.read_series().await.unwrap().len(), 1);
+    ny.write_meta(&meta(1, &[day("2020-03-01", 5)]), None, None, &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.read_state().await.unwrap().meta,
+        None,
+        "no national meta"
+    );
+    assert!(ny.read_state().await.unwrap().meta.is_some());
+    // Change records live in the national partition.
+    assert_eq!(store.read_state().await.unwrap().changes, [record]);
+}
+
+async fn the_stale_marker_is_set_once_per_newest_day<S: Store>(store: &S) {
+    let stale = alert("20230324T000000.000000Z-stale-00000001");
+    assert!(
+        !store.mark_stale(date("2023-03-23"), &stale).await.unwrap(),
+        "no meta yet"
+    );
+    let days = [day("2020-03-01", 1)];
+    store
+        .write_meta(&meta(1, &days), None, None, &[])
+        .await
+        .unwrap();
+    assert!(store.mark_stale(date("2023-03-23"), &stale).await.unwrap());
+    let again = alert("20230325T000000.000000Z-stale-00000002");
+    assert!(!store.mark_stale(date("2023-03-23"), &again).await.unwrap());
+    let state = store.read_state().await.unwrap();
+    assert_eq!(state.outbox, [stale]);
+    assert_eq!(
+        state.meta.unwrap().stale_alert_for,
+        Some(date("2023-03-23"))
+    );
+    assert!(store.mark_stale(date("2023-03-24"), &again).await.unwrap());
+    // A meta write keeps the marker: only the marker sets it.
+    store
+        .write_meta(&meta(2, &days), Some(1), None, &[])
+        .await
+        .unwrap();
+    let kept = store
+        .read_state()
+        .await
+        .unwrap()
+        .meta
+        .unwrap()
+        .stale_alert_for;
+    assert_eq!(kept, Some(date("2023-03-24")));
+}
+
+async fn alerts_are_claimed_counted_released_parked_and_deleted<S: Store>(store: &S) {
+    let (a, b) = (alert("a-1"), alert("b-2"));
+    store.put_alert(&a).await.unwrap();
+    store.put_alert(&b).await.unwrap();
+    assert_eq!(
+        store.claim_alert("a-1", at(0), at(120)).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        store.claim_alert("a-1", at(60), at(180)).await.unwrap(),
+        None,
+        "held until 120"
+    );
+    store.release_alert("a-1").await.unwrap();
+    assert_eq!(
+        store.claim_alert("a-1", at(61), at(181)).await.unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        store.claim_alert("a-1", at(200), at(320)).await.unwrap(),
+        Some(3),
+        "a lapsed claim is taken over"
+    );
+    assert_eq!(
+        store.claim_alert("nobody", at(0), at(1)).await.unwrap(),
+        None
+    );
+    let claimed = OutboxMessage {
+        attempts: 3,
+        ..a.clone()
+    };
+    store.park_alert(&claimed, at(300)).await.unwrap();
+    let state = store.read_state().await.unwrap();
+    assert_eq!(
+        state
+            .outbox
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>(),
+        ["b-2"]
+    );
+    assert_eq!(state.parked, [claimed]);
+    store.delete_alert("b-2").await.unwrap();
+    assert!(store.read_state().await.unwrap().outbox.is_empty());
+}
+
+async fn a_lease_is_taken_once_taken_over_once_lapsed_and_finished_by_its_holder<S: Store>(
+    store: &S,
+) {
+    let ny = store.region(Region::by_id("NY").unwrap());
+    let (first, last) = (date("2020-03-01"), date("2020-03-02"));
+    assert_eq!(
+        ny.lease_series(None, first, last, at(0), at(180))
+            .await
+            .unwrap(),
+        Lease::Acquired
+    );
+    assert_eq!(
+        ny.lease_series(None, first, last, at(1), at(181))
+            .await
+            .unwrap(),
+        Lease::Busy,
+        "the placeholder exists"
+    );
+    let seen = ny.read_state().await.unwrap().meta.unwrap();
+    assert_eq!(seen, placeholder(first, last, at(0), at(180)));
+    assert!(
+        store.read_state().await.unwrap().changes.is_empty(),
+        "nothing announced yet"
+    );
+    assert_eq!(
+        ny.lease_series(Some(&seen), first, last, at(100), at(280))
+            .await
+            .unwrap(),
+        Lease::Busy,
+        "the lease still holds"
+    );
+    assert_eq!(
+        ny.lease_series(Some(&seen), first, last, at(200), at(380))
+            .await
+            .unwrap(),
+        Lease::Acquired,
+        "lapsed: taken over"
+    );
+    assert_eq!(
+        ny.lease_series(Some(&seen), first, last, at(201), at(381))
+            .await
+            .unwrap(),
+        Lease::Busy,
+        "only once"
+    );
+    let days = [day("2020-03-01", 1), day("2020-03-02", 2)];
+    ny.put_days(&days).await.unwrap();
+    let loaded = meta(1, &days);
+    assert!(
+        !ny.finish_bulk(&loaded, at(180), 2, at(210)).await.unwrap(),
+        "the first loader's lease is not the placeholder's any more"
+    );
+    assert!(ny.read_state().await.unwrap().meta.unwrap().version == 0);
+    assert!(ny.finish_bulk(&loaded, at(380), 2, at(210)).await.unwrap());
+    assert_eq!(ny.read_state().await.unwrap().meta, Some(loaded));
+    let stored = ny.read_series().await.unwrap();
+    assert!(stored.iter().all(|s| s.rev == 1) && stored.len() == 2);
+    let records = store.read_state().await.unwrap().changes;
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].regions.values().sum::<u64>(), 2);
+    assert_eq!(
+        ny.lease_series(Some(&seen), first, last, at(500), at(680))
+            .await
+            .unwrap(),
+        Lease::Busy,
+        "a loaded series is nobody's to lease"
+    );
+}
+
+async fn idempotency_records_lock_complete_release_and_lapse<S: Store>(store: &S) {
+    let expires = at(7 * 86_400);
+    assert_eq!(
+        store
+            .claim_event("e1", at(0), at(900), expires)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Acquired
+    );
+    assert_eq!(
+        store
+            .claim_event("e1", at(10), at(910), expires)
+            .await
+            .unwrap(),
+        IdempotencyClaim::InProgress { until: at(900) }
+    );
+    store
+        .complete_event("e1", r#"{"status":"ok"}"#, expires)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .claim_event("e1", at(20), at(920), expires)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Completed(r#"{"status":"ok"}"#.to_string())
+    );
+    store.release_event("e1").await.unwrap();
+    assert_eq!(
+        store
+            .claim_event("e1", at(30), at(930), expires)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Acquired,
+        "released: runs again"
+    );
+    assert_eq!(
+        store
+            .claim_event("e1", at(1000), at(1900), expires)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Acquired,
+        "a crashed run's lock is taken over once it lapses"
+    );
+}
+
+async fn rate_counters_stop_at_their_limit_and_take_back<S: Store>(store: &S) {
+    let window = at(3600);
+    assert!(store.take("ip#203.0.113.1", window, 2).await.unwrap());
+    assert!(store.take("ip#203.0.113.1", window, 2).await.unwrap());
+    assert!(!store.take("ip#203.0.113.1", window, 2).await.unwrap());
+    assert!(
+        store.take("ip#203.0.113.1", at(7200), 2).await.unwrap(),
+        "another window"
+    );
+    store.give_back("ip#203.0.113.1", window).await.unwrap();
+    assert!(store.take("ip#203.0.113.1", window, 2).await.unwrap());
+    assert!(
+        !store.take("all", window, 0).await.unwrap(),
+        "a limit of 0 takes nothing"
+    );
+    store.give_back("never-taken", window).await.unwrap();
+    assert!(store.take("never-taken", window, 1).await.unwrap());
+    assert!(
+        !store.take("never-taken", window, 1).await.unwrap(),
+        "never below zero"
+    );
+}
