@@ -1,7 +1,9 @@
 //! The public JSON API: one axum [`router`], run by `lambda_http` behind API Gateway (HTTP API,
 //! payload 2.0) or as a plain local server that also serves the built site.
 
+pub mod answer;
 pub mod cache;
+pub mod extract;
 pub mod limits;
 pub mod problem;
 pub mod regions;

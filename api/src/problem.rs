@@ -99,3 +99,40 @@ pub async fn method_not_allowed(method: axum::http::Method) -> Response {
         format!("{method} is not supported here: this path is read-only, use GET or HEAD."),
     )
 }
+
+/// The answers the OpenAPI document lists for the read paths, each declared once here.
+pub mod responses {
+    use super::Problem;
+
+    /// 304: the client holds this version.
+    #[derive(utoipa::IntoResponses)]
+    #[response(status = 304, description = "Not modified (If-None-Match)")]
+    pub struct NotModified;
+
+    /// 400: a bad range.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 400,
+        description = "A malformed or impossible date, or `from` after `to`",
+        content_type = "application/problem+json"
+    )]
+    pub struct BadRange(#[to_schema] pub Problem);
+
+    /// 404: no such region, or none with data.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 404,
+        description = "Not a region with data",
+        content_type = "application/problem+json"
+    )]
+    pub struct UnknownRegion(#[to_schema] pub Problem);
+
+    /// 503: the data cannot be read now (or, for `latest`, none is loaded yet).
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 503,
+        description = "No data yet, or the data store is unavailable",
+        content_type = "application/problem+json"
+    )]
+    pub struct Unavailable(#[to_schema] pub Problem);
+}

@@ -1,24 +1,25 @@
 //! The region endpoints: `/v1/regions` (every region with its newest 7-day averages, absolute
-//! and per 100k) and `/v1/regions/{id}/…`, which answer as the national endpoints do, for one
-//! region. `/v1/regions/US/…` is the national series.
+//! and per 100k) and `/v1/regions/{id}/…`, the series of one region in each form. The national
+//! endpoints are these, for `US`.
 
 use std::sync::Arc;
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::extract::State;
+use axum::http::StatusCode;
 use covid_model::{
     DailyResponse, LatestResponse, Region, RegionLatest, RegionSummary, RegionsResponse,
     SeriesResponse,
 };
 
 use crate::App;
+use crate::answer::{Answer, json};
 use crate::cache::{RegionSeries, Snapshot};
+use crate::extract::{IfNoneMatch, Range, RegionPath, unknown_region};
 use crate::problem::Problem;
-use crate::routes::{self, Range};
+use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegion};
+use crate::routes::{meta, snapshot};
 
-/// The `{id}` path parameter: a region's USPS code, in any case.
+/// The `{id}` path parameter, for the OpenAPI document ([`RegionPath`] reads it).
 #[derive(Debug, utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]
 pub struct RegionId {
@@ -27,38 +28,28 @@ pub struct RegionId {
     id: String,
 }
 
-/// The region a path names, with data; a 404 problem for anything else (never a 5xx).
-fn region(
-    snapshot: &Snapshot,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<&RegionSeries, Problem> {
-    let id = id.map(|Path(id)| id).unwrap_or_default();
-    let shown: String = id.chars().take(20).flat_map(char::escape_debug).collect();
-    let unknown = || {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "Unknown region",
-            format!(
-                "\"{shown}\" is not a region with data: use `US` or a state's or territory's \
-                 USPS code (see /v1/regions)."
-            ),
-        )
-    };
-    let region = Region::by_id(&id).ok_or_else(unknown)?;
-    snapshot.series(region).ok_or_else(unknown)
+/// The region's series, if it has data.
+fn with_data(snapshot: &Snapshot, region: Region) -> Result<&RegionSeries, Problem> {
+    snapshot
+        .series(region)
+        .ok_or_else(|| unknown_region(region.id))
+}
+
+/// The entity tag of what one region's answers are made from.
+fn region_tag(series: &RegionSeries) -> String {
+    format!("{}-{}", series.tag(), series.region.id)
 }
 
 /// Every region with data: `US` first, then by name, each with its newest day's 7-day
 /// averages, absolute and per 100,000 residents (one request ranks the states).
 #[utoipa::path(get, path = "/v1/regions", responses(
     (status = 200, description = "The regions", body = RegionsResponse),
-    (status = 304, description = "Not modified (If-None-Match)"),
-    (status = 503, description = "The data store is unavailable", body = Problem, content_type = "application/problem+json"),
+    NotModified, Unavailable,
 ))]
-pub async fn regions(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<Response, Problem> {
-    let snapshot = routes::snapshot(&app).await?;
-    Ok(routes::cached(
-        &headers,
+pub async fn regions(State(app): State<Arc<App>>, holds: IfNoneMatch) -> Result<Answer, Problem> {
+    let snapshot = snapshot(&app).await?;
+    Ok(Answer::new(
+        &holds,
         &snapshot,
         snapshot.tag(),
         "regions",
@@ -69,7 +60,7 @@ pub async fn regions(State(app): State<Arc<App>>, headers: HeaderMap) -> Result<
                 .filter_map(|r| snapshot.series(r))
                 .map(summary)
                 .collect();
-            routes::json(&RegionsResponse { regions })
+            json(&RegionsResponse { regions })
         },
     ))
 }
@@ -95,76 +86,127 @@ fn summary(series: &RegionSeries) -> RegionSummary {
 /// A region's cumulative series (`recovered` is `null` for states).
 #[utoipa::path(get, path = "/v1/regions/{id}/series", params(RegionId, Range), responses(
     (status = 200, description = "The region's cumulative series, sorted by date", body = SeriesResponse),
-    (status = 304, description = "Not modified (If-None-Match)"),
-    (status = 400, description = "A malformed or impossible date, or `from` after `to`", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "Not a region with data", body = Problem, content_type = "application/problem+json"),
-    (status = 503, description = "The data store is unavailable", body = Problem, content_type = "application/problem+json"),
+    NotModified, BadRange, UnknownRegion, Unavailable,
 ))]
 pub async fn series(
     State(app): State<Arc<App>>,
-    id: Result<Path<String>, PathRejection>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let snapshot = routes::snapshot(&app).await?;
-    let series = region(&snapshot, id)?;
-    let range = Range::parse(query.as_deref())?;
-    Ok(routes::series_answer(&headers, &snapshot, series, range))
+    RegionPath(region): RegionPath,
+    range: Range,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    let snapshot = snapshot(&app).await?;
+    let series = with_data(&snapshot, region)?;
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        &region_tag(series),
+        "series",
+        range,
+        || {
+            let days = &series.days[series.range(range.from, range.to)];
+            json(&SeriesResponse {
+                meta: meta(&snapshot, days),
+                data: days.to_vec(),
+            })
+        },
+    ))
 }
 
 /// A region's cumulative series as CSV (`date,cases,deaths,recovered`).
 #[utoipa::path(get, path = "/v1/regions/{id}/series.csv", params(RegionId, Range), responses(
     (status = 200, description = "CSV with the header date,cases,deaths,recovered", body = String, content_type = "text/csv"),
-    (status = 304, description = "Not modified (If-None-Match)"),
-    (status = 400, description = "A malformed or impossible date, or `from` after `to`", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "Not a region with data", body = Problem, content_type = "application/problem+json"),
-    (status = 503, description = "The data store is unavailable", body = Problem, content_type = "application/problem+json"),
+    NotModified, BadRange, UnknownRegion, Unavailable,
 ))]
 pub async fn series_csv(
     State(app): State<Arc<App>>,
-    id: Result<Path<String>, PathRejection>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let snapshot = routes::snapshot(&app).await?;
-    let series = region(&snapshot, id)?;
-    let range = Range::parse(query.as_deref())?;
-    Ok(routes::csv_answer(&headers, &snapshot, series, range))
+    RegionPath(region): RegionPath,
+    range: Range,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    let snapshot = snapshot(&app).await?;
+    let series = with_data(&snapshot, region)?;
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        &region_tag(series),
+        "csv",
+        range,
+        || {
+            let days = &series.days[series.range(range.from, range.to)];
+            let mut csv = String::with_capacity(32 + days.len() * 32);
+            csv.push_str("date,cases,deaths,recovered\n");
+            for d in days {
+                let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
+                csv.push_str(&format!(
+                    "{},{},{},{}\n",
+                    d.date, d.cases, d.deaths, recovered
+                ));
+            }
+            ("text/csv; charset=utf-8", csv.into_bytes())
+        },
+    ))
 }
 
 /// A region's daily changes with 7-day averages, absolute and per 100,000 residents.
 #[utoipa::path(get, path = "/v1/regions/{id}/daily", params(RegionId, Range), responses(
     (status = 200, description = "Daily changes, sorted by date", body = DailyResponse),
-    (status = 304, description = "Not modified (If-None-Match)"),
-    (status = 400, description = "A malformed or impossible date, or `from` after `to`", body = Problem, content_type = "application/problem+json"),
-    (status = 404, description = "Not a region with data", body = Problem, content_type = "application/problem+json"),
-    (status = 503, description = "The data store is unavailable", body = Problem, content_type = "application/problem+json"),
+    NotModified, BadRange, UnknownRegion, Unavailable,
 ))]
 pub async fn daily(
     State(app): State<Arc<App>>,
-    id: Result<Path<String>, PathRejection>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let snapshot = routes::snapshot(&app).await?;
-    let series = region(&snapshot, id)?;
-    let range = Range::parse(query.as_deref())?;
-    Ok(routes::daily_answer(&headers, &snapshot, series, range))
+    RegionPath(region): RegionPath,
+    range: Range,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    let snapshot = snapshot(&app).await?;
+    let series = with_data(&snapshot, region)?;
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        &region_tag(series),
+        "daily",
+        range,
+        || {
+            let span = series.range(range.from, range.to);
+            json(&DailyResponse {
+                meta: meta(&snapshot, &series.days[span.clone()]),
+                data: series.daily[span].to_vec(),
+            })
+        },
+    ))
 }
 
 /// A region's newest day, its change from the day before, and the 7-day averages.
 #[utoipa::path(get, path = "/v1/regions/{id}/latest", params(RegionId), responses(
     (status = 200, description = "The newest day", body = LatestResponse),
-    (status = 304, description = "Not modified (If-None-Match)"),
-    (status = 404, description = "Not a region with data", body = Problem, content_type = "application/problem+json"),
-    (status = 503, description = "No data yet, or the data store is unavailable", body = Problem, content_type = "application/problem+json"),
+    NotModified, UnknownRegion, Unavailable,
 ))]
 pub async fn latest(
     State(app): State<Arc<App>>,
-    id: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-) -> Result<Response, Problem> {
-    let snapshot = routes::snapshot(&app).await?;
-    let series = region(&snapshot, id)?;
-    routes::latest_answer(&headers, &snapshot, series)
+    RegionPath(region): RegionPath,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    let snapshot = snapshot(&app).await?;
+    let series = with_data(&snapshot, region)?;
+    let (Some(day), Some(change)) = (series.days.last(), series.daily.last()) else {
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "No data yet",
+            "The ETL has not loaded any day yet.",
+        ));
+    };
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        &region_tag(series),
+        "latest",
+        Range::default(),
+        || {
+            json(&LatestResponse {
+                meta: meta(&snapshot, std::slice::from_ref(day)),
+                day: *day,
+                change: *change,
+            })
+        },
+    ))
 }

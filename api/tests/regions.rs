@@ -158,3 +158,57 @@ async fn unknown_and_hostile_ids_are_404_problems() {
         assert_eq!(get(&r, path).await.0, StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_bad_request_is_refused_before_the_data_is_read() {
+    let store = common::memory::seeded();
+    // DynamoDB is out: every read fails.
+    store.fail_after_writes(0);
+    let r = common::memory::router(&store, std::time::Duration::ZERO);
+    for (path, status) in [
+        ("/v1/regions/NY/series?from=2021-02-30", 400),
+        ("/v1/regions/ny/daily?from=2021-01-05&to=2021-01-01", 400),
+        ("/v1/series.csv?to=yesterday", 400),
+        ("/v1/regions/ZZ/latest", 404),
+        ("/v1/regions/%00%ff/series", 404),
+        ("/v1/series", 503),
+    ] {
+        let (got, _, body) = common::memory::get(&r, path).await;
+        assert_eq!(
+            got.as_u16(),
+            status,
+            "{path}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    assert_eq!(store.requests(), 1, "only the last one reached the store");
+}
+
+#[tokio::test]
+async fn the_openapi_document_declares_each_error_of_each_read_path() {
+    let r = common::memory::router(&common::memory::seeded(), std::time::Duration::ZERO);
+    let (_, _, body) = common::memory::get(&r, "/v1/openapi.json").await;
+    let doc = common::memory::json(&body);
+    let responses = |path: &str| -> Vec<String> {
+        doc["paths"][path]["get"]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{path}"))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        responses("/v1/regions/{id}/series"),
+        ["200", "304", "400", "404", "503"]
+    );
+    assert_eq!(responses("/v1/series"), ["200", "304", "400", "503"]);
+    assert_eq!(
+        responses("/v1/regions/{id}/latest"),
+        ["200", "304", "404", "503"]
+    );
+    let problem = &doc["paths"]["/v1/regions/{id}/daily"]["get"]["responses"]["400"]["content"];
+    assert!(
+        problem["application/problem+json"]["schema"].is_object(),
+        "{problem}"
+    );
+}
