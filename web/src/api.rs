@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use covid_model::{DailyPoint, Day, Region, RegionSummary, SubscriptionRequest};
+use covid_model::{Region, RegionSummary, SubscriptionRequest};
 use leptos::prelude::{document, window};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -40,19 +40,6 @@ impl Json for JsValue {
     fn text(&self) -> Option<String> {
         self.as_string()
     }
-}
-
-/// One region's series as the page shows it, with its daily values and 7-day averages
-/// computed by the model crate, as the API computes them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Data {
-    pub region: Region,
-    /// Residents, from `/v1/regions`; `None` when unknown (no per-capita figures).
-    pub population: Option<u64>,
-    pub days: Vec<Day>,
-    pub daily: Vec<DailyPoint>,
-    pub source: String,
-    pub last_changed: Option<String>,
 }
 
 /// The API's base URL: `<meta name="api-base" content="...">`, empty for the same origin.
@@ -230,23 +217,6 @@ pub type SeriesAnswer = Result<(Vec<(Region, Rc<Series>)>, bool), String>;
 pub fn series(ids: &[String], compare: bool) -> impl Future<Output = SeriesAnswer> + use<> {
     let request = resolve(ids).map(load);
     async move { Ok((request?.await?, compare)) }
-}
-
-impl Data {
-    /// A region's series with its population from `/v1/regions` (none without it).
-    pub fn new(region: Region, series: &Series, regions: Option<&[RegionSummary]>) -> Self {
-        let population = regions
-            .and_then(|l| l.iter().find(|r| r.id == region.id))
-            .and_then(|r| r.population);
-        Data {
-            region,
-            population,
-            daily: covid_model::daily_per_capita(&series.days, population),
-            days: series.days.clone(),
-            source: series.source.clone(),
-            last_changed: series.last_changed.clone(),
-        }
-    }
 }
 
 /// `POST /v1/subscriptions`: `Ok` when SNS sends the confirmation email; otherwise the text to

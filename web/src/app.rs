@@ -1,16 +1,20 @@
-//! The page: its first requests, its heading and credits, the series of the regions shown, and
-//! the view state kept in the URL.
+//! The page: the skeleton in `index.html` (header, main, the ranking's and the form's sections,
+//! the credits) filled in place. [`start`] sends the first requests; [`mount`] then mounts each
+//! component into its section, sharing the view state (kept in the URL), the series of the
+//! regions shown, and the heading and title that follow them.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use covid_model::Region;
 
-use crate::api::{self, Data};
+use crate::api;
+use crate::data::Data;
 use crate::frame::Frame;
 use crate::html;
+use crate::ids;
 use crate::state::ViewState;
-use crate::view::{Dashboard, Ranking, Subscribe};
+use crate::view::{Dashboard, Ranking, Subscribe, dom};
 
 /// Keeps the view state in the URL, so that a link reproduces the view.
 fn replace_url(query: &str) {
@@ -49,85 +53,146 @@ pub fn start() -> impl Future<Output = Start> {
     }
 }
 
-#[component]
-pub fn App(start: Start) -> impl IntoView {
-    let Start {
-        state,
-        regions,
-        series,
-    } = start;
-    let state = RwSignal::new(state);
-    Effect::new(move |_| replace_url(&state.get().to_query()));
-    let region = move || state.with(|s| s.region.clone());
-    let compared = move || state.with(|s| !s.compare.is_empty());
-    // The regions shown: the one thing that loads data (a memo, so other choices do not).
-    let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
-    // The regions list is read once; without it the page still draws counts (per capita and the
-    // ranking need it).
-    let populations = regions.as_ref().ok().cloned();
-    // Each answer keeps whether it was asked for a comparison: until the next one arrives, the
-    // page keeps drawing the last one as it was. An answer to a superseded choice is dropped.
-    let series = RwSignal::new_local(series);
-    let asked = StoredValue::new(0u32);
-    // Later choices of regions (the first run only subscribes: the first answer is in).
-    Effect::new(move |first: Option<()>| {
-        let ids = ids.get();
-        if first.is_none() {
-            return;
-        }
-        let request = api::series(&ids, state.with_untracked(|s| !s.compare.is_empty()));
-        let ticket = asked.with_value(|n| n + 1);
-        asked.set_value(ticket);
-        spawn_local(async move {
-            let answer = request.await;
-            if asked.get_value() == ticket {
-                series.set(answer);
+/// Mounts `view` in place of what the skeleton's element `id` holds (type-erased: one mount
+/// function in the wasm for every section).
+fn mount_in(id: &str, view: impl FnOnce() -> AnyView + 'static) {
+    if let Some(element) = dom::by_id(id) {
+        element.set_inner_html("");
+        let element: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(element);
+        leptos::mount::mount_to(element, view).forget();
+    }
+}
+
+/// Fills the skeleton: the components mounted in their sections, the heading and the title
+/// kept for the regions shown. Everything lives as long as the page.
+pub fn mount(start: Start) {
+    // Effects are created below before any root is mounted: the executor must run first.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    owner.with(move || {
+        let Start {
+            state,
+            regions,
+            series,
+        } = start;
+        let state = RwSignal::new(state);
+        Effect::new(move |_| replace_url(&state.get().to_query()));
+        // The regions shown: the one thing that loads data (a memo, so other choices do not).
+        let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
+        // The regions list is read once; without it the page still draws counts (per capita and
+        // the ranking need it).
+        let populations = regions.as_ref().ok().cloned();
+        // Each answer keeps whether it was asked for a comparison: until the next one arrives,
+        // the page keeps drawing the last one as it was. An answer to a superseded choice is
+        // dropped.
+        let series = RwSignal::new_local(series);
+        let asked = StoredValue::new(0u32);
+        // Later choices of regions (the first run only subscribes: the first answer is in).
+        Effect::new(move |first: Option<()>| {
+            let ids = ids.get();
+            if first.is_none() {
+                return;
+            }
+            let request = api::series(&ids, state.with_untracked(|s| !s.compare.is_empty()));
+            let ticket = asked.with_value(|n| n + 1);
+            asked.set_value(ticket);
+            spawn_local(async move {
+                let answer = request.await;
+                if asked.get_value() == ticket {
+                    series.set(answer);
+                }
+            });
+        });
+        // The shown regions on one axis, made anew for each answer; the dashboard stays mounted
+        // and follows it.
+        let make = move |answer: &api::SeriesAnswer| -> Result<Frame, String> {
+            answer
+                .as_ref()
+                .map_err(Clone::clone)
+                .map(|(loaded, compare)| {
+                    let list = populations.as_deref().map(Vec::as_slice);
+                    let data = loaded
+                        .iter()
+                        .map(|(region, s)| Data::new(*region, s, list))
+                        .collect();
+                    Frame::new(data, *compare)
+                })
+        };
+        let frame = RwSignal::new(series.with_untracked(&make));
+        Effect::new(move |first: Option<()>| {
+            series.track();
+            if first.is_some() {
+                frame.set(series.with_untracked(&make));
             }
         });
+        heading(state, ids);
+        mount_in(ids::PICKER, move || {
+            view! { <RegionPicker state=state/> }.into_any()
+        });
+        mount_in(ids::MAIN, move || {
+            view! { <Main frame=frame state=state/> }.into_any()
+        });
+        mount_in(ids::RANKING_SECTION, move || {
+            view! { <Ranking regions=regions state=state/> }.into_any()
+        });
+        mount_in(ids::SUBSCRIBE_SECTION, move || {
+            view! { <Subscribe/> }.into_any()
+        });
     });
-    let frame = move || -> Result<Frame, String> {
-        series.get().map(|(loaded, compare)| {
-            let list = populations.as_deref().map(Vec::as_slice);
-            let data = loaded
-                .iter()
-                .map(|(region, s)| Data::new(*region, s, list))
-                .collect();
-            Frame::new(data, compare)
-        })
-    };
-    let named = move || Region::by_id(&region()).filter(|r| !r.is_us());
-    let names = move || {
-        let ids = ids.get();
-        let names: Vec<&str> = ids
-            .iter()
-            .filter_map(|id| Region::by_id(id))
-            .map(|r| r.name)
-            .collect();
-        names.join(", ")
-    };
-    let heading = move || match named() {
-        _ if compared() => format!("Compared: {}", names()),
-        Some(r) => format!("{} COVID-19: cases and deaths", r.name),
-        None => "US COVID-19: cases, deaths and recoveries".to_string(),
-    };
+    std::mem::forget(owner);
+}
+
+/// The heading, the line under it and the page's title, for the regions shown.
+fn heading(state: RwSignal<ViewState>, ids: Memo<Vec<String>>) {
     Effect::new(move |_| {
-        let title = match named() {
-            _ if compared() => format!("COVID-19 compared: {}", names()),
-            Some(r) => format!("{} COVID-19: cases and deaths, 2020–2021", r.name),
-            None => "US COVID-19: cases, deaths and recoveries, 2020–2021".to_string(),
+        let compared = state.with(|s| !s.compare.is_empty());
+        let named = state.with(|s| Region::by_id(&s.region).filter(|r| !r.is_us()));
+        let names = ids.with(|ids| {
+            let names: Vec<&str> = ids
+                .iter()
+                .filter_map(|id| Region::by_id(id))
+                .map(|r| r.name)
+                .collect();
+            names.join(", ")
+        });
+        let (heading, lede, title) = match named {
+            _ if compared => (
+                format!("Compared: {names}"),
+                "Side by side, each line one region (The New York Times; residents: Johns Hopkins University), January 2020 to July 2021.".to_string(),
+                format!("COVID-19 compared: {names}"),
+            ),
+            Some(r) => (
+                format!("{} COVID-19: cases and deaths", r.name),
+                format!("Daily cumulative counts for {} (The New York Times), January 2020 to July 2021, with daily new values and 7-day averages.", r.name),
+                format!("{} COVID-19: cases and deaths, 2020–2021", r.name),
+            ),
+            None => (
+                "US COVID-19: cases, deaths and recoveries".to_string(),
+                "Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages.".to_string(),
+                "US COVID-19: cases, deaths and recoveries, 2020–2021".to_string(),
+            ),
         };
+        for (id, text) in [(ids::HEADING, heading), (ids::LEDE, lede)] {
+            if let Some(e) = dom::by_id(id) {
+                e.set_text_content(Some(&text));
+            }
+        }
         document().set_title(&title);
     });
-    // The list's options, the shown region chosen; while regions are compared, the list names
-    // no single one.
+}
+
+/// The region list: every region by name, the shown one chosen; while regions are compared,
+/// it names no single one.
+#[component]
+fn RegionPicker(state: RwSignal<ViewState>) -> impl IntoView {
     let all = Region::all();
-    let region_options = move || {
+    let options = move || {
         let mut out = String::new();
-        if compared() {
+        let (compared, chosen) = state.with(|s| (!s.compare.is_empty(), s.region.clone()));
+        if compared {
             out.push_str("<option value=\"\" selected disabled>Several (compared below)</option>");
         }
-        let chosen = region();
-        html::region_options(&mut out, &all, (!compared()).then_some(chosen.as_str()));
+        html::region_options(&mut out, &all, (!compared).then_some(chosen.as_str()));
         out
     };
     let choose = move |ev: leptos::ev::Event| {
@@ -135,36 +200,23 @@ pub fn App(start: Start) -> impl IntoView {
         state.update(|s| s.choose_region(id));
     };
     view! {
-        <header class="top">
-            <h1>{heading}</h1>
-            <p class="lede">{move || match named() {
-                _ if compared() => "Side by side, each line one region (The New York Times; residents: Johns Hopkins University), January 2020 to July 2021.".to_string(),
-                Some(r) => format!("Daily cumulative counts for {} (The New York Times), January 2020 to July 2021, with daily new values and 7-day averages.", r.name),
-                None => "Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages.".to_string(),
-            }}</p>
-            <p class="region-picker">
-                <label for="region">"Region "</label>
-                <select id="region" name="region" on:change=choose inner_html=region_options></select>
-            </p>
-        </header>
-        <main id="main">
-            {move || match frame() {
-                Err(error) => view! {
-                    <p class="status error" role="alert">{format!("The data could not be loaded. {error}")}</p>
-                }.into_any(),
-                Ok(frame) => view! { <Dashboard frame=frame state=state/> }.into_any(),
-            }}
-        </main>
-        // After `main`, which reserves the viewport: the arriving chart does not move them.
-        <Ranking regions=regions state=state/>
-        <Subscribe/>
-        <footer class="credits">
-            <p>
-                "Cases and deaths: "<a href="https://github.com/nytimes/covid-19-data">"The New York Times"</a>
-                " (CC BY-NC 4.0). Recoveries: "<a href="https://github.com/CSSEGISandData/COVID-19">"Johns Hopkins University CSSE"</a>
-                " (CC BY 4.0), via "<a href="https://github.com/datasets/covid-19">"datasets/covid-19"</a>". "
-                "JHU stopped reporting US recoveries on 2020-12-14. Data: "<a href="/v1/openapi.json">"JSON API"</a>"."
-            </p>
-        </footer>
+        <label for=ids::REGION>"Region "</label>
+        <select id=ids::REGION name="region" on:change=choose inner_html=options></select>
+    }
+}
+
+/// The dashboard, or why the data could not be loaded. The dashboard is built once and follows
+/// the data; only a failure (or the answer after one) replaces it.
+#[component]
+fn Main(frame: RwSignal<Result<Frame, String>>, state: RwSignal<ViewState>) -> impl IntoView {
+    let failure = Memo::new(move |_| frame.with(|f| f.as_ref().err().cloned()));
+    move || {
+        match failure.get() {
+        Some(error) => view! {
+            <p class="status error" role="alert">{format!("The data could not be loaded. {error}")}</p>
+        }
+        .into_any(),
+        None => view! { <Dashboard loaded=frame state=state/> }.into_any(),
+    }
     }
 }

@@ -411,7 +411,7 @@ fn draw(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Data;
+    use crate::data::Data;
     use crate::fixtures::days;
     use crate::frame::Frame;
     use crate::metric::Metric;
@@ -527,7 +527,7 @@ mod tests {
 
     #[test]
     fn long_ranges_tick_the_first_days_of_months() {
-        let first = crate::decode::parse_date("2020-01-22").unwrap();
+        let first = crate::data::parse_date("2020-01-22").unwrap();
         let dates: Vec<NaiveDate> = (0..420)
             .map(|i| first + chrono::Duration::days(i))
             .collect();

@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate};
 use covid_model::{DailyPoint, Day};
 use plotters::style::RGBColor;
 
-use crate::api::Data;
+use crate::data::Data;
 use crate::format;
 use crate::metric::Metric;
 use crate::series::{Measure, scaled};

@@ -9,6 +9,12 @@ use covid_model::Region;
 
 /// Appends `text` with `&`, `<`, `>` and `"` escaped: safe both as text and in a quoted
 /// attribute value.
+///
+/// ```
+/// let mut out = String::new();
+/// web::html::escape(&mut out, r#"<a href="x">&</a>"#);
+/// assert_eq!(out, "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+/// ```
 pub fn escape(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
@@ -21,14 +27,33 @@ pub fn escape(out: &mut String, text: &str) {
     }
 }
 
-/// Appends `<tag attrs>text</tag>`; `attrs` is written as given (static markup only).
-pub fn element(out: &mut String, tag: &str, attrs: &str, text: &str) {
+/// Appends `<tag attrs>text</tag>`; `attrs` is written as given, so it can only be static
+/// markup (a `&'static str`); a value made at run time goes through [`element_with`].
+///
+/// ```
+/// let mut out = String::new();
+/// web::html::element(&mut out, "td", "class=\"n\"", "1 < 2");
+/// assert_eq!(out, "<td class=\"n\">1 &lt; 2</td>");
+/// ```
+pub fn element(out: &mut String, tag: &str, attrs: &'static str, text: &str) {
     element_with(out, tag, attrs, &[], text);
 }
 
 /// Appends `<tag attrs name="value"…>text</tag>`: `attrs` is written as given (static markup
-/// only), then each named value and the text, escaped.
-pub fn element_with(out: &mut String, tag: &str, attrs: &str, values: &[(&str, &str)], text: &str) {
+/// only, by its type), then each named value and the text, escaped.
+///
+/// ```
+/// let mut out = String::new();
+/// web::html::element_with(&mut out, "a", "class=\"x\"", &[("href", "?a=1&b=\"2\"")], "A&B");
+/// assert_eq!(out, "<a class=\"x\" href=\"?a=1&amp;b=&quot;2&quot;\">A&amp;B</a>");
+/// ```
+pub fn element_with(
+    out: &mut String,
+    tag: &str,
+    attrs: &'static str,
+    values: &[(&str, &str)],
+    text: &str,
+) {
     out.push('<');
     out.push_str(tag);
     if !attrs.is_empty() {

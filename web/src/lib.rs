@@ -8,18 +8,24 @@
 //!   written as escaped text;
 //! - [`frame`]: the shown regions on one date axis; [`draw`]: the SVG drawn on plotters' backend,
 //!   and its pixel-to-day mapping; [`keys`]: keyboard reading;
-//! - [`app`] and `view`: the components, sharing state by context; `view/subscribe.rs` is the
+//! - [`ids`]: every element id, once; the page's skeleton is `index.html`, which [`app`] fills:
+//!   the components of `view`, sharing state by context; `view/subscribe.rs` is the
 //!   email-alert form.
 //!
-//! Everything but `api`, `app` and `view` is free of the DOM and tested on native.
+//! - [`data`]: one region's series with its daily values, and the date format, for the pure
+//!   modules.
+//!
+//! Everything but `api`, `app` and `view` is free of the DOM and of I/O, and tested on native.
 
 pub mod api;
 mod app;
+pub mod data;
 pub mod decode;
 pub mod draw;
 pub mod format;
 pub mod frame;
 pub mod html;
+pub mod ids;
 pub mod keys;
 pub mod metric;
 pub mod series;
@@ -29,4 +35,4 @@ mod view;
 #[cfg(test)]
 mod fixtures;
 
-pub use app::{App, Start, start};
+pub use app::{Start, mount, start};

@@ -156,8 +156,8 @@ impl ViewState {
                     }
                 }
                 "range" => state.preset = Preset::from_key(value).unwrap_or(Preset::All),
-                "from" => state.from = crate::decode::parse_date(value),
-                "to" => state.to = crate::decode::parse_date(value),
+                "from" => state.from = crate::data::parse_date(value),
+                "to" => state.to = crate::data::parse_date(value),
                 "metrics" => {
                     let metrics: Vec<Metric> = Metric::ALL
                         .into_iter()

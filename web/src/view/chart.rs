@@ -56,12 +56,8 @@ fn panels_markup(drawn: &[Drawn]) -> String {
     let mut out = String::new();
     for d in drawn {
         let key = d.metric.key();
-        html::element(
-            &mut out,
-            "h2",
-            &format!("class=\"panel-title metric {key}\""),
-            &d.title,
-        );
+        let class = format!("panel-title metric {key}");
+        html::element_with(&mut out, "h2", "", &[("class", &class)], &d.title);
         let r = &d.rendered;
         let (left, right) = r.plot_x_range().unwrap_or((0, 0));
         let scale = if d.scale == Scale::Log {
@@ -95,8 +91,14 @@ fn overlay_markup(left: f64, date: &str, cells: &[Cell]) -> String {
     html::element(&mut out, "strong", "", date);
     for c in cells {
         let name = c.region.unwrap_or(c.metric.label());
-        let class = format!("class=\"metric {}\"", c.metric.key());
-        html::element(&mut out, "span", &class, &format!("{name}: {}", c.text));
+        let class = format!("metric {}", c.metric.key());
+        html::element_with(
+            &mut out,
+            "span",
+            "",
+            &[("class", &class)],
+            &format!("{name}: {}", c.text),
+        );
     }
     out.push_str("</div>");
     out
@@ -125,7 +127,10 @@ pub fn ChartFigure() -> impl IntoView {
 
     let panels = Memo::new(move |_| {
         let s = state.get();
-        frame.with_value(|f| f.panels(&s))
+        {
+            let f = &*frame.read();
+            f.panels(&s)
+        }
     });
     // Every panel drawn, `width` wide; redrawn when the panels, the width or the range change.
     let drawn = Memo::new(move |_| {
@@ -136,27 +141,30 @@ pub fn ChartFigure() -> impl IntoView {
         let range = range.get();
         let s = state.get_untracked();
         let measure = Measure::for_view(&s);
-        frame.with_value(|f| {
-            list.iter()
-                .map(|p| Drawn {
-                    metric: p.metric,
-                    title: title(p.metric, measure),
-                    lines: p.lines.len(),
-                    scale: s.scale,
-                    rendered: draw::render(
-                        &ChartInput {
-                            panel: p,
-                            dates: &f.dates,
-                            range: range.clone(),
-                            scale: s.scale,
-                            per_capita: s.per_capita(),
-                        },
-                        w,
-                        h,
-                    ),
-                })
-                .collect::<Vec<_>>()
-        })
+        {
+            let f = &*frame.read();
+            {
+                list.iter()
+                    .map(|p| Drawn {
+                        metric: p.metric,
+                        title: title(p.metric, measure),
+                        lines: p.lines.len(),
+                        scale: s.scale,
+                        rendered: draw::render(
+                            &ChartInput {
+                                panel: p,
+                                dates: &f.dates,
+                                range: range.clone(),
+                                scale: s.scale,
+                                per_capita: s.per_capita(),
+                            },
+                            w,
+                            h,
+                        ),
+                    })
+                    .collect::<Vec<_>>()
+            }
+        }
     });
     // Redrawn charts have moved their dates: the read date no longer points at the same pixel.
     Effect::new(move |_| {
@@ -174,7 +182,8 @@ pub fn ChartFigure() -> impl IntoView {
         };
         let overlays = el.get_elements_by_class_name("overlay");
         drawn.with(|list| {
-            frame.with_value(|f| {
+            let f = &*frame.read();
+            {
                 let cells = x.map(|x| f.cells(x, &s)).unwrap_or_default();
                 for (i, d) in list.iter().enumerate() {
                     let Some(overlay) = overlays.item(i as u32) else {
@@ -195,7 +204,7 @@ pub fn ChartFigure() -> impl IntoView {
                         .unwrap_or_default();
                     overlay.set_inner_html(&markup);
                 }
-            })
+            }
         });
     });
     // The pointer over a panel reads the date under it; elsewhere (the titles) nothing.
@@ -233,50 +242,65 @@ pub fn ChartFigure() -> impl IntoView {
     };
     let gap_note = move || {
         let s = state.get();
-        let text = frame.with_value(|f| {
-            let recovered = s.metrics.contains(&Metric::Recovered);
-            if s.per_capita() && f.data.iter().any(|d| d.population.is_none()) {
-                Some("Per 100,000 residents needs each region's population, which /v1/regions did not give: turn off \"Per 100,000 residents\" to see counts.")
-            } else if !recovered {
-                None
-            } else if s.per_capita() {
-                Some("Recovered: there are no per-capita recoveries, so there is no chart for them.")
-            } else if f.data.iter().any(|d| !d.region.is_us()) {
-                Some("Recovered: JHU reports no recoveries by state, so there is no line for them.")
-            } else {
-                let gap = range
-                    .get()
-                    .any(|x| f.day(0, x).is_some_and(|(d, _)| d.recovered.is_none()));
-                gap.then_some("Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero.")
+        let text = {
+            let f = &*frame.read();
+            {
+                let recovered = s.metrics.contains(&Metric::Recovered);
+                if s.per_capita() && f.data.iter().any(|d| d.population.is_none()) {
+                    Some(
+                        "Per 100,000 residents needs each region's population, which /v1/regions did not give: turn off \"Per 100,000 residents\" to see counts.",
+                    )
+                } else if !recovered {
+                    None
+                } else if s.per_capita() {
+                    Some(
+                        "Recovered: there are no per-capita recoveries, so there is no chart for them.",
+                    )
+                } else if f.data.iter().any(|d| !d.region.is_us()) {
+                    Some(
+                        "Recovered: JHU reports no recoveries by state, so there is no line for them.",
+                    )
+                } else {
+                    let gap = range
+                        .get()
+                        .any(|x| f.day(0, x).is_some_and(|(d, _)| d.recovered.is_none()));
+                    gap.then_some("Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero.")
+                }
             }
-        });
+        };
         text.map(|t| view! { <p class="note">{t}</p> })
     };
     // The compared regions' colours and full names.
     let legend = move || {
         let mut out = String::new();
-        frame.with_value(|f| {
-            if f.compared {
-                for (r, d) in f.data.iter().enumerate() {
-                    let c = PALETTE[r % PALETTE.len()];
-                    out.push_str("<span class=\"key region\">");
-                    let swatch = format!(
-                        "class=\"swatch\" style=\"background:rgb({},{},{})\"",
-                        c.0, c.1, c.2
-                    );
-                    html::element(&mut out, "span", &swatch, "");
-                    html::escape(&mut out, &format!("{} ({})", d.region.name, d.region.id));
-                    out.push_str("</span>");
+        {
+            let f = &*frame.read();
+            {
+                if f.compared {
+                    for (r, d) in f.data.iter().enumerate() {
+                        let c = PALETTE[r % PALETTE.len()];
+                        out.push_str("<span class=\"key region\">");
+                        let color = format!("background:rgb({},{},{})", c.0, c.1, c.2);
+                        html::element_with(
+                            &mut out,
+                            "span",
+                            "class=\"swatch\"",
+                            &[("style", &color)],
+                            "",
+                        );
+                        html::escape(&mut out, &format!("{} ({})", d.region.name, d.region.id));
+                        out.push_str("</span>");
+                    }
                 }
             }
-        });
+        };
         out
     };
     view! {
         <figure class="chart-figure">
             <div class="charts" tabindex="0" role="group" node_ref=charts
                 aria-label="Charts of the selected series. Use the left and right arrow keys to read each day."
-                aria-describedby="readout" on:keydown=on_key on:focus=focus
+                aria-describedby=crate::ids::READOUT on:keydown=on_key on:focus=focus
                 on:mousemove=pointer on:mouseleave=move |_| hover.set(None)
                 inner_html=move || {
                     let mut out = drawn.with(|list| panels_markup(list));
@@ -314,7 +338,7 @@ mod tests {
         };
         let dates: Vec<_> = ["2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04"]
             .iter()
-            .map(|d| crate::decode::parse_date(d).unwrap())
+            .map(|d| crate::data::parse_date(d).unwrap())
             .collect();
         let input = ChartInput {
             panel: &panel,

@@ -1,11 +1,13 @@
 //! The chart options: view, per capita, scale, range, metrics, the regions compared (up to six,
 //! `?compare=NY,CA,TX`), the table toggle, the CSV downloads and the link to this view.
 //!
-//! The options are written once as markup ([`markup`], the same for every state). One effect
-//! sets every control from the state, and the section hears clicks and changes once, telling the
-//! control by its id, name or data attribute. No control is built again, so the browser keeps
-//! the focus and a date being typed in place. One markup string, one effect and two listeners
-//! cost less wasm than a reactive binding per control (BENCHMARKS.md, "Issue 12, fourth pass").
+//! The options are written once as markup ([`markup`], the same for every state), when the
+//! section is built (the dashboard stays mounted, so once per page). One effect sets every
+//! control from the state and the data, and the section hears clicks and changes once: a button
+//! by its `data-action` ([`Action`]) or `data-range`/`data-remove`, a field by its name or id.
+//! No control is built again, so the browser keeps the focus and a date being typed in place.
+//! One markup string, one effect and two listeners cost less wasm than a reactive binding per
+//! control (BENCHMARKS.md, "Issue 12, fourth pass").
 
 use covid_model::Region;
 use leptos::prelude::*;
@@ -14,58 +16,115 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlInputElement;
 
+use crate::ids::{
+    self, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM, LOG, PER_CAPITA,
+    TABLE_TOGGLE, TO,
+};
 use crate::metric::Metric;
 use crate::state::{MAX_COMPARED, Preset, Scale, View, ViewState};
 use crate::{api, html};
 
 use super::dom::{self, by_id, flag, pressed, set};
 
+/// What a chart option's button does: its `data-action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    PerCapita,
+    Log,
+    StopComparing,
+    Table,
+    CopyLink,
+}
+
+impl Action {
+    const ALL: [Action; 5] = [
+        Action::PerCapita,
+        Action::Log,
+        Action::StopComparing,
+        Action::Table,
+        Action::CopyLink,
+    ];
+
+    fn key(self) -> &'static str {
+        match self {
+            Action::PerCapita => "per-capita",
+            Action::Log => "log",
+            Action::StopComparing => "stop-comparing",
+            Action::Table => "table",
+            Action::CopyLink => "copy-link",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<Self> {
+        Action::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// What it does to the view state (copying the link changes none).
+    fn apply(self, s: &mut ViewState) {
+        match self {
+            Action::PerCapita => s.per100k = Some(!s.per_capita()),
+            Action::Log => {
+                s.scale = if s.scale == Scale::Log {
+                    Scale::Linear
+                } else {
+                    Scale::Log
+                }
+            }
+            Action::StopComparing => s.stop_comparing(),
+            Action::Table => s.table = !s.table,
+            Action::CopyLink => {}
+        }
+    }
+}
+
 /// Every option, unset: [`Controls`]' effect sets them from the state.
 pub fn markup() -> String {
     let mut out = String::from("<fieldset><legend>View</legend>");
     for (view, label) in View::ALL.into_iter().zip(["Cumulative", "Daily new"]) {
-        let key = view.key();
+        let (key, id) = (view.key(), ids::view(view.key()));
         out.push_str(&format!(
-            "<label><input type=\"radio\" name=\"view\" id=\"view-{key}\" value=\"{key}\"> {label}</label>"
+            "<label><input type=\"radio\" name=\"view\" id=\"{id}\" value=\"{key}\"> {label}</label>"
         ));
     }
-    out.push_str(
-        "</fieldset><fieldset><legend>Per capita</legend><button type=\"button\" id=\"percap-toggle\">Per 100,000 residents</button></fieldset>\
-         <fieldset><legend>Scale</legend><button type=\"button\" id=\"log-toggle\">Log scale</button></fieldset>\
+    let (per_capita, log) = (Action::PerCapita.key(), Action::Log.key());
+    out.push_str(&format!(
+        "</fieldset><fieldset><legend>Per capita</legend><button type=\"button\" id=\"{PER_CAPITA}\" data-action=\"{per_capita}\">Per 100,000 residents</button></fieldset>\
+         <fieldset><legend>Scale</legend><button type=\"button\" id=\"{LOG}\" data-action=\"{log}\">Log scale</button></fieldset>\
          <fieldset><legend>Range</legend>",
-    );
+    ));
     for p in Preset::ALL {
-        let key = p.key();
-        html::element(
-            &mut out,
-            "button",
-            &format!("type=\"button\" id=\"range-{key}\" data-range=\"{key}\""),
-            p.label(),
-        );
+        let (key, id) = (p.key(), ids::range(p.key()));
+        let values = [("id", id.as_str()), ("data-range", key)];
+        html::element_with(&mut out, "button", "type=\"button\"", &values, p.label());
     }
-    out.push_str(
-        "<label class=\"custom\" hidden>From <input type=\"date\" id=\"from\"></label>\
-         <label class=\"custom\" hidden>To <input type=\"date\" id=\"to\"></label></fieldset>\
+    out.push_str(&format!(
+        "<label class=\"custom\" hidden>From <input type=\"date\" id=\"{FROM}\"></label>\
+         <label class=\"custom\" hidden>To <input type=\"date\" id=\"{TO}\"></label></fieldset>\
          <fieldset><legend>Show</legend>",
-    );
+    ));
     for m in Metric::ALL {
-        let key = m.key();
+        let (key, id) = (m.key(), ids::metric(m.key()));
         out.push_str(&format!(
-            "<label class=\"metric {key}\"><input type=\"checkbox\" name=\"{key}\" id=\"metric-{key}\"> "
+            "<label class=\"metric {key}\"><input type=\"checkbox\" name=\"{key}\" id=\"{id}\"> "
         ));
         html::escape(&mut out, m.label());
         out.push_str("</label>");
     }
-    out.push_str(
+    let (stop, table, copy) = (
+        Action::StopComparing.key(),
+        Action::Table.key(),
+        Action::CopyLink.key(),
+    );
+    out.push_str(&format!(
         "</fieldset><fieldset class=\"compare\"><legend>Compare regions</legend>\
          <span class=\"compared\"></span>\
-         <label for=\"compare-add\" class=\"visually-hidden\">Add a region to compare</label>\
-         <select id=\"compare-add\"></select>\
-         <button type=\"button\" id=\"compare-stop\" hidden>Stop comparing</button></fieldset>\
-         <div class=\"actions\"><button type=\"button\" id=\"table-toggle\" aria-controls=\"data-table\"></button>\
-         <span class=\"downloads\"></span><button type=\"button\" id=\"copy-link\">Copy link</button>\
-         <span id=\"copy-status\" class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></div>",
-    );
+         <label for=\"{COMPARE_ADD}\" class=\"visually-hidden\">Add a region to compare</label>\
+         <select id=\"{COMPARE_ADD}\"></select>\
+         <button type=\"button\" id=\"{COMPARE_STOP}\" data-action=\"{stop}\" hidden>Stop comparing</button></fieldset>\
+         <div class=\"actions\"><button type=\"button\" id=\"{TABLE_TOGGLE}\" data-action=\"{table}\" aria-controls=\"{DATA_TABLE}\"></button>\
+         <span class=\"downloads\"></span><button type=\"button\" id=\"{COPY_LINK}\" data-action=\"{copy}\">Copy link</button>\
+         <span id=\"{COPY_STATUS}\" class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></div>",
+    ));
     out
 }
 
@@ -120,37 +179,33 @@ fn date_input(id: &str, value: Option<chrono::NaiveDate>) {
 /// Sets each control from the state.
 fn show(s: &ViewState, populations: bool) {
     for view in View::ALL {
-        if let Some(e) = input(&format!("view-{}", view.key())) {
+        if let Some(e) = input(&ids::view(view.key())) {
             e.set_checked(s.view == view);
         }
     }
-    set("percap-toggle", "aria-pressed", pressed(s.per_capita()));
-    flag("percap-toggle", "disabled", !populations && !s.per_capita());
-    set("log-toggle", "aria-pressed", pressed(s.scale == Scale::Log));
+    set(PER_CAPITA, "aria-pressed", pressed(s.per_capita()));
+    flag(PER_CAPITA, "disabled", !populations && !s.per_capita());
+    set(LOG, "aria-pressed", pressed(s.scale == Scale::Log));
     for p in Preset::ALL {
-        set(
-            &format!("range-{}", p.key()),
-            "aria-pressed",
-            pressed(s.preset == p),
-        );
+        set(&ids::range(p.key()), "aria-pressed", pressed(s.preset == p));
     }
     let custom = s.preset == Preset::Custom;
-    for id in ["from", "to"] {
+    for id in [FROM, TO] {
         if let Some(label) = input(id).and_then(|e| e.parent_element()) {
             let _ = label.toggle_attribute_with_force("hidden", !custom);
         }
     }
-    date_input("from", s.from);
-    date_input("to", s.to);
+    date_input(FROM, s.from);
+    date_input(TO, s.to);
     for m in Metric::ALL {
-        if let Some(e) = input(&format!("metric-{}", m.key())) {
+        if let Some(e) = input(&ids::metric(m.key())) {
             e.set_checked(s.metrics.contains(&m));
         }
     }
-    flag("compare-add", "disabled", s.compare.len() >= MAX_COMPARED);
-    flag("compare-stop", "hidden", s.compare.is_empty());
-    set("table-toggle", "aria-expanded", pressed(s.table));
-    if let Some(e) = by_id("table-toggle") {
+    flag(COMPARE_ADD, "disabled", s.compare.len() >= MAX_COMPARED);
+    flag(COMPARE_STOP, "hidden", s.compare.is_empty());
+    set(TABLE_TOGGLE, "aria-expanded", pressed(s.table));
+    if let Some(e) = by_id(TABLE_TOGGLE) {
         e.set_text_content(Some(if s.table {
             "Hide the data table"
         } else {
@@ -159,10 +214,12 @@ fn show(s: &ViewState, populations: bool) {
     }
 }
 
-/// Writes `markup` into the first element that `selector` finds, unless it is there already.
+/// Writes `markup` into the first element of the options that `selector` finds, unless it is
+/// there already.
 fn write(selector: &str, markup: &str, before: Option<&str>) {
     if before != Some(markup)
-        && let Ok(Some(e)) = document().query_selector(selector)
+        && let Some(e) = by_id(ids::CHART_OPTIONS)
+        && let Ok(Some(e)) = e.query_selector(selector)
     {
         e.set_inner_html(markup);
     }
@@ -178,7 +235,7 @@ fn copy_link() {
             Ok(_) => "Link copied.".to_string(),
             Err(_) => format!("Copy this link: {url}"),
         };
-        if let Some(e) = by_id("copy-status") {
+        if let Some(e) = by_id(COPY_STATUS) {
             e.set_text_content(Some(&said));
         }
     });
@@ -187,48 +244,43 @@ fn copy_link() {
 #[component]
 pub fn Controls() -> impl IntoView {
     let shown = super::shown();
-    let state = shown.state;
-    let (first, last) = shown.bounds();
-    let populations = shown
-        .frame
-        .with_value(|f| f.data.iter().all(|d| d.population.is_some()));
+    let (state, frame) = (shown.state, shown.frame);
     // The CSV links of the shown days, one per region when compared.
     let downloads = move || {
         let dates = shown.dates();
         let mut out = String::new();
-        shown.frame.with_value(|f| {
-            for d in &f.data {
-                let href = api::csv_url(d.region, dates);
-                let file = format!("{}-covid-19.csv", d.region.id.to_ascii_lowercase());
-                let text = if f.compared {
-                    format!("CSV: {}", d.region.id)
-                } else {
-                    "Download CSV".to_string()
-                };
-                let values = [("href", href.as_str()), ("download", file.as_str())];
-                html::element_with(&mut out, "a", "class=\"download\"", &values, &text);
-            }
-        });
-        out
-    };
-    // The lists written as markup are written again only when they change.
-    Effect::new(move |before: Option<[String; 3]>| {
-        // Written here, once, rather than by leptos, which writes it again whenever the
-        // dashboard is built anew for new data (and so would take the focus away).
-        if let Some(section) = by_id("chart-options")
-            && section.first_element_child().is_none()
         {
-            section.set_inner_html(&markup());
-        }
-        // The dates' bounds are this data's: set once, when the effect first runs.
-        if before.is_none() {
-            for id in ["from", "to"] {
-                if let Some(e) = input(id) {
-                    e.set_min(&first.to_string());
-                    e.set_max(&last.to_string());
+            let f = &*frame.read();
+            {
+                for d in &f.data {
+                    let href = api::csv_url(d.region, dates);
+                    let file = format!("{}-covid-19.csv", d.region.id.to_ascii_lowercase());
+                    let text = if f.compared {
+                        format!("CSV: {}", d.region.id)
+                    } else {
+                        "Download CSV".to_string()
+                    };
+                    let values = [("href", href.as_str()), ("download", file.as_str())];
+                    html::element_with(&mut out, "a", "class=\"download\"", &values, &text);
                 }
             }
+        };
+        out
+    };
+    // The controls follow the state and the data; the lists written as markup are written
+    // again only when they change.
+    Effect::new(move |before: Option<[String; 3]>| {
+        let (first, last) = shown.bounds();
+        for id in [FROM, TO] {
+            if let Some(e) = input(id) {
+                e.set_min(&first.to_string());
+                e.set_max(&last.to_string());
+            }
         }
+        let populations = {
+            let f = &*frame.read();
+            f.data.iter().all(|d| d.population.is_some())
+        };
         let now = state.with(|s| {
             show(s, populations);
             [
@@ -238,13 +290,9 @@ pub fn Controls() -> impl IntoView {
             ]
         });
         let before = before.as_ref();
-        for (i, selector) in [
-            "#chart-options .compared",
-            "#compare-add",
-            "#chart-options .downloads",
-        ]
-        .into_iter()
-        .enumerate()
+        for (i, selector) in [".compared", "select", ".downloads"]
+            .into_iter()
+            .enumerate()
         {
             write(selector, &now[i], before.map(|b| b[i].as_str()));
         }
@@ -254,27 +302,22 @@ pub fn Controls() -> impl IntoView {
         let Some(button) = dom::closest(&ev, "button") else {
             return;
         };
-        if let Some(key) = button.get_attribute("data-range") {
+        if let Some(action) = button
+            .get_attribute("data-action")
+            .and_then(|key| Action::from_key(&key))
+        {
+            if action == Action::CopyLink {
+                copy_link();
+            } else {
+                state.update(|s| action.apply(s));
+            }
+        } else if let Some(key) = button.get_attribute("data-range") {
             if let Some(p) = Preset::from_key(&key) {
+                let (first, last) = shown.bounds();
                 state.update(|s| s.choose_preset(p, first, last));
             }
         } else if let Some(id) = button.get_attribute("data-remove") {
             state.update(|s| s.remove_compared(&id));
-        } else {
-            match button.id().as_str() {
-                "percap-toggle" => state.update(|s| s.per100k = Some(!s.per_capita())),
-                "log-toggle" => state.update(|s| {
-                    s.scale = if s.scale == Scale::Log {
-                        Scale::Linear
-                    } else {
-                        Scale::Log
-                    }
-                }),
-                "compare-stop" => state.update(ViewState::stop_comparing),
-                "table-toggle" => state.update(|s| s.table = !s.table),
-                "copy-link" => copy_link(),
-                _ => {}
-            }
         }
     };
     let change = move |ev: web_sys::Event| {
@@ -283,21 +326,25 @@ pub fn Controls() -> impl IntoView {
         };
         let value = event_target_value(&ev);
         let name = control.get_attribute("name").unwrap_or_default();
-        match control.id().as_str() {
-            "from" => state.update(|s| s.from = crate::decode::parse_date(&value)),
-            "to" => state.update(|s| s.to = crate::decode::parse_date(&value)),
-            "compare-add" if !value.is_empty() => state.update(|s| s.compare_with(value)),
-            _ if name == "view" => state.update(|s| s.view = View::from_key(&value)),
-            _ => {
-                if let Some(m) = Metric::ALL.into_iter().find(|m| m.key() == name) {
-                    state.update(|s| s.toggle_metric(m));
-                }
+        let id = control.id();
+        if id == FROM {
+            state.update(|s| s.from = crate::data::parse_date(&value));
+        } else if id == TO {
+            state.update(|s| s.to = crate::data::parse_date(&value));
+        } else if id == COMPARE_ADD {
+            if !value.is_empty() {
+                state.update(|s| s.compare_with(value));
             }
+        } else if name == "view" {
+            state.update(|s| s.view = View::from_key(&value));
+        } else if let Some(m) = Metric::ALL.into_iter().find(|m| m.key() == name) {
+            state.update(|s| s.toggle_metric(m));
         }
     };
+    // The options, written once: the dashboard is built once per page.
     view! {
-        <section class="controls" id="chart-options" aria-label="Chart options"
-            on:click=click on:change=change></section>
+        <section class="controls" id=ids::CHART_OPTIONS aria-label="Chart options"
+            on:click=click on:change=change inner_html=markup()></section>
     }
 }
 
@@ -308,34 +355,19 @@ mod tests {
     #[test]
     fn the_options_are_written_once_with_every_control() {
         let out = markup();
-        for id in [
-            "view-cumulative",
-            "view-daily",
-            "percap-toggle",
-            "log-toggle",
-            "range-30d",
-            "range-custom",
-            "from",
-            "to",
-            "metric-cases",
-            "metric-deaths",
-            "metric-recovered",
-            "compare-add",
-            "compare-stop",
-            "table-toggle",
-            "copy-link",
-            "copy-status",
-        ] {
-            assert_eq!(out.matches(&format!("id=\"{id}\"")).count(), 1, "{id}");
+        for action in Action::ALL {
+            let attribute = format!("data-action=\"{}\"", action.key());
+            assert_eq!(out.matches(&attribute).count(), 1, "{attribute}");
         }
         assert_eq!(
             out.matches("<fieldset").count(),
             out.matches("</fieldset>").count()
         );
         assert_eq!(out.matches("data-range=").count(), Preset::ALL.len());
-        assert!(out.contains(
-            "<input type=\"radio\" name=\"view\" id=\"view-daily\" value=\"daily\"> Daily new</label>"
-        ));
+        let daily = ids::view(View::Daily.key());
+        assert!(out.contains(&format!(
+            "<input type=\"radio\" name=\"view\" id=\"{daily}\" value=\"daily\"> Daily new</label>"
+        )));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 mod chart;
 mod controls;
-mod dom;
+pub(crate) mod dom;
 mod rank;
 mod readout;
 mod subscribe;
@@ -30,7 +30,8 @@ use table::DataTable;
 /// shown dates and the date being read (by pointer or keyboard).
 #[derive(Clone, Copy)]
 pub struct Shown {
-    pub frame: StoredValue<Frame>,
+    /// The data shown, made anew for each answer: whatever reads it follows it.
+    pub frame: RwSignal<Frame>,
     pub state: RwSignal<ViewState>,
     /// The indexes of the shown dates.
     pub range: Memo<Range<usize>>,
@@ -43,14 +44,14 @@ impl Shown {
         let range = self.range.get();
         (!range.is_empty()).then(|| {
             self.frame
-                .with_value(|f| (f.dates[range.start], f.dates[range.end - 1]))
+                .with(|f| (f.dates[range.start], f.dates[range.end - 1]))
         })
     }
 
     /// The first and last dates of the axis.
     pub fn bounds(&self) -> (NaiveDate, NaiveDate) {
         self.frame
-            .with_value(|f| (f.dates[0], f.dates[f.dates.len() - 1]))
+            .with(|f| (f.dates[0], f.dates[f.dates.len() - 1]))
     }
 }
 
@@ -58,10 +59,32 @@ pub fn shown() -> Shown {
     expect_context::<Shown>()
 }
 
+/// The dashboard of the loaded data: mounted once, it follows each new answer. `loaded` is
+/// `Ok` when it is mounted ([`crate::app`] shows a failure instead).
 #[component]
-pub fn Dashboard(frame: Frame, state: RwSignal<ViewState>) -> impl IntoView {
-    let frame = StoredValue::new(frame);
-    let range = Memo::new(move |_| frame.with_value(|f| state.with(|s| s.range(&f.dates))));
+pub fn Dashboard(
+    loaded: RwSignal<Result<Frame, String>>,
+    state: RwSignal<ViewState>,
+) -> impl IntoView {
+    // Its own copy of the data while it is `Ok`: replaced by each answer that is (a failure
+    // replaces the whole dashboard instead).
+    let frame = RwSignal::new(
+        loaded
+            .with_untracked(|l| l.as_ref().ok().cloned())
+            .unwrap_or_else(|| Frame::new(Vec::new(), false)),
+    );
+    Effect::new(move |first: Option<()>| {
+        loaded.track();
+        if first.is_some()
+            && let Some(next) = loaded.with_untracked(|l| l.as_ref().ok().cloned())
+        {
+            frame.set(next);
+        }
+    });
+    let range = Memo::new(move |_| {
+        let f = &*frame.read();
+        state.with(|s| s.range(&f.dates))
+    });
     let shown = Shown {
         frame,
         state,
@@ -69,15 +92,27 @@ pub fn Dashboard(frame: Frame, state: RwSignal<ViewState>) -> impl IntoView {
         hover: RwSignal::new(None),
     };
     provide_context(shown);
-    let (source, last_changed) = frame.with_value(|f| {
-        let d = &f.data[0];
-        (d.source.clone(), d.last_changed.clone())
-    });
-    let last = shown.bounds().1;
+    let freshness = move || {
+        let f = &*frame.read();
+        {
+            let last = f.dates.last().copied();
+            let changed = f.data.first().and_then(|d| d.last_changed.clone());
+            (
+                last.map(format::date).unwrap_or_default(),
+                changed
+                    .map(|t| t.chars().take(10).collect::<String>())
+                    .unwrap_or_else(|| "unknown".to_string()),
+            )
+        }
+    };
+    let source = move || {
+        let f = &*frame.read();
+        f.data.first().map(|d| d.source.clone())
+    };
     view! {
         <p class="freshness">
-            "Newest day: "<strong>{format::date(last)}</strong>". Data last updated: "
-            {last_changed.map(|t| t.chars().take(10).collect::<String>()).unwrap_or_else(|| "unknown".to_string())}
+            "Newest day: "<strong>{move || freshness().0}</strong>". Data last updated: "
+            {move || freshness().1}
             ". Sources froze in March 2023."
         </p>
         <Controls/>
@@ -86,4 +121,14 @@ pub fn Dashboard(frame: Frame, state: RwSignal<ViewState>) -> impl IntoView {
         <Readout/>
         <p class="source">{source}</p>
     }
+}
+
+/// The ranking's sortable columns' keys, for the native test of the ids.
+#[cfg(test)]
+pub(crate) const SORT_KEYS: [&str; 3] = rank::COLUMN_KEYS;
+
+/// Every piece of markup the view writes as text, for the native test of the ids.
+#[cfg(test)]
+pub(crate) fn markup_for_tests() -> String {
+    [controls::markup(), rank::markup(None), subscribe::markup()].concat()
 }

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::api::RegionsList;
 use crate::format::per_100k;
 use crate::html;
+use crate::ids::{self, RANKING, RANKING_HEADING};
 use crate::state::ViewState;
 
 use super::dom;
@@ -23,6 +24,10 @@ pub enum Column {
 
 /// The sortable columns, in the table's order.
 const COLUMNS: [Column; 3] = [Column::Name, Column::Cases, Column::Deaths];
+
+/// Their keys (`data-sort`, and their headers' ids).
+#[cfg(test)]
+pub(super) const COLUMN_KEYS: [&str; 3] = ["name", "cases", "deaths"];
 
 impl Column {
     fn key(self) -> &'static str {
@@ -112,9 +117,9 @@ fn rows(regions: &[&RegionSummary]) -> String {
 /// The section: its heading and hint, the failure if the list could not be loaded, and the
 /// table with a sort button per column. The effect of [`Ranking`] writes the body and each
 /// column's `aria-sort`.
-fn markup(failed: Option<&str>) -> String {
-    let mut out = String::from(
-        "<h2 id=\"ranking-heading\">Regions by their newest 7-day averages</h2>\
+pub(super) fn markup(failed: Option<&str>) -> String {
+    let mut out = format!(
+        "<h2 id=\"{RANKING_HEADING}\">Regions by their newest 7-day averages</h2>\
          <p class=\"hint\">Per 100,000 residents, on each region's newest day. Choose a column to \
          sort by it; choose a region to chart it.</p>",
     );
@@ -126,11 +131,13 @@ fn markup(failed: Option<&str>) -> String {
             &format!("The ranking could not be loaded. {error}"),
         );
     }
-    out.push_str("<div class=\"table-wrap rank-wrap\"><table id=\"ranking\"><thead><tr>");
+    out.push_str(&format!(
+        "<div class=\"table-wrap rank-wrap\"><table id=\"{RANKING}\"><thead><tr>"
+    ));
     for column in COLUMNS {
-        let key = column.key();
+        let (key, id) = (column.key(), ids::sort(column.key()));
         out.push_str(&format!(
-            "<th scope=\"col\" id=\"sort-{key}\"><button type=\"button\" data-sort=\"{key}\">"
+            "<th scope=\"col\" id=\"{id}\"><button type=\"button\" data-sort=\"{key}\">"
         ));
         html::escape(&mut out, column.label());
         out.push_str("</button></th>");
@@ -153,11 +160,10 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
                 (true, false) => "ascending",
                 _ => "none",
             };
-            dom::set(&format!("sort-{}", column.key()), "aria-sort", sort);
+            dom::set(&ids::sort(column.key()), "aria-sort", sort);
         }
-        if let (Some(list), Ok(Some(body))) =
-            (list.as_ref(), document().query_selector("#ranking tbody"))
-        {
+        let body = dom::by_id(RANKING).and_then(|t| t.query_selector("tbody").ok().flatten());
+        if let (Some(list), Some(body)) = (list.as_ref(), body) {
             body.set_inner_html(&rows(&sorted(list, chosen, descending)));
         }
     });
@@ -192,10 +198,8 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
         state.update(|s| s.choose_region(id));
         window().scroll_to_with_x_and_y(0.0, 0.0);
     };
-    view! {
-        <section class="ranking" aria-labelledby="ranking-heading" on:click=click
-            inner_html=markup(failed.as_deref())></section>
-    }
+    // In the skeleton's section (index.html), which names it by its heading.
+    view! { <div on:click=click inner_html=markup(failed.as_deref())></div> }
 }
 
 #[cfg(test)]
@@ -213,7 +217,7 @@ mod tests {
             last_date: None,
             count: 0,
             latest: Some(RegionLatest {
-                date: crate::decode::parse_date("2021-07-08").unwrap(),
+                date: crate::data::parse_date("2021-07-08").unwrap(),
                 cases: 0,
                 deaths: 0,
                 avg7_cases: None,
@@ -274,9 +278,10 @@ mod tests {
     #[test]
     fn the_table_has_a_sort_button_per_column_and_tells_a_failure() {
         let out = markup(None);
-        for key in ["name", "cases", "deaths"] {
+        for column in COLUMNS {
+            let (key, id) = (column.key(), ids::sort(column.key()));
             assert!(out.contains(&format!(
-                "<th scope=\"col\" id=\"sort-{key}\"><button type=\"button\" data-sort=\"{key}\">"
+                "<th scope=\"col\" id=\"{id}\"><button type=\"button\" data-sort=\"{key}\">"
             )));
         }
         assert!(out.ends_with("<tbody></tbody></table></div>") && !out.contains("error"));

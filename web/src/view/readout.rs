@@ -8,9 +8,9 @@ pub fn Readout() -> impl IntoView {
     let text = move || {
         let state = shown.state.get();
         match shown.hover.get() {
-            Some(x) => shown.frame.with_value(|f| f.sentence(x, &state)),
+            Some(x) => { let f = &*shown.frame.read(); f.sentence(x, &state) },
             None => "Point at a chart, or focus the charts and use the arrow keys, to read the values of a day.".to_string(),
         }
     };
-    view! { <p id="readout" class="readout" aria-live="polite">{text}</p> }
+    view! { <p id=crate::ids::READOUT class="readout" aria-live="polite">{text}</p> }
 }

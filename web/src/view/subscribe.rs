@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
+use crate::ids::{
+    SUBSCRIBE_EMAIL, SUBSCRIBE_FORM, SUBSCRIBE_HEADING, SUBSCRIBE_REGIONS, SUBSCRIBE_STATUS,
+};
 use crate::{api, html};
 
 use super::dom;
@@ -41,13 +44,13 @@ fn request(form: &web_sys::HtmlFormElement) -> Option<SubscriptionRequest> {
 
 /// The section: its heading and text, and the form, whose fields the browser keeps (read on
 /// submit by [`request`]) and whose status [`say`] writes. Static markup.
-fn markup() -> String {
-    let mut out = String::from(
-        "<h2 id=\"subscribe-heading\">Email alerts</h2>\
+pub(super) fn markup() -> String {
+    let mut out = format!(
+        "<h2 id=\"{SUBSCRIBE_HEADING}\">Email alerts</h2>\
          <p>Get an email when the data changes, a daily run fails, or the sources go stale. You \
          confirm by email, and every message has an unsubscribe link.</p>\
-         <form id=\"subscribe-form\"><label for=\"subscribe-email\">Email address</label>\
-         <input type=\"email\" id=\"subscribe-email\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">\
+         <form id=\"{SUBSCRIBE_FORM}\"><label for=\"{SUBSCRIBE_EMAIL}\">Email address</label>\
+         <input type=\"email\" id=\"{SUBSCRIBE_EMAIL}\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">\
          <fieldset><legend>Alerts</legend>",
     );
     for kind in SUBSCRIBABLE {
@@ -57,26 +60,28 @@ fn markup() -> String {
         html::escape(&mut out, describe(kind));
         out.push_str("</label>");
     }
-    out.push_str(
-        "</fieldset><label for=\"subscribe-regions\">Only updates for these regions (optional; none chosen: all)</label>\
-         <select id=\"subscribe-regions\" name=\"regions\" multiple size=\"6\">",
-    );
+    out.push_str(&format!(
+        "</fieldset><label for=\"{SUBSCRIBE_REGIONS}\">Only updates for these regions (optional; none chosen: all)</label>\
+         <select id=\"{SUBSCRIBE_REGIONS}\" name=\"regions\" multiple size=\"6\">",
+    ));
     html::region_options(&mut out, &Region::all(), None);
-    out.push_str(
+    out.push_str(&format!(
         "</select><button type=\"submit\">Subscribe</button>\
-         <p id=\"subscribe-status\" class=\"status\" role=\"status\" aria-live=\"polite\"></p></form>",
-    );
+         <p id=\"{SUBSCRIBE_STATUS}\" class=\"status\" role=\"status\" aria-live=\"polite\"></p></form>",
+    ));
     out
 }
 
 /// Says how the subscription went, as an error or not, and whether it is still being sent
 /// (the button waits meanwhile).
 fn say(text: &str, error: bool, sending: bool) {
-    if let Some(status) = dom::by_id("subscribe-status") {
+    if let Some(status) = dom::by_id(SUBSCRIBE_STATUS) {
         status.set_text_content(Some(text));
         status.set_class_name(if error { "status error" } else { "status" });
     }
-    if let Ok(Some(button)) = document().query_selector("#subscribe-form button") {
+    if let Some(button) =
+        dom::by_id(SUBSCRIBE_FORM).and_then(|f| f.query_selector("button").ok().flatten())
+    {
         let _ = button.toggle_attribute_with_force("disabled", sending);
     }
 }
@@ -109,10 +114,8 @@ pub fn Subscribe() -> impl IntoView {
             }
         });
     };
-    view! {
-        <section class="subscribe" aria-labelledby="subscribe-heading" on:submit=submit
-            inner_html=markup()></section>
-    }
+    // In the skeleton's section (index.html), which names it by its heading.
+    view! { <div on:submit=submit inner_html=markup()></div> }
 }
 
 #[cfg(test)]
@@ -122,9 +125,9 @@ mod tests {
     #[test]
     fn fields_name_what_the_submit_reads() {
         let markup = markup();
-        assert!(markup.contains(
-            "<input type=\"email\" id=\"subscribe-email\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">"
-        ));
+        assert!(markup.contains(&format!(
+            "<input type=\"email\" id=\"{SUBSCRIBE_EMAIL}\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">"
+        )));
         for kind in SUBSCRIBABLE {
             let checkbox = format!(
                 "<label><input type=\"checkbox\" name=\"alerts\" value=\"{}\" checked> {}</label>",
@@ -137,12 +140,12 @@ mod tests {
             !markup.contains("value=\"unchanged\""),
             "the operator's kind is not offered"
         );
-        assert!(markup.contains("<select id=\"subscribe-regions\" name=\"regions\" multiple size=\"6\"><option value=\"US\">United States</option><option value=\"AL\">Alabama</option>"));
+        assert!(markup.contains(&format!("<select id=\"{SUBSCRIBE_REGIONS}\" name=\"regions\" multiple size=\"6\"><option value=\"US\">United States</option><option value=\"AL\">Alabama</option>")));
         assert_eq!(markup.matches("<option ").count(), 56);
-        assert!(markup.starts_with("<h2 id=\"subscribe-heading\">"));
-        assert!(markup.ends_with(
-            "</select><button type=\"submit\">Subscribe</button><p id=\"subscribe-status\" \
+        assert!(markup.starts_with(&format!("<h2 id=\"{SUBSCRIBE_HEADING}\">")));
+        assert!(markup.ends_with(&format!(
+            "</select><button type=\"submit\">Subscribe</button><p id=\"{SUBSCRIBE_STATUS}\" \
              class=\"status\" role=\"status\" aria-live=\"polite\"></p></form>"
-        ));
+        )));
     }
 }

@@ -12,20 +12,23 @@ pub fn DataTable() -> impl IntoView {
     let caption = move || match shown.dates() {
         Some((a, b)) => format!(
             "{} COVID-19, {} to {}",
-            shown.frame.with_value(|f| {
-                let ids: Vec<&str> = f
-                    .data
-                    .iter()
-                    .map(|d| {
-                        if d.region.is_us() {
-                            "US"
-                        } else {
-                            d.region.name
-                        }
-                    })
-                    .collect();
-                ids.join(", ")
-            }),
+            {
+                let f = &*shown.frame.read();
+                {
+                    let ids: Vec<&str> = f
+                        .data
+                        .iter()
+                        .map(|d| {
+                            if d.region.is_us() {
+                                "US"
+                            } else {
+                                d.region.name
+                            }
+                        })
+                        .collect();
+                    ids.join(", ")
+                }
+            },
             format::date(a),
             format::date(b)
         ),
@@ -38,26 +41,29 @@ pub fn DataTable() -> impl IntoView {
         let mut out = String::new();
         html::element(&mut out, "caption", "", &caption());
         out.push_str("<thead><tr><th scope=\"col\">Date</th>");
-        shown.frame.with_value(|f| {
-            for c in f.cells(range.start, &s) {
-                html::element(&mut out, "th", "scope=\"col\"", &c.label());
-            }
-            out.push_str("</tr></thead><tbody>");
-            for x in range.rev() {
-                out.push_str("<tr>");
-                html::element(&mut out, "th", "scope=\"row\"", &f.dates[x].to_string());
-                for c in f.cells(x, &s) {
-                    html::element(&mut out, "td", "", &c.text);
+        {
+            let f = &*shown.frame.read();
+            {
+                for c in f.cells(range.start, &s) {
+                    html::element(&mut out, "th", "scope=\"col\"", &c.label());
                 }
-                out.push_str("</tr>");
+                out.push_str("</tr></thead><tbody>");
+                for x in range.rev() {
+                    out.push_str("<tr>");
+                    html::element(&mut out, "th", "scope=\"row\"", &f.dates[x].to_string());
+                    for c in f.cells(x, &s) {
+                        html::element(&mut out, "td", "", &c.text);
+                    }
+                    out.push_str("</tr>");
+                }
             }
-        });
+        };
         out.push_str("</tbody>");
         out
     };
     view! {
         {move || state.with(|s| s.table).then(|| view! {
-            <div class="table-wrap" id="data-table">
+            <div class="table-wrap" id=crate::ids::DATA_TABLE>
                 <table inner_html=table></table>
             </div>
         })}

@@ -1,0 +1,79 @@
+//! The site's data as its pure modules use it: one region's series with the model crate's
+//! daily values ([`Data`]), and a date as the API and the URL write it ([`parse_date`]). No I/O:
+//! the fetching module ([`crate::api`]) makes these from the API's answers.
+
+use chrono::NaiveDate;
+use covid_model::{DailyPoint, Day, Region, RegionSummary};
+
+use crate::decode::Series;
+
+/// One region's series as the page shows it, with its daily values and 7-day averages
+/// computed by the model crate, as the API computes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data {
+    pub region: Region,
+    /// Residents, from `/v1/regions`; `None` when unknown (no per-capita figures).
+    pub population: Option<u64>,
+    pub days: Vec<Day>,
+    pub daily: Vec<DailyPoint>,
+    pub source: String,
+    pub last_changed: Option<String>,
+}
+
+impl Data {
+    /// A region's series with its population from `/v1/regions` (none without it).
+    pub fn new(region: Region, series: &Series, regions: Option<&[RegionSummary]>) -> Self {
+        let population = regions
+            .and_then(|l| l.iter().find(|r| r.id == region.id))
+            .and_then(|r| r.population);
+        Data {
+            region,
+            population,
+            daily: covid_model::daily_per_capita(&series.days, population),
+            days: series.days.clone(),
+            source: series.source.clone(),
+            last_changed: series.last_changed.clone(),
+        }
+    }
+}
+
+/// `YYYY-MM-DD`, as the API writes dates and the site's URL carries them.
+/// ```
+/// assert_eq!(web::data::parse_date("2021-03-07").unwrap().to_string(), "2021-03-07");
+/// assert_eq!(web::data::parse_date("2021-3-7"), None);
+/// ```
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |n, b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(
+            parse_date("2021-03-07"),
+            NaiveDate::from_ymd_opt(2021, 3, 7)
+        );
+        for bad in [
+            "2021-3-07",
+            "2021-02-30",
+            "20210307xx",
+            "2021/03/07",
+            "",
+            "２021-03-07",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+}

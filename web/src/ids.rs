@@ -1,0 +1,135 @@
+//! Every element id of the page, written once, here. The page's skeleton (`index.html`) and the
+//! markup functions write them, the components look them up, and a native test (below) checks
+//! that each id is written exactly once in the skeleton and the markup together, and that the
+//! skeleton has none this module does not name. An id is never a string anywhere else.
+
+/// The element the app is mounted in.
+pub const APP: &str = "app";
+/// The page's heading and the line under it, which the app rewrites for the regions shown.
+pub const HEADING: &str = "heading";
+pub const LEDE: &str = "lede";
+/// The region picker's paragraph, and its list.
+pub const PICKER: &str = "region-picker";
+pub const REGION: &str = "region";
+/// The dashboard's place.
+pub const MAIN: &str = "main";
+/// The ranking's and the subscription form's sections.
+pub const RANKING_SECTION: &str = "ranking-section";
+pub const SUBSCRIBE_SECTION: &str = "subscribe-section";
+
+/// The chart options (`view/controls.rs`).
+pub const CHART_OPTIONS: &str = "chart-options";
+pub const PER_CAPITA: &str = "percap-toggle";
+pub const LOG: &str = "log-toggle";
+pub const FROM: &str = "from";
+pub const TO: &str = "to";
+pub const COMPARE_ADD: &str = "compare-add";
+pub const COMPARE_STOP: &str = "compare-stop";
+pub const TABLE_TOGGLE: &str = "table-toggle";
+pub const COPY_LINK: &str = "copy-link";
+pub const COPY_STATUS: &str = "copy-status";
+/// The data table's box (`view/table.rs`) and the readout (`view/readout.rs`).
+pub const DATA_TABLE: &str = "data-table";
+pub const READOUT: &str = "readout";
+
+/// The ranking (`view/rank.rs`).
+pub const RANKING_HEADING: &str = "ranking-heading";
+pub const RANKING: &str = "ranking";
+
+/// The subscription form (`view/subscribe.rs`).
+pub const SUBSCRIBE_HEADING: &str = "subscribe-heading";
+pub const SUBSCRIBE_FORM: &str = "subscribe-form";
+pub const SUBSCRIBE_EMAIL: &str = "subscribe-email";
+pub const SUBSCRIBE_REGIONS: &str = "subscribe-regions";
+pub const SUBSCRIBE_STATUS: &str = "subscribe-status";
+
+/// A view's radio button: `view-cumulative`, `view-daily`.
+pub fn view(key: &str) -> String {
+    format!("view-{key}")
+}
+
+/// A range preset's button: `range-30d`, …
+pub fn range(key: &str) -> String {
+    format!("range-{key}")
+}
+
+/// A metric's checkbox: `metric-cases`, …
+pub fn metric(key: &str) -> String {
+    format!("metric-{key}")
+}
+
+/// A ranking column's header: `sort-cases`, …
+pub fn sort(key: &str) -> String {
+    format!("sort-{key}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metric::Metric;
+    use crate::state::{Preset, View};
+
+    /// The ids written by leptos views rather than by the skeleton or a markup function.
+    const BY_VIEWS: [&str; 3] = [CHART_OPTIONS, DATA_TABLE, READOUT];
+
+    fn ids_in(markup: &str) -> Vec<String> {
+        markup
+            .split(" id=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or_default().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_id_is_written_once_in_the_skeleton_and_the_markup() {
+        let skeleton = include_str!("../index.html");
+        let written = [skeleton.to_string(), crate::view::markup_for_tests()].concat();
+        let mut ids = vec![
+            APP,
+            HEADING,
+            LEDE,
+            PICKER,
+            REGION,
+            MAIN,
+            RANKING_SECTION,
+            SUBSCRIBE_SECTION,
+            PER_CAPITA,
+            LOG,
+            FROM,
+            TO,
+            COMPARE_ADD,
+            COMPARE_STOP,
+            TABLE_TOGGLE,
+            COPY_LINK,
+            COPY_STATUS,
+            RANKING_HEADING,
+            RANKING,
+            SUBSCRIBE_HEADING,
+            SUBSCRIBE_FORM,
+            SUBSCRIBE_EMAIL,
+            SUBSCRIBE_REGIONS,
+            SUBSCRIBE_STATUS,
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+        ids.extend(View::ALL.map(|v| view(v.key())));
+        ids.extend(Preset::ALL.map(|p| range(p.key())));
+        ids.extend(Metric::ALL.map(|m| metric(m.key())));
+        ids.extend(crate::view::SORT_KEYS.map(sort));
+        let found = ids_in(&written);
+        for id in &ids {
+            let n = found.iter().filter(|f| *f == id).count();
+            assert_eq!(n, 1, "id {id:?} is written {n} times");
+        }
+        for id in BY_VIEWS {
+            assert!(!found.iter().any(|f| f == id), "{id} is a view's");
+        }
+        for id in ids_in(skeleton) {
+            assert!(
+                ids.contains(&id),
+                "index.html has an id ids.rs does not name: {id}"
+            );
+        }
+    }
+}
