@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use covid_model::{DailyPoint, Day, Region, daily_per_capita, fingerprint, fingerprint_text};
+use covid_model::{DailyPoint, Day, Region, daily_per_100k, fingerprint, fingerprint_text};
 use covid_store::{ReadSeries, ReadState, RegionScope, StoreError, StoredMeta};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
@@ -50,7 +50,7 @@ where
 
     fn region(&self, region: Region) -> BoxFuture<'_, Result<RegionRead, StoreError>> {
         Box::pin(async move {
-            let (days, meta) = RegionScope::region(self, region)
+            let (days, meta) = RegionScope::partition(self, region)
                 .read_series_and_meta()
                 .await?;
             Ok((days.into_iter().map(|s| s.day).collect(), meta))
@@ -81,7 +81,7 @@ impl RegionSeries {
         };
         Self {
             region,
-            daily: daily_per_capita(&days, population).into(),
+            daily: daily_per_100k(&days, population).into(),
             days: days.into(),
             population,
             tag: tag.into(),

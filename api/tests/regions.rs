@@ -47,7 +47,7 @@ fn with_states() -> MemoryStore {
 }
 
 #[tokio::test]
-async fn the_listing_puts_us_first_then_names_with_per_capita_averages() {
+async fn the_listing_puts_us_first_then_names_with_per_100k_averages() {
     let r = router(&with_states(), Duration::from_secs(30));
     let (status, headers, body) = get(&r, "/v1/regions").await;
     assert_eq!(status, StatusCode::OK);

@@ -116,7 +116,7 @@ mod tests {
         let looks = AtomicI64::new(0);
         let slow =
             move || start + chrono::Duration::seconds(50 * looks.fetch_add(1, Ordering::SeqCst));
-        let a = store.region(ny);
+        let a = store.partition(ny);
         let seen = a.read_state().await.unwrap();
         let error = load(&a, ny, &wanted, &seen, &Progress::default(), &slow)
             .await

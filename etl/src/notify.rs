@@ -76,11 +76,11 @@ impl Publish for Publisher {
 pub async fn flush<S: WriteAlerts, P: Publish>(
     store: &S,
     publisher: &P,
-    mut pending: Vec<OutboxMessage>,
+    mut outbox: Vec<OutboxMessage>,
 ) -> Result<usize, Error> {
-    pending.sort_by(|a, b| a.id.cmp(&b.id));
+    outbox.sort_by(|a, b| a.id.cmp(&b.id));
     let mut sent = 0;
-    for message in &pending {
+    for message in &outbox {
         let now = Utc::now();
         let Some(attempts) = store.claim_alert(&message.id, now, now + CLAIM).await? else {
             continue; // sent or being sent by another run
@@ -103,7 +103,7 @@ pub async fn flush<S: WriteAlerts, P: Publish>(
                 continue;
             }
             store.release_alert(&message.id).await?;
-            tracing::error!(error = %e, attempts, pending = pending.len() - sent, "alert kept for the next run");
+            tracing::error!(error = %e, attempts, outbox = outbox.len() - sent, "alert kept for the next run");
             return Err(e);
         }
         store.delete_alert(&message.id).await?;
@@ -167,9 +167,9 @@ mod tests {
     #[tokio::test]
     async fn alerts_are_claimed_sent_in_order_and_deleted() {
         let store = MemoryStore::new();
-        let pending = stored(&store, &["b", "a", "c"]).await;
+        let outbox = stored(&store, &["b", "a", "c"]).await;
         let topic = FakeTopic::default();
-        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 3);
+        assert_eq!(flush(&store, &topic, outbox).await.unwrap(), 3);
         assert_eq!(*topic.sent.lock().unwrap(), ["a", "b", "c"]);
         assert!(store.contents().outbox.is_empty());
     }
@@ -177,12 +177,12 @@ mod tests {
     #[tokio::test]
     async fn a_refused_alert_is_given_back_and_sent_by_the_next_flush() {
         let store = MemoryStore::new();
-        let pending = stored(&store, &["a", "b", "c"]).await;
+        let outbox = stored(&store, &["a", "b", "c"]).await;
         let topic = FakeTopic {
             fail: vec![2],
             ..FakeTopic::default()
         };
-        let error = flush(&store, &topic, pending).await.unwrap_err();
+        let error = flush(&store, &topic, outbox).await.unwrap_err();
         assert!(matches!(error, Error::Publish { .. }), "{error}");
         assert_eq!(
             *topic.sent.lock().unwrap(),
@@ -196,15 +196,15 @@ mod tests {
             "released"
         );
 
-        let pending = store.read_state().await.unwrap().outbox;
-        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 2);
+        let outbox = store.read_state().await.unwrap().outbox;
+        assert_eq!(flush(&store, &topic, outbox).await.unwrap(), 2);
         assert_eq!(*topic.sent.lock().unwrap(), ["a", "b", "c"], "each once");
     }
 
     #[tokio::test]
     async fn an_alert_another_run_holds_is_left_to_it() {
         let store = MemoryStore::new();
-        let pending = stored(&store, &["a", "b"]).await;
+        let outbox = stored(&store, &["a", "b"]).await;
         let now = Utc::now();
         assert!(
             store
@@ -214,7 +214,7 @@ mod tests {
                 .is_some()
         );
         let topic = FakeTopic::default();
-        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 1);
+        assert_eq!(flush(&store, &topic, outbox).await.unwrap(), 1);
         assert_eq!(*topic.sent.lock().unwrap(), ["b"]);
         // Its claim lapses (the other run died): then it is sent.
         let later = now + CLAIM + Duration::seconds(1);
@@ -245,12 +245,12 @@ mod tests {
         }
         let topic = RefusesA(Mutex::new(Vec::new()));
         for run in 1..MAX_PUBLISH_ATTEMPTS {
-            let pending = store.read_state().await.unwrap().outbox;
-            assert!(flush(&store, &topic, pending).await.is_err(), "run {run}");
+            let outbox = store.read_state().await.unwrap().outbox;
+            assert!(flush(&store, &topic, outbox).await.is_err(), "run {run}");
             assert!(topic.0.lock().unwrap().is_empty(), "`b` waits behind `a`");
         }
-        let pending = store.read_state().await.unwrap().outbox;
-        assert_eq!(flush(&store, &topic, pending).await.unwrap(), 1);
+        let outbox = store.read_state().await.unwrap().outbox;
+        assert_eq!(flush(&store, &topic, outbox).await.unwrap(), 1);
         assert_eq!(*topic.0.lock().unwrap(), ["b"]);
         let state = store.read_state().await.unwrap();
         assert!(state.outbox.is_empty());

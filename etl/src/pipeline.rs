@@ -73,7 +73,7 @@ struct Pass {
     report: RunReport,
     newest: Day,
     stale_alert_for: Option<chrono::NaiveDate>,
-    pending: Vec<OutboxMessage>,
+    outbox: Vec<OutboxMessage>,
 }
 
 impl Etl {
@@ -130,10 +130,10 @@ impl Etl {
             mut report,
             newest,
             stale_alert_for,
-            pending,
+            outbox,
         } = pass;
         report.alerts_sent = self
-            .alert_success(&report.summary, newest, stale_alert_for, pending)
+            .alert_success(&report.summary, newest, stale_alert_for, outbox)
             .await
             .map_err(|error| {
                 // The data is in, the alerts wait in the table; the run still reports the days
@@ -237,8 +237,8 @@ impl Etl {
             duration_ms,
             "etl run ok"
         );
-        let mut pending = state.outbox;
-        pending.extend(outcome.alert);
+        let mut outbox = state.outbox;
+        outbox.extend(outcome.alert);
         Ok(Pass {
             report: RunReport {
                 summary: RunSummary {
@@ -257,7 +257,7 @@ impl Etl {
             },
             newest,
             stale_alert_for: state.meta.and_then(|m| m.stale_alert_for),
-            pending,
+            outbox,
         })
     }
 
@@ -268,7 +268,7 @@ impl Etl {
         summary: &RunSummary,
         newest: Day,
         stale_alert_for: Option<chrono::NaiveDate>,
-        mut pending: Vec<OutboxMessage>,
+        mut outbox: Vec<OutboxMessage>,
     ) -> Result<usize, Error> {
         let Some(publisher) = &self.publisher else {
             return Ok(0);
@@ -280,24 +280,24 @@ impl Etl {
             let alert = alerts::stale(&newest, today, self.config.stale_after_days)
                 .into_message(Utc::now());
             if self.store.mark_stale(newest.date, &alert).await? {
-                pending.push(alert);
+                outbox.push(alert);
             }
         }
-        let nothing_to_announce = !pending.iter().any(|m| m.event == AlertKind::Updated);
+        let nothing_to_announce = !outbox.iter().any(|m| m.event == AlertKind::Updated);
         if self.config.notify_unchanged
             && summary.inserted + summary.updated == 0
             && nothing_to_announce
         {
             let alert = alerts::unchanged(summary.unchanged, &newest).into_message(Utc::now());
             self.store.put_alert(&alert).await?;
-            pending.push(alert);
+            outbox.push(alert);
         }
-        notify::flush(&self.store, publisher, pending).await
+        notify::flush(&self.store, publisher, outbox).await
     }
 
     /// After a failed run: one `failed` alert that is safe to publish, and its
     /// `failed_detail` for the operator, unless publishing itself is what failed. They are
-    /// stored before they are published, with the other pending alerts, so that if SNS fails
+    /// stored before they are published, with the other alerts in the outbox, so that if SNS fails
     /// the next run sends them; only when DynamoDB refuses them too are they published directly.
     async fn alert_failure(&self, error: &Error, written: u64) {
         let Some(publisher) = &self.publisher else {

@@ -199,7 +199,7 @@ mod tests {
         // Another run holds New York's bulk load.
         let now = Utc::now();
         store
-            .region(ny)
+            .partition(ny)
             .lease_series(
                 None,
                 states[&ny][0].date,

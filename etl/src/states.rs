@@ -79,7 +79,7 @@ where
         states.keys().copied().collect(),
         REGIONS_IN_FLIGHT,
         |region| async move {
-            let state = store.region(region).read_state().await?;
+            let state = store.partition(region).read_state().await?;
             Ok::<_, Error>((region, state))
         },
     )
@@ -109,7 +109,7 @@ where
         stale,
         REGIONS_IN_FLIGHT,
         |(region, state, wanted)| async move {
-            let store = store.region(region);
+            let store = store.partition(region);
             if state.meta.as_ref().is_none_or(|m| m.version == 0) {
                 return bulk::load(&store, region, &wanted, &state, progress, clock).await;
             }
@@ -346,7 +346,7 @@ mod tests {
         let states = BTreeMap::from([(ny, days(30, 0))]);
         // Another run holds New York: it wrote its placeholder, and 5 days.
         let now = Utc::now();
-        let other = store.region(ny);
+        let other = store.partition(ny);
         assert_eq!(
             other
                 .lease_series(

@@ -41,7 +41,7 @@ async fn initial_load_then_a_run_that_changes_nothing() {
     assert_eq!(summary["first_date"], "2020-01-22");
     assert_eq!(summary["last_date"], "2021-03-16");
     // Each day written once, in conditional transactions of up to 99 puts and their change
-    // record; plus the meta read (a query of the meta, pending alerts and change records), the
+    // record; plus the meta read (a query of the meta, alerts in the outbox and change records), the
     // series query and the meta write, a transaction that also deletes the change records.
     let operations = proxy.operations();
     let ops = count(&operations);

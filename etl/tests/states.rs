@@ -99,7 +99,7 @@ async fn a_replay_of_november_2020_with_a_bulk_revision() {
     // What is stored is the real file, day by day, for every region.
     let store = etl.store();
     let ny = Region::by_id("NY").unwrap();
-    let stored = store.region(ny).read_series().await.unwrap();
+    let stored = store.partition(ny).read_series().await.unwrap();
     let expected: Vec<&str> = later
         .iter()
         .copied()
@@ -115,14 +115,20 @@ async fn a_replay_of_november_2020_with_a_bulk_revision() {
         );
         assert_eq!(day.day.recovered, None);
     }
-    let meta = store.region(ny).read_state().await.unwrap().meta.unwrap();
+    let meta = store
+        .partition(ny)
+        .read_state()
+        .await
+        .unwrap()
+        .meta
+        .unwrap();
     assert_eq!(meta.population, Some(19_453_561));
     assert!(
         store.read_state().await.unwrap().changes.is_empty(),
         "every change announced"
     );
 
-    // Day 3: the whole snapshot; then a run with nothing new costs what it did before states.
+    // Day 3: the whole snapshot; then a run with nothing new costs as little as one without states.
     let full = testkit::snapshot("nyt-us-states.csv");
     let summary = run_states(&etl, &full).ok();
     assert_eq!(

@@ -31,11 +31,11 @@ pub struct DailyPoint {
 
 /// Daily changes and 7-day averages of a cumulative series (sorted by date, one entry per day).
 pub fn daily(days: &[Day]) -> Vec<DailyPoint> {
-    daily_per_capita(days, None)
+    daily_per_100k(days, None)
 }
 
 /// [`daily`], with the 7-day averages per 100,000 of `population` residents.
-pub fn daily_per_capita(days: &[Day], population: Option<u64>) -> Vec<DailyPoint> {
+pub fn daily_per_100k(days: &[Day], population: Option<u64>) -> Vec<DailyPoint> {
     fn diff(a: Option<u64>, b: Option<u64>) -> Option<i64> {
         Some(b? as i64 - a? as i64)
     }

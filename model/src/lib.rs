@@ -13,7 +13,7 @@ mod fingerprint;
 mod region;
 mod subscription;
 mod wire;
-pub use daily::{DailyPoint, daily, daily_per_capita};
+pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
 pub use region::{Region, STATES, US};
 pub use subscription::{
@@ -174,22 +174,19 @@ mod tests {
     }
 
     #[test]
-    fn per_capita_averages_are_unrounded_and_need_a_population() {
+    fn per_100k_averages_are_unrounded_and_need_a_population() {
         let days: Vec<Day> = (0..8u64)
             .map(|i| day(&format!("2020-03-{:02}", i + 1), i * i, i, None))
             .collect();
         let plain = daily(&days);
         assert_eq!(plain[7].avg7_cases_per_100k, None, "no population");
-        let d = daily_per_capita(&days, Some(300_000));
+        let d = daily_per_100k(&days, Some(300_000));
         // New cases on days 2..=8: 1, 3, 5, …, 13: 49 in 7 days, 7 a day, per 300,000.
         assert_eq!(d[7].avg7_cases, Some(7.0));
         assert_eq!(d[7].avg7_cases_per_100k, Some(7.0 / 3.0));
         assert_eq!(d[7].avg7_deaths_per_100k, Some(1.0 / 3.0));
         assert_eq!(d[6].avg7_cases_per_100k, None, "no average yet");
-        assert_eq!(
-            daily_per_capita(&days, Some(0))[7].avg7_cases_per_100k,
-            None
-        );
+        assert_eq!(daily_per_100k(&days, Some(0))[7].avg7_cases_per_100k, None);
     }
 
     #[test]

@@ -6,9 +6,9 @@
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
 //! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S |
-//! | a pending alert | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms), `attempts` N (claims so far) |
-//! | a parked alert  | `series#US` | `parked#<id>`      | a pending alert's attributes, moved aside after too many refused publishes; `parked_at` S |
-//! | a change record | `series#US` | `pending#<id>`     | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
+//! | an alert in the outbox | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms), `attempts` N (claims so far) |
+//! | a parked alert  | `series#US` | `parked#<id>`      | an outbox alert's attributes, moved aside after too many refused publishes; `parked_at` S |
+//! | a change record | `series#US` | `pending#<id>` (the stored prefix; "pending" names nothing else) | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
 //!
@@ -21,7 +21,7 @@
 //! nothing new reads one partition whatever the number of regions. `rev` counts the revisions of a day; writes are conditioned on
 //! it, so concurrent runs never clobber each other. The meta item's `fingerprint` lets a run
 //! that changes nothing stop after one read: a `Query` of `sk BETWEEN meta AND pending$` returns
-//! the meta item, every pending alert and every change record together.
+//! the meta item, every alert in the outbox and every change record together.
 //!
 //! An alert is stored (in the same transaction as the data change it reports, or as the stale
 //! marker) before it is published, and deleted after: it is never lost. A run claims it before
@@ -187,22 +187,22 @@ pub struct SeriesState {
 pub trait RegionScope: Sized {
     /// The store of `region`'s days and meta; alerts, change records and run records stay
     /// national.
-    fn region(&self, region: Region) -> Self;
+    fn partition(&self, region: Region) -> Self;
 }
 
 impl RegionScope for DynamoStore {
-    fn region(&self, region: Region) -> Self {
-        DynamoStore::region(self, region)
+    fn partition(&self, region: Region) -> Self {
+        DynamoStore::partition(self, region)
     }
 }
 
 impl RegionScope for MemoryStore {
-    fn region(&self, region: Region) -> Self {
-        MemoryStore::region(self, region)
+    fn partition(&self, region: Region) -> Self {
+        MemoryStore::partition(self, region)
     }
 }
 
-/// Reads the series meta item and the pending alerts (one request).
+/// Reads the series meta item and the alerts in the outbox (one request).
 pub trait ReadState {
     fn read_state(&self) -> impl Future<Output = Result<SeriesState, StoreError>> + Send;
 }
@@ -283,7 +283,7 @@ pub trait WriteMeta {
 }
 
 /// The series table in DynamoDB, seen from one region's series (the nation unless
-/// [`DynamoStore::region`] says otherwise). Build it once per process; it is cheap to clone.
+/// [`DynamoStore::partition`] says otherwise). Build it once per process; it is cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -325,7 +325,7 @@ impl DynamoStore {
 
     /// The same table and client, seen from `region`'s series: its days and meta. Alerts,
     /// change records and run records stay national.
-    pub fn region(&self, region: Region) -> Self {
+    pub fn partition(&self, region: Region) -> Self {
         Self {
             region,
             pk: series_pk(region),

@@ -26,7 +26,7 @@ pub struct Contents {
     pub meta: Option<StoredMeta>,
     /// Every other region's series.
     pub regions: BTreeMap<Region, Series>,
-    /// Pending alerts by id, with the time until which one is claimed.
+    /// Alerts in the outbox by id, with the time until which one is claimed.
     pub outbox: BTreeMap<String, (OutboxMessage, Option<DateTime<Utc>>)>,
     /// Alerts moved aside, by id.
     pub parked: BTreeMap<String, OutboxMessage>,
@@ -91,7 +91,7 @@ struct Inner {
     before_write: Option<Hook>,
 }
 
-/// The in-memory table, seen from one region's series (the nation unless [`MemoryStore::region`]
+/// The in-memory table, seen from one region's series (the nation unless [`MemoryStore::partition`]
 /// says otherwise). Clones share it.
 #[derive(Clone)]
 pub struct MemoryStore {
@@ -113,8 +113,8 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// The same table, seen from `region`'s series, as [`DynamoStore::region`](crate::DynamoStore::region).
-    pub fn region(&self, region: Region) -> Self {
+    /// The same table, seen from `region`'s series, as [`DynamoStore::partition`](crate::DynamoStore::partition).
+    pub fn partition(&self, region: Region) -> Self {
         Self {
             inner: self.inner.clone(),
             region,

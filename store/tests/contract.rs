@@ -361,7 +361,7 @@ async fn a_run_record_changes_nothing_else<S: Store>(store: &S) {
 }
 
 async fn regions_have_their_own_partitions_and_national_records<S: Store>(store: &S) {
-    let ny = store.region(Region::by_id("NY").unwrap());
+    let ny = store.partition(Region::by_id("NY").unwrap());
     let record = ny
         .write_days(&[DayWrite::Insert(day("2020-03-01", 5))])
         .await
@@ -475,7 +475,7 @@ async fn alerts_are_claimed_counted_released_parked_and_deleted<S: Store>(store:
 async fn a_lease_is_taken_once_taken_over_once_lapsed_and_finished_by_its_holder<S: Store>(
     store: &S,
 ) {
-    let ny = store.region(Region::by_id("NY").unwrap());
+    let ny = store.partition(Region::by_id("NY").unwrap());
     let (first, last) = (date("2020-03-01"), date("2020-03-02"));
     assert_eq!(
         ny.lease_series(None, first, last, at(0), at(180))

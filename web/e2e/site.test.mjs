@@ -185,9 +185,9 @@ test('API errors and an empty series are shown as text', async () => {
   await noRegions.locator('.note').getByText("needs each region's population").waitFor();
   assert.equal(await noRegions.locator('.chart').count(), 0);
   assert.match(await noRegions.locator('.ranking .error').textContent(), /could not be loaded.*answered 503: try again/);
-  await noRegions.click('#percap-toggle');
+  await noRegions.click('#per-100k-toggle');
   await noRegions.locator('.chart[data-lines="2"]').first().waitFor();
-  assert.equal(await noRegions.locator('#percap-toggle').isDisabled(), true, 'no way back to per capita');
+  assert.equal(await noRegions.locator('#per-100k-toggle').isDisabled(), true, 'no way back to per capita');
   await noRegions.close();
 
   // Before the first ETL run the API answers an empty series: text, not a blank chart.
@@ -309,7 +309,7 @@ test('an unknown region is told as text', async () => {
 test('per 100,000 residents draws New York\'s 7-day averages per capita', async () => {
   await page.goto(`${SITE}/?region=NY`);
   await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
-  const toggle = page.locator('#percap-toggle');
+  const toggle = page.locator('#per-100k-toggle');
   await toggle.focus();
   await page.keyboard.press('Enter');
   assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
@@ -329,7 +329,7 @@ test('per 100,000 residents draws New York\'s 7-day averages per capita', async 
 /** A state's snapshot rows and JHU population: the expected per-100k values, computed here. */
 const stateRows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
 const reference = readFileSync('data/snapshot/jhu-reference.csv', 'utf8').split('\n');
-function per100k(name, fips, metric, date) {
+function per_100k(name, fips, metric, date) {
   const column = metric === 'cases' ? 3 : 4;
   const at = (d) => Number(stateRows.find((l) => l.startsWith(`${d},${name},${fips},`)).split(',')[column]);
   const week = new Date(`${date}T00:00:00Z`);
@@ -353,16 +353,16 @@ test('?compare=NY,CA,TX draws three labelled lines per metric, per capita', asyn
     assert.deepEqual(strokes.sort(), ['#0072B2', '#009E73', '#D55E00']);
   }
   assert.match(await page.locator('figcaption .legend').innerText(), /New York \(NY\)[\s\S]*California \(CA\)[\s\S]*Texas \(TX\)/);
-  assert.equal(await page.getAttribute('#percap-toggle', 'aria-pressed'), 'true', 'per 100k by default');
+  assert.equal(await page.getAttribute('#per-100k-toggle', 'aria-pressed'), 'true', 'per 100k by default');
   assert.equal(await page.locator('#region').inputValue(), '', 'the region list names no single region');
   assert.equal(await page.locator('#region option:checked').textContent(), 'Several (compared below)');
   await page.locator('.charts').focus();
   await page.keyboard.press('End');
   const readout = await page.locator('#readout').textContent();
   const expected = [['New York', '36', 'NY'], ['California', '06', 'CA'], ['Texas', '48', 'TX']]
-    .map(([name, fips, id]) => `${id} cases ${per100k(name, fips, 'cases', '2021-07-08')} per 100k (7-day avg)`);
+    .map(([name, fips, id]) => `${id} cases ${per_100k(name, fips, 'cases', '2021-07-08')} per 100k (7-day avg)`);
   assert.equal(readout, `2021-07-08: ${expected.join(', ')}, ${[['New York', '36', 'NY'], ['California', '06', 'CA'], ['Texas', '48', 'TX']]
-    .map(([name, fips, id]) => `${id} deaths ${per100k(name, fips, 'deaths', '2021-07-08')} per 100k (7-day avg)`).join(', ')}`);
+    .map(([name, fips, id]) => `${id} deaths ${per_100k(name, fips, 'deaths', '2021-07-08')} per 100k (7-day avg)`).join(', ')}`);
   await page.screenshot({ path: `${ARTIFACTS}/compare-ny-ca-tx.png`, fullPage: true });
 
   // Add Florida, remove California, stop comparing: the URL follows each step, and the focus
@@ -438,7 +438,7 @@ test('every control works from the keyboard alone', async () => {
   await tabTo('input[name="view"]');
   await keys.keyboard.press('ArrowRight'); // radio group: daily
   await keys.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'daily');
-  await tabTo('#percap-toggle');
+  await tabTo('#per-100k-toggle');
   await keys.keyboard.press('Space');
   await keys.waitForFunction(() => new URL(location.href).searchParams.get('percap') === '1');
   await tabTo('#log-toggle');
@@ -498,7 +498,7 @@ test('a 360 px screen shows every control without scrolling sideways', async () 
     await narrow.locator('#ranking tbody tr').first().waitFor();
     const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${query || 'the default view'} is ${width} px wide`);
-    for (const control of ['#region', '#percap-toggle', '#log-toggle', '#compare-add', '#copy-link', '#table-toggle']) {
+    for (const control of ['#region', '#per-100k-toggle', '#log-toggle', '#compare-add', '#copy-link', '#table-toggle']) {
       const box = await narrow.locator(control).boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= 360, `${control} within the screen: ${JSON.stringify(box)}`);
     }

@@ -29,7 +29,7 @@ impl Data {
         Data {
             region,
             population,
-            daily: covid_model::daily_per_capita(&series.days, population),
+            daily: covid_model::daily_per_100k(&series.days, population),
             days: series.days.clone(),
             source: series.source.clone(),
             last_changed: series.last_changed.clone(),

@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn the_regions_answer_reads_as_the_server_wrote_it() {
         let days = crate::fixtures::days();
-        let daily = covid_model::daily_per_capita(&days, Some(19_453_561));
+        let daily = covid_model::daily_per_100k(&days, Some(19_453_561));
         let (day, point) = (days[59], daily[59]);
         let answer = RegionsResponse {
             regions: vec![

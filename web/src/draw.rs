@@ -103,7 +103,7 @@ pub struct ChartInput<'a> {
     pub range: Range<usize>,
     pub scale: Scale,
     /// Per capita: on a log scale the axis goes below 1.
-    pub per_capita: bool,
+    pub per_100k: bool,
 }
 
 /// Draws a panel as SVG, `width` x `height` pixels.
@@ -308,7 +308,7 @@ fn draw(
     let y = match input.scale {
         Scale::Linear => (low.min(0.0), if high > 0.0 { high * 1.05 } else { 1.0 }),
         // Counts start at 1 (10^0); averages per 100k go below it (deaths often do).
-        Scale::Log if input.per_capita => (low.floor(), high.ceil().max(low.floor() + 1.0)),
+        Scale::Log if input.per_100k => (low.floor(), high.ceil().max(low.floor() + 1.0)),
         Scale::Log => (low.floor().max(0.0), high.ceil().max(low.floor() + 1.0)),
     };
     let narrow = width < 520;
@@ -426,7 +426,7 @@ mod tests {
                 Data {
                     region: Region::by_id(id).unwrap(),
                     population,
-                    daily: covid_model::daily_per_capita(&days, population),
+                    daily: covid_model::daily_per_100k(&days, population),
                     days,
                     source: String::new(),
                     last_changed: None,
@@ -446,7 +446,7 @@ mod tests {
                 dates: &frame.dates,
                 range: state.range(&frame.dates),
                 scale: state.scale,
-                per_capita: state.per_capita(),
+                per_100k: state.per_100k(),
             },
             800,
             400,
@@ -605,11 +605,11 @@ mod tests {
     }
 
     #[test]
-    fn per_capita_on_a_log_scale_reaches_below_one() {
+    fn per_100k_on_a_log_scale_reaches_below_one() {
         // 1,000 residents: deaths rise by 1 a day, 100 per 100k; a million: 0.1 per 100k.
         for (population, lowest) in [(1_000, "100"), (1_000_000, "0.1")] {
             let state = ViewState {
-                per100k: Some(true),
+                per_100k: Some(true),
                 scale: Scale::Log,
                 metrics: vec![Metric::Deaths],
                 ..ViewState::default()
@@ -651,7 +651,7 @@ mod tests {
                 .map(|id| Data {
                     region: Region::by_id(id).unwrap(),
                     population: Some(1_000),
-                    daily: covid_model::daily_per_capita(&flat, Some(1_000)),
+                    daily: covid_model::daily_per_100k(&flat, Some(1_000)),
                     days: flat.clone(),
                     source: String::new(),
                     last_changed: None,

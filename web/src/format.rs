@@ -16,6 +16,10 @@ pub fn month(date: NaiveDate) -> &'static str {
 }
 
 /// `1234567` -> `1.2M`, for axis labels.
+///
+/// ```
+/// assert_eq!(web::format::compact(1_234_567.0), "1.2M");
+/// ```
 pub fn compact(v: f64) -> String {
     let a = v.abs();
     let (n, unit) = if a >= 1e6 {
@@ -34,6 +38,11 @@ pub fn compact(v: f64) -> String {
 }
 
 /// `Mar 7, 2021`.
+///
+/// ```
+/// let day = web::data::parse_date("2021-03-07").unwrap();
+/// assert_eq!(web::format::date(day), "Mar 7, 2021");
+/// ```
 pub fn date(date: NaiveDate) -> String {
     format!("{} {}, {}", month(date), date.day(), date.year())
 }
@@ -44,6 +53,11 @@ pub fn count(v: Option<u64>) -> String {
 }
 
 /// A daily change, which is negative when the source revised down.
+///
+/// ```
+/// assert_eq!(web::format::signed(Some(-1200)), "-1,200");
+/// assert_eq!(web::format::signed(None), "not reported");
+/// ```
 pub fn signed(v: Option<i64>) -> String {
     match v {
         None => "not reported".to_string(),
@@ -61,6 +75,11 @@ pub fn average(v: Option<f64>) -> String {
 }
 
 /// A 7-day average per 100,000 residents, to one decimal.
+///
+/// ```
+/// assert_eq!(web::format::per_100k(Some(31.24)), "31.2");
+/// assert_eq!(web::format::per_100k(None), "n/a");
+/// ```
 pub fn per_100k(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))
 }
@@ -69,7 +88,7 @@ pub fn per_100k(v: Option<f64>) -> String {
 /// table say it.
 pub fn describe(metric: Metric, day: &Day, point: &DailyPoint, state: &ViewState) -> String {
     match state.view {
-        _ if state.per_capita() => match metric.avg7_per_100k(point) {
+        _ if state.per_100k() => match metric.avg7_per_100k(point) {
             None => per_100k(None),
             v => format!("{} per 100k (7-day avg)", per_100k(v)),
         },
@@ -137,8 +156,8 @@ mod tests {
         );
         assert_eq!(texts(&state, 0, &two), ["not reported (7-day avg n/a)"; 2]);
         // Per 100k: the model's unrounded averages, said to one decimal.
-        let daily = covid_model::daily_per_capita(&days, Some(1_000));
-        state.per100k = Some(true);
+        let daily = covid_model::daily_per_100k(&days, Some(1_000));
+        state.per_100k = Some(true);
         let texts: Vec<String> = two
             .iter()
             .map(|m| describe(*m, &days[10], &daily[10], &state))

@@ -123,7 +123,7 @@ impl Frame {
             .metrics
             .iter()
             .copied()
-            .filter(|m| !(state.per_capita() && *m == Metric::Recovered))
+            .filter(|m| !(state.per_100k() && *m == Metric::Recovered))
             .collect()
     }
 
@@ -223,7 +223,7 @@ mod tests {
         Data {
             region: Region::by_id(id).unwrap(),
             population,
-            daily: covid_model::daily_per_capita(&days, population),
+            daily: covid_model::daily_per_100k(&days, population),
             days,
             source: "test".to_string(),
             last_changed: None,

@@ -19,7 +19,7 @@ pub const SUBSCRIBE_SECTION: &str = "subscribe-section";
 
 /// The chart options (`view/controls.rs`).
 pub const CHART_OPTIONS: &str = "chart-options";
-pub const PER_CAPITA: &str = "percap-toggle";
+pub const PER_100K: &str = "per-100k-toggle";
 pub const LOG: &str = "log-toggle";
 pub const FROM: &str = "from";
 pub const TO: &str = "to";
@@ -93,7 +93,7 @@ mod tests {
             MAIN,
             RANKING_SECTION,
             SUBSCRIBE_SECTION,
-            PER_CAPITA,
+            PER_100K,
             LOG,
             FROM,
             TO,
@@ -113,9 +113,9 @@ mod tests {
         .into_iter()
         .map(str::to_string)
         .collect::<Vec<_>>();
-        ids.extend(View::ALL.map(|v| view(v.key())));
-        ids.extend(Preset::ALL.map(|p| range(p.key())));
-        ids.extend(Metric::ALL.map(|m| metric(m.key())));
+        ids.extend(View::ALL.map(|v| view(v.code())));
+        ids.extend(Preset::ALL.map(|p| range(p.code())));
+        ids.extend(Metric::ALL.map(|m| metric(m.code())));
         ids.extend(crate::view::SORT_KEYS.map(sort));
         let found = ids_in(&written);
         for id in &ids {

@@ -7,7 +7,7 @@
 //! - [`format`]: numbers and dates as the page says them; [`html`]: lists and other markup
 //!   written as escaped text;
 //! - [`frame`]: the shown regions on one date axis; [`draw`]: the SVG drawn on plotters' backend,
-//!   and its pixel-to-day mapping; [`keys`]: keyboard reading;
+//!   and its pixel-to-day mapping; [`keyboard`]: keyboard reading;
 //! - [`ids`]: every element id, once; the page's skeleton is `index.html`, which [`app`] fills:
 //!   the components of `view`, sharing state by context; `view/subscribe.rs` is the
 //!   email-alert form.
@@ -26,7 +26,7 @@ pub mod format;
 pub mod frame;
 pub mod html;
 pub mod ids;
-pub mod keys;
+pub mod keyboard;
 pub mod metric;
 pub mod series;
 pub mod state;

@@ -14,7 +14,7 @@ impl Metric {
     pub const ALL: [Metric; 3] = [Metric::Cases, Metric::Deaths, Metric::Recovered];
 
     /// The metric's name in the URL, in CSS classes and in form fields.
-    pub fn key(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Metric::Cases => "cases",
             Metric::Deaths => "deaths",
@@ -95,7 +95,7 @@ mod tests {
         assert_eq!(Metric::Cases.avg7(point), point.avg7_cases);
         assert_eq!(Metric::Deaths.avg7(point), Some(1.0));
         assert_eq!(Metric::Recovered.avg7(point), Some(1.0));
-        let keys: Vec<&str> = Metric::ALL.iter().map(|m| m.key()).collect();
+        let keys: Vec<&str> = Metric::ALL.iter().map(|m| m.code()).collect();
         assert_eq!(keys, ["cases", "deaths", "recovered"]);
     }
 }

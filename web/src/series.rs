@@ -15,7 +15,7 @@ pub enum Measure {
     /// The 7-day average of the new counts.
     Average,
     /// The 7-day average of the new counts per 100,000 residents.
-    PerCapita,
+    Per100k,
 }
 
 impl Measure {
@@ -25,14 +25,14 @@ impl Measure {
             Measure::Total => metric.total(day).map(|v| v as f64),
             Measure::Change => metric.change(point).map(|v| v as f64),
             Measure::Average => metric.avg7(point),
-            Measure::PerCapita => metric.avg7_per_100k(point),
+            Measure::Per100k => metric.avg7_per_100k(point),
         }
     }
 
     /// The line and the bars a view draws for each region (the bars only for one region).
     pub fn for_view(state: &ViewState) -> (Measure, Option<Measure>) {
         match state.view {
-            _ if state.per_capita() => (Measure::PerCapita, None),
+            _ if state.per_100k() => (Measure::Per100k, None),
             View::Cumulative => (Measure::Total, None),
             View::Daily if state.compare.is_empty() => (Measure::Average, Some(Measure::Change)),
             View::Daily => (Measure::Average, None),
@@ -89,8 +89,8 @@ mod tests {
             "bars of new counts under their 7-day average"
         );
         state.compare = vec!["NY".into(), "CA".into()];
-        assert_eq!(Measure::for_view(&state), (Measure::PerCapita, None));
-        state.per100k = Some(false);
+        assert_eq!(Measure::for_view(&state), (Measure::Per100k, None));
+        state.per_100k = Some(false);
         assert_eq!(
             Measure::for_view(&state),
             (Measure::Average, None),
@@ -102,7 +102,7 @@ mod tests {
         assert_eq!(Measure::Total.of(Metric::Deaths, day, point), Some(20.0));
         assert_eq!(Measure::Change.of(Metric::Deaths, day, point), Some(1.0));
         assert_eq!(
-            Measure::PerCapita.of(Metric::Deaths, day, point),
+            Measure::Per100k.of(Metric::Deaths, day, point),
             None,
             "no population"
         );

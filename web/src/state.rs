@@ -18,7 +18,7 @@ impl View {
     pub const ALL: [View; 2] = [View::Cumulative, View::Daily];
 
     /// Its name in the URL and in the page's controls.
-    pub fn key(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             View::Cumulative => "cumulative",
             View::Daily => "daily",
@@ -26,8 +26,8 @@ impl View {
     }
 
     /// The view a key names; any other key is the default, cumulative.
-    pub fn from_key(key: &str) -> Self {
-        if key == View::Daily.key() {
+    pub fn from_code(code: &str) -> Self {
+        if code == View::Daily.code() {
             View::Daily
         } else {
             View::Cumulative
@@ -61,11 +61,11 @@ impl Preset {
     ];
 
     /// The preset a key names, if any.
-    pub fn from_key(key: &str) -> Option<Self> {
-        Preset::ALL.into_iter().find(|p| p.key() == key)
+    pub fn from_code(code: &str) -> Option<Self> {
+        Preset::ALL.into_iter().find(|p| p.code() == code)
     }
 
-    pub fn key(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Preset::Days30 => "30d",
             Preset::Days90 => "90d",
@@ -97,8 +97,8 @@ pub struct ViewState {
     pub metrics: Vec<Metric>,
     pub table: bool,
     /// 7-day averages per 100,000 residents instead of counts, as chosen; `None`: the
-    /// default of the mode (see [`ViewState::per_capita`]).
-    pub per100k: Option<bool>,
+    /// default of the mode (see [`ViewState::per_100k`]).
+    pub per_100k: Option<bool>,
     /// The region shown, as the URL gives it (upper case; `US` by default). An id that is not
     /// a region is kept, so that the page can say so.
     pub region: String,
@@ -120,7 +120,7 @@ impl Default for ViewState {
             to: None,
             metrics: Metric::ALL.to_vec(),
             table: false,
-            per100k: None,
+            per_100k: None,
             region: covid_model::US.id.to_string(),
             compare: Vec::new(),
         }
@@ -147,7 +147,7 @@ impl ViewState {
         {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
-                "view" => state.view = View::from_key(value),
+                "view" => state.view = View::from_code(value),
                 "scale" => {
                     state.scale = if value == "log" {
                         Scale::Log
@@ -155,20 +155,20 @@ impl ViewState {
                         Scale::Linear
                     }
                 }
-                "range" => state.preset = Preset::from_key(value).unwrap_or(Preset::All),
+                "range" => state.preset = Preset::from_code(value).unwrap_or(Preset::All),
                 "from" => state.from = crate::data::parse_date(value),
                 "to" => state.to = crate::data::parse_date(value),
                 "metrics" => {
                     let metrics: Vec<Metric> = Metric::ALL
                         .into_iter()
-                        .filter(|m| value.split(',').any(|v| v == m.key()))
+                        .filter(|m| value.split(',').any(|v| v == m.code()))
                         .collect();
                     if !metrics.is_empty() {
                         state.metrics = metrics;
                     }
                 }
                 "table" => state.table = value == "1",
-                "percap" => state.per100k = Some(value == "1"),
+                "percap" => state.per_100k = Some(value == "1"),
                 "region" if !value.is_empty() => state.region = id(value),
                 "compare" => {
                     for one in value.split(',').filter(|v| !v.is_empty()) {
@@ -190,13 +190,13 @@ impl ViewState {
         let default = Self::default();
         let mut parts = Vec::new();
         if self.view != default.view {
-            parts.push(format!("view={}", self.view.key()));
+            parts.push(format!("view={}", self.view.code()));
         }
         if self.scale == Scale::Log {
             parts.push("scale=log".to_string());
         }
         if self.preset != default.preset {
-            parts.push(format!("range={}", self.preset.key()));
+            parts.push(format!("range={}", self.preset.code()));
         }
         if self.preset == Preset::Custom {
             if let Some(from) = self.from {
@@ -207,16 +207,13 @@ impl ViewState {
             }
         }
         if self.metrics != default.metrics {
-            let keys: Vec<&str> = self.metrics.iter().map(|m| m.key()).collect();
+            let keys: Vec<&str> = self.metrics.iter().map(|m| m.code()).collect();
             parts.push(format!("metrics={}", keys.join(",")));
         }
         if self.table {
             parts.push("table=1".to_string());
         }
-        if let Some(on) = self
-            .per100k
-            .filter(|on| *on != self.per_capita_by_default())
-        {
+        if let Some(on) = self.per_100k.filter(|on| *on != self.per_100k_by_default()) {
             parts.push(format!("percap={}", u8::from(on)));
         }
         let clean =
@@ -298,13 +295,13 @@ impl ViewState {
 
     /// Compared regions are per capita unless the reader chose counts; one region is in counts
     /// unless the reader chose per capita.
-    fn per_capita_by_default(&self) -> bool {
+    fn per_100k_by_default(&self) -> bool {
         !self.compare.is_empty()
     }
 
     /// Whether the charts show 7-day averages per 100,000 residents.
-    pub fn per_capita(&self) -> bool {
-        self.per100k.unwrap_or_else(|| self.per_capita_by_default())
+    pub fn per_100k(&self) -> bool {
+        self.per_100k.unwrap_or_else(|| self.per_100k_by_default())
     }
 
     /// The regions the page shows, as the URL gives them: the compared ones, or the one.
@@ -367,7 +364,7 @@ mod tests {
             to: Some("2020-12-31".parse().unwrap()),
             metrics: vec![Metric::Cases, Metric::Recovered],
             table: true,
-            per100k: Some(true),
+            per_100k: Some(true),
             region: "NY".to_string(),
             compare: Vec::new(),
         };
@@ -447,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn compared_regions_are_per_capita_by_default() {
+    fn compared_regions_are_per_100k_by_default() {
         let state = ViewState::from_query("compare=ny,CA,tx,NY,,al,ak,az,ar");
         assert_eq!(
             state.compare,
@@ -455,13 +452,13 @@ mod tests {
             "6 at most, once each"
         );
         assert_eq!(state.shown_regions(), state.compare);
-        assert!(state.per_capita());
+        assert!(state.per_100k());
         assert_eq!(state.to_query(), "compare=NY,CA,TX,AL,AK,AZ");
         let counts = ViewState::from_query("compare=NY,CA&percap=0");
-        assert!(!counts.per_capita());
+        assert!(!counts.per_100k());
         assert_eq!(counts.to_query(), "percap=0&compare=NY,CA");
         let one = ViewState::from_query("region=NY&percap=0");
-        assert!(!one.per_capita());
+        assert!(!one.per_100k());
         assert_eq!(one.to_query(), "region=NY", "counts: one region's default");
         assert_eq!(one.shown_regions(), ["NY"]);
         assert_eq!(

@@ -8,7 +8,7 @@ pub struct Loaded {
     pub table: String,
 }
 
-/// The national series alone, as before states.
+/// The national series alone (no state series, no populations).
 pub async fn loaded_table(test: &str) -> Loaded {
     load(test, false).await
 }

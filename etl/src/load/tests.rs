@@ -90,14 +90,14 @@ async fn nothing_new_needs_the_same_series_and_no_unannounced_change() {
         ..wanted(&source)
     };
     assert!(!is_unchanged(&state, &with_population), "no population yet");
-    let mut pending = state.clone();
-    pending.changes.push(ChangeRecord::of(
+    let mut unannounced = state.clone();
+    unannounced.changes.push(ChangeRecord::of(
         covid_model::US,
         &[DayWrite::Insert(source[0])],
         Utc::now(),
     ));
     assert!(
-        !is_unchanged(&pending, &wanted(&source)),
+        !is_unchanged(&unannounced, &wanted(&source)),
         "a change awaits its announcement"
     );
     assert!(!is_unchanged(&SeriesState::default(), &wanted(&source)));

@@ -134,7 +134,7 @@ impl Etl {
             .env("TABLE_NAME", &self.table)
             .env("NYT_URL", nyt)
             .env("JHU_URL", jhu)
-            // The national series alone, as before states; the states tests set their own.
+            // The national series alone; the states tests set their own.
             .env("NYT_STATES_URL", "")
             .env("POPULATION_URL", "")
             .env_remove("AWS_ENDPOINT_URL")

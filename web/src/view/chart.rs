@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use crate::draw::{self, ChartInput, Rendered};
 use crate::frame::{Cell, PALETTE};
-use crate::keys;
+use crate::keyboard;
 use crate::metric::Metric;
 use crate::series::Measure;
 use crate::state::Scale;
@@ -23,7 +23,7 @@ fn title(metric: Metric, drawn: (Measure, Option<Measure>)) -> String {
     let name = metric.label();
     let lower = name.to_ascii_lowercase();
     match drawn {
-        (Measure::PerCapita, _) => format!("{name} per 100,000 residents, 7-day average"),
+        (Measure::Per100k, _) => format!("{name} per 100,000 residents, 7-day average"),
         (Measure::Total, _) => format!("{name}, cumulative"),
         (_, Some(_)) => format!("New {lower} a day and 7-day average"),
         _ => format!("New {lower}, 7-day average"),
@@ -33,7 +33,7 @@ fn title(metric: Metric, drawn: (Measure, Option<Measure>)) -> String {
 /// The caption's sentence for what the view draws.
 fn caption(drawn: (Measure, Option<Measure>)) -> &'static str {
     match drawn {
-        (Measure::PerCapita, _) => " 7-day averages of new cases and deaths per 100,000 residents.",
+        (Measure::Per100k, _) => " 7-day averages of new cases and deaths per 100,000 residents.",
         (Measure::Total, _) => " Cumulative totals.",
         (_, Some(_)) => " Bars: daily new; lines: 7-day averages.",
         _ => " Lines: 7-day averages of the daily new counts.",
@@ -55,7 +55,7 @@ struct Drawn {
 fn panels_markup(drawn: &[Drawn]) -> String {
     let mut out = String::new();
     for d in drawn {
-        let key = d.metric.key();
+        let key = d.metric.code();
         let class = format!("panel-title metric {key}");
         html::element_with(&mut out, "h2", "", &[("class", &class)], &d.title);
         let r = &d.rendered;
@@ -91,7 +91,7 @@ fn overlay_markup(left: f64, date: &str, cells: &[Cell]) -> String {
     html::element(&mut out, "strong", "", date);
     for c in cells {
         let name = c.region.unwrap_or(c.metric.label());
-        let class = format!("metric {}", c.metric.key());
+        let class = format!("metric {}", c.metric.code());
         html::element_with(
             &mut out,
             "span",
@@ -156,7 +156,7 @@ pub fn ChartFigure() -> impl IntoView {
                                 dates: &f.dates,
                                 range: range.clone(),
                                 scale: s.scale,
-                                per_capita: s.per_capita(),
+                                per_100k: s.per_100k(),
                             },
                             w,
                             h,
@@ -217,7 +217,7 @@ pub fn ChartFigure() -> impl IntoView {
             let rect = chart.get_bounding_client_rect();
             let metric = chart.get_attribute("data-metric")?;
             drawn.with_untracked(|list| {
-                let r = &list.iter().find(|d| d.metric.key() == metric)?.rendered;
+                let r = &list.iter().find(|d| d.metric.code() == metric)?.rendered;
                 if rect.width() <= 0.0 {
                     return None;
                 }
@@ -229,7 +229,9 @@ pub fn ChartFigure() -> impl IntoView {
         hover.set(index);
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        if let Some(next) = keys::step(&ev.key(), hover.get_untracked(), &range.get_untracked()) {
+        if let Some(next) =
+            keyboard::step(&ev.code(), hover.get_untracked(), &range.get_untracked())
+        {
             ev.prevent_default();
             hover.set(next);
         }
@@ -246,13 +248,13 @@ pub fn ChartFigure() -> impl IntoView {
             let f = &*frame.read();
             {
                 let recovered = s.metrics.contains(&Metric::Recovered);
-                if s.per_capita() && f.data.iter().any(|d| d.population.is_none()) {
+                if s.per_100k() && f.data.iter().any(|d| d.population.is_none()) {
                     Some(
                         "Per 100,000 residents needs each region's population, which /v1/regions did not give: turn off \"Per 100,000 residents\" to see counts.",
                     )
                 } else if !recovered {
                     None
-                } else if s.per_capita() {
+                } else if s.per_100k() {
                     Some(
                         "Recovered: there are no per-capita recoveries, so there is no chart for them.",
                     )
@@ -345,7 +347,7 @@ mod tests {
             dates: &dates,
             range: 1..4,
             scale: Scale::Log,
-            per_capita: false,
+            per_100k: false,
         };
         Drawn {
             metric: panel.metric,

@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlInputElement;
 
 use crate::ids::{
-    self, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM, LOG, PER_CAPITA,
+    self, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM, LOG, PER_100K,
     TABLE_TOGGLE, TO,
 };
 use crate::metric::Metric;
@@ -29,7 +29,7 @@ use super::dom::{self, by_id, flag, pressed, set};
 /// What a chart option's button does: its `data-action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
-    PerCapita,
+    Per100k,
     Log,
     StopComparing,
     Table,
@@ -38,16 +38,16 @@ enum Action {
 
 impl Action {
     const ALL: [Action; 5] = [
-        Action::PerCapita,
+        Action::Per100k,
         Action::Log,
         Action::StopComparing,
         Action::Table,
         Action::CopyLink,
     ];
 
-    fn key(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
-            Action::PerCapita => "per-capita",
+            Action::Per100k => "per-100k",
             Action::Log => "log",
             Action::StopComparing => "stop-comparing",
             Action::Table => "table",
@@ -55,14 +55,14 @@ impl Action {
         }
     }
 
-    fn from_key(key: &str) -> Option<Self> {
-        Action::ALL.into_iter().find(|a| a.key() == key)
+    fn from_code(code: &str) -> Option<Self> {
+        Action::ALL.into_iter().find(|a| a.code() == code)
     }
 
     /// What it does to the view state (copying the link changes none).
     fn apply(self, s: &mut ViewState) {
         match self {
-            Action::PerCapita => s.per100k = Some(!s.per_capita()),
+            Action::Per100k => s.per_100k = Some(!s.per_100k()),
             Action::Log => {
                 s.scale = if s.scale == Scale::Log {
                     Scale::Linear
@@ -81,19 +81,19 @@ impl Action {
 pub fn markup() -> String {
     let mut out = String::from("<fieldset><legend>View</legend>");
     for (view, label) in View::ALL.into_iter().zip(["Cumulative", "Daily new"]) {
-        let (key, id) = (view.key(), ids::view(view.key()));
+        let (key, id) = (view.code(), ids::view(view.code()));
         out.push_str(&format!(
             "<label><input type=\"radio\" name=\"view\" id=\"{id}\" value=\"{key}\"> {label}</label>"
         ));
     }
-    let (per_capita, log) = (Action::PerCapita.key(), Action::Log.key());
+    let (per_100k, log) = (Action::Per100k.code(), Action::Log.code());
     out.push_str(&format!(
-        "</fieldset><fieldset><legend>Per capita</legend><button type=\"button\" id=\"{PER_CAPITA}\" data-action=\"{per_capita}\">Per 100,000 residents</button></fieldset>\
+        "</fieldset><fieldset><legend>Per capita</legend><button type=\"button\" id=\"{PER_100K}\" data-action=\"{per_100k}\">Per 100,000 residents</button></fieldset>\
          <fieldset><legend>Scale</legend><button type=\"button\" id=\"{LOG}\" data-action=\"{log}\">Log scale</button></fieldset>\
          <fieldset><legend>Range</legend>",
     ));
     for p in Preset::ALL {
-        let (key, id) = (p.key(), ids::range(p.key()));
+        let (key, id) = (p.code(), ids::range(p.code()));
         let values = [("id", id.as_str()), ("data-range", key)];
         html::element_with(&mut out, "button", "type=\"button\"", &values, p.label());
     }
@@ -103,7 +103,7 @@ pub fn markup() -> String {
          <fieldset><legend>Show</legend>",
     ));
     for m in Metric::ALL {
-        let (key, id) = (m.key(), ids::metric(m.key()));
+        let (key, id) = (m.code(), ids::metric(m.code()));
         out.push_str(&format!(
             "<label class=\"metric {key}\"><input type=\"checkbox\" name=\"{key}\" id=\"{id}\"> "
         ));
@@ -111,9 +111,9 @@ pub fn markup() -> String {
         out.push_str("</label>");
     }
     let (stop, table, copy) = (
-        Action::StopComparing.key(),
-        Action::Table.key(),
-        Action::CopyLink.key(),
+        Action::StopComparing.code(),
+        Action::Table.code(),
+        Action::CopyLink.code(),
     );
     out.push_str(&format!(
         "</fieldset><fieldset class=\"compare\"><legend>Compare regions</legend>\
@@ -179,15 +179,19 @@ fn date_input(id: &str, value: Option<chrono::NaiveDate>) {
 /// Sets each control from the state.
 fn show(s: &ViewState, populations: bool) {
     for view in View::ALL {
-        if let Some(e) = input(&ids::view(view.key())) {
+        if let Some(e) = input(&ids::view(view.code())) {
             e.set_checked(s.view == view);
         }
     }
-    set(PER_CAPITA, "aria-pressed", pressed(s.per_capita()));
-    flag(PER_CAPITA, "disabled", !populations && !s.per_capita());
+    set(PER_100K, "aria-pressed", pressed(s.per_100k()));
+    flag(PER_100K, "disabled", !populations && !s.per_100k());
     set(LOG, "aria-pressed", pressed(s.scale == Scale::Log));
     for p in Preset::ALL {
-        set(&ids::range(p.key()), "aria-pressed", pressed(s.preset == p));
+        set(
+            &ids::range(p.code()),
+            "aria-pressed",
+            pressed(s.preset == p),
+        );
     }
     let custom = s.preset == Preset::Custom;
     for id in [FROM, TO] {
@@ -198,7 +202,7 @@ fn show(s: &ViewState, populations: bool) {
     date_input(FROM, s.from);
     date_input(TO, s.to);
     for m in Metric::ALL {
-        if let Some(e) = input(&ids::metric(m.key())) {
+        if let Some(e) = input(&ids::metric(m.code())) {
             e.set_checked(s.metrics.contains(&m));
         }
     }
@@ -304,7 +308,7 @@ pub fn Controls() -> impl IntoView {
         };
         if let Some(action) = button
             .get_attribute("data-action")
-            .and_then(|key| Action::from_key(&key))
+            .and_then(|key| Action::from_code(&key))
         {
             if action == Action::CopyLink {
                 copy_link();
@@ -312,7 +316,7 @@ pub fn Controls() -> impl IntoView {
                 state.update(|s| action.apply(s));
             }
         } else if let Some(key) = button.get_attribute("data-range") {
-            if let Some(p) = Preset::from_key(&key) {
+            if let Some(p) = Preset::from_code(&key) {
                 let (first, last) = shown.bounds();
                 state.update(|s| s.choose_preset(p, first, last));
             }
@@ -336,8 +340,8 @@ pub fn Controls() -> impl IntoView {
                 state.update(|s| s.compare_with(value));
             }
         } else if name == "view" {
-            state.update(|s| s.view = View::from_key(&value));
-        } else if let Some(m) = Metric::ALL.into_iter().find(|m| m.key() == name) {
+            state.update(|s| s.view = View::from_code(&value));
+        } else if let Some(m) = Metric::ALL.into_iter().find(|m| m.code() == name) {
             state.update(|s| s.toggle_metric(m));
         }
     };
@@ -356,7 +360,7 @@ mod tests {
     fn the_options_are_written_once_with_every_control() {
         let out = markup();
         for action in Action::ALL {
-            let attribute = format!("data-action=\"{}\"", action.key());
+            let attribute = format!("data-action=\"{}\"", action.code());
             assert_eq!(out.matches(&attribute).count(), 1, "{attribute}");
         }
         assert_eq!(
@@ -364,7 +368,7 @@ mod tests {
             out.matches("</fieldset>").count()
         );
         assert_eq!(out.matches("data-range=").count(), Preset::ALL.len());
-        let daily = ids::view(View::Daily.key());
+        let daily = ids::view(View::Daily.code());
         assert!(out.contains(&format!(
             "<input type=\"radio\" name=\"view\" id=\"{daily}\" value=\"daily\"> Daily new</label>"
         )));

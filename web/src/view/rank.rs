@@ -30,7 +30,7 @@ const COLUMNS: [Column; 3] = [Column::Name, Column::Cases, Column::Deaths];
 pub(super) const COLUMN_KEYS: [&str; 3] = ["name", "cases", "deaths"];
 
 impl Column {
-    fn key(self) -> &'static str {
+    fn code(self) -> &'static str {
         match self {
             Column::Name => "name",
             Column::Cases => "cases",
@@ -135,7 +135,7 @@ pub(super) fn markup(failed: Option<&str>) -> String {
         "<div class=\"table-wrap rank-wrap\"><table id=\"{RANKING}\"><thead><tr>"
     ));
     for column in COLUMNS {
-        let (key, id) = (column.key(), ids::sort(column.key()));
+        let (key, id) = (column.code(), ids::sort(column.code()));
         out.push_str(&format!(
             "<th scope=\"col\" id=\"{id}\"><button type=\"button\" data-sort=\"{key}\">"
         ));
@@ -160,7 +160,7 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
                 (true, false) => "ascending",
                 _ => "none",
             };
-            dom::set(&ids::sort(column.key()), "aria-sort", sort);
+            dom::set(&ids::sort(column.code()), "aria-sort", sort);
         }
         let body = dom::by_id(RANKING).and_then(|t| t.query_selector("tbody").ok().flatten());
         if let (Some(list), Some(body)) = (list.as_ref(), body) {
@@ -174,7 +174,7 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
         if let Some(key) =
             dom::closest(&ev, "button[data-sort]").and_then(|b| b.get_attribute("data-sort"))
         {
-            if let Some(column) = COLUMNS.into_iter().find(|c| c.key() == key) {
+            if let Some(column) = COLUMNS.into_iter().find(|c| c.code() == key) {
                 order.update(|(c, descending)| {
                     *descending = if *c == column {
                         !*descending
@@ -279,7 +279,7 @@ mod tests {
     fn the_table_has_a_sort_button_per_column_and_tells_a_failure() {
         let out = markup(None);
         for column in COLUMNS {
-            let (key, id) = (column.key(), ids::sort(column.key()));
+            let (key, id) = (column.code(), ids::sort(column.code()));
             assert!(out.contains(&format!(
                 "<th scope=\"col\" id=\"{id}\"><button type=\"button\" data-sort=\"{key}\">"
             )));

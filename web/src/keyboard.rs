@@ -4,6 +4,13 @@ use std::ops::Range;
 
 /// What a key does to the read day, `current` (`None`: nothing read yet) within the shown
 /// `range`: `Some(Some(i))` reads day `i`, `Some(None)` stops reading, `None` ignores the key.
+///
+/// ```
+/// use web::keyboard::step;
+/// assert_eq!(step("ArrowLeft", Some(5), &(0..10)), Some(Some(4)));
+/// assert_eq!(step("Escape", Some(5), &(0..10)), Some(None));
+/// assert_eq!(step("x", Some(5), &(0..10)), None);
+/// ```
 pub fn step(key: &str, current: Option<usize>, range: &Range<usize>) -> Option<Option<usize>> {
     if range.is_empty() {
         return None;
