@@ -90,7 +90,7 @@ impl App {
                     .map_err(|_| format!("CACHE_TTL_SECS {v:?} is not a whole number"))?,
             ),
         };
-        let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk_config = covid_store::sdk_config().await;
         let store = DynamoStore::new(&sdk_config, table);
         let mut app = Self::new(store.clone(), ttl, stale_after_days);
         if let Some(topic) = var("TOPIC_ARN").filter(|v| !v.trim().is_empty()) {

@@ -249,16 +249,24 @@ async fn head_cors_preflight_and_compression() {
     assert!(status.is_success());
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
 
-    for encoding in ["gzip", "br"] {
+    // gzip at the origin; Brotli is CloudFront's (it compresses at the edge).
+    for (accepted, encoding) in [
+        ("gzip", Some("gzip")),
+        ("br", None),
+        ("br, gzip", Some("gzip")),
+    ] {
         let request = Request::get("/v1/series")
-            .header(header::ACCEPT_ENCODING, encoding)
+            .header(header::ACCEPT_ENCODING, accepted)
             .body(Body::empty())
             .unwrap();
         let (status, headers, body) = call(&r, request).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(headers[header::CONTENT_ENCODING], encoding);
+        let got = headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap());
+        assert_eq!(got, encoding, "{accepted}");
         let (_, _, plain) = get(&r, "/v1/series").await;
-        assert!(body.len() < plain.len());
+        assert_eq!(body.len() < plain.len(), encoding.is_some());
     }
 }
 

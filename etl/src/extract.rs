@@ -86,6 +86,9 @@ struct TryError {
 impl Fetcher {
     /// A fetcher with a per-request `timeout` and a body cap of `max_bytes` (decoded).
     pub fn new(timeout: Duration, max_bytes: u64) -> Result<Self, Error> {
+        // The process's crypto provider for rustls: ring, as the AWS clients'. Installed once;
+        // a second call finds it there.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)

@@ -80,7 +80,7 @@ impl Etl {
     /// Reads the configuration and builds the HTTP, DynamoDB and SNS clients.
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
-        let sdk_config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk_config = covid_store::sdk_config().await;
         Self::new(config, &sdk_config)
     }
 

@@ -70,6 +70,20 @@ use expr::{
 use item::parse_day;
 use keys::{DAY_PREFIX, day_sk, series_pk};
 
+/// The AWS configuration of a binary: the SDK's standard chain for the region, credentials and
+/// endpoints (`AWS_ENDPOINT_URL_DYNAMODB`, …), with one HTTP client for every service, rustls on
+/// ring: the functions' one TLS stack and crypto provider. Call it once per process.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let client = aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(client)
+        .load()
+        .await
+}
+
 /// The `TABLE_NAME` setting (`None`: unset), validated once for every binary: 3 to 255 of
 /// A-Z a-z 0-9 _ - . (DynamoDB's rule).
 pub fn table_name(raw: Option<&str>) -> Result<String, String> {

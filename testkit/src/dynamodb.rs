@@ -109,6 +109,8 @@ pub(crate) fn sdk_config_as(endpoint: &str, key: &str, secret: &str) -> aws_conf
     let credentials =
         aws_sdk_dynamodb::config::Credentials::new(key, secret, None, None, "testkit");
     aws_config::SdkConfig::builder()
+        // Plain HTTP to the emulators on loopback.
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint)
