@@ -1,6 +1,7 @@
 //! A data answer: one version of a resource, named by its entity tag. It carries its body only
 //! when the client does not hold that version already (`304 Not Modified` otherwise), and
-//! always its tag, `Cache-Control` and `Last-Modified`.
+//! always its tag and `Last-Modified`; its `Cache-Control` is the schedule's
+//! ([`freshness`](crate::freshness)).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -8,9 +9,6 @@ use serde::Serialize;
 
 use crate::cache::Snapshot;
 use crate::extract::{IfNoneMatch, Range};
-
-/// Data changes at most daily: a short shared cache, then revalidation with the entity tag.
-pub const DATA_CACHE: &str = "public, max-age=300, stale-while-revalidate=3600";
 
 /// A body and its content type.
 pub type Body = (&'static str, Vec<u8>);
@@ -52,7 +50,6 @@ impl Answer {
             header::ETAG,
             HeaderValue::from_str(&tag).expect("an entity tag is ASCII"),
         );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(DATA_CACHE));
         if let Some(meta) = &snapshot.meta {
             let modified = meta
                 .changed_at

@@ -1,19 +1,27 @@
-//! Every region's series in memory, shared by every request and kept across warm Lambda
-//! invocations. It is revalidated at most once per TTL with one cheap read of the national
-//! meta item (version and fingerprint), which every run that changes any region rewrites; the
-//! series are re-read only when it changed. Requests never queue behind a revalidation while
-//! data is held.
+//! The data as served, kept across warm Lambda invocations and read lazily: a region's series is
+//! read when it is first asked, the regions' list from the one listing item the ETL writes. So
+//! the first answer after a cold start costs the national meta read and the one read it needs.
+//!
+//! Which data is current is revalidated at most once per TTL with one small read of the national
+//! meta item (version and fingerprint), which every run that changes any region rewrites. While
+//! the version holds, what was read is kept; when it moves, each region is read again when next
+//! asked. Requests never queue behind a revalidation while data is held, and concurrent first
+//! asks of a region share one read.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use covid_model::{DailyPoint, Day, Region, daily_per_100k, fingerprint, fingerprint_text};
-use covid_store::{ReadSeries, ReadState, RegionScope, StoreError, StoredMeta};
+use covid_model::{DailyPoint, Day, Region, RegionSummary, daily_per_100k, fingerprint};
+use covid_store::{
+    Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredListing, StoredMeta,
+};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
+use tokio::sync::OnceCell;
 
-/// Region series read at once when the data changed.
+/// Region series read at once when the list is made without a current listing item.
 const REGIONS_IN_FLIGHT: usize = 8;
 
 /// A region's stored days and its meta item (`None`: nothing stored for it).
@@ -32,11 +40,13 @@ pub trait SeriesSource: Send + Sync + 'static {
     fn national(&self) -> BoxFuture<'_, Result<National, StoreError>>;
     /// A region's days and meta (`None`: nothing stored for it).
     fn region(&self, region: Region) -> BoxFuture<'_, Result<RegionRead, StoreError>>;
+    /// The listing item (`None`: none written yet).
+    fn listing(&self) -> BoxFuture<'_, Result<Option<StoredListing>, StoreError>>;
 }
 
 impl<S> SeriesSource for S
 where
-    S: ReadState + ReadSeries + RegionScope + Send + Sync + 'static,
+    S: ReadState + ReadSeries + RegionScope + Listing + Send + Sync + 'static,
 {
     fn national(&self) -> BoxFuture<'_, Result<National, StoreError>> {
         Box::pin(async move {
@@ -55,6 +65,10 @@ where
                 .await?;
             Ok((days.into_iter().map(|s| s.day).collect(), meta))
         })
+    }
+
+    fn listing(&self) -> BoxFuture<'_, Result<Option<StoredListing>, StoreError>> {
+        Box::pin(self.read_listing())
     }
 }
 
@@ -107,28 +121,21 @@ impl RegionSeries {
     }
 }
 
-/// One consistent view of the data.
+/// The regions' list as served: every region with data, `US` first, then by name.
 #[derive(Debug)]
-pub struct Snapshot {
-    /// The national meta item (last change, last run).
-    pub meta: Option<StoredMeta>,
-    /// Alerts the ETL moved aside.
-    pub parked_alerts: u64,
-    /// `US` (always, maybe without days) and every state with stored data.
-    pub regions: Arc<BTreeMap<Region, Arc<RegionSeries>>>,
-    /// Identifies all of it (for the regions list's entity tag).
-    tag: Arc<str>,
+pub struct RegionList {
+    pub regions: Vec<RegionSummary>,
+    /// The fingerprint of the list itself (for its entity tag).
+    tag: String,
 }
 
-impl Snapshot {
-    /// The national series.
-    pub fn us(&self) -> &RegionSeries {
-        &self.regions[&covid_model::US]
-    }
-
-    /// A region's series; `None` for a region without stored data.
-    pub fn series(&self, region: Region) -> Option<&RegionSeries> {
-        self.regions.get(&region).map(|s| &**s)
+impl RegionList {
+    fn new(regions: Vec<RegionSummary>) -> Self {
+        let text = serde_json::to_string(&regions).expect("wire types serialise");
+        Self {
+            regions,
+            tag: covid_model::fingerprint_text(&text),
+        }
     }
 
     pub fn tag(&self) -> &str {
@@ -136,8 +143,148 @@ impl Snapshot {
     }
 }
 
+/// A region's entry: `None` while nothing of it may be served.
+type Entry = Option<Arc<RegionSeries>>;
+
+/// What has been read of one version of the data so far.
+struct Generation {
+    source: Arc<dyn SeriesSource>,
+    /// The national meta's version (`None`: nothing stored yet).
+    version: Option<u64>,
+    /// Whether the national meta marks the listing item as written for `version` (the ETL
+    /// writes it just after the meta: a revalidation may find it marked later).
+    listed: AtomicBool,
+    regions: Mutex<HashMap<Region, Arc<OnceCell<Entry>>>>,
+    list: OnceCell<Arc<RegionList>>,
+    /// The generation this one replaced, until it has been read whole: what a failed read
+    /// falls back on.
+    previous: Mutex<Option<Arc<Generation>>>,
+}
+
+impl Generation {
+    fn new(source: Arc<dyn SeriesSource>, meta: Option<&StoredMeta>) -> Self {
+        Self {
+            source,
+            version: meta.map(|m| m.version),
+            listed: AtomicBool::new(listed(meta)),
+            regions: Mutex::default(),
+            list: OnceCell::new(),
+            previous: Mutex::default(),
+        }
+    }
+
+    fn cell(&self, region: Region) -> Arc<OnceCell<Entry>> {
+        let mut regions = self.regions.lock().expect("cache lock");
+        regions.entry(region).or_default().clone()
+    }
+
+    /// What this generation holds of `region` already.
+    fn held(&self, region: Region) -> Option<Entry> {
+        let regions = self.regions.lock().expect("cache lock");
+        regions.get(&region).and_then(|cell| cell.get().cloned())
+    }
+
+    fn previous(&self) -> Option<Arc<Generation>> {
+        self.previous.lock().expect("cache lock").clone()
+    }
+
+    async fn read(&self, region: Region) -> Result<Entry, StoreError> {
+        if self.version.is_none() {
+            // Nothing stored: the nation without days, no state.
+            return Ok(region
+                .is_us()
+                .then(|| Arc::new(RegionSeries::new(region, Vec::new(), None))));
+        }
+        let (days, meta) = self.source.region(region).await?;
+        tracing::debug!(region = %region, days = days.len(), "series read");
+        // A state is served once loaded: not while its first load holds a placeholder.
+        let served = region.is_us() || meta.as_ref().is_some_and(|m| m.version > 0);
+        let population = meta.and_then(|m| m.population);
+        Ok(served.then(|| Arc::new(RegionSeries::new(region, days, population))))
+    }
+
+    /// `region`'s series, read on its first ask. A failed read serves the previous version's,
+    /// if it was read.
+    async fn series(&self, region: Region) -> Result<Entry, StoreError> {
+        let cell = self.cell(region);
+        match cell.get_or_try_init(|| self.read(region)).await {
+            Ok(entry) => Ok(entry.clone()),
+            Err(error) => match self.previous().and_then(|p| p.held(region)) {
+                Some(entry) => {
+                    tracing::warn!(%error, region = %region, "read failed; serving the data held");
+                    Ok(entry)
+                }
+                None => Err(error),
+            },
+        }
+    }
+
+    async fn read_list(&self) -> Result<RegionList, StoreError> {
+        if self.listed.load(Ordering::Relaxed)
+            && let Some(listing) = self.source.listing().await?
+            && Some(listing.version) == self.version
+        {
+            return Ok(RegionList::new(listing.regions));
+        }
+        // No current listing (written by the run that changed the data, moments later; or an
+        // older ETL): every region's series.
+        let entries: Vec<Entry> = futures::stream::iter(Region::all())
+            .map(|region| self.series(region))
+            .buffered(REGIONS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(RegionList::new(
+            entries
+                .into_iter()
+                .flatten()
+                .map(|s| RegionSummary::of(s.region, &s.days, s.population))
+                .collect(),
+        ))
+    }
+
+    /// The regions' list, read on its first ask.
+    async fn list(&self) -> Result<Arc<RegionList>, StoreError> {
+        let made = self
+            .list
+            .get_or_try_init(|| async { self.read_list().await.map(Arc::new) })
+            .await;
+        match made {
+            Ok(list) => Ok(list.clone()),
+            Err(error) => match self.previous().and_then(|p| p.list.get().cloned()) {
+                Some(list) => {
+                    tracing::warn!(%error, "read failed; serving the list held");
+                    Ok(list)
+                }
+                None => Err(error),
+            },
+        }
+    }
+}
+
+/// One consistent view of the data: the national meta as last revalidated, and the version's
+/// series, read as they are asked.
+pub struct Snapshot {
+    /// The national meta item (last change, last run).
+    pub meta: Option<StoredMeta>,
+    /// Alerts the ETL moved aside.
+    pub parked_alerts: u64,
+    data: Arc<Generation>,
+}
+
+impl Snapshot {
+    /// A region's series; `None` for a region without stored data.
+    pub async fn series(&self, region: Region) -> Result<Option<Arc<RegionSeries>>, StoreError> {
+        self.data.series(region).await
+    }
+
+    /// Every region with data, with its newest values.
+    pub async fn list(&self) -> Result<Arc<RegionList>, StoreError> {
+        self.data.list().await
+    }
+}
+
 pub struct SeriesCache {
-    source: Box<dyn SeriesSource>,
+    source: Arc<dyn SeriesSource>,
     ttl: Duration,
     current: RwLock<Option<(Arc<Snapshot>, Instant)>>,
     refresh: tokio::sync::Mutex<()>,
@@ -146,7 +293,7 @@ pub struct SeriesCache {
 impl SeriesCache {
     pub fn new(source: impl SeriesSource, ttl: Duration) -> Self {
         Self {
-            source: Box::new(source),
+            source: Arc::new(source),
             ttl,
             current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
@@ -161,9 +308,9 @@ impl SeriesCache {
             .map(|(s, _)| s.clone())
     }
 
-    /// The data, revalidated if older than the TTL. One request revalidates at a time; while it
-    /// does, the others are served the data held (only a cold cache makes them wait). If the
-    /// store fails and older data is held, that is served.
+    /// The current view, revalidated if older than the TTL. One request revalidates at a time;
+    /// while it does, the others are served the view held (only a cold cache makes them wait).
+    /// If the store fails and a view is held, that is served.
     pub async fn get(&self) -> Result<Arc<Snapshot>, StoreError> {
         if let Some(snapshot) = self.fresh() {
             return Ok(snapshot);
@@ -202,53 +349,35 @@ impl SeriesCache {
             parked_alerts,
         } = self.source.national().await?;
         let version = |m: Option<&StoredMeta>| m.map(|m| (m.version, m.fingerprint.clone()));
-        if let Some(held) = held.filter(|h| version(h.meta.as_ref()) == version(meta.as_ref())) {
-            // Same data; the meta may still carry a newer run record.
-            return Ok(Snapshot {
-                meta,
-                parked_alerts,
-                regions: held.regions.clone(),
-                tag: held.tag.clone(),
-            });
-        }
-        let mut regions = BTreeMap::new();
-        if meta.is_some() {
-            let read: Vec<(Region, Vec<Day>, Option<StoredMeta>)> =
-                futures::stream::iter(Region::all())
-                    .map(|region| async move {
-                        let (days, meta) = self.source.region(region).await?;
-                        Ok::<_, StoreError>((region, days, meta))
-                    })
-                    .buffered(REGIONS_IN_FLIGHT)
-                    .try_collect()
-                    .await?;
-            for (region, days, region_meta) in read {
-                // A state is served once loaded: not while its first load holds a placeholder.
-                if region.is_us() || region_meta.as_ref().is_some_and(|m| m.version > 0) {
-                    let population = region_meta.and_then(|m| m.population);
-                    regions.insert(
-                        region,
-                        Arc::new(RegionSeries::new(region, days, population)),
-                    );
+        let same = held.filter(|h| version(h.meta.as_ref()) == version(meta.as_ref()));
+        let data = match same {
+            // Same data; the meta may still carry a newer run record, or the listing's mark.
+            Some(held) => {
+                if listed(meta.as_ref()) {
+                    held.data.listed.store(true, Ordering::Relaxed);
                 }
+                held.data.clone()
             }
-        }
-        regions
-            .entry(covid_model::US)
-            .or_insert_with(|| Arc::new(RegionSeries::new(covid_model::US, Vec::new(), None)));
-        let tags: Vec<&str> = regions.values().map(|s| s.tag()).collect();
-        let tag = fingerprint_text(&tags.join(","));
-        tracing::info!(
-            regions = regions.len(),
-            days = regions.values().map(|s| s.days.len()).sum::<usize>(),
-            version = ?meta.as_ref().map(|m| m.version),
-            "series loaded"
-        );
+            None => {
+                let data = Generation::new(self.source.clone(), meta.as_ref());
+                if let Some(held) = held {
+                    // One generation back at most: the one before is let go.
+                    held.data.previous.lock().expect("cache lock").take();
+                    *data.previous.lock().expect("cache lock") = Some(held.data.clone());
+                }
+                tracing::info!(version = ?data.version, "data version");
+                Arc::new(data)
+            }
+        };
         Ok(Snapshot {
             meta,
             parked_alerts,
-            regions: Arc::new(regions),
-            tag: tag.into(),
+            data,
         })
     }
+}
+
+/// Whether `meta` marks the listing item as written for its version.
+fn listed(meta: Option<&StoredMeta>) -> bool {
+    meta.is_some_and(|m| m.listing_version == Some(m.version))
 }

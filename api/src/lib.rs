@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod cache;
 pub mod extract;
+pub mod freshness;
 pub mod limits;
 pub mod problem;
 pub mod regions;
@@ -39,6 +40,21 @@ pub struct App {
     /// set, a request without it is refused (the API is served only through CloudFront) and
     /// CloudFront's viewer address is trusted; unset locally.
     pub origin_secret: Option<String>,
+    /// `ETL_SCHEDULE`: when the ETL runs, which sets how long CloudFront keeps an answer
+    /// ([`freshness`]); `None` (unset, locally): a short cache.
+    pub schedule: Option<freshness::Schedule>,
+}
+
+/// Starts the revalidation read in the background, so that the first DynamoDB connection is
+/// made, and the national meta read, during init rather than on the first request (which waits
+/// for this read instead of making its own).
+pub fn warm(app: &Arc<App>) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(error) = app.cache.get().await {
+            tracing::warn!(%error, "the first read failed; the first request reads again");
+        }
+    });
 }
 
 /// A whole number setting, or its default when unset.
@@ -58,7 +74,14 @@ impl App {
             stale_after_days,
             subscriptions: None,
             origin_secret: None,
+            schedule: None,
         }
+    }
+
+    /// The same app, with the ETL's schedule.
+    pub fn with_schedule(mut self, schedule: freshness::Schedule) -> Self {
+        self.schedule = Some(schedule);
+        self
     }
 
     /// The same app, served only through CloudFront, which adds `secret` to every request.
@@ -74,9 +97,10 @@ impl App {
     }
 
     /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3),
-    /// `ORIGIN_SECRET`; for subscriptions `TOPIC_ARN` (unset: none), `SUBSCRIBE_PER_IP_PER_HOUR`
+    /// `ORIGIN_SECRET`, `ETL_SCHEDULE` (unset: none); for subscriptions `TOPIC_ARN` (unset: none), `SUBSCRIBE_PER_IP_PER_HOUR`
     /// (5), `SUBSCRIBE_PER_NETWORK_PER_HOUR` (20), `SUBSCRIBE_PER_DAY` (100), `RECIPIENT_KEY`,
-    /// `SITE_ORIGIN`; the AWS endpoint, region and credentials from the SDK's standard chain.
+    /// `SITE_ORIGIN`; the AWS region, credentials and endpoints from the environment
+    /// ([`covid_store::sdk_config`]).
     pub async fn from_env() -> Result<(Self, DynamoStore), String> {
         let var = |name: &str| std::env::var(name).ok();
         // The same settings, parsed by the same code, as the ETL.
@@ -90,9 +114,14 @@ impl App {
                     .map_err(|_| format!("CACHE_TTL_SECS {v:?} is not a whole number"))?,
             ),
         };
-        let sdk_config = covid_store::sdk_config().await;
+        let schedule = var("ETL_SCHEDULE")
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| freshness::Schedule::parse(&v))
+            .transpose()?;
+        let sdk_config = covid_store::sdk_config()?;
         let store = DynamoStore::new(&sdk_config, table);
         let mut app = Self::new(store.clone(), ttl, stale_after_days);
+        app.schedule = schedule;
         if let Some(topic) = var("TOPIC_ARN").filter(|v| !v.trim().is_empty()) {
             let mut subscriptions = Subscriptions::new(
                 subscriptions::SnsSubscriber::new(&sdk_config, topic),
@@ -199,6 +228,10 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .route("/v1/regions/{id}/latest", get(regions::latest))
         .route("/v1/status", get(routes::status))
         .route("/v1/openapi.json", get(routes::openapi))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            freshness::layer,
+        ))
         .method_not_allowed_fallback(problem::method_not_allowed)
         .with_state(app);
     let api = match site {

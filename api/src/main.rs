@@ -6,15 +6,17 @@ use std::sync::Arc;
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     logging::init();
     let (app, store) = api::App::from_env().await?;
+    let app = Arc::new(app);
+    api::warm(&app);
     if logging::on_lambda() {
-        return lambda_http::run(api::router(Arc::new(app), None)).await;
+        return lambda_http::run(api::router(app, None)).await;
     }
     let addr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let site = std::env::var("SITE_DIR").unwrap_or_else(|_| "web/dist".into());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     // The socket peer is the viewer address the subscription limits count.
-    let router = api::router(Arc::new(app), Some(site.into()));
+    let router = api::router(app, Some(site.into()));
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),

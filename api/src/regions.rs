@@ -6,10 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use covid_model::{
-    DailyResponse, LatestResponse, Region, RegionLatest, RegionSummary, RegionsResponse,
-    SeriesResponse,
-};
+use covid_model::{DailyResponse, LatestResponse, Region, RegionsResponse, SeriesResponse};
 
 use crate::App;
 use crate::answer::{Answer, json};
@@ -17,7 +14,7 @@ use crate::cache::{RegionSeries, Snapshot};
 use crate::extract::{IfNoneMatch, Range, RegionPath, unknown_region};
 use crate::problem::Problem;
 use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegion};
-use crate::routes::{meta, snapshot};
+use crate::routes::{meta, snapshot, unavailable};
 
 /// The `{id}` path parameter, for the OpenAPI document ([`RegionPath`] reads it).
 #[derive(Debug, utoipa::IntoParams)]
@@ -28,11 +25,18 @@ pub struct RegionId {
     id: String,
 }
 
-/// The region's series, if it has data.
-fn with_data(snapshot: &Snapshot, region: Region) -> Result<&RegionSeries, Problem> {
-    snapshot
+/// The current view and the region's series, if it has data.
+async fn with_data(
+    app: &App,
+    region: Region,
+) -> Result<(Arc<Snapshot>, Arc<RegionSeries>), Problem> {
+    let snapshot = snapshot(app).await?;
+    let series = snapshot
         .series(region)
-        .ok_or_else(|| unknown_region(region.id))
+        .await
+        .map_err(unavailable)?
+        .ok_or_else(|| unknown_region(region.id))?;
+    Ok((snapshot, series))
 }
 
 /// The entity tag of what one region's answers are made from.
@@ -48,39 +52,19 @@ fn region_tag(series: &RegionSeries) -> String {
 ))]
 pub async fn regions(State(app): State<Arc<App>>, holds: IfNoneMatch) -> Result<Answer, Problem> {
     let snapshot = snapshot(&app).await?;
+    let list = snapshot.list().await.map_err(unavailable)?;
     Ok(Answer::new(
         &holds,
         &snapshot,
-        snapshot.tag(),
+        list.tag(),
         "regions",
         Range::default(),
         || {
-            let regions = Region::all()
-                .into_iter()
-                .filter_map(|r| snapshot.series(r))
-                .map(summary)
-                .collect();
-            json(&RegionsResponse { regions })
+            json(&RegionsResponse {
+                regions: list.regions.clone(),
+            })
         },
     ))
-}
-
-fn summary(series: &RegionSeries) -> RegionSummary {
-    let region = series.region;
-    RegionSummary {
-        id: region.id.to_string(),
-        name: region.name.to_string(),
-        fips: (!region.is_us()).then(|| format!("{:02}", region.fips)),
-        population: series.population,
-        first_date: series.days.first().map(|d| d.date),
-        last_date: series.days.last().map(|d| d.date),
-        count: series.days.len(),
-        latest: series
-            .days
-            .last()
-            .zip(series.daily.last())
-            .map(|(day, point)| RegionLatest::of(day, point)),
-    }
 }
 
 /// A region's cumulative series (`recovered` is `null` for states).
@@ -94,12 +78,11 @@ pub async fn series(
     range: Range,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let snapshot = snapshot(&app).await?;
-    let series = with_data(&snapshot, region)?;
+    let (snapshot, series) = with_data(&app, region).await?;
     Ok(Answer::new(
         &holds,
         &snapshot,
-        &region_tag(series),
+        &region_tag(&series),
         "series",
         range,
         || {
@@ -123,12 +106,11 @@ pub async fn series_csv(
     range: Range,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let snapshot = snapshot(&app).await?;
-    let series = with_data(&snapshot, region)?;
+    let (snapshot, series) = with_data(&app, region).await?;
     Ok(Answer::new(
         &holds,
         &snapshot,
-        &region_tag(series),
+        &region_tag(&series),
         "csv",
         range,
         || {
@@ -158,12 +140,11 @@ pub async fn daily(
     range: Range,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let snapshot = snapshot(&app).await?;
-    let series = with_data(&snapshot, region)?;
+    let (snapshot, series) = with_data(&app, region).await?;
     Ok(Answer::new(
         &holds,
         &snapshot,
-        &region_tag(series),
+        &region_tag(&series),
         "daily",
         range,
         || {
@@ -186,8 +167,7 @@ pub async fn latest(
     RegionPath(region): RegionPath,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let snapshot = snapshot(&app).await?;
-    let series = with_data(&snapshot, region)?;
+    let (snapshot, series) = with_data(&app, region).await?;
     let (Some(day), Some(change)) = (series.days.last(), series.daily.last()) else {
         return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -198,7 +178,7 @@ pub async fn latest(
     Ok(Answer::new(
         &holds,
         &snapshot,
-        &region_tag(series),
+        &region_tag(&series),
         "latest",
         Range::default(),
         || {

@@ -64,15 +64,18 @@ pub(crate) fn meta(snapshot: &Snapshot, days: &[Day]) -> SeriesMeta {
     }
 }
 
+/// A read the store failed, as the reader is told of it (the cause is logged, not published).
+pub(crate) fn unavailable(error: covid_store::StoreError) -> Problem {
+    tracing::error!(%error, "cannot read the series");
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Data unavailable",
+        "The series cannot be read right now; try again in a minute.",
+    )
+}
+
 pub(crate) async fn snapshot(app: &App) -> Result<Arc<Snapshot>, Problem> {
-    app.cache.get().await.map_err(|error| {
-        tracing::error!(%error, "cannot read the series");
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Data unavailable",
-            "The series cannot be read right now; try again in a minute.",
-        )
-    })
+    app.cache.get().await.map_err(unavailable)
 }
 
 const US: RegionPath = RegionPath(covid_model::US);
@@ -132,8 +135,8 @@ pub async fn latest(app: State<Arc<App>>, holds: IfNoneMatch) -> Result<Answer, 
 ))]
 pub async fn status(State(app): State<Arc<App>>) -> Result<Response, Problem> {
     let snapshot = snapshot(&app).await?;
-    let newest_day = snapshot.us().days.last().map(|d| d.date);
     let meta = snapshot.meta.as_ref();
+    let newest_day = meta.map(|m| m.last_date);
     let body = StatusResponse {
         last_run: meta.and_then(|m| m.last_run.as_ref()).map(|r| LastRun {
             at: r.at.to_rfc3339(),

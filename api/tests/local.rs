@@ -192,6 +192,32 @@ async fn every_region_from_the_table_the_etl_loaded() {
     let ny = regions.iter().find(|r| r["id"] == "NY").unwrap();
     assert_eq!(ny["latest"]["date"], "2021-07-08");
 
+    // The list is the ETL's listing item, which says what every region's stored series says.
+    use covid_store::{Listing, ReadSeries};
+    let store =
+        covid_store::DynamoStore::new(&testkit::sdk_config(&loaded.endpoint), &loaded.table);
+    let listing = store.read_listing().await.unwrap().expect("a listing");
+    let served: Vec<covid_model::RegionSummary> =
+        serde_json::from_value(v["regions"].clone()).unwrap();
+    assert_eq!(served, listing.regions);
+    let mut read = Vec::new();
+    for region in covid_model::Region::all() {
+        let (days, meta) = store
+            .partition(region)
+            .read_series_and_meta()
+            .await
+            .unwrap();
+        if let Some(meta) = meta {
+            let days: Vec<_> = days.into_iter().map(|s| s.day).collect();
+            read.push(covid_model::RegionSummary::of(
+                region,
+                &days,
+                meta.population,
+            ));
+        }
+    }
+    assert_eq!(listing.regions, read);
+
     // New York's 7-day average per 100k on its newest day, from the snapshot's own rows.
     let states = std::fs::read_to_string(testkit::snapshot("nyt-us-states.csv")).unwrap();
     let cases = |date: &str| -> f64 {

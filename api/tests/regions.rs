@@ -87,6 +87,73 @@ async fn the_listing_puts_us_first_then_names_with_per_100k_averages() {
     assert!(v["regions"][0]["fips"].is_null());
 }
 
+/// The listing item the ETL writes for `store`'s regions (with the shared model function) and
+/// the national meta's mark of it.
+fn list(store: &MemoryStore) {
+    let contents = store.contents();
+    let us_days: Vec<Day> = contents.days.values().map(|s| s.day).collect();
+    let mut regions = vec![covid_model::RegionSummary::of(
+        covid_model::US,
+        &us_days,
+        None,
+    )];
+    for region in Region::all() {
+        if let Some(series) = contents.regions.get(&region) {
+            let days: Vec<Day> = series.days.values().map(|s| s.day).collect();
+            let population = series.meta.as_ref().and_then(|m| m.population);
+            regions.push(covid_model::RegionSummary::of(region, &days, population));
+        }
+    }
+    let version = contents.meta.as_ref().unwrap().version;
+    store.edit(|c| {
+        c.listing = Some(covid_store::StoredListing { version, regions });
+        c.meta.as_mut().unwrap().listing_version = Some(version);
+    });
+}
+
+#[tokio::test]
+async fn the_list_is_one_read_of_a_current_listing_and_the_same_without_it() {
+    // Without a listing item: every region's partition.
+    let unlisted = with_states();
+    let r = router(&unlisted, Duration::from_secs(30));
+    let (status, headers, body) = get(&r, "/v1/regions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(unlisted.calls("read_series_and_meta"), 56);
+    assert_eq!(unlisted.calls("read_listing"), 0, "not marked: not read");
+
+    // With one: one read, no partition, the same answer and tag.
+    let listed = with_states();
+    list(&listed);
+    let r = router(&listed, Duration::from_secs(30));
+    let answer = get(&r, "/v1/regions").await;
+    assert_eq!((answer.0, &answer.2), (status, &body));
+    assert_eq!(answer.1[header::ETAG], headers[header::ETAG]);
+    assert_eq!(
+        (
+            listed.calls("read_listing"),
+            listed.calls("read_series_and_meta")
+        ),
+        (1, 0)
+    );
+    // A region's answer reads that region alone.
+    assert_eq!(get(&r, "/v1/regions/NY/series").await.0, StatusCode::OK);
+    assert_eq!(listed.calls("read_series_and_meta"), 1);
+
+    // A listing of another version than the meta's is not served: the data moved on.
+    let moved = with_states();
+    list(&moved);
+    moved.edit(|c| {
+        let meta = c.meta.as_mut().unwrap();
+        meta.listing_version = Some(meta.version + 1);
+        meta.version += 1;
+        c.regions.remove(&Region::by_id("GU").unwrap());
+    });
+    let r = router(&moved, Duration::from_secs(30));
+    let v = json(&get(&r, "/v1/regions").await.2);
+    assert_eq!(v["regions"].as_array().unwrap().len(), 2, "US and NY, read");
+    assert_eq!(moved.calls("read_series_and_meta"), 56);
+}
+
 #[tokio::test]
 async fn region_paths_answer_like_the_national_ones() {
     let r = router(&with_states(), Duration::from_secs(30));

@@ -3,7 +3,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use api::App;
@@ -287,9 +287,10 @@ async fn the_store_is_read_at_most_once_per_ttl() {
     {
         assert_eq!(get(&r, uri).await.0, StatusCode::OK);
     }
-    // One meta read, then each region's partition once (days and meta in one read).
+    // One meta read, then the national partition once (days and meta in one read): no other
+    // region is read until it is asked.
     assert_eq!(store.calls("read_state"), 1);
-    assert_eq!(store.calls("read_series_and_meta"), 56);
+    assert_eq!(store.calls("read_series_and_meta"), 1);
 
     // With a zero TTL every request revalidates with the meta, but the days are re-read only
     // when the version moves.
@@ -303,11 +304,11 @@ async fn the_store_is_read_at_most_once_per_ttl() {
             store.calls("read_state"),
             store.calls("read_series_and_meta")
         ),
-        (5, 56)
+        (5, 1)
     );
     new_version(&store, 2);
     get(&r, "/v1/series").await;
-    assert_eq!(store.calls("read_series_and_meta"), 112);
+    assert_eq!(store.calls("read_series_and_meta"), 2);
 }
 
 #[tokio::test]
@@ -376,6 +377,9 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         ) -> BoxFuture<'_, Result<api::cache::RegionRead, StoreError>> {
             SeriesSource::region(&self.inner, region)
         }
+        fn listing(&self) -> BoxFuture<'_, Result<Option<covid_store::StoredListing>, StoreError>> {
+            SeriesSource::listing(&self.inner)
+        }
     }
     let slow = Slow {
         inner: seeded(),
@@ -400,6 +404,60 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
 }
 
 #[tokio::test]
+async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
+    /// A source whose partition reads fail while `down`.
+    #[derive(Clone)]
+    struct Flaky {
+        inner: MemoryStore,
+        down: Arc<AtomicBool>,
+    }
+    impl SeriesSource for Flaky {
+        fn national(&self) -> BoxFuture<'_, Result<api::cache::National, StoreError>> {
+            SeriesSource::national(&self.inner)
+        }
+        fn region(
+            &self,
+            region: covid_model::Region,
+        ) -> BoxFuture<'_, Result<api::cache::RegionRead, StoreError>> {
+            if self.down.load(Ordering::SeqCst) {
+                return Box::pin(async {
+                    Err(StoreError::Request {
+                        operation: "Query",
+                        table: "series".to_string(),
+                        detail: "injected outage".to_string(),
+                    })
+                });
+            }
+            SeriesSource::region(&self.inner, region)
+        }
+        fn listing(&self) -> BoxFuture<'_, Result<Option<covid_store::StoredListing>, StoreError>> {
+            SeriesSource::listing(&self.inner)
+        }
+    }
+    let flaky = Flaky {
+        inner: seeded(),
+        down: Arc::default(),
+    };
+    let r = api::router(Arc::new(App::new(flaky.clone(), Duration::ZERO, 3)), None);
+    let (status, _, held) = get(&r, "/v1/series").await;
+    assert_eq!(status, StatusCode::OK);
+    // A run writes a new version; the partition cannot be read.
+    revise_newest(&flaky.inner, 7);
+    new_version(&flaky.inner, 2);
+    flaky.down.store(true, Ordering::SeqCst);
+    assert_eq!(get(&r, "/v1/series").await.2, held, "the version held");
+    // A region never read has nothing held.
+    assert_eq!(
+        get(&r, "/v1/regions/NY/series").await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    flaky.down.store(false, Ordering::SeqCst);
+    let (status, _, new) = get(&r, "/v1/series").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(new, held, "read once the store is back");
+}
+
+#[tokio::test]
 async fn status_reports_the_alerts_moved_aside() {
     let store = seeded();
     let r = common::memory::router(&store, Duration::ZERO);
@@ -421,4 +479,59 @@ async fn status_reports_the_alerts_moved_aside() {
     let (status, _, body) = common::memory::get(&r, "/v1/status").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(common::memory::json(&body)["parked_alerts"], 1);
+}
+
+#[tokio::test]
+async fn the_edge_keeps_data_answers_until_the_deployed_schedule_s_next_run() {
+    // The schedule the template deploys for the ETL is the one the API is given, and parses.
+    let template = testkit::template::Template::load();
+    let secrets = |name: &str| Some(name.to_string());
+    let environment = template
+        .property_with("ApiFunction", "Environment", &[], &secrets)
+        .unwrap();
+    let deployed = environment["Variables"]["ETL_SCHEDULE"].as_str().unwrap();
+    let events = template
+        .property_with("EtlFunction", "Events", &[], &secrets)
+        .unwrap();
+    let runs = events
+        .as_object()
+        .unwrap()
+        .values()
+        .find_map(|e| e["Properties"]["Schedule"].as_str())
+        .expect("the ETL's schedule event");
+    assert_eq!(deployed, runs);
+    let schedule = api::freshness::Schedule::parse(deployed).unwrap();
+    // CloudFront honours an s-maxage up to its cache policy's MaxTTL.
+    let policy = template
+        .property_with("ApiCachePolicy", "CachePolicyConfig", &[], &secrets)
+        .unwrap();
+    assert!(policy["MaxTTL"].as_i64().unwrap() >= api::freshness::MAX_SHARED_AGE);
+
+    let store = seeded();
+    let app = App::new(store.clone(), Duration::ZERO, 3).with_schedule(schedule);
+    let r = api::router(Arc::new(app), None);
+    let (_, headers, _) = get(&r, "/v1/regions/US/daily").await;
+    let cache = headers[header::CACHE_CONTROL].to_str().unwrap().to_string();
+    assert!(cache.contains(", s-maxage="), "{cache}");
+    assert!(cache.contains("stale-while-revalidate=3600"), "{cache}");
+    let request = Request::get("/v1/regions/US/daily")
+        .header(header::IF_NONE_MATCH, headers[header::ETAG].clone())
+        .body(Body::empty())
+        .unwrap();
+    let (status, revalidated, _) = call(&r, request).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(
+        revalidated[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("s-maxage=")
+    );
+    // The others keep their own: the status a minute, a 404 a minute, the document an hour.
+    for (path, kept) in [
+        ("/v1/status", "public, max-age=60"),
+        ("/v1/regions/ZZ/daily", "public, max-age=60"),
+        ("/v1/openapi.json", "public, max-age=3600"),
+    ] {
+        assert_eq!(get(&r, path).await.1[header::CACHE_CONTROL], kept, "{path}");
+    }
 }

@@ -79,6 +79,7 @@ where
         stale_alert_for: None,
         population: wanted.population,
         regions_fingerprint: None,
+        listing_version: None,
         lease_until: None,
     };
     // Only while this loader's lease is the placeholder's: the meta and the change record

@@ -1,5 +1,6 @@
 //! Configuration from environment variables. AWS endpoint, region and credentials are not here:
-//! they come from the SDK's standard chain (`AWS_ENDPOINT_URL`, `AWS_REGION`, ...).
+//! they come from the environment too (`covid_store::sdk_config`: `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+//! `AWS_ENDPOINT_URL_DYNAMODB`, ...).
 
 use std::time::Duration;
 

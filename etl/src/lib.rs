@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod lambda;
+pub mod listing;
 pub mod load;
 pub mod notify;
 pub mod pipeline;

@@ -28,7 +28,7 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub fn new(sdk_config: &aws_config::SdkConfig, topic_arn: impl Into<String>) -> Self {
+    pub fn new(sdk_config: &covid_store::SdkConfig, topic_arn: impl Into<String>) -> Self {
         Self {
             client: aws_sdk_sns::Client::new(sdk_config),
             topic_arn: topic_arn.into(),

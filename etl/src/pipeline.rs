@@ -80,11 +80,11 @@ impl Etl {
     /// Reads the configuration and builds the HTTP, DynamoDB and SNS clients.
     pub async fn from_env() -> Result<Self, Error> {
         let config = Config::from_env()?;
-        let sdk_config = covid_store::sdk_config().await;
+        let sdk_config = covid_store::sdk_config().map_err(Error::Config)?;
         Self::new(config, &sdk_config)
     }
 
-    pub fn new(config: Config, sdk_config: &aws_config::SdkConfig) -> Result<Self, Error> {
+    pub fn new(config: Config, sdk_config: &covid_store::SdkConfig) -> Result<Self, Error> {
         let fetcher = Fetcher::new(config.http_timeout, MAX_BODY_BYTES)?;
         let store = DynamoStore::new(sdk_config, &config.table_name);
         let publisher = config
@@ -199,6 +199,7 @@ impl Etl {
             states: state_counts,
             busy_regions,
             state,
+            listed,
         } = run::load(
             &self.store,
             sources,
@@ -231,6 +232,7 @@ impl Etl {
             states_unchanged = state_counts.map_or(0, |c| c.unchanged),
             announced_regions = outcome.announced.regions.len(),
             busy_regions,
+            listed,
             fetch_ms,
             transform_ms,
             load_ms = duration_ms as u128 - fetch_ms - transform_ms,

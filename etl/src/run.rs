@@ -11,15 +11,22 @@
 //! 4. The national series ([`load`](crate::load)): its meta write announces every change record,
 //!    the states' included, and keeps the states' fingerprint, unless a state is still being
 //!    bulk loaded by another run, so that the next run looks at it again.
+//! 5. The listing ([`listing`](crate::listing)), when the national meta does not mark it
+//!    current: every region's `/v1/regions` entry in one item, for the national meta's version.
+//!    It needs every state as stored, so a run that is to write it examines the states in
+//!    step 2 even when their fingerprint matches.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use covid_model::{Day, Region, StateCounts};
-use covid_store::{BulkLoad, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta};
+use covid_store::{
+    BulkLoad, Listing, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta,
+};
 
 use crate::bulk::Clock;
 use crate::error::Error;
+use crate::listing;
 use crate::load::{self, Announce, LoadOutcome, Progress, Scope, Wanted};
 use crate::states;
 use crate::transform::{self, StateSeries};
@@ -45,6 +52,8 @@ pub struct Loaded {
     pub busy_regions: usize,
     /// The national partition as last read (the alerts waiting in it, the stale marker).
     pub state: SeriesState,
+    /// Whether this run wrote the listing.
+    pub listed: bool,
 }
 
 /// Writes a run's sources in the order above. `announce` composes the `updated` alert of the
@@ -58,7 +67,7 @@ pub async fn load<S>(
     clock: &Clock,
 ) -> Result<Loaded, Error>
 where
-    S: RegionScope + ReadState + ReadSeries + WriteDay + WriteMeta + BulkLoad + Sync,
+    S: RegionScope + ReadState + ReadSeries + WriteDay + WriteMeta + BulkLoad + Listing + Sync,
 {
     let mut state = store.read_state().await?;
     if let Some(meta) = &state.meta {
@@ -67,30 +76,7 @@ where
     let fingerprint = sources
         .states
         .map(|s| states::regions_fingerprint(s, sources.populations));
-    let (mut counts, mut busy_regions) = (None, 0);
-    if let (Some(series), Some(print)) = (sources.states, &fingerprint) {
-        let examined = state
-            .meta
-            .as_ref()
-            .and_then(|m| m.regions_fingerprint.as_ref())
-            != Some(print);
-        let loaded = states::load_states(
-            store,
-            series,
-            sources.populations,
-            print,
-            &state,
-            progress,
-            clock,
-        )
-        .await?;
-        if examined {
-            state = store.read_state().await?;
-        }
-        counts = Some(loaded.counts);
-        busy_regions = loaded.busy;
-    }
-    let wanted = Wanted {
+    let national = |busy_regions: usize| Wanted {
         days: sources.series,
         population: sources.populations.get(&covid_model::US).copied(),
         scope: Scope::National {
@@ -98,12 +84,46 @@ where
             regions_fingerprint: fingerprint.as_deref().filter(|_| busy_regions == 0),
         },
     };
-    let national = load::load(store, &wanted, &state, started, progress).await?;
+    let (mut counts, mut busy_regions, mut stored_states) = (None, 0, None);
+    if let (Some(series), Some(print)) = (sources.states, &fingerprint) {
+        let examined = state
+            .meta
+            .as_ref()
+            .and_then(|m| m.regions_fingerprint.as_ref())
+            != Some(print);
+        // The listing is written when it is not current, or when this run changes the data.
+        let to_list =
+            !listing::is_current(state.meta.as_ref()) || !load::is_unchanged(&state, &national(0));
+        let loaded = states::load_states(
+            store,
+            series,
+            sources.populations,
+            print,
+            &state,
+            to_list,
+            progress,
+            clock,
+        )
+        .await?;
+        // The change records the states wrote are announced by the national meta write.
+        if examined || loaded.counts.inserted + loaded.counts.updated > 0 {
+            state = store.read_state().await?;
+        }
+        counts = Some(loaded.counts);
+        busy_regions = loaded.busy;
+        stored_states = loaded.stored;
+    }
+    let national = load::load(store, &national(busy_regions), &state, started, progress).await?;
+    let listed = match stored_states.filter(|_| busy_regions == 0) {
+        Some(states) => listing::write(store, &national, &states).await?,
+        None => false,
+    };
     Ok(Loaded {
         national,
         states: counts,
         busy_regions,
         state,
+        listed,
     })
 }
 
@@ -189,6 +209,50 @@ mod tests {
             1,
             "no state partition was read"
         );
+    }
+
+    #[tokio::test]
+    async fn the_listing_follows_every_version_and_is_written_once_for_a_table_without_one() {
+        use covid_model::RegionSummary;
+        let store = MemoryStore::new();
+        let states = BTreeMap::from([(region("NY"), series(30, 0)), (region("GU"), series(3, 0))]);
+        assert!(run(&store, &series(40, 0), &states).await.unwrap().listed);
+        let listing = store.contents().listing.expect("a listing");
+        let meta = store.contents().meta.unwrap();
+        assert_eq!(
+            (listing.version, meta.listing_version),
+            (meta.version, Some(meta.version))
+        );
+        // The API's entries, from the stored series, in its order.
+        assert_eq!(
+            listing.regions,
+            [
+                RegionSummary::of(covid_model::US, &series(40, 0), Some(329_466_283)),
+                RegionSummary::of(region("GU"), &series(3, 0), None),
+                RegionSummary::of(region("NY"), &series(30, 0), None),
+            ]
+        );
+        // Nothing new: not written again.
+        assert!(!run(&store, &series(40, 0), &states).await.unwrap().listed);
+
+        // A revised state: a new version, and its listing.
+        let revised = BTreeMap::from([(region("NY"), series(30, 5)), (region("GU"), series(3, 0))]);
+        assert!(run(&store, &series(40, 0), &revised).await.unwrap().listed);
+        let listing = store.contents().listing.unwrap();
+        assert_eq!(listing.version, store.contents().meta.unwrap().version);
+        assert_eq!(listing.regions[2].latest.unwrap().cases, 295);
+
+        // A table without a current listing (an older ETL's): a run with nothing new examines
+        // the states once, and writes it.
+        store.edit(|c| c.meta.as_mut().unwrap().listing_version = None);
+        let reads = store.calls("read_state");
+        assert!(run(&store, &series(40, 0), &revised).await.unwrap().listed);
+        assert_eq!(
+            store.calls("read_state") - reads,
+            3,
+            "the nation and both states"
+        );
+        assert_eq!(store.contents().listing.unwrap(), listing);
     }
 
     #[tokio::test]

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use covid_model::{Region, StateCounts, fingerprint};
+use covid_model::{Day, Region, StateCounts, fingerprint};
 use covid_store::{BulkLoad, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta};
 
 use crate::bulk::{self, Clock};
@@ -24,11 +24,21 @@ use crate::transform::{self, StateSeries};
 /// Region partitions read, or loaded, at once.
 pub const REGIONS_IN_FLIGHT: usize = 4;
 /// What loading the states did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatesLoaded {
     pub counts: StateCounts,
     /// Series left to another run's bulk load (not counted in `counts`).
     pub busy: usize,
+    /// Every state series examined, as stored once the run is done (a busy one is absent);
+    /// `None`: the fingerprint matched, and no partition was read.
+    pub stored: Option<BTreeMap<Region, Stored>>,
+}
+
+/// A state's series as stored, and its residents: its entry in the listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stored {
+    pub days: Vec<Day>,
+    pub population: Option<u64>,
 }
 
 /// One fingerprint over every state series and the populations: `NY:<fingerprint>:<people>`
@@ -46,14 +56,17 @@ pub fn regions_fingerprint(states: &StateSeries, populations: &BTreeMap<Region, 
 }
 
 /// Brings every state series up to the source. `national` is the national state read at the
-/// start of the run; when its regions fingerprint is `fingerprint`, nothing is read. Every
-/// region is checked for regression before anything is written.
+/// start of the run; when its regions fingerprint is `fingerprint`, nothing is read, unless
+/// `examine` (the listing is to be written: it needs every state as stored). Every region is
+/// checked for regression before anything is written.
+#[allow(clippy::too_many_arguments)]
 pub async fn load_states<S>(
     store: &S,
     states: &StateSeries,
     populations: &BTreeMap<Region, u64>,
     fingerprint: &str,
     national: &SeriesState,
+    examine: bool,
     progress: &Progress,
     clock: &Clock,
 ) -> Result<StatesLoaded, Error>
@@ -66,13 +79,14 @@ where
         .meta
         .as_ref()
         .and_then(|m| m.regions_fingerprint.as_deref());
-    if stored == Some(fingerprint) {
+    if stored == Some(fingerprint) && !examine {
         return Ok(StatesLoaded {
             counts: StateCounts {
                 unchanged: total,
                 ..StateCounts::default()
             },
             busy: 0,
+            stored: None,
         });
     }
     let read = settle(
@@ -96,11 +110,20 @@ where
         }
     }
     let mut counts = StateCounts::default();
+    let mut left = BTreeMap::new();
     let mut stale = Vec::new();
     for (region, state) in read {
         let wanted = Wanted::state(&states[&region], populations.get(&region).copied());
         if is_unchanged(&state, &wanted) {
             counts.unchanged += wanted.days.len() as u64;
+            let population = state.meta.and_then(|m| m.population);
+            left.insert(
+                region,
+                Stored {
+                    days: wanted.days.to_vec(),
+                    population,
+                },
+            );
         } else {
             stale.push((region, state, wanted));
         }
@@ -111,29 +134,45 @@ where
         |(region, state, wanted)| async move {
             let store = store.partition(region);
             if state.meta.as_ref().is_none_or(|m| m.version == 0) {
-                return bulk::load(&store, region, &wanted, &state, progress, clock).await;
+                let counts = bulk::load(&store, region, &wanted, &state, progress, clock).await?;
+                // A bulk load stores the source's days and population.
+                let stored = Stored {
+                    days: wanted.days.to_vec(),
+                    population: wanted.population,
+                };
+                return Ok(counts.map(|c| (region, c, stored)));
             }
             let outcome = load::load(&store, &wanted, &state, started, progress).await?;
-            Ok(Some(StateCounts {
+            let counts = StateCounts {
                 inserted: outcome.inserted,
                 updated: outcome.updated,
                 unchanged: outcome.unchanged,
-            }))
+            };
+            let stored = Stored {
+                population: outcome.meta.and_then(|m| m.population),
+                days: outcome.stored,
+            };
+            Ok(Some((region, counts, stored)))
         },
     )
     .await?;
     let mut busy = 0;
     for outcome in loaded {
         match outcome {
-            Some(c) => {
+            Some((region, c, stored)) => {
                 counts.inserted += c.inserted;
                 counts.updated += c.updated;
                 counts.unchanged += c.unchanged;
+                left.insert(region, stored);
             }
             None => busy += 1,
         }
     }
-    Ok(StatesLoaded { counts, busy })
+    Ok(StatesLoaded {
+        counts,
+        busy,
+        stored: Some(left),
+    })
 }
 
 #[cfg(test)]
@@ -163,6 +202,7 @@ mod tests {
             &BTreeMap::new(),
             "x",
             national,
+            false,
             progress,
             &Utc::now,
         )
@@ -311,6 +351,7 @@ mod tests {
             &BTreeMap::new(),
             "x",
             &national,
+            false,
             &Progress::default(),
             &Utc::now,
         )

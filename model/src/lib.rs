@@ -190,6 +190,37 @@ mod tests {
     }
 
     #[test]
+    fn a_region_summary_is_the_newest_day_of_the_whole_series() {
+        let first: chrono::NaiveDate = "2020-03-01".parse().unwrap();
+        let days: Vec<Day> = (0..40u64)
+            .map(|i| Day {
+                date: first + chrono::Days::new(i),
+                cases: i * i,
+                deaths: i,
+                recovered: None,
+            })
+            .collect();
+        let ny = Region::by_id("NY").unwrap();
+        let summary = RegionSummary::of(ny, &days, Some(19_453_561));
+        let full = daily_per_100k(&days, Some(19_453_561));
+        assert_eq!(
+            summary.latest,
+            Some(RegionLatest::of(&days[39], &full[39])),
+            "the tail gives what the whole series gives"
+        );
+        assert_eq!(
+            (summary.id.as_str(), summary.fips.as_deref()),
+            ("NY", Some("36"))
+        );
+        assert_eq!(
+            (summary.count, summary.first_date),
+            (40, Some(days[0].date))
+        );
+        let us = RegionSummary::of(US, &[], None);
+        assert_eq!((us.fips, us.latest, us.count), (None, None, 0));
+    }
+
+    #[test]
     fn thousands_separators() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");

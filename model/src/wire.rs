@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{DailyPoint, Day};
+use crate::{DailyPoint, Day, Region, daily_per_100k};
 
 /// What every series answer says about the data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +77,28 @@ pub struct RegionSummary {
     pub count: usize,
     /// The newest day with its 7-day averages; `null` without days.
     pub latest: Option<RegionLatest>,
+}
+
+impl RegionSummary {
+    /// The entry of `region` whose stored series is `days` (in date order) and whose residents
+    /// are `population`: the API's fallback and the ETL's summary item are both made here.
+    pub fn of(region: Region, days: &[Day], population: Option<u64>) -> Self {
+        // The newest day's 7-day averages need its week and the day before it.
+        let tail = &days[days.len().saturating_sub(8)..];
+        Self {
+            id: region.id.to_string(),
+            name: region.name.to_string(),
+            fips: (!region.is_us()).then(|| format!("{:02}", region.fips)),
+            population,
+            first_date: days.first().map(|d| d.date),
+            last_date: days.last().map(|d| d.date),
+            count: days.len(),
+            latest: tail
+                .last()
+                .zip(daily_per_100k(tail, population).last())
+                .map(|(day, point)| RegionLatest::of(day, point)),
+        }
+    }
 }
 
 /// A region's newest day and its 7-day averages, absolute and per 100,000 residents.

@@ -82,6 +82,7 @@ pub fn placeholder(
         stale_alert_for: None,
         population: None,
         regions_fingerprint: None,
+        listing_version: None,
         lease_until: Some(until),
     }
 }

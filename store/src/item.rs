@@ -9,8 +9,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day};
 
 use crate::attr::{epoch_millis, n, s, time};
-use crate::keys::{META_SK, OUTBOX_PREFIX, PARKED_PREFIX, PK, SK, day_sk, outbox_key, parked_key};
-use crate::{OutboxMessage, RunRecord, StoreError, StoredDay, StoredMeta};
+use crate::keys::{
+    LISTING_SK, META_SK, OUTBOX_PREFIX, PARKED_PREFIX, PK, SK, day_sk, listing_key, outbox_key,
+    parked_key,
+};
+use crate::{OutboxMessage, RunRecord, StoreError, StoredDay, StoredListing, StoredMeta};
 
 /// Typed reads of one item's attributes, with errors that name the item and attribute.
 pub(crate) struct Item<'a> {
@@ -123,6 +126,9 @@ pub(crate) fn meta_attributes(meta: &StoredMeta) -> Vec<(&'static str, Attribute
     if let Some(fingerprint) = &meta.regions_fingerprint {
         attributes.push(("regions_fingerprint", s(fingerprint.clone())));
     }
+    if let Some(version) = meta.listing_version {
+        attributes.push(("listing_version", n(version)));
+    }
     if let Some(until) = meta.lease_until {
         attributes.push(("lease_until", epoch_millis(until)));
     }
@@ -183,9 +189,39 @@ pub(crate) fn parse_meta(
             None => None,
             Some(_) => Some(item.string("regions_fingerprint")?.to_string()),
         },
+        listing_version: item.optional_number("listing_version")?,
         lease_until: item
             .optional_number("lease_until")?
             .and_then(|ms| DateTime::from_timestamp_millis(ms as i64)),
+    })
+}
+
+/// The listing item: its version, and its entries as JSON (one attribute: read whole, never
+/// queried).
+pub(crate) fn listing_item(listing: &StoredListing) -> HashMap<String, AttributeValue> {
+    let mut item = listing_key();
+    item.insert("version".to_string(), n(listing.version));
+    item.insert(
+        "regions".to_string(),
+        s(serde_json::to_string(&listing.regions).expect("wire types serialise")),
+    );
+    item
+}
+
+/// A listing item (`listing_item`).
+pub(crate) fn parse_listing(
+    table: &str,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<StoredListing, StoreError> {
+    let item = Item {
+        table,
+        key: LISTING_SK,
+        item,
+    };
+    Ok(StoredListing {
+        version: item.number("version")?,
+        regions: serde_json::from_str(item.string("regions")?)
+            .map_err(|e| item.corrupt("regions", format!("is not the regions' JSON: {e}")))?,
     })
 }
 
@@ -310,6 +346,7 @@ mod tests {
             stale_alert_for: None,
             population: Some(329_466_283),
             regions_fingerprint: Some("cd946b9167dc1bfd".to_string()),
+            listing_version: Some(3),
             lease_until: Some(at(1_679_650_180_000)),
         };
         let bare = crate::placeholder(full.first_date, full.last_date, full.changed_at, at(1));
@@ -328,5 +365,29 @@ mod tests {
             );
             assert_eq!(parse_meta("items", &item).unwrap(), meta);
         }
+    }
+
+    #[test]
+    fn a_listing_item_round_trips_and_a_damaged_one_is_named() {
+        let ny = covid_model::Region::by_id("NY").unwrap();
+        let day = Day {
+            date: "2021-03-16".parse().unwrap(),
+            cases: 1_700_000,
+            deaths: 48_000,
+            recovered: None,
+        };
+        let listing = StoredListing {
+            version: 12,
+            regions: vec![covid_model::RegionSummary::of(ny, &[day], Some(19_453_561))],
+        };
+        let item = listing_item(&listing);
+        assert_eq!(parse_listing("items", &item).unwrap(), listing);
+        let mut damaged = item.clone();
+        damaged.insert("regions".to_string(), s("[{\"id\":"));
+        let error = parse_listing("items", &damaged).unwrap_err().to_string();
+        assert!(
+            error.starts_with("DynamoDB item ~listing in table items: attribute `regions` is not"),
+            "{error}"
+        );
     }
 }

@@ -26,6 +26,9 @@ pub(crate) const CHANGE_PREFIX: &str = "pending#";
 /// Sorts after every non-day key of the series partition (`meta`, `outbox#…`, `parked#…`,
 /// `pending#…`).
 pub(crate) const STATE_END: &str = "pending$";
+/// The listing item: `~` sorts after every other key of the partition, so neither the read of
+/// the series (`day#…` to `meta`) nor of the state (`meta` to `pending$`) meets it.
+pub(crate) const LISTING_SK: &str = "~listing";
 pub(crate) const EVENT_PREFIX: &str = "event#";
 pub(crate) const LIMIT_PREFIX: &str = "limit#";
 pub(crate) const LIMIT_SK: &str = "limit";
@@ -44,6 +47,14 @@ pub(crate) fn series_pk(region: Region) -> String {
 /// The key of a region's meta item.
 pub(crate) fn meta_key(pk: &str) -> HashMap<String, AttributeValue> {
     HashMap::from([(PK.to_string(), s(pk)), (SK.to_string(), s(META_SK))])
+}
+
+/// The key of the listing item.
+pub(crate) fn listing_key() -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(SERIES_PK)),
+        (SK.to_string(), s(LISTING_SK)),
+    ])
 }
 
 /// The key of an alert waiting in the outbox.

@@ -5,9 +5,10 @@
 //! | item            | `pk`        | `sk`               | attributes |
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
-//! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S |
+//! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S, `listing_version` N |
 //! | an alert in the outbox | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms), `attempts` N (claims so far) |
 //! | a parked alert  | `series#US` | `parked#<id>`      | an outbox alert's attributes, moved aside after too many refused publishes; `parked_at` S |
+//! | the listing     | `series#US` | `~listing` (after every other key) | `version` N (the national meta version it describes), `regions` S (JSON: every region's `/v1/regions` entry) |
 //! | a change record | `series#US` | `pending#<id>` (the stored prefix; "pending" names nothing else) | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
@@ -37,7 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{AlertKind, Day, Region};
+use covid_model::{AlertKind, Day, Region, RegionSummary};
 
 mod alerts;
 mod attr;
@@ -49,17 +50,21 @@ mod idempotency;
 mod item;
 mod keys;
 mod limits;
+mod listing;
 pub mod memory;
 mod schema;
+mod sdk;
 mod series;
 
 pub use alerts::WriteAlerts;
+pub use aws_types::SdkConfig;
 pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
 pub use changes::ChangeRecord;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};
 pub use limits::RateLimits;
 pub use memory::MemoryStore;
+pub use sdk::{sdk_config, sdk_config_from};
 
 use attr::s;
 use counter::RequestCounter;
@@ -69,20 +74,6 @@ use expr::{
 };
 use item::parse_day;
 use keys::{DAY_PREFIX, day_sk, series_pk};
-
-/// The AWS configuration of a binary: the SDK's standard chain for the region, credentials and
-/// endpoints (`AWS_ENDPOINT_URL_DYNAMODB`, …), with one HTTP client for every service, rustls on
-/// ring: the functions' one TLS stack and crypto provider. Call it once per process.
-pub async fn sdk_config() -> aws_config::SdkConfig {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
-    let client = aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(client)
-        .load()
-        .await
-}
 
 /// The `TABLE_NAME` setting (`None`: unset), validated once for every binary: 3 to 255 of
 /// A-Z a-z 0-9 _ - . (DynamoDB's rule).
@@ -162,6 +153,10 @@ pub struct StoredMeta {
     /// National meta only: the fingerprint of every state series and population as last
     /// loaded; `None` when states were never loaded.
     pub regions_fingerprint: Option<String>,
+    /// National meta only: the `version` the listing item ([`StoredListing`]) was written for.
+    /// The listing is current while this is the meta's `version`; a meta write that changes
+    /// the data leaves it behind. `None` is kept by meta writes (the stored value stays).
+    pub listing_version: Option<u64>,
     /// A placeholder (`version` 0) of a series being bulk loaded: held by its loader until then.
     pub lease_until: Option<DateTime<Utc>>,
 }
@@ -296,6 +291,31 @@ pub trait WriteMeta {
     fn record_run(&self, run: &RunRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// Every region's entry of `/v1/regions`, as of one version of the national meta: one item, so
+/// that the list is one read, whatever the number of regions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredListing {
+    /// The national meta `version` it describes.
+    pub version: u64,
+    /// `US` first, then the states by name, as served.
+    pub regions: Vec<RegionSummary>,
+}
+
+/// The listing item.
+pub trait Listing {
+    /// The listing item (one read); `None` before the first is written.
+    fn read_listing(
+        &self,
+    ) -> impl Future<Output = Result<Option<StoredListing>, StoreError>> + Send;
+    /// Writes the listing item and sets the national meta's `listing_version` to its
+    /// `version`, in one transaction, if the meta is still at that version. `Ok(false)`: it is
+    /// not (another run changed the data since; its own listing follows).
+    fn write_listing(
+        &self,
+        listing: &StoredListing,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
 /// The series table in DynamoDB, seen from one region's series (the nation unless
 /// [`DynamoStore::partition`] says otherwise). Build it once per process; it is cheap to clone.
 #[derive(Debug, Clone)]
@@ -310,8 +330,8 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     /// A store on `table`, with a client from the shared AWS configuration
-    /// (endpoint, region and credentials from the SDK's standard chain).
-    pub fn new(sdk_config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
+    /// ([`sdk_config`]: region, credentials and endpoints from the environment).
+    pub fn new(sdk_config: &SdkConfig, table: impl Into<String>) -> Self {
         Self::with_config(aws_sdk_dynamodb::config::Builder::from(sdk_config), table)
     }
 

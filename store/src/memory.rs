@@ -12,14 +12,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, Region};
 
 use crate::{
-    BulkLoad, ChangeRecord, DayWrite, IdempotencyClaim, IdempotencyRecords, Lease,
+    BulkLoad, ChangeRecord, DayWrite, IdempotencyClaim, IdempotencyRecords, Lease, Listing,
     MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries,
-    ReadState, RunRecord, SeriesState, StoreError, StoredDay, StoredMeta, WriteAlerts, WriteDay,
-    WriteMeta,
+    ReadState, RunRecord, SeriesState, StoreError, StoredDay, StoredListing, StoredMeta,
+    WriteAlerts, WriteDay, WriteMeta,
 };
 
 /// What the table holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Contents {
     /// The national series.
     pub days: BTreeMap<NaiveDate, StoredDay>,
@@ -31,6 +31,8 @@ pub struct Contents {
     /// Alerts moved aside, by id.
     pub parked: BTreeMap<String, OutboxMessage>,
     pub changes: BTreeMap<String, ChangeRecord>,
+    /// The listing item.
+    pub listing: Option<StoredListing>,
     /// Lambda idempotency records by event id.
     pub events: BTreeMap<String, EventRecord>,
     /// Rate counters by `counter#window end`.
@@ -302,6 +304,7 @@ impl WriteMeta for MemoryStore {
                 meta.regions_fingerprint = meta
                     .regions_fingerprint
                     .or_else(|| stored.regions_fingerprint.clone());
+                meta.listing_version = meta.listing_version.or(stored.listing_version);
             }
             *c.series_mut(region).1 = Some(meta);
             if let Some(alert) = alert {
@@ -336,6 +339,23 @@ impl WriteMeta for MemoryStore {
             if let Some(meta) = c.meta.as_mut() {
                 meta.last_run = Some(run.clone());
             }
+        })
+    }
+}
+
+impl Listing for MemoryStore {
+    async fn read_listing(&self) -> Result<Option<StoredListing>, StoreError> {
+        self.request("read_listing", false, |c| c.listing.clone())
+    }
+
+    async fn write_listing(&self, listing: &StoredListing) -> Result<bool, StoreError> {
+        self.request("write_listing", true, |c| {
+            match c.meta.as_mut().filter(|m| m.version == listing.version) {
+                Some(meta) => meta.listing_version = Some(listing.version),
+                None => return false,
+            }
+            c.listing = Some(listing.clone());
+            true
         })
     }
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day, Region};
 use covid_store::{
     BulkLoad, ChangeRecord, DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords, Lease,
-    MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RegionScope, RunRecord,
-    StoredDay, StoredMeta, WriteAlerts, WriteDay, WriteMeta, placeholder,
+    Listing, MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RegionScope,
+    RunRecord, StoredDay, StoredListing, StoredMeta, WriteAlerts, WriteDay, WriteMeta, placeholder,
 };
 
 /// Every trait a scenario may use.
@@ -23,6 +23,7 @@ trait Store:
     + BulkLoad
     + IdempotencyRecords
     + RateLimits
+    + Listing
     + RegionScope
     + Sync
 {
@@ -37,6 +38,7 @@ impl<S> Store for S where
         + BulkLoad
         + IdempotencyRecords
         + RateLimits
+        + Listing
         + RegionScope
         + Sync
 {
@@ -83,6 +85,7 @@ contract!(
     a_meta_write_announces_each_record_once,
     change_records_merge_unless_one_is_gone,
     a_run_record_changes_nothing_else,
+    the_listing_is_written_only_for_the_meta_version_and_marked_on_it,
     regions_have_their_own_partitions_and_national_records,
     the_stale_marker_is_set_once_per_newest_day,
     alerts_are_claimed_counted_released_parked_and_deleted,
@@ -116,6 +119,7 @@ fn meta(version: u64, days: &[Day]) -> StoredMeta {
         stale_alert_for: None,
         population: Some(1_000),
         regions_fingerprint: None,
+        listing_version: None,
         lease_until: None,
     }
 }
@@ -357,6 +361,56 @@ async fn a_run_record_changes_nothing_else<S: Store>(store: &S) {
             last_run: Some(run),
             ..meta(1, &days)
         }
+    );
+}
+
+async fn the_listing_is_written_only_for_the_meta_version_and_marked_on_it<S: Store>(store: &S) {
+    let days = [day("2021-03-15", 10), day("2021-03-16", 12)];
+    let ny = Region::by_id("NY").unwrap();
+    let listing = |version| StoredListing {
+        version,
+        regions: vec![
+            covid_model::RegionSummary::of(covid_model::US, &days, Some(329_466_283)),
+            covid_model::RegionSummary::of(ny, &days[..1], None),
+        ],
+    };
+    assert_eq!(store.read_listing().await.unwrap(), None);
+    assert!(
+        !store.write_listing(&listing(1)).await.unwrap(),
+        "no meta yet"
+    );
+    assert!(
+        store
+            .write_meta(&meta(1, &days), None, None, &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store.write_listing(&listing(2)).await.unwrap(),
+        "not the meta's version"
+    );
+    assert_eq!(store.read_listing().await.unwrap(), None, "nothing written");
+    assert!(store.write_listing(&listing(1)).await.unwrap());
+    assert_eq!(store.read_listing().await.unwrap(), Some(listing(1)));
+    // The reads of the series and of its state do not meet it.
+    let (stored, stored_meta) = store.read_series_and_meta().await.unwrap();
+    assert_eq!((stored.len(), stored_meta.map(|m| m.version)), (0, Some(1)));
+    assert!(store.read_series().await.unwrap().is_empty());
+    let stored = store.read_state().await.unwrap().meta.unwrap();
+    assert_eq!((stored.version, stored.listing_version), (1, Some(1)));
+    // A meta write that changes the data leaves the mark behind: the listing is not current.
+    assert!(
+        store
+            .write_meta(&meta(2, &days), Some(1), None, &[])
+            .await
+            .unwrap()
+    );
+    let stored = store.read_state().await.unwrap().meta.unwrap();
+    assert_eq!((stored.version, stored.listing_version), (2, Some(1)));
+    // A state's partition has no listing of its own: it is the nation's.
+    assert_eq!(
+        store.partition(ny).read_listing().await.unwrap(),
+        Some(listing(1))
     );
 }
 

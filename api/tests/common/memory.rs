@@ -46,6 +46,7 @@ pub fn seeded() -> MemoryStore {
             stale_alert_for: None,
             population: None,
             regions_fingerprint: None,
+            listing_version: None,
             lease_until: None,
         });
     });

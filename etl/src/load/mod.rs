@@ -70,6 +70,10 @@ pub struct LoadOutcome {
     pub announced: Announcement,
     /// The `updated` alert stored with the meta write, still to be published.
     pub alert: Option<OutboxMessage>,
+    /// The series as the load left it stored (what the listing describes).
+    pub stored: Vec<Day>,
+    /// The meta item as the load left it; `None`: there is none (no days).
+    pub meta: Option<StoredMeta>,
 }
 
 /// Composes the `updated` alert of an announcement, given the stored series after the run and
@@ -214,6 +218,8 @@ where
         }
         return Ok(LoadOutcome {
             unchanged,
+            stored: source.to_vec(),
+            meta: state.meta.clone(),
             ..LoadOutcome::default()
         });
     }
@@ -258,6 +264,7 @@ where
         stored.into_iter().map(|(d, s)| (d, s.day)).collect();
     merged.extend(source.iter().map(|d| (d.date, *d)));
     let merged: Vec<Day> = merged.into_values().collect();
+    outcome.meta = state.meta.clone();
     write_meta(
         store,
         &merged,
@@ -268,6 +275,7 @@ where
         started,
     )
     .await?;
+    outcome.stored = merged;
     Ok(outcome)
 }
 
@@ -420,6 +428,7 @@ async fn write_meta<S: ReadState + WriteMeta>(
             stale_alert_for: read.as_ref().and_then(|m| m.stale_alert_for),
             population: wanted.population,
             regions_fingerprint: wanted.regions_fingerprint().map(str::to_string),
+            listing_version: None,
             lease_until: None,
         };
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
@@ -429,6 +438,15 @@ async fn write_meta<S: ReadState + WriteMeta>(
         {
             outcome.announced = announced;
             outcome.alert = message;
+            // What a meta write leaves out (`None`), the store keeps.
+            outcome.meta = Some(StoredMeta {
+                population: meta.population.or(read.as_ref().and_then(|m| m.population)),
+                regions_fingerprint: meta
+                    .regions_fingerprint
+                    .or_else(|| read.as_ref().and_then(|m| m.regions_fingerprint.clone())),
+                listing_version: read.as_ref().and_then(|m| m.listing_version),
+                ..meta
+            });
             return Ok(());
         }
         read_again(store, &mut read, &mut records).await?;
