@@ -9,13 +9,13 @@ export CARGO_TARGET_DIR ?= $(CACHE)/target
 export PATH := $(CURDIR)/node_modules/.bin:$(CACHE)/bin:$(CACHE)/venv/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: help setup build test lint web demo bench package clean-demo
+.PHONY: help setup build test lint web demo bench lambda package clean-demo
 
 help:
 	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB and serve the API and site (offline; LIVE=1: live sources)"
 	@echo "make test   - everything CI checks (formatting, clippy, all tests)"
 	@echo "make bench  - ETL runs, API load and Lambda start times; see BENCHMARKS.md"
-	@echo "make package - both Lambda functions for arm64 (cargo lambda build), smoke-tested under qemu, and the site"
+	@echo "make package - both Lambda functions for arm64 (cargo lambda build), smoke-tested under qemu, their sizes against the budgets, and the site"
 	@echo "make web    - the site into web/dist (trunk)"
 
 setup:
@@ -62,27 +62,26 @@ demo: web
 	$(CARGO) build --release --locked -p etl -p api
 	scripts/demo.sh
 
-bench: web
+bench: web lambda
 	$(CARGO) build --release --locked -p etl -p api
 	$(CARGO) build --release --locked -p etl --example naive_load
 	scripts/bench-etl.sh
 	scripts/bench-api.sh
-	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/etl TABLE_NAME=bench
-	scripts/bench-lambda-start.py 20 $(CARGO_TARGET_DIR)/release/api TABLE_NAME=bench
+	scripts/bench-cold-start.sh
 	scripts/bench-memory.sh
 	scripts/bench-site.sh
 
 # Both functions for arm64 Lambda (cargo-lambda from the venv, with zig), as SAM's
-# rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap; and the site.
-# Then both packaged bootstraps are started under qemu-user against a Runtime API stand-in.
-package: web
+# rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap.
+lambda: setup
 	scripts/setup.sh package
 	cargo lambda build --release --arm64 --locked --bin etl --bin api
+
+# The functions and the site. Both packaged bootstraps are started under qemu-user against a
+# Runtime API stand-in; then their sizes, which fail the target above the budgets.
+package: web lambda
 	scripts/smoke-arm64.sh
-	@for fn in etl api; do python3 -c 'import io, os, sys, zipfile; \
-	  b = io.BytesIO(); z = zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED); z.write(sys.argv[1], "bootstrap"); z.close(); \
-	  print(f"{sys.argv[2]}: bootstrap {os.path.getsize(sys.argv[1]):,} B, zipped {len(b.getvalue()):,} B")' \
-	  $(CARGO_TARGET_DIR)/lambda/$$fn/bootstrap $$fn; done
+	scripts/package-sizes.py $(CARGO_TARGET_DIR)/lambda
 
 clean-demo:
 	rm -rf .local/dynamodb

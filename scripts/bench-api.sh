@@ -17,11 +17,18 @@ export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
 "$bin/etl" init 2>/dev/null
 "$bin/etl" run >/dev/null 2>&1
 
+# The edge cache: data answers as the deployed function gives them, with the template's schedule.
+schedule=$(sed -n '/^  ScheduleExpression:/,/Default:/s/.*Default: *//p' template.yaml)
 port=$(free_port)
-LISTEN_ADDR=127.0.0.1:$port "$bin/api" 2>.local/bench-api.log &
+LISTEN_ADDR=127.0.0.1:$port ETL_SCHEDULE=$schedule "$bin/api" 2>.local/bench-api.log &
 api=$!
 pids+=("$api")
 wait_http "http://127.0.0.1:$port/v1/status" "$api" api
+
+echo "## Cache-Control of data answers at $(date -u +%H:%M) UTC, ETL_SCHEDULE=$schedule"
+for path in /v1/series /v1/regions /v1/regions/NY/series /v1/status; do
+  printf '%-24s %s\n' "$path" "$(curl -sfI "http://127.0.0.1:$port$path" | tr -d '\r' | sed -n 's/^cache-control: //Ip')"
+done
 
 total=0
 for path in /v1/series /v1/latest "/v1/daily?from=2021-01-01" /v1/regions \

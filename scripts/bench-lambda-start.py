@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""Lambda process start time: from spawning a binary in Lambda mode to its first poll of the
-Runtime API (`GET /2018-06-01/runtime/invocation/next`), against a local fake Runtime API.
+"""Lambda cold start: from spawning a binary in Lambda mode to its first poll of the Runtime API,
+or, given a request path, to its first answer, against a local stand-in of the Runtime API.
 
-usage: bench-lambda-start.py RUNS BINARY [ENV=VALUE ...]
-Prints mean, min, max and median in milliseconds. The poll is answered with nothing (the
-process is killed once it has polled), so only start-up is measured: runtime, config, clients.
+usage: bench-lambda-start.py RUNS COMMAND [--path PATH] [ENV=VALUE ...]
+COMMAND is the binary, or a quoted command line (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu
+bootstrap"). Without --path, the first poll is answered with nothing and the process is killed:
+start-up alone (runtime, configuration, clients). With --path, the poll is answered with an API
+Gateway HTTP API (payload 2.0) GET of PATH, and the time is taken when the function posts its
+answer, which must be a 200: start-up, init work, the reads the answer needs, the answer. Every
+run is a new process (a cold start); the first run warms the page cache and is dropped. Prints
+mean, median, min and max in milliseconds.
 """
 import http.server
+import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -15,22 +22,84 @@ import threading
 import time
 
 polled = threading.Event()
+answered = threading.Event()
+state = {"event": None, "answer": None}
+
+
+def api_event(path):
+    raw, _, query = path.partition("?")
+    return json.dumps({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw,
+        "rawQueryString": query,
+        "headers": {"accept": "application/json", "host": "bench.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "domainName": "bench.execute-api.us-east-1.amazonaws.com",
+            "http": {"method": "GET", "path": raw, "protocol": "HTTP/1.1",
+                     "sourceIp": "203.0.113.7", "userAgent": "bench"},
+            "requestId": "bench",
+            "routeKey": "$default",
+            "stage": "$default",
+            "timeEpoch": 1795255200000,
+        },
+        "isBase64Encoded": False,
+    }).encode()
 
 
 class Runtime(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def do_GET(self):
-        if self.path.endswith("/runtime/invocation/next"):
-            polled.set()
+        if not self.path.endswith("/runtime/invocation/next"):
+            return self.reply(404, b"{}")
+        first = not polled.is_set()
+        polled.set()
+        event = state["event"]
+        if event is None or not first:
             time.sleep(5)  # hold the poll; the process is killed meanwhile
-        self.send_response(404)
+            return
+        self.send_response(200)
+        for name, value in [
+            ("Content-Type", "application/json"),
+            ("Lambda-Runtime-Aws-Request-Id", "bench-1"),
+            ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30_000)),
+            ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench"),
+            ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"),
+            ("Content-Length", str(len(event))),
+        ]:
+            self.send_header(name, value)
         self.end_headers()
+        self.wfile.write(event)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if "/runtime/invocation/" in self.path:
+            state["answer"] = (self.path.rsplit("/", 1)[-1], body)
+            answered.set()
+        self.reply(202, b'{"status":"OK"}')
+
+    def reply(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass
 
 
 def main():
-    runs, binary, extra = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    args = sys.argv[1:]
+    runs, command = int(args[0]), shlex.split(args[1])
+    path = None
+    rest = args[2:]
+    if rest[:1] == ["--path"]:
+        path, rest = rest[1], rest[2:]
+        state["event"] = api_event(path)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -47,22 +116,36 @@ def main():
         AWS_SECRET_ACCESS_KEY="bench",
         AWS_EC2_METADATA_DISABLED="true",
     )
-    env.update(kv.split("=", 1) for kv in extra)
+    env.update(kv.split("=", 1) for kv in rest)
+    done = answered if path else polled
     times = []
-    for _ in range(runs + 1):  # the first run warms the page cache and is dropped
+    for _ in range(runs + 1):
         polled.clear()
+        answered.clear()
+        state["answer"] = None
         start = time.perf_counter()
-        proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if not polled.wait(10):
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not done.wait(30):
             proc.kill()
-            sys.exit(f"{binary} did not poll the Runtime API within 10 s")
+            sys.exit(f"{args[1]} did not {'answer' if path else 'poll'} within 30 s")
         times.append((time.perf_counter() - start) * 1000)
         proc.kill()
         proc.wait()
+        if path:
+            kind, body = state["answer"]
+            status = json.loads(body).get("statusCode") if kind == "response" else None
+            if status != 200:
+                sys.exit(f"{args[1]} answered {path} with {kind} {body[:300]!r}")
     times = times[1:]
+    what = f"start to the answer of GET {path}" if path else "start to first poll"
+    name = os.path.basename(command[-1])
+    if name == "bootstrap":
+        name = os.path.basename(os.path.dirname(command[-1])) + "/bootstrap"
+    if len(command) > 1:
+        name = f"{name} under {os.path.basename(command[0])}"
     print(
-        f"{os.path.basename(binary)}: start to first poll, {runs} runs: mean {statistics.mean(times):.1f} ms, "
-        f"median {statistics.median(times):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms"
+        f"{name}: {what}, {runs} runs: median {statistics.median(times):.1f} ms, "
+        f"mean {statistics.mean(times):.1f} ms, min {min(times):.1f} ms, max {max(times):.1f} ms"
     )
 
 
