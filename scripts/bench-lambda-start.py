@@ -9,7 +9,7 @@ start-up alone (runtime, configuration, clients). With --path, the poll is answe
 Gateway HTTP API (payload 2.0) GET of PATH, and the time is taken when the function posts its
 answer, which must be a 200: start-up, init work, the reads the answer needs, the answer. Every
 run is a new process (a cold start); the first run warms the page cache and is dropped. Prints
-mean, median, min and max in milliseconds.
+mean, median, min and max in milliseconds. BENCH_STDERR=1 shows the function's stderr.
 """
 import http.server
 import json
@@ -55,8 +55,12 @@ class Runtime(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if not self.path.endswith("/runtime/invocation/next"):
             return self.reply(404, b"{}")
-        first = not polled.is_set()
-        polled.set()
+        # Each run has its own server: a poll that reaches a server after its run (the killed
+        # process's next poll, read late) is held, never taken for the next run's first.
+        first = not self.server.polled
+        self.server.polled = True
+        if first:
+            polled.set()
         event = state["event"]
         if event is None or not first:
             time.sleep(5)  # hold the poll; the process is killed meanwhile
@@ -92,6 +96,13 @@ class Runtime(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a killed process's connection reset
+
+
 def main():
     args = sys.argv[1:]
     runs, command = int(args[0]), shlex.split(args[1])
@@ -100,12 +111,8 @@ def main():
     if rest[:1] == ["--path"]:
         path, rest = rest[1], rest[2:]
         state["event"] = api_event(path)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     env = dict(os.environ)
     env.update(
-        AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}",
         AWS_LAMBDA_FUNCTION_NAME="bench",
         AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256",
@@ -123,14 +130,20 @@ def main():
         polled.clear()
         answered.clear()
         state["answer"] = None
+        server = Server(("127.0.0.1", 0), Runtime)
+        server.polled = False
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        env["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{server.server_address[1]}"
         start = time.perf_counter()
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=None if os.environ.get("BENCH_STDERR") else subprocess.DEVNULL)
         if not done.wait(30):
             proc.kill()
             sys.exit(f"{args[1]} did not {'answer' if path else 'poll'} within 30 s")
         times.append((time.perf_counter() - start) * 1000)
         proc.kill()
         proc.wait()
+        server.shutdown()
+        server.server_close()
         if path:
             kind, body = state["answer"]
             status = json.loads(body).get("statusCode") if kind == "response" else None

@@ -56,7 +56,8 @@ async fn main() {
         let pk = format!("series#{}", region.id);
         writes.extend(days.iter().map(|d| item(&pk, d)));
     }
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    // The same configuration and HTTP client as the ETL's.
+    let config = covid_store::sdk_config().expect("AWS configuration");
     let client = aws_sdk_dynamodb::Client::new(&config);
     let started = Instant::now();
     let batches: Vec<Vec<WriteRequest>> = writes.chunks(25).map(<[_]>::to_vec).collect();
