@@ -156,8 +156,8 @@ struct Generation {
     listed: AtomicBool,
     regions: Mutex<HashMap<Region, Arc<OnceCell<Entry>>>>,
     list: OnceCell<Arc<RegionList>>,
-    /// The generation this one replaced, until it has been read whole: what a failed read
-    /// falls back on.
+    /// The generation this one replaced (one back at most, let go when this one is replaced):
+    /// what a failed read falls back on.
     previous: Mutex<Option<Arc<Generation>>>,
 }
 
