@@ -64,7 +64,7 @@ pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};
 pub use limits::RateLimits;
 pub use memory::MemoryStore;
-pub use sdk::{sdk_config, sdk_config_from};
+pub use sdk::sdk_config;
 
 use attr::s;
 use counter::RequestCounter;

@@ -19,7 +19,7 @@ pub fn sdk_config() -> Result<SdkConfig, String> {
 }
 
 /// [`sdk_config`] with the environment given as a lookup.
-pub fn sdk_config_from(
+fn sdk_config_from(
     var: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
 ) -> Result<SdkConfig, String> {
     let var = Environment(Box::new(var));
@@ -30,21 +30,18 @@ pub fn sdk_config_from(
     let key = set("AWS_ACCESS_KEY_ID").ok_or("AWS_ACCESS_KEY_ID is not set")?;
     let secret = set("AWS_SECRET_ACCESS_KEY").ok_or("AWS_SECRET_ACCESS_KEY is not set")?;
     let credentials = Credentials::new(key, secret, set("AWS_SESSION_TOKEN"), None, "environment");
-    let global_endpoint = set("AWS_ENDPOINT_URL");
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let mut builder = SdkConfig::builder()
+    // Endpoints: each client asks `var` (`AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`).
+    Ok(SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .http_client(http_client)
-        .service_config(var);
-    if let Some(url) = global_endpoint {
-        builder = builder.endpoint_url(url);
-    }
-    Ok(builder.build())
+        .service_config(var)
+        .build())
 }
 
 /// The environment, empty values as unset. Each client also reads its service's own settings
