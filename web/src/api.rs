@@ -40,6 +40,9 @@ impl Json for JsValue {
     fn text(&self) -> Option<String> {
         self.as_string()
     }
+    fn flag(&self) -> Option<bool> {
+        self.as_bool()
+    }
 }
 
 /// The API's base URL: `<meta name="api-base" content="...">`, empty for the same origin.
@@ -165,6 +168,16 @@ pub type RegionsList = Result<Arc<Vec<RegionSummary>>, String>;
 pub fn regions() -> impl Future<Output = RegionsList> {
     let pending = start("/v1/regions");
     async move { read(pending, decode::regions).await.map(Arc::new) }
+}
+
+/// `/v1/status`'s answer as the footer reads it, or why there is none.
+pub type StatusAnswer = Result<decode::Freshness, String>;
+
+/// `/v1/status`: the newest day, when the data last changed and the last run. The request is
+/// sent at the call.
+pub fn status() -> impl Future<Output = StatusAnswer> {
+    let pending = start("/v1/status");
+    async move { read(pending, decode::status).await }
 }
 
 /// The regions named by `ids` (as the URL gave them), or the text to show instead.

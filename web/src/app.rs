@@ -14,6 +14,7 @@ use crate::frame::Frame;
 use crate::html;
 use crate::ids;
 use crate::state::ViewState;
+use crate::text;
 use crate::view::{Dashboard, Ranking, Subscribe, dom};
 
 /// Keeps the view state in the URL, so that a link reproduces the view.
@@ -36,6 +37,7 @@ pub struct Start {
     state: ViewState,
     regions: api::RegionsList,
     series: api::SeriesAnswer,
+    status: api::StatusAnswer,
 }
 
 /// Sends the first requests at the call and resolves when both are answered, so that the page
@@ -44,11 +46,13 @@ pub fn start() -> impl Future<Output = Start> {
     let state = ViewState::from_query(&window().location().search().unwrap_or_default());
     let regions = api::regions();
     let series = api::series(&state.shown_regions(), !state.compare.is_empty());
+    let status = api::status();
     async move {
         Start {
             state,
             regions: regions.await,
             series: series.await,
+            status: status.await,
         }
     }
 }
@@ -74,6 +78,7 @@ pub fn mount(start: Start) {
             state,
             regions,
             series,
+            status,
         } = start;
         let state = RwSignal::new(state);
         Effect::new(move |_| replace_url(&state.get().to_query()));
@@ -125,7 +130,14 @@ pub fn mount(start: Start) {
                 frame.set(series.with_untracked(&make));
             }
         });
-        heading(state, ids);
+        heading(state, ids, frame);
+        if let Some(e) = dom::by_id(ids::FRESHNESS) {
+            let line = match &status {
+                Ok(status) => text::freshness(status),
+                Err(error) => format!("How fresh the data is cannot be said: {error}"),
+            };
+            e.set_text_content(Some(&line));
+        }
         mount_in(ids::PICKER, move || {
             view! { <RegionPicker state=state/> }.into_any()
         });
@@ -142,11 +154,16 @@ pub fn mount(start: Start) {
     std::mem::forget(owner);
 }
 
-/// The heading, the line under it and the page's title, for the regions shown.
-fn heading(state: RwSignal<ViewState>, ids: Memo<Vec<String>>) {
+/// The heading, the line under it and the page's title, for the regions shown and the days
+/// their data holds.
+fn heading(
+    state: RwSignal<ViewState>,
+    ids: Memo<Vec<String>>,
+    frame: RwSignal<Result<Frame, String>>,
+) {
     Effect::new(move |_| {
         let compared = state.with(|s| !s.compare.is_empty());
-        let named = state.with(|s| Region::by_id(&s.region).filter(|r| !r.is_us()));
+        let region = state.with(|s| Region::by_id(&s.region));
         let names = ids.with(|ids| {
             let names: Vec<&str> = ids
                 .iter()
@@ -155,29 +172,14 @@ fn heading(state: RwSignal<ViewState>, ids: Memo<Vec<String>>) {
                 .collect();
             names.join(", ")
         });
-        let (heading, lede, title) = match named {
-            _ if compared => (
-                format!("Compared: {names}"),
-                "Side by side, each line one region (The New York Times; residents: Johns Hopkins University), January 2020 to July 2021.".to_string(),
-                format!("COVID-19 compared: {names}"),
-            ),
-            Some(r) => (
-                format!("{} COVID-19: cases and deaths", r.name),
-                format!("Daily cumulative counts for {} (The New York Times), January 2020 to July 2021, with daily new values and 7-day averages.", r.name),
-                format!("{} COVID-19: cases and deaths, 2020–2021", r.name),
-            ),
-            None => (
-                "US COVID-19: cases, deaths and recoveries".to_string(),
-                "Daily cumulative counts for the United States, January 2020 to March 2021, with daily new values and 7-day averages.".to_string(),
-                "US COVID-19: cases, deaths and recoveries, 2020–2021".to_string(),
-            ),
-        };
-        for (id, text) in [(ids::HEADING, heading), (ids::LEDE, lede)] {
+        let span = frame.with(|f| f.as_ref().map(text::Span::of).unwrap_or_default());
+        let text = text::heading(region, compared.then_some(names.as_str()), &span);
+        for (id, line) in [(ids::HEADING, &text.heading), (ids::LEDE, &text.lede)] {
             if let Some(e) = dom::by_id(id) {
-                e.set_text_content(Some(&text));
+                e.set_text_content(Some(line));
             }
         }
-        document().set_title(&title);
+        document().set_title(&text.title);
     });
 }
 

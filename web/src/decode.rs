@@ -17,6 +17,7 @@ pub trait Json: Sized {
     fn items(&self) -> Option<Vec<Self>>;
     fn number(&self) -> Option<f64>;
     fn text(&self) -> Option<String>;
+    fn flag(&self) -> Option<bool>;
 }
 
 /// Where a decoding error is: a path like `data[3].date`, and what was wrong there.
@@ -165,6 +166,35 @@ pub fn regions<J: Json>(answer: &J) -> Result<Vec<RegionSummary>, String> {
         .collect()
 }
 
+/// What the page says of the data's freshness, from `/v1/status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Freshness {
+    pub newest_day: Option<NaiveDate>,
+    /// Older than the API's staleness bound.
+    pub stale: bool,
+    /// When the stored data last changed, and when the last run ended (RFC 3339).
+    pub last_changed: Option<String>,
+    pub last_run_at: Option<String>,
+}
+
+/// `/v1/status`: `{"newest_day", "stale", "last_changed", "last_run": {"at", …}, …}`.
+pub fn status<J: Json>(answer: &J) -> Result<Freshness, String> {
+    let stale = member(answer, "", "stale")?
+        .flag()
+        .ok_or_else(|| error(".stale", "expected true or false"))?;
+    Ok(Freshness {
+        newest_day: answer
+            .member("newest_day")
+            .map(|_| date(answer, "", "newest_day"))
+            .transpose()?,
+        stale,
+        last_changed: optional_text(answer, "last_changed"),
+        last_run_at: answer
+            .member("last_run")
+            .and_then(|run| optional_text(&run, "at")),
+    })
+}
+
 /// A problem answer's `detail`.
 pub fn problem_detail<J: Json>(answer: &J) -> Option<String> {
     optional_text(answer, "detail")
@@ -217,6 +247,9 @@ impl Json for serde_json::Value {
     }
     fn text(&self) -> Option<String> {
         self.as_str().map(str::to_string)
+    }
+    fn flag(&self) -> Option<bool> {
+        self.as_bool()
     }
 }
 
@@ -284,6 +317,41 @@ mod tests {
         };
         let read = regions(&serde_json::to_value(&answer).unwrap()).unwrap();
         assert_eq!(read, answer.regions);
+    }
+
+    #[test]
+    fn the_status_answer_reads_as_the_server_wrote_it() {
+        let answer = covid_model::StatusResponse {
+            last_run: Some(covid_model::LastRun {
+                at: "2026-12-05T06:00:03+00:00".to_string(),
+                outcome: covid_model::RunStatus::Ok,
+                inserted: 0,
+                updated: 0,
+                unchanged: 1_158,
+                duration_ms: 912,
+            }),
+            newest_day: Some("2023-03-23".parse().unwrap()),
+            stale: true,
+            stale_after_days: 3,
+            last_changed: Some("2023-03-24T06:12:00+00:00".to_string()),
+            parked_alerts: 0,
+        };
+        let read = status(&serde_json::to_value(&answer).unwrap()).unwrap();
+        assert_eq!(
+            read,
+            Freshness {
+                newest_day: answer.newest_day,
+                stale: true,
+                last_changed: answer.last_changed.clone(),
+                last_run_at: Some("2026-12-05T06:00:03+00:00".to_string()),
+            }
+        );
+        let empty = status(&json!({"stale": true, "stale_after_days": 3})).unwrap();
+        assert_eq!(empty.newest_day, None);
+        assert_eq!(
+            status(&json!({"stale": 1})).unwrap_err(),
+            ".stale: expected true or false"
+        );
     }
 
     #[test]

@@ -15,6 +15,30 @@ pub fn month(date: NaiveDate) -> &'static str {
     MONTHS[date.month0() as usize]
 }
 
+/// `March 2023`: a month as the page's date ranges say it.
+///
+/// ```
+/// let day = web::data::parse_date("2023-03-23").unwrap();
+/// assert_eq!(web::format::month_year(day), "March 2023");
+/// ```
+pub fn month_year(date: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    format!("{} {}", MONTHS[date.month0() as usize], date.year())
+}
+
 /// `1234567` -> `1.2M`, for axis labels.
 ///
 /// ```

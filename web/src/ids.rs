@@ -8,6 +8,8 @@ pub const APP: &str = "app";
 /// The page's heading and the line under it, which the app rewrites for the regions shown.
 pub const HEADING: &str = "heading";
 pub const LEDE: &str = "lede";
+/// The footer's line on the data's freshness (from `/v1/status`).
+pub const FRESHNESS: &str = "freshness";
 /// The region picker's paragraph, and its list.
 pub const PICKER: &str = "region-picker";
 pub const REGION: &str = "region";
@@ -88,6 +90,7 @@ mod tests {
             APP,
             HEADING,
             LEDE,
+            FRESHNESS,
             PICKER,
             REGION,
             MAIN,

@@ -6,6 +6,7 @@
 //! - [`metric`], [`series`]: each metric's values for the view, with their gaps;
 //! - [`format`]: numbers and dates as the page says them; [`html`]: lists and other markup
 //!   written as escaped text;
+//! - [`text`]: the heading, the title and the footer's freshness line, from the data;
 //! - [`frame`]: the shown regions on one date axis; [`draw`]: the SVG drawn on plotters' backend,
 //!   and its pixel-to-day mapping; [`keyboard`]: keyboard reading;
 //! - [`ids`]: every element id, once; the page's skeleton is `index.html`, which [`app`] fills:
@@ -30,6 +31,7 @@ pub mod keyboard;
 pub mod metric;
 pub mod series;
 pub mod state;
+pub mod text;
 mod view;
 
 #[cfg(test)]

@@ -250,23 +250,34 @@ pub fn ChartFigure() -> impl IntoView {
                 let recovered = s.metrics.contains(&Metric::Recovered);
                 if s.per_100k() && f.data.iter().any(|d| d.population.is_none()) {
                     Some(
-                        "Per 100,000 residents needs each region's population, which /v1/regions did not give: turn off \"Per 100,000 residents\" to see counts.",
+                        "Per 100,000 residents needs each region's population, which /v1/regions did not give: turn off \"Per 100,000 residents\" to see counts.".to_string(),
                     )
                 } else if !recovered {
                     None
                 } else if s.per_100k() {
                     Some(
-                        "Recovered: there are no per-capita recoveries, so there is no chart for them.",
+                        "Recovered: there are no per-capita recoveries, so there is no chart for them.".to_string(),
                     )
                 } else if f.data.iter().any(|d| !d.region.is_us()) {
                     Some(
-                        "Recovered: JHU reports no recoveries by state, so there is no line for them.",
+                        "Recovered: JHU reports no recoveries by state, so there is no line for them.".to_string(),
                     )
                 } else {
                     let gap = range
                         .get()
                         .any(|x| f.day(0, x).is_some_and(|(d, _)| d.recovered.is_none()));
-                    gap.then_some("Recovered: not reported from Dec 14, 2020 (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero.")
+                    // The first day JHU no longer reported, from the data.
+                    let stopped = f.data[0]
+                        .days
+                        .iter()
+                        .rev()
+                        .find(|d| d.recovered.is_some())
+                        .and_then(|d| d.date.succ_opt())
+                        .map_or_else(
+                            || "in these days".to_string(),
+                            |day| format!("from {}", format::date(day)),
+                        );
+                    gap.then(|| format!("Recovered: not reported {stopped} (JHU stopped reporting US recoveries), so the line ends there rather than falling to zero."))
                 }
             }
         };

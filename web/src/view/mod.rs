@@ -112,8 +112,7 @@ pub fn Dashboard(
     view! {
         <p class="freshness">
             "Newest day: "<strong>{move || freshness().0}</strong>". Data last updated: "
-            {move || freshness().1}
-            ". Sources froze in March 2023."
+            {move || freshness().1}"."
         </p>
         <Controls/>
         <DataTable/>

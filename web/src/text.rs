@@ -1,0 +1,285 @@
+//! The page's own words that depend on the data: the heading, the line under it and the
+//! title for the regions shown, with the span of days they hold, and the footer's line on how
+//! fresh the data is. No date is written into the markup or the code: every one comes from the
+//! loaded series or from `/v1/status`.
+
+use chrono::{Datelike, NaiveDate};
+use covid_model::Region;
+
+use crate::decode::Freshness;
+use crate::format::{date, month_year};
+use crate::frame::Frame;
+
+/// The heading, the line under it and the document's title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub heading: String,
+    pub lede: String,
+    pub title: String,
+}
+
+/// What the heading is about: the first and newest days held, and the last day with US
+/// recoveries (shown for the United States only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub days: Option<(NaiveDate, NaiveDate)>,
+    pub recovered_until: Option<NaiveDate>,
+}
+
+impl Span {
+    /// The span of the shown regions' axis, and the last day of the US recoveries if the United
+    /// States is shown.
+    pub fn of(frame: &Frame) -> Self {
+        Span {
+            days: frame
+                .dates
+                .first()
+                .zip(frame.dates.last())
+                .map(|(a, b)| (*a, *b)),
+            recovered_until: frame
+                .data
+                .iter()
+                .find(|d| d.region.is_us())
+                .and_then(|us| us.days.iter().rev().find(|d| d.recovered.is_some()))
+                .map(|d| d.date),
+        }
+    }
+}
+
+/// `, January 2020 to March 2023`, or nothing without data.
+fn range(span: &Span) -> String {
+    span.days.map_or_else(String::new, |(first, last)| {
+        format!(", {} to {}", month_year(first), month_year(last))
+    })
+}
+
+/// `, 2020–2023` (`, 2021` within one year), or nothing without data.
+fn years(span: &Span) -> String {
+    match span.days {
+        Some((first, last)) if first.year() == last.year() => format!(", {}", first.year()),
+        Some((first, last)) => format!(", {}–{}", first.year(), last.year()),
+        None => String::new(),
+    }
+}
+
+/// The page's heading for one region (`region`), for compared regions (`compared`, named by
+/// `names`), or for the United States.
+pub fn heading(region: Option<Region>, compared: Option<&str>, span: &Span) -> Heading {
+    let (range, years) = (range(span), years(span));
+    match (compared, region) {
+        (Some(names), _) => Heading {
+            heading: format!("Compared: {names}"),
+            lede: format!(
+                "Side by side, each line one region (The New York Times; residents: Johns \
+                 Hopkins University){range}."
+            ),
+            title: format!("COVID-19 compared: {names}{years}"),
+        },
+        (None, Some(r)) if !r.is_us() => Heading {
+            heading: format!("{} COVID-19: cases and deaths", r.name),
+            lede: format!(
+                "Daily cumulative counts for {} (The New York Times){range}, with daily new \
+                 values and 7-day averages.",
+                r.name
+            ),
+            title: format!("{} COVID-19: cases and deaths{years}", r.name),
+        },
+        (None, _) => {
+            let recovered = span.recovered_until.map_or_else(String::new, |d| {
+                format!(" (recoveries until {})", month_year(d))
+            });
+            Heading {
+                heading: "US COVID-19: cases, deaths and recoveries".to_string(),
+                lede: format!(
+                    "Daily cumulative counts for the United States{range}{recovered}, with daily \
+                     new values and 7-day averages."
+                ),
+                title: format!("US COVID-19: cases, deaths and recoveries{years}"),
+            }
+        }
+    }
+}
+
+/// The footer's line on the data's freshness, from `/v1/status`: the newest day, when the data
+/// last changed and when it was last checked; when the newest day is older than the API's
+/// staleness bound, it says plainly that the sources stopped publishing.
+pub fn freshness(status: &Freshness) -> String {
+    let day = |rfc3339: &Option<String>| {
+        rfc3339
+            .as_deref()
+            .and_then(|t| t.get(..10))
+            .and_then(crate::data::parse_date)
+            .map(date)
+    };
+    let Some(newest) = status.newest_day else {
+        return "No data has been loaded yet.".to_string();
+    };
+    let mut out = if status.stale {
+        format!(
+            "The sources stopped publishing: the newest day they published is {}.",
+            date(newest)
+        )
+    } else {
+        format!("The newest day is {}.", date(newest))
+    };
+    if let Some(changed) = day(&status.last_changed) {
+        out.push_str(&format!(" The data last changed on {changed}"));
+        match day(&status.last_run_at) {
+            Some(run) => out.push_str(&format!("; it was last checked on {run}.")),
+            None => out.push('.'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_heading_says_the_span_the_data_holds() {
+        let span = Span {
+            days: Some((d("2020-01-21"), d("2023-03-23"))),
+            recovered_until: Some(d("2020-12-13")),
+        };
+        let us = heading(None, None, &span);
+        assert_eq!(
+            us.lede,
+            "Daily cumulative counts for the United States, January 2020 to March 2023 \
+             (recoveries until December 2020), with daily new values and 7-day averages."
+        );
+        assert_eq!(
+            us.title,
+            "US COVID-19: cases, deaths and recoveries, 2020–2023"
+        );
+        let ny = heading(Region::by_id("NY"), None, &span);
+        assert_eq!(ny.title, "New York COVID-19: cases and deaths, 2020–2023");
+        assert!(
+            ny.lede.contains("January 2020 to March 2023"),
+            "{}",
+            ny.lede
+        );
+        assert!(!ny.lede.contains("recoveries"), "{}", ny.lede);
+        let compared = heading(Region::by_id("NY"), Some("New York, Texas"), &span);
+        assert_eq!(compared.heading, "Compared: New York, Texas");
+        assert!(compared.lede.ends_with("January 2020 to March 2023."));
+    }
+
+    #[test]
+    fn the_span_is_the_loaded_data_s() {
+        let days = crate::fixtures::days();
+        let data = |id: &str| crate::data::Data {
+            region: Region::by_id(id).unwrap(),
+            population: None,
+            daily: covid_model::daily(&days),
+            days: days.clone(),
+            source: String::new(),
+            last_changed: None,
+        };
+        let us = Span::of(&Frame::new(vec![data("US")], false));
+        assert_eq!(us.days, Some((d("2020-11-20"), d("2021-01-18"))));
+        assert_eq!(us.recovered_until, Some(d("2020-12-13")));
+        let ny = Span::of(&Frame::new(vec![data("NY")], false));
+        assert_eq!(ny.recovered_until, None, "states have no recoveries");
+        assert_eq!(Span::of(&Frame::new(vec![], false)), Span::default());
+    }
+
+    #[test]
+    fn without_data_the_heading_names_no_date() {
+        let none = heading(None, None, &Span::default());
+        assert_eq!(none.title, "US COVID-19: cases, deaths and recoveries");
+        assert!(!none.lede.contains("20"), "{}", none.lede);
+        let one_year = Span {
+            days: Some((d("2021-01-01"), d("2021-07-01"))),
+            recovered_until: None,
+        };
+        assert!(heading(None, None, &one_year).title.ends_with(", 2021"));
+    }
+
+    #[test]
+    fn the_footer_says_when_the_sources_stopped() {
+        let mut status = Freshness {
+            newest_day: Some(d("2023-03-23")),
+            stale: true,
+            last_changed: Some("2023-03-24T06:12:00+00:00".to_string()),
+            last_run_at: Some("2026-12-05T06:00:03+00:00".to_string()),
+        };
+        assert_eq!(
+            freshness(&status),
+            "The sources stopped publishing: the newest day they published is Mar 23, 2023. \
+             The data last changed on Mar 24, 2023; it was last checked on Dec 5, 2026."
+        );
+        status.stale = false;
+        status.last_run_at = None;
+        assert_eq!(
+            freshness(&status),
+            "The newest day is Mar 23, 2023. The data last changed on Mar 24, 2023."
+        );
+        status.newest_day = None;
+        assert_eq!(freshness(&status), "No data has been loaded yet.");
+    }
+
+    /// Every file of the site's code and markup, with its text up to its tests.
+    fn sources(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "html") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                out.push((path.display().to_string(), code.to_string()));
+            }
+        }
+    }
+
+    #[test]
+    fn no_date_is_written_into_the_code_or_the_markup() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(&root.join("src"), &mut files);
+        files.push((
+            "index.html".to_string(),
+            std::fs::read_to_string(root.join("index.html")).unwrap(),
+        ));
+        let months = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        for (path, code) in files {
+            if path.ends_with("fixtures.rs") {
+                continue;
+            }
+            for (n, line) in code.lines().enumerate() {
+                // Doc examples are tests: they run as doctests.
+                let trimmed = line.trim_start();
+                if trimmed.starts_with("///") || trimmed.starts_with("//!") {
+                    continue;
+                }
+                let year = line.as_bytes().windows(4).any(|w| {
+                    (w.starts_with(b"201") || w.starts_with(b"202"))
+                        && w.iter().all(u8::is_ascii_digit)
+                });
+                let month = months.iter().any(|m| line.contains(&format!("{m} 20")));
+                assert!(
+                    !year && !month,
+                    "{path}:{}: a date in the code: {line}",
+                    n + 1
+                );
+            }
+        }
+    }
+}
