@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod cache;
+pub mod charts;
 pub mod extract;
 pub mod freshness;
 pub mod limits;
@@ -180,6 +181,7 @@ impl App {
         regions::series_csv,
         regions::daily,
         regions::latest,
+        charts::chart,
         routes::status,
         subscriptions::subscribe
     )
@@ -226,6 +228,7 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .route("/v1/regions/{id}/series.csv", get(regions::series_csv))
         .route("/v1/regions/{id}/daily", get(regions::daily))
         .route("/v1/regions/{id}/latest", get(regions::latest))
+        .route("/v1/regions/{id}/chart.svg", get(charts::chart))
         .route("/v1/status", get(routes::status))
         .route("/v1/openapi.json", get(routes::openapi))
         .route_layer(axum::middleware::from_fn_with_state(

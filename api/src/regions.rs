@@ -26,7 +26,7 @@ pub struct RegionId {
 }
 
 /// The current view and the region's series, if it has data.
-async fn with_data(
+pub(crate) async fn with_data(
     app: &App,
     region: Region,
 ) -> Result<(Arc<Snapshot>, Arc<RegionSeries>), Problem> {
@@ -40,7 +40,7 @@ async fn with_data(
 }
 
 /// The entity tag of what one region's answers are made from.
-fn region_tag(series: &RegionSeries) -> String {
+pub(crate) fn region_tag(series: &RegionSeries) -> String {
     format!("{}-{}", series.tag(), series.region.id)
 }
 

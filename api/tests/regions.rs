@@ -179,6 +179,20 @@ async fn region_paths_answer_like_the_national_ones() {
     );
     let daily = json(&get(&r, "/v1/regions/NY/daily").await.2);
     assert!(daily["data"][7]["avg7_cases_per_100k"].as_f64().unwrap() > 35.0);
+    // A chart is a data answer of its region: its own tag per region and query.
+    let (status, headers, _) = get(&r, "/v1/regions/NY/chart.svg").await;
+    assert_eq!(
+        (status, &headers[header::CONTENT_TYPE]),
+        (StatusCode::OK, &"image/svg+xml".parse().unwrap())
+    );
+    let deaths = get(&r, "/v1/regions/NY/chart.svg?metric=deaths").await;
+    assert_ne!(deaths.1[header::ETAG], headers[header::ETAG]);
+    let (status, _, body) = get(&r, "/v1/regions/GU/chart.svg?percap=1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        json(&body)["detail"],
+        "Guam has no population in the data: a per-capita chart needs one; drop `percap`."
+    );
     let (status, _, body) = get(&r, "/v1/regions/NY/series?from=bad").await;
     assert_eq!(
         status,
@@ -238,6 +252,9 @@ async fn a_bad_request_is_refused_before_the_data_is_read() {
         ("/v1/series.csv?to=yesterday", 400),
         ("/v1/regions/ZZ/latest", 404),
         ("/v1/regions/%00%ff/series", 404),
+        ("/v1/regions/NY/chart.svg?width=1", 400),
+        ("/v1/regions/NY/chart.svg?metric=cases&metric=deaths", 400),
+        ("/v1/regions/ZZ/chart.svg", 404),
         ("/v1/series", 503),
     ] {
         let (got, _, body) = common::memory::get(&r, path).await;
@@ -269,6 +286,10 @@ async fn the_openapi_document_declares_each_error_of_each_read_path() {
         ["200", "304", "400", "404", "503"]
     );
     assert_eq!(responses("/v1/series"), ["200", "304", "400", "503"]);
+    assert_eq!(
+        responses("/v1/regions/{id}/chart.svg"),
+        ["200", "304", "400", "404", "503"]
+    );
     assert_eq!(
         responses("/v1/regions/{id}/latest"),
         ["200", "304", "404", "503"]

@@ -118,7 +118,18 @@ pub fn mount(start: Start) {
                     let list = populations.as_deref().map(Vec::as_slice);
                     let data = loaded
                         .iter()
-                        .map(|(region, s)| Data::new(*region, s, list))
+                        .map(|(region, s)| {
+                            let population = list
+                                .and_then(|l| l.iter().find(|r| r.id == region.id))
+                                .and_then(|r| r.population);
+                            Data::new(
+                                *region,
+                                s.days.clone(),
+                                population,
+                                s.source.clone(),
+                                s.last_changed.clone(),
+                            )
+                        })
                         .collect();
                     Frame::new(data, *compare)
                 })

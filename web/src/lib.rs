@@ -20,21 +20,16 @@
 
 pub mod api;
 mod app;
-pub mod data;
 pub mod decode;
-pub mod draw;
-pub mod format;
-pub mod frame;
 pub mod html;
 pub mod ids;
 pub mod keyboard;
-pub mod metric;
-pub mod series;
-pub mod state;
 pub mod text;
 mod view;
 
+// The chart model and drawing, shared with the API's embeddable charts (`chart/`).
 #[cfg(test)]
-mod fixtures;
+use covid_chart::fixtures;
+pub use covid_chart::{data, draw, format, frame, metric, series, state};
 
 pub use app::{Start, mount, start};

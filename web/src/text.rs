@@ -242,6 +242,8 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         sources(&root.join("src"), &mut files);
+        // The charts' crate draws for the site too.
+        sources(&root.join("../chart/src"), &mut files);
         files.push((
             "index.html".to_string(),
             std::fs::read_to_string(root.join("index.html")).unwrap(),

@@ -121,6 +121,42 @@ pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
 /// The least distance between two line-end labels, in pixels (12 px text).
 const LABEL_GAP: i32 = 14;
 
+/// The narrowest bar drawn as its own rectangle, in pixels; narrower bars are drawn together
+/// as one area ([`dense_bars`]).
+const MIN_BAR: i32 = 2;
+
+/// Bars too narrow to tell apart, as the outline of one area: per pixel column, the bar that
+/// reaches farthest from the base (a gap is the base). The area looks as the bars would, in
+/// one element whose size grows with the width, not with the days (a daily chart of every day
+/// is ~10 KB, not ~100 KB).
+fn dense_bars(
+    plot: &Plot,
+    bars: &[Option<f64>],
+    range: &Range<usize>,
+    base: i32,
+) -> Vec<(i32, i32)> {
+    let mut columns: Vec<(i32, i32)> = Vec::with_capacity(range.len() + 2);
+    for x in range.clone() {
+        let (px, py) = (plot.px(x as f64), bars[x].map_or(base, |v| plot.py(v)));
+        match columns.last_mut() {
+            Some(last) if last.0 == px => {
+                if (py - base).abs() > (last.1 - base).abs() {
+                    last.1 = py;
+                }
+            }
+            _ => columns.push((px, py)),
+        }
+    }
+    let (Some(&(first, _)), Some(&(last, _))) = (columns.first(), columns.last()) else {
+        return Vec::new();
+    };
+    let mut outline = Vec::with_capacity(columns.len() + 2);
+    outline.push((first, base));
+    outline.extend(columns);
+    outline.push((last, base));
+    outline
+}
+
 /// The axes' and labels' grey.
 const AXIS: RGBColor = RGBColor(0x76, 0x7b, 0x82);
 
@@ -359,12 +395,17 @@ fn draw(
         if let Some(bars) = &line.bars {
             let base = plot.py(if log { y.0 } else { 0.0 });
             let fill = color.mix(0.35);
-            for x in range.clone() {
-                if let Some(v) = bars[x] {
-                    let (left, right) = (plot.px(x as f64 - 0.4), plot.px(x as f64 + 0.4));
-                    let top = plot.py(v);
-                    svg.draw_rect((left, top.min(base)), (right, top.max(base)), &fill, true)?;
+            let (left, right) = (plot.px(-0.4), plot.px(0.4));
+            if right - left >= MIN_BAR {
+                for x in range.clone() {
+                    if let Some(v) = bars[x] {
+                        let (left, right) = (plot.px(x as f64 - 0.4), plot.px(x as f64 + 0.4));
+                        let top = plot.py(v);
+                        svg.draw_rect((left, top.min(base)), (right, top.max(base)), &fill, true)?;
+                    }
                 }
+            } else {
+                svg.fill_polygon(dense_bars(&plot, bars, &range, base), &fill)?;
             }
         }
         let line_style = stroke(color, 1.0, 2);
@@ -506,6 +547,50 @@ mod tests {
                     .to_string()
             })
             .collect()
+    }
+
+    #[test]
+    fn bars_too_narrow_to_tell_apart_are_one_area() {
+        let first = crate::data::parse_date("2020-01-21").unwrap();
+        let long: Vec<covid_model::Day> = (0..1_000u64)
+            .map(|i| covid_model::Day {
+                date: first + chrono::Duration::days(i as i64),
+                cases: i * i,
+                deaths: i,
+                recovered: None,
+            })
+            .collect();
+        let us = Frame::new(
+            vec![Data::new(
+                Region::by_id("US").unwrap(),
+                long,
+                None,
+                String::new(),
+                None,
+            )],
+            false,
+        );
+        let daily = |query: &str| chart(&us, &ViewState::from_query(query), Metric::Cases).svg;
+        let all = daily("view=daily");
+        assert_eq!(all.matches("<rect").count(), 0);
+        assert_eq!(all.matches("<polygon").count(), 1);
+        // One point per pixel column of the plotting area (800 - 56 - 16 = 728 px), and the
+        // two on the base.
+        let points = all
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(points.split_whitespace().count() <= 731, "{points}");
+        let month = daily("view=daily&range=30d");
+        assert_eq!(
+            month.matches("<rect").count(),
+            30,
+            "wide bars are each a rectangle"
+        );
+        assert_eq!(month.matches("<polygon").count(), 0);
     }
 
     #[test]

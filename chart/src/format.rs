@@ -18,8 +18,8 @@ pub fn month(date: NaiveDate) -> &'static str {
 /// `March 2023`: a month as the page's date ranges say it.
 ///
 /// ```
-/// let day = web::data::parse_date("2023-03-23").unwrap();
-/// assert_eq!(web::format::month_year(day), "March 2023");
+/// let day = covid_chart::data::parse_date("2023-03-23").unwrap();
+/// assert_eq!(covid_chart::format::month_year(day), "March 2023");
 /// ```
 pub fn month_year(date: NaiveDate) -> String {
     const MONTHS: [&str; 12] = [
@@ -42,7 +42,7 @@ pub fn month_year(date: NaiveDate) -> String {
 /// `1234567` -> `1.2M`, for axis labels.
 ///
 /// ```
-/// assert_eq!(web::format::compact(1_234_567.0), "1.2M");
+/// assert_eq!(covid_chart::format::compact(1_234_567.0), "1.2M");
 /// ```
 pub fn compact(v: f64) -> String {
     let a = v.abs();
@@ -64,8 +64,8 @@ pub fn compact(v: f64) -> String {
 /// `Mar 7, 2021`.
 ///
 /// ```
-/// let day = web::data::parse_date("2021-03-07").unwrap();
-/// assert_eq!(web::format::date(day), "Mar 7, 2021");
+/// let day = covid_chart::data::parse_date("2021-03-07").unwrap();
+/// assert_eq!(covid_chart::format::date(day), "Mar 7, 2021");
 /// ```
 pub fn date(date: NaiveDate) -> String {
     format!("{} {}, {}", month(date), date.day(), date.year())
@@ -79,8 +79,8 @@ pub fn count(v: Option<u64>) -> String {
 /// A daily change, which is negative when the source revised down.
 ///
 /// ```
-/// assert_eq!(web::format::signed(Some(-1200)), "-1,200");
-/// assert_eq!(web::format::signed(None), "not reported");
+/// assert_eq!(covid_chart::format::signed(Some(-1200)), "-1,200");
+/// assert_eq!(covid_chart::format::signed(None), "not reported");
 /// ```
 pub fn signed(v: Option<i64>) -> String {
     match v {
@@ -101,8 +101,8 @@ pub fn average(v: Option<f64>) -> String {
 /// A 7-day average per 100,000 residents, to one decimal.
 ///
 /// ```
-/// assert_eq!(web::format::per_100k(Some(31.24)), "31.2");
-/// assert_eq!(web::format::per_100k(None), "n/a");
+/// assert_eq!(covid_chart::format::per_100k(Some(31.24)), "31.2");
+/// assert_eq!(covid_chart::format::per_100k(None), "n/a");
 /// ```
 pub fn per_100k(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"))

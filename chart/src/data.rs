@@ -1,11 +1,9 @@
-//! The site's data as its pure modules use it: one region's series with the model crate's
-//! daily values ([`Data`]), and a date as the API and the URL write it ([`parse_date`]). No I/O:
-//! the fetching module ([`crate::api`]) makes these from the API's answers.
+//! One region's series as a chart draws it, with the model crate's daily values ([`Data`]), and
+//! a date as the API and the URL write it ([`parse_date`]). No I/O: the site makes these from
+//! the API's answers, the API from what it holds.
 
 use chrono::NaiveDate;
-use covid_model::{DailyPoint, Day, Region, RegionSummary};
-
-use crate::decode::Series;
+use covid_model::{DailyPoint, Day, Region};
 
 /// One region's series as the page shows it, with its daily values and 7-day averages
 /// computed by the model crate, as the API computes them.
@@ -21,26 +19,30 @@ pub struct Data {
 }
 
 impl Data {
-    /// A region's series with its population from `/v1/regions` (none without it).
-    pub fn new(region: Region, series: &Series, regions: Option<&[RegionSummary]>) -> Self {
-        let population = regions
-            .and_then(|l| l.iter().find(|r| r.id == region.id))
-            .and_then(|r| r.population);
+    /// A region's series with its population (none without it): the daily values and 7-day
+    /// averages computed by the model crate, as the API computes them.
+    pub fn new(
+        region: Region,
+        days: Vec<Day>,
+        population: Option<u64>,
+        source: String,
+        last_changed: Option<String>,
+    ) -> Self {
         Data {
             region,
             population,
-            daily: covid_model::daily_per_100k(&series.days, population),
-            days: series.days.clone(),
-            source: series.source.clone(),
-            last_changed: series.last_changed.clone(),
+            daily: covid_model::daily_per_100k(&days, population),
+            days,
+            source,
+            last_changed,
         }
     }
 }
 
 /// `YYYY-MM-DD`, as the API writes dates and the site's URL carries them.
 /// ```
-/// assert_eq!(web::data::parse_date("2021-03-07").unwrap().to_string(), "2021-03-07");
-/// assert_eq!(web::data::parse_date("2021-3-7"), None);
+/// assert_eq!(covid_chart::data::parse_date("2021-03-07").unwrap().to_string(), "2021-03-07");
+/// assert_eq!(covid_chart::data::parse_date("2021-3-7"), None);
 /// ```
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let bytes = text.as_bytes();

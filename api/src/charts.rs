@@ -1,0 +1,105 @@
+//! `GET /v1/regions/{id}/chart.svg`: a chart to embed, drawn by the site's own drawing code
+//! (the `covid-chart` crate) from the region's series, with a title, the newest day and the
+//! source. A data answer like the others: an entity tag per data version and query, the
+//! schedule's caching, CORS, and a 400 problem for a bad parameter.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use covid_chart::data::Data;
+use covid_chart::embed::Embed;
+
+use crate::App;
+use crate::answer::Answer;
+use crate::extract::{IfNoneMatch, Range, RegionPath};
+use crate::problem::Problem;
+use crate::problem::responses::{NotModified, Unavailable, UnknownRegion};
+use crate::regions::{RegionId, region_tag, with_data};
+use crate::routes::SOURCE;
+
+/// The chart's query, read by [`Embed::parse`]; a bad value is a 400 problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbedQuery(pub Embed);
+
+impl<S: Send + Sync> FromRequestParts<S> for EmbedQuery {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        Embed::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map(EmbedQuery)
+            .map_err(Problem::bad_request)
+    }
+}
+
+/// The chart's parameters, for the OpenAPI document ([`EmbedQuery`] reads them).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ChartParams {
+    /// `cases` (default) or `deaths`.
+    #[param(value_type = Option<String>, pattern = "^(cases|deaths)$")]
+    metric: Option<String>,
+    /// `daily` (default: new values as bars, with the 7-day average) or `cumulative`.
+    #[param(value_type = Option<String>, pattern = "^(daily|cumulative)$")]
+    view: Option<String>,
+    /// `1`: 7-day averages per 100,000 residents; `0` (default): counts.
+    #[param(value_type = Option<String>, pattern = "^[01]$")]
+    percap: Option<String>,
+    /// `linear` (default) or `log`.
+    #[param(value_type = Option<String>, pattern = "^(linear|log)$")]
+    scale: Option<String>,
+    /// The newest days shown, 1 to 3660 (default 90), counted back from `to`; or `all`. Not
+    /// with `from`.
+    #[param(value_type = Option<String>, pattern = "^([0-9]{1,4}|all)$", example = "90")]
+    days: Option<String>,
+    /// First day shown, inclusive (`YYYY-MM-DD`); not with `days`.
+    #[param(value_type = Option<String>, format = Date)]
+    from: Option<String>,
+    /// Last day shown, inclusive (`YYYY-MM-DD`; default the newest).
+    #[param(value_type = Option<String>, format = Date)]
+    to: Option<String>,
+    /// Pixels, 320 to 800 (default 640).
+    #[param(value_type = Option<u32>, minimum = 320, maximum = 800)]
+    width: Option<u32>,
+    /// Pixels, 240 to 800 (default 360).
+    #[param(value_type = Option<u32>, minimum = 240, maximum = 800)]
+    height: Option<u32>,
+}
+
+/// A chart of a region's cases or deaths to embed (`<img src=…>`): an SVG of at most 20 KB with
+/// a title, the newest day and its value, and the source, drawn by the site's drawing code.
+#[utoipa::path(get, path = "/v1/regions/{id}/chart.svg", params(RegionId, ChartParams), responses(
+    (status = 200, description = "The chart, a standalone SVG document", body = String, content_type = "image/svg+xml"),
+    NotModified,
+    (status = 400, description = "A bad parameter, a per-capita chart of a region without a population, or no day in the asked range", body = Problem, content_type = "application/problem+json"),
+    UnknownRegion, Unavailable,
+))]
+pub async fn chart(
+    State(app): State<Arc<App>>,
+    RegionPath(region): RegionPath,
+    EmbedQuery(embed): EmbedQuery,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    let (snapshot, series) = with_data(&app, region).await?;
+    let data = Data::new(
+        region,
+        series.days.to_vec(),
+        series.population,
+        SOURCE.to_string(),
+        None,
+    );
+    let svg = embed.draw(&data).map_err(Problem::bad_request)?;
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        &region_tag(&series),
+        &format!("svg-{}", embed.to_query()),
+        Range::default(),
+        || ("image/svg+xml", svg.into_bytes()),
+    ))
+}

@@ -1,0 +1,209 @@
+//! `GET /v1/regions/{id}/chart.svg` from the `api` binary over real HTTP, on DynamoDB Local
+//! loaded by the real ETL with the bundled snapshot: a well-formed SVG of at most 20 KB that
+//! carries the newest day and value, byte-identical to what the site's drawing code (the
+//! `covid-chart` crate) draws from the API's own JSON for the same view, revalidated by its
+//! tag, and bad parameters refused as problems.
+
+mod common;
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use covid_chart::data::Data;
+use covid_chart::embed::Embed;
+use covid_model::{Day, Region};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct Server {
+    base: String,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(loaded: &common::Loaded) -> Server {
+    let port = testkit::free_port();
+    let child = common::api_command(loaded)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("{base}/v1/status")).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the api did not listen within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Server { base, child }
+}
+
+/// Panics unless `svg` is one well-formed XML element (every tag closed, in order) named `svg`.
+fn assert_well_formed(svg: &str) {
+    let mut open: Vec<String> = Vec::new();
+    let mut roots = 0;
+    for token in xmlparser::Tokenizer::from(svg) {
+        match token.unwrap_or_else(|e| panic!("not XML: {e}")) {
+            xmlparser::Token::ElementStart { local, .. } => {
+                if open.is_empty() {
+                    roots += 1;
+                    assert_eq!(local.as_str(), "svg", "the root");
+                }
+                open.push(local.to_string());
+            }
+            xmlparser::Token::ElementEnd { end, .. } => match end {
+                xmlparser::ElementEnd::Open => {}
+                xmlparser::ElementEnd::Close(_, local) => {
+                    assert_eq!(
+                        open.pop().as_deref(),
+                        Some(local.as_str()),
+                        "closed in order"
+                    )
+                }
+                xmlparser::ElementEnd::Empty => {
+                    open.pop();
+                }
+            },
+            _ => {}
+        }
+    }
+    assert!(open.is_empty(), "unclosed: {open:?}");
+    assert_eq!(roots, 1);
+}
+
+#[tokio::test]
+async fn embeddable_charts_are_the_site_s_drawing_of_the_loaded_data() {
+    let loaded = common::loaded_table_with_states("api-charts").await;
+    let server = start(&loaded).await;
+    let client = reqwest::Client::new();
+    let get = |path: String| client.get(format!("{}{path}", server.base)).send();
+    let json = |body: &[u8]| -> Value { serde_json::from_slice(body).unwrap() };
+
+    let regions = json(
+        &get("/v1/regions".into())
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    for id in ["US", "NY", "PR"] {
+        let population = regions["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()["population"]
+            .as_u64();
+        let series = json(
+            &get(format!("/v1/regions/{id}/series"))
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap(),
+        );
+        let days: Vec<Day> = serde_json::from_value(series["data"].clone()).unwrap();
+        let newest = *days.last().unwrap();
+        let data = Data::new(
+            Region::by_id(id).unwrap(),
+            days,
+            population,
+            String::new(),
+            None,
+        );
+        for query in [
+            "",
+            "days=all",
+            "metric=deaths&view=cumulative&days=all",
+            "percap=1&days=365&scale=log",
+        ] {
+            let path = format!("/v1/regions/{id}/chart.svg?{query}");
+            let response = get(path.clone()).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let headers = response.headers().clone();
+            assert_eq!(headers["content-type"], "image/svg+xml", "{path}");
+            assert_eq!(headers["access-control-allow-origin"], "*");
+            assert!(headers.contains_key("cache-control"));
+            let svg = response.text().await.unwrap();
+            assert!(svg.len() <= 20_000, "{path}: {} bytes", svg.len());
+            assert_well_formed(&svg);
+            // What the site's drawing code draws from the API's own JSON, byte for byte.
+            let pairs: Vec<(&str, &str)> = query
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .filter_map(|p| p.split_once('='))
+                .collect();
+            let drawn = Embed::parse(pairs).unwrap().draw(&data).unwrap();
+            assert!(svg == drawn, "{path}: not the site's drawing");
+            if query.is_empty() || id == "US" {
+                let artifacts = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-artifacts");
+                std::fs::create_dir_all(artifacts).unwrap();
+                let name = query
+                    .split('&')
+                    .next()
+                    .unwrap_or_default()
+                    .replace('=', "-");
+                std::fs::write(format!("{artifacts}/chart-{id}{name}.svg"), &svg).unwrap();
+            }
+            // The newest day, in the text.
+            let day = covid_chart::format::date(newest.date);
+            assert!(svg.contains(&format!(". {day}: ")), "{path}: {day}");
+            let again = client
+                .get(format!("{}{path}", server.base))
+                .header("if-none-match", headers["etag"].clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        }
+        // The newest cumulative count, as the page says it.
+        let svg = get(format!("/v1/regions/{id}/chart.svg?view=cumulative"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let count = covid_model::thousands(newest.cases);
+        assert!(svg.contains(&format!(": {count}</text>")), "{id}: {count}");
+    }
+    // The README's example is this chart, as served from the bundled snapshot; it is written
+    // again with UPDATE_DOCS=1.
+    let readme_chart = get("/v1/regions/US/chart.svg?days=all".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let committed = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/chart-US.svg");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(committed, &readme_chart).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(committed).ok().as_deref() == Some(readme_chart.as_str()),
+        "docs/chart-US.svg is not what the API draws: run `UPDATE_DOCS=1 cargo test -p api --test charts`"
+    );
+    for (path, status) in [
+        ("/v1/regions/NY/chart.svg?metric=recovered", 400),
+        ("/v1/regions/NY/chart.svg?width=5000", 400),
+        ("/v1/regions/NY/chart.svg?days=7&from=2021-01-01", 400),
+        ("/v1/regions/NY/chart.svg?from=2030-01-01", 400),
+        ("/v1/regions/ZZ/chart.svg", 404),
+    ] {
+        let response = get(path.to_string()).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+    }
+}

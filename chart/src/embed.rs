@@ -1,0 +1,602 @@
+//! An embeddable chart: its query (`/v1/regions/{id}/chart.svg?metric=…&view=…&percap=1&days=90`),
+//! read strictly and written back in one canonical order, and the standalone SVG drawn for it.
+//! The chart inside is [`draw::render`]'s, from the same [`Frame`] and [`ViewState`] as the site's
+//! own panel of that view, byte for byte; around it go a title, the shown days with the newest
+//! value, and the source.
+
+use chrono::{Duration, NaiveDate};
+use covid_model::Region;
+
+use crate::data::{Data, parse_date};
+use crate::draw::{self, ChartInput};
+use crate::format;
+use crate::frame::Frame;
+use crate::metric::Metric;
+use crate::state::{Preset, Scale, View, ViewState};
+
+/// The pixels above the chart (the title and the line under it) and below it (the source).
+const HEADER: u32 = 46;
+const FOOTER: u32 = 22;
+
+/// The bounds of `width`, `height` and `days`.
+pub const WIDTHS: (u32, u32) = (320, 800);
+pub const HEIGHTS: (u32, u32) = (240, 800);
+pub const MAX_DAYS: u32 = 3660;
+
+/// The query's parameters: every one changes the drawing (the edge's cache key holds them all).
+pub const PARAMETERS: [&str; 9] = [
+    "metric", "view", "percap", "scale", "days", "from", "to", "width", "height",
+];
+
+/// How many days an embed shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Days {
+    /// The newest `n` days up to `to` (or the newest day).
+    Last(u32),
+    /// From `from` (or the first day) to `to` (or the newest day).
+    Span,
+}
+
+/// What an embedded chart shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Embed {
+    pub metric: Metric,
+    pub view: View,
+    pub per_100k: bool,
+    pub scale: Scale,
+    pub days: Days,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Default for Embed {
+    fn default() -> Self {
+        Embed {
+            metric: Metric::Cases,
+            view: View::Daily,
+            per_100k: false,
+            scale: Scale::Linear,
+            days: Days::Last(90),
+            from: None,
+            to: None,
+            width: 640,
+            height: 360,
+        }
+    }
+}
+
+/// A whole number in `low..=high`, or why not.
+fn bounded(name: &str, value: &str, (low, high): (u32, u32)) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if (low..=high).contains(&n) && !value.starts_with('+') => Ok(n),
+        _ => Err(format!(
+            "`{name}` is {:?}: give a whole number from {low} to {high}.",
+            shown(value)
+        )),
+    }
+}
+
+/// A value as an error message quotes it: at most 20 characters.
+fn shown(value: &str) -> String {
+    value.chars().take(20).collect()
+}
+
+/// One of `choices` (by its code), or why not.
+fn choice<T: Copy>(name: &str, value: &str, choices: &[(&str, T)]) -> Result<T, String> {
+    choices
+        .iter()
+        .find(|(code, _)| *code == value)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let codes: Vec<&str> = choices.iter().map(|(c, _)| *c).collect();
+            format!(
+                "`{name}` is {:?}: give {}.",
+                shown(value),
+                codes.join(" or ")
+            )
+        })
+}
+
+impl Embed {
+    /// Reads a query string (without `?`; percent-decoded pairs), strictly: a bad value, a
+    /// parameter given twice, or `days` with `from` is an error that names the parameter and
+    /// the value. Unknown parameters are ignored, as the API's other reads do.
+    ///
+    /// ```
+    /// use covid_chart::embed::{Days, Embed};
+    /// let embed = Embed::parse([("metric", "deaths"), ("days", "30")]).unwrap();
+    /// assert_eq!(embed.days, Days::Last(30));
+    /// assert_eq!(embed.to_query(), "metric=deaths&view=daily&days=30");
+    /// assert!(Embed::parse([("width", "99999")]).is_err());
+    /// ```
+    pub fn parse<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, String> {
+        let mut embed = Embed::default();
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, value) in pairs {
+            let Some(name) = PARAMETERS.into_iter().find(|n| *n == name) else {
+                continue;
+            };
+            if seen.contains(&name) {
+                return Err(format!("`{name}` is given twice: give it once."));
+            }
+            seen.push(name);
+            let date = |value: &str| {
+                parse_date(value).ok_or_else(|| {
+                    format!(
+                        "`{name}` is {:?}: give a day of the calendar as YYYY-MM-DD.",
+                        shown(value)
+                    )
+                })
+            };
+            match name {
+                "metric" => {
+                    embed.metric = choice(
+                        name,
+                        value,
+                        &[("cases", Metric::Cases), ("deaths", Metric::Deaths)],
+                    )?
+                }
+                "view" => {
+                    embed.view = choice(
+                        name,
+                        value,
+                        &[("daily", View::Daily), ("cumulative", View::Cumulative)],
+                    )?
+                }
+                "percap" => embed.per_100k = choice(name, value, &[("0", false), ("1", true)])?,
+                "scale" => {
+                    embed.scale = choice(
+                        name,
+                        value,
+                        &[("linear", Scale::Linear), ("log", Scale::Log)],
+                    )?
+                }
+                "days" if value == "all" => embed.days = Days::Span,
+                "days" => embed.days = Days::Last(bounded(name, value, (1, MAX_DAYS))?),
+                "from" => embed.from = Some(date(value)?),
+                "to" => embed.to = Some(date(value)?),
+                "width" => embed.width = bounded(name, value, WIDTHS)?,
+                "height" => embed.height = bounded(name, value, HEIGHTS)?,
+                _ => unreachable!("every name is matched"),
+            }
+        }
+        if embed.from.is_some() {
+            if seen.contains(&"days") {
+                return Err(
+                    "`days` and `from` are both given: give `days` (counted back from `to` or \
+                     the newest day) or `from`."
+                        .to_string(),
+                );
+            }
+            embed.days = Days::Span;
+        }
+        if let (Some(from), Some(to)) = (embed.from, embed.to)
+            && from > to
+        {
+            return Err(format!(
+                "`from` ({from}) is after `to` ({to}): swap them, or drop one."
+            ));
+        }
+        Ok(embed)
+    }
+
+    /// The query that gives this embed, in one order, defaults of `width` and `height` left out
+    /// (the site's "Embed" links, and the answer's entity tag).
+    pub fn to_query(&self) -> String {
+        let default = Embed::default();
+        let mut parts = vec![
+            format!("metric={}", self.metric.code()),
+            format!("view={}", self.view.code()),
+        ];
+        if self.per_100k {
+            parts.push("percap=1".to_string());
+        }
+        if self.scale == Scale::Log {
+            parts.push("scale=log".to_string());
+        }
+        match (self.days, self.from) {
+            (Days::Last(n), _) => parts.push(format!("days={n}")),
+            (Days::Span, None) => parts.push("days=all".to_string()),
+            (Days::Span, Some(from)) => parts.push(format!("from={from}")),
+        }
+        if let Some(to) = self.to {
+            parts.push(format!("to={to}"));
+        }
+        if self.width != default.width {
+            parts.push(format!("width={}", self.width));
+        }
+        if self.height != default.height {
+            parts.push(format!("height={}", self.height));
+        }
+        parts.join("&")
+    }
+
+    /// The embed of one panel of the site's view `state` over `dates` (its axis): the same
+    /// metric, view, scale and shown days (all of them, or as many ending on the same day).
+    pub fn of_view(state: &ViewState, metric: Metric, dates: &[NaiveDate]) -> Self {
+        let range = state.range(dates);
+        let last = range.end.checked_sub(1).and_then(|i| dates.get(i)).copied();
+        let to = last.filter(|l| Some(l) != dates.last());
+        let (days, to) = match state.preset {
+            Preset::All => (Days::Span, None),
+            _ => (
+                Days::Last(
+                    u32::try_from(range.len())
+                        .unwrap_or(MAX_DAYS)
+                        .clamp(1, MAX_DAYS),
+                ),
+                to,
+            ),
+        };
+        Embed {
+            metric,
+            view: state.view,
+            per_100k: state.per_100k(),
+            scale: state.scale,
+            days,
+            from: None,
+            to,
+            ..Embed::default()
+        }
+    }
+
+    /// The site's view state that draws this embed's chart for `region`.
+    pub fn view_state(&self, region: &str, dates: &[NaiveDate]) -> ViewState {
+        let newest = dates.last().copied();
+        let to = self.to.or(newest);
+        let from = match self.days {
+            Days::Last(n) => to.map(|t| t - Duration::days(i64::from(n) - 1)),
+            Days::Span => self.from,
+        };
+        ViewState {
+            view: self.view,
+            scale: self.scale,
+            preset: Preset::Custom,
+            from,
+            to: self.to,
+            metrics: vec![self.metric],
+            table: false,
+            per_100k: Some(self.per_100k),
+            region: region.to_string(),
+            compare: Vec::new(),
+        }
+    }
+
+    /// Its path on the API: `/v1/regions/NY/chart.svg?metric=cases&view=daily&days=90`.
+    pub fn path(&self, region: &str) -> String {
+        format!("/v1/regions/{region}/chart.svg?{}", self.to_query())
+    }
+
+    /// The HTML that embeds it from `url` (its path on the API's origin), with its size and a
+    /// text alternative.
+    ///
+    /// ```
+    /// use covid_chart::embed::Embed;
+    /// let ny = covid_model::Region::by_id("NY").unwrap();
+    /// let url = format!("https://example.org{}", Embed::default().path(ny.id));
+    /// assert_eq!(
+    ///     Embed::default().snippet(&url, ny),
+    ///     "<img src=\"https://example.org/v1/regions/NY/chart.svg?metric=cases&amp;view=daily&amp;days=90\" \
+    ///      width=\"640\" height=\"360\" alt=\"New York: new cases a day, with the 7-day average\" loading=\"lazy\">"
+    /// );
+    /// ```
+    pub fn snippet(&self, url: &str, region: Region) -> String {
+        format!(
+            "<img src=\"{}\" width=\"{}\" height=\"{}\" alt=\"{}\" loading=\"lazy\">",
+            escape(url),
+            self.width,
+            self.height,
+            escape(&self.title(region))
+        )
+    }
+
+    /// What the chart shows, in words: `New York: new cases a day, with the 7-day average`.
+    pub fn title(&self, region: Region) -> String {
+        let metric = self.metric.label().to_ascii_lowercase();
+        let what = match self.view {
+            _ if self.per_100k => {
+                format!("new {metric} per 100,000 residents, 7-day average")
+            }
+            View::Cumulative => format!("{metric}, cumulative"),
+            View::Daily => format!("new {metric} a day, with the 7-day average"),
+        };
+        format!("{}: {what}", region.name)
+    }
+
+    /// Draws the embed of `data` as one standalone SVG document, or says why it cannot be
+    /// drawn (no population for a per-capita chart, no day in the asked range).
+    pub fn draw(&self, data: &Data) -> Result<String, String> {
+        if self.per_100k && data.population.is_none() {
+            return Err(format!(
+                "{} has no population in the data: a per-capita chart needs one; drop `percap`.",
+                data.region.name
+            ));
+        }
+        let frame = Frame::new(vec![data.clone()], false);
+        let state = self.view_state(data.region.id, &frame.dates);
+        let range = state.range(&frame.dates);
+        let panels = frame.panels(&state);
+        let (Some(panel), false) = (panels.first(), range.is_empty()) else {
+            return Err(format!(
+                "{} has no {} to draw in the asked days ({}).",
+                data.region.name,
+                self.metric.label().to_ascii_lowercase(),
+                match (frame.dates.first(), frame.dates.last()) {
+                    (Some(first), Some(last)) => format!("the data spans {first} to {last}"),
+                    _ => "there is no data yet".to_string(),
+                }
+            ));
+        };
+        let chart = draw::render(
+            &ChartInput {
+                panel,
+                dates: &frame.dates,
+                range: range.clone(),
+                scale: state.scale,
+                per_100k: state.per_100k(),
+            },
+            self.width,
+            self.height - HEADER - FOOTER,
+        );
+        let (first, last) = (frame.dates[range.start], frame.dates[range.end - 1]);
+        let newest = frame
+            .day(0, range.end - 1)
+            .map(|(day, point)| format::describe(self.metric, day, point, &state))
+            .unwrap_or_else(|| "no data".to_string());
+        let days = format!(
+            "{} to {}. {}: {newest}",
+            format::date(first),
+            format::date(last),
+            format::date(last)
+        );
+        let source = if self.per_100k {
+            "Data: The New York Times (CC BY-NC 4.0); residents: Johns Hopkins University CSSE"
+        } else {
+            "Data: The New York Times (CC BY-NC 4.0)"
+        };
+        Ok(standalone(
+            self.width,
+            self.height,
+            &self.title(data.region),
+            &days,
+            source,
+            &chart.svg,
+        ))
+    }
+}
+
+/// `text` escaped for SVG's text and attributes.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The standalone document: a white card with the title, the days line, the chart (as the
+/// site draws it, nested below the header) and the source line.
+fn standalone(
+    width: u32,
+    height: u32,
+    title: &str,
+    days: &str,
+    source: &str,
+    chart: &str,
+) -> String {
+    let (title, days, source) = (escape(title), escape(days), escape(source));
+    let text = "font-family=\"sans-serif\" fill=\"#1f2328\"";
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"t d\">\
+         <title id=\"t\">{title}</title><desc id=\"d\">{days}. {source}.</desc>\
+         <rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\
+         <text x=\"12\" y=\"20\" font-size=\"15\" font-weight=\"bold\" {text}>{title}</text>\
+         <text x=\"12\" y=\"38\" font-size=\"12\" {text}>{days}</text>\
+         <g transform=\"translate(0,{HEADER})\">{chart}</g>\
+         <text x=\"12\" y=\"{}\" font-size=\"11\" fill=\"#59636e\" font-family=\"sans-serif\">{source}</text>\
+         </svg>",
+        height - 7
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::days;
+    use covid_model::Day;
+
+    fn data(id: &str, days: Vec<Day>, population: Option<u64>) -> Data {
+        Data::new(
+            Region::by_id(id).unwrap(),
+            days,
+            population,
+            String::new(),
+            None,
+        )
+    }
+
+    fn parse(query: &str) -> Result<Embed, String> {
+        let pairs: Vec<(&str, &str)> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once('=').unwrap_or((p, "")))
+            .collect();
+        Embed::parse(pairs)
+    }
+
+    #[test]
+    fn the_query_is_read_strictly_and_written_back_the_same() {
+        assert_eq!(parse("").unwrap(), Embed::default());
+        for query in [
+            "metric=cases&view=daily&days=90",
+            "metric=deaths&view=cumulative&percap=1&scale=log&days=all",
+            "metric=cases&view=daily&from=2020-12-01&to=2020-12-31&width=800&height=240",
+            "metric=deaths&view=daily&days=7&to=2021-01-01",
+        ] {
+            let embed = parse(query).unwrap();
+            assert_eq!(embed.to_query(), query);
+            assert_eq!(parse(&embed.to_query()).unwrap(), embed);
+        }
+        assert_eq!(parse("unknown=1&percap=0").unwrap(), Embed::default());
+        for (query, error) in [
+            (
+                "metric=recovered",
+                "`metric` is \"recovered\": give cases or deaths.",
+            ),
+            (
+                "view=weekly",
+                "`view` is \"weekly\": give daily or cumulative.",
+            ),
+            ("percap=yes", "`percap` is \"yes\": give 0 or 1."),
+            ("scale=LOG", "`scale` is \"LOG\": give linear or log."),
+            (
+                "days=0",
+                "`days` is \"0\": give a whole number from 1 to 3660.",
+            ),
+            (
+                "days=+5",
+                "`days` is \"+5\": give a whole number from 1 to 3660.",
+            ),
+            (
+                "width=99999",
+                "`width` is \"99999\": give a whole number from 320 to 800.",
+            ),
+            (
+                "height=12",
+                "`height` is \"12\": give a whole number from 240 to 800.",
+            ),
+            (
+                "from=2021-02-30",
+                "`from` is \"2021-02-30\": give a day of the calendar as YYYY-MM-DD.",
+            ),
+            (
+                "to=x&to=y",
+                "`to` is \"x\": give a day of the calendar as YYYY-MM-DD.",
+            ),
+            ("days=1&days=2", "`days` is given twice: give it once."),
+            (
+                "from=2021-01-02&to=2021-01-01",
+                "`from` (2021-01-02) is after `to` (2021-01-01): swap them, or drop one.",
+            ),
+        ] {
+            assert_eq!(parse(query).unwrap_err(), error, "{query}");
+        }
+        assert!(
+            parse("days=7&from=2020-12-01")
+                .unwrap_err()
+                .contains("both given")
+        );
+    }
+
+    #[test]
+    fn the_chart_inside_is_the_site_s_panel_byte_for_byte() {
+        let ny = data("NY", days(), Some(19_453_561));
+        for query in [
+            "",
+            "metric=deaths&view=cumulative&scale=log&days=all",
+            "percap=1&days=30&width=360&height=300",
+            "from=2020-12-01&to=2020-12-20",
+        ] {
+            let embed = parse(query).unwrap();
+            let svg = embed.draw(&ny).unwrap();
+            // The site draws the same view from the same frame.
+            let frame = Frame::new(vec![ny.clone()], false);
+            let state = embed.view_state("NY", &frame.dates);
+            let panels = frame.panels(&state);
+            let site = draw::render(
+                &ChartInput {
+                    panel: &panels[0],
+                    dates: &frame.dates,
+                    range: state.range(&frame.dates),
+                    scale: state.scale,
+                    per_100k: state.per_100k(),
+                },
+                embed.width,
+                embed.height - HEADER - FOOTER,
+            );
+            assert!(svg.contains(&site.svg), "{query}");
+            assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+        }
+        let svg = parse("metric=deaths&view=cumulative")
+            .unwrap()
+            .draw(&ny)
+            .unwrap();
+        assert!(
+            svg.contains(">New York: deaths, cumulative</text>"),
+            "{svg}"
+        );
+        // The newest day (2021-01-18) and its value, 10 + 59 deaths.
+        assert!(svg.contains("Jan 18, 2021: 69</text>"), "{svg}");
+        // 90 days asked, 60 held: from the first.
+        assert!(svg.contains(">Nov 20, 2020 to Jan 18, 2021. "), "{svg}");
+    }
+
+    #[test]
+    fn what_cannot_be_drawn_is_said() {
+        let guam = data("GU", days(), None);
+        assert_eq!(
+            parse("percap=1").unwrap().draw(&guam).unwrap_err(),
+            "Guam has no population in the data: a per-capita chart needs one; drop `percap`."
+        );
+        assert_eq!(
+            parse("from=2022-01-01").unwrap().draw(&guam).unwrap_err(),
+            "Guam has no cases to draw in the asked days (the data spans 2020-11-20 to 2021-01-18)."
+        );
+    }
+
+    #[test]
+    fn a_site_view_embeds_as_the_same_days() {
+        let dates = Frame::new(vec![data("US", days(), None)], false).dates;
+        for query in [
+            "",
+            "range=30d&view=daily",
+            "range=custom&from=2020-12-01&to=2020-12-10",
+            "range=custom&from=2020-12-01",
+            "percap=1&scale=log",
+        ] {
+            let state = ViewState::from_query(query);
+            let embed = Embed::of_view(&state, Metric::Deaths, &dates);
+            let again = embed.view_state("US", &dates);
+            assert_eq!(again.range(&dates), state.range(&dates), "{query}");
+            assert_eq!(
+                (again.view, again.scale, again.per_100k()),
+                (state.view, state.scale, state.per_100k())
+            );
+        }
+    }
+
+    #[test]
+    fn three_years_of_daily_bars_stay_small() {
+        let first: NaiveDate = "2020-01-21".parse().unwrap();
+        let long: Vec<Day> = (0..1_160u64)
+            .map(|i| Day {
+                date: first + Duration::days(i as i64),
+                cases: i * i * 90 + (i % 7) * 1_000,
+                deaths: i * i,
+                recovered: None,
+            })
+            .collect();
+        let us = data("US", long, Some(331_449_281));
+        for query in [
+            "days=all",
+            "view=cumulative&days=all",
+            "percap=1&days=all",
+            "width=800&height=800&days=all",
+            "width=800&height=800&days=all&scale=log",
+            "width=800&height=800&days=all&view=cumulative",
+            "",
+        ] {
+            let svg = parse(query).unwrap().draw(&us).unwrap();
+            assert!(svg.len() <= 20_000, "{query}: {} bytes", svg.len());
+        }
+    }
+}
