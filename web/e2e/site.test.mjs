@@ -333,6 +333,47 @@ test('per 100,000 residents draws New York\'s 7-day averages per capita', async 
   await page.screenshot({ path: `${ARTIFACTS}/per-100k-ny.png`, fullPage: true });
 });
 
+test('"Embed this chart" gives an <img> of the same view, drawn by the API with the site\'s code', async () => {
+  const narrow = await watch(await browser.newPage({ viewport: { width: 700, height: 900 } }));
+  await narrow.goto(`${SITE}/?region=NY&view=daily&range=90d`);
+  const cases = narrow.locator('.chart[data-metric="cases"]');
+  await cases.locator('svg polyline[stroke-width="2"]').first().waitFor();
+  await narrow.click('.embed summary');
+  const snippet = await narrow.locator('.embed textarea').first().inputValue();
+  const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  assert.equal(src, `${new URL(SITE).origin}/v1/regions/NY/chart.svg?metric=cases&view=daily&days=90`);
+  // The snippet's image loads under the production headers, at its size.
+  const size = await narrow.evaluate(async (html) => {
+    const box = document.createElement('div');
+    box.innerHTML = html;
+    document.body.append(box);
+    // Lazy, as pasted: loaded now, since the test's copy is below the fold.
+    box.firstChild.loading = 'eager';
+    await box.firstChild.decode();
+    return [box.firstChild.naturalWidth, box.firstChild.naturalHeight];
+  }, snippet);
+  assert.deepEqual(size, [640, 360]);
+  // At the site's own chart size, the embed's chart is the site's, element for element.
+  const [width, height] = await cases.locator('svg').evaluate((svg) => [svg.getAttribute('width'), svg.getAttribute('height')]);
+  const response = await fetch(`${src}&width=${width}&height=${Number(height) + 68}`);
+  assert.equal(response.headers.get('content-type'), 'image/svg+xml');
+  const svg = await response.text();
+  assert.ok(svg.length <= 20000, `${svg.length} bytes`);
+  // Each element's name, attributes and text, in document order.
+  const [embedded, site] = await narrow.evaluate(([text]) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    if (doc.querySelector('parsererror')) return ['parse error', ''];
+    const shape = (root) => [...root.querySelectorAll('*')].map((e) => `${e.localName} ${[...e.attributes]
+      .map((a) => `${a.name}=${a.value}`).sort().join(' ')} ${e.children.length ? '' : e.textContent.trim()}`);
+    return [shape(doc.querySelector('g > svg')), shape(document.querySelector('.chart[data-metric="cases"] svg'))];
+  }, [svg]);
+  assert.ok(embedded.length > 100, `${embedded.length} elements: ${embedded}`);
+  assert.deepEqual(embedded, site);
+  assert.match(svg, /New York: new cases a day, with the 7-day average/);
+  assert.match(svg, /Jul 8, 2021: /, 'the newest day');
+  await narrow.close();
+});
+
 /** A state's snapshot rows and JHU population: the expected per-100k values, computed here. */
 const stateRows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
 const reference = readFileSync('data/snapshot/jhu-reference.csv', 'utf8').split('\n');

@@ -5,6 +5,7 @@
 mod chart;
 mod controls;
 pub(crate) mod dom;
+mod embed;
 mod rank;
 mod readout;
 mod subscribe;
@@ -21,6 +22,7 @@ use crate::state::ViewState;
 
 use chart::ChartFigure;
 use controls::Controls;
+use embed::Embed;
 pub use rank::Ranking;
 use readout::Readout;
 pub use subscribe::Subscribe;
@@ -119,6 +121,7 @@ pub fn Dashboard(
         <ChartFigure/>
         <Readout/>
         <p class="source">{source}</p>
+        <Embed/>
     }
 }
 
