@@ -56,6 +56,8 @@ web: setup
 	cd web && RUSTUP_TOOLCHAIN=$(WEB_TOOLCHAIN) RUSTFLAGS="$(WEB_RUSTFLAGS)" \
 		CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
 		trunk build --release --offline
+	set -e; for js in web/dist/*.js; do node_modules/.bin/terser "$$js" --module --compress \
+		--mangle --output "$$js.min"; mv "$$js.min" "$$js"; done
 	@echo "web/dist: $$(cat web/dist/*.wasm | gzip -9 | wc -c) bytes of wasm, gzipped"
 
 demo: web

@@ -186,31 +186,28 @@ impl Embed {
     /// (the site's "Embed" links, and the answer's entity tag).
     pub fn to_query(&self) -> String {
         let default = Embed::default();
-        let mut parts = vec![
-            format!("metric={}", self.metric.code()),
-            format!("view={}", self.view.code()),
-        ];
+        let mut query = format!("metric={}&view={}", self.metric.code(), self.view.code());
         if self.per_100k {
-            parts.push("percap=1".to_string());
+            query.push_str("&percap=1");
         }
         if self.scale == Scale::Log {
-            parts.push("scale=log".to_string());
+            query.push_str("&scale=log");
         }
         match (self.days, self.from) {
-            (Days::Last(n), _) => parts.push(format!("days={n}")),
-            (Days::Span, None) => parts.push("days=all".to_string()),
-            (Days::Span, Some(from)) => parts.push(format!("from={from}")),
+            (Days::Last(n), _) => query.push_str(&format!("&days={n}")),
+            (Days::Span, None) => query.push_str("&days=all"),
+            (Days::Span, Some(from)) => query.push_str(&format!("&from={from}")),
         }
         if let Some(to) = self.to {
-            parts.push(format!("to={to}"));
+            query.push_str(&format!("&to={to}"));
         }
         if self.width != default.width {
-            parts.push(format!("width={}", self.width));
+            query.push_str(&format!("&width={}", self.width));
         }
         if self.height != default.height {
-            parts.push(format!("height={}", self.height));
+            query.push_str(&format!("&height={}", self.height));
         }
-        parts.join("&")
+        query
     }
 
     /// The embed of one panel of the site's view `state` over `dates` (its axis): the same

@@ -1,5 +1,6 @@
 //! The chart options: view, per capita, scale, range, metrics, the regions compared (up to six,
-//! `?compare=NY,CA,TX`), the table toggle, the CSV downloads and the link to this view.
+//! `?compare=NY,CA,TX`), the table toggle, the CSV downloads, the link to this view and the
+//! snippets that embed its charts (`embed.rs`).
 //!
 //! The options are written once as markup ([`markup`], the same for every state), when the
 //! section is built (the dashboard stays mounted, so once per page). One effect sets every
@@ -123,7 +124,8 @@ pub fn markup() -> String {
          <button type=\"button\" id=\"{COMPARE_STOP}\" data-action=\"{stop}\" hidden>Stop comparing</button></fieldset>\
          <div class=\"actions\"><button type=\"button\" id=\"{TABLE_TOGGLE}\" data-action=\"{table}\" aria-controls=\"{DATA_TABLE}\"></button>\
          <span class=\"downloads\"></span><button type=\"button\" id=\"{COPY_LINK}\" data-action=\"{copy}\">Copy link</button>\
-         <span id=\"{COPY_STATUS}\" class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></div>",
+         <span id=\"{COPY_STATUS}\" class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></div>\
+         <details class=\"embed\"><summary>Embed this chart</summary><div class=\"embeds\"></div></details>",
     ));
     out
 }
@@ -273,7 +275,7 @@ pub fn Controls() -> impl IntoView {
     };
     // The controls follow the state and the data; the lists written as markup are written
     // again only when they change.
-    Effect::new(move |before: Option<[String; 3]>| {
+    Effect::new(move |before: Option<[String; 4]>| {
         let (first, last) = shown.bounds();
         for id in [FROM, TO] {
             if let Some(e) = input(id) {
@@ -281,9 +283,10 @@ pub fn Controls() -> impl IntoView {
                 e.set_max(&last.to_string());
             }
         }
-        let populations = {
+        let (populations, embeds) = {
             let f = &*frame.read();
-            f.data.iter().all(|d| d.population.is_some())
+            let embeds = state.with(|s| super::embed::markup(s, f, &super::embed::origin()));
+            (f.data.iter().all(|d| d.population.is_some()), embeds)
         };
         let now = state.with(|s| {
             show(s, populations);
@@ -291,10 +294,11 @@ pub fn Controls() -> impl IntoView {
                 compared_markup(&s.compare),
                 compare_options(&s.compare),
                 downloads(),
+                embeds,
             ]
         });
         let before = before.as_ref();
-        for (i, selector) in [".compared", "select", ".downloads"]
+        for (i, selector) in [".compared", "select", ".downloads", ".embeds"]
             .into_iter()
             .enumerate()
         {

@@ -1,8 +1,7 @@
-//! "Embed this chart": for each shown chart of cases or deaths, the `<img>` snippet that embeds
-//! the same view from the API's `chart.svg` (drawn there by this site's own drawing code), and
-//! a link to it. One region only: a comparison has no single embed.
-
-use leptos::prelude::*;
+//! "Embed this chart", in the chart options: for each shown chart of cases or deaths, the
+//! `<img>` snippet that embeds the same view from the API's `chart.svg` (drawn there by this
+//! site's own drawing code), and a link to it. One region only: a comparison has no single
+//! embed. Written as markup by the options' effect (`controls.rs`).
 
 use crate::frame::Frame;
 use crate::html;
@@ -49,28 +48,13 @@ pub fn markup(state: &ViewState, frame: &Frame, origin: &str) -> String {
 }
 
 /// The API's origin, absolute: the configured base, or this page's origin.
-fn origin() -> String {
+pub fn origin() -> String {
     let base = crate::api::base();
     if base.starts_with("http") {
         base
     } else {
-        let own = window().location().origin().unwrap_or_default();
+        let own = leptos::prelude::window().location().origin().unwrap_or_default();
         format!("{own}{base}")
-    }
-}
-
-#[component]
-pub fn Embed() -> impl IntoView {
-    let shown = super::shown();
-    let snippets = move || {
-        let f = &*shown.frame.read();
-        shown.state.with(|s| markup(s, f, &origin()))
-    };
-    view! {
-        <details class="embed">
-            <summary>"Embed this chart"</summary>
-            <div inner_html=snippets></div>
-        </details>
     }
 }
 

@@ -22,7 +22,6 @@ use crate::state::ViewState;
 
 use chart::ChartFigure;
 use controls::Controls;
-use embed::Embed;
 pub use rank::Ranking;
 use readout::Readout;
 pub use subscribe::Subscribe;
@@ -94,34 +93,35 @@ pub fn Dashboard(
         hover: RwSignal::new(None),
     };
     provide_context(shown);
+    // The shown data's newest day and last change, as one piece of markup (a text binding each
+    // costs more wasm).
     let freshness = move || {
         let f = &*frame.read();
-        {
-            let last = f.dates.last().copied();
-            let changed = f.data.first().and_then(|d| d.last_changed.clone());
-            (
-                last.map(format::date).unwrap_or_default(),
-                changed
-                    .map(|t| t.chars().take(10).collect::<String>())
-                    .unwrap_or_else(|| "unknown".to_string()),
-            )
-        }
+        let last = f.dates.last().copied().map(format::date).unwrap_or_default();
+        let changed = f
+            .data
+            .first()
+            .and_then(|d| d.last_changed.as_deref())
+            .and_then(|t| t.get(..10))
+            .unwrap_or("unknown");
+        let mut out = String::from("Newest day: <strong>");
+        crate::html::escape(&mut out, &last);
+        out.push_str("</strong>. Data last updated: ");
+        crate::html::escape(&mut out, changed);
+        out.push('.');
+        out
     };
     let source = move || {
         let f = &*frame.read();
         f.data.first().map(|d| d.source.clone())
     };
     view! {
-        <p class="freshness">
-            "Newest day: "<strong>{move || freshness().0}</strong>". Data last updated: "
-            {move || freshness().1}"."
-        </p>
+        <p class="freshness" inner_html=freshness></p>
         <Controls/>
         <DataTable/>
         <ChartFigure/>
         <Readout/>
         <p class="source">{source}</p>
-        <Embed/>
     }
 }
 
