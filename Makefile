@@ -58,7 +58,7 @@ web: setup
 		trunk build --release --offline
 	set -e; for js in web/dist/*.js; do node_modules/.bin/terser "$$js" --module --compress \
 		--mangle --output "$$js.min"; mv "$$js.min" "$$js"; done
-	@echo "web/dist: $$(cat web/dist/*.wasm | gzip -9 | wc -c) bytes of wasm, gzipped"
+	@scripts/first-load.sh
 
 demo: web
 	$(CARGO) build --release --locked -p etl -p api

@@ -11,13 +11,7 @@ PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
 
 echo "## First load, gzip -9 (html + js + wasm + css)"
-total=0
-for f in web/dist/index.html web/dist/*.js web/dist/*.wasm web/dist/*.css; do
-  size=$(gzip -9 -c "$f" | wc -c)
-  total=$((total + size))
-  printf '%-40s %8d B raw %8d B gzip\n' "$(basename "$f")" "$(stat -c %s "$f")" "$size"
-done
-echo "total: $total B gzip"
+scripts/first-load.sh
 
 start_stack "$bin" bench-site
 
