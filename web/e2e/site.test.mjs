@@ -88,9 +88,9 @@ test('the chart renders the 420 days', async () => {
   assert.ok(deathsAxis.some((t) => /^[1-9]\d\dk$/.test(t.trim())), `deaths axis: ${deathsAxis}`);
   assert.match(await page.locator('.freshness').innerText(), /Newest day: Mar 16, 2021/);
   // Every date the page says comes from the data (web/src/text.rs): the span the series holds,
-  // the end of the recoveries, and the footer's line from /v1/status.
+  // the end of the recoveries (the figure's note, above), and the footer's line from /v1/status.
   assert.equal(await page.locator('#lede').innerText(), 'Daily cumulative counts for the United States, '
-    + 'January 2020 to March 2021 (recoveries until December 2020), with daily new values and 7-day averages.');
+    + 'January 2020 to March 2021, with daily new values and 7-day averages.');
   assert.equal(await page.title(), 'US COVID-19: cases, deaths and recoveries, 2020–2021');
   assert.match(await page.locator('#freshness').innerText(),
     /^The sources stopped publishing: the newest day they published is Mar 16, 2021\. The data last changed on [A-Z][a-z]{2} \d+, \d{4}; it was last checked on [A-Z][a-z]{2} \d+, \d{4}\.$/);

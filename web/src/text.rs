@@ -18,17 +18,15 @@ pub struct Heading {
     pub title: String,
 }
 
-/// What the heading is about: the first and newest days held, and the last day with US
-/// recoveries (shown for the United States only).
+/// What the heading is about: the first and newest days held. (The end of JHU's recoveries is
+/// said by the recoveries chart's note: a longer line here moved the page when it arrived.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {
     pub days: Option<(NaiveDate, NaiveDate)>,
-    pub recovered_until: Option<NaiveDate>,
 }
 
 impl Span {
-    /// The span of the shown regions' axis, and the last day of the US recoveries if the United
-    /// States is shown.
+    /// The span of the shown regions' axis.
     pub fn of(frame: &Frame) -> Self {
         Span {
             days: frame
@@ -36,12 +34,6 @@ impl Span {
                 .first()
                 .zip(frame.dates.last())
                 .map(|(a, b)| (*a, *b)),
-            recovered_until: frame
-                .data
-                .iter()
-                .find(|d| d.region.is_us())
-                .and_then(|us| us.days.iter().rev().find(|d| d.recovered.is_some()))
-                .map(|d| d.date),
         }
     }
 }
@@ -84,19 +76,14 @@ pub fn heading(region: Option<Region>, compared: Option<&str>, span: &Span) -> H
             ),
             title: format!("{} COVID-19: cases and deaths{years}", r.name),
         },
-        (None, _) => {
-            let recovered = span.recovered_until.map_or_else(String::new, |d| {
-                format!(" (recoveries until {})", month_year(d))
-            });
-            Heading {
-                heading: "US COVID-19: cases, deaths and recoveries".to_string(),
-                lede: format!(
-                    "Daily cumulative counts for the United States{range}{recovered}, with daily \
-                     new values and 7-day averages."
-                ),
-                title: format!("US COVID-19: cases, deaths and recoveries{years}"),
-            }
-        }
+        (None, _) => Heading {
+            heading: "US COVID-19: cases, deaths and recoveries".to_string(),
+            lede: format!(
+                "Daily cumulative counts for the United States{range}, with daily new values and \
+                 7-day averages."
+            ),
+            title: format!("US COVID-19: cases, deaths and recoveries{years}"),
+        },
     }
 }
 
@@ -144,13 +131,12 @@ mod tests {
     fn the_heading_says_the_span_the_data_holds() {
         let span = Span {
             days: Some((d("2020-01-21"), d("2023-03-23"))),
-            recovered_until: Some(d("2020-12-13")),
         };
         let us = heading(None, None, &span);
         assert_eq!(
             us.lede,
-            "Daily cumulative counts for the United States, January 2020 to March 2023 \
-             (recoveries until December 2020), with daily new values and 7-day averages."
+            "Daily cumulative counts for the United States, January 2020 to March 2023, with daily \
+             new values and 7-day averages."
         );
         assert_eq!(
             us.title,
@@ -163,7 +149,6 @@ mod tests {
             "{}",
             ny.lede
         );
-        assert!(!ny.lede.contains("recoveries"), "{}", ny.lede);
         let compared = heading(Region::by_id("NY"), Some("New York, Texas"), &span);
         assert_eq!(compared.heading, "Compared: New York, Texas");
         assert!(compared.lede.ends_with("January 2020 to March 2023."));
@@ -182,9 +167,6 @@ mod tests {
         };
         let us = Span::of(&Frame::new(vec![data("US")], false));
         assert_eq!(us.days, Some((d("2020-11-20"), d("2021-01-18"))));
-        assert_eq!(us.recovered_until, Some(d("2020-12-13")));
-        let ny = Span::of(&Frame::new(vec![data("NY")], false));
-        assert_eq!(ny.recovered_until, None, "states have no recoveries");
         assert_eq!(Span::of(&Frame::new(vec![], false)), Span::default());
     }
 
@@ -195,7 +177,6 @@ mod tests {
         assert!(!none.lede.contains("20"), "{}", none.lede);
         let one_year = Span {
             days: Some((d("2021-01-01"), d("2021-07-01"))),
-            recovered_until: None,
         };
         assert!(heading(None, None, &one_year).title.ends_with(", 2021"));
     }

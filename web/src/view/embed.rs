@@ -53,7 +53,10 @@ pub fn origin() -> String {
     if base.starts_with("http") {
         base
     } else {
-        let own = leptos::prelude::window().location().origin().unwrap_or_default();
+        let own = leptos::prelude::window()
+            .location()
+            .origin()
+            .unwrap_or_default();
         format!("{own}{base}")
     }
 }

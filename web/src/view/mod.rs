@@ -97,7 +97,12 @@ pub fn Dashboard(
     // costs more wasm).
     let freshness = move || {
         let f = &*frame.read();
-        let last = f.dates.last().copied().map(format::date).unwrap_or_default();
+        let last = f
+            .dates
+            .last()
+            .copied()
+            .map(format::date)
+            .unwrap_or_default();
         let changed = f
             .data
             .first()
