@@ -55,7 +55,7 @@ pub struct ChartParams {
     scale: Option<String>,
     /// The newest days shown, 1 to 3660 (default 90), counted back from `to`; or `all`. Not
     /// with `from`.
-    #[param(value_type = Option<String>, pattern = "^([0-9]{1,4}|all)$", example = "90")]
+    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,3}|all)$", example = "90")]
     days: Option<String>,
     /// First day shown, inclusive (`YYYY-MM-DD`); not with `days`.
     #[param(value_type = Option<String>, format = Date)]
