@@ -31,6 +31,7 @@ lint: setup
 	scripts/test-deploy.sh
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	zizmor --offline --min-severity medium --no-progress .github/workflows/
+	node scripts/us-map.mjs --check
 
 # The functions' requests in the tests pass an IAM gate that judges them by their policies in
 # template.yaml (testkit/src/iam); iam-audit then fails on any refusal and on any allowed action

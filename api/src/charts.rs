@@ -1,7 +1,9 @@
-//! `GET /v1/regions/{id}/chart.svg`: a chart to embed, drawn by the site's own drawing code
-//! (the `covid-chart` crate) from the region's series, with a title, the newest day and the
-//! source. A data answer like the others: an entity tag per data version and query, the
-//! schedule's caching, CORS, and a 400 problem for a bad parameter.
+//! The images, drawn by the site's own drawing code (the `covid-chart` crate):
+//! `GET /v1/regions/{id}/chart.svg`, a region's chart to embed, with a title, the newest day and
+//! the source; and `GET /v1/map.svg`, the states and territories coloured by their newest 7-day
+//! average per 100,000 residents, which the site puts in its page. Data answers like the others:
+//! an entity tag per data version and query, the schedule's caching, CORS, and a 400 problem for
+//! a bad parameter.
 
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use covid_chart::data::Data;
 use covid_chart::embed::Embed;
+use covid_chart::metric::Metric;
 
 use crate::App;
 use crate::answer::Answer;
@@ -16,7 +19,7 @@ use crate::extract::{IfNoneMatch, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{NotModified, Unavailable, UnknownRegion};
 use crate::regions::{RegionId, region_tag, with_data};
-use crate::routes::SOURCE;
+use crate::routes::{snapshot, unavailable};
 
 /// The chart's query, read by [`Embed::parse`]; a bad value is a 400 problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,13 +89,7 @@ pub async fn chart(
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
-    let data = Data::new(
-        region,
-        series.days.to_vec(),
-        series.population,
-        SOURCE.to_string(),
-        None,
-    );
+    let data = Data::new(region, series.days.to_vec(), series.population);
     let svg = embed.draw(&data).map_err(Problem::bad_request)?;
     Ok(Answer::new(
         &holds,
@@ -101,5 +98,75 @@ pub async fn chart(
         &format!("svg-{}", embed.to_query()),
         Range::default(),
         || ("image/svg+xml", svg.into_bytes()),
+    ))
+}
+
+/// The map's `metric`: `cases` (default) or `deaths`; anything else, or given twice, is a 400.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapMetric(pub Metric);
+
+impl<S: Send + Sync> FromRequestParts<S> for MapMetric {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or_default().as_bytes();
+        let mut metric = None;
+        for (name, value) in form_urlencoded::parse(query).filter(|(n, _)| n == "metric") {
+            let chosen = match value.as_ref() {
+                "cases" => Metric::Cases,
+                "deaths" => Metric::Deaths,
+                other => {
+                    let shown: String = other.chars().take(20).collect();
+                    return Err(Problem::bad_request(format!(
+                        "`{name}` is {shown:?}: give cases or deaths."
+                    )));
+                }
+            };
+            if metric.replace(chosen).is_some() {
+                return Err(Problem::bad_request(
+                    "`metric` is given twice: give it once.",
+                ));
+            }
+        }
+        Ok(MapMetric(metric.unwrap_or(Metric::Cases)))
+    }
+}
+
+/// The map's parameter, for the OpenAPI document ([`MapMetric`] reads it).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct MapParams {
+    /// `cases` (default) or `deaths`.
+    #[param(value_type = Option<String>, pattern = "^(cases|deaths)$")]
+    metric: Option<String>,
+}
+
+/// The 50 states and DC as shapes and the four territories as tiles, coloured by the newest
+/// 7-day average of new cases or deaths per 100,000 residents (the `/v1/regions` figures), with
+/// a legend; each shape links to `?region={id}` and names its value.
+#[utoipa::path(get, path = "/v1/map.svg", params(MapParams), responses(
+    (status = 200, description = "The map, a standalone SVG document", body = String, content_type = "image/svg+xml"),
+    NotModified,
+    (status = 400, description = "A bad `metric`", body = Problem, content_type = "application/problem+json"),
+    Unavailable,
+))]
+pub async fn map(
+    State(app): State<Arc<App>>,
+    MapMetric(metric): MapMetric,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    let snapshot = snapshot(&app).await?;
+    let list = snapshot.list().await.map_err(unavailable)?;
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        list.tag(),
+        &format!("map-{}", metric.code()),
+        Range::default(),
+        || {
+            let svg = covid_chart::map::draw(&list.regions, metric);
+            ("image/svg+xml", svg.into_bytes())
+        },
     ))
 }

@@ -182,6 +182,7 @@ impl App {
         regions::daily,
         regions::latest,
         charts::chart,
+        charts::map,
         routes::status,
         subscriptions::subscribe
     )
@@ -229,6 +230,7 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .route("/v1/regions/{id}/daily", get(regions::daily))
         .route("/v1/regions/{id}/latest", get(regions::latest))
         .route("/v1/regions/{id}/chart.svg", get(charts::chart))
+        .route("/v1/map.svg", get(charts::map))
         .route("/v1/status", get(routes::status))
         .route("/v1/openapi.json", get(routes::openapi))
         .route_layer(axum::middleware::from_fn_with_state(

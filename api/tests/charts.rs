@@ -114,13 +114,7 @@ async fn embeddable_charts_are_the_site_s_drawing_of_the_loaded_data() {
         );
         let days: Vec<Day> = serde_json::from_value(series["data"].clone()).unwrap();
         let newest = *days.last().unwrap();
-        let data = Data::new(
-            Region::by_id(id).unwrap(),
-            days,
-            population,
-            String::new(),
-            None,
-        );
+        let data = Data::new(Region::by_id(id).unwrap(), days, population);
         for query in [
             "",
             "days=all",
@@ -192,7 +186,46 @@ async fn embeddable_charts_are_the_site_s_drawing_of_the_loaded_data() {
         std::fs::read_to_string(committed).ok().as_deref() == Some(readme_chart.as_str()),
         "docs/chart-US.svg is not what the API draws: run `UPDATE_DOCS=1 cargo test -p api --test charts`"
     );
+    // The map: 51 shapes and 4 tiles, each named with its /v1/regions figure, under 40 KB gzip.
+    for metric in ["cases", "deaths"] {
+        let response = get(format!("/v1/map.svg?metric={metric}")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "image/svg+xml");
+        let svg = response.text().await.unwrap();
+        assert_well_formed(&svg);
+        assert_eq!(svg.matches("<path ").count(), 51, "{metric}");
+        assert_eq!(svg.matches("<rect class=\"tile\"").count(), 4, "{metric}");
+        for region in regions["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["id"] != "US")
+        {
+            let (id, name) = (
+                region["id"].as_str().unwrap(),
+                region["name"].as_str().unwrap(),
+            );
+            let value = region["latest"][format!("avg7_{metric}_per_100k")].as_f64();
+            let label = match value {
+                Some(v) => format!("{name}: {v:.1} new {metric} per 100,000, 7-day average"),
+                None => format!("{name}: no {metric} per 100,000 (no population or no data)"),
+            };
+            assert!(
+                svg.contains(&format!("data-region=\"{id}\""))
+                    && svg.contains(&format!("aria-label=\"{label}\"")),
+                "{id}: {label}"
+            );
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, svg.as_bytes()).unwrap();
+        let gzipped = gz.finish().unwrap().len();
+        assert!(gzipped <= 40_000, "{metric}: {gzipped} B gzip");
+        let artifacts = concat!(env!("CARGO_MANIFEST_DIR"), "/../test-artifacts");
+        std::fs::write(format!("{artifacts}/map-{metric}.svg"), &svg).unwrap();
+    }
     for (path, status) in [
+        ("/v1/map.svg?metric=recovered", 400),
+        ("/v1/map.svg?metric=cases&metric=deaths", 400),
         ("/v1/regions/NY/chart.svg?metric=recovered", 400),
         ("/v1/regions/NY/chart.svg?width=5000", 400),
         ("/v1/regions/NY/chart.svg?days=7&from=2021-01-01", 400),

@@ -14,27 +14,17 @@ pub struct Data {
     pub population: Option<u64>,
     pub days: Vec<Day>,
     pub daily: Vec<DailyPoint>,
-    pub source: String,
-    pub last_changed: Option<String>,
 }
 
 impl Data {
     /// A region's series with its population (none without it): the daily values and 7-day
     /// averages computed by the model crate, as the API computes them.
-    pub fn new(
-        region: Region,
-        days: Vec<Day>,
-        population: Option<u64>,
-        source: String,
-        last_changed: Option<String>,
-    ) -> Self {
+    pub fn new(region: Region, days: Vec<Day>, population: Option<u64>) -> Self {
         Data {
             region,
             population,
             daily: covid_model::daily_per_100k(&days, population),
             days,
-            source,
-            last_changed,
         }
     }
 }

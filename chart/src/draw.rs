@@ -228,7 +228,7 @@ fn extent(panel: &Panel, range: &Range<usize>) -> (f64, f64) {
 
 /// At most `most` round values (multiples of 1, 2 or 5 times a power of ten) in `low..=high`,
 /// as few steps as that allows.
-fn round_ticks(low: f64, high: f64, most: usize) -> Vec<f64> {
+pub(crate) fn round_ticks(low: f64, high: f64, most: usize) -> Vec<f64> {
     if !low.is_finite() || !high.is_finite() || high <= low || most == 0 {
         return Vec::new();
     }
@@ -469,8 +469,6 @@ mod tests {
                     population,
                     daily: covid_model::daily_per_100k(&days, population),
                     days,
-                    source: String::new(),
-                    last_changed: None,
                 }
             })
             .collect();
@@ -561,13 +559,7 @@ mod tests {
             })
             .collect();
         let us = Frame::new(
-            vec![Data::new(
-                Region::by_id("US").unwrap(),
-                long,
-                None,
-                String::new(),
-                None,
-            )],
+            vec![Data::new(Region::by_id("US").unwrap(), long, None)],
             false,
         );
         let daily = |query: &str| chart(&us, &ViewState::from_query(query), Metric::Cases).svg;
@@ -738,8 +730,6 @@ mod tests {
                     population: Some(1_000),
                     daily: covid_model::daily_per_100k(&flat, Some(1_000)),
                     days: flat.clone(),
-                    source: String::new(),
-                    last_changed: None,
                 })
                 .collect(),
             true,

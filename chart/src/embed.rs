@@ -258,6 +258,7 @@ impl Embed {
             per_100k: Some(self.per_100k),
             region: region.to_string(),
             compare: Vec::new(),
+            map: Metric::Cases,
         }
     }
 
@@ -412,13 +413,7 @@ mod tests {
     use covid_model::Day;
 
     fn data(id: &str, days: Vec<Day>, population: Option<u64>) -> Data {
-        Data::new(
-            Region::by_id(id).unwrap(),
-            days,
-            population,
-            String::new(),
-            None,
-        )
+        Data::new(Region::by_id(id).unwrap(), days, population)
     }
 
     fn parse(query: &str) -> Result<Embed, String> {

@@ -225,8 +225,6 @@ mod tests {
             population,
             daily: covid_model::daily_per_100k(&days, population),
             days,
-            source: "test".to_string(),
-            last_changed: None,
         }
     }
 

@@ -8,7 +8,8 @@
 //! - [`format`]: numbers and dates as the charts and the page say them;
 //! - [`draw`]: the SVG drawn on plotters' backend, and its pixel-to-day mapping;
 //! - [`embed`]: an embeddable chart's query (`metric`, `view`, `percap`, `days`, …) and the
-//!   standalone SVG drawn for it: a title, the newest day and the source around [`draw`]'s chart.
+//!   standalone SVG drawn for it: a title, the newest day and the source around [`draw`]'s chart;
+//! - [`map`]: the states and territories coloured by their newest 7-day average per 100,000.
 //!
 //! Pure: no I/O, no DOM, no AWS; every module is tested on native.
 
@@ -17,6 +18,7 @@ pub mod draw;
 pub mod embed;
 pub mod format;
 pub mod frame;
+pub mod map;
 pub mod metric;
 pub mod series;
 pub mod state;

@@ -105,6 +105,8 @@ pub struct ViewState {
     /// The regions compared on one chart (at most [`MAX_COMPARED`], as the URL gives them);
     /// empty: one region, `region`.
     pub compare: Vec<String>,
+    /// The map's metric: cases (the default) or deaths (`?map=deaths`).
+    pub map: Metric,
 }
 
 /// The most regions one chart compares: more lines than this cannot be told apart.
@@ -123,6 +125,7 @@ impl Default for ViewState {
             per_100k: None,
             region: covid_model::US.id.to_string(),
             compare: Vec::new(),
+            map: Metric::Cases,
         }
     }
 }
@@ -168,6 +171,7 @@ impl ViewState {
                     }
                 }
                 "table" => state.table = value == "1",
+                "map" if value == Metric::Deaths.code() => state.map = Metric::Deaths,
                 "percap" => state.per_100k = Some(value == "1"),
                 "region" if !value.is_empty() => state.region = id(value),
                 "compare" => {
@@ -212,6 +216,9 @@ impl ViewState {
         }
         if self.table {
             parts.push("table=1".to_string());
+        }
+        if self.map == Metric::Deaths {
+            parts.push("map=deaths".to_string());
         }
         if let Some(on) = self.per_100k.filter(|on| *on != self.per_100k_by_default()) {
             parts.push(format!("percap={}", u8::from(on)));
@@ -367,11 +374,12 @@ mod tests {
             per_100k: Some(true),
             region: "NY".to_string(),
             compare: Vec::new(),
+            map: Metric::Deaths,
         };
         let query = state.to_query();
         assert_eq!(
             query,
-            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1&percap=1&region=NY"
+            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1&map=deaths&percap=1&region=NY"
         );
         assert_eq!(ViewState::from_query(&format!("?{query}")), state);
         assert_eq!(ViewState::default().to_query(), "");

@@ -86,7 +86,6 @@ test('the chart renders the 420 days', async () => {
   // Deaths have their own axis: its top label is in the hundred thousands, not the millions.
   const deathsAxis = await page.locator('.chart[data-metric="deaths"] svg text').allTextContents();
   assert.ok(deathsAxis.some((t) => /^[1-9]\d\dk$/.test(t.trim())), `deaths axis: ${deathsAxis}`);
-  assert.match(await page.locator('.freshness').innerText(), /Newest day: Mar 16, 2021/);
   // Every date the page says comes from the data (web/src/text.rs): the span the series holds,
   // the end of the recoveries (the figure's note, above), and the footer's line from /v1/status.
   assert.equal(await page.locator('#lede').innerText(), 'Daily cumulative counts for the United States, '
@@ -372,6 +371,44 @@ test('"Embed this chart" gives an <img> of the same view, drawn by the API with 
   assert.match(svg, /New York: new cases a day, with the 7-day average/);
   assert.match(svg, /Jul 8, 2021: /, 'the newest day');
   await narrow.close();
+});
+
+test('the map draws every state and territory with its /v1/regions figure, after the chart', async () => {
+  await page.goto(`${SITE}/`);
+  await chart().locator('svg polyline[stroke-width="2"]').first().waitFor();
+  await page.locator('#map svg').waitFor();
+  assert.equal(await page.locator('#map svg path').count(), 51, '50 states and DC');
+  assert.equal(await page.locator('#map svg rect.tile').count(), 4, 'PR, GU, VI, MP');
+  const labels = async () => page.locator('#map a.region').evaluateAll((links) =>
+    Object.fromEntries(links.map((a) => [a.dataset.region, a.getAttribute('aria-label')])));
+  const regions = (await (await fetch(`${SITE}/v1/regions`)).json()).regions.filter((r) => r.id !== 'US');
+  const expected = (metric) => Object.fromEntries(regions.map((r) => {
+    const v = r.latest?.[`avg7_${metric}_per_100k`];
+    return [r.id, v == null ? `${r.name}: no ${metric} per 100,000 (no population or no data)`
+      : `${r.name}: ${v.toFixed(1)} new ${metric} per 100,000, 7-day average`];
+  }));
+  assert.deepEqual(await labels(), expected('cases'));
+  // Loaded after the chart: its request starts after the series the chart draws has arrived.
+  const [seriesEnd, mapStart] = await page.evaluate(() => {
+    const entries = performance.getEntriesByType('resource');
+    return [entries.find((e) => e.name.endsWith('/v1/series')).responseEnd,
+      entries.find((e) => e.name.includes('/v1/map.svg')).startTime];
+  });
+  assert.ok(mapStart >= seriesEnd, `map requested at ${mapStart} ms, the series answered at ${seriesEnd} ms`);
+  // Hover and focus show the value; Enter on New York's shape shows New York, in place.
+  const ny = page.locator('#map a[data-region="NY"]');
+  await ny.focus();
+  assert.ok(await ny.locator('text.value').isVisible(), 'the focused shape shows its value');
+  await page.screenshot({ path: `${ARTIFACTS}/map.png`, fullPage: true });
+  await page.keyboard.press('Enter');
+  await page.locator('h1').getByText('New York COVID-19: cases and deaths').waitFor();
+  assert.match(page.url(), /region=NY/);
+  // ?map=deaths: the other metric, kept in the URL.
+  await page.click('#map-deaths');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('map') === 'deaths');
+  await page.waitForFunction(() => document.querySelector('#map a.region')?.getAttribute('aria-label').includes('deaths'));
+  assert.deepEqual(await labels(), expected('deaths'));
+  assert.equal(await page.getAttribute('#map-deaths', 'aria-pressed'), 'true');
 });
 
 /** A state's snapshot rows and JHU population: the expected per-100k values, computed here. */

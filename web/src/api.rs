@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_futures::js_sys::{Array, Promise, Reflect};
 
 use crate::decode::{self, Json, Series};
+use crate::metric::Metric;
 
 thread_local! {
     /// The wire format's keys as JS strings, made once: a string made anew for each of the
@@ -110,15 +111,20 @@ impl Failure {
     }
 }
 
-/// The parsed JSON answer, or why there is none.
-async fn finish(pending: Pending) -> Result<JsValue, Failure> {
+/// The parsed JSON answer (the text, a JS string, when `text`), or why there is none.
+async fn finish(pending: Pending, text: bool) -> Result<JsValue, Failure> {
     let Pending { url, answer } = pending;
     let failure = |context: String, detail: String| Failure { context, detail };
     let response: web_sys::Response = JsFuture::from(answer)
         .await
         .map_err(|e| failure(format!("{url} could not be reached"), js_text(e)))?
         .unchecked_into();
-    let json = match response.json() {
+    let body = if text {
+        response.text()
+    } else {
+        response.json()
+    };
+    let json = match body {
         Ok(promise) => JsFuture::from(promise).await.ok(),
         Err(_) => None,
     };
@@ -141,7 +147,7 @@ async fn read<T>(
     decode: impl FnOnce(&JsValue) -> Result<T, String>,
 ) -> Result<T, String> {
     let url = pending.url.clone();
-    let answer = finish(pending).await.map_err(Failure::text)?;
+    let answer = finish(pending, false).await.map_err(Failure::text)?;
     decode(&answer).map_err(|e| format!("{url}: {e}"))
 }
 
@@ -168,6 +174,15 @@ pub type RegionsList = Result<Arc<Vec<RegionSummary>>, String>;
 pub fn regions() -> impl Future<Output = RegionsList> {
     let pending = start("/v1/regions");
     async move { read(pending, decode::regions).await.map(Arc::new) }
+}
+
+/// `/v1/map.svg?metric=…`: the map's SVG markup, or why there is none.
+pub async fn map(metric: Metric) -> Result<String, String> {
+    let pending = start(&format!("/v1/map.svg?metric={}", metric.code()));
+    let answer = finish(pending, true).await.map_err(Failure::text)?;
+    answer
+        .as_string()
+        .ok_or_else(|| "the map is not text".to_string())
 }
 
 /// `/v1/status`'s answer as the footer reads it, or why there is none.
@@ -246,7 +261,7 @@ pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
     init.set_body(&JsValue::from_str(&decode::subscription(request)));
     let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(js_text)?;
     let answer = window().fetch_with_request(&request);
-    match finish(Pending { url, answer }).await {
+    match finish(Pending { url, answer }, false).await {
         Ok(_) => Ok(()),
         Err(Failure { detail, .. }) if !detail.is_empty() => Err(detail),
         Err(failure) => Err(failure.text()),

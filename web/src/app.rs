@@ -122,13 +122,7 @@ pub fn mount(start: Start) {
                             let population = list
                                 .and_then(|l| l.iter().find(|r| r.id == region.id))
                                 .and_then(|r| r.population);
-                            Data::new(
-                                *region,
-                                s.days.clone(),
-                                population,
-                                s.source.clone(),
-                                s.last_changed.clone(),
-                            )
+                            Data::new(*region, s.days.clone(), population)
                         })
                         .collect();
                     Frame::new(data, *compare)

@@ -97,13 +97,11 @@ fn array<J: Json>(value: &J, path: &str, key: &'static str) -> Result<Vec<J>, St
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub days: Vec<Day>,
-    pub source: String,
-    pub last_changed: Option<String>,
 }
 
-/// A series answer: `{"meta": {"source", "last_changed", …}, "data": [Day, …]}`.
+/// A series answer: `{"meta": {…}, "data": [Day, …]}`; the site reads the days (the sources are
+/// credited in the page's footer, the freshness read from `/v1/status`).
 pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
-    let meta = member(answer, "", "meta")?;
     let days = array(answer, "", "data")?
         .iter()
         .enumerate()
@@ -117,11 +115,7 @@ pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Series {
-        days,
-        source: text(&meta, "meta", "source")?,
-        last_changed: optional_text(&meta, "last_changed"),
-    })
+    Ok(Series { days })
 }
 
 /// `/v1/regions`: every region with its population and newest day.
@@ -282,8 +276,6 @@ mod tests {
             read.days, days,
             "recoveries stop being reported on 2020-12-14"
         );
-        assert_eq!(read.source, "NYT and JHU");
-        assert_eq!(read.last_changed.as_deref(), Some("2023-03-24T00:00:00Z"));
     }
 
     #[test]
@@ -376,7 +368,6 @@ mod tests {
             "data[0].deaths: missing"
         );
         assert_eq!(bad(json!({})), ".data: expected an array");
-        assert_eq!(series(&json!({"data": []})).unwrap_err(), ".meta: missing");
         assert_eq!(
             problem_detail(&json!({"title": "Not Found", "detail": "no region ZZ"})),
             Some("no region ZZ".to_string())

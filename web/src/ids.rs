@@ -34,9 +34,10 @@ pub const COPY_STATUS: &str = "copy-status";
 pub const DATA_TABLE: &str = "data-table";
 pub const READOUT: &str = "readout";
 
-/// The ranking (`view/rank.rs`).
+/// The ranking (`view/rank.rs`) and the map above it (`view/map.rs`).
 pub const RANKING_HEADING: &str = "ranking-heading";
 pub const RANKING: &str = "ranking";
+pub const MAP: &str = "map";
 
 /// The subscription form (`view/subscribe.rs`).
 pub const SUBSCRIBE_HEADING: &str = "subscribe-heading";
@@ -58,6 +59,11 @@ pub fn range(key: &str) -> String {
 /// A metric's checkbox: `metric-cases`, …
 pub fn metric(key: &str) -> String {
     format!("metric-{key}")
+}
+
+/// The map's metric button: `map-cases`, `map-deaths`.
+pub fn map_metric(key: &str) -> String {
+    format!("map-{key}")
 }
 
 /// A ranking column's header: `sort-cases`, …
@@ -107,6 +113,7 @@ mod tests {
             COPY_STATUS,
             RANKING_HEADING,
             RANKING,
+            MAP,
             SUBSCRIBE_HEADING,
             SUBSCRIBE_FORM,
             SUBSCRIBE_EMAIL,
@@ -120,6 +127,7 @@ mod tests {
         ids.extend(Preset::ALL.map(|p| range(p.code())));
         ids.extend(Metric::ALL.map(|m| metric(m.code())));
         ids.extend(crate::view::SORT_KEYS.map(sort));
+        ids.extend(crate::view::MAP_KEYS.map(map_metric));
         let found = ids_in(&written);
         for id in &ids {
             let n = found.iter().filter(|f| *f == id).count();

@@ -162,8 +162,6 @@ mod tests {
             population: None,
             daily: covid_model::daily(&days),
             days: days.clone(),
-            source: String::new(),
-            last_changed: None,
         };
         let us = Span::of(&Frame::new(vec![data("US")], false));
         assert_eq!(us.days, Some((d("2020-11-20"), d("2021-01-18"))));

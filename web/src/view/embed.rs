@@ -75,8 +75,6 @@ mod tests {
                     Region::by_id(id).unwrap(),
                     crate::fixtures::days(),
                     Some(1_000),
-                    String::new(),
-                    None,
                 )
             })
             .collect();

@@ -6,6 +6,7 @@ mod chart;
 mod controls;
 pub(crate) mod dom;
 mod embed;
+mod map;
 mod rank;
 mod readout;
 mod subscribe;
@@ -16,7 +17,6 @@ use std::ops::Range;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::format;
 use crate::frame::Frame;
 use crate::state::ViewState;
 
@@ -93,46 +93,22 @@ pub fn Dashboard(
         hover: RwSignal::new(None),
     };
     provide_context(shown);
-    // The shown data's newest day and last change, as one piece of markup (a text binding each
-    // costs more wasm).
-    let freshness = move || {
-        let f = &*frame.read();
-        let last = f
-            .dates
-            .last()
-            .copied()
-            .map(format::date)
-            .unwrap_or_default();
-        let changed = f
-            .data
-            .first()
-            .and_then(|d| d.last_changed.as_deref())
-            .and_then(|t| t.get(..10))
-            .unwrap_or("unknown");
-        let mut out = String::from("Newest day: <strong>");
-        crate::html::escape(&mut out, &last);
-        out.push_str("</strong>. Data last updated: ");
-        crate::html::escape(&mut out, changed);
-        out.push('.');
-        out
-    };
-    let source = move || {
-        let f = &*frame.read();
-        f.data.first().map(|d| d.source.clone())
-    };
+    // The sources are credited once, in the footer (index.html), with their links and licences.
     view! {
-        <p class="freshness" inner_html=freshness></p>
         <Controls/>
         <DataTable/>
         <ChartFigure/>
         <Readout/>
-        <p class="source">{source}</p>
     }
 }
 
 /// The ranking's sortable columns' keys, for the native test of the ids.
 #[cfg(test)]
 pub(crate) const SORT_KEYS: [&str; 3] = rank::COLUMN_KEYS;
+
+/// The map's metric keys, for the native test of the ids.
+#[cfg(test)]
+pub(crate) const MAP_KEYS: [&str; 2] = ["cases", "deaths"];
 
 /// Every piece of markup the view writes as text, for the native test of the ids.
 #[cfg(test)]

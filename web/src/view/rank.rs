@@ -1,5 +1,6 @@
 //! The ranking: every region's newest 7-day averages per 100,000 residents, from the one
-//! `/v1/regions` answer; sortable by each column, each row linking to its region.
+//! `/v1/regions` answer; sortable by each column, each row linking to its region. The map of the
+//! same figures (`map.rs`) stands above it, and its shapes' links are heard here too.
 
 use std::cmp::Ordering;
 
@@ -10,6 +11,7 @@ use crate::api::RegionsList;
 use crate::format::per_100k;
 use crate::html;
 use crate::ids::{self, RANKING, RANKING_HEADING};
+use crate::metric::Metric;
 use crate::state::ViewState;
 
 use super::dom;
@@ -121,8 +123,9 @@ pub(super) fn markup(failed: Option<&str>) -> String {
     let mut out = format!(
         "<h2 id=\"{RANKING_HEADING}\">Regions by their newest 7-day averages</h2>\
          <p class=\"hint\">Per 100,000 residents, on each region's newest day. Choose a column to \
-         sort by it; choose a region to chart it.</p>",
+         sort by it; choose a region, on the map or in the table, to chart it.</p>",
     );
+    out.push_str(&super::map::markup());
     if let Some(error) = failed {
         html::element(
             &mut out,
@@ -170,7 +173,21 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
     // A column chosen again turns its order round; a new one starts with the highest values
     // (names: A to Z). A row's link shows its region here, without reloading the page; the
     // address is a real link, so it also opens in a new tab.
+    super::map::follow(state);
     let click = move |ev: leptos::ev::MouseEvent| {
+        if let Some(key) =
+            dom::closest(&ev, "button[data-map]").and_then(|b| b.get_attribute("data-map"))
+        {
+            let deaths = key == Metric::Deaths.code();
+            state.update(|s| {
+                s.map = if deaths {
+                    Metric::Deaths
+                } else {
+                    Metric::Cases
+                }
+            });
+            return;
+        }
         if let Some(key) =
             dom::closest(&ev, "button[data-sort]").and_then(|b| b.get_attribute("data-sort"))
         {
