@@ -31,10 +31,11 @@ for path in /v1/series /v1/regions /v1/regions/NY/series /v1/regions/NY/chart.sv
 done
 
 total=0
-# The charts are drawn for each request that reaches the function (CloudFront keeps them).
+# The charts and the map are drawn for each request that reaches the function (CloudFront keeps
+# them).
 for path in /v1/series /v1/latest "/v1/daily?from=2021-01-01" /v1/regions \
   /v1/regions/NY/series "/v1/regions/ny/daily?from=2021-01-01" /v1/regions/NY/chart.svg \
-  "/v1/regions/US/chart.svg?days=all"; do
+  "/v1/regions/US/chart.svg?days=all" /v1/map.svg; do
   wrk -t2 -c16 -d1s "http://127.0.0.1:$port$path" >/dev/null # warm-up
   echo "## GET $path (wrk -t2 -c16 -d${seconds}s, CACHE_TTL_SECS=30)"
   out=$(wrk -t2 -c16 -d"${seconds}s" --latency "http://127.0.0.1:$port$path")

@@ -78,7 +78,7 @@ pub fn label(name: &str, value: Option<f64>, metric: Metric) -> String {
 }
 
 /// One region's shape (or tile): a link to its region, named for screen readers, its value
-/// shown on hover and focus.
+/// shown on hover and focus (hidden from screen readers, which hear the name).
 fn link(
     out: &mut String,
     region: Region,
@@ -93,7 +93,7 @@ fn link(
     out.push_str(&format!(
         "<a class=\"region\" href=\"?region={id}\" data-region=\"{id}\" data-value=\"{shown}\" \
          aria-label=\"{label}\"><title>{label}</title>{shape}\
-         <text class=\"value\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">{id} {shown}</text></a>",
+         <text class=\"value\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" aria-hidden=\"true\">{id} {shown}</text></a>",
         id = region.id,
         x = text.0,
         y = text.1,
@@ -136,10 +136,8 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
         let value = mapped(region);
         let x = 715 + 62 * i as i32;
         let shape = format!(
-            "<rect class=\"tile\" x=\"{x}\" y=\"622\" width=\"54\" height=\"36\" rx=\"4\" fill=\"{}\"/>\
-             <text class=\"key\" x=\"{}\" y=\"676\" text-anchor=\"middle\">{id}</text>",
+            "<rect class=\"tile\" x=\"{x}\" y=\"622\" width=\"54\" height=\"36\" rx=\"4\" fill=\"{}\"/>",
             colour(value, &bounds),
-            x + 27
         );
         link(
             &mut out,
@@ -150,6 +148,11 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
             value,
             metric,
         );
+        // The tile's name, outside its link: the link's accessible name is its full sentence.
+        out.push_str(&format!(
+            "<text class=\"key\" x=\"{}\" y=\"676\" text-anchor=\"middle\" aria-hidden=\"true\">{id}</text>",
+            x + 27
+        ));
     }
     // The legend: each bin's colour and lower bound, and "no data".
     out.push_str("<g class=\"legend\">");
