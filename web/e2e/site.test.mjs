@@ -395,6 +395,11 @@ test('the map draws every state and territory with its /v1/regions figure, after
       entries.find((e) => e.name.includes('/v1/map.svg')).startTime];
   });
   assert.ok(mapStart >= seriesEnd, `map requested at ${mapStart} ms, the series answered at ${seriesEnd} ms`);
+  // The 55 links can be passed by from the keyboard.
+  await page.locator('#map-deaths').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('href')), '#ranking');
+  assert.ok(await page.locator('a.skip').isVisible(), 'the skip link shows when focused');
   // Hover and focus show the value; Enter on New York's shape shows New York, in place.
   const ny = page.locator('#map a[data-region="NY"]');
   await ny.focus();

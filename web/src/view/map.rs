@@ -24,8 +24,11 @@ pub(super) fn markup() -> String {
         let values = [("id", id.as_str()), ("data-map", m.code())];
         html::element_with(&mut out, "button", "type=\"button\"", &values, m.label());
     }
+    // 55 links: keyboard readers may pass them by.
     out.push_str(&format!(
-        "</div><div id=\"{}\" class=\"map-figure\"></div>",
+        "</div><a class=\"skip\" href=\"#{}\">Skip the map to the table</a>\
+         <div id=\"{}\" class=\"map-figure\"></div>",
+        ids::RANKING,
         ids::MAP
     ));
     out
