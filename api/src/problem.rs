@@ -77,8 +77,8 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
         "Not found",
         format!(
             "There is nothing at {shown}. The API is /v1/series, /v1/series.csv, /v1/daily, \
-             /v1/latest, /v1/regions, /v1/regions/{{id}}/…, /v1/status, /v1/subscriptions \
-             and /v1/openapi.json."
+             /v1/latest, /v1/regions, /v1/regions/{{id}}/…, /v1/map.svg, /v1/status, \
+             /v1/subscriptions and /v1/openapi.json."
         ),
     )
 }

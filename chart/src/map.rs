@@ -82,17 +82,15 @@ pub fn label(name: &str, value: Option<f64>, metric: Metric) -> String {
 fn link(
     out: &mut String,
     region: Region,
-    name: &str,
     shape: &str,
     text: (i32, i32),
     value: Option<f64>,
     metric: Metric,
 ) {
-    let label = label(name, value, metric);
+    let label = label(region.name, value, metric);
     let shown = value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"));
     out.push_str(&format!(
-        "<a class=\"region\" href=\"?region={id}\" data-region=\"{id}\" data-value=\"{shown}\" \
-         aria-label=\"{label}\"><title>{label}</title>{shape}\
+        "<a class=\"region\" href=\"?region={id}\" data-region=\"{id}\" aria-label=\"{label}\"><title>{label}</title>{shape}\
          <text class=\"value\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" aria-hidden=\"true\">{id} {shown}</text></a>",
         id = region.id,
         x = text.0,
@@ -126,7 +124,7 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
     for (region, at, path) in &shapes {
         let value = mapped(*region);
         let shape = format!("<path d=\"{path}\" fill=\"{}\"/>", colour(value, &bounds));
-        link(&mut out, *region, region.name, &shape, *at, value, metric);
+        link(&mut out, *region, &shape, *at, value, metric);
     }
     // The territories: tiles in a row at the bottom right.
     for (i, id) in TERRITORIES.iter().enumerate() {
@@ -139,15 +137,7 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
             "<rect class=\"tile\" x=\"{x}\" y=\"622\" width=\"54\" height=\"36\" rx=\"4\" fill=\"{}\"/>",
             colour(value, &bounds),
         );
-        link(
-            &mut out,
-            region,
-            region.name,
-            &shape,
-            (x + 27, 615),
-            value,
-            metric,
-        );
+        link(&mut out, region, &shape, (x + 27, 615), value, metric);
         // The tile's name, outside its link: the link's accessible name is its full sentence.
         out.push_str(&format!(
             "<text class=\"key\" x=\"{}\" y=\"676\" text-anchor=\"middle\" aria-hidden=\"true\">{id}</text>",
