@@ -29,14 +29,19 @@ impl<S: Send + Sync> FromRequestParts<S> for EmbedQuery {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        let pairs: Vec<(String, String)> =
-            form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-        Embed::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .map(EmbedQuery)
-            .map_err(Problem::bad_request)
+        parse(parts, |_| true).map(EmbedQuery)
     }
+}
+
+/// The query's parameters that `keep` names, read by [`Embed::parse`] (strictly; a bad one is a
+/// 400 problem that names it).
+fn parse(parts: &Parts, keep: impl Fn(&str) -> bool) -> Result<Embed, Problem> {
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    Embed::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Problem::bad_request)
 }
 
 /// The chart's parameters, for the OpenAPI document ([`EmbedQuery`] reads them).
@@ -89,7 +94,13 @@ pub async fn chart(
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
-    let data = Data::new(region, series.days.to_vec(), series.population);
+    // The daily values the cache derived once for this version, with the model's math.
+    let data = Data {
+        region,
+        population: series.population,
+        days: series.days.to_vec(),
+        daily: series.daily.to_vec(),
+    };
     let svg = embed.draw(&data).map_err(Problem::bad_request)?;
     Ok(Answer::new(
         &holds,
@@ -109,26 +120,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MapMetric {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        let query = parts.uri.query().unwrap_or_default().as_bytes();
-        let mut metric = None;
-        for (name, value) in form_urlencoded::parse(query).filter(|(n, _)| n == "metric") {
-            let chosen = match value.as_ref() {
-                "cases" => Metric::Cases,
-                "deaths" => Metric::Deaths,
-                other => {
-                    let shown: String = other.chars().take(20).collect();
-                    return Err(Problem::bad_request(format!(
-                        "`{name}` is {shown:?}: give cases or deaths."
-                    )));
-                }
-            };
-            if metric.replace(chosen).is_some() {
-                return Err(Problem::bad_request(
-                    "`metric` is given twice: give it once.",
-                ));
-            }
-        }
-        Ok(MapMetric(metric.unwrap_or(Metric::Cases)))
+        // The charts' `metric`, read as they read it: the other parameters are not the map's.
+        parse(parts, |name| name == "metric").map(|embed| MapMetric(embed.metric))
     }
 }
 

@@ -6,46 +6,11 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
 use covid_chart::data::Data;
 use covid_chart::embed::Embed;
 use covid_model::{Day, Region};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-struct Server {
-    base: String,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start(loaded: &common::Loaded) -> Server {
-    let port = testkit::free_port();
-    let child = common::api_command(loaded)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{base}/v1/status")).await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the api did not listen within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { base, child }
-}
 
 /// Panics unless `svg` is one well-formed XML element (every tag closed, in order) named `svg`.
 fn assert_well_formed(svg: &str) {
@@ -83,7 +48,7 @@ fn assert_well_formed(svg: &str) {
 #[tokio::test]
 async fn embeddable_charts_are_the_site_s_drawing_of_the_loaded_data() {
     let loaded = common::loaded_table_with_states("api-charts").await;
-    let server = start(&loaded).await;
+    let server = common::start_api(&loaded, &std::env::temp_dir()).await;
     let client = reqwest::Client::new();
     let get = |path: String| client.get(format!("{}{path}", server.base)).send();
     let json = |body: &[u8]| -> Value { serde_json::from_slice(body).unwrap() };

@@ -2,44 +2,8 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
-
 use reqwest::StatusCode;
 use serde_json::Value;
-
-struct Server {
-    base: String,
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn start(loaded: &common::Loaded, site: &std::path::Path) -> Server {
-    let port = testkit::free_port();
-    let child = common::api_command(loaded)
-        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
-        .env("SITE_DIR", site)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{base}/v1/status")).await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the api did not listen within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { base, child }
-}
 
 #[tokio::test]
 async fn local_server_on_the_loaded_table() {
@@ -51,7 +15,7 @@ async fn local_server_on_the_loaded_table() {
         "<!doctype html><title>US COVID-19</title>",
     )
     .unwrap();
-    let server = start(&loaded, &site).await;
+    let server = common::start_api(&loaded, &site).await;
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{}{path}", server.base)).send();
 
@@ -179,7 +143,7 @@ async fn local_server_on_the_loaded_table() {
 #[tokio::test]
 async fn every_region_from_the_table_the_etl_loaded() {
     let loaded = common::loaded_table_with_states("api-regions").await;
-    let server = start(&loaded, &std::env::temp_dir()).await;
+    let server = common::start_api(&loaded, &std::env::temp_dir()).await;
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{}{path}", server.base)).send();
 

@@ -11,6 +11,7 @@ use crate::data::{Data, parse_date};
 use crate::draw::{self, ChartInput};
 use crate::format;
 use crate::frame::Frame;
+use crate::markup::escaped;
 use crate::metric::Metric;
 use crate::state::{Preset, Scale, View, ViewState};
 
@@ -283,10 +284,10 @@ impl Embed {
     pub fn snippet(&self, url: &str, region: Region) -> String {
         format!(
             "<img src=\"{}\" width=\"{}\" height=\"{}\" alt=\"{}\" loading=\"lazy\">",
-            escape(url),
+            escaped(url),
             self.width,
             self.height,
-            escape(&self.title(region))
+            escaped(&self.title(region))
         )
     }
 
@@ -365,21 +366,6 @@ impl Embed {
     }
 }
 
-/// `text` escaped for SVG's text and attributes.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The standalone document: a white card with the title, the days line, the chart (as the
 /// site draws it, nested below the header) and the source line.
 fn standalone(
@@ -390,7 +376,7 @@ fn standalone(
     source: &str,
     chart: &str,
 ) -> String {
-    let (title, days, source) = (escape(title), escape(days), escape(source));
+    let (title, days, source) = (escaped(title), escaped(days), escaped(source));
     let text = "font-family=\"sans-serif\" fill=\"#1f2328\"";
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \

@@ -9,7 +9,8 @@
 //! - [`draw`]: the SVG drawn on plotters' backend, and its pixel-to-day mapping;
 //! - [`embed`]: an embeddable chart's query (`metric`, `view`, `percap`, `days`, …) and the
 //!   standalone SVG drawn for it: a title, the newest day and the source around [`draw`]'s chart;
-//! - [`map`]: the states and territories coloured by their newest 7-day average per 100,000.
+//! - [`map`]: the states and territories coloured by their newest 7-day average per 100,000;
+//! - [`markup`]: text escaped for HTML and SVG, for the site and the images alike.
 //!
 //! Pure: no I/O, no DOM, no AWS; every module is tested on native.
 
@@ -19,6 +20,7 @@ pub mod embed;
 pub mod format;
 pub mod frame;
 pub mod map;
+pub mod markup;
 pub mod metric;
 pub mod series;
 pub mod state;

@@ -87,7 +87,7 @@ fn link(
     value: Option<f64>,
     metric: Metric,
 ) {
-    let label = label(region.name, value, metric);
+    let label = crate::markup::escaped(&label(region.name, value, metric));
     let shown = value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"));
     out.push_str(&format!(
         "<a class=\"region\" href=\"?region={id}\" data-region=\"{id}\" aria-label=\"{label}\"><title>{label}</title>{shape}\

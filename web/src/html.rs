@@ -7,25 +7,8 @@
 
 use covid_model::Region;
 
-/// Appends `text` with `&`, `<`, `>` and `"` escaped: safe both as text and in a quoted
-/// attribute value.
-///
-/// ```
-/// let mut out = String::new();
-/// web::html::escape(&mut out, r#"<a href="x">&</a>"#);
-/// assert_eq!(out, "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
-/// ```
-pub fn escape(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-}
+/// The chart crate's escaping, which the API's images use too.
+pub use covid_chart::markup::escape;
 
 /// Appends `<tag attrs>text</tag>`; `attrs` is written as given, so it can only be static
 /// markup (a `&'static str`); a value made at run time goes through [`element_with`].

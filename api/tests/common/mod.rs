@@ -3,6 +3,9 @@
 
 pub mod memory;
 
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
 pub struct Loaded {
     pub endpoint: String,
     pub table: String,
@@ -80,4 +83,39 @@ pub fn api_command(loaded: &Loaded) -> std::process::Command {
         .env_remove("AWS_LAMBDA_FUNCTION_NAME");
     testkit::iam::sign_in_command(&mut cmd, "ApiFunction");
     cmd
+}
+
+/// The `api` binary as a local server on `loaded`, serving `site`; killed when dropped.
+pub struct Server {
+    pub base: String,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the `api` binary on a free port and waits until it answers.
+pub async fn start_api(loaded: &Loaded, site: &std::path::Path) -> Server {
+    let port = testkit::free_port();
+    let child = api_command(loaded)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("SITE_DIR", site)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while reqwest::get(format!("{base}/v1/status")).await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the api did not listen within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Server { base, child }
 }
