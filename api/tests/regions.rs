@@ -38,7 +38,7 @@ fn with_states() -> MemoryStore {
             let series = c.regions.entry(Region::by_id(id).unwrap()).or_default();
             series.days = days
                 .iter()
-                .map(|&day| (day.date, StoredDay { day, rev: 1 }))
+                .map(|&day| (day.date, StoredDay::first(day, day.date)))
                 .collect();
             series.meta = Some(meta);
         });

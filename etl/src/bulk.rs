@@ -63,7 +63,7 @@ where
                 region.name
             )));
         }
-        store.put_days(chunk).await?;
+        store.put_days(chunk, wanted.vintage).await?;
         progress.add_days(chunk.len() as u64);
         Ok::<_, Error>(())
     })
@@ -153,7 +153,7 @@ mod tests {
             .unwrap();
         assert_eq!(stale, None, "busy: the series is loaded");
         assert_eq!(store.calls("put_days"), puts);
-        let stored = store.contents().series(ny).days[&day];
+        let stored = &store.contents().series(ny).days[&day];
         assert_eq!((stored.rev, stored.day.cases), (2, revised[3].cases));
     }
 }

@@ -172,7 +172,7 @@ impl Etl {
         );
         let fetch_ms = clock.elapsed().as_millis();
 
-        let series = transform::build_series(&nyt, &jhu)?;
+        let (series, vintage) = transform::build_national(&nyt, &jhu)?;
         let states = states_csv
             .as_deref()
             .map(transform::parse_nyt_states)
@@ -191,6 +191,7 @@ impl Etl {
         };
         let sources = run::Sources {
             series: &series,
+            vintage,
             states: states.as_ref(),
             populations: &populations,
         };
@@ -216,6 +217,7 @@ impl Etl {
             days = series.len(),
             first_date = %first.date,
             last_date = %newest.date,
+            %vintage,
             inserted = outcome.inserted,
             updated = outcome.updated,
             unchanged = outcome.unchanged,

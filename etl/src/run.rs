@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, Region, StateCounts};
 use covid_store::{
     BulkLoad, Listing, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta,
@@ -36,6 +36,9 @@ use crate::transform::{self, StateSeries};
 pub struct Sources<'a> {
     /// The national series.
     pub series: &'a [Day],
+    /// The run's vintage: the newest day of the national source (NYT `us.csv`), which may be
+    /// after the joined series' last day.
+    pub vintage: NaiveDate,
     /// The state series; `None`: states are not loaded.
     pub states: Option<&'a StateSeries>,
     /// Residents per region (`US` included); empty without a population source.
@@ -72,12 +75,17 @@ where
     let mut state = store.read_state().await?;
     if let Some(meta) = &state.meta {
         transform::check_regression(sources.series, meta.last_date, meta.count)?;
+        transform::check_vintage(
+            sources.vintage,
+            meta.last_run.as_ref().and_then(|r| r.vintage),
+        )?;
     }
     let fingerprint = sources
         .states
         .map(|s| states::regions_fingerprint(s, sources.populations));
     let national = |busy_regions: usize| Wanted {
         days: sources.series,
+        vintage: sources.vintage,
         population: sources.populations.get(&covid_model::US).copied(),
         scope: Scope::National {
             announce,
@@ -98,6 +106,7 @@ where
             store,
             series,
             sources.populations,
+            sources.vintage,
             print,
             &state,
             to_list,
@@ -152,6 +161,7 @@ mod tests {
         let populations = BTreeMap::from([(covid_model::US, 329_466_283)]);
         let sources = Sources {
             series: national,
+            vintage: national[national.len() - 1].date,
             states: Some(states),
             populations: &populations,
         };

@@ -12,6 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
 use covid_model::{Day, Region, StateCounts, fingerprint};
 use covid_store::{BulkLoad, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta};
 
@@ -64,6 +66,7 @@ pub async fn load_states<S>(
     store: &S,
     states: &StateSeries,
     populations: &BTreeMap<Region, u64>,
+    vintage: NaiveDate,
     fingerprint: &str,
     national: &SeriesState,
     examine: bool,
@@ -113,7 +116,7 @@ where
     let mut left = BTreeMap::new();
     let mut stale = Vec::new();
     for (region, state) in read {
-        let wanted = Wanted::state(&states[&region], populations.get(&region).copied());
+        let wanted = Wanted::state(&states[&region], populations.get(&region).copied()).at(vintage);
         if is_unchanged(&state, &wanted) {
             counts.unchanged += wanted.days.len() as u64;
             let population = state.meta.and_then(|m| m.population);
@@ -200,6 +203,7 @@ mod tests {
             store,
             states,
             &BTreeMap::new(),
+            "2020-03-01".parse().unwrap(),
             "x",
             national,
             false,
@@ -219,6 +223,7 @@ mod tests {
         let national = days(1, 0);
         let sources = crate::run::Sources {
             series: &national,
+            vintage: national[0].date,
             states: Some(states),
             populations,
         };
@@ -349,6 +354,7 @@ mod tests {
             &store,
             &states,
             &BTreeMap::new(),
+            "2020-03-01".parse().unwrap(),
             "x",
             &national,
             false,
@@ -401,7 +407,10 @@ mod tests {
                 .unwrap(),
             Lease::Acquired
         );
-        other.put_days(&states[&ny][..5]).await.unwrap();
+        other
+            .put_days(&states[&ny][..5], states[&ny][4].date)
+            .await
+            .unwrap();
         assert!(
             store.contents().changes.is_empty(),
             "not announced while loading"

@@ -292,6 +292,7 @@ async fn transactions_carry_their_own_random_tokens() {
         .idempotency_token_provider("00000000-0000-4000-8000-00000000000a");
     let store = covid_store::DynamoStore::with_config(fixed, &etl.table);
     // The store sets its own random token on every transaction, so both are applied.
+    let vintage = "2020-01-04".parse().unwrap();
     let first = [
         DayWrite::Insert(day("2020-01-01", 1)),
         DayWrite::Insert(day("2020-01-02", 2)),
@@ -300,8 +301,8 @@ async fn transactions_carry_their_own_random_tokens() {
         DayWrite::Insert(day("2020-01-03", 3)),
         DayWrite::Insert(day("2020-01-04", 4)),
     ];
-    assert!(store.write_days(&first).await.unwrap().is_some());
-    assert!(store.write_days(&second).await.unwrap().is_some());
+    assert!(store.write_days(&first, vintage).await.unwrap().is_some());
+    assert!(store.write_days(&second, vintage).await.unwrap().is_some());
     assert_eq!(etl.store().read_series().await.unwrap().len(), 4);
 }
 
@@ -334,7 +335,10 @@ async fn a_transaction_answered_in_progress_is_asked_again_not_taken_for_refused
         DayWrite::Insert(day("2020-01-01", 1)),
         DayWrite::Insert(day("2020-01-02", 2)),
     ];
-    let record = store.write_days(&writes).await.unwrap();
+    let record = store
+        .write_days(&writes, "2020-01-02".parse().unwrap())
+        .await
+        .unwrap();
     assert!(
         record.is_some(),
         "applied: asked again, DynamoDB answers for the first attempt"

@@ -1,6 +1,7 @@
 //! The day record and the wire types, shared by every part of the system: `Day`, the alert
 //! kinds and the staleness rule here; `daily.rs` (changes, 7-day averages, per 100k), `wire.rs`
-//! (the API's answers, the run summary), `fingerprint.rs`, `region.rs` (the 56 regions),
+//! (the API's answers, the run summary), `history.rs` (every value a day held, the series as
+//! of a date, its revisions), `fingerprint.rs`, `region.rs` (the 56 regions),
 //! `subscription.rs` (the subscription request, its checks, its SNS filter policy).
 //!
 //! This crate must stay WASM-safe: no AWS SDK, no I/O, no threads.
@@ -10,11 +11,16 @@ use serde::{Deserialize, Serialize};
 
 mod daily;
 mod fingerprint;
+mod history;
 mod region;
 mod subscription;
 mod wire;
 pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
+pub use history::{
+    Counts, DayHistory, Revision, RevisionKind, Version, first_vintage, revisions, series_as_of,
+    vintage_as_of,
+};
 pub use region::{Region, STATES, US};
 pub use subscription::{
     Choice, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest, check_email, filter_policy,

@@ -22,7 +22,7 @@ use crate::changes::change_put;
 use crate::expr::{SetUpdate, condition_held, request_error};
 use crate::item::{day_item, meta_attributes};
 use crate::keys::{PK, meta_key};
-use crate::{ChangeRecord, DynamoStore, StoreError, StoredMeta};
+use crate::{ChangeRecord, DynamoStore, StoreError, StoredDay, StoredMeta};
 
 /// DynamoDB's limit of puts per `BatchWriteItem`.
 pub const MAX_PUTS_PER_BATCH: usize = 25;
@@ -49,9 +49,14 @@ pub trait BulkLoad {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Lease, StoreError>> + Send;
-    /// Puts up to [`MAX_PUTS_PER_BATCH`] days, unconditionally, at revision 1 (one
-    /// `BatchWriteItem`, and again for what DynamoDB leaves unprocessed).
-    fn put_days(&self, days: &[Day]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Puts up to [`MAX_PUTS_PER_BATCH`] days, unconditionally, at revision 1, first written
+    /// by the run of `vintage` (one `BatchWriteItem`, and again for what DynamoDB leaves
+    /// unprocessed).
+    fn put_days(
+        &self,
+        days: &[Day],
+        vintage: NaiveDate,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Ends a bulk load, in one transaction: `meta` (version 1) replaces the placeholder if it
     /// still holds the lease `until` this loader took, and the change record counting `days`
     /// is stored. `Ok(false)`: another run took the series over; nothing was written.
@@ -146,13 +151,13 @@ impl BulkLoad for DynamoStore {
         }
     }
 
-    async fn put_days(&self, days: &[Day]) -> Result<(), StoreError> {
+    async fn put_days(&self, days: &[Day], vintage: NaiveDate) -> Result<(), StoreError> {
         assert!(days.len() <= MAX_PUTS_PER_BATCH);
         let mut requests: Vec<WriteRequest> = days
             .iter()
             .map(|day| {
                 let put = PutRequest::builder()
-                    .set_item(Some(day_item(&self.pk, day, 1)))
+                    .set_item(Some(day_item(&self.pk, &StoredDay::first(*day, vintage))))
                     .build()
                     .expect("a put has its item");
                 WriteRequest::builder().put_request(put).build()

@@ -225,7 +225,10 @@ mod tests {
         let writes = [
             DayWrite::Insert(day("2021-03-01", 1, None)),
             DayWrite::Update {
-                stored: StoredDay { day: old, rev: 3 },
+                stored: StoredDay {
+                    rev: 3,
+                    ..StoredDay::first(old, old.date)
+                },
                 new: day("2020-06-01", 11, Some(5)),
             },
         ];

@@ -134,16 +134,18 @@ pub(crate) struct ConditionalPut {
 }
 
 impl ConditionalPut {
-    pub(crate) fn of(pk: &str, write: &DayWrite) -> Self {
-        match *write {
-            DayWrite::Insert(day) => Self {
-                item: day_item(pk, &day, 1),
+    /// The write as the run of `vintage` makes it: the day with its history.
+    pub(crate) fn of(pk: &str, write: &DayWrite, vintage: chrono::NaiveDate) -> Self {
+        let item = day_item(pk, &write.stored(vintage));
+        match write {
+            DayWrite::Insert(_) => Self {
+                item,
                 condition: "attribute_not_exists(#pk)",
                 names: HashMap::from([("#pk".to_string(), PK.to_string())]),
                 values: None,
             },
-            DayWrite::Update { stored, new } => Self {
-                item: day_item(pk, &new, stored.rev + 1),
+            DayWrite::Update { stored, .. } => Self {
+                item,
                 condition: "#rev = :rev",
                 names: HashMap::from([("#rev".to_string(), "rev".to_string())]),
                 values: Some(HashMap::from([(":rev".to_string(), n(stored.rev))])),

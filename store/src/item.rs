@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{AlertKind, Day};
+use covid_model::{AlertKind, Day, Version};
 
 use crate::attr::{epoch_millis, n, s, time};
 use crate::keys::{
@@ -81,29 +81,88 @@ impl<'a> Item<'a> {
     }
 }
 
-pub(crate) fn day_item(pk: &str, day: &Day, rev: u64) -> HashMap<String, AttributeValue> {
+pub(crate) fn day_item(pk: &str, stored: &StoredDay) -> HashMap<String, AttributeValue> {
+    let day = &stored.day;
     let mut item = HashMap::from([
         (PK.to_string(), s(pk)),
         (SK.to_string(), s(day_sk(day.date))),
         ("date".to_string(), s(day.date.to_string())),
         ("cases".to_string(), n(day.cases)),
         ("deaths".to_string(), n(day.deaths)),
-        ("rev".to_string(), n(rev)),
+        ("rev".to_string(), n(stored.rev)),
     ]);
     if let Some(recovered) = day.recovered {
         item.insert("recovered".to_string(), n(recovered));
     }
+    if let Some(vintage) = stored.vintage {
+        item.insert("vintage".to_string(), s(vintage.to_string()));
+    }
+    if !stored.earlier.is_empty() {
+        item.insert("history".to_string(), s(encode_history(&stored.earlier)));
+    }
     item
 }
 
-pub(crate) fn run_attributes(run: &RunRecord) -> [(&'static str, AttributeValue); 5] {
-    [
+/// A day's earlier values, oldest first: `<vintage or ->,<cases>,<deaths>,<recovered or
+/// nothing>` joined by `;` (about 30 bytes a change).
+fn encode_history(earlier: &[Version]) -> String {
+    let mut text = String::with_capacity(earlier.len() * 32);
+    for (i, v) in earlier.iter().enumerate() {
+        if i > 0 {
+            text.push(';');
+        }
+        match v.vintage {
+            Some(vintage) => text.push_str(&vintage.to_string()),
+            None => text.push('-'),
+        }
+        text.push_str(&format!(",{},{},", v.day.cases, v.day.deaths));
+        if let Some(recovered) = v.day.recovered {
+            text.push_str(&recovered.to_string());
+        }
+    }
+    text
+}
+
+/// `encode_history`'s text, for the day of `date`; `None`: not that form.
+fn decode_history(text: &str, date: NaiveDate) -> Option<Vec<Version>> {
+    text.split(';')
+        .map(|entry| {
+            let mut fields = entry.split(',');
+            let vintage = match fields.next()? {
+                "-" => None,
+                v => Some(v.parse().ok()?),
+            };
+            let cases = fields.next()?.parse().ok()?;
+            let deaths = fields.next()?.parse().ok()?;
+            let recovered = match fields.next()? {
+                "" => None,
+                r => Some(r.parse().ok()?),
+            };
+            fields.next().is_none().then_some(Version {
+                vintage,
+                day: Day {
+                    date,
+                    cases,
+                    deaths,
+                    recovered,
+                },
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn run_attributes(run: &RunRecord) -> Vec<(&'static str, AttributeValue)> {
+    let mut attributes = vec![
         ("run_at", time(run.at)),
         ("run_inserted", n(run.inserted)),
         ("run_updated", n(run.updated)),
         ("run_unchanged", n(run.unchanged)),
         ("run_ms", n(run.duration_ms)),
-    ]
+    ];
+    if let Some(vintage) = run.vintage {
+        attributes.push(("run_vintage", s(vintage.to_string())));
+    }
+    attributes
 }
 
 /// The attributes of a meta item (decoded by `parse_meta`): every one but `stale_alert_for`,
@@ -141,14 +200,29 @@ pub(crate) fn parse_day(
     item: &HashMap<String, AttributeValue>,
 ) -> Result<StoredDay, StoreError> {
     let item = Item::keyed(table, item);
+    let date = item.date("date")?;
     Ok(StoredDay {
         day: Day {
-            date: item.date("date")?,
+            date,
             cases: item.number("cases")?,
             deaths: item.number("deaths")?,
             recovered: item.optional_number("recovered")?,
         },
         rev: item.number("rev")?,
+        vintage: match item.item.get("vintage") {
+            None => None,
+            Some(_) => Some(item.date("vintage")?),
+        },
+        earlier: match item.item.get("history") {
+            None => Vec::new(),
+            Some(_) => {
+                let text = item.string("history")?;
+                decode_history(text, date).ok_or_else(|| {
+                    let shown: String = text.chars().take(60).collect();
+                    item.corrupt("history", format!("is not a day's history: {shown:?}"))
+                })?
+            }
+        },
     })
 }
 
@@ -170,6 +244,10 @@ pub(crate) fn parse_meta(
             updated: item.number("run_updated")?,
             unchanged: item.number("run_unchanged")?,
             duration_ms: item.number("run_ms")?,
+            vintage: match item.item.get("run_vintage") {
+                None => None,
+                Some(_) => Some(item.date("run_vintage")?),
+            },
         }),
     };
     Ok(StoredMeta {
@@ -342,6 +420,7 @@ mod tests {
                 updated: 2,
                 unchanged: 417,
                 duration_ms: 38,
+                vintage: Some("2021-03-16".parse().unwrap()),
             }),
             stale_alert_for: None,
             population: Some(329_466_283),

@@ -4,7 +4,7 @@
 //!
 //! | item            | `pk`        | `sk`               | attributes |
 //! |-----------------|-------------|--------------------|------------|
-//! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N |
+//! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N, `vintage` S (the run that wrote the value; absent: before history was kept), `history` S (the earlier values with their vintages, oldest first; absent: none) |
 //! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S, `listing_version` N |
 //! | an alert in the outbox | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms), `attempts` N (claims so far) |
 //! | a parked alert  | `series#US` | `parked#<id>`      | an outbox alert's attributes, moved aside after too many refused publishes; `parked_at` S |
@@ -19,7 +19,10 @@
 //! limit. The national partition also holds what concerns every region: the alerts, the change
 //! records (a state's day writes put theirs there, in the same transaction) and the run record;
 //! its meta's `regions_fingerprint` covers every state series and population, so a run with
-//! nothing new reads one partition whatever the number of regions. `rev` counts the revisions of a day; writes are conditioned on
+//! nothing new reads one partition whatever the number of regions. A day's item keeps its own
+//! history (`vintage`, `history`): a write that changes the value keeps the value it replaces,
+//! in the same conditional write, so no run can change a value without its history, and the
+//! history grows with the number of changes, not of runs. `rev` counts the revisions of a day; writes are conditioned on
 //! it, so concurrent runs never clobber each other. The meta item's `fingerprint` lets a run
 //! that changes nothing stop after one read: a `Query` of `sk BETWEEN meta AND pending$` returns
 //! the meta item, every alert in the outbox and every change record together.
@@ -38,7 +41,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{AlertKind, Day, Region, RegionSummary};
+use covid_model::{AlertKind, Day, DayHistory, Region, RegionSummary, Version};
 
 mod alerts;
 mod attr;
@@ -116,11 +119,54 @@ pub enum StoreError {
 /// abandoned as failed (a bulk loader's lease margin is longer, `etl`'s `bulk.rs`).
 pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// A stored day with its revision counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A stored day with its revision counter and its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDay {
     pub day: Day,
     pub rev: u64,
+    /// The vintage of the run that wrote `day`; `None`: written before history was kept.
+    pub vintage: Option<NaiveDate>,
+    /// The values the day held before `day`, oldest first, each with the vintage that wrote it.
+    pub earlier: Vec<Version>,
+}
+
+impl StoredDay {
+    /// A day first written by the run of `vintage`.
+    pub fn first(day: Day, vintage: NaiveDate) -> Self {
+        Self {
+            day,
+            rev: 1,
+            vintage: Some(vintage),
+            earlier: Vec::new(),
+        }
+    }
+
+    /// This day once the run of `vintage` has replaced its value by `new`: the next revision,
+    /// with the replaced value kept in its history (one rule for every store).
+    pub fn revised(&self, new: Day, vintage: NaiveDate) -> Self {
+        let mut earlier = self.earlier.clone();
+        earlier.push(Version {
+            vintage: self.vintage,
+            day: self.day,
+        });
+        Self {
+            day: new,
+            rev: self.rev + 1,
+            vintage: Some(vintage),
+            earlier,
+        }
+    }
+
+    /// Every value the day held, the current one last.
+    pub fn history(&self) -> DayHistory {
+        DayHistory::new(
+            self.earlier.clone(),
+            Version {
+                vintage: self.vintage,
+                day: self.day,
+            },
+        )
+    }
 }
 
 /// The last successful ETL run, kept on the meta item.
@@ -131,6 +177,9 @@ pub struct RunRecord {
     pub updated: u64,
     pub unchanged: u64,
     pub duration_ms: u64,
+    /// The run's vintage (the newest day of its national source); `None` before history was
+    /// kept.
+    pub vintage: Option<NaiveDate>,
 }
 
 /// What is known of the stored series as a whole.
@@ -232,7 +281,7 @@ pub trait ReadSeries {
 }
 
 /// A conditional write of one day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DayWrite {
     /// The day must be absent.
     Insert(Day),
@@ -243,8 +292,16 @@ pub enum DayWrite {
 impl DayWrite {
     /// The values written.
     pub fn day(&self) -> Day {
-        match *self {
-            DayWrite::Insert(day) | DayWrite::Update { new: day, .. } => day,
+        match self {
+            DayWrite::Insert(day) | DayWrite::Update { new: day, .. } => *day,
+        }
+    }
+
+    /// The day as this write, by the run of `vintage`, stores it.
+    pub fn stored(&self, vintage: NaiveDate) -> StoredDay {
+        match self {
+            DayWrite::Insert(day) => StoredDay::first(*day, vintage),
+            DayWrite::Update { stored, new } => stored.revised(*new, vintage),
         }
     }
 }
@@ -258,12 +315,14 @@ pub const MAX_CHANGES_PER_META_WRITE: usize = 98;
 
 /// Conditional writes of days.
 pub trait WriteDay {
-    /// Up to [`MAX_WRITES_PER_BATCH`] writes and their change record, all or none (one
-    /// transaction). `Ok(Some(record))`: written. `Ok(None)`: cancelled, e.g. a condition
+    /// Up to [`MAX_WRITES_PER_BATCH`] writes by the run of `vintage` and their change record,
+    /// all or none (one transaction); each day keeps the value it replaces in its history, in
+    /// the same write. `Ok(Some(record))`: written. `Ok(None)`: cancelled, e.g. a condition
     /// failed or a concurrent write conflicted; nothing was written.
     fn write_days(
         &self,
         writes: &[DayWrite],
+        vintage: NaiveDate,
     ) -> impl Future<Output = Result<Option<ChangeRecord>, StoreError>> + Send;
 }
 

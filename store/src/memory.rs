@@ -207,12 +207,9 @@ fn holds(days: &BTreeMap<NaiveDate, StoredDay>, write: &DayWrite) -> bool {
     }
 }
 
-fn apply(days: &mut BTreeMap<NaiveDate, StoredDay>, write: &DayWrite) {
-    let (day, rev) = match *write {
-        DayWrite::Insert(day) => (day, 1),
-        DayWrite::Update { stored, new } => (new, stored.rev + 1),
-    };
-    days.insert(day.date, StoredDay { day, rev });
+fn apply(days: &mut BTreeMap<NaiveDate, StoredDay>, write: &DayWrite, vintage: NaiveDate) {
+    let stored = write.stored(vintage);
+    days.insert(stored.day.date, stored);
 }
 
 impl ReadState for MemoryStore {
@@ -240,7 +237,7 @@ impl ReadSeries for MemoryStore {
     async fn read_series(&self) -> Result<Vec<StoredDay>, StoreError> {
         let region = self.region;
         self.request("read_series", false, |c| {
-            c.series_mut(region).0.values().copied().collect()
+            c.series_mut(region).0.values().cloned().collect()
         })
     }
 
@@ -250,20 +247,24 @@ impl ReadSeries for MemoryStore {
         let region = self.region;
         self.request("read_series_and_meta", false, |c| {
             let (days, meta) = c.series_mut(region);
-            (days.values().copied().collect(), meta.clone())
+            (days.values().cloned().collect(), meta.clone())
         })
     }
 
     async fn read_day(&self, date: NaiveDate) -> Result<Option<StoredDay>, StoreError> {
         let region = self.region;
         self.request("read_day", false, |c| {
-            c.series_mut(region).0.get(&date).copied()
+            c.series_mut(region).0.get(&date).cloned()
         })
     }
 }
 
 impl WriteDay for MemoryStore {
-    async fn write_days(&self, writes: &[DayWrite]) -> Result<Option<ChangeRecord>, StoreError> {
+    async fn write_days(
+        &self,
+        writes: &[DayWrite],
+        vintage: NaiveDate,
+    ) -> Result<Option<ChangeRecord>, StoreError> {
         assert!((1..=MAX_WRITES_PER_BATCH).contains(&writes.len()));
         let region = self.region;
         self.request("write_days", true, |c| {
@@ -271,7 +272,7 @@ impl WriteDay for MemoryStore {
             if !writes.iter().all(|w| holds(days, w)) {
                 return None;
             }
-            writes.iter().for_each(|w| apply(days, w));
+            writes.iter().for_each(|w| apply(days, w, vintage));
             let record = ChangeRecord::of(region, writes, Utc::now());
             c.changes.insert(record.id.clone(), record.clone());
             Some(record)
@@ -542,13 +543,13 @@ impl BulkLoad for MemoryStore {
         })
     }
 
-    async fn put_days(&self, days: &[Day]) -> Result<(), StoreError> {
+    async fn put_days(&self, days: &[Day], vintage: NaiveDate) -> Result<(), StoreError> {
         assert!(days.len() <= crate::MAX_PUTS_PER_BATCH);
         let region = self.region;
         self.request("put_days", true, |c| {
             let stored = c.series_mut(region).0;
             for day in days {
-                stored.insert(day.date, StoredDay { day: *day, rev: 1 });
+                stored.insert(day.date, StoredDay::first(*day, vintage));
             }
         })
     }

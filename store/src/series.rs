@@ -83,7 +83,11 @@ impl ReadSeries for DynamoStore {
 }
 
 impl WriteDay for DynamoStore {
-    async fn write_days(&self, writes: &[DayWrite]) -> Result<Option<ChangeRecord>, StoreError> {
+    async fn write_days(
+        &self,
+        writes: &[DayWrite],
+        vintage: NaiveDate,
+    ) -> Result<Option<ChangeRecord>, StoreError> {
         assert!(
             (1..=MAX_WRITES_PER_BATCH).contains(&writes.len()),
             "write_days takes 1 to {MAX_WRITES_PER_BATCH} writes"
@@ -92,7 +96,7 @@ impl WriteDay for DynamoStore {
         let mut items: Vec<TransactWriteItem> = writes
             .iter()
             .map(|write| {
-                let put = ConditionalPut::of(&self.pk, write);
+                let put = ConditionalPut::of(&self.pk, write, vintage);
                 let put = Put::builder()
                     .table_name(&self.table)
                     .set_item(Some(put.item))
@@ -178,7 +182,7 @@ impl WriteMeta for DynamoStore {
     }
 
     async fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        let mut update = SetUpdate::new(run_attributes(run).to_vec());
+        let mut update = SetUpdate::new(run_attributes(run));
         update.name("#pk", PK);
         self.client
             .update_item()

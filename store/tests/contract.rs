@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{AlertKind, Day, Region};
+use covid_model::{AlertKind, Day, Region, Version};
 use covid_store::{
     BulkLoad, ChangeRecord, DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords, Lease,
     Listing, MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RegionScope,
@@ -94,6 +94,11 @@ contract!(
     rate_counters_stop_at_their_limit_and_take_back,
 );
 
+/// The vintage of the runs in these scenarios.
+fn vintage() -> NaiveDate {
+    date("2020-03-05")
+}
+
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
@@ -149,14 +154,14 @@ async fn stored_day<S: ReadSeries>(store: &S, text: &str) -> Option<StoredDay> {
 async fn a_day_is_inserted_once_and_revised_only_on_its_revision<S: Store>(store: &S) {
     let first = day("2020-03-01", 10);
     let record = store
-        .write_days(&[DayWrite::Insert(first)])
+        .write_days(&[DayWrite::Insert(first)], vintage())
         .await
         .unwrap()
         .expect("inserted");
     assert_eq!(record.new, [first.date]);
     assert!(
         store
-            .write_days(&[DayWrite::Insert(first)])
+            .write_days(&[DayWrite::Insert(first)], vintage())
             .await
             .unwrap()
             .is_none(),
@@ -166,29 +171,76 @@ async fn a_day_is_inserted_once_and_revised_only_on_its_revision<S: Store>(store
     assert_eq!((v1.day, v1.rev), (first, 1));
     let revised = day("2020-03-01", 12);
     let record = store
-        .write_days(&[DayWrite::Update {
-            stored: v1,
-            new: revised,
-        }])
+        .write_days(
+            &[DayWrite::Update {
+                stored: v1.clone(),
+                new: revised,
+            }],
+            vintage(),
+        )
         .await
         .unwrap()
         .expect("revised");
     assert_eq!(record.revised, [first], "the old values");
     let v2 = stored_day(store, "2020-03-01").await.unwrap();
     assert_eq!((v2.day, v2.rev), (revised, 2));
+    // The replaced value is kept in the same write, with the vintage that wrote it.
+    assert_eq!(
+        (v2.vintage, v2.earlier.as_slice()),
+        (
+            Some(vintage()),
+            &[Version {
+                vintage: Some(vintage()),
+                day: first
+            }][..]
+        )
+    );
+    let v3_vintage = date("2020-03-07");
+    store
+        .write_days(
+            &[DayWrite::Update {
+                stored: v2.clone(),
+                new: day("2020-03-01", 13),
+            }],
+            v3_vintage,
+        )
+        .await
+        .unwrap()
+        .expect("revised again");
+    let v3 = stored_day(store, "2020-03-01").await.unwrap();
+    let history: Vec<(Option<NaiveDate>, u64)> = v3
+        .history()
+        .versions()
+        .iter()
+        .map(|v| (v.vintage, v.day.cases))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (Some(vintage()), 10),
+            (Some(vintage()), 12),
+            (Some(v3_vintage), 13)
+        ]
+    );
     // An update on a revision that is no longer the stored one loses its condition.
     let stale = DayWrite::Update {
         stored: v1,
         new: day("2020-03-01", 99),
     };
-    assert!(store.write_days(&[stale]).await.unwrap().is_none());
-    assert_eq!(stored_day(store, "2020-03-01").await.unwrap(), v2);
+    assert!(
+        store
+            .write_days(&[stale], vintage())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(stored_day(store, "2020-03-01").await.unwrap(), v3);
     assert_eq!(stored_day(store, "2020-03-02").await, None);
 }
 
 async fn a_batch_is_all_or_nothing<S: Store>(store: &S) {
     store
-        .write_days(&[DayWrite::Insert(day("2020-03-02", 2))])
+        .write_days(&[DayWrite::Insert(day("2020-03-02", 2))], vintage())
         .await
         .unwrap()
         .unwrap();
@@ -197,7 +249,7 @@ async fn a_batch_is_all_or_nothing<S: Store>(store: &S) {
         DayWrite::Insert(day("2020-03-02", 2)),
         DayWrite::Insert(day("2020-03-03", 3)),
     ];
-    assert!(store.write_days(&batch).await.unwrap().is_none());
+    assert!(store.write_days(&batch, vintage()).await.unwrap().is_none());
     let days: Vec<NaiveDate> = store
         .read_series()
         .await
@@ -222,7 +274,7 @@ async fn a_full_batch_is_one_write<S: Store>(store: &S) {
         })
         .collect();
     let record = store
-        .write_days(&writes)
+        .write_days(&writes, vintage())
         .await
         .unwrap()
         .expect("one transaction");
@@ -275,7 +327,7 @@ async fn the_meta_is_written_only_on_its_version<S: Store>(store: &S) {
 async fn a_meta_write_announces_each_record_once<S: Store>(store: &S) {
     let days = [day("2020-03-01", 1)];
     let record = store
-        .write_days(&[DayWrite::Insert(days[0])])
+        .write_days(&[DayWrite::Insert(days[0])], vintage())
         .await
         .unwrap()
         .unwrap();
@@ -308,12 +360,12 @@ async fn a_meta_write_announces_each_record_once<S: Store>(store: &S) {
 
 async fn change_records_merge_unless_one_is_gone<S: Store>(store: &S) {
     let a = store
-        .write_days(&[DayWrite::Insert(day("2020-03-01", 1))])
+        .write_days(&[DayWrite::Insert(day("2020-03-01", 1))], vintage())
         .await
         .unwrap()
         .unwrap();
     let b = store
-        .write_days(&[DayWrite::Insert(day("2020-03-02", 2))])
+        .write_days(&[DayWrite::Insert(day("2020-03-02", 2))], vintage())
         .await
         .unwrap()
         .unwrap();
@@ -352,6 +404,7 @@ async fn a_run_record_changes_nothing_else<S: Store>(store: &S) {
         updated: 0,
         unchanged: 1,
         duration_ms: 12,
+        vintage: Some(vintage()),
     };
     store.record_run(&run).await.unwrap();
     let stored = store.read_state().await.unwrap().meta.unwrap();
@@ -417,7 +470,7 @@ async fn the_listing_is_written_only_for_the_meta_version_and_marked_on_it<S: St
 async fn regions_have_their_own_partitions_and_national_records<S: Store>(store: &S) {
     let ny = store.partition(Region::by_id("NY").unwrap());
     let record = ny
-        .write_days(&[DayWrite::Insert(day("2020-03-01", 5))])
+        .write_days(&[DayWrite::Insert(day("2020-03-01", 5))], vintage())
         .await
         .unwrap()
         .unwrap();
@@ -572,7 +625,7 @@ async fn a_lease_is_taken_once_taken_over_once_lapsed_and_finished_by_its_holder
         "only once"
     );
     let days = [day("2020-03-01", 1), day("2020-03-02", 2)];
-    ny.put_days(&days).await.unwrap();
+    ny.put_days(&days, vintage()).await.unwrap();
     let loaded = meta(1, &days);
     assert!(
         !ny.finish_bulk(&loaded, at(180), 2, at(210)).await.unwrap(),

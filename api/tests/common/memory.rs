@@ -33,7 +33,7 @@ pub fn seeded() -> MemoryStore {
     store.edit(|c| {
         c.days = days
             .iter()
-            .map(|&day| (day.date, StoredDay { day, rev: 1 }))
+            .map(|&day| (day.date, StoredDay::first(day, day.date)))
             .collect();
         c.meta = Some(StoredMeta {
             version: 1,

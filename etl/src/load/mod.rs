@@ -42,11 +42,11 @@ pub enum Change {
 
 impl Change {
     fn of(write: &DayWrite) -> Self {
-        match *write {
-            DayWrite::Insert(day) => Change::Inserted(day),
+        match write {
+            DayWrite::Insert(day) => Change::Inserted(*day),
             DayWrite::Update { stored, new } => Change::Revised {
                 old: stored.day,
-                new,
+                new: *new,
             },
         }
     }
@@ -101,6 +101,9 @@ pub enum Scope<'a> {
 #[derive(Clone, Copy)]
 pub struct Wanted<'a> {
     pub days: &'a [Day],
+    /// The run's vintage (the newest day of its national source), kept with every value it
+    /// writes.
+    pub vintage: NaiveDate,
     /// `None`: no population source; the stored one is kept.
     pub population: Option<u64>,
     pub scope: Scope<'a>,
@@ -108,9 +111,11 @@ pub struct Wanted<'a> {
 
 impl<'a> Wanted<'a> {
     /// The national days alone, announced by `announce`, without states or population.
+    /// The vintage is the newest day's until [`Wanted::at`] says otherwise.
     pub fn days(days: &'a [Day], announce: Announce<'a>) -> Self {
         Self {
             days,
+            vintage: newest(days),
             population: None,
             scope: Scope::National {
                 announce,
@@ -123,9 +128,15 @@ impl<'a> Wanted<'a> {
     pub fn state(days: &'a [Day], population: Option<u64>) -> Self {
         Self {
             days,
+            vintage: newest(days),
             population,
             scope: Scope::State,
         }
+    }
+
+    /// The same, written by the run of `vintage`.
+    pub fn at(self, vintage: NaiveDate) -> Self {
+        Self { vintage, ..self }
     }
 
     fn regions_fingerprint(&self) -> Option<&'a str> {
@@ -141,6 +152,11 @@ impl<'a> Wanted<'a> {
     fn is_national(&self) -> bool {
         matches!(self.scope, Scope::National { .. })
     }
+}
+
+/// The newest day of `days` (sorted); `NaiveDate::MIN` without days, when nothing is written.
+fn newest(days: &[Day]) -> NaiveDate {
+    days.last().map_or(NaiveDate::MIN, |d| d.date)
 }
 
 /// Days this run has really changed in the table so far: a failed run reports it.
@@ -170,7 +186,7 @@ pub fn diff(source: &[Day], stored: &BTreeMap<NaiveDate, StoredDay>) -> (Vec<Day
             None => writes.push(DayWrite::Insert(*day)),
             Some(s) if s.day == *day => unchanged += 1,
             Some(s) => writes.push(DayWrite::Update {
-                stored: *s,
+                stored: s.clone(),
                 new: *day,
             }),
         }
@@ -213,7 +229,7 @@ where
         let unchanged = source.len() as u64;
         if wanted.is_national() {
             store
-                .record_run(&run_record(0, 0, unchanged, started))
+                .record_run(&run_record(0, 0, unchanged, started, wanted.vintage))
                 .await?;
         }
         return Ok(LoadOutcome {
@@ -232,7 +248,7 @@ where
     let (writes, unchanged) = diff(source, &stored);
     let batches: Vec<&[DayWrite]> = writes.chunks(MAX_WRITES_PER_BATCH).collect();
     let applied = settle(batches, BATCHES_IN_FLIGHT, |batch| {
-        apply_batch(store, batch, progress)
+        apply_batch(store, batch, wanted.vintage, progress)
     })
     .await?;
     let mut outcome = LoadOutcome {
@@ -319,10 +335,11 @@ type Applied = (Vec<Option<Change>>, Vec<ChangeRecord>);
 async fn apply_batch<S: WriteDay + ReadSeries + Sync>(
     store: &S,
     batch: &[DayWrite],
+    vintage: NaiveDate,
     progress: &Progress,
 ) -> Result<Applied, Error> {
     if batch.len() > 1
-        && let Some(record) = store.write_days(batch).await?
+        && let Some(record) = store.write_days(batch, vintage).await?
     {
         progress.add(&record);
         return Ok((
@@ -331,7 +348,7 @@ async fn apply_batch<S: WriteDay + ReadSeries + Sync>(
         ));
     }
     let applied = settle(batch.to_vec(), CONCURRENCY, |write| {
-        apply(store, write, progress)
+        apply(store, write, vintage, progress)
     })
     .await?;
     let (changes, records) = applied.into_iter().unzip::<_, _, Vec<_>, Vec<_>>();
@@ -342,11 +359,15 @@ async fn apply_batch<S: WriteDay + ReadSeries + Sync>(
 async fn apply<S: WriteDay + ReadSeries>(
     store: &S,
     write: DayWrite,
+    vintage: NaiveDate,
     progress: &Progress,
 ) -> Result<(Option<Change>, Option<ChangeRecord>), Error> {
     let mut write = write;
     for _ in 0..MAX_TRIES {
-        if let Some(record) = store.write_days(&[write]).await? {
+        if let Some(record) = store
+            .write_days(std::slice::from_ref(&write), vintage)
+            .await?
+        {
             progress.add(&record);
             return Ok((Some(Change::of(&write)), Some(record)));
         }
@@ -423,6 +444,7 @@ async fn write_meta<S: ReadState + WriteMeta>(
                     outcome.updated,
                     outcome.unchanged,
                     started,
+                    wanted.vintage,
                 )
             }),
             stale_alert_for: read.as_ref().and_then(|m| m.stale_alert_for),
@@ -487,7 +509,13 @@ async fn merge_oldest<S: WriteMeta>(
     Ok(true)
 }
 
-fn run_record(inserted: u64, updated: u64, unchanged: u64, started: DateTime<Utc>) -> RunRecord {
+fn run_record(
+    inserted: u64,
+    updated: u64,
+    unchanged: u64,
+    started: DateTime<Utc>,
+    vintage: NaiveDate,
+) -> RunRecord {
     let now = Utc::now();
     RunRecord {
         at: now,
@@ -495,6 +523,7 @@ fn run_record(inserted: u64, updated: u64, unchanged: u64, started: DateTime<Utc
         updated,
         unchanged,
         duration_ms: (now - started).num_milliseconds().max(0) as u64,
+        vintage: Some(vintage),
     }
 }
 

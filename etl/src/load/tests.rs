@@ -45,7 +45,15 @@ fn announced(outcome: &LoadOutcome) -> (u64, u64) {
 fn diff_tells_inserts_updates_and_equal_days() {
     let stored: BTreeMap<NaiveDate, StoredDay> = series(3, 0)
         .into_iter()
-        .map(|day| (day.date, StoredDay { day, rev: 2 }))
+        .map(|day| {
+            (
+                day.date,
+                StoredDay {
+                    rev: 2,
+                    ..StoredDay::first(day, day.date)
+                },
+            )
+        })
         .collect();
     let mut source = series(4, 0);
     source[1].cases += 1;
@@ -55,7 +63,7 @@ fn diff_tells_inserts_updates_and_equal_days() {
         writes,
         [
             DayWrite::Update {
-                stored: stored[&source[1].date],
+                stored: stored[&source[1].date].clone(),
                 new: source[1]
             },
             DayWrite::Insert(source[3]),
@@ -179,19 +187,14 @@ async fn a_lost_condition_is_re_read_and_resolved() {
     let mut once = Some(theirs.clone());
     store.before_each_write(move |c| {
         if let Some(theirs) = once.take() {
-            c.days.insert(
-                theirs[2].date,
-                StoredDay {
-                    day: theirs[2],
-                    rev: 1,
-                },
-            );
+            c.days
+                .insert(theirs[2].date, StoredDay::first(theirs[2], theirs[2].date));
             let rev = c.days[&theirs[0].date].rev + 1;
             c.days.insert(
                 theirs[0].date,
                 StoredDay {
-                    day: theirs[0],
                     rev,
+                    ..StoredDay::first(theirs[0], theirs[0].date)
                 },
             );
         }
@@ -203,7 +206,7 @@ async fn a_lost_condition_is_re_read_and_resolved() {
         (outcome.inserted, outcome.updated, outcome.unchanged),
         (0, 1, 2)
     );
-    let day0 = store.contents().days[&source[0].date];
+    let day0 = store.contents().days[&source[0].date].clone();
     assert_eq!((day0.day, day0.rev), (mine[0], 3));
 }
 
@@ -219,7 +222,13 @@ async fn a_day_that_keeps_changing_is_given_up_after_max_tries() {
             ..source[0]
         };
         let rev = c.days.get(&day.date).map_or(1, |s| s.rev + 1);
-        c.days.insert(day.date, StoredDay { day, rev });
+        c.days.insert(
+            day.date,
+            StoredDay {
+                rev,
+                ..StoredDay::first(day, day.date)
+            },
+        );
     });
     let (outcome, written) = run(&store, &series(1, 0)).await;
     let error = outcome.unwrap_err().to_string();
@@ -271,7 +280,7 @@ async fn more_records_than_one_meta_write_takes_are_merged_first() {
     let source = series(150, 0);
     for day in &source {
         store
-            .write_days(&[DayWrite::Insert(*day)])
+            .write_days(&[DayWrite::Insert(*day)], day.date)
             .await
             .unwrap()
             .unwrap();

@@ -25,5 +25,8 @@ mod table;
 
 pub use invalid::{InvalidKind, ValidationError};
 pub use regions::{StateSeries, parse_nyt_states, parse_populations};
-pub use rules::{NytRow, build_series, check_regression, join, parse_jhu_us_recovered, parse_nyt};
+pub use rules::{
+    NytRow, build_national, build_series, check_regression, check_vintage, join,
+    parse_jhu_us_recovered, parse_nyt,
+};
 pub use table::MAX_COUNT;

@@ -12,9 +12,35 @@ use crate::source::Source;
 
 /// Builds the joined series from the bytes of both sources.
 pub fn build_series(nyt: &[u8], jhu: &[u8]) -> Result<Vec<Day>, ValidationError> {
+    build_national(nyt, jhu).map(|(days, _)| days)
+}
+
+/// The joined series and the run's vintage: NYT's newest day (its publication of day D carries
+/// D as its newest day), which may be after the joined series' last day.
+pub fn build_national(nyt: &[u8], jhu: &[u8]) -> Result<(Vec<Day>, NaiveDate), ValidationError> {
     let nyt = parse_nyt(nyt)?;
     let recovered = parse_jhu_us_recovered(jhu)?;
-    join(&nyt, &recovered)
+    let days = join(&nyt, &recovered)?;
+    // The join has days, so NYT has rows.
+    let vintage = nyt[nyt.len() - 1].date;
+    Ok((days, vintage))
+}
+
+/// Refuses a run whose vintage is before the last stored run's: an older publication of the
+/// sources, which would write its values as newer than the ones they were replaced by.
+pub fn check_vintage(vintage: NaiveDate, stored: Option<NaiveDate>) -> Result<(), ValidationError> {
+    match stored {
+        Some(stored) if vintage < stored => Err(ValidationError::new(
+            InvalidKind::Regression,
+            Some(Source::Nyt),
+            format!(
+                "the newest day is {vintage}, before {stored}, the vintage of the last run: \
+                 an older publication of the source"
+            ),
+        )
+        .date(Some(vintage))),
+        _ => Ok(()),
+    }
 }
 
 /// One row of NYT `us.csv`.
