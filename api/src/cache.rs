@@ -13,9 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use covid_model::{DailyPoint, Day, Region, RegionSummary, daily_per_100k, fingerprint};
+use covid_model::{
+    DailyPoint, Day, DayHistory, Region, RegionSummary, daily_per_100k, fingerprint,
+};
 use covid_store::{
-    Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredListing, StoredMeta,
+    Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredDay, StoredListing,
+    StoredMeta,
 };
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
@@ -24,8 +27,9 @@ use tokio::sync::OnceCell;
 /// Region series read at once when the list is made without a current listing item.
 const REGIONS_IN_FLIGHT: usize = 8;
 
-/// A region's stored days and its meta item (`None`: nothing stored for it).
-pub type RegionRead = (Vec<Day>, Option<StoredMeta>);
+/// A region's stored days, each with its history, and its meta item (`None`: nothing stored
+/// for it).
+pub type RegionRead = (Vec<DayHistory>, Option<StoredMeta>);
 
 /// What the revalidation read tells: the national meta item, and how many alerts are parked.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +67,7 @@ where
             let (days, meta) = RegionScope::partition(self, region)
                 .read_series_and_meta()
                 .await?;
-            Ok((days.into_iter().map(|s| s.day).collect(), meta))
+            Ok((days.iter().map(StoredDay::history).collect(), meta))
         })
     }
 
@@ -81,6 +85,13 @@ pub struct RegionSeries {
     /// population).
     pub daily: Arc<[DailyPoint]>,
     pub population: Option<u64>,
+    /// Every value each day held (`days` are the current ones), for the series as of a date
+    /// and the revisions.
+    pub history: Arc<[DayHistory]>,
+    /// How many times each of `days` was revised.
+    pub revisions: Arc<[u32]>,
+    /// The newest vintage that wrote any day; `None`: none recorded one.
+    pub vintage: Option<chrono::NaiveDate>,
     /// The fingerprint of `days` (and population) themselves. Not the meta's: a run that
     /// failed half-way leaves new days under the old meta, and one tag must never name two
     /// different answers.
@@ -88,16 +99,26 @@ pub struct RegionSeries {
 }
 
 impl RegionSeries {
-    fn new(region: Region, days: Vec<Day>, population: Option<u64>) -> Self {
+    fn new(region: Region, history: Vec<DayHistory>, population: Option<u64>) -> Self {
+        let days: Vec<Day> = history.iter().map(|h| h.current().day).collect();
+        // A history only grows: its size names it with the values (a value revised back to
+        // an earlier one leaves the days as they were, not the history).
+        let versions: usize = history.iter().map(|h| h.versions().len()).sum();
         let tag = match population {
-            None => fingerprint(&days),
-            Some(people) => format!("{}-{people}", fingerprint(&days)),
+            None => format!("{}-{versions}", fingerprint(&days)),
+            Some(people) => format!("{}-{versions}-{people}", fingerprint(&days)),
         };
         Self {
             region,
             daily: daily_per_100k(&days, population).into(),
             days: days.into(),
             population,
+            revisions: history.iter().map(DayHistory::revisions).collect(),
+            vintage: history
+                .iter()
+                .flat_map(|h| h.versions().iter().filter_map(|v| v.vintage))
+                .max(),
+            history: history.into(),
             tag: tag.into(),
         }
     }
@@ -105,19 +126,6 @@ impl RegionSeries {
     /// Identifies the data served (for entity tags).
     pub fn tag(&self) -> &str {
         &self.tag
-    }
-
-    /// Index range of the days with `from <= date <= to`.
-    pub fn range(
-        &self,
-        from: Option<chrono::NaiveDate>,
-        to: Option<chrono::NaiveDate>,
-    ) -> std::ops::Range<usize> {
-        let start = from.map_or(0, |f| self.days.partition_point(|d| d.date < f));
-        let end = to.map_or(self.days.len(), |t| {
-            self.days.partition_point(|d| d.date <= t)
-        });
-        start..end.max(start)
     }
 }
 

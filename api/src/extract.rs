@@ -67,6 +67,193 @@ impl<S: Send + Sync> FromRequestParts<S> for Range {
     }
 }
 
+/// Every query parameter a data answer depends on: [`Range`], [`AsOf`] and [`Page`]. The
+/// edge's cache key keeps exactly these (`ApiCachePolicy`, checked by `tests/router.rs`).
+pub const QUERY_PARAMETERS: [&str; 6] = ["from", "to", "as_of", "since", "cursor", "limit"];
+
+/// The one value of the query parameter `wanted`; refused when given twice.
+fn single(query: Option<&str>, wanted: &str) -> Result<Option<String>, Problem> {
+    let mut found = None;
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if name == wanted {
+            if found.is_some() {
+                return Err(Problem::bad_request(format!(
+                    "`{name}` is given twice: give it once."
+                )));
+            }
+            found = Some(value.into_owned());
+        }
+    }
+    Ok(found)
+}
+
+/// `as_of`: the data as it stood after the last run whose vintage is on or before this date.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOf {
+    /// The series as published on this date (`YYYY-MM-DD`): after the last run whose vintage
+    /// (the newest day of its national source) is on or before it. Before the first vintage,
+    /// a 404 problem names it.
+    #[param(value_type = Option<String>, format = Date, example = "2021-01-15")]
+    pub as_of: Option<NaiveDate>,
+}
+
+impl AsOf {
+    /// ```
+    /// use api::extract::AsOf;
+    /// assert_eq!(AsOf::parse(Some("as_of=2021-01-15")).unwrap().as_of.unwrap().to_string(), "2021-01-15");
+    /// assert!(AsOf::parse(Some("as_of=2021-01-15&as_of=2021-01-16")).is_err());
+    /// assert!(AsOf::parse(Some("as_of=yesterday")).is_err());
+    /// ```
+    pub fn parse(query: Option<&str>) -> Result<Self, Problem> {
+        Ok(Self {
+            as_of: single(query, "as_of")?
+                .map(|v| parse_date("as_of", &v))
+                .transpose()?,
+        })
+    }
+
+    /// What it adds to an answer's entity tag.
+    pub fn tag(&self) -> String {
+        self.as_of.map(|d| format!("-a{d}")).unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AsOf {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        AsOf::parse(parts.uri.query())
+    }
+}
+
+/// Where in the revisions a page starts: the position after the last change of the page
+/// before, as `<vintage>~<region>~<date>~<n>` (the `n`th change of that day in that vintage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor {
+    pub vintage: NaiveDate,
+    /// The region's place in [`Region::all`].
+    pub region: usize,
+    pub date: NaiveDate,
+    pub n: u32,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        let region = Region::all()[self.region];
+        format!("{}~{}~{}~{}", self.vintage, region.id, self.date, self.n)
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        let mut parts = value.split('~');
+        let vintage = parts.next()?.parse().ok()?;
+        let id = parts.next()?;
+        let region = Region::all().iter().position(|r| r.id == id)?;
+        let date = parts.next()?.parse().ok()?;
+        let n = parts.next()?.parse().ok()?;
+        parts.next().is_none().then_some(Self {
+            vintage,
+            region,
+            date,
+            n,
+        })
+    }
+}
+
+/// The most changes one page lists, and how many when `limit` is not given.
+pub const MAX_PAGE: usize = 5_000;
+pub const DEFAULT_PAGE: usize = 2_000;
+
+/// `since`, `cursor` and `limit`: which revisions a page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// Only changes whose vintage is on or after this date (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date, example = "2021-01-01")]
+    pub since: Option<NaiveDate>,
+    /// The page after the one that gave this `meta.next_cursor`.
+    #[param(value_type = Option<String>, example = "2021-01-15~NY~2021-01-10~0")]
+    pub cursor: Option<Cursor>,
+    /// Changes on a page: 1 to 5,000 (default 2,000).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 5000, example = 500)]
+    pub limit: usize,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            since: None,
+            cursor: None,
+            limit: DEFAULT_PAGE,
+        }
+    }
+}
+
+impl Page {
+    /// ```
+    /// use api::extract::Page;
+    /// let page = Page::parse(Some("since=2021-01-01&cursor=2021-01-15~NY~2021-01-10~0")).unwrap();
+    /// assert_eq!(page.cursor.unwrap().encode(), "2021-01-15~NY~2021-01-10~0");
+    /// assert!(Page::parse(Some("cursor=2021-01-15~ZZ~2021-01-10~0")).is_err());
+    /// ```
+    pub fn parse(query: Option<&str>) -> Result<Self, Problem> {
+        let since = single(query, "since")?
+            .map(|v| parse_date("since", &v))
+            .transpose()?;
+        let cursor = match single(query, "cursor")? {
+            None => None,
+            Some(value) => Some(Cursor::parse(&value).ok_or_else(|| {
+                let shown: String = value.chars().take(40).flat_map(char::escape_debug).collect();
+                Problem::bad_request(format!(
+                    "`cursor` is \"{shown}\", which no page gave: use the `meta.next_cursor` \
+                     of the page before, or leave it out for the first page."
+                ))
+            })?),
+        };
+        let limit = match single(query, "limit")? {
+            None => DEFAULT_PAGE,
+            Some(value) => value
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    let shown: String = value.chars().take(20).flat_map(char::escape_debug).collect();
+                    Problem::bad_request(format!(
+                        "`limit` is \"{shown}\": give a whole number from 1 to {MAX_PAGE}."
+                    ))
+                })?,
+        };
+        Ok(Self {
+            since,
+            cursor,
+            limit,
+        })
+    }
+
+    /// What it adds to an answer's entity tag.
+    pub fn tag(&self) -> String {
+        let mut tag = String::new();
+        if let Some(since) = self.since {
+            tag.push_str(&format!("-s{since}"));
+        }
+        if let Some(cursor) = self.cursor {
+            tag.push_str(&format!("-c{}", cursor.encode()));
+        }
+        if self.limit != DEFAULT_PAGE {
+            tag.push_str(&format!("-l{}", self.limit));
+        }
+        tag
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        Page::parse(parts.uri.query())
+    }
+}
+
 fn parse_date(name: &str, value: &str) -> Result<NaiveDate, Problem> {
     if value.chars().count() > 10 {
         let shown: String = value.chars().take(20).collect();

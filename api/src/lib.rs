@@ -6,9 +6,11 @@ pub mod cache;
 pub mod charts;
 pub mod extract;
 pub mod freshness;
+pub mod history;
 pub mod limits;
 pub mod problem;
 pub mod regions;
+pub mod revisions;
 pub mod routes;
 pub mod security_headers;
 pub mod subscriptions;
@@ -181,6 +183,10 @@ impl App {
         regions::series_csv,
         regions::daily,
         regions::latest,
+        revisions::region,
+        revisions::region_csv,
+        revisions::all,
+        revisions::all_csv,
         charts::chart,
         charts::map,
         routes::status,
@@ -229,6 +235,10 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .route("/v1/regions/{id}/series.csv", get(regions::series_csv))
         .route("/v1/regions/{id}/daily", get(regions::daily))
         .route("/v1/regions/{id}/latest", get(regions::latest))
+        .route("/v1/regions/{id}/revisions", get(revisions::region))
+        .route("/v1/regions/{id}/revisions.csv", get(revisions::region_csv))
+        .route("/v1/revisions", get(revisions::all))
+        .route("/v1/revisions.csv", get(revisions::all_csv))
         .route("/v1/regions/{id}/chart.svg", get(charts::chart))
         .route("/v1/map.svg", get(charts::map))
         .route("/v1/status", get(routes::status))

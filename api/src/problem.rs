@@ -77,7 +77,7 @@ pub async fn not_found(uri: axum::http::Uri) -> Problem {
         "Not found",
         format!(
             "There is nothing at {shown}. The API is /v1/series, /v1/series.csv, /v1/daily, \
-             /v1/latest, /v1/regions, /v1/regions/{{id}}/…, /v1/map.svg, /v1/status, \
+             /v1/latest, /v1/regions, /v1/regions/{{id}}/…, /v1/revisions, /v1/map.svg, /v1/status, \
              /v1/subscriptions and /v1/openapi.json."
         ),
     )
@@ -126,6 +126,24 @@ pub mod responses {
         content_type = "application/problem+json"
     )]
     pub struct UnknownRegion(#[to_schema] pub Problem);
+
+    /// 404 of a national series answer: `as_of` is before the first vintage.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 404,
+        description = "`as_of` is before the first vintage (the detail names it)",
+        content_type = "application/problem+json"
+    )]
+    pub struct BeforeHistory(#[to_schema] pub Problem);
+
+    /// 404 of a region's series answer: no such region, or `as_of` before the first vintage.
+    #[derive(utoipa::IntoResponses)]
+    #[response(
+        status = 404,
+        description = "Not a region with data, or `as_of` before its first vintage (the detail names it)",
+        content_type = "application/problem+json"
+    )]
+    pub struct UnknownRegionOrBeforeHistory(#[to_schema] pub Problem);
 
     /// 503: the data cannot be read now (or, for `latest`, none is loaded yet).
     #[derive(utoipa::IntoResponses)]

@@ -11,9 +11,12 @@ use covid_model::{DailyResponse, LatestResponse, Region, RegionsResponse, Series
 use crate::App;
 use crate::answer::{Answer, json};
 use crate::cache::{RegionSeries, Snapshot};
-use crate::extract::{IfNoneMatch, Range, RegionPath, unknown_region};
+use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath, unknown_region};
+use crate::history::View;
 use crate::problem::Problem;
-use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegion};
+use crate::problem::responses::{
+    BadRange, NotModified, Unavailable, UnknownRegion, UnknownRegionOrBeforeHistory,
+};
 use crate::routes::{meta, snapshot, unavailable};
 
 /// The `{id}` path parameter, for the OpenAPI document ([`RegionPath`] reads it).
@@ -67,61 +70,67 @@ pub async fn regions(State(app): State<Arc<App>>, holds: IfNoneMatch) -> Result<
     ))
 }
 
-/// A region's cumulative series (`recovered` is `null` for states).
-#[utoipa::path(get, path = "/v1/regions/{id}/series", params(RegionId, Range), responses(
+/// A region's cumulative series (`recovered` is `null` for states), each day with how many
+/// times it was revised; with `as_of`, as it stood on that date.
+#[utoipa::path(get, path = "/v1/regions/{id}/series", params(RegionId, Range, AsOf), responses(
     (status = 200, description = "The region's cumulative series, sorted by date", body = SeriesResponse),
-    NotModified, BadRange, UnknownRegion, Unavailable,
+    NotModified, BadRange, UnknownRegionOrBeforeHistory, Unavailable,
 ))]
 pub async fn series(
     State(app): State<Arc<App>>,
     RegionPath(region): RegionPath,
     range: Range,
+    as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
+    let view = View::of(&series, as_of)?;
     Ok(Answer::new(
         &holds,
         &snapshot,
         &region_tag(&series),
-        "series",
+        &format!("series{}", as_of.tag()),
         range,
         || {
-            let days = &series.days[series.range(range.from, range.to)];
+            let span = view.range(range.from, range.to);
             json(&SeriesResponse {
-                meta: meta(&snapshot, days),
-                data: days.to_vec(),
+                meta: meta(&snapshot, &view, &view.days[span.clone()]),
+                data: view.series_days(span),
             })
         },
     ))
 }
 
-/// A region's cumulative series as CSV (`date,cases,deaths,recovered`).
-#[utoipa::path(get, path = "/v1/regions/{id}/series.csv", params(RegionId, Range), responses(
-    (status = 200, description = "CSV with the header date,cases,deaths,recovered", body = String, content_type = "text/csv"),
-    NotModified, BadRange, UnknownRegion, Unavailable,
+/// A region's cumulative series as CSV (`date,cases,deaths,recovered,revisions`); with
+/// `as_of`, as it stood on that date.
+#[utoipa::path(get, path = "/v1/regions/{id}/series.csv", params(RegionId, Range, AsOf), responses(
+    (status = 200, description = "CSV with the header date,cases,deaths,recovered,revisions", body = String, content_type = "text/csv"),
+    NotModified, BadRange, UnknownRegionOrBeforeHistory, Unavailable,
 ))]
 pub async fn series_csv(
     State(app): State<Arc<App>>,
     RegionPath(region): RegionPath,
     range: Range,
+    as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
+    let view = View::of(&series, as_of)?;
     Ok(Answer::new(
         &holds,
         &snapshot,
         &region_tag(&series),
-        "csv",
+        &format!("csv{}", as_of.tag()),
         range,
         || {
-            let days = &series.days[series.range(range.from, range.to)];
-            let mut csv = String::with_capacity(32 + days.len() * 32);
-            csv.push_str("date,cases,deaths,recovered\n");
+            let days = view.series_days(view.range(range.from, range.to));
+            let mut csv = String::with_capacity(40 + days.len() * 36);
+            csv.push_str("date,cases,deaths,recovered,revisions\n");
             for d in days {
                 let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
                 csv.push_str(&format!(
-                    "{},{},{},{}\n",
-                    d.date, d.cases, d.deaths, recovered
+                    "{},{},{},{},{}\n",
+                    d.date, d.cases, d.deaths, recovered, d.revisions
                 ));
             }
             ("text/csv; charset=utf-8", csv.into_bytes())
@@ -129,29 +138,32 @@ pub async fn series_csv(
     ))
 }
 
-/// A region's daily changes with 7-day averages, absolute and per 100,000 residents.
-#[utoipa::path(get, path = "/v1/regions/{id}/daily", params(RegionId, Range), responses(
+/// A region's daily changes with 7-day averages, absolute and per 100,000 residents; with
+/// `as_of`, from the series as it stood on that date.
+#[utoipa::path(get, path = "/v1/regions/{id}/daily", params(RegionId, Range, AsOf), responses(
     (status = 200, description = "Daily changes, sorted by date", body = DailyResponse),
-    NotModified, BadRange, UnknownRegion, Unavailable,
+    NotModified, BadRange, UnknownRegionOrBeforeHistory, Unavailable,
 ))]
 pub async fn daily(
     State(app): State<Arc<App>>,
     RegionPath(region): RegionPath,
     range: Range,
+    as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
+    let view = View::of(&series, as_of)?;
     Ok(Answer::new(
         &holds,
         &snapshot,
         &region_tag(&series),
-        "daily",
+        &format!("daily{}", as_of.tag()),
         range,
         || {
-            let span = series.range(range.from, range.to);
+            let span = view.range(range.from, range.to);
             json(&DailyResponse {
-                meta: meta(&snapshot, &series.days[span.clone()]),
-                data: series.daily[span].to_vec(),
+                meta: meta(&snapshot, &view, &view.days[span.clone()]),
+                data: view.daily[span].to_vec(),
             })
         },
     ))
@@ -183,7 +195,11 @@ pub async fn latest(
         Range::default(),
         || {
             json(&LatestResponse {
-                meta: meta(&snapshot, std::slice::from_ref(day)),
+                meta: meta(
+                    &snapshot,
+                    &View::of(&series, AsOf::default()).expect("the current data"),
+                    std::slice::from_ref(day),
+                ),
                 day: *day,
                 change: *change,
             })

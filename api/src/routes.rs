@@ -16,9 +16,10 @@ use covid_model::{
 use crate::App;
 use crate::answer::Answer;
 use crate::cache::Snapshot;
-use crate::extract::{IfNoneMatch, Range, RegionPath};
+use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
+use crate::history::View;
 use crate::problem::Problem;
-use crate::problem::responses::{BadRange, NotModified, Unavailable};
+use crate::problem::responses::{BadRange, BeforeHistory, NotModified, Unavailable};
 use crate::regions;
 
 const STATUS_CACHE: &str = "public, max-age=60";
@@ -28,13 +29,15 @@ pub const SOURCE: &str = "The New York Times, Coronavirus (Covid-19) Data in the
     via datasets/covid-19, recoveries.";
 
 /// What every data answer says of itself: the source, the span, the fields.
-pub(crate) fn meta(snapshot: &Snapshot, days: &[Day]) -> SeriesMeta {
+pub(crate) fn meta(snapshot: &Snapshot, view: &View<'_>, days: &[Day]) -> SeriesMeta {
     SeriesMeta {
         source: SOURCE.to_string(),
         first_date: days.first().map(|d| d.date),
         last_date: days.last().map(|d| d.date),
         count: days.len(),
         last_changed: snapshot.meta.as_ref().map(|m| m.changed_at.to_rfc3339()),
+        as_of: view.as_of,
+        vintage: view.vintage,
         fields: BTreeMap::from(
             [
                 (
@@ -43,6 +46,11 @@ pub(crate) fn meta(snapshot: &Snapshot, days: &[Day]) -> SeriesMeta {
                 ),
                 ("cases", "cumulative confirmed cases, from NYT"),
                 ("deaths", "cumulative deaths, from NYT"),
+                (
+                    "revisions",
+                    "how many times the day's values changed after they were first published \
+                     (/v1/regions/{id}/revisions lists each change)",
+                ),
                 (
                     "recovered",
                     "cumulative recoveries, from JHU; null when not reported (from 2020-12-14, \
@@ -81,42 +89,46 @@ pub(crate) async fn snapshot(app: &App) -> Result<Arc<Snapshot>, Problem> {
 const US: RegionPath = RegionPath(covid_model::US);
 
 /// The cumulative series.
-#[utoipa::path(get, path = "/v1/series", params(Range), responses(
+#[utoipa::path(get, path = "/v1/series", params(Range, AsOf), responses(
     (status = 200, description = "The cumulative series, sorted by date", body = SeriesResponse),
-    NotModified, BadRange, Unavailable,
+    NotModified, BadRange, BeforeHistory, Unavailable,
 ))]
 pub async fn series(
     app: State<Arc<App>>,
     range: Range,
+    as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    regions::series(app, US, range, holds).await
+    regions::series(app, US, range, as_of, holds).await
 }
 
-/// The cumulative series as CSV (`date,cases,deaths,recovered`; empty when not reported).
-#[utoipa::path(get, path = "/v1/series.csv", params(Range), responses(
-    (status = 200, description = "CSV with the header date,cases,deaths,recovered", body = String, content_type = "text/csv"),
-    NotModified, BadRange, Unavailable,
+/// The cumulative series as CSV (`date,cases,deaths,recovered,revisions`; `recovered` empty
+/// when not reported).
+#[utoipa::path(get, path = "/v1/series.csv", params(Range, AsOf), responses(
+    (status = 200, description = "CSV with the header date,cases,deaths,recovered,revisions", body = String, content_type = "text/csv"),
+    NotModified, BadRange, BeforeHistory, Unavailable,
 ))]
 pub async fn series_csv(
     app: State<Arc<App>>,
     range: Range,
+    as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    regions::series_csv(app, US, range, holds).await
+    regions::series_csv(app, US, range, as_of, holds).await
 }
 
 /// Daily new cases, deaths and recovered, with 7-day averages.
-#[utoipa::path(get, path = "/v1/daily", params(Range), responses(
+#[utoipa::path(get, path = "/v1/daily", params(Range, AsOf), responses(
     (status = 200, description = "Daily changes, sorted by date", body = DailyResponse),
-    NotModified, BadRange, Unavailable,
+    NotModified, BadRange, BeforeHistory, Unavailable,
 ))]
 pub async fn daily(
     app: State<Arc<App>>,
     range: Range,
+    as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    regions::daily(app, US, range, holds).await
+    regions::daily(app, US, range, as_of, holds).await
 }
 
 /// The newest day, its change from the day before, and the 7-day averages.

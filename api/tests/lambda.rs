@@ -97,7 +97,7 @@ async fn api_gateway_v2_events() {
     assert_eq!(v["meta"]["count"], 2);
     assert_eq!(
         v["data"][1],
-        serde_json::json!({"date":"2021-03-16","cases":29569140,"deaths":536491,"recovered":null})
+        serde_json::json!({"date":"2021-03-16","cases":29569140,"deaths":536491,"recovered":null,"revisions":0})
     );
 
     // Compressed when asked: the body comes base64-encoded.
@@ -148,7 +148,7 @@ async fn api_gateway_v2_events() {
     );
     assert_eq!(
         String::from_utf8(a.body).unwrap(),
-        "date,cases,deaths,recovered\n2020-01-22,1,0,0\n2020-01-23,1,0,0\n"
+        "date,cases,deaths,recovered,revisions\n2020-01-22,1,0,0,0\n2020-01-23,1,0,0,0\n"
     );
     let a = answer(&runtime, &event("GET", "/v1/status", "", &[]));
     let v: Value = serde_json::from_slice(&a.body).unwrap();

@@ -63,8 +63,8 @@ async fn local_server_on_the_loaded_table() {
     let csv = get("/v1/series.csv").await.unwrap().text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 421);
-    assert_eq!(lines[0], "date,cases,deaths,recovered");
-    assert_eq!(lines[420], "2021-03-16,29569140,536491,");
+    assert_eq!(lines[0], "date,cases,deaths,recovered,revisions");
+    assert_eq!(lines[420], "2021-03-16,29569140,536491,,0");
 
     // ETag / 304.
     let response = client

@@ -285,7 +285,12 @@ async fn the_openapi_document_declares_each_error_of_each_read_path() {
         responses("/v1/regions/{id}/series"),
         ["200", "304", "400", "404", "503"]
     );
-    assert_eq!(responses("/v1/series"), ["200", "304", "400", "503"]);
+    assert_eq!(responses("/v1/series"), ["200", "304", "400", "404", "503"]);
+    assert_eq!(responses("/v1/revisions"), ["200", "304", "400", "503"]);
+    assert_eq!(
+        responses("/v1/regions/{id}/revisions"),
+        ["200", "304", "400", "404", "503"]
+    );
     assert_eq!(
         responses("/v1/regions/{id}/chart.svg"),
         ["200", "304", "400", "404", "503"]

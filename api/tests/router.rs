@@ -34,7 +34,7 @@ async fn series_with_ranges_and_nulls() {
     );
     assert_eq!(
         v["data"][0],
-        serde_json::json!({"date":"2020-12-10","cases":1000,"deaths":10,"recovered":500})
+        serde_json::json!({"date":"2020-12-10","cases":1000,"deaths":10,"recovered":500,"revisions":0})
     );
     assert_eq!(v["data"][9]["recovered"], Value::Null);
 
@@ -66,7 +66,7 @@ async fn csv_twin() {
     assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert_eq!(
         String::from_utf8(body).unwrap(),
-        "date,cases,deaths,recovered\n2020-12-13,1300,13,503\n2020-12-14,1400,14,\n"
+        "date,cases,deaths,recovered,revisions\n2020-12-13,1300,13,503,0\n2020-12-14,1400,14,,0\n"
     );
 }
 
@@ -556,8 +556,12 @@ async fn the_edge_keys_each_answer_by_every_parameter_it_depends_on() {
         names.sort();
         names
     };
-    // The data answers read only the range; the charts read every parameter of the drawing.
-    assert_eq!(keys("ApiCachePolicy"), sorted(&["from", "to"]));
+    // The data answers read only their query's parameters; the charts read every parameter
+    // of the drawing.
+    assert_eq!(
+        keys("ApiCachePolicy"),
+        sorted(&api::extract::QUERY_PARAMETERS)
+    );
     assert_eq!(
         keys("ChartCachePolicy"),
         sorted(&covid_chart::embed::PARAMETERS)

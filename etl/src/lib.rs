@@ -3,10 +3,11 @@
 //! [`states`], each a [`load`] or a first [`bulk`] load, then the nation's [`load`], into
 //! DynamoDB via `covid-store`), wired together by [`pipeline`], which then sends the [`alerts`]
 //! through [`notify`]. [`lambda`] runs the same pipeline as the scheduled Lambda function, once
-//! per event.
+//! per event. [`backfill`] replays the sources' past publications through the same run.
 
 pub mod alerts;
 pub mod announce;
+pub mod backfill;
 pub mod bulk;
 pub mod config;
 pub mod error;

@@ -1,7 +1,11 @@
 //! `etl init` creates the table; `etl run` does one run and prints its JSON summary last
-//! (`{"status":"ok",…}`, or `{"status":"failed","kind","written","error"}` with exit code 1).
-//! With `AWS_LAMBDA_RUNTIME_API` set, the same binary is the scheduled Lambda function.
+//! (`{"status":"ok",…}`, or `{"status":"failed","kind","written","error"}` with exit code 1);
+//! `etl backfill <folder or list>` replays past publications (`backfill.rs`) and prints its
+//! report last. With `AWS_LAMBDA_RUNTIME_API` set, the same binary is the scheduled Lambda
+//! function.
 use std::process::ExitCode;
+
+const USAGE: &str = "usage: etl init | etl run | etl backfill <folder or list of snapshots>";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,7 +29,8 @@ async fn main() -> ExitCode {
                 .map(|report| println!("{}", etl::summary_line(&report))),
             Err(error) => Err(error.into()),
         },
-        _ => Err(etl::Error::Config("usage: etl init | etl run".into()).into()),
+        Some("backfill") => backfill(std::env::args().nth(2)).await,
+        _ => Err(etl::Error::Config(USAGE.into()).into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -35,4 +40,12 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn backfill(path: Option<String>) -> Result<(), etl::RunFailure> {
+    let path = path.ok_or_else(|| etl::Error::Config(USAGE.into()))?;
+    let snapshots = etl::backfill::snapshots(std::path::Path::new(&path))?;
+    let report = etl::Etl::from_env().await?.backfill(&snapshots).await?;
+    println!("{}", etl::backfill::report_line(&report));
+    Ok(())
 }

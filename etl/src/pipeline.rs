@@ -24,6 +24,12 @@ pub struct Etl {
     fetcher: Fetcher,
     store: DynamoStore,
     publisher: Option<Publisher>,
+    /// Whether every region must be written by a run: one that another run is bulk loading
+    /// fails it instead of being left to a later run (a backfill's, whose vintages must each
+    /// reach every region).
+    complete: bool,
+    /// The time the bulk loaders' leases are judged by.
+    clock: fn() -> chrono::DateTime<Utc>,
 }
 
 /// What a successful run did.
@@ -68,9 +74,25 @@ impl From<RunFailure> for lambda_runtime::Diagnostic {
     }
 }
 
+/// A run's validated sources, and what their fetch cost.
+pub(crate) struct Inputs {
+    pub(crate) series: Vec<Day>,
+    /// NYT's newest day.
+    pub(crate) vintage: chrono::NaiveDate,
+    states: Option<transform::StateSeries>,
+    populations: BTreeMap<covid_model::Region, u64>,
+    /// NYT, JHU, NYT states, populations.
+    bytes: [usize; 4],
+    started: chrono::DateTime<Utc>,
+    clock: Instant,
+    requests_before: u64,
+    fetch_ms: u128,
+    transform_ms: u128,
+}
+
 /// What the data part of a run leaves for the alert part.
-struct Pass {
-    report: RunReport,
+pub(crate) struct Pass {
+    pub(crate) report: RunReport,
     newest: Day,
     stale_alert_for: Option<chrono::NaiveDate>,
     outbox: Vec<OutboxMessage>,
@@ -96,7 +118,27 @@ impl Etl {
             fetcher,
             store,
             publisher,
+            complete: false,
+            clock: Utc::now,
         })
+    }
+
+    /// This ETL on a past publication of the NYT files, without alerts (`backfill.rs`).
+    pub(crate) fn replaying(&self, snapshot: &crate::backfill::Snapshot) -> Self {
+        let mut config = self.config.clone();
+        config.nyt_url = snapshot.nyt.clone();
+        config.nyt_states_url = snapshot.states.clone();
+        Self {
+            config,
+            publisher: None,
+            complete: true,
+            ..self.clone()
+        }
+    }
+
+    /// This ETL with the bulk loaders' leases judged by `clock` (a test's jumps past a lease).
+    pub fn with_clock(self, clock: fn() -> chrono::DateTime<Utc>) -> Self {
+        Self { clock, ..self }
     }
 
     pub fn store(&self) -> &DynamoStore {
@@ -150,6 +192,12 @@ impl Etl {
     /// Extract, transform, load. Nothing is written unless every source is valid as a whole
     /// (and no region's series regressed).
     async fn pass(&self, progress: &Progress) -> Result<Pass, Error> {
+        let inputs = self.inputs().await?;
+        self.load(inputs, progress).await
+    }
+
+    /// Extract and transform: every source fetched and validated as a whole.
+    pub(crate) async fn inputs(&self) -> Result<Inputs, Error> {
         let started = Utc::now();
         let clock = Instant::now();
         let requests_before = self.store.requests();
@@ -184,7 +232,39 @@ impl Etl {
             None => BTreeMap::new(),
         };
         let transform_ms = clock.elapsed().as_millis() - fetch_ms;
+        Ok(Inputs {
+            series,
+            vintage,
+            states,
+            populations,
+            bytes: [
+                nyt.len(),
+                jhu.len(),
+                states_csv.as_ref().map_or(0, Vec::len),
+                population_csv.as_ref().map_or(0, Vec::len),
+            ],
+            started,
+            clock,
+            requests_before,
+            fetch_ms,
+            transform_ms,
+        })
+    }
 
+    /// Load the validated sources.
+    pub(crate) async fn load(&self, inputs: Inputs, progress: &Progress) -> Result<Pass, Error> {
+        let Inputs {
+            series,
+            vintage,
+            states,
+            populations,
+            bytes: [nyt_bytes, jhu_bytes, states_bytes, population_bytes],
+            started,
+            clock,
+            requests_before,
+            fetch_ms,
+            transform_ms,
+        } = inputs;
         let topic = self.publisher.is_some();
         let announce = |announced: &_, series: &[Day], unchanged| {
             topic.then(|| alerts::updated(announced, series, unchanged).into_message(Utc::now()))
@@ -192,6 +272,7 @@ impl Etl {
         let sources = run::Sources {
             series: &series,
             vintage,
+            complete: self.complete,
             states: states.as_ref(),
             populations: &populations,
         };
@@ -207,7 +288,7 @@ impl Etl {
             &announce,
             started,
             progress,
-            &Utc::now,
+            &self.clock,
         )
         .await?;
         let duration_ms = clock.elapsed().as_millis() as u64;
@@ -224,10 +305,10 @@ impl Etl {
             announced_new = outcome.announced.new_days(),
             announced_revised = outcome.announced.revised_days(),
             dynamodb_requests,
-            nyt_bytes = nyt.len(),
-            jhu_bytes = jhu.len(),
-            states_bytes = states_csv.as_ref().map_or(0, Vec::len),
-            population_bytes = population_csv.as_ref().map_or(0, Vec::len),
+            nyt_bytes,
+            jhu_bytes,
+            states_bytes,
+            population_bytes,
             regions = states.as_ref().map_or(0, |s| s.len()),
             states_inserted = state_counts.map_or(0, |c| c.inserted),
             states_updated = state_counts.map_or(0, |c| c.updated),

@@ -39,6 +39,10 @@ pub struct Sources<'a> {
     /// The run's vintage: the newest day of the national source (NYT `us.csv`), which may be
     /// after the joined series' last day.
     pub vintage: NaiveDate,
+    /// Whether every region must be written by this run: a state that another run is bulk
+    /// loading fails it before the national meta write records the vintage as applied (a
+    /// backfill's runs, each of whose vintages must reach every region).
+    pub complete: bool,
     /// The state series; `None`: states are not loaded.
     pub states: Option<&'a StateSeries>,
     /// Residents per region (`US` included); empty without a population source.
@@ -122,6 +126,13 @@ where
         busy_regions = loaded.busy;
         stored_states = loaded.stored;
     }
+    if sources.complete && busy_regions > 0 {
+        return Err(Error::Conflict(format!(
+            "{busy_regions} state series are being loaded by another run, or by one that \
+             stopped: run again once its lease lapses ({} minutes at most)",
+            crate::bulk::LEASE.num_minutes()
+        )));
+    }
     let national = load::load(store, &national(busy_regions), &state, started, progress).await?;
     let listed = match stored_states.filter(|_| busy_regions == 0) {
         Some(states) => listing::write(store, &national, &states).await?,
@@ -162,6 +173,7 @@ mod tests {
         let sources = Sources {
             series: national,
             vintage: national[national.len() - 1].date,
+            complete: false,
             states: Some(states),
             populations: &populations,
         };

@@ -224,6 +224,7 @@ mod tests {
         let sources = crate::run::Sources {
             series: &national,
             vintage: national[0].date,
+            complete: false,
             states: Some(states),
             populations,
         };

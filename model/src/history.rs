@@ -47,10 +47,16 @@ impl DayHistory {
     /// The value the day held after the last run whose vintage is on or before `date`; `None`:
     /// the day was not published yet.
     pub fn as_of(&self, date: NaiveDate) -> Option<&Version> {
+        self.revisions_as_of(date).map(|i| &self.0[i as usize])
+    }
+
+    /// How many times the day had been revised after the last run whose vintage is on or
+    /// before `date` (the place of [`DayHistory::as_of`]'s value); `None`: not published yet.
+    pub fn revisions_as_of(&self, date: NaiveDate) -> Option<u32> {
         self.0
             .iter()
-            .rev()
-            .find(|v| v.vintage.is_none_or(|vintage| vintage <= date))
+            .rposition(|v| v.vintage.is_none_or(|vintage| vintage <= date))
+            .map(|i| i as u32)
     }
 }
 

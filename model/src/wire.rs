@@ -22,6 +22,16 @@ pub struct SeriesMeta {
     pub count: usize,
     /// When the stored data last changed (RFC 3339).
     pub last_changed: Option<String>,
+    /// The `as_of` asked for: the data as it stood after the last run whose vintage is on or
+    /// before it. Absent for the current data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub as_of: Option<NaiveDate>,
+    /// The vintage of the data served (the newest day of the national source of the last run
+    /// that wrote it); absent when no run recorded one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub vintage: Option<NaiveDate>,
     /// Short definitions of the data fields.
     pub fields: BTreeMap<String, String>,
 }
@@ -31,7 +41,64 @@ pub struct SeriesMeta {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeriesResponse {
     pub meta: SeriesMeta,
-    pub data: Vec<Day>,
+    pub data: Vec<SeriesDay>,
+}
+
+/// A day of a series answer: its values, and how many times they were revised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SeriesDay {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2021-03-16"))]
+    pub date: NaiveDate,
+    pub cases: u64,
+    pub deaths: u64,
+    /// `null` when not reported.
+    pub recovered: Option<u64>,
+    /// How many times the day's values changed after they were first published (as of the
+    /// answer's `as_of`); `/v1/regions/{id}/revisions` lists them.
+    pub revisions: u32,
+}
+
+impl SeriesDay {
+    pub fn of(day: Day, revisions: u32) -> Self {
+        Self {
+            date: day.date,
+            cases: day.cases,
+            deaths: day.deaths,
+            recovered: day.recovered,
+            revisions,
+        }
+    }
+
+    pub fn day(&self) -> Day {
+        Day {
+            date: self.date,
+            cases: self.cases,
+            deaths: self.deaths,
+            recovered: self.recovered,
+        }
+    }
+}
+
+/// `/v1/revisions` and `/v1/regions/{id}/revisions`: changes in vintage order, one page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionsResponse {
+    pub meta: RevisionsMeta,
+    pub data: Vec<crate::Revision>,
+}
+
+/// What a page of revisions says of itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionsMeta {
+    pub source: String,
+    /// Changes on this page.
+    pub count: usize,
+    /// The next page's `cursor`; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// The next page (this query with its `cursor`); `null` on the last page.
+    pub next: Option<String>,
 }
 
 /// `/v1/daily`.

@@ -260,6 +260,8 @@ mod tests {
             last_date: days.last().map(|d| d.date),
             count: days.len(),
             last_changed: Some("2023-03-24T00:00:00Z".to_string()),
+            as_of: None,
+            vintage: days.last().map(|d| d.date),
             fields: Default::default(),
         }
     }
@@ -269,7 +271,10 @@ mod tests {
         let days = crate::fixtures::days();
         let answer = SeriesResponse {
             meta: meta(&days),
-            data: days.clone(),
+            data: days
+                .iter()
+                .map(|d| covid_model::SeriesDay::of(*d, 1))
+                .collect(),
         };
         let read = series(&serde_json::to_value(&answer).unwrap()).unwrap();
         assert_eq!(

@@ -21,24 +21,20 @@ pub async fn loaded_table_with_states(test: &str) -> Loaded {
     load(test, true).await
 }
 
-async fn load(test: &str, states: bool) -> Loaded {
-    let endpoint = testkit::dynamodb().endpoint.clone();
-    let table = testkit::table_name(test);
-    let source = |name: &str| {
-        if states {
-            testkit::snapshot(name).display().to_string()
-        } else {
-            String::new()
-        }
-    };
+/// The ETL's configuration for `table` on these files (`None`: that source is not loaded);
+/// JHU's recoveries from the bundled snapshot.
+pub fn etl_config(
+    table: &str,
+    nyt: &std::path::Path,
+    states: Option<&std::path::Path>,
+    populations: Option<&std::path::Path>,
+) -> etl::config::Config {
+    let path = |p: Option<&std::path::Path>| p.map_or(String::new(), |p| p.display().to_string());
     let vars = [
-        ("NYT_STATES_URL", source("nyt-us-states.csv")),
-        ("POPULATION_URL", source("jhu-reference.csv")),
-        ("TABLE_NAME", table.clone()),
-        (
-            "NYT_URL",
-            testkit::snapshot("nyt-us.csv").display().to_string(),
-        ),
+        ("NYT_STATES_URL", path(states)),
+        ("POPULATION_URL", path(populations)),
+        ("TABLE_NAME", table.to_string()),
+        ("NYT_URL", nyt.display().to_string()),
         (
             "JHU_URL",
             testkit::snapshot("jhu-time-series-19-covid-combined.csv.gz")
@@ -46,12 +42,27 @@ async fn load(test: &str, states: bool) -> Loaded {
                 .to_string(),
         ),
     ];
-    let config = etl::config::Config::from_lookup(|name| {
+    etl::config::Config::from_lookup(|name| {
         vars.iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
     })
-    .unwrap();
+    .unwrap()
+}
+
+async fn load(test: &str, states: bool) -> Loaded {
+    let endpoint = testkit::dynamodb().endpoint.clone();
+    let table = testkit::table_name(test);
+    let (states_csv, populations) = (
+        testkit::snapshot("nyt-us-states.csv"),
+        testkit::snapshot("jhu-reference.csv"),
+    );
+    let config = etl_config(
+        &table,
+        &testkit::snapshot("nyt-us.csv"),
+        states.then_some(states_csv.as_path()),
+        states.then_some(populations.as_path()),
+    );
     // The operator creates the table (CloudFormation does, in production); the run signs in
     // as the ETL function's role, whose requests the IAM gate judges by the template's policy.
     etl::Etl::new(config.clone(), &testkit::sdk_config(&endpoint))

@@ -1,0 +1,96 @@
+//! A region's data as it stood on a date (`as_of`): each day's last value whose vintage is on or
+//! before it, from the histories the cache holds, so an `as_of` answer costs no read beyond the
+//! region's one.
+
+use std::borrow::Cow;
+
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use covid_model::{DailyPoint, Day, SeriesDay, daily_per_100k};
+
+use crate::cache::RegionSeries;
+use crate::extract::AsOf;
+use crate::problem::Problem;
+
+/// The data an answer is made from: the current series, or the series as of a date.
+pub struct View<'a> {
+    pub days: Cow<'a, [Day]>,
+    pub daily: Cow<'a, [DailyPoint]>,
+    /// How many times each day had been revised (as of `as_of`).
+    pub revisions: Cow<'a, [u32]>,
+    pub as_of: Option<NaiveDate>,
+    /// The vintage of the data served.
+    pub vintage: Option<NaiveDate>,
+}
+
+impl<'a> View<'a> {
+    /// `series` as of `as_of` (the current data without one). A date before the region's first
+    /// vintage is a 404 problem that names it.
+    pub fn of(series: &'a RegionSeries, as_of: AsOf) -> Result<Self, Problem> {
+        let Some(date) = as_of.as_of else {
+            return Ok(Self {
+                days: Cow::Borrowed(&series.days),
+                daily: Cow::Borrowed(&series.daily),
+                revisions: Cow::Borrowed(&series.revisions),
+                as_of: None,
+                vintage: series.vintage,
+            });
+        };
+        let region = series.region;
+        let Some(first) = covid_model::first_vintage(&series.history) else {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "No history",
+                format!(
+                    "{} ({}) has no recorded vintage yet, so it cannot be given as of {date}: \
+                     leave out `as_of` for the current data.",
+                    region.name, region.id
+                ),
+            ));
+        };
+        if date < first {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "Before the first vintage",
+                format!(
+                    "`as_of` is {date}, before {first}, the first vintage of {} ({}): give \
+                     {first} or later.",
+                    region.name, region.id
+                ),
+            ));
+        }
+        let mut days = Vec::with_capacity(series.history.len());
+        let mut revisions = Vec::with_capacity(series.history.len());
+        for history in series.history.iter() {
+            if let Some(at) = history.revisions_as_of(date) {
+                days.push(history.versions()[at as usize].day);
+                revisions.push(at);
+            }
+        }
+        Ok(Self {
+            daily: Cow::Owned(daily_per_100k(&days, series.population)),
+            days: Cow::Owned(days),
+            revisions: Cow::Owned(revisions),
+            as_of: Some(date),
+            vintage: covid_model::vintage_as_of(&series.history, date),
+        })
+    }
+
+    /// Index range of the days with `from <= date <= to`.
+    pub fn range(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> std::ops::Range<usize> {
+        let start = from.map_or(0, |f| self.days.partition_point(|d| d.date < f));
+        let end = to.map_or(self.days.len(), |t| {
+            self.days.partition_point(|d| d.date <= t)
+        });
+        start..end.max(start)
+    }
+
+    /// The days of `span` with their revision counts, as a series answer carries them.
+    pub fn series_days(&self, span: std::ops::Range<usize>) -> Vec<SeriesDay> {
+        self.days[span.clone()]
+            .iter()
+            .zip(&self.revisions[span])
+            .map(|(day, revisions)| SeriesDay::of(*day, *revisions))
+            .collect()
+    }
+}

@@ -1,0 +1,272 @@
+//! The revisions: every change of a published value, `{"region","date","vintage","kind",
+//! "before","after"}`, in vintage order, paged with a cursor, as JSON or CSV. From the histories
+//! the cache holds: a region's costs its one read, every region's one read per region.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use covid_model::{Counts, Region, Revision, RevisionKind, RevisionsMeta, RevisionsResponse};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::App;
+use crate::answer::{Answer, Body, json};
+use crate::cache::RegionSeries;
+use crate::extract::{Cursor, IfNoneMatch, Page, Range, RegionPath};
+use crate::problem::Problem;
+use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegion};
+use crate::regions::{RegionId, region_tag, with_data};
+use crate::routes::{SOURCE, snapshot, unavailable};
+
+/// Region series read at once for every region's revisions.
+const REGIONS_IN_FLIGHT: usize = 8;
+
+/// `series`' changes, each with its place in the order of every region's changes.
+fn placed(series: &RegionSeries) -> Vec<(Cursor, Revision)> {
+    let region = Region::all()
+        .iter()
+        .position(|r| *r == series.region)
+        .expect("a known region");
+    let mut placed: Vec<(Cursor, Revision)> = Vec::new();
+    for change in covid_model::revisions(series.region, &series.history) {
+        // The how-manyth change of this day in this vintage.
+        let n = match placed.last() {
+            Some((c, last)) if last.vintage == change.vintage && last.date == change.date => {
+                c.n + 1
+            }
+            _ => 0,
+        };
+        let cursor = Cursor {
+            vintage: change.vintage,
+            region,
+            date: change.date,
+            n,
+        };
+        placed.push((cursor, change));
+    }
+    placed
+}
+
+/// One page of `changes` (in cursor order) after `page.cursor`, with the next page's cursor.
+fn page_of(changes: Vec<(Cursor, Revision)>, page: Page) -> (Vec<Revision>, Option<Cursor>) {
+    let start = page
+        .cursor
+        .map_or(0, |after| changes.partition_point(|(c, _)| *c <= after));
+    let mut rest = changes.into_iter().skip(start);
+    let mut data = Vec::with_capacity(page.limit.min(rest.len()));
+    let mut last = None;
+    for (cursor, change) in rest.by_ref().take(page.limit) {
+        last = Some(cursor);
+        data.push(change);
+    }
+    let next = if rest.next().is_some() { last } else { None };
+    (data, next)
+}
+
+/// The query of the next page: this one's with `cursor`.
+fn next_link(path: &str, range: Range, page: Page, next: Option<Cursor>) -> Option<String> {
+    let next = next?;
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(from) = range.from {
+        query.append_pair("from", &from.to_string());
+    }
+    if let Some(to) = range.to {
+        query.append_pair("to", &to.to_string());
+    }
+    if let Some(since) = page.since {
+        query.append_pair("since", &since.to_string());
+    }
+    query.append_pair("cursor", &next.encode());
+    if page.limit != crate::extract::DEFAULT_PAGE {
+        query.append_pair("limit", &page.limit.to_string());
+    }
+    Some(format!("{path}?{}", query.finish()))
+}
+
+/// The JSON or CSV body of a page.
+fn body(data: Vec<Revision>, next: Option<Cursor>, link: Option<String>, csv: bool) -> Body {
+    if csv {
+        return ("text/csv; charset=utf-8", csv_of(&data).into_bytes());
+    }
+    json(&RevisionsResponse {
+        meta: RevisionsMeta {
+            source: SOURCE.to_string(),
+            count: data.len(),
+            next_cursor: next.map(|c| c.encode()),
+            next: link,
+        },
+        data,
+    })
+}
+
+/// `region,date,vintage,kind,before_cases,before_deaths,before_recovered,after_cases,
+/// after_deaths,after_recovered` (empty: none, or not reported).
+pub fn csv_of(changes: &[Revision]) -> String {
+    let mut csv = String::with_capacity(120 + changes.len() * 64);
+    csv.push_str(
+        "region,date,vintage,kind,before_cases,before_deaths,before_recovered,after_cases,\
+         after_deaths,after_recovered\n",
+    );
+    let counts = |c: Option<Counts>| match c {
+        None => ",,".to_string(),
+        Some(c) => format!(
+            "{},{},{}",
+            c.cases,
+            c.deaths,
+            c.recovered.map(|r| r.to_string()).unwrap_or_default()
+        ),
+    };
+    for c in changes {
+        let kind = match c.kind {
+            RevisionKind::New => "new",
+            RevisionKind::Revised => "revised",
+        };
+        csv.push_str(&format!(
+            "{},{},{},{kind},{},{}\n",
+            c.region,
+            c.date,
+            c.vintage,
+            counts(c.before),
+            counts(Some(c.after))
+        ));
+    }
+    csv
+}
+
+/// A page's answer, with the next page in a `Link` header too.
+fn answer(answer: Answer, link: Option<&str>) -> Response {
+    let mut response = answer.into_response();
+    if let Some(link) = link
+        && let Ok(value) = HeaderValue::from_str(&format!("<{link}>; rel=\"next\""))
+    {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    response
+}
+
+/// A region's changes with `from <= date <= to` (and vintage since `since`).
+async fn region_page(
+    app: &App,
+    region: Region,
+    range: Range,
+    page: Page,
+    holds: &IfNoneMatch,
+    csv: bool,
+) -> Result<Response, Problem> {
+    let (snapshot, series) = with_data(app, region).await?;
+    let changes: Vec<(Cursor, Revision)> = placed(&series)
+        .into_iter()
+        .filter(|(_, c)| range.from.is_none_or(|f| c.date >= f))
+        .filter(|(_, c)| range.to.is_none_or(|t| c.date <= t))
+        .filter(|(_, c)| page.since.is_none_or(|s| c.vintage >= s))
+        .collect();
+    let (data, next) = page_of(changes, page);
+    let path = format!(
+        "/v1/regions/{}/revisions{}",
+        region.id,
+        if csv { ".csv" } else { "" }
+    );
+    let link = next_link(&path, range, page, next);
+    let kind = format!("revisions{}{}", if csv { "-csv" } else { "" }, page.tag());
+    let made = Answer::new(
+        holds,
+        &snapshot,
+        &region_tag(&series),
+        &kind,
+        range,
+        || body(data, next, link.clone(), csv),
+    );
+    Ok(answer(made, link.as_deref()))
+}
+
+/// Every change of a region's values, in vintage order, one page at a time: each day's first
+/// publication (`new`) and every revision (`revised`, with the value it replaced).
+#[utoipa::path(get, path = "/v1/regions/{id}/revisions", params(RegionId, Range, Page), responses(
+    (status = 200, description = "A page of the region's changes, in vintage order", body = RevisionsResponse),
+    NotModified, BadRange, UnknownRegion, Unavailable,
+))]
+pub async fn region(
+    State(app): State<Arc<App>>,
+    RegionPath(region): RegionPath,
+    range: Range,
+    page: Page,
+    holds: IfNoneMatch,
+) -> Result<Response, Problem> {
+    region_page(&app, region, range, page, &holds, false).await
+}
+
+/// [`region`] as CSV (`region,date,vintage,kind,before_*,after_*`); the next page in `Link`.
+#[utoipa::path(get, path = "/v1/regions/{id}/revisions.csv", params(RegionId, Range, Page), responses(
+    (status = 200, description = "CSV with the header region,date,vintage,kind,before_cases,before_deaths,before_recovered,after_cases,after_deaths,after_recovered", body = String, content_type = "text/csv"),
+    NotModified, BadRange, UnknownRegion, Unavailable,
+))]
+pub async fn region_csv(
+    State(app): State<Arc<App>>,
+    RegionPath(region): RegionPath,
+    range: Range,
+    page: Page,
+    holds: IfNoneMatch,
+) -> Result<Response, Problem> {
+    region_page(&app, region, range, page, &holds, true).await
+}
+
+/// Every region's changes since `since`.
+async fn all_page(
+    app: &App,
+    page: Page,
+    holds: &IfNoneMatch,
+    csv: bool,
+) -> Result<Response, Problem> {
+    let snapshot = snapshot(app).await?;
+    let every: Vec<Option<Arc<RegionSeries>>> = futures::stream::iter(Region::all())
+        .map(|region| snapshot.series(region))
+        .buffered(REGIONS_IN_FLIGHT)
+        .try_collect()
+        .await
+        .map_err(unavailable)?;
+    let every: Vec<Arc<RegionSeries>> = every.into_iter().flatten().collect();
+    let tags: Vec<String> = every.iter().map(|s| region_tag(s)).collect();
+    let tag = covid_model::fingerprint_text(&tags.join(","));
+    let mut changes: Vec<(Cursor, Revision)> = every
+        .iter()
+        .flat_map(|s| placed(s))
+        .filter(|(_, c)| page.since.is_none_or(|s| c.vintage >= s))
+        .collect();
+    changes.sort_unstable_by_key(|(c, _)| *c);
+    let (data, next) = page_of(changes, page);
+    let path = format!("/v1/revisions{}", if csv { ".csv" } else { "" });
+    let link = next_link(&path, Range::default(), page, next);
+    let kind = format!("revisions{}{}", if csv { "-csv" } else { "" }, page.tag());
+    let made = Answer::new(holds, &snapshot, &tag, &kind, Range::default(), || {
+        body(data, next, link.clone(), csv)
+    });
+    Ok(answer(made, link.as_deref()))
+}
+
+/// Every change of every region's values since `since`, in vintage order (then by region and
+/// date), one page at a time.
+#[utoipa::path(get, path = "/v1/revisions", params(Page), responses(
+    (status = 200, description = "A page of every region's changes, in vintage order", body = RevisionsResponse),
+    NotModified, BadRange, Unavailable,
+))]
+pub async fn all(
+    State(app): State<Arc<App>>,
+    page: Page,
+    holds: IfNoneMatch,
+) -> Result<Response, Problem> {
+    all_page(&app, page, &holds, false).await
+}
+
+/// [`all`] as CSV; the next page in `Link`.
+#[utoipa::path(get, path = "/v1/revisions.csv", params(Page), responses(
+    (status = 200, description = "CSV with the header region,date,vintage,kind,before_cases,before_deaths,before_recovered,after_cases,after_deaths,after_recovered", body = String, content_type = "text/csv"),
+    NotModified, BadRange, Unavailable,
+))]
+pub async fn all_csv(
+    State(app): State<Arc<App>>,
+    page: Page,
+    holds: IfNoneMatch,
+) -> Result<Response, Problem> {
+    all_page(&app, page, &holds, true).await
+}

@@ -1,0 +1,349 @@
+//! Revision history end to end, on DynamoDB Local behind the IAM gate: a sequence of daily
+//! snapshots of the real NYT files is replayed by daily runs, by `etl backfill`, and by a
+//! backfill killed half-way and run again. The three tables hold the same history, and the API
+//! on it gives, as of each snapshot's vintage, exactly that snapshot for every region, and as
+//! its revisions exactly the differences between consecutive snapshots.
+//!
+//! The snapshots are the bundled NYT publication cut at each vintage (its rows up to that day),
+//! with the last two days under-reported as first publications are (2% and 1% fewer cases and
+//! deaths), so every day is published and then revised twice. The sources' real past
+//! publications are not held here (only registries are reachable).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::NaiveDate;
+use covid_model::{Counts, Day, Region, Revision, RevisionKind};
+use covid_store::{DynamoStore, ReadSeries};
+use serde_json::Value;
+
+/// The vintages replayed: March 2020, when the states joined one after another.
+const FIRST: &str = "2020-03-08";
+const VINTAGES: u64 = 10;
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+/// `count` as first published `age` days after its day: 2% short on the day, 1% the day after.
+fn first_published(count: u64, age: i64) -> u64 {
+    match age {
+        0 => count - count / 50,
+        1 => count - count / 100,
+        _ => count,
+    }
+}
+
+/// The NYT file `name` as published on `vintage`, with `counts` the indices of its count
+/// columns.
+fn cut(name: &str, vintage: NaiveDate, counts: &[usize]) -> String {
+    let text = std::fs::read_to_string(testkit::snapshot(name)).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+        let day = date(&fields[0]);
+        if day > vintage {
+            continue;
+        }
+        for &i in counts {
+            let count: u64 = fields[i].parse().unwrap();
+            fields[i] = first_published(count, (vintage - day).num_days()).to_string();
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The snapshots, one folder per vintage, as `etl backfill` reads them.
+fn snapshots(test: &str) -> (PathBuf, Vec<NaiveDate>) {
+    let root = std::env::temp_dir().join(format!("{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let vintages: Vec<NaiveDate> = (0..VINTAGES)
+        .map(|i| date(FIRST) + chrono::Days::new(i))
+        .collect();
+    for vintage in &vintages {
+        let folder = root.join(vintage.to_string());
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("us.csv"), cut("nyt-us.csv", *vintage, &[1, 2])).unwrap();
+        std::fs::write(
+            folder.join("us-states.csv"),
+            cut("nyt-us-states.csv", *vintage, &[3, 4]),
+        )
+        .unwrap();
+    }
+    (root, vintages)
+}
+
+/// Every region's series in the snapshot of `vintage`, as the ETL's transform reads it.
+fn expected(root: &Path, vintage: NaiveDate) -> BTreeMap<Region, Vec<Day>> {
+    let folder = root.join(vintage.to_string());
+    let (_, jhu) = testkit::snapshot_sources();
+    let national =
+        etl::transform::build_series(&std::fs::read(folder.join("us.csv")).unwrap(), &jhu)
+            .unwrap();
+    let mut series =
+        etl::transform::parse_nyt_states(&std::fs::read(folder.join("us-states.csv")).unwrap())
+            .unwrap();
+    series.insert(covid_model::US, national);
+    series
+}
+
+/// Every region's days as stored, each with every value it held and the vintage of each.
+type History = Vec<(String, NaiveDate, Vec<(Option<NaiveDate>, Day)>)>;
+
+async fn history(endpoint: &str, table: &str) -> History {
+    let store = DynamoStore::new(&testkit::sdk_config(endpoint), table);
+    let mut all = Vec::new();
+    for region in Region::all() {
+        for stored in store.partition(region).read_series().await.unwrap() {
+            let versions = stored
+                .history()
+                .versions()
+                .iter()
+                .map(|v| (v.vintage, v.day))
+                .collect();
+            all.push((region.id.to_string(), stored.day.date, versions));
+        }
+    }
+    all
+}
+
+/// `history` is `reference`, or the first difference is named.
+fn same_history(history: &History, reference: &History, what: &str) {
+    for (got, want) in history.iter().zip(reference) {
+        assert_eq!(got, want, "{what}: the first difference");
+    }
+    assert_eq!(history.len(), reference.len(), "{what}: days stored");
+}
+
+/// An ETL on `table` signed in as the ETL function's role, through `endpoint`.
+fn etl(endpoint: &str, table: &str, folder: &Path) -> etl::Etl {
+    let config = common::etl_config(
+        table,
+        &folder.join("us.csv"),
+        Some(&folder.join("us-states.csv")),
+        Some(&testkit::snapshot("jhu-reference.csv")),
+    );
+    let role = testkit::iam::sdk_config("EtlFunction", endpoint, &[("TABLE_NAME", table)]);
+    etl::Etl::new(config, &role).unwrap()
+}
+
+async fn new_table(endpoint: &str, test: &str, folder: &Path) -> String {
+    let table = testkit::table_name(test);
+    let config = common::etl_config(&table, &folder.join("us.csv"), None, None);
+    etl::Etl::new(config, &testkit::sdk_config(endpoint))
+        .unwrap()
+        .init()
+        .await
+        .unwrap();
+    table
+}
+
+/// The differences between consecutive snapshots, as `/v1/revisions` lists them.
+fn differences(root: &Path, vintages: &[NaiveDate]) -> Vec<Revision> {
+    let mut changes = Vec::new();
+    let mut before: BTreeMap<Region, Vec<Day>> = BTreeMap::new();
+    for &vintage in vintages {
+        let now = expected(root, vintage);
+        for region in Region::all() {
+            let Some(days) = now.get(&region) else {
+                continue;
+            };
+            let old: BTreeMap<NaiveDate, Day> = before
+                .get(&region)
+                .map(|d| d.iter().map(|d| (d.date, *d)).collect())
+                .unwrap_or_default();
+            for day in days {
+                let kind = match old.get(&day.date) {
+                    None => RevisionKind::New,
+                    Some(old) if old == day => continue,
+                    Some(_) => RevisionKind::Revised,
+                };
+                changes.push(Revision {
+                    region: region.id.to_string(),
+                    date: day.date,
+                    vintage,
+                    kind,
+                    before: old.get(&day.date).map(|d| Counts::from(*d)),
+                    after: Counts::from(*day),
+                });
+            }
+        }
+        before = now;
+    }
+    changes
+}
+
+async fn get(base: &str, path: &str) -> (u16, Value) {
+    let response = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.bytes().await.unwrap();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintage() {
+    let (root, vintages) = snapshots("history");
+    let endpoint = testkit::dynamodb().endpoint.clone();
+    let last = root.join(vintages[vintages.len() - 1].to_string());
+
+    // Daily runs, one per snapshot.
+    let daily = new_table(&endpoint, "history-daily", &last).await;
+    for vintage in &vintages {
+        etl(&endpoint, &daily, &root.join(vintage.to_string()))
+            .run()
+            .await
+            .unwrap();
+    }
+    // A backfill of the same snapshots, then again: the second skips them all.
+    let backfilled = new_table(&endpoint, "history-backfill", &last).await;
+    let sequence = etl::backfill::snapshots(&root).unwrap();
+    let report = etl(&endpoint, &backfilled, &last)
+        .backfill(&sequence)
+        .await
+        .unwrap();
+    assert_eq!((report.applied, report.skipped), (vintages.len(), 0));
+    let again = etl(&endpoint, &backfilled, &last)
+        .backfill(&sequence)
+        .await
+        .unwrap();
+    assert_eq!((again.applied, again.skipped), (0, vintages.len()));
+    assert!(again.dynamodb_requests <= vintages.len() as u64, "one read per snapshot");
+
+    // A backfill killed half-way (every request fails from the 400th on: the process is
+    // gone), then run again.
+    let killed = new_table(&endpoint, "history-killed", &last).await;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let proxy = testkit::fault::FaultProxy::start(&endpoint, {
+        let seen = seen.clone();
+        move |_: &testkit::fault::Request| {
+            if seen.fetch_add(1, Ordering::SeqCst) >= 400 {
+                testkit::fault::Fault::dynamodb("InternalServerError", 500)
+            } else {
+                testkit::fault::Fault::Forward
+            }
+        }
+    });
+    let failure = etl(&proxy.endpoint, &killed, &last)
+        .backfill(&sequence)
+        .await
+        .unwrap_err();
+    assert!(failure.written > 0 || seen.load(Ordering::SeqCst) > 400, "{failure}");
+    // Run again at once, a state's first load the kill stopped is still leased: the backfill
+    // stops before recording the vintage. Run again once the lease has lapsed, it resumes.
+    let resumed = match etl(&endpoint, &killed, &last).backfill(&sequence).await {
+        Ok(report) => report,
+        Err(failure) => {
+            assert_eq!(failure.error.kind(), "conflict", "{failure}");
+            assert!(failure.to_string().contains("lease lapses"), "{failure}");
+            etl(&endpoint, &killed, &last)
+                .with_clock(|| chrono::Utc::now() + etl::bulk::LEASE)
+                .backfill(&sequence)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(resumed.skipped > 0, "the vintages applied before the kill");
+    assert!(resumed.applied > 0, "the rest");
+
+    let reference = history(&endpoint, &daily).await;
+    assert!(
+        reference.iter().any(|(_, _, v)| v.len() == 3),
+        "days published, then revised twice"
+    );
+    same_history(&history(&endpoint, &backfilled).await, &reference, "backfill");
+    same_history(&history(&endpoint, &killed).await, &reference, "killed and resumed");
+
+    // The API: as of each vintage, that snapshot, for every region.
+    let loaded = common::Loaded {
+        endpoint: endpoint.clone(),
+        table: daily.clone(),
+    };
+    let server = common::start_api(&loaded, &root).await;
+    let base = server.base.as_str();
+    for &vintage in &vintages {
+        let want = expected(&root, vintage);
+        for region in Region::all() {
+            let (status, answer) =
+                get(base, &format!("/v1/regions/{}/series?as_of={vintage}", region.id)).await;
+            let Some(days) = want.get(&region) else {
+                assert_eq!(status, 404, "{} as of {vintage}: {answer}", region.id);
+                continue;
+            };
+            assert_eq!(status, 200, "{} as of {vintage}: {answer}", region.id);
+            let served: Vec<Day> = answer["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| serde_json::from_value(d.clone()).unwrap())
+                .collect();
+            assert_eq!(&served, days, "{} as of {vintage}", region.id);
+            assert_eq!(answer["meta"]["as_of"], vintage.to_string());
+            assert_eq!(answer["meta"]["vintage"], vintage.to_string());
+        }
+    }
+    // Before the first vintage: a 404 that names it.
+    let (status, problem) = get(base, "/v1/series?as_of=2020-03-01").await;
+    assert_eq!(status, 404);
+    assert!(
+        problem["detail"].as_str().unwrap().contains(FIRST),
+        "{problem}"
+    );
+
+    // Every change, page after page, is the differences between consecutive snapshots.
+    let mut listed: Vec<Revision> = Vec::new();
+    let mut path = "/v1/revisions?limit=500".to_string();
+    let mut pages = 0;
+    loop {
+        let (status, page) = get(base, &path).await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        listed.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| serde_json::from_value::<Revision>(c.clone()).unwrap()),
+        );
+        match page["meta"]["next"].as_str() {
+            Some(next) => path = next.to_string(),
+            None => break,
+        }
+    }
+    let want = differences(&root, &vintages);
+    assert_eq!(pages, want.len().div_ceil(500), "pages of 500");
+    assert_eq!(listed.len(), want.len());
+    assert_eq!(listed, want);
+
+    // A region's revisions, and the revision counts of its series, agree.
+    let (_, ny) = get(base, "/v1/regions/NY/revisions?from=2020-03-10&to=2020-03-10").await;
+    let kinds: Vec<(&str, &str)> = ny["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["vintage"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("2020-03-10", "new"),
+            ("2020-03-11", "revised"),
+            ("2020-03-12", "revised")
+        ]
+    );
+    let (_, series) = get(base, "/v1/regions/NY/series?from=2020-03-10&to=2020-03-10").await;
+    assert_eq!(series["data"][0]["revisions"], 2);
+    let (_, series) = get(
+        base,
+        "/v1/regions/NY/series?from=2020-03-10&to=2020-03-10&as_of=2020-03-11",
+    )
+    .await;
+    assert_eq!(series["data"][0]["revisions"], 1);
+    std::fs::remove_dir_all(&root).unwrap();
+}

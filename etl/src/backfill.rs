@@ -1,0 +1,234 @@
+//! `etl backfill`: a dated sequence of the sources' past publications, replayed in vintage order
+//! through the same validation and conditional writes as a daily run, so the history it leaves
+//! is the one the daily runs would have left. Idempotent and resumable: a snapshot whose vintage
+//! is not after the last stored run's is skipped (it was applied), so a backfill that was
+//! interrupted is run again as it was. No alert is sent for a past publication.
+//!
+//! The sequence is a folder of snapshot folders, replayed in the order of their names (name
+//! them by date: `2020-03-01/`, …), each holding NYT's `us.csv` and, to load the states,
+//! `us-states.csv`; or a file listing one snapshot per line, `<us.csv> [<us-states.csv>]`, each
+//! an https URL or a path (`#` starts a comment), such as the raw files of the NYT repository
+//! at past commits. JHU's files (frozen in March 2023) come from the configuration.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use covid_store::ReadState;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::load::Progress;
+use crate::pipeline::{Etl, RunFailure};
+
+/// One past publication of the NYT files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Where it is named in errors and logs: its folder, or its line.
+    pub label: String,
+    /// NYT `us.csv`.
+    pub nyt: String,
+    /// NYT `us-states.csv`; `None`: the states are not loaded from this snapshot.
+    pub states: Option<String>,
+}
+
+/// The snapshots of `path`: a folder of snapshot folders in name order, or a file listing them.
+pub fn snapshots(path: &Path) -> Result<Vec<Snapshot>, Error> {
+    let config = |detail: String| Error::Config(format!("backfill {}: {detail}", path.display()));
+    if path.is_dir() {
+        let mut folders: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| config(e.to_string()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        folders.sort();
+        let found: Vec<Snapshot> = folders
+            .iter()
+            .filter(|folder| folder.join("us.csv").is_file())
+            .map(|folder| {
+                let states = folder.join("us-states.csv");
+                Snapshot {
+                    label: folder.display().to_string(),
+                    nyt: folder.join("us.csv").display().to_string(),
+                    states: states.is_file().then(|| states.display().to_string()),
+                }
+            })
+            .collect();
+        if found.is_empty() {
+            return Err(config("no folder in it holds a us.csv".to_string()));
+        }
+        return Ok(found);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| config(e.to_string()))?;
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() > 2 {
+            return Err(config(format!(
+                "line {}: {} fields; give `<us.csv> [<us-states.csv>]`",
+                i + 1,
+                fields.len()
+            )));
+        }
+        found.push(Snapshot {
+            label: format!("{} line {}", path.display(), i + 1),
+            nyt: fields[0].to_string(),
+            states: fields.get(1).map(|s| s.to_string()),
+        });
+    }
+    if found.is_empty() {
+        return Err(config("it lists no snapshot".to_string()));
+    }
+    Ok(found)
+}
+
+/// What a backfill did: the last stdout line of `etl backfill`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BackfillReport {
+    /// Snapshots replayed by this backfill.
+    pub applied: usize,
+    /// Snapshots skipped: their vintage was applied already.
+    pub skipped: usize,
+    pub first_vintage: Option<NaiveDate>,
+    pub last_vintage: Option<NaiveDate>,
+    /// Days inserted and revised over every region and snapshot.
+    pub inserted: u64,
+    pub updated: u64,
+    pub dynamodb_requests: u64,
+    pub duration_ms: u64,
+}
+
+/// The last stdout line of `etl backfill`: `{"status":"ok","applied",…}`.
+pub fn report_line(report: &BackfillReport) -> String {
+    #[derive(Serialize)]
+    struct Line<'a> {
+        status: covid_model::RunStatus,
+        #[serde(flatten)]
+        report: &'a BackfillReport,
+    }
+    serde_json::to_string(&Line {
+        status: covid_model::RunStatus::Ok,
+        report,
+    })
+    .expect("a report serialises")
+}
+
+impl Etl {
+    /// Replays `snapshots` in order. Stops at the first failure (nothing more is written; a
+    /// re-run resumes there). A snapshot whose vintage is not after the one before it in the
+    /// sequence is refused: the sequence is out of order.
+    pub async fn backfill(&self, snapshots: &[Snapshot]) -> Result<BackfillReport, RunFailure> {
+        let clock = std::time::Instant::now();
+        let requests = self.store().requests();
+        let mut report = BackfillReport::default();
+        let mut previous: Option<(NaiveDate, &str)> = None;
+        for snapshot in snapshots {
+            let etl = self.replaying(snapshot);
+            let progress = Progress::default();
+            let failed = |error: Error, written| {
+                tracing::error!(snapshot = %snapshot.label, kind = error.kind(), %error, written, "backfill stopped");
+                RunFailure { error, written }
+            };
+            let inputs = etl.inputs().await.map_err(|e| failed(e, 0))?;
+            let vintage = inputs.vintage;
+            if let Some((before, label)) = previous
+                && vintage <= before
+            {
+                return Err(failed(
+                    Error::Config(format!(
+                        "backfill {}: its vintage {vintage} is not after {before}, the vintage \
+                         of {label}: give the snapshots in the order they were published",
+                        snapshot.label
+                    )),
+                    0,
+                ));
+            }
+            previous = Some((vintage, &snapshot.label));
+            let applied = etl
+                .store()
+                .read_state()
+                .await
+                .map_err(|e| failed(e.into(), 0))?
+                .meta
+                .and_then(|m| m.last_run)
+                .and_then(|r| r.vintage);
+            if applied.is_some_and(|a| vintage <= a) {
+                tracing::info!(snapshot = %snapshot.label, %vintage, "already applied; skipped");
+                report.skipped += 1;
+                continue;
+            }
+            let pass = etl
+                .load(inputs, &progress)
+                .await
+                .map_err(|e| failed(e, progress.written()))?;
+            let summary = &pass.report.summary;
+            let states = summary.states.unwrap_or_default();
+            report.applied += 1;
+            report.inserted += summary.inserted + states.inserted;
+            report.updated += summary.updated + states.updated;
+            report.first_vintage.get_or_insert(vintage);
+            report.last_vintage = Some(vintage);
+        }
+        report.dynamodb_requests = self.store().requests() - requests;
+        report.duration_ms = clock.elapsed().as_millis() as u64;
+        tracing::info!(
+            applied = report.applied,
+            skipped = report.skipped,
+            inserted = report.inserted,
+            updated = report.updated,
+            dynamodb_requests = report.dynamodb_requests,
+            duration_ms = report.duration_ms,
+            "backfill ok"
+        );
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_read_in_name_order_and_a_list_line_by_line() {
+        let root = std::env::temp_dir().join(format!("backfill-{}", std::process::id()));
+        for (name, states) in [("2020-03-02", true), ("2020-03-01", false), ("notes", false)] {
+            let folder = root.join(name);
+            std::fs::create_dir_all(&folder).unwrap();
+            if name != "notes" {
+                std::fs::write(folder.join("us.csv"), "date,cases,deaths\n").unwrap();
+            }
+            if states {
+                std::fs::write(folder.join("us-states.csv"), "").unwrap();
+            }
+        }
+        let found = snapshots(&root).unwrap();
+        let names: Vec<(bool, bool)> = found
+            .iter()
+            .map(|s| (s.nyt.contains("2020-03-01"), s.states.is_some()))
+            .collect();
+        assert_eq!(names, [(true, false), (false, true)]);
+
+        let list = root.join("list.txt");
+        std::fs::write(
+            &list,
+            "# NYT at two commits\nhttps://a/us.csv https://a/us-states.csv\n\nhttps://b/us.csv # no states\n",
+        )
+        .unwrap();
+        let found = snapshots(&list).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].states.as_deref(), Some("https://a/us-states.csv"));
+        assert_eq!(
+            (found[1].nyt.as_str(), &found[1].states),
+            ("https://b/us.csv", &None)
+        );
+        assert!(found[1].label.ends_with("line 4"), "{}", found[1].label);
+
+        std::fs::write(&list, "a b c\n").unwrap();
+        let error = snapshots(&list).unwrap_err().to_string();
+        assert!(error.contains("line 1: 3 fields"), "{error}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
