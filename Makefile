@@ -68,7 +68,9 @@ demo: web
 bench: web lambda
 	$(CARGO) build --release --locked -p etl -p api
 	$(CARGO) build --release --locked -p etl --example naive_load
+	$(CARGO) build --release --locked -p testkit --bin history-snapshots
 	scripts/bench-etl.sh
+	scripts/bench-history.sh
 	scripts/bench-api.sh
 	scripts/bench-cold-start.sh
 	scripts/bench-memory.sh

@@ -31,10 +31,13 @@ for path in /v1/series /v1/regions /v1/regions/NY/series /v1/regions/NY/chart.sv
 done
 
 total=0
-# The charts and the map are drawn for each request that reaches the function (CloudFront keeps
+# `as_of` answers and the revisions are made from the histories held, per request; the charts
+# and the map are drawn for each request that reaches the function (CloudFront keeps
 # them).
 for path in /v1/series /v1/latest "/v1/daily?from=2021-01-01" /v1/regions \
-  /v1/regions/NY/series "/v1/regions/ny/daily?from=2021-01-01" /v1/regions/NY/chart.svg \
+  /v1/regions/NY/series "/v1/regions/ny/daily?from=2021-01-01" \
+  "/v1/regions/NY/series?as_of=2021-07-08" "/v1/regions/NY/revisions" "/v1/revisions" \
+  /v1/regions/NY/chart.svg \
   "/v1/regions/US/chart.svg?days=all" /v1/map.svg; do
   wrk -t2 -c16 -d1s "http://127.0.0.1:$port$path" >/dev/null # warm-up
   echo "## GET $path (wrk -t2 -c16 -d${seconds}s, CACHE_TTL_SECS=30)"

@@ -17,8 +17,7 @@ use covid_model::{
     DailyPoint, Day, DayHistory, Region, RegionSummary, daily_per_100k, fingerprint,
 };
 use covid_store::{
-    Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredDay, StoredListing,
-    StoredMeta,
+    Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredDay, StoredListing, StoredMeta,
 };
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};

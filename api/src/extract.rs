@@ -203,7 +203,11 @@ impl Page {
         let cursor = match single(query, "cursor")? {
             None => None,
             Some(value) => Some(Cursor::parse(&value).ok_or_else(|| {
-                let shown: String = value.chars().take(40).flat_map(char::escape_debug).collect();
+                let shown: String = value
+                    .chars()
+                    .take(40)
+                    .flat_map(char::escape_debug)
+                    .collect();
                 Problem::bad_request(format!(
                     "`cursor` is \"{shown}\", which no page gave: use the `meta.next_cursor` \
                      of the page before, or leave it out for the first page."
@@ -217,7 +221,11 @@ impl Page {
                 .ok()
                 .filter(|n| (1..=MAX_PAGE).contains(n))
                 .ok_or_else(|| {
-                    let shown: String = value.chars().take(20).flat_map(char::escape_debug).collect();
+                    let shown: String = value
+                        .chars()
+                        .take(20)
+                        .flat_map(char::escape_debug)
+                        .collect();
                     Problem::bad_request(format!(
                         "`limit` is \"{shown}\": give a whole number from 1 to {MAX_PAGE}."
                     ))

@@ -169,14 +169,9 @@ async fn region_page(
     );
     let link = next_link(&path, range, page, next);
     let kind = format!("revisions{}{}", if csv { "-csv" } else { "" }, page.tag());
-    let made = Answer::new(
-        holds,
-        &snapshot,
-        &region_tag(&series),
-        &kind,
-        range,
-        || body(data, next, link.clone(), csv),
-    );
+    let made = Answer::new(holds, &snapshot, &region_tag(&series), &kind, range, || {
+        body(data, next, link.clone(), csv)
+    });
     Ok(answer(made, link.as_deref()))
 }
 

@@ -4,10 +4,9 @@
 //! on it gives, as of each snapshot's vintage, exactly that snapshot for every region, and as
 //! its revisions exactly the differences between consecutive snapshots.
 //!
-//! The snapshots are the bundled NYT publication cut at each vintage (its rows up to that day),
-//! with the last two days under-reported as first publications are (2% and 1% fewer cases and
-//! deaths), so every day is published and then revised twice. The sources' real past
-//! publications are not held here (only registries are reachable).
+//! The snapshots (`testkit::history`) are the bundled NYT publication cut at each vintage, with
+//! the last two days under-reported as first publications are, so every day is published and
+//! then revised twice.
 
 mod common;
 
@@ -29,54 +28,10 @@ fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
 }
 
-/// `count` as first published `age` days after its day: 2% short on the day, 1% the day after.
-fn first_published(count: u64, age: i64) -> u64 {
-    match age {
-        0 => count - count / 50,
-        1 => count - count / 100,
-        _ => count,
-    }
-}
-
-/// The NYT file `name` as published on `vintage`, with `counts` the indices of its count
-/// columns.
-fn cut(name: &str, vintage: NaiveDate, counts: &[usize]) -> String {
-    let text = std::fs::read_to_string(testkit::snapshot(name)).unwrap();
-    let mut lines = text.lines();
-    let mut out = format!("{}\n", lines.next().unwrap());
-    for line in lines {
-        let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
-        let day = date(&fields[0]);
-        if day > vintage {
-            continue;
-        }
-        for &i in counts {
-            let count: u64 = fields[i].parse().unwrap();
-            fields[i] = first_published(count, (vintage - day).num_days()).to_string();
-        }
-        out.push_str(&fields.join(","));
-        out.push('\n');
-    }
-    out
-}
-
 /// The snapshots, one folder per vintage, as `etl backfill` reads them.
 fn snapshots(test: &str) -> (PathBuf, Vec<NaiveDate>) {
     let root = std::env::temp_dir().join(format!("{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let vintages: Vec<NaiveDate> = (0..VINTAGES)
-        .map(|i| date(FIRST) + chrono::Days::new(i))
-        .collect();
-    for vintage in &vintages {
-        let folder = root.join(vintage.to_string());
-        std::fs::create_dir_all(&folder).unwrap();
-        std::fs::write(folder.join("us.csv"), cut("nyt-us.csv", *vintage, &[1, 2])).unwrap();
-        std::fs::write(
-            folder.join("us-states.csv"),
-            cut("nyt-us-states.csv", *vintage, &[3, 4]),
-        )
-        .unwrap();
-    }
+    let vintages = testkit::history::write_snapshots(&root, date(FIRST), VINTAGES);
     (root, vintages)
 }
 
@@ -85,8 +40,7 @@ fn expected(root: &Path, vintage: NaiveDate) -> BTreeMap<Region, Vec<Day>> {
     let folder = root.join(vintage.to_string());
     let (_, jhu) = testkit::snapshot_sources();
     let national =
-        etl::transform::build_series(&std::fs::read(folder.join("us.csv")).unwrap(), &jhu)
-            .unwrap();
+        etl::transform::build_series(&std::fs::read(folder.join("us.csv")).unwrap(), &jhu).unwrap();
     let mut series =
         etl::transform::parse_nyt_states(&std::fs::read(folder.join("us-states.csv")).unwrap())
             .unwrap();
@@ -214,7 +168,10 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
         .await
         .unwrap();
     assert_eq!((again.applied, again.skipped), (0, vintages.len()));
-    assert!(again.dynamodb_requests <= vintages.len() as u64, "one read per snapshot");
+    assert!(
+        again.dynamodb_requests <= vintages.len() as u64,
+        "one read per snapshot"
+    );
 
     // A backfill killed half-way (every request fails from the 400th on: the process is
     // gone), then run again.
@@ -234,7 +191,10 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
         .backfill(&sequence)
         .await
         .unwrap_err();
-    assert!(failure.written > 0 || seen.load(Ordering::SeqCst) > 400, "{failure}");
+    assert!(
+        failure.written > 0 || seen.load(Ordering::SeqCst) > 400,
+        "{failure}"
+    );
     // Run again at once, a state's first load the kill stopped is still leased: the backfill
     // stops before recording the vintage. Run again once the lease has lapsed, it resumes.
     let resumed = match etl(&endpoint, &killed, &last).backfill(&sequence).await {
@@ -257,8 +217,16 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
         reference.iter().any(|(_, _, v)| v.len() == 3),
         "days published, then revised twice"
     );
-    same_history(&history(&endpoint, &backfilled).await, &reference, "backfill");
-    same_history(&history(&endpoint, &killed).await, &reference, "killed and resumed");
+    same_history(
+        &history(&endpoint, &backfilled).await,
+        &reference,
+        "backfill",
+    );
+    same_history(
+        &history(&endpoint, &killed).await,
+        &reference,
+        "killed and resumed",
+    );
 
     // The API: as of each vintage, that snapshot, for every region.
     let loaded = common::Loaded {
@@ -270,8 +238,11 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
     for &vintage in &vintages {
         let want = expected(&root, vintage);
         for region in Region::all() {
-            let (status, answer) =
-                get(base, &format!("/v1/regions/{}/series?as_of={vintage}", region.id)).await;
+            let (status, answer) = get(
+                base,
+                &format!("/v1/regions/{}/series?as_of={vintage}", region.id),
+            )
+            .await;
             let Some(days) = want.get(&region) else {
                 assert_eq!(status, 404, "{} as of {vintage}: {answer}", region.id);
                 continue;
@@ -322,7 +293,11 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
     assert_eq!(listed, want);
 
     // A region's revisions, and the revision counts of its series, agree.
-    let (_, ny) = get(base, "/v1/regions/NY/revisions?from=2020-03-10&to=2020-03-10").await;
+    let (_, ny) = get(
+        base,
+        "/v1/regions/NY/revisions?from=2020-03-10&to=2020-03-10",
+    )
+    .await;
     let kinds: Vec<(&str, &str)> = ny["data"]
         .as_array()
         .unwrap()

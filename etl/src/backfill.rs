@@ -194,7 +194,11 @@ mod tests {
     #[test]
     fn a_folder_is_read_in_name_order_and_a_list_line_by_line() {
         let root = std::env::temp_dir().join(format!("backfill-{}", std::process::id()));
-        for (name, states) in [("2020-03-02", true), ("2020-03-01", false), ("notes", false)] {
+        for (name, states) in [
+            ("2020-03-02", true),
+            ("2020-03-01", false),
+            ("notes", false),
+        ] {
             let folder = root.join(name);
             std::fs::create_dir_all(&folder).unwrap();
             if name != "notes" {

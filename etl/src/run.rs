@@ -169,11 +169,21 @@ mod tests {
         national: &[Day],
         states: &StateSeries,
     ) -> Result<Loaded, Error> {
+        run_as(store, national, states, false).await
+    }
+
+    /// A run; `complete`: every region must be written by it (a backfill's).
+    async fn run_as(
+        store: &MemoryStore,
+        national: &[Day],
+        states: &StateSeries,
+        complete: bool,
+    ) -> Result<Loaded, Error> {
         let populations = BTreeMap::from([(covid_model::US, 329_466_283)]);
         let sources = Sources {
             series: national,
             vintage: national[national.len() - 1].date,
-            complete: false,
+            complete,
             states: Some(states),
             populations: &populations,
         };
@@ -305,6 +315,65 @@ mod tests {
         let meta = store.contents().meta.unwrap();
         assert_eq!(meta.regions_fingerprint, None, "the next run looks again");
         assert_eq!(meta.fingerprint, fingerprint(&series(40, 0)));
+    }
+
+    #[tokio::test]
+    async fn a_run_that_must_reach_every_region_stops_before_recording_its_vintage() {
+        let store = MemoryStore::new();
+        let ny = region("NY");
+        let states = BTreeMap::from([(ny, series(30, 0)), (region("CA"), series(5, 0))]);
+        let now = Utc::now();
+        store
+            .partition(ny)
+            .lease_series(
+                None,
+                states[&ny][0].date,
+                states[&ny][29].date,
+                now,
+                now + crate::bulk::LEASE,
+            )
+            .await
+            .unwrap();
+        let error = run_as(&store, &series(40, 0), &states, true)
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), "conflict", "{error}");
+        assert!(error.to_string().contains("lease lapses"), "{error}");
+        assert_eq!(
+            store.contents().meta,
+            None,
+            "no run recorded, so it runs again"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_older_publication_than_the_last_run_writes_nothing() {
+        let store = MemoryStore::new();
+        let states = BTreeMap::from([(region("NY"), series(10, 0))]);
+        run(&store, &series(40, 0), &states).await.unwrap();
+        let before = store.contents();
+        let populations = BTreeMap::new();
+        let national = series(40, 0);
+        let sources = Sources {
+            series: &national,
+            vintage: national[38].date,
+            complete: false,
+            states: Some(&states),
+            populations: &populations,
+        };
+        let error = load(
+            &store,
+            sources,
+            &announce,
+            Utc::now(),
+            &Progress::default(),
+            &Utc::now,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(error.kind(), "regression", "{error}");
+        assert!(error.to_string().contains("older publication"), "{error}");
+        assert_eq!(store.contents(), before);
     }
 
     #[tokio::test]

@@ -5,6 +5,8 @@
 //! - the failed run told the truth: its last stdout line is `{"status":"failed",…}` and its
 //!   `written` is what the table really holds;
 //! - the table converges to the reference series, with no change record or alert left over;
+//! - every day's history is consistent with its value (a version per revision, in vintage
+//!   order), after the failure and after the recovery;
 //! - the `new_days` and `revised_days` of all delivered `updated` messages add up exactly to the
 //!   real change: nothing unannounced, nothing announced twice.
 
@@ -133,6 +135,35 @@ impl Scenario {
         last_line(&output.stdout, &output.stderr)
     }
 
+    /// Every stored day's history is consistent with its value: one version per revision
+    /// (no write changed a value without keeping the one it replaced), the current value
+    /// last, each version different from the one before, in vintage order.
+    async fn history_holds(&self) {
+        for stored in self.etl.store().read_series().await.unwrap() {
+            let history = stored.history();
+            let versions = history.versions();
+            assert_eq!(
+                versions.len() as u64,
+                stored.rev,
+                "{}: a version per revision: {versions:?}",
+                stored.day.date
+            );
+            assert_eq!(history.current().day, stored.day);
+            for pair in versions.windows(2) {
+                assert_ne!(
+                    pair[0].day, pair[1].day,
+                    "{}: a change per version",
+                    stored.day.date
+                );
+                assert!(
+                    pair[0].vintage.is_some() && pair[0].vintage <= pair[1].vintage,
+                    "{}: vintages in order: {versions:?}",
+                    stored.day.date
+                );
+            }
+        }
+    }
+
     async fn days(&self) -> Vec<Day> {
         let stored = self.etl.store().read_series().await.unwrap();
         stored.into_iter().map(|s| s.day).collect()
@@ -155,6 +186,7 @@ impl Scenario {
     async fn converges(&mut self, nyt: &Path, new_days: u64, revised_days: u64) {
         let summary = self.run(&self.direct(), nyt);
         assert_eq!(summary["status"], "ok", "{summary}");
+        self.history_holds().await;
         let want = reference(nyt);
         assert_eq!(
             self.days().await,
@@ -226,6 +258,7 @@ async fn assert_failed_truthfully(
     assert_eq!(line["status"], "failed", "{line}");
     assert_eq!(line["kind"], kind, "{line}");
     let written = line["written"].as_u64().expect("written is a count");
+    s.history_holds().await;
     let changed = changed_days(s, stored_before).await;
     assert_eq!(
         written, changed as u64,

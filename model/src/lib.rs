@@ -28,8 +28,8 @@ pub use subscription::{
 };
 pub use wire::{
     DailyResponse, LastRun, LatestResponse, RegionLatest, RegionSummary, RegionsResponse,
-    RevisionsMeta, RevisionsResponse, RunStatus, RunSummary, SeriesDay, SeriesMeta,
-    SeriesResponse, StateCounts, StatusResponse,
+    RevisionsMeta, RevisionsResponse, RunStatus, RunSummary, SeriesDay, SeriesMeta, SeriesResponse,
+    StateCounts, StatusResponse,
 };
 
 /// One day of the US series: cumulative counts as of the end of `date`.

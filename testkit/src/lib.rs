@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 mod dynamodb;
 pub mod fault;
+pub mod history;
 pub mod http;
 pub mod iam;
 mod moto;
