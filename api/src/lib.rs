@@ -46,6 +46,8 @@ pub struct App {
     /// `ETL_SCHEDULE`: when the ETL runs, which sets how long CloudFront keeps an answer
     /// ([`freshness`]); `None` (unset, locally): a short cache.
     pub schedule: Option<freshness::Schedule>,
+    /// Every region's revisions, in order, for the version of the data last asked.
+    pub revisions: revisions::Held,
 }
 
 /// Starts the revalidation read in the background, so that the first DynamoDB connection is
@@ -78,6 +80,7 @@ impl App {
             subscriptions: None,
             origin_secret: None,
             schedule: None,
+            revisions: revisions::Held::default(),
         }
     }
 
@@ -170,7 +173,9 @@ impl App {
         description = "Cumulative US cases and deaths (NYT) with recoveries (JHU CSSE), daily \
             changes and 7-day averages, for the nation and for each of the 55 states and \
             territories NYT reports, absolute and per 100,000 residents. Data froze in March \
-            2023. Dates are ISO YYYY-MM-DD; ranges are inclusive; errors are RFC 9457 problem \
+            2023. Every published value is kept with the vintage of the run that wrote it: \
+            `as_of` gives a series as it stood on a date, and `/v1/revisions` each change. \
+            Dates are ISO YYYY-MM-DD; ranges are inclusive; errors are RFC 9457 problem \
             details."
     ),
     paths(

@@ -2,7 +2,7 @@
 //! "before","after"}`, in vintage order, paged with a cursor, as JSON or CSV. From the histories
 //! the cache holds: a region's costs its one read, every region's one read per region.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -48,19 +48,40 @@ fn placed(series: &RegionSeries) -> Vec<(Cursor, Revision)> {
     placed
 }
 
+/// Every region's changes in cursor order, made once per version of the data (named by the
+/// tags of every region's series) and shared by the requests of that version.
+#[derive(Default)]
+pub struct Held(Mutex<Option<(String, Arc<[(Cursor, Revision)]>)>>);
+
+impl Held {
+    fn get(
+        &self,
+        tag: &str,
+        make: impl FnOnce() -> Vec<(Cursor, Revision)>,
+    ) -> Arc<[(Cursor, Revision)]> {
+        let mut held = self.0.lock().expect("revisions lock");
+        match &*held {
+            Some((made_for, changes)) if made_for == tag => changes.clone(),
+            _ => {
+                let changes: Arc<[(Cursor, Revision)]> = make().into();
+                *held = Some((tag.to_string(), changes.clone()));
+                changes
+            }
+        }
+    }
+}
+
 /// One page of `changes` (in cursor order) after `page.cursor`, with the next page's cursor.
-fn page_of(changes: Vec<(Cursor, Revision)>, page: Page) -> (Vec<Revision>, Option<Cursor>) {
+fn page_of(changes: &[(Cursor, Revision)], page: Page) -> (Vec<Revision>, Option<Cursor>) {
     let start = page
         .cursor
         .map_or(0, |after| changes.partition_point(|(c, _)| *c <= after));
-    let mut rest = changes.into_iter().skip(start);
-    let mut data = Vec::with_capacity(page.limit.min(rest.len()));
-    let mut last = None;
-    for (cursor, change) in rest.by_ref().take(page.limit) {
-        last = Some(cursor);
-        data.push(change);
-    }
-    let next = if rest.next().is_some() { last } else { None };
+    let rest = &changes[start..];
+    let taken = &rest[..page.limit.min(rest.len())];
+    let data = taken.iter().map(|(_, change)| change.clone()).collect();
+    let next = (taken.len() < rest.len())
+        .then(|| taken.last().map(|(c, _)| *c))
+        .flatten();
     (data, next)
 }
 
@@ -161,7 +182,7 @@ async fn region_page(
         .filter(|(_, c)| range.to.is_none_or(|t| c.date <= t))
         .filter(|(_, c)| page.since.is_none_or(|s| c.vintage >= s))
         .collect();
-    let (data, next) = page_of(changes, page);
+    let (data, next) = page_of(&changes, page);
     let path = format!(
         "/v1/regions/{}/revisions{}",
         region.id,
@@ -223,13 +244,16 @@ async fn all_page(
     let every: Vec<Arc<RegionSeries>> = every.into_iter().flatten().collect();
     let tags: Vec<String> = every.iter().map(|s| region_tag(s)).collect();
     let tag = covid_model::fingerprint_text(&tags.join(","));
-    let mut changes: Vec<(Cursor, Revision)> = every
-        .iter()
-        .flat_map(|s| placed(s))
-        .filter(|(_, c)| page.since.is_none_or(|s| c.vintage >= s))
-        .collect();
-    changes.sort_unstable_by_key(|(c, _)| *c);
-    let (data, next) = page_of(changes, page);
+    let changes = app.revisions.get(&tag, || {
+        let mut changes: Vec<(Cursor, Revision)> = every.iter().flat_map(|s| placed(s)).collect();
+        changes.sort_unstable_by_key(|(c, _)| *c);
+        changes
+    });
+    // In vintage order: the changes since `since` are a tail.
+    let since = page
+        .since
+        .map_or(0, |s| changes.partition_point(|(c, _)| c.vintage < s));
+    let (data, next) = page_of(&changes[since..], page);
     let path = format!("/v1/revisions{}", if csv { ".csv" } else { "" });
     let link = next_link(&path, Range::default(), page, next);
     let kind = format!("revisions{}{}", if csv { "-csv" } else { "" }, page.tag());

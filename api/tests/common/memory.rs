@@ -57,8 +57,11 @@ pub fn seeded() -> MemoryStore {
 pub fn revise_newest(store: &MemoryStore, bump: u64) {
     store.edit(|c| {
         let newest = c.days.values_mut().next_back().unwrap();
-        newest.day.cases += bump;
-        newest.rev += 1;
+        let revised = Day {
+            cases: newest.day.cases + bump,
+            ..newest.day
+        };
+        *newest = newest.revised(revised, revised.date);
     });
 }
 
