@@ -51,19 +51,18 @@ fn placed(series: &RegionSeries) -> Vec<(Cursor, Revision)> {
 /// Every region's changes in cursor order, made once per version of the data (named by the
 /// tags of every region's series) and shared by the requests of that version.
 #[derive(Default)]
-pub struct Held(Mutex<Option<(String, Arc<[(Cursor, Revision)]>)>>);
+pub struct Held(Mutex<Option<(String, Placed)>>);
+
+/// Changes, each with its place in the order of every region's changes.
+type Placed = Arc<[(Cursor, Revision)]>;
 
 impl Held {
-    fn get(
-        &self,
-        tag: &str,
-        make: impl FnOnce() -> Vec<(Cursor, Revision)>,
-    ) -> Arc<[(Cursor, Revision)]> {
+    fn get(&self, tag: &str, make: impl FnOnce() -> Vec<(Cursor, Revision)>) -> Placed {
         let mut held = self.0.lock().expect("revisions lock");
         match &*held {
             Some((made_for, changes)) if made_for == tag => changes.clone(),
             _ => {
-                let changes: Arc<[(Cursor, Revision)]> = make().into();
+                let changes: Placed = make().into();
                 *held = Some((tag.to_string(), changes.clone()));
                 changes
             }
