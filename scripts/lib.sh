@@ -50,7 +50,8 @@ print(sns.create_topic(Name="covid-alerts")["TopicArn"])' "$AWS_ENDPOINT_URL_SNS
 
 # start_stack BIN_DIR TABLE: DynamoDB Local in memory, loaded by BIN_DIR/etl from the snapshot,
 # moto's SNS for subscriptions, and BIN_DIR/api in local mode serving web/dist. Appends the pids
-# to PIDS; sets API_URL and TOPIC_ARN.
+# to PIDS; sets API_URL and TOPIC_ARN. With HISTORY (a folder of snapshots, `etl backfill`'s),
+# those are backfilled first, so the snapshot's run revises what they published.
 start_stack() {
   local bin=$1 port
   start_dynamodb "$(free_port)"
@@ -58,6 +59,7 @@ start_stack() {
   export TABLE_NAME=$2 NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=${RUST_LOG:-warn}
   export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
   "$bin/etl" init
+  if [[ -n ${HISTORY:-} ]]; then "$bin/etl" backfill "$HISTORY" >/dev/null; fi
   "$bin/etl" run >/dev/null
   start_moto
   PIDS+=("$MOTO_PID")

@@ -100,6 +100,7 @@ pub async fn chart(
         population: series.population,
         days: series.days.to_vec(),
         daily: series.daily.to_vec(),
+        revisions: series.revisions.to_vec(),
     };
     let svg = embed.draw(&data).map_err(Problem::bad_request)?;
     Ok(Answer::new(

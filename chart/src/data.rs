@@ -14,6 +14,9 @@ pub struct Data {
     pub population: Option<u64>,
     pub days: Vec<Day>,
     pub daily: Vec<DailyPoint>,
+    /// How many times each of `days` was revised after it was first published (the API's
+    /// `revisions`); empty when not known.
+    pub revisions: Vec<u32>,
 }
 
 impl Data {
@@ -25,7 +28,13 @@ impl Data {
             population,
             daily: covid_model::daily_per_100k(&days, population),
             days,
+            revisions: Vec::new(),
         }
+    }
+
+    /// The same series, with how many times each day was revised.
+    pub fn with_revisions(self, revisions: Vec<u32>) -> Self {
+        Data { revisions, ..self }
     }
 }
 

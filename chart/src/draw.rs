@@ -118,6 +118,9 @@ pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
     }
 }
 
+/// The colour of the marks of revised days (4.5:1 on white).
+pub const REVISED: RGBColor = RGBColor(0x76, 0x76, 0x76);
+
 /// The least distance between two line-end labels, in pixels (12 px text).
 const LABEL_GAP: i32 = 14;
 
@@ -422,6 +425,15 @@ fn draw(
             ends.push((at.1, label, color));
         }
     }
+    // Days revised after they were first published: a band above the plotting area over each
+    // run of them.
+    for &(first, last) in &input.panel.revised {
+        let (first, last) = (first.max(range.start), last.min(range.end - 1));
+        if first <= last {
+            let (left, right) = (plot.px(first as f64 - 0.5), plot.px(last as f64 + 0.5));
+            svg.draw_rect((left, 4), (right.max(left + 1), 8), &REVISED, true)?;
+        }
+    }
     // Each compared line ends in its region's label; labels that would overlap are pushed apart.
     // At most six: an insertion sort, rather than one more instance of the slice sort.
     for i in 1..ends.len() {
@@ -464,12 +476,7 @@ mod tests {
             .iter()
             .map(|id| {
                 let days = days();
-                Data {
-                    region: Region::by_id(id).unwrap(),
-                    population,
-                    daily: covid_model::daily_per_100k(&days, population),
-                    days,
-                }
+                Data::new(Region::by_id(id).unwrap(), days, population)
             })
             .collect();
         Frame::new(data, ids.len() > 1)
@@ -545,6 +552,42 @@ mod tests {
                     .to_string()
             })
             .collect()
+    }
+
+    #[test]
+    fn revised_days_are_one_band_per_run_and_said_by_the_readout() {
+        let days = days();
+        let mut revisions = vec![0; days.len()];
+        revisions[10..13].fill(2);
+        revisions[40] = 1;
+        let one = Data::new(Region::by_id("NY").unwrap(), days.clone(), None)
+            .with_revisions(revisions.clone());
+        let frame = Frame::new(vec![one], false);
+        let state = ViewState::default();
+        let band = |svg: &str| svg.matches(r##"fill="#767676""##).count();
+        assert_eq!(
+            band(&chart(&frame, &state, Metric::Cases).svg),
+            2,
+            "two runs"
+        );
+        assert!(
+            frame
+                .sentence(11, &state)
+                .ends_with("; revised 2 times since first published")
+        );
+        assert!(
+            frame
+                .sentence(40, &state)
+                .ends_with("; revised once since first published")
+        );
+        assert!(!frame.sentence(39, &state).contains("revised"));
+        // Compared regions: no band, no revisions said (which region's would they be?).
+        let ny =
+            Data::new(Region::by_id("NY").unwrap(), days.clone(), None).with_revisions(revisions);
+        let ca = Data::new(Region::by_id("CA").unwrap(), days, None);
+        let compared = Frame::new(vec![ny, ca], true);
+        assert_eq!(band(&chart(&compared, &state, Metric::Cases).svg), 0);
+        assert!(!compared.sentence(11, &state).contains("revised"));
     }
 
     #[test]
@@ -725,12 +768,7 @@ mod tests {
         let six = Frame::new(
             ["NY", "CA", "TX", "FL", "IL", "PA"]
                 .iter()
-                .map(|id| Data {
-                    region: Region::by_id(id).unwrap(),
-                    population: Some(1_000),
-                    daily: covid_model::daily_per_100k(&flat, Some(1_000)),
-                    days: flat.clone(),
-                })
+                .map(|id| Data::new(Region::by_id(id).unwrap(), flat.clone(), Some(1_000)))
                 .collect(),
             true,
         );

@@ -260,6 +260,7 @@ impl Embed {
             region: region.to_string(),
             compare: Vec::new(),
             map: Metric::Cases,
+            as_of: None,
         }
     }
 

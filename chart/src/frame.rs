@@ -39,6 +39,9 @@ pub struct Line {
 pub struct Panel {
     pub metric: Metric,
     pub lines: Vec<Line>,
+    /// One region's revised days, as runs of consecutive axis indexes (first, last): marked
+    /// above the chart. Empty when regions are compared.
+    pub revised: Vec<(usize, usize)>,
 }
 
 /// What the tooltip, the readout and the table say of one region's metric on a date.
@@ -117,6 +120,30 @@ impl Frame {
         Some((&self.data[r].days[i], &self.data[r].daily[i]))
     }
 
+    /// How many times region `r`'s day at axis index `x` was revised (0 when not known).
+    pub fn revisions(&self, r: usize, x: usize) -> u32 {
+        self.slots
+            .get(r)
+            .and_then(|s| s.get(x).copied().flatten())
+            .and_then(|i| self.data[r].revisions.get(i).copied())
+            .unwrap_or(0)
+    }
+
+    /// The runs of consecutive axis indexes whose day of the one region shown was revised.
+    fn revised(&self) -> Vec<(usize, usize)> {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        if self.compared {
+            return runs;
+        }
+        for x in (0..self.dates.len()).filter(|&x| self.revisions(0, x) > 0) {
+            match runs.last_mut() {
+                Some(run) if run.1 + 1 == x => run.1 = x,
+                _ => runs.push((x, x)),
+            }
+        }
+        runs
+    }
+
     /// The metrics that have something to draw in this view: per capita, recoveries have none.
     fn metrics(&self, state: &ViewState) -> Vec<Metric> {
         state
@@ -146,10 +173,12 @@ impl Frame {
     /// One panel per shown metric that has any value to draw.
     pub fn panels(&self, state: &ViewState) -> Vec<Panel> {
         let (line, bars) = Measure::for_view(state);
+        let revised = self.revised();
         self.metrics(state)
             .into_iter()
             .map(|metric| Panel {
                 metric,
+                revised: revised.clone(),
                 lines: (0..self.data.len())
                     .map(|r| Line {
                         label: self.compared.then_some(self.data[r].region.id),
@@ -210,7 +239,13 @@ impl Frame {
                 format!("{label} {}", c.text)
             })
             .collect();
-        format!("{}: {}", self.dates[x], parts.join(", "))
+        let revised = match self.revisions(0, x) {
+            _ if self.compared => String::new(),
+            0 => String::new(),
+            1 => "; revised once since first published".to_string(),
+            n => format!("; revised {n} times since first published"),
+        };
+        format!("{}: {}{revised}", self.dates[x], parts.join(", "))
     }
 }
 
@@ -220,12 +255,7 @@ mod tests {
     use covid_model::Region;
 
     fn data(id: &str, days: Vec<Day>, population: Option<u64>) -> Data {
-        Data {
-            region: Region::by_id(id).unwrap(),
-            population,
-            daily: covid_model::daily_per_100k(&days, population),
-            days,
-        }
+        Data::new(Region::by_id(id).unwrap(), days, population)
     }
 
     #[test]

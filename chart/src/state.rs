@@ -107,6 +107,8 @@ pub struct ViewState {
     pub compare: Vec<String>,
     /// The map's metric: cases (the default) or deaths (`?map=deaths`).
     pub map: Metric,
+    /// The data as published on this date (`?as_of=`: the API's `as_of`); `None`: the current.
+    pub as_of: Option<NaiveDate>,
 }
 
 /// The most regions one chart compares: more lines than this cannot be told apart.
@@ -126,6 +128,7 @@ impl Default for ViewState {
             region: covid_model::US.id.to_string(),
             compare: Vec::new(),
             map: Metric::Cases,
+            as_of: None,
         }
     }
 }
@@ -161,6 +164,7 @@ impl ViewState {
                 "range" => state.preset = Preset::from_code(value).unwrap_or(Preset::All),
                 "from" => state.from = crate::data::parse_date(value),
                 "to" => state.to = crate::data::parse_date(value),
+                "as_of" => state.as_of = crate::data::parse_date(value),
                 "metrics" => {
                     let metrics: Vec<Metric> = Metric::ALL
                         .into_iter()
@@ -219,6 +223,9 @@ impl ViewState {
         }
         if self.map == Metric::Deaths {
             parts.push("map=deaths".to_string());
+        }
+        if let Some(as_of) = self.as_of {
+            parts.push(format!("as_of={as_of}"));
         }
         if let Some(on) = self.per_100k.filter(|on| *on != self.per_100k_by_default()) {
             parts.push(format!("percap={}", u8::from(on)));
@@ -375,11 +382,12 @@ mod tests {
             region: "NY".to_string(),
             compare: Vec::new(),
             map: Metric::Deaths,
+            as_of: Some("2021-01-15".parse().unwrap()),
         };
         let query = state.to_query();
         assert_eq!(
             query,
-            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1&map=deaths&percap=1&region=NY"
+            "view=daily&scale=log&range=custom&from=2020-12-01&to=2020-12-31&metrics=cases,recovered&table=1&map=deaths&as_of=2021-01-15&percap=1&region=NY"
         );
         assert_eq!(ViewState::from_query(&format!("?{query}")), state);
         assert_eq!(ViewState::default().to_query(), "");

@@ -1,5 +1,5 @@
 // The site in headless Debian Chromium (playwright-core), against the API's local mode on
-// DynamoDB Local loaded by the real ETL from the snapshot. Run by scripts/e2e.sh (SITE_URL).
+// DynamoDB Local loaded by the real ETL from three earlier publications, then the snapshot. Run by scripts/e2e.sh (SITE_URL).
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -330,6 +330,44 @@ test('per 100,000 residents draws New York\'s 7-day averages per capita', async 
   assert.match(readout, new RegExp(`^2021-07-08: cases ${expected} per 100k \\(7-day avg\\)`), readout);
   assert.match(await page.locator('figcaption').textContent(), /per 100,000 residents/);
   await page.screenshot({ path: `${ARTIFACTS}/per-100k-ny.png`, fullPage: true });
+});
+
+test('revised days are marked and told, and "As published on" shows the data of a past day', async () => {
+  // scripts/e2e.sh backfilled three publications (2021-07-05 to 07-07, their newest two days
+  // 2% and 1% short) before the snapshot: New York's days from 07-05 to 07-07 were revised.
+  await page.goto(`${SITE}/?region=NY`);
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
+  const marks = await page.locator('.chart svg').first().evaluate(
+    (svg) => [...svg.querySelectorAll('rect')].filter((r) => r.getAttribute('fill') === '#767676').length);
+  assert.equal(marks, 1, 'one band over the run of revised days');
+  const readout = page.locator('#readout');
+  await page.locator('.charts').focus();
+  await page.keyboard.press('End');
+  assert.doesNotMatch(await readout.innerText(), /revised/, 'the newest day is as first published');
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await readout.innerText(), /^2021-07-07: .*; revised once since first published$/);
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await readout.innerText(), /^2021-07-06: .*; revised 2 times since first published$/);
+
+  // As published on 2021-07-06: its newest day as first published, 2% short.
+  const rows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
+  const cases = (date) => Number(rows.find((l) => l.startsWith(`${date},New York,36,`)).split(',')[3]);
+  const first = cases('2021-07-06') - Math.floor(cases('2021-07-06') / 50);
+  await page.locator('#as-of').fill('2021-07-06');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('as_of') === '2021-07-06');
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '493');
+  await page.locator('.charts').focus();
+  await page.keyboard.press('End');
+  assert.match(await readout.innerText(), new RegExp(`^2021-07-06: cases ${first.toLocaleString('en-US')}, deaths`));
+  assert.doesNotMatch(await readout.innerText(), /revised/);
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await readout.innerText(), /^2021-07-05: .*; revised once since first published$/);
+  await page.screenshot({ path: `${ARTIFACTS}/as-of-ny.png`, fullPage: true });
+
+  // Emptied, the current data again.
+  await page.locator('#as-of').fill('');
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
+  assert.equal(new URL(page.url()).searchParams.get('as_of'), null);
 });
 
 test('"Embed this chart" gives an <img> of the same view, drawn by the API with the site\'s code', async () => {

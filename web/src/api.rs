@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use covid_model::{Region, RegionSummary, SubscriptionRequest};
 use leptos::prelude::{document, window};
 use wasm_bindgen::{JsCast, JsValue};
@@ -14,6 +15,9 @@ use wasm_bindgen_futures::js_sys::{Array, Promise, Reflect};
 
 use crate::decode::{self, Json, Series};
 use crate::metric::Metric;
+
+/// A series read: its region's id, the date it is as of (`None`: the current data), the series.
+type Read = (&'static str, Option<NaiveDate>, Rc<Series>);
 
 thread_local! {
     /// The wire format's keys as JS strings, made once: a string made anew for each of the
@@ -154,15 +158,15 @@ async fn read<T>(
 thread_local! {
     /// Series already read this page view: a region chosen again is not fetched again. At most
     /// 56 entries, found by a linear search (a map's code costs more wasm than it saves).
-    static SERIES: RefCell<Vec<(&'static str, Rc<Series>)>> = const { RefCell::new(Vec::new()) };
+    static SERIES: RefCell<Vec<Read>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The series of `region` if read already this page view.
-fn cached(region: Region) -> Option<Rc<Series>> {
+/// The series of `region` as of `as_of` if read already this page view.
+fn cached(region: Region, as_of: Option<NaiveDate>) -> Option<Rc<Series>> {
     SERIES.with_borrow(|s| {
         s.iter()
-            .find(|(id, _)| *id == region.id)
-            .map(|(_, series)| series.clone())
+            .find(|(id, on, _)| *id == region.id && *on == as_of)
+            .map(|(_, _, series)| series.clone())
     })
 }
 
@@ -208,10 +212,17 @@ fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
 
 /// The series of `regions`: every one not yet read this page view is requested at the call,
 /// all side by side.
-fn load(regions: Vec<Region>) -> impl Future<Output = Result<Vec<(Region, Rc<Series>)>, String>> {
+fn load(
+    regions: Vec<Region>,
+    as_of: Option<NaiveDate>,
+) -> impl Future<Output = Result<Vec<(Region, Rc<Series>)>, String>> {
+    let path = |r: Region| match as_of {
+        Some(date) => format!("{}?as_of={date}", series_path(r)),
+        None => series_path(r),
+    };
     let pending: Vec<(Region, Result<Rc<Series>, Pending>)> = regions
         .iter()
-        .map(|&r| (r, cached(r).ok_or_else(|| start(&series_path(r)))))
+        .map(|&r| (r, cached(r, as_of).ok_or_else(|| start(&path(r)))))
         .collect();
     async move {
         let mut out = Vec::with_capacity(pending.len());
@@ -227,7 +238,7 @@ fn load(regions: Vec<Region>) -> impl Future<Output = Result<Vec<(Region, Rc<Ser
                         ));
                     }
                     let series = Rc::new(series);
-                    SERIES.with_borrow_mut(|s| s.push((region.id, series.clone())));
+                    SERIES.with_borrow_mut(|s| s.push((region.id, as_of, series.clone())));
                     series
                 }
             };
@@ -241,9 +252,14 @@ fn load(regions: Vec<Region>) -> impl Future<Output = Result<Vec<(Region, Rc<Ser
 /// as a comparison.
 pub type SeriesAnswer = Result<(Vec<(Region, Rc<Series>)>, bool), String>;
 
-/// The series of the regions named by `ids` (as the URL gives them), requested at the call.
-pub fn series(ids: &[String], compare: bool) -> impl Future<Output = SeriesAnswer> + use<> {
-    let request = resolve(ids).map(load);
+/// The series of the regions named by `ids` (as the URL gives them) as of `as_of` (`None`:
+/// the current data), requested at the call.
+pub fn series(
+    ids: &[String],
+    compare: bool,
+    as_of: Option<NaiveDate>,
+) -> impl Future<Output = SeriesAnswer> + use<> {
+    let request = resolve(ids).map(|regions| load(regions, as_of));
     async move { Ok((request?.await?, compare)) }
 }
 

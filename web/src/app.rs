@@ -45,7 +45,11 @@ pub struct Start {
 pub fn start() -> impl Future<Output = Start> {
     let state = ViewState::from_query(&window().location().search().unwrap_or_default());
     let regions = api::regions();
-    let series = api::series(&state.shown_regions(), !state.compare.is_empty());
+    let series = api::series(
+        &state.shown_regions(),
+        !state.compare.is_empty(),
+        state.as_of,
+    );
     let status = api::status();
     async move {
         Start {
@@ -82,8 +86,10 @@ pub fn mount(start: Start) {
         } = start;
         let state = RwSignal::new(state);
         Effect::new(move |_| replace_url(&state.get().to_query()));
-        // The regions shown: the one thing that loads data (a memo, so other choices do not).
+        // The regions shown: the one thing that loads data (a memo, so other choices do not),
+        // with the date the data is shown as of.
         let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
+        let as_of = Memo::new(move |_| state.with(|s| s.as_of));
         // The regions list is read once; without it the page still draws counts (per capita and
         // the ranking need it).
         let populations = regions.as_ref().ok().cloned();
@@ -94,11 +100,12 @@ pub fn mount(start: Start) {
         let asked = StoredValue::new(0u32);
         // Later choices of regions (the first run only subscribes: the first answer is in).
         Effect::new(move |first: Option<()>| {
-            let ids = ids.get();
+            let (ids, as_of) = (ids.get(), as_of.get());
             if first.is_none() {
                 return;
             }
-            let request = api::series(&ids, state.with_untracked(|s| !s.compare.is_empty()));
+            let compare = state.with_untracked(|s| !s.compare.is_empty());
+            let request = api::series(&ids, compare, as_of);
             let ticket = asked.with_value(|n| n + 1);
             asked.set_value(ticket);
             spawn_local(async move {
@@ -123,6 +130,7 @@ pub fn mount(start: Start) {
                                 .and_then(|l| l.iter().find(|r| r.id == region.id))
                                 .and_then(|r| r.population);
                             Data::new(*region, s.days.clone(), population)
+                                .with_revisions(s.revisions.clone())
                         })
                         .collect();
                     Frame::new(data, *compare)

@@ -97,16 +97,20 @@ fn array<J: Json>(value: &J, path: &str, key: &'static str) -> Result<Vec<J>, St
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub days: Vec<Day>,
+    /// How many times each day was revised after it was first published.
+    pub revisions: Vec<u32>,
 }
 
 /// A series answer: `{"meta": {…}, "data": [Day, …]}`; the site reads the days (the sources are
 /// credited in the page's footer, the freshness read from `/v1/status`).
 pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
+    let mut revisions = Vec::new();
     let days = array(answer, "", "data")?
         .iter()
         .enumerate()
         .map(|(i, day)| {
             let path = format!("data[{i}]");
+            revisions.push(optional_count(day, &path, "revisions")?.unwrap_or(0) as u32);
             Ok(Day {
                 date: date(day, &path, "date")?,
                 cases: count(day, &path, "cases")?,
@@ -115,7 +119,7 @@ pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Series { days })
+    Ok(Series { days, revisions })
 }
 
 /// `/v1/regions`: every region with its population and newest day.
@@ -281,6 +285,7 @@ mod tests {
             read.days, days,
             "recoveries stop being reported on 2020-12-14"
         );
+        assert_eq!(read.revisions, vec![1; days.len()]);
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub const PER_100K: &str = "per-100k-toggle";
 pub const LOG: &str = "log-toggle";
 pub const FROM: &str = "from";
 pub const TO: &str = "to";
+pub const AS_OF: &str = "as-of";
 pub const COMPARE_ADD: &str = "compare-add";
 pub const COMPARE_STOP: &str = "compare-stop";
 pub const TABLE_TOGGLE: &str = "table-toggle";
@@ -106,6 +107,7 @@ mod tests {
             LOG,
             FROM,
             TO,
+            AS_OF,
             COMPARE_ADD,
             COMPARE_STOP,
             TABLE_TOGGLE,

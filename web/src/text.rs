@@ -157,12 +157,8 @@ mod tests {
     #[test]
     fn the_span_is_the_loaded_data_s() {
         let days = crate::fixtures::days();
-        let data = |id: &str| crate::data::Data {
-            region: Region::by_id(id).unwrap(),
-            population: None,
-            daily: covid_model::daily(&days),
-            days: days.clone(),
-        };
+        let data =
+            |id: &str| crate::data::Data::new(Region::by_id(id).unwrap(), days.clone(), None);
         let us = Span::of(&Frame::new(vec![data("US")], false));
         assert_eq!(us.days, Some((d("2020-11-20"), d("2021-01-18"))));
         assert_eq!(Span::of(&Frame::new(vec![], false)), Span::default());

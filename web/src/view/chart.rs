@@ -348,6 +348,7 @@ mod tests {
                 values: vec![Some(1.0), Some(4.0), None, Some(9.0)],
                 bars: None,
             }],
+            revised: Vec::new(),
         };
         let dates: Vec<_> = ["2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04"]
             .iter()

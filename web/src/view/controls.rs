@@ -18,8 +18,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlInputElement;
 
 use crate::ids::{
-    self, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM, LOG, PER_100K,
-    TABLE_TOGGLE, TO,
+    self, AS_OF, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM, LOG,
+    PER_100K, TABLE_TOGGLE, TO,
 };
 use crate::metric::Metric;
 use crate::state::{MAX_COMPARED, Preset, Scale, View, ViewState};
@@ -101,6 +101,8 @@ pub fn markup() -> String {
     out.push_str(&format!(
         "<label class=\"custom\" hidden>From <input type=\"date\" id=\"{FROM}\"></label>\
          <label class=\"custom\" hidden>To <input type=\"date\" id=\"{TO}\"></label></fieldset>\
+         <fieldset><legend>As published on</legend><input type=\"date\" id=\"{AS_OF}\" \
+         aria-label=\"As published on (empty: the current data)\"></fieldset>\
          <fieldset><legend>Show</legend>",
     ));
     for m in Metric::ALL {
@@ -203,6 +205,7 @@ fn show(s: &ViewState, populations: bool) {
     }
     date_input(FROM, s.from);
     date_input(TO, s.to);
+    date_input(AS_OF, s.as_of);
     for m in Metric::ALL {
         if let Some(e) = input(&ids::metric(m.code())) {
             e.set_checked(s.metrics.contains(&m));
@@ -339,6 +342,8 @@ pub fn Controls() -> impl IntoView {
             state.update(|s| s.from = crate::data::parse_date(&value));
         } else if id == TO {
             state.update(|s| s.to = crate::data::parse_date(&value));
+        } else if id == AS_OF {
+            state.update(|s| s.as_of = crate::data::parse_date(&value));
         } else if id == COMPARE_ADD {
             if !value.is_empty() {
                 state.update(|s| s.compare_with(value));
