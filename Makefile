@@ -60,11 +60,13 @@ web: setup
 	cd web && RUSTUP_TOOLCHAIN=$(WEB_TOOLCHAIN) RUSTFLAGS="$(WEB_RUSTFLAGS)" \
 		CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
 		trunk build --release --offline
+	node scripts/trim-glue.mjs web/dist/web-*.js
 	set -e; for js in web/dist/*.js; do node_modules/.bin/terser "$$js" --module --compress \
 		--mangle --output "$$js.min"; mv "$$js.min" "$$js"; done
 	# leptos' server functions export wasm-streams' JS stream adapters (IntoUnderlyingSource,
 	# …), which this client-side site never calls: their exports are removed and their code
-	# with them, then the wasm optimized again (-1.4 KB gzip, BENCHMARKS.md).
+	# with them, then the wasm optimized again (-1.4 KB gzip, BENCHMARKS.md); trim-glue.mjs
+	# (above) removes their JS classes (-0.3 KB).
 	set -e; for wasm in web/dist/*.wasm; do node_modules/.bin/wasm-opt $(WASM_FEATURES) \
 		--remove-exports --pass-arg='remove-exports@*intounderlying*' -Os "$$wasm" \
 		-o "$$wasm.opt"; mv "$$wasm.opt" "$$wasm"; done
