@@ -171,8 +171,9 @@ pub struct Page {
     /// Only changes whose vintage is on or after this date (`YYYY-MM-DD`).
     #[param(value_type = Option<String>, format = Date, example = "2021-01-01")]
     pub since: Option<NaiveDate>,
-    /// The page after the one that gave this `meta.next_cursor`.
-    #[param(value_type = Option<String>, example = "2021-01-15~NY~2021-01-10~0")]
+    /// The page after the one that gave this `meta.next_cursor`:
+    /// `<vintage>~<region>~<date>~<n>`.
+    #[param(value_type = Option<String>, pattern = "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])~(US|AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|GU|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|MP|OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VI|VA|WA|WV|WI|WY)~\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])~\\d{1,9}$", example = "2021-01-15~NY~2021-01-10~0")]
     pub cursor: Option<Cursor>,
     /// Changes on a page: 1 to 5,000 (default 2,000).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 5000, example = 500)]

@@ -132,3 +132,23 @@ async fn revisions_come_in_vintage_order_page_by_page() {
     let (status, _, _) = get(&r, "/v1/regions/ZZ/revisions").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_documented_cursor_form_names_every_region() {
+    let r = router(&seeded(), Duration::from_secs(30));
+    let (_, _, body) = get(&r, "/v1/openapi.json").await;
+    let doc = json(&body);
+    let cursor = doc["paths"]["/v1/revisions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cursor")
+        .unwrap()
+        .clone();
+    let pattern = cursor["schema"]["pattern"].as_str().unwrap();
+    let ids: Vec<&str> = covid_model::Region::all().iter().map(|r| r.id).collect();
+    assert!(
+        pattern.contains(&format!("~({})~", ids.join("|"))),
+        "{pattern}"
+    );
+}
