@@ -113,10 +113,7 @@ impl RegionSeries {
             days: days.into(),
             population,
             revisions: history.iter().map(DayHistory::revisions).collect(),
-            vintage: history
-                .iter()
-                .flat_map(|h| h.versions().iter().filter_map(|v| v.vintage))
-                .max(),
+            vintage: covid_model::last_vintage(&history),
             history: history.into(),
             tag: tag.into(),
         }

@@ -204,11 +204,7 @@ impl Page {
         let cursor = match single(query, "cursor")? {
             None => None,
             Some(value) => Some(Cursor::parse(&value).ok_or_else(|| {
-                let shown: String = value
-                    .chars()
-                    .take(40)
-                    .flat_map(char::escape_debug)
-                    .collect();
+                let shown = shown(&value, 40);
                 Problem::bad_request(format!(
                     "`cursor` is \"{shown}\", which no page gave: use the `meta.next_cursor` \
                      of the page before, or leave it out for the first page."
@@ -222,11 +218,7 @@ impl Page {
                 .ok()
                 .filter(|n| (1..=MAX_PAGE).contains(n))
                 .ok_or_else(|| {
-                    let shown: String = value
-                        .chars()
-                        .take(20)
-                        .flat_map(char::escape_debug)
-                        .collect();
+                    let shown = shown(&value, 20);
                     Problem::bad_request(format!(
                         "`limit` is \"{shown}\": give a whole number from 1 to {MAX_PAGE}."
                     ))
@@ -310,9 +302,18 @@ impl<S: Send + Sync> FromRequestParts<S> for RegionPath {
     }
 }
 
+/// A refused value as a problem quotes it: its first `most` characters, escaped.
+fn shown(value: &str, most: usize) -> String {
+    value
+        .chars()
+        .take(most)
+        .flat_map(char::escape_debug)
+        .collect()
+}
+
 /// The 404 of a region that is unknown, or has no data.
 pub fn unknown_region(id: &str) -> Problem {
-    let shown: String = id.chars().take(20).flat_map(char::escape_debug).collect();
+    let shown = shown(id, 20);
     Problem::new(
         StatusCode::NOT_FOUND,
         "Unknown region",

@@ -28,13 +28,7 @@ impl<'a> View<'a> {
     /// vintage is a 404 problem that names it.
     pub fn of(series: &'a RegionSeries, as_of: AsOf) -> Result<Self, Problem> {
         let Some(date) = as_of.as_of else {
-            return Ok(Self {
-                days: Cow::Borrowed(&series.days),
-                daily: Cow::Borrowed(&series.daily),
-                revisions: Cow::Borrowed(&series.revisions),
-                as_of: None,
-                vintage: series.vintage,
-            });
+            return Ok(Self::current(series));
         };
         let region = series.region;
         let Some(first) = covid_model::first_vintage(&series.history) else {
@@ -74,6 +68,17 @@ impl<'a> View<'a> {
             as_of: Some(date),
             vintage: covid_model::vintage_as_of(&series.history, date),
         })
+    }
+
+    /// `series`' current data, as held.
+    pub fn current(series: &'a RegionSeries) -> Self {
+        Self {
+            days: Cow::Borrowed(&series.days),
+            daily: Cow::Borrowed(&series.daily),
+            revisions: Cow::Borrowed(&series.revisions),
+            as_of: None,
+            vintage: series.vintage,
+        }
     }
 
     /// Index range of the days with `from <= date <= to`.

@@ -197,7 +197,7 @@ pub async fn latest(
             json(&LatestResponse {
                 meta: meta(
                     &snapshot,
-                    &View::of(&series, AsOf::default()).expect("the current data"),
+                    &View::current(&series),
                     std::slice::from_ref(day),
                 ),
                 day: *day,

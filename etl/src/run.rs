@@ -169,20 +169,44 @@ mod tests {
         national: &[Day],
         states: &StateSeries,
     ) -> Result<Loaded, Error> {
-        run_as(store, national, states, false).await
+        run_as(
+            store,
+            national,
+            states,
+            national[national.len() - 1].date,
+            false,
+        )
+        .await
     }
 
-    /// A run; `complete`: every region must be written by it (a backfill's).
+    /// Another run's bulk load of `region`, holding its lease.
+    async fn hold_lease(store: &MemoryStore, region: Region, days: &[Day]) {
+        let now = Utc::now();
+        store
+            .partition(region)
+            .lease_series(
+                None,
+                days[0].date,
+                days[days.len() - 1].date,
+                now,
+                now + crate::bulk::LEASE,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// A run of `vintage`; `complete`: every region must be written by it (a backfill's).
     async fn run_as(
         store: &MemoryStore,
         national: &[Day],
         states: &StateSeries,
+        vintage: NaiveDate,
         complete: bool,
     ) -> Result<Loaded, Error> {
         let populations = BTreeMap::from([(covid_model::US, 329_466_283)]);
         let sources = Sources {
             series: national,
-            vintage: national[national.len() - 1].date,
+            vintage,
             complete,
             states: Some(states),
             populations: &populations,
@@ -293,18 +317,7 @@ mod tests {
         let ny = region("NY");
         let states = BTreeMap::from([(ny, series(30, 0)), (region("CA"), series(5, 0))]);
         // Another run holds New York's bulk load.
-        let now = Utc::now();
-        store
-            .partition(ny)
-            .lease_series(
-                None,
-                states[&ny][0].date,
-                states[&ny][29].date,
-                now,
-                now + crate::bulk::LEASE,
-            )
-            .await
-            .unwrap();
+        hold_lease(&store, ny, &states[&ny]).await;
         let loaded = run(&store, &series(40, 0), &states).await.unwrap();
         assert_eq!(loaded.busy_regions, 1);
         assert_eq!(
@@ -322,19 +335,9 @@ mod tests {
         let store = MemoryStore::new();
         let ny = region("NY");
         let states = BTreeMap::from([(ny, series(30, 0)), (region("CA"), series(5, 0))]);
-        let now = Utc::now();
-        store
-            .partition(ny)
-            .lease_series(
-                None,
-                states[&ny][0].date,
-                states[&ny][29].date,
-                now,
-                now + crate::bulk::LEASE,
-            )
-            .await
-            .unwrap();
-        let error = run_as(&store, &series(40, 0), &states, true)
+        hold_lease(&store, ny, &states[&ny]).await;
+        let national = series(40, 0);
+        let error = run_as(&store, &national, &states, national[39].date, true)
             .await
             .unwrap_err();
         assert_eq!(error.kind(), "conflict", "{error}");
@@ -352,25 +355,10 @@ mod tests {
         let states = BTreeMap::from([(region("NY"), series(10, 0))]);
         run(&store, &series(40, 0), &states).await.unwrap();
         let before = store.contents();
-        let populations = BTreeMap::new();
         let national = series(40, 0);
-        let sources = Sources {
-            series: &national,
-            vintage: national[38].date,
-            complete: false,
-            states: Some(&states),
-            populations: &populations,
-        };
-        let error = load(
-            &store,
-            sources,
-            &announce,
-            Utc::now(),
-            &Progress::default(),
-            &Utc::now,
-        )
-        .await
-        .unwrap_err();
+        let error = run_as(&store, &national, &states, national[38].date, false)
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), "regression", "{error}");
         assert!(error.to_string().contains("older publication"), "{error}");
         assert_eq!(store.contents(), before);

@@ -75,6 +75,11 @@ pub fn first_vintage(histories: &[DayHistory]) -> Option<NaiveDate> {
     vintages(histories).min()
 }
 
+/// The newest vintage that wrote any of `histories`; `None`: none has a vintage.
+pub fn last_vintage(histories: &[DayHistory]) -> Option<NaiveDate> {
+    vintages(histories).max()
+}
+
 /// The newest vintage on or before `date` that wrote any of `histories`.
 pub fn vintage_as_of(histories: &[DayHistory], date: NaiveDate) -> Option<NaiveDate> {
     vintages(histories).filter(|v| *v <= date).max()

@@ -18,8 +18,8 @@ mod wire;
 pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
 pub use history::{
-    Counts, DayHistory, Revision, RevisionKind, Version, first_vintage, revisions, series_as_of,
-    vintage_as_of,
+    Counts, DayHistory, Revision, RevisionKind, Version, first_vintage, last_vintage, revisions,
+    series_as_of, vintage_as_of,
 };
 pub use region::{Region, STATES, US};
 pub use subscription::{
