@@ -70,6 +70,9 @@ web: setup
 	set -e; for wasm in web/dist/*.wasm; do node_modules/.bin/wasm-opt $(WASM_FEATURES) \
 		--remove-exports --pass-arg='remove-exports@*intounderlying*' -Os "$$wasm" \
 		-o "$$wasm.opt"; mv "$$wasm.opt" "$$wasm"; done
+	# The imports' and exports' names, hashes and Rust type names, made short in the wasm and
+	# the glue together (-5.2 KB gzip, BENCHMARKS.md).
+	node scripts/short-names.mjs web/dist/*.wasm web/dist/web-*.js
 	@scripts/first-load.sh
 
 demo: web
