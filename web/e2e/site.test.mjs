@@ -341,17 +341,30 @@ test('revised days are marked and told, and "As published on" shows the data of 
     (svg) => [...svg.querySelectorAll('rect')].filter((r) => r.getAttribute('fill') === '#767676').length);
   assert.equal(marks, 1, 'one band over the run of revised days');
   const readout = page.locator('#readout');
+  // The readout's earlier values arrive after its sentence (asked when the day is read).
+  const readoutSays = async (re) => {
+    await page.waitForFunction((source) => new RegExp(source).test(document.querySelector('#readout').innerText),
+      re.source, { timeout: 5000 }).catch(() => {});
+    assert.match(await readout.innerText(), re);
+  };
+  // New York's counts in the snapshot, and as first published (2% short) and the day after (1%).
+  const rows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
+  const count = (date, column) => Number(rows.find((l) => l.startsWith(`${date},New York,36,`)).split(',')[column]);
+  const cases = (date) => count(date, 3);
+  const short = (date, by) => [3, 4].map((c) => (count(date, c) - Math.floor(count(date, c) / by)).toLocaleString('en-US'));
+  const was = (date, by, replaced) => {
+    const [c, d] = short(date, by);
+    return `${c} cases and ${d} deaths \\(replaced ${replaced}\\)`;
+  };
   await page.locator('.charts').focus();
   await page.keyboard.press('End');
   assert.doesNotMatch(await readout.innerText(), /revised/, 'the newest day is as first published');
   await page.keyboard.press('ArrowLeft');
-  assert.match(await readout.innerText(), /^2021-07-07: .*; revised once since first published$/);
+  await readoutSays(new RegExp(`^2021-07-07: .*; revised once since first published; earlier ${was('2021-07-07', 50, '2021-07-08')}$`));
   await page.keyboard.press('ArrowLeft');
-  assert.match(await readout.innerText(), /^2021-07-06: .*; revised 2 times since first published$/);
+  await readoutSays(new RegExp(`^2021-07-06: .*; revised 2 times since first published; earlier ${was('2021-07-06', 50, '2021-07-07')}, then ${was('2021-07-06', 100, '2021-07-08')}$`));
 
   // As published on 2021-07-06: its newest day as first published, 2% short.
-  const rows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
-  const cases = (date) => Number(rows.find((l) => l.startsWith(`${date},New York,36,`)).split(',')[3]);
   const first = cases('2021-07-06') - Math.floor(cases('2021-07-06') / 50);
   await page.locator('#as-of').fill('2021-07-06');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('as_of') === '2021-07-06');
@@ -361,7 +374,8 @@ test('revised days are marked and told, and "As published on" shows the data of 
   assert.match(await readout.innerText(), new RegExp(`^2021-07-06: cases ${first.toLocaleString('en-US')}, deaths`));
   assert.doesNotMatch(await readout.innerText(), /revised/);
   await page.keyboard.press('ArrowLeft');
-  assert.match(await readout.innerText(), /^2021-07-05: .*; revised once since first published$/);
+  // As of 2021-07-06 only its first revision: the one of 07-07 is not shown.
+  await readoutSays(new RegExp(`^2021-07-05: .*; revised once since first published; earlier ${was('2021-07-05', 50, '2021-07-06')}$`));
   await page.screenshot({ path: `${ARTIFACTS}/as-of-ny.png`, fullPage: true });
 
   // Emptied, the current data again.

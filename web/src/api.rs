@@ -180,6 +180,13 @@ pub fn regions() -> impl Future<Output = RegionsList> {
     async move { read(pending, decode::regions).await.map(Arc::new) }
 }
 
+/// The values `region`'s day `date` held before each of its revisions, in vintage order
+/// (`/v1/regions/{id}/revisions` of that one day), or why there are none.
+pub async fn replaced(region: Region, date: NaiveDate) -> Result<Vec<decode::Replaced>, String> {
+    let path = format!("/v1/regions/{}/revisions?from={date}&to={date}", region.id);
+    read(start(&path), decode::replaced).await
+}
+
 /// `/v1/map.svg?metric=…`: the map's SVG markup, or why there is none.
 pub async fn map(metric: Metric) -> Result<String, String> {
     let pending = start(&format!("/v1/map.svg?metric={}", metric.code()));

@@ -122,6 +122,33 @@ pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
     Ok(Series { days, revisions })
 }
 
+/// A value a day held until a revision replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replaced {
+    /// The vintage of the run that replaced it.
+    pub vintage: NaiveDate,
+    pub cases: u64,
+    pub deaths: u64,
+}
+
+/// A revisions answer (`/v1/regions/{id}/revisions`): the values the revisions replaced (each
+/// change's `before`; a new day's is `null`), in the answer's order.
+pub fn replaced<J: Json>(answer: &J) -> Result<Vec<Replaced>, String> {
+    let mut out = Vec::new();
+    for (i, change) in array(answer, "", "data")?.iter().enumerate() {
+        let path = format!("data[{i}]");
+        if let Some(before) = change.member("before") {
+            let at = format!("{path}.before");
+            out.push(Replaced {
+                vintage: date(change, &path, "vintage")?,
+                cases: count(&before, &at, "cases")?,
+                deaths: count(&before, &at, "deaths")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// `/v1/regions`: every region with its population and newest day.
 pub fn regions<J: Json>(answer: &J) -> Result<Vec<RegionSummary>, String> {
     array(answer, "", "regions")?
@@ -268,6 +295,53 @@ mod tests {
             vintage: days.last().map(|d| d.date),
             fields: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_revisions_answer_reads_as_the_values_each_revision_replaced() {
+        use covid_model::{DayHistory, Region, RevisionsMeta, RevisionsResponse, Version};
+        let at = |vintage: &str, cases: u64, deaths: u64| Version {
+            vintage: Some(vintage.parse().unwrap()),
+            day: Day {
+                date: "2021-03-01".parse().unwrap(),
+                cases,
+                deaths,
+                recovered: None,
+            },
+        };
+        // Published on 03-01, revised on 03-02 and 03-05: the server's own list of changes.
+        let history = DayHistory::new(
+            vec![at("2021-03-01", 100, 1), at("2021-03-02", 110, 2)],
+            at("2021-03-05", 120, 2),
+        );
+        let data = covid_model::revisions(Region::by_id("NY").unwrap(), &[history]);
+        let answer = RevisionsResponse {
+            meta: RevisionsMeta {
+                source: "NYT".to_string(),
+                count: data.len(),
+                next_cursor: None,
+                next: None,
+            },
+            data,
+        };
+        let read = replaced(&serde_json::to_value(&answer).unwrap()).unwrap();
+        let replaced_on = |vintage: &str, cases, deaths| Replaced {
+            vintage: vintage.parse().unwrap(),
+            cases,
+            deaths,
+        };
+        assert_eq!(
+            read,
+            vec![
+                replaced_on("2021-03-02", 100, 1),
+                replaced_on("2021-03-05", 110, 2)
+            ]
+        );
+        let broken = json!({"data": [{"vintage": "2021-03-02", "before": {"cases": 1}}]});
+        assert_eq!(
+            replaced(&broken).unwrap_err(),
+            "data[0].before.deaths: missing"
+        );
     }
 
     #[test]

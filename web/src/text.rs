@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 use covid_model::Region;
 
-use crate::decode::Freshness;
+use crate::decode::{Freshness, Replaced};
 use crate::format::{date, month_year};
 use crate::frame::Frame;
 
@@ -51,6 +51,30 @@ fn years(span: &Span) -> String {
         Some((first, last)) if first.year() == last.year() => format!(", {}", first.year()),
         Some((first, last)) => format!(", {}–{}", first.year(), last.year()),
         None => String::new(),
+    }
+}
+
+/// The readout's earlier values of a revised day: what each revision published on or before
+/// `as_of` (`None`: every one) replaced, oldest first, with the vintage that replaced it
+/// (`YYYY-MM-DD`, as the readout's date and "As published on" say dates); nothing when there
+/// is none.
+pub fn earlier(replaced: &[Replaced], as_of: Option<NaiveDate>) -> String {
+    let values: Vec<String> = replaced
+        .iter()
+        .filter(|r| as_of.is_none_or(|d| r.vintage <= d))
+        .map(|r| {
+            format!(
+                "{} cases and {} deaths (replaced {})",
+                covid_model::thousands(r.cases),
+                covid_model::thousands(r.deaths),
+                r.vintage
+            )
+        })
+        .collect();
+    if values.is_empty() {
+        String::new()
+    } else {
+        format!("; earlier {}", values.join(", then "))
     }
 }
 
@@ -125,6 +149,33 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_earlier_values_are_those_replaced_by_the_date_shown() {
+        let replaced = [
+            Replaced {
+                vintage: d("2021-03-02"),
+                cases: 1_000,
+                deaths: 10,
+            },
+            Replaced {
+                vintage: d("2021-03-05"),
+                cases: 1_050,
+                deaths: 11,
+            },
+        ];
+        assert_eq!(
+            earlier(&replaced, None),
+            "; earlier 1,000 cases and 10 deaths (replaced 2021-03-02), then 1,050 cases and 11 \
+             deaths (replaced 2021-03-05)"
+        );
+        assert_eq!(
+            earlier(&replaced, Some(d("2021-03-04"))),
+            "; earlier 1,000 cases and 10 deaths (replaced 2021-03-02)"
+        );
+        assert_eq!(earlier(&replaced, Some(d("2021-03-01"))), "");
+        assert_eq!(earlier(&[], None), "");
     }
 
     #[test]
