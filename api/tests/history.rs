@@ -322,3 +322,62 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
     assert_eq!(series["data"][0]["revisions"], 1);
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// A newer publication's run wrote days of some states, then failed before any meta (which
+/// records what a run completed); an older publication's run comes next. Its start checks pass
+/// (every meta is older than both), so each day it would change is checked: it stops as a
+/// regression, and no value is replaced by an older vintage's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_older_publication_after_a_failed_newer_run_is_refused_per_day() {
+    let (root, vintages) = snapshots("history-older");
+    let endpoint = testkit::dynamodb().endpoint.clone();
+    let folder = |i: usize| root.join(vintages[i].to_string());
+    let table = new_table(&endpoint, "history-older", &folder(1)).await;
+    for i in 0..2 {
+        etl(&endpoint, &table, &folder(i)).run().await.unwrap();
+    }
+    // The run of vintages[3]: every write of a meta item fails; day writes go through.
+    let proxy =
+        testkit::fault::FaultProxy::start(&endpoint, |request: &testkit::fault::Request| {
+            if request.operation != "Query" && request.body.contains(r#"{"S":"meta"}"#) {
+                testkit::fault::Fault::dynamodb("InternalServerError", 500)
+            } else {
+                testkit::fault::Fault::Forward
+            }
+        });
+    etl(&proxy.endpoint, &table, &folder(3))
+        .run()
+        .await
+        .unwrap_err();
+    let newest = |h: &History| -> BTreeMap<(String, NaiveDate), (Option<NaiveDate>, Day)> {
+        h.iter()
+            .map(|(region, date, versions)| ((region.clone(), *date), *versions.last().unwrap()))
+            .collect()
+    };
+    let newer: Vec<_> = newest(&history(&endpoint, &table).await)
+        .into_iter()
+        .filter(|(_, (vintage, _))| *vintage == Some(vintages[3]))
+        .collect();
+    assert!(!newer.is_empty(), "the failed run wrote days");
+
+    let failure = etl(&endpoint, &table, &folder(2)).run().await.unwrap_err();
+    assert_eq!(failure.error.kind(), "regression", "{failure}");
+    assert!(
+        failure.to_string().contains(&format!(
+            "the newest day is {}, before {}, the vintage of the data already stored",
+            vintages[2], vintages[3]
+        )),
+        "{failure}"
+    );
+    let after = history(&endpoint, &table).await;
+    let now = newest(&after);
+    for (day, value) in &newer {
+        assert_eq!(now.get(day), Some(value), "{day:?} keeps the newer value");
+    }
+    for (region, date, versions) in &after {
+        assert!(
+            versions.is_sorted_by_key(|(vintage, _)| *vintage),
+            "{region} {date}: vintages out of order: {versions:?}"
+        );
+    }
+}

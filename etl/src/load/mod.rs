@@ -9,7 +9,9 @@
 //! `updated` alert for every change record, which it deletes. A run that fails half-way leaves
 //! the old meta and its change records: the next run repairs from a full diff and announces
 //! what the failed run wrote. So the meta is never ahead of the days, and every change is
-//! announced once.
+//! announced once. A day's value is never replaced by a run of an older vintage than the
+//! value's (an older publication, run late or side by side with a newer one): the run stops with
+//! a regression, the newer value and its history kept.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -177,21 +179,35 @@ impl Progress {
     }
 }
 
-/// Compares the source with the stored days: the writes needed, and how many days are equal.
-pub fn diff(source: &[Day], stored: &BTreeMap<NaiveDate, StoredDay>) -> (Vec<DayWrite>, u64) {
+/// Compares the source, as the run of `vintage` publishes it, with the stored days: the writes
+/// needed, and how many days are equal. Refused (a regression) if a day to change holds a value
+/// of a later vintage.
+pub fn diff(
+    source: &[Day],
+    stored: &BTreeMap<NaiveDate, StoredDay>,
+    vintage: NaiveDate,
+) -> Result<(Vec<DayWrite>, u64), Error> {
     let mut writes = Vec::new();
     let mut unchanged = 0;
     for day in source {
         match stored.get(&day.date) {
             None => writes.push(DayWrite::Insert(*day)),
             Some(s) if s.day == *day => unchanged += 1,
-            Some(s) => writes.push(DayWrite::Update {
-                stored: s.clone(),
-                new: *day,
-            }),
+            Some(s) => writes.push(revision(s.clone(), *day, vintage)?),
         }
     }
-    (writes, unchanged)
+    Ok((writes, unchanged))
+}
+
+/// The write of `new` over `stored` by the run of `vintage`, unless `stored` is of a later
+/// vintage: the one place a run checks the values it replaces.
+fn revision(stored: StoredDay, new: Day, vintage: NaiveDate) -> Result<DayWrite, Error> {
+    // The error names the day whose stored value is newer.
+    crate::transform::check_vintage(vintage, stored.vintage).map_err(|mut e| {
+        e.date = Some(stored.day.date);
+        e
+    })?;
+    Ok(DayWrite::Update { stored, new })
 }
 
 /// Whether the stored series is exactly `wanted` with every change announced, as far as one
@@ -245,7 +261,7 @@ where
         .into_iter()
         .map(|s| (s.day.date, s))
         .collect();
-    let (writes, unchanged) = diff(source, &stored);
+    let (writes, unchanged) = diff(source, &stored, wanted.vintage)?;
     let batches: Vec<&[DayWrite]> = writes.chunks(MAX_WRITES_PER_BATCH).collect();
     let applied = settle(batches, BATCHES_IN_FLIGHT, |batch| {
         apply_batch(store, batch, wanted.vintage, progress)
@@ -375,10 +391,7 @@ async fn apply<S: WriteDay + ReadSeries>(
         let new = write.day();
         write = match store.read_day(new.date).await? {
             Some(current) if current.day == new => return Ok((None, None)),
-            Some(current) => DayWrite::Update {
-                stored: current,
-                new,
-            },
+            Some(current) => revision(current, new, vintage)?,
             None => DayWrite::Insert(new),
         };
     }

@@ -57,7 +57,7 @@ fn diff_tells_inserts_updates_and_equal_days() {
         .collect();
     let mut source = series(4, 0);
     source[1].cases += 1;
-    let (writes, unchanged) = diff(&source, &stored);
+    let (writes, unchanged) = diff(&source, &stored, source[3].date).unwrap();
     assert_eq!(unchanged, 2);
     assert_eq!(
         writes,
@@ -208,6 +208,67 @@ async fn a_lost_condition_is_re_read_and_resolved() {
     );
     let day0 = store.contents().days[&source[0].date].clone();
     assert_eq!((day0.day, day0.rev), (mine[0], 3));
+}
+
+#[test]
+fn diff_refuses_to_replace_a_value_of_a_later_vintage() {
+    let days = series(2, 0);
+    let later = days[1].date + chrono::Days::new(1);
+    let stored: BTreeMap<NaiveDate, StoredDay> = days
+        .iter()
+        .map(|day| (day.date, StoredDay::first(*day, later)))
+        .collect();
+    // Equal values are no write, whatever their vintage.
+    assert_eq!(diff(&days, &stored, days[1].date).unwrap().1, 2);
+    let mut older = days.clone();
+    older[1].cases -= 1;
+    let error = diff(&older, &stored, days[1].date).unwrap_err();
+    assert_eq!(error.kind(), "regression", "{error}");
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("(date {})", days[1].date))
+            && text.contains(&format!(
+                "before {later}, the vintage of the data already stored"
+            )),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_that_finds_a_later_vintage_written_under_it_stops_and_keeps_it() {
+    let store = MemoryStore::new();
+    let source = series(3, 0);
+    run(&store, &source).await.0.unwrap();
+    let vintage = source[2].date;
+    // A run of the next vintage revises day 0 while this one (of `vintage`) writes it.
+    let mut theirs = source[0];
+    theirs.cases += 7;
+    let mut once = Some(theirs);
+    store.before_each_write(move |c| {
+        if let Some(theirs) = once.take() {
+            let stored = c.days[&theirs.date].revised(theirs, vintage + chrono::Days::new(1));
+            c.days.insert(theirs.date, stored);
+        }
+    });
+    let mut mine = source.clone();
+    mine[0].cases += 1;
+    let state = store.read_state().await.unwrap();
+    let error = load(
+        &store,
+        &Wanted::days(&mine, &announce).at(vintage),
+        &state,
+        Utc::now(),
+        &Progress::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.kind(), "regression", "{error}");
+    // The later value stays, with the value it replaced in its history.
+    let day0 = store.contents().days[&source[0].date].clone();
+    assert_eq!(day0.day, theirs);
+    assert_eq!(day0.vintage, Some(vintage + chrono::Days::new(1)));
+    assert_eq!(day0.earlier.len(), 1);
+    assert_eq!(day0.earlier[0].day, source[0]);
 }
 
 #[tokio::test]

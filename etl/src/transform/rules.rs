@@ -26,16 +26,17 @@ pub fn build_national(nyt: &[u8], jhu: &[u8]) -> Result<(Vec<Day>, NaiveDate), V
     Ok((days, vintage))
 }
 
-/// Refuses a run whose vintage is before the last stored run's: an older publication of the
-/// sources, which would write its values as newer than the ones they were replaced by.
+/// Refuses a run whose vintage is before `stored`, the vintage of the last stored run or of a
+/// stored value the run would replace: an older publication of the sources, which would write
+/// its values as newer than the ones they were replaced by.
 pub fn check_vintage(vintage: NaiveDate, stored: Option<NaiveDate>) -> Result<(), ValidationError> {
     match stored {
         Some(stored) if vintage < stored => Err(ValidationError::new(
             InvalidKind::Regression,
             Some(Source::Nyt),
             format!(
-                "the newest day is {vintage}, before {stored}, the vintage of the last run: \
-                 an older publication of the source"
+                "the newest day is {vintage}, before {stored}, the vintage of the data already \
+                 stored: an older publication of the source"
             ),
         )
         .date(Some(vintage))),
