@@ -15,9 +15,10 @@ use covid_chart::metric::Metric;
 
 use crate::App;
 use crate::answer::Answer;
-use crate::extract::{IfNoneMatch, Range, RegionPath};
+use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
+use crate::history::View;
 use crate::problem::Problem;
-use crate::problem::responses::{NotModified, Unavailable, UnknownRegion};
+use crate::problem::responses::{NotModified, Unavailable, UnknownRegionOrBeforeHistory};
 use crate::regions::{RegionId, region_tag, with_data};
 use crate::routes::{snapshot, unavailable};
 
@@ -71,6 +72,10 @@ pub struct ChartParams {
     /// Last day shown, inclusive (`YYYY-MM-DD`; default the newest).
     #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
+    /// The data as published on this date (`YYYY-MM-DD`; default the current data), as the
+    /// series' `as_of`. Before the region's first vintage, a 404 problem names it.
+    #[param(value_type = Option<String>, format = Date, example = "2021-01-15")]
+    as_of: Option<String>,
     /// Pixels, 320 to 800 (default 640).
     #[param(value_type = Option<u32>, minimum = 320, maximum = 800)]
     width: Option<u32>,
@@ -80,12 +85,13 @@ pub struct ChartParams {
 }
 
 /// A chart of a region's cases or deaths to embed (`<img src=…>`): an SVG of at most 20 KB with
-/// a title, the newest day and its value, and the source, drawn by the site's drawing code.
+/// a title, the newest day and its value, and the source, drawn by the site's drawing code;
+/// with `as_of`, of the data as published on that date.
 #[utoipa::path(get, path = "/v1/regions/{id}/chart.svg", params(RegionId, ChartParams), responses(
     (status = 200, description = "The chart, a standalone SVG document", body = String, content_type = "image/svg+xml"),
     NotModified,
     (status = 400, description = "A bad parameter, a per-capita chart of a region without a population, or no day in the asked range", body = Problem, content_type = "application/problem+json"),
-    UnknownRegion, Unavailable,
+    UnknownRegionOrBeforeHistory, Unavailable,
 ))]
 pub async fn chart(
     State(app): State<Arc<App>>,
@@ -94,13 +100,15 @@ pub async fn chart(
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
-    // The daily values the cache derived once for this version, with the model's math.
+    // The daily values the cache derived once for this version (or as of `as_of`, from the
+    // histories it holds), with the model's math.
+    let view = View::of(&series, AsOf { as_of: embed.as_of })?;
     let data = Data {
         region,
         population: series.population,
-        days: series.days.to_vec(),
-        daily: series.daily.to_vec(),
-        revisions: series.revisions.to_vec(),
+        days: view.days.into_owned(),
+        daily: view.daily.into_owned(),
+        revisions: view.revisions.into_owned(),
     };
     let svg = embed.draw(&data).map_err(Problem::bad_request)?;
     Ok(Answer::new(

@@ -141,6 +141,33 @@ async fn get(base: &str, path: &str) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap())
 }
 
+/// The embeddable chart of `region` as of `vintage` is the site's drawing of that snapshot's
+/// `days`, with the revisions the series answer `as_of` counts.
+async fn embed_as_of(base: &str, region: Region, vintage: NaiveDate, days: &[Day], answer: &Value) {
+    let query = format!("view=cumulative&days=all&as_of={vintage}");
+    let response = reqwest::get(format!("{base}/v1/regions/{}/chart.svg?{query}", region.id))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "chart.svg as of {vintage}");
+    let served = response.text().await.unwrap();
+    let revisions = answer["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["revisions"].as_u64().unwrap() as u32)
+        .collect();
+    let data = covid_chart::data::Data::new(region, days.to_vec(), None).with_revisions(revisions);
+    let embed =
+        covid_chart::embed::Embed::parse(query.split('&').filter_map(|p| p.split_once('=')))
+            .unwrap();
+    assert_eq!(
+        served,
+        embed.draw(&data).unwrap(),
+        "chart.svg as of {vintage}"
+    );
+    assert!(served.contains(&format!("as published on {vintage}")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintage() {
     let (root, vintages) = snapshots("history");
@@ -257,15 +284,23 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
             assert_eq!(&served, days, "{} as of {vintage}", region.id);
             assert_eq!(answer["meta"]["as_of"], vintage.to_string());
             assert_eq!(answer["meta"]["vintage"], vintage.to_string());
+            if region.id == "NY" {
+                embed_as_of(base, region, vintage, days, &answer).await;
+            }
         }
     }
-    // Before the first vintage: a 404 that names it.
-    let (status, problem) = get(base, "/v1/series?as_of=2020-03-01").await;
-    assert_eq!(status, 404);
-    assert!(
-        problem["detail"].as_str().unwrap().contains(FIRST),
-        "{problem}"
-    );
+    // Before the first vintage: a 404 that names it, for a series and for a chart.
+    for path in [
+        "/v1/series?as_of=2020-03-01",
+        "/v1/regions/NY/chart.svg?as_of=2020-03-01",
+    ] {
+        let (status, problem) = get(base, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(FIRST),
+            "{path}: {problem}"
+        );
+    }
 
     // Every change, page after page, is the differences between consecutive snapshots.
     let mut listed: Vec<Revision> = Vec::new();

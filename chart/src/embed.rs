@@ -1,4 +1,5 @@
-//! An embeddable chart: its query (`/v1/regions/{id}/chart.svg?metric=…&view=…&percap=1&days=90`),
+//! An embeddable chart: its query (`/v1/regions/{id}/chart.svg?metric=…&view=…&percap=1&days=90`,
+//! with `as_of` the data as published on a date),
 //! read strictly and written back in one canonical order, and the standalone SVG drawn for it.
 //! The chart inside is [`draw::render`]'s, from the same [`Frame`] and [`ViewState`] as the site's
 //! own panel of that view, byte for byte; around it go a title, the shown days with the newest
@@ -25,8 +26,8 @@ pub const HEIGHTS: (u32, u32) = (240, 800);
 pub const MAX_DAYS: u32 = 3660;
 
 /// The query's parameters: every one changes the drawing (the edge's cache key holds them all).
-pub const PARAMETERS: [&str; 9] = [
-    "metric", "view", "percap", "scale", "days", "from", "to", "width", "height",
+pub const PARAMETERS: [&str; 10] = [
+    "metric", "view", "percap", "scale", "days", "from", "to", "as_of", "width", "height",
 ];
 
 /// How many days an embed shows.
@@ -48,6 +49,8 @@ pub struct Embed {
     pub days: Days,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The data as published on this date (the API's `as_of`); `None`: the current data.
+    pub as_of: Option<NaiveDate>,
     pub width: u32,
     pub height: u32,
 }
@@ -62,6 +65,7 @@ impl Default for Embed {
             days: Days::Last(90),
             from: None,
             to: None,
+            as_of: None,
             width: 640,
             height: 360,
         }
@@ -158,6 +162,7 @@ impl Embed {
                 "days" => embed.days = Days::Last(bounded(name, value, (1, MAX_DAYS))?),
                 "from" => embed.from = Some(date(value)?),
                 "to" => embed.to = Some(date(value)?),
+                "as_of" => embed.as_of = Some(date(value)?),
                 "width" => embed.width = bounded(name, value, WIDTHS)?,
                 "height" => embed.height = bounded(name, value, HEIGHTS)?,
                 _ => unreachable!("every name is matched"),
@@ -202,6 +207,9 @@ impl Embed {
         if let Some(to) = self.to {
             query.push_str(&format!("&to={to}"));
         }
+        if let Some(as_of) = self.as_of {
+            query.push_str(&format!("&as_of={as_of}"));
+        }
         if self.width != default.width {
             query.push_str(&format!("&width={}", self.width));
         }
@@ -212,7 +220,8 @@ impl Embed {
     }
 
     /// The embed of one panel of the site's view `state` over `dates` (its axis): the same
-    /// metric, view, scale and shown days (all of them, or as many ending on the same day).
+    /// metric, view, scale, shown days (all of them, or as many ending on the same day) and
+    /// date the data is shown as of.
     pub fn of_view(state: &ViewState, metric: Metric, dates: &[NaiveDate]) -> Self {
         let range = state.range(dates);
         let last = range.end.checked_sub(1).and_then(|i| dates.get(i)).copied();
@@ -236,6 +245,7 @@ impl Embed {
             days,
             from: None,
             to,
+            as_of: state.as_of,
             ..Embed::default()
         }
     }
@@ -260,7 +270,7 @@ impl Embed {
             region: region.to_string(),
             compare: Vec::new(),
             map: Metric::Cases,
-            as_of: None,
+            as_of: self.as_of,
         }
     }
 
@@ -292,7 +302,8 @@ impl Embed {
         )
     }
 
-    /// What the chart shows, in words: `New York: new cases a day, with the 7-day average`.
+    /// What the chart shows, in words: `New York: new cases a day, with the 7-day average`,
+    /// and `, as published on 2021-07-06` with `as_of`.
     pub fn title(&self, region: Region) -> String {
         let metric = self.metric.label().to_ascii_lowercase();
         let what = match self.view {
@@ -302,7 +313,10 @@ impl Embed {
             View::Cumulative => format!("{metric}, cumulative"),
             View::Daily => format!("new {metric} a day, with the 7-day average"),
         };
-        format!("{}: {what}", region.name)
+        match self.as_of {
+            Some(date) => format!("{}: {what}, as published on {date}", region.name),
+            None => format!("{}: {what}", region.name),
+        }
     }
 
     /// Draws the embed of `data` as one standalone SVG document, or says why it cannot be
@@ -420,6 +434,7 @@ mod tests {
             "metric=deaths&view=cumulative&percap=1&scale=log&days=all",
             "metric=cases&view=daily&from=2020-12-01&to=2020-12-31&width=800&height=240",
             "metric=deaths&view=daily&days=7&to=2021-01-01",
+            "metric=cases&view=cumulative&days=30&as_of=2021-01-05",
         ] {
             let embed = parse(query).unwrap();
             assert_eq!(embed.to_query(), query);
@@ -533,6 +548,19 @@ mod tests {
     }
 
     #[test]
+    fn an_embed_as_of_a_date_says_so() {
+        let ny = Region::by_id("NY").unwrap();
+        assert_eq!(
+            parse("as_of=2021-07-06").unwrap().title(ny),
+            "New York: new cases a day, with the 7-day average, as published on 2021-07-06"
+        );
+        assert_eq!(
+            parse("as_of=July").unwrap_err(),
+            "`as_of` is \"July\": give a day of the calendar as YYYY-MM-DD."
+        );
+    }
+
+    #[test]
     fn a_site_view_embeds_as_the_same_days() {
         let dates = Frame::new(vec![data("US", days(), None)], false).dates;
         for query in [
@@ -541,14 +569,15 @@ mod tests {
             "range=custom&from=2020-12-01&to=2020-12-10",
             "range=custom&from=2020-12-01",
             "percap=1&scale=log",
+            "as_of=2021-01-05",
         ] {
             let state = ViewState::from_query(query);
             let embed = Embed::of_view(&state, Metric::Deaths, &dates);
             let again = embed.view_state("US", &dates);
             assert_eq!(again.range(&dates), state.range(&dates), "{query}");
             assert_eq!(
-                (again.view, again.scale, again.per_100k()),
-                (state.view, state.scale, state.per_100k())
+                (again.view, again.scale, again.per_100k(), again.as_of),
+                (state.view, state.scale, state.per_100k(), state.as_of)
             );
         }
     }

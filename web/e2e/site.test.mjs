@@ -377,6 +377,15 @@ test('revised days are marked and told, and "As published on" shows the data of 
   // As of 2021-07-06 only its first revision: the one of 07-07 is not shown.
   await readoutSays(new RegExp(`^2021-07-05: .*; revised once since first published; earlier ${was('2021-07-05', 50, '2021-07-06')}$`));
   await page.screenshot({ path: `${ARTIFACTS}/as-of-ny.png`, fullPage: true });
+  // Its embed is of the data as published that day too.
+  await page.click('.embed summary');
+  const snippet = await page.locator('.embed textarea').first().inputValue();
+  const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  assert.match(src, /\/v1\/regions\/NY\/chart\.svg\?metric=cases&view=cumulative&days=all&as_of=2021-07-06$/);
+  const embedded = await (await fetch(src)).text();
+  assert.match(embedded, /as published on 2021-07-06/);
+  assert.match(embedded, new RegExp(`Jul 6, 2021: ${first.toLocaleString('en-US')}<`));
+  await page.click('.embed summary');
 
   // Emptied, the current data again.
   await page.locator('#as-of').fill('');
