@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::App;
 use crate::answer::{Answer, Body, json};
-use crate::cache::RegionSeries;
+use crate::cache::{RegionSeries, Snapshot};
 use crate::extract::{Cursor, IfNoneMatch, Page, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegion};
@@ -154,45 +154,54 @@ pub fn csv_of(changes: &[Revision]) -> String {
     csv
 }
 
-/// A page's answer, with the next page in a `Link` header too.
-fn answer(answer: Answer, link: Option<&str>) -> Response {
-    let mut response = answer.into_response();
-    if let Some(link) = link
-        && let Ok(value) = HeaderValue::from_str(&format!("<{link}>; rel=\"next\""))
-    {
-        response.headers_mut().insert(header::LINK, value);
+/// What a revisions request asks: the days, the page, JSON or CSV, and the version it holds.
+struct Asked<'a> {
+    range: Range,
+    page: Page,
+    csv: bool,
+    holds: &'a IfNoneMatch,
+}
+
+impl Asked<'_> {
+    /// The page of `changes` (in cursor order) this asks for, at `path` (`.csv` added for CSV),
+    /// tagged with the data's `tag`; the next page in a `Link` header too.
+    fn answer(
+        &self,
+        snapshot: &Snapshot,
+        tag: &str,
+        path: &str,
+        changes: &[(Cursor, Revision)],
+    ) -> Response {
+        let (range, page, csv) = (self.range, self.page, self.csv);
+        let (data, next) = page_of(changes, page);
+        let path = format!("{path}{}", if csv { ".csv" } else { "" });
+        let link = next_link(&path, range, page, next);
+        let kind = format!("revisions{}{}", if csv { "-csv" } else { "" }, page.tag());
+        let made = Answer::new(self.holds, snapshot, tag, &kind, range, || {
+            body(data, next, link.clone(), csv)
+        });
+        let mut response = made.into_response();
+        if let Some(link) = link
+            && let Ok(value) = HeaderValue::from_str(&format!("<{link}>; rel=\"next\""))
+        {
+            response.headers_mut().insert(header::LINK, value);
+        }
+        response
     }
-    response
 }
 
 /// A region's changes with `from <= date <= to` (and vintage since `since`).
-async fn region_page(
-    app: &App,
-    region: Region,
-    range: Range,
-    page: Page,
-    holds: &IfNoneMatch,
-    csv: bool,
-) -> Result<Response, Problem> {
+async fn region_page(app: &App, region: Region, asked: Asked<'_>) -> Result<Response, Problem> {
     let (snapshot, series) = with_data(app, region).await?;
+    let (range, page) = (asked.range, asked.page);
     let changes: Vec<(Cursor, Revision)> = placed(&series)
         .into_iter()
         .filter(|(_, c)| range.from.is_none_or(|f| c.date >= f))
         .filter(|(_, c)| range.to.is_none_or(|t| c.date <= t))
         .filter(|(_, c)| page.since.is_none_or(|s| c.vintage >= s))
         .collect();
-    let (data, next) = page_of(&changes, page);
-    let path = format!(
-        "/v1/regions/{}/revisions{}",
-        region.id,
-        if csv { ".csv" } else { "" }
-    );
-    let link = next_link(&path, range, page, next);
-    let kind = format!("revisions{}{}", if csv { "-csv" } else { "" }, page.tag());
-    let made = Answer::new(holds, &snapshot, &region_tag(&series), &kind, range, || {
-        body(data, next, link.clone(), csv)
-    });
-    Ok(answer(made, link.as_deref()))
+    let path = format!("/v1/regions/{}/revisions", region.id);
+    Ok(asked.answer(&snapshot, &region_tag(&series), &path, &changes))
 }
 
 /// Every change of a region's values, in vintage order, one page at a time: each day's first
@@ -208,7 +217,13 @@ pub async fn region(
     page: Page,
     holds: IfNoneMatch,
 ) -> Result<Response, Problem> {
-    region_page(&app, region, range, page, &holds, false).await
+    let asked = Asked {
+        range,
+        page,
+        csv: false,
+        holds: &holds,
+    };
+    region_page(&app, region, asked).await
 }
 
 /// [`region`] as CSV (`region,date,vintage,kind,before_*,after_*`); the next page in `Link`.
@@ -223,16 +238,17 @@ pub async fn region_csv(
     page: Page,
     holds: IfNoneMatch,
 ) -> Result<Response, Problem> {
-    region_page(&app, region, range, page, &holds, true).await
+    let asked = Asked {
+        range,
+        page,
+        csv: true,
+        holds: &holds,
+    };
+    region_page(&app, region, asked).await
 }
 
 /// Every region's changes since `since`.
-async fn all_page(
-    app: &App,
-    page: Page,
-    holds: &IfNoneMatch,
-    csv: bool,
-) -> Result<Response, Problem> {
+async fn all_page(app: &App, asked: Asked<'_>) -> Result<Response, Problem> {
     let snapshot = snapshot(app).await?;
     let every: Vec<Option<Arc<RegionSeries>>> = futures::stream::iter(Region::all())
         .map(|region| snapshot.series(region))
@@ -249,17 +265,11 @@ async fn all_page(
         changes
     });
     // In vintage order: the changes since `since` are a tail.
-    let since = page
+    let since = asked
+        .page
         .since
         .map_or(0, |s| changes.partition_point(|(c, _)| c.vintage < s));
-    let (data, next) = page_of(&changes[since..], page);
-    let path = format!("/v1/revisions{}", if csv { ".csv" } else { "" });
-    let link = next_link(&path, Range::default(), page, next);
-    let kind = format!("revisions{}{}", if csv { "-csv" } else { "" }, page.tag());
-    let made = Answer::new(holds, &snapshot, &tag, &kind, Range::default(), || {
-        body(data, next, link.clone(), csv)
-    });
-    Ok(answer(made, link.as_deref()))
+    Ok(asked.answer(&snapshot, &tag, "/v1/revisions", &changes[since..]))
 }
 
 /// Every change of every region's values since `since`, in vintage order (then by region and
@@ -273,7 +283,13 @@ pub async fn all(
     page: Page,
     holds: IfNoneMatch,
 ) -> Result<Response, Problem> {
-    all_page(&app, page, &holds, false).await
+    let asked = Asked {
+        range: Range::default(),
+        page,
+        csv: false,
+        holds: &holds,
+    };
+    all_page(&app, asked).await
 }
 
 /// [`all`] as CSV; the next page in `Link`.
@@ -286,5 +302,11 @@ pub async fn all_csv(
     page: Page,
     holds: IfNoneMatch,
 ) -> Result<Response, Problem> {
-    all_page(&app, page, &holds, true).await
+    let asked = Asked {
+        range: Range::default(),
+        page,
+        csv: true,
+        holds: &holds,
+    };
+    all_page(&app, asked).await
 }
