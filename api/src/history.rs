@@ -53,14 +53,10 @@ impl<'a> View<'a> {
                 ),
             ));
         }
-        let mut days = Vec::with_capacity(series.history.len());
-        let mut revisions = Vec::with_capacity(series.history.len());
-        for history in series.history.iter() {
-            if let Some(at) = history.revisions_as_of(date) {
-                days.push(history.versions()[at as usize].day);
-                revisions.push(at);
-            }
-        }
+        let (days, revisions): (Vec<Day>, Vec<u32>) =
+            covid_model::series_as_of(&series.history, date)
+                .into_iter()
+                .unzip();
         Ok(Self {
             daily: Cow::Owned(daily_per_100k(&days, series.population)),
             days: Cow::Owned(days),

@@ -44,14 +44,9 @@ impl DayHistory {
         (self.0.len() - 1) as u32
     }
 
-    /// The value the day held after the last run whose vintage is on or before `date`; `None`:
-    /// the day was not published yet.
-    pub fn as_of(&self, date: NaiveDate) -> Option<&Version> {
-        self.revisions_as_of(date).map(|i| &self.0[i as usize])
-    }
-
     /// How many times the day had been revised after the last run whose vintage is on or
-    /// before `date` (the place of [`DayHistory::as_of`]'s value); `None`: not published yet.
+    /// before `date`, which is also the place of the value it held then; `None`: not published
+    /// yet.
     pub fn revisions_as_of(&self, date: NaiveDate) -> Option<u32> {
         self.0
             .iter()
@@ -61,12 +56,15 @@ impl DayHistory {
 }
 
 /// The series as it stood after the last run whose vintage is on or before `date`, in date
-/// order (`histories` in date order).
-pub fn series_as_of(histories: &[DayHistory], date: NaiveDate) -> Vec<Day> {
+/// order (`histories` in date order): each day's value then, with how many times it had been
+/// revised by then.
+pub fn series_as_of(histories: &[DayHistory], date: NaiveDate) -> Vec<(Day, u32)> {
     histories
         .iter()
-        .filter_map(|h| h.as_of(date))
-        .map(|v| v.day)
+        .filter_map(|h| {
+            h.revisions_as_of(date)
+                .map(|at| (h.versions()[at as usize].day, at))
+        })
         .collect()
 }
 
@@ -212,8 +210,14 @@ mod tests {
     #[test]
     fn the_series_as_of_a_date_is_each_days_last_value_on_or_before_it() {
         let h = histories();
-        let cases =
-            |on: &str| -> Vec<u64> { series_as_of(&h, date(on)).iter().map(|d| d.cases).collect() };
+        let cases = |on: &str| -> Vec<u64> {
+            series_as_of(&h, date(on))
+                .iter()
+                .map(|(d, _)| d.cases)
+                .collect()
+        };
+        let revised =
+            |on: &str| -> Vec<u32> { series_as_of(&h, date(on)).iter().map(|(_, n)| *n).collect() };
         assert_eq!(cases("2020-04-01"), [10]);
         assert_eq!(cases("2020-04-02"), [10, 20]);
         assert_eq!(
@@ -223,6 +227,9 @@ mod tests {
         );
         assert_eq!(cases("2020-04-04"), [12, 22, 30]);
         assert_eq!(cases("2030-01-01"), [12, 23, 30]);
+        assert_eq!(revised("2020-04-02"), [0, 0]);
+        assert_eq!(revised("2020-04-04"), [1, 2, 0]);
+        assert_eq!(revised("2030-01-01"), [1, 3, 0]);
         assert_eq!(first_vintage(&h), Some(date("2020-04-02")));
         assert_eq!(
             vintage_as_of(&h, date("2020-04-04")),
