@@ -73,6 +73,16 @@ impl<'a> Item<'a> {
             .map_err(|_| self.corrupt(name, format!("is not a date: {value:?}")))
     }
 
+    pub(crate) fn optional_date(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<NaiveDate>, StoreError> {
+        match self.item.get(name) {
+            None => Ok(None),
+            Some(_) => self.date(name).map(Some),
+        }
+    }
+
     pub(crate) fn time(&self, name: &'static str) -> Result<DateTime<Utc>, StoreError> {
         let value = self.string(name)?;
         DateTime::parse_from_rfc3339(value)
@@ -209,10 +219,7 @@ pub(crate) fn parse_day(
             recovered: item.optional_number("recovered")?,
         },
         rev: item.number("rev")?,
-        vintage: match item.item.get("vintage") {
-            None => None,
-            Some(_) => Some(item.date("vintage")?),
-        },
+        vintage: item.optional_date("vintage")?,
         earlier: match item.item.get("history") {
             None => Vec::new(),
             Some(_) => {
@@ -244,10 +251,7 @@ pub(crate) fn parse_meta(
             updated: item.number("run_updated")?,
             unchanged: item.number("run_unchanged")?,
             duration_ms: item.number("run_ms")?,
-            vintage: match item.item.get("run_vintage") {
-                None => None,
-                Some(_) => Some(item.date("run_vintage")?),
-            },
+            vintage: item.optional_date("run_vintage")?,
         }),
     };
     Ok(StoredMeta {
@@ -258,10 +262,7 @@ pub(crate) fn parse_meta(
         last_date: item.date("last_date")?,
         changed_at: item.time("changed_at")?,
         last_run,
-        stale_alert_for: match item.item.get("stale_alert_for") {
-            None => None,
-            Some(_) => Some(item.date("stale_alert_for")?),
-        },
+        stale_alert_for: item.optional_date("stale_alert_for")?,
         population: item.optional_number("population")?,
         regions_fingerprint: match item.item.get("regions_fingerprint") {
             None => None,
