@@ -120,22 +120,23 @@ impl Frame {
         Some((&self.data[r].days[i], &self.data[r].daily[i]))
     }
 
-    /// How many times region `r`'s day at axis index `x` was revised (0 when not known).
-    pub fn revisions(&self, r: usize, x: usize) -> u32 {
+    /// How many times the one region shown's day at axis index `x` was revised: 0 when not
+    /// known, and when regions are compared (whose revisions would they be?).
+    pub fn revisions(&self, x: usize) -> u32 {
+        if self.compared {
+            return 0;
+        }
         self.slots
-            .get(r)
+            .first()
             .and_then(|s| s.get(x).copied().flatten())
-            .and_then(|i| self.data[r].revisions.get(i).copied())
+            .and_then(|i| self.data[0].revisions.get(i).copied())
             .unwrap_or(0)
     }
 
     /// The runs of consecutive axis indexes whose day of the one region shown was revised.
     fn revised(&self) -> Vec<(usize, usize)> {
         let mut runs: Vec<(usize, usize)> = Vec::new();
-        if self.compared {
-            return runs;
-        }
-        for x in (0..self.dates.len()).filter(|&x| self.revisions(0, x) > 0) {
+        for x in (0..self.dates.len()).filter(|&x| self.revisions(x) > 0) {
             match runs.last_mut() {
                 Some(run) if run.1 + 1 == x => run.1 = x,
                 _ => runs.push((x, x)),
@@ -239,8 +240,7 @@ impl Frame {
                 format!("{label} {}", c.text)
             })
             .collect();
-        let revised = match self.revisions(0, x) {
-            _ if self.compared => String::new(),
+        let revised = match self.revisions(x) {
             0 => String::new(),
             1 => "; revised once since first published".to_string(),
             n => format!("; revised {n} times since first published"),

@@ -12,15 +12,14 @@ type Revised = (Region, NaiveDate, Option<NaiveDate>);
 #[component]
 pub fn Readout() -> impl IntoView {
     let shown = super::shown();
-    // The day read, when it is one region's revised day (compared regions' sentences do not say
-    // revisions).
+    // The day read, when it is one region's revised day (compared regions' revisions are not
+    // said).
     let revised = move || -> Option<Revised> {
         let as_of = shown.state.with(|s| s.as_of);
         shown.hover.get().and_then(|x| {
-            shown.frame.with(|f| {
-                (!f.compared && f.revisions(0, x) > 0)
-                    .then(|| (f.data[0].region, f.dates[x], as_of))
-            })
+            shown
+                .frame
+                .with(|f| (f.revisions(x) > 0).then(|| (f.data[0].region, f.dates[x], as_of)))
         })
     };
     // Its earlier values, for the day they were asked for: they follow the sentence once they
