@@ -78,12 +78,7 @@ async fn embeddable_charts_are_the_site_s_drawing_of_the_loaded_data() {
                 .unwrap(),
         );
         let days: Vec<Day> = serde_json::from_value(series["data"].clone()).unwrap();
-        let revisions: Vec<u32> = series["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["revisions"].as_u64().unwrap() as u32)
-            .collect();
+        let revisions = common::revisions_of(&series);
         let newest = *days.last().unwrap();
         let data =
             Data::new(Region::by_id(id).unwrap(), days, population).with_revisions(revisions);

@@ -150,12 +150,7 @@ async fn embed_as_of(base: &str, region: Region, vintage: NaiveDate, days: &[Day
         .unwrap();
     assert_eq!(response.status(), 200, "chart.svg as of {vintage}");
     let served = response.text().await.unwrap();
-    let revisions = answer["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["revisions"].as_u64().unwrap() as u32)
-        .collect();
+    let revisions = common::revisions_of(answer);
     let data = covid_chart::data::Data::new(region, days.to_vec(), None).with_revisions(revisions);
     let embed =
         covid_chart::embed::Embed::parse(query.split('&').filter_map(|p| p.split_once('=')))

@@ -130,3 +130,13 @@ pub async fn start_api(loaded: &Loaded, site: &std::path::Path) -> Server {
     }
     Server { base, child }
 }
+
+/// The `revisions` of each day of a series answer, as the site reads them into its chart data.
+pub fn revisions_of(series: &serde_json::Value) -> Vec<u32> {
+    series["data"]
+        .as_array()
+        .expect("a series answer's data")
+        .iter()
+        .map(|d| d["revisions"].as_u64().expect("a day's revisions") as u32)
+        .collect()
+}
