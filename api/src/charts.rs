@@ -26,6 +26,11 @@ use crate::routes::{snapshot, unavailable};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbedQuery(pub Embed);
 
+impl EmbedQuery {
+    /// The query names it reads: every parameter of the drawing.
+    pub const NAMES: &'static [&'static str] = &covid_chart::embed::PARAMETERS;
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for EmbedQuery {
     type Rejection = Problem;
 
@@ -125,12 +130,17 @@ pub async fn chart(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MapMetric(pub Metric);
 
+impl MapMetric {
+    /// The query names it reads.
+    pub const NAMES: &'static [&'static str] = &["metric"];
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for MapMetric {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
         // The charts' `metric`, read as they read it: the other parameters are not the map's.
-        parse(parts, |name| name == "metric").map(|embed| MapMetric(embed.metric))
+        parse(parts, |name| Self::NAMES.contains(&name)).map(|embed| MapMetric(embed.metric))
     }
 }
 

@@ -24,7 +24,11 @@ pub struct Range {
 }
 
 impl Range {
-    /// Parses the query string strictly; unknown parameters are ignored.
+    /// The query names it reads.
+    pub const NAMES: &'static [&'static str] = &["from", "to"];
+
+    /// Parses the query string strictly; other parameters are left to the others' parsers
+    /// (the route's [`crate::query::guard`] has refused any it does not read).
     ///
     /// ```
     /// use api::extract::Range;
@@ -67,10 +71,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Range {
     }
 }
 
-/// Every query parameter a data answer depends on: [`Range`], [`AsOf`] and [`Page`]. The
-/// edge's cache key keeps exactly these (`ApiCachePolicy`, checked by `tests/router.rs`).
-pub const QUERY_PARAMETERS: [&str; 6] = ["from", "to", "as_of", "since", "cursor", "limit"];
-
 /// The one value of the query parameter `wanted`; refused when given twice.
 fn single(query: Option<&str>, wanted: &str) -> Result<Option<String>, Problem> {
     let mut found = None;
@@ -99,6 +99,9 @@ pub struct AsOf {
 }
 
 impl AsOf {
+    /// The query names it reads.
+    pub const NAMES: &'static [&'static str] = &["as_of"];
+
     /// ```
     /// use api::extract::AsOf;
     /// assert_eq!(AsOf::parse(Some("as_of=2021-01-15")).unwrap().as_of.unwrap().to_string(), "2021-01-15");
@@ -191,6 +194,9 @@ impl Default for Page {
 }
 
 impl Page {
+    /// The query names it reads.
+    pub const NAMES: &'static [&'static str] = &["since", "cursor", "limit"];
+
     /// ```
     /// use api::extract::Page;
     /// let page = Page::parse(Some("since=2021-01-01&cursor=2021-01-15~NY~2021-01-10~0")).unwrap();

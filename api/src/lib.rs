@@ -9,6 +9,7 @@ pub mod freshness;
 pub mod history;
 pub mod limits;
 pub mod problem;
+pub mod query;
 pub mod regions;
 pub mod revisions;
 pub mod routes;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use covid_store::DynamoStore;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
@@ -31,6 +32,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::cache::{SeriesCache, SeriesSource};
+use crate::query::Reads;
 use crate::subscriptions::Subscriptions;
 
 /// The state every request shares.
@@ -217,37 +219,93 @@ fn site_files(dir: PathBuf) -> Router {
         .layer(axum::middleware::map_response(refused_path))
 }
 
+/// One read of the API: its path, the query names it reads, and its handler behind the
+/// [`query::guard`] of those names.
+pub struct Endpoint {
+    pub path: &'static str,
+    pub reads: Reads,
+    route: MethodRouter<Arc<App>>,
+}
+
+impl Endpoint {
+    fn new(path: &'static str, reads: Reads, route: MethodRouter<Arc<App>>) -> Self {
+        let guard = axum::middleware::from_fn_with_state(reads, query::guard);
+        Self {
+            path,
+            reads,
+            route: route.route_layer(guard),
+        }
+    }
+}
+
+/// `POST /v1/subscriptions`, which reads no query (its body is the request).
+pub const SUBSCRIPTIONS: &str = "/v1/subscriptions";
+
+/// Every read route, in one list: the router serves these, and `tests/edge.rs` proves that
+/// the edge keys, and forwards to the origin, exactly the query names each reads.
+pub fn endpoints() -> Vec<Endpoint> {
+    use charts::{EmbedQuery, MapMetric};
+    use extract::{AsOf, Page, Range};
+    const SERIES: Reads = Reads(&[Range::NAMES, AsOf::NAMES]);
+    const REGION_REVISIONS: Reads = Reads(&[Range::NAMES, Page::NAMES]);
+    const REVISIONS: Reads = Reads(&[Page::NAMES]);
+    const CHART: Reads = Reads(&[EmbedQuery::NAMES]);
+    const MAP: Reads = Reads(&[MapMetric::NAMES]);
+    const NOTHING: Reads = Reads::NOTHING;
+    vec![
+        Endpoint::new("/v1/series", SERIES, get(routes::series)),
+        Endpoint::new("/v1/series.csv", SERIES, get(routes::series_csv)),
+        Endpoint::new("/v1/daily", SERIES, get(routes::daily)),
+        Endpoint::new("/v1/latest", NOTHING, get(routes::latest)),
+        Endpoint::new("/v1/regions", NOTHING, get(regions::regions)),
+        Endpoint::new("/v1/regions/{id}/series", SERIES, get(regions::series)),
+        Endpoint::new(
+            "/v1/regions/{id}/series.csv",
+            SERIES,
+            get(regions::series_csv),
+        ),
+        Endpoint::new("/v1/regions/{id}/daily", SERIES, get(regions::daily)),
+        Endpoint::new("/v1/regions/{id}/latest", NOTHING, get(regions::latest)),
+        Endpoint::new(
+            "/v1/regions/{id}/revisions",
+            REGION_REVISIONS,
+            get(revisions::region),
+        ),
+        Endpoint::new(
+            "/v1/regions/{id}/revisions.csv",
+            REGION_REVISIONS,
+            get(revisions::region_csv),
+        ),
+        Endpoint::new("/v1/revisions", REVISIONS, get(revisions::all)),
+        Endpoint::new("/v1/revisions.csv", REVISIONS, get(revisions::all_csv)),
+        Endpoint::new("/v1/regions/{id}/chart.svg", CHART, get(charts::chart)),
+        Endpoint::new("/v1/map.svg", MAP, get(charts::map)),
+        Endpoint::new("/v1/status", NOTHING, get(routes::status)),
+        Endpoint::new("/v1/openapi.json", NOTHING, get(routes::openapi)),
+    ]
+}
+
 /// The API. With `site`, paths outside `/v1/` are files from that folder (the local demo).
 pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
     let origin_secret = app.origin_secret.clone();
     // Same-origin only: none of the read API's CORS headers.
     let subscribe = Router::new()
         .route(
-            "/v1/subscriptions",
-            post(subscriptions::subscribe).fallback(subscriptions::method_not_allowed),
+            SUBSCRIPTIONS,
+            post(subscriptions::subscribe)
+                .fallback(subscriptions::method_not_allowed)
+                .route_layer(axum::middleware::from_fn_with_state(
+                    Reads::NOTHING,
+                    query::guard,
+                )),
         )
         .with_state(app.clone());
     let subscribe = security_headers::layers()
         .into_iter()
         .fold(subscribe, |r, layer| r.layer(layer));
-    let api = Router::new()
-        .route("/v1/series", get(routes::series))
-        .route("/v1/series.csv", get(routes::series_csv))
-        .route("/v1/daily", get(routes::daily))
-        .route("/v1/latest", get(routes::latest))
-        .route("/v1/regions", get(regions::regions))
-        .route("/v1/regions/{id}/series", get(regions::series))
-        .route("/v1/regions/{id}/series.csv", get(regions::series_csv))
-        .route("/v1/regions/{id}/daily", get(regions::daily))
-        .route("/v1/regions/{id}/latest", get(regions::latest))
-        .route("/v1/regions/{id}/revisions", get(revisions::region))
-        .route("/v1/regions/{id}/revisions.csv", get(revisions::region_csv))
-        .route("/v1/revisions", get(revisions::all))
-        .route("/v1/revisions.csv", get(revisions::all_csv))
-        .route("/v1/regions/{id}/chart.svg", get(charts::chart))
-        .route("/v1/map.svg", get(charts::map))
-        .route("/v1/status", get(routes::status))
-        .route("/v1/openapi.json", get(routes::openapi))
+    let api = endpoints()
+        .into_iter()
+        .fold(Router::new(), |api, e| api.route(e.path, e.route))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             freshness::layer,

@@ -48,7 +48,7 @@ async fn series_with_ranges_and_nulls() {
     assert_eq!(dates, ["2020-12-12", "2020-12-13", "2020-12-14"]);
     let (_, _, body) = get(&r, "/v1/series?from=2020-12-18").await;
     assert_eq!(json(&body)["meta"]["count"], 2);
-    let (_, _, body) = get(&r, "/v1/series?to=2020-12-10&unknown=1").await;
+    let (_, _, body) = get(&r, "/v1/series?to=2020-12-10").await;
     assert_eq!(json(&body)["meta"]["count"], 1);
     let (status, _, body) = get(&r, "/v1/series?from=2030-01-01").await;
     assert_eq!(
@@ -534,58 +534,4 @@ async fn the_edge_keeps_data_answers_until_the_deployed_schedule_s_next_run() {
     ] {
         assert_eq!(get(&r, path).await.1[header::CACHE_CONTROL], kept, "{path}");
     }
-}
-
-#[tokio::test]
-async fn the_edge_keys_each_answer_by_every_parameter_it_depends_on() {
-    let template = testkit::template::Template::load();
-    let resources = |name: &str| Some(name.to_string());
-    let keys = |policy: &str| -> Vec<String> {
-        let config = template
-            .property_with(policy, "CachePolicyConfig", &[], &resources)
-            .unwrap();
-        let strings = &config["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"];
-        assert_eq!(strings["QueryStringBehavior"], "whitelist", "{policy}");
-        let mut keys: Vec<String> =
-            serde_json::from_value(strings["QueryStrings"].clone()).unwrap();
-        keys.sort();
-        keys
-    };
-    let sorted = |names: &[&str]| {
-        let mut names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        names.sort();
-        names
-    };
-    // The data answers read only their query's parameters; the charts read every parameter
-    // of the drawing.
-    assert_eq!(
-        keys("ApiCachePolicy"),
-        sorted(&api::extract::QUERY_PARAMETERS)
-    );
-    assert_eq!(
-        keys("ChartCachePolicy"),
-        sorted(&covid_chart::embed::PARAMETERS)
-    );
-    let config = template
-        .property_with("Distribution", "DistributionConfig", &[], &resources)
-        .unwrap();
-    let behaviors: Vec<(String, String)> = config["CacheBehaviors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| {
-            (
-                b["PathPattern"].as_str().unwrap().to_string(),
-                b["CachePolicyId"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    // CloudFront takes the first pattern that matches: the charts' comes before `/v1/*`.
-    let at = |pattern: &str| behaviors.iter().position(|(p, _)| p == pattern).unwrap();
-    assert!(at("/v1/regions/*/chart.svg") < at("/v1/*"), "{behaviors:?}");
-    assert_eq!(
-        behaviors[at("/v1/regions/*/chart.svg")].1,
-        "ChartCachePolicy"
-    );
-    assert_eq!(behaviors[at("/v1/*")].1, "ApiCachePolicy");
 }

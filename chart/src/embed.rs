@@ -107,7 +107,7 @@ fn choice<T: Copy>(name: &str, value: &str, choices: &[(&str, T)]) -> Result<T, 
 impl Embed {
     /// Reads a query string (without `?`; percent-decoded pairs), strictly: a bad value, a
     /// parameter given twice, or `days` with `from` is an error that names the parameter and
-    /// the value. Unknown parameters are ignored, as the API's other reads do.
+    /// the value. Other names are skipped here: the API refuses them before (its query guard).
     ///
     /// ```
     /// use covid_chart::embed::{Days, Embed};
