@@ -327,3 +327,121 @@ async fn every_read_answers_the_same_whatever_headers_the_request_carries() {
         );
     }
 }
+
+/// Whether a WAF statement matches a request (the byte matches and logic the template uses; any
+/// other statement fails the test until it is taught here).
+fn waf_matches(statement: &Value, method: &str, path: &str) -> bool {
+    if let Some(m) = statement.get("ByteMatchStatement") {
+        let field = &m["FieldToMatch"];
+        let value = if field.get("UriPath").is_some() {
+            path
+        } else if field.get("Method").is_some() {
+            method
+        } else {
+            panic!("a byte match on {field}")
+        };
+        for t in m["TextTransformations"].as_array().unwrap() {
+            assert_eq!(t["Type"], "NONE", "a text transformation");
+        }
+        let wanted = m["SearchString"].as_str().unwrap();
+        return match m["PositionalConstraint"].as_str().unwrap() {
+            "EXACTLY" => value == wanted,
+            "STARTS_WITH" => value.starts_with(wanted),
+            "CONTAINS" => value.contains(wanted),
+            other => panic!("positional constraint {other}"),
+        };
+    }
+    let all = |key: &str| statement[key]["Statements"].as_array().unwrap().clone();
+    if statement.get("AndStatement").is_some() {
+        return all("AndStatement")
+            .iter()
+            .all(|s| waf_matches(s, method, path));
+    }
+    if statement.get("OrStatement").is_some() {
+        return all("OrStatement")
+            .iter()
+            .any(|s| waf_matches(s, method, path));
+    }
+    if let Some(not) = statement.get("NotStatement") {
+        return !waf_matches(&not["Statement"], method, path);
+    }
+    panic!("a WAF statement the test does not read: {statement}")
+}
+
+#[test]
+fn no_one_address_may_take_more_than_a_tenth_of_a_route_s_throttle() {
+    let template = Template::load();
+    let resources = |name: &str| Some(name.to_string());
+    let property = |resource: &str, name: &str| {
+        template
+            .property_with(resource, name, &[], &resources)
+            .unwrap()
+    };
+    let number = |v: &Value| -> f64 {
+        v.as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or_else(|| panic!("{v}: not a number"))
+    };
+    let acl = property("Distribution", "DistributionConfig")["WebACLId"]
+        .as_str()
+        .expect("the distribution has a web ACL")
+        .strip_suffix(".Arn")
+        .expect("the web ACL is the template's own")
+        .to_string();
+    assert_eq!(property(&acl, "Scope"), "CLOUDFRONT");
+    let bodies = property(&acl, "CustomResponseBodies");
+    let rules = property(&acl, "Rules");
+    let rules = rules.as_array().unwrap();
+    let mut priorities: Vec<i64> = rules
+        .iter()
+        .map(|r| r["Priority"].as_i64().unwrap())
+        .collect();
+    priorities.sort();
+    priorities.dedup();
+    assert_eq!(priorities.len(), rules.len(), "rules share a priority");
+    // Requests a second one address may send to a method and path, by the tightest rate rule.
+    let per_address = |method: &str, path: &str| -> f64 {
+        rules
+            .iter()
+            .filter_map(|r| {
+                let rate = r["Statement"].get("RateBasedStatement")?;
+                assert_eq!(rate["AggregateKeyType"], "IP", "{}", r["Name"]);
+                let scope = &rate["ScopeDownStatement"];
+                (scope.is_null() || waf_matches(scope, method, path))
+                    .then(|| number(&rate["Limit"]) / number(&rate["EvaluationWindowSec"]))
+            })
+            .reduce(f64::min)
+            .unwrap_or_else(|| panic!("no per-address limit covers {method} {path}"))
+    };
+    // Every rule answers a limited reader with a 429 and a problem document.
+    for r in rules {
+        let response = &r["Action"]["Block"]["CustomResponse"];
+        assert_eq!(response["ResponseCode"], 429, "{}", r["Name"]);
+        let body = &bodies[response["CustomResponseBodyKey"].as_str().unwrap()];
+        assert_eq!(body["ContentType"], "APPLICATION_JSON");
+        let problem: Value = serde_json::from_str(body["Content"].as_str().unwrap()).unwrap();
+        assert_eq!(problem["status"], 429);
+        assert!(problem["detail"].as_str().unwrap().contains("minutes"));
+    }
+    // API Gateway's throttles, shared by every client.
+    let reads = number(&property("HttpApi", "DefaultRouteSettings")["ThrottlingRateLimit"]);
+    let events = property("ApiFunction", "Events");
+    let subscribe = events
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|e| e["Properties"]["Path"] == api::SUBSCRIPTIONS)
+        .expect("the subscription route");
+    let subscribe = number(&subscribe["Properties"]["RouteSettings"]["ThrottlingRateLimit"]);
+    for e in api::endpoints() {
+        let path = sample(e.path);
+        let most = per_address("GET", &path);
+        assert!(most <= reads / 10.0, "GET {path}: {most}/s of {reads}/s");
+    }
+    let most = per_address("POST", api::SUBSCRIPTIONS);
+    assert!(
+        most <= subscribe / 10.0,
+        "POST {}: {most}/s of {subscribe}/s",
+        api::SUBSCRIPTIONS
+    );
+}
