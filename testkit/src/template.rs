@@ -23,7 +23,12 @@ fn no_resources(_: &str) -> Option<String> {
 impl Template {
     /// The repository's `template.yaml`.
     pub fn load() -> Self {
-        let path = crate::repo_root().join("template.yaml");
+        Self::load_file("template.yaml")
+    }
+
+    /// Another template of the repository (`deploy/bootstrap.yaml`), by its path in it.
+    pub fn load_file(relative: &str) -> Self {
+        let path = crate::repo_root().join(relative);
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
         Self {
@@ -79,6 +84,18 @@ impl Template {
     pub fn raw_property(&self, resource: &str, property: &str) -> Option<&Value> {
         let value = &self.doc["Resources"][resource]["Properties"][property];
         (!value.is_null()).then_some(value)
+    }
+
+    /// Every resource: its logical name and type.
+    pub fn resources(&self) -> Vec<(String, String)> {
+        self.doc["Resources"]
+            .as_mapping()
+            .expect("the template has resources")
+            .iter()
+            .filter_map(|(name, r)| {
+                Some((name.as_str()?.to_string(), r["Type"].as_str()?.to_string()))
+            })
+            .collect()
     }
 
     /// The logical names of the resources of `kind` (e.g. `AWS::Serverless::Function`).

@@ -195,8 +195,17 @@ pub fn sns(body: &str) -> Result<Vec<Ask>, String> {
                 .ok_or("SNS Publish: no TopicArn or TargetArn")?;
             Ok(vec![Ask::new(action, target)])
         }
-        "Subscribe"
-        | "ListSubscriptionsByTopic"
+        // Subscribe's condition keys: the protocol and the endpoint asked for.
+        "Subscribe" => {
+            let mut ask = Ask::new(action, field("TopicArn")?);
+            for (key, name) in [("sns:Protocol", "Protocol"), ("sns:Endpoint", "Endpoint")] {
+                if let Some(value) = form.get(name) {
+                    ask = ask.with(key, vec![value.clone()]);
+                }
+            }
+            Ok(vec![ask])
+        }
+        "ListSubscriptionsByTopic"
         | "GetTopicAttributes"
         | "SetTopicAttributes"
         | "DeleteTopic" => Ok(vec![Ask::new(action, field("TopicArn")?)]),

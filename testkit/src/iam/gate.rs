@@ -325,3 +325,40 @@ fn refuse(request: &Request, reason: String) -> Fault {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The API's role lets SNS mail an address, never post to a URL, a queue, a function or a
+    /// phone: whatever its code asks, the protocol is email.
+    #[test]
+    fn the_api_may_subscribe_email_addresses_only() {
+        let topic = "arn:aws:sns:us-east-1:123456789012:alerts";
+        let statements = role_statements(
+            "ApiFunction",
+            &[("TOPIC_ARN".to_string(), topic.to_string())],
+        );
+        let allowed = |protocol: &str, endpoint: &str| {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair("Action", "Subscribe")
+                .append_pair("TopicArn", topic)
+                .append_pair("Protocol", protocol)
+                .append_pair("Endpoint", endpoint)
+                .finish();
+            let asks = ask::sns(&body).unwrap();
+            asks.iter().all(|a| evaluate(&statements, a).allowed())
+        };
+        assert!(allowed("email", "reader@example.com"));
+        for (protocol, endpoint) in [
+            ("https", "https://evil.example/hook"),
+            ("http", "http://evil.example/hook"),
+            ("email-json", "reader@example.com"),
+            ("sqs", "arn:aws:sqs:us-east-1:123456789012:q"),
+            ("lambda", "arn:aws:lambda:us-east-1:123456789012:function:f"),
+            ("sms", "+15555550100"),
+        ] {
+            assert!(!allowed(protocol, endpoint), "{protocol} was allowed");
+        }
+    }
+}
