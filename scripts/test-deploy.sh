@@ -32,4 +32,67 @@ if summary None '{"status":"failed","kind":"store","written":0}'; then fail "a f
 if summary None '{"status":"ok","inserted":0,"updated":0,"unchanged":0,"first_date":null,"last_date":null}'; then fail "a run with no data passed"; fi
 if summary None '{"status":"ok","inserted":420,"updated":0,"unchanged":0,"last_date":"2021-03-16","states":{"inserted":0,"updated":0,"unchanged":0}}'; then fail "a run without state days passed"; fi
 if summary None 'not json'; then fail "an answer that is not JSON passed"; fi
+# The artifact: files and folders only, the bootstraps and web/dist only. Each refused
+# artifact must be refused for its own reason.
+root=$PWD
+mkdir -p "$tmp/art"
+python3 - "$tmp/art" <<'PY'
+import io, sys, tarfile
+def add(t, name, kind=None, link=""):
+    info = tarfile.TarInfo(name)
+    info.mode = 0o755
+    if kind:
+        info.type, info.linkname = kind, link
+        t.addfile(info)
+    else:
+        info.size = 2
+        t.addfile(info, io.BytesIO(b"x\n"))
+extra = {
+    "clean": [],
+    "symlink": [("web/dist/passwd", tarfile.SYMTYPE, "/etc/passwd")],
+    "hardlink": [("web/dist/copy.html", tarfile.LNKTYPE, "web/dist/index.html")],
+    "dotdot": [("web/dist/../../escape", None, "")],
+    "absolute": [("/tmp/escape", None, "")],
+    "other": [("scripts/run.sh", None, "")],
+}
+for case, entries in extra.items():
+    with tarfile.open(f"{sys.argv[1]}/{case}.tgz", "w:gz") as t:
+        for name in [".aws-sam/build/EtlFunction/bootstrap", ".aws-sam/build/ApiFunction/bootstrap",
+                     "web/dist/index.html", "web/dist/boot.js"]:
+            add(t, name)
+        for name, kind, link in entries:
+            add(t, name, kind, link)
+PY
+unpack() { # NAME: unpack-artifact.sh on $tmp/art/NAME.tgz in a fresh $tmp/out
+  rm -rf "$tmp/out" && mkdir -p "$tmp/out"
+  (cd "$tmp/out" && "$root/scripts/unpack-artifact.sh" "$tmp/art/$1.tgz") > "$tmp/unpack.log" 2>&1
+}
+unpack clean || fail "a clean artifact was refused: $(cat "$tmp/unpack.log")"
+[ -x "$tmp/out/.aws-sam/build/ApiFunction/bootstrap" ] || fail "the bootstrap lost its mode"
+for case in "symlink:not files or folders" "hardlink:not files or folders" \
+  "dotdot:outside the folder" "absolute:outside the folder" "other:does not take"; do
+  if unpack "${case%%:*}"; then fail "the ${case%%:*} artifact was taken"; fi
+  grep -q "${case#*:}" "$tmp/unpack.log" || fail "the ${case%%:*} artifact: $(cat "$tmp/unpack.log")"
+  [ ! -e "$tmp/out/web" ] || fail "the ${case%%:*} artifact was unpacked before it was refused"
+done
+
+# The upload never follows a link (a stand-in `aws` records what it was asked).
+unpack clean || fail "a clean artifact was refused"
+mkdir -p "$tmp/bin" && cat > "$tmp/bin/aws" <<'AWS'
+#!/bin/sh
+echo "$*" >> "$AWS_CALLS"
+AWS
+chmod +x "$tmp/bin/aws"
+(cd "$tmp/out" && AWS_CALLS="$tmp/calls" PATH="$tmp/bin:$PATH" "$root/scripts/upload-site.sh" b) \
+  || fail "upload-site.sh failed on a clean site"
+grep -q '^s3 sync web/dist s3://b .*--no-follow-symlinks' "$tmp/calls" || fail "the sync may follow links"
+ln -s /etc/passwd "$tmp/out/web/dist/passwd"
+if (cd "$tmp/out" && AWS_CALLS="$tmp/calls" PATH="$tmp/bin:$PATH" "$root/scripts/upload-site.sh" b) \
+  > /dev/null 2>&1; then fail "upload-site.sh uploaded a site with a link"; fi
+# The workflow runs these scripts, not its own copies of them.
+grep -q 'scripts/unpack-artifact.sh artifacts.tgz' .github/workflows/deploy.yml || fail "deploy.yml unpacks by hand"
+grep -q 'scripts/upload-site.sh' .github/workflows/deploy.yml || fail "deploy.yml uploads by hand"
+if grep -q 'tar -x' .github/workflows/deploy.yml; then fail "deploy.yml untars by hand"; fi
+if grep -q 's3 sync' .github/workflows/deploy.yml; then fail "deploy.yml syncs by hand"; fi
+
 echo "test-deploy.sh: ok"
