@@ -465,6 +465,35 @@ async fn one_confirmation_per_mailbox_a_day_whatever_the_spelling_or_the_viewer(
 }
 
 #[tokio::test]
+async fn gmail_s_dots_and_googlemail_are_one_mailbox() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |_| {});
+    for (i, email) in [
+        "J.Doe@gmail.com",
+        "jdoe@googlemail.com",
+        "j.d.o.e+news@GMAIL.COM",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = format!(r#"{{"email":"{email}"}}"#);
+        let peer = format!("198.51.100.{}:1", 80 + i);
+        let (status, _, _) = call(&r, post(&body, &peer, &[])).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{email}");
+    }
+    let calls = recorder.calls();
+    assert_eq!(calls.len(), 1, "one confirmation: {calls:?}");
+    // Another Gmail mailbox is its own.
+    let (status, _, _) = call(
+        &r,
+        post(r#"{"email":"j.doe2@gmail.com"}"#, "198.51.100.90:1", &[]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(recorder.calls().len(), 2);
+}
+
+#[tokio::test]
 async fn only_plain_ascii_addresses_are_taken() {
     let (recorder, limits) = (Recorder::default(), MemoryStore::new());
     let r = app(&recorder, &limits, |_| {});

@@ -150,18 +150,24 @@ pub fn check_email(email: &str) -> Result<(), String> {
 
 /// The mailbox an address reaches, for counting confirmations per recipient: lower case, and
 /// the local part's `+tag` removed (`Name+x@Example.com` and `name@example.com` are one
-/// person). Takes an address [`check_email`] accepted.
+/// person). Gmail ignores dots in the local part and takes `googlemail.com` for `gmail.com`,
+/// so those are one mailbox too. Takes an address [`check_email`] accepted.
 ///
 /// ```
 /// use covid_model::recipient;
 /// assert_eq!(recipient("Name+news@Example.COM"), "name@example.com");
 /// assert_eq!(recipient("a.b@example.com"), "a.b@example.com");
+/// assert_eq!(recipient("J.Doe+x@GoogleMail.com"), "jdoe@gmail.com");
+/// assert_eq!(recipient("j.d.o.e@gmail.com"), "jdoe@gmail.com");
 /// ```
 pub fn recipient(email: &str) -> String {
     let lower = email.to_ascii_lowercase();
     let (local, domain) = lower.rsplit_once('@').unwrap_or((&lower, ""));
     let local = local.split('+').next().unwrap_or(local);
-    format!("{local}@{domain}")
+    match domain {
+        "gmail.com" | "googlemail.com" => format!("{}@gmail.com", local.replace('.', "")),
+        _ => format!("{local}@{domain}"),
+    }
 }
 
 /// The request, checked: every problem is a 400 that names the field and value.
