@@ -27,6 +27,8 @@ build: setup
 lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) deny --locked check bans licenses sources
+	scripts/check-pins.py
 	cfn-lint template.yaml deploy/bootstrap.yaml
 	scripts/test-deploy.sh
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

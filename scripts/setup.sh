@@ -8,6 +8,34 @@ CACHE=${CACHE:-$HOME/.cache/covid-us-etl}
 mkdir -p "$CACHE"
 say() { printf 'setup: %s\n' "$*" >&2; }
 
+# --- The pinned stable toolchain (rust-toolchain.toml), before anything runs cargo -----------
+# `scripts/setup.sh toolchain` installs it alone (the GitHub workflows' first Rust step).
+stable=$(sed -n 's/^channel = "\(.*\)"$/\1/p' rust-toolchain.toml)
+[ -n "$stable" ] || { say "rust-toolchain.toml names no channel"; exit 1; }
+stable_ready() {
+  local have
+  have=$(rustup component list --installed --toolchain "$stable" 2>/dev/null) || return 1
+  for part in clippy rustfmt rust-std-aarch64-unknown-linux-gnu rust-std-wasm32-unknown-unknown; do
+    grep -q "^$part" <<< "$have" || return 1
+  done
+}
+if ! stable_ready; then
+  say "rustup toolchain install $stable"
+  rustup toolchain install "$stable" --profile minimal --component clippy,rustfmt \
+    --target aarch64-unknown-linux-gnu,wasm32-unknown-unknown
+fi
+[ "${1:-}" != toolchain ] || exit 0
+
+# --- cargo-deny (`make lint`; `scripts/setup.sh deny` installs it alone, for the CI workflow's
+# advisories job) ------------------------------------------------------------------------------
+mkdir -p "$CACHE/bin"
+deny_version=0.20.2
+if ! "$CACHE/bin/cargo-deny" --version 2>/dev/null | grep -qxF "cargo-deny $deny_version"; then
+  say "cargo install cargo-deny $deny_version"
+  cargo install --locked --quiet --root "$CACHE" "cargo-deny@$deny_version"
+fi
+[ "${1:-}" != deny ] || exit 0
+
 # --- Debian packages ---------------------------------------------------------------------------
 # java: DynamoDB Local. hyperfine, wrk: `make bench`. curl: readiness checks of the scripts.
 apt_needed=()
@@ -39,26 +67,20 @@ if [ "$(cat node_modules/.lock-sum 2>/dev/null)" != "$lock_sum" ]; then
   echo "$lock_sum" > node_modules/.lock-sum
 fi
 
-# --- Python venv for test tools (pinned in requirements-dev.txt) --------------------------------
-req_sum=$(sha256sum requirements-dev.txt | cut -c1-16)
+# --- Python venv for test tools (requirements-dev.txt, locked with every hash) ------------------
+req_sum=$(sha256sum requirements-dev.lock | cut -c1-16)
 venv="$CACHE/venv-$req_sum"
 if [ ! -x "$venv/bin/moto_server" ] || [ ! -f "$venv/.complete" ]; then
   say "python venv $venv"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements-dev.txt
+  "$venv/bin/pip" install -q --disable-pip-version-check --require-hashes -r requirements-dev.lock
   touch "$venv/.complete"
 fi
 ln -sfn "$venv" "$CACHE/venv"
 
-# --- Rust toolchain pieces ----------------------------------------------------------------------
-rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
-rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-# arm64 Lambda builds (`make package`).
-rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup target add aarch64-unknown-linux-gnu
-# --- Site toolchain: wasm target, trunk, wasm-bindgen-cli at Cargo.lock's version --------------
+# --- Site toolchain: trunk, wasm-bindgen-cli at Cargo.lock's version ---------------------------
 # Installed under $CACHE/bin (outside the clone). wasm-opt comes from npm `binaryen` (package.json).
-rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
 # The site's wasm builds on a pinned nightly with the standard library's sources (`make web`).
 web_toolchain=${WEB_TOOLCHAIN:?the Makefile sets WEB_TOOLCHAIN}
 if ! rustup component list --installed --toolchain "$web_toolchain" 2>/dev/null | grep -q '^rust-src'; then
@@ -78,10 +100,16 @@ if ! "$CACHE/bin/trunk" --version 2>/dev/null | grep -qF "$trunk_version"; then
   say "cargo install trunk $trunk_version"
   cargo install --locked --quiet --root "$CACHE" "trunk@$trunk_version"
 fi
+# wasm-bindgen from tools/wasm-bindgen (the published library, under a lockfile of ours: the
+# published CLI's own lockfile cannot be installed --locked), at Cargo.lock's version.
 bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-if ! "$CACHE/bin/wasm-bindgen" --version 2>/dev/null | grep -qF "$bindgen_version"; then
-  say "cargo install wasm-bindgen-cli $bindgen_version"
-  # Not --locked: its lockfile pins a webpki-roots release that the registry no longer serves.
-  cargo install --quiet --root "$CACHE" "wasm-bindgen-cli@$bindgen_version"
+grep -qF "wasm-bindgen-cli = { version = \"=$bindgen_version\"" tools/wasm-bindgen/Cargo.toml || {
+  say "tools/wasm-bindgen/Cargo.toml is not at Cargo.lock's wasm-bindgen $bindgen_version: update its"
+  say "version and dependency, then run cargo update -p wasm-bindgen-cli in that folder"
+  exit 1
+}
+if ! "$CACHE/bin/wasm-bindgen" --version 2>/dev/null | grep -qxF "wasm-bindgen $bindgen_version"; then
+  say "cargo install --locked --path tools/wasm-bindgen ($bindgen_version)"
+  cargo install --locked --quiet --root "$CACHE" --path tools/wasm-bindgen
 fi
 say "ready"
