@@ -9,9 +9,11 @@ import os
 import sys
 import zipfile
 
-# Zipped bytes (BENCHMARKS.md, "Lambda packages"): a published axum + lambda_http function is
-# 0.9 MB zipped; ours carry the AWS clients on top.
-BUDGETS = {"etl": 2_500_000, "api": 1_500_000}
+# Zipped bytes: a regression gate, not a goal. The AWS SDK with TLS puts both functions near
+# 2.5 MB (BENCHMARKS.md, "Lambda packages": 1.93 MB is the API's floor even with every nightly
+# size flag), so 1.5 MB was unreachable; what readers feel is the first answer after a cold
+# start (under 50 ms, `make bench`). A zip over this has grown by a fifth: find out why.
+BUDGETS = {"etl": 3_000_000, "api": 3_000_000}
 
 
 def zipped(path: str) -> int:
