@@ -13,7 +13,7 @@ CARGO ?= cargo
 
 help:
 	@echo "make demo   - load the bundled real-data snapshot into a local DynamoDB and serve the API and site (offline; LIVE=1: live sources)"
-	@echo "make test   - everything CI checks (formatting, clippy, all tests)"
+	@echo "make test   - everything CI checks (formatting, clippy, all tests, the arm64 packages under qemu)"
 	@echo "make bench  - ETL runs, API load and Lambda start times; see BENCHMARKS.md"
 	@echo "make package - both Lambda functions for arm64 (cargo lambda build), smoke-tested under qemu, their sizes against the budgets, and the site"
 	@echo "make web    - the site into web/dist (trunk)"
@@ -37,12 +37,15 @@ lint: setup
 
 # The functions' requests in the tests pass an IAM gate that judges them by their policies in
 # template.yaml (testkit/src/iam); iam-audit then fails on any refusal and on any allowed action
-# that no scenario used.
+# that no scenario used. The packaged arm64 bootstraps, as Lambda runs them, are smoke-tested
+# under qemu and held to their size budgets (as `make package`).
 test: export IAM_AUDIT_DIR := $(CURDIR)/.local/iam-audit
-test: lint web
+test: lint web lambda
 	rm -rf "$$IAM_AUDIT_DIR"
 	$(CARGO) test --workspace --locked
 	$(CARGO) run --locked --quiet -p testkit --bin iam-audit
+	scripts/smoke-arm64.sh
+	scripts/package-sizes.py $(CARGO_TARGET_DIR)/lambda
 	scripts/e2e.sh
 	scripts/schemathesis.sh
 
