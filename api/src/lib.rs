@@ -41,9 +41,10 @@ pub struct App {
     pub stale_after_days: u32,
     /// `None`: no alert topic; `POST /v1/subscriptions` answers 503.
     pub subscriptions: Option<Subscriptions>,
-    /// `ORIGIN_SECRET`: the value of the header CloudFront adds to every origin request. When
-    /// set, a request without it is refused (the API is served only through CloudFront) and
-    /// CloudFront's viewer address is trusted; unset locally.
+    /// `ORIGIN_SECRET`: the value of the header CloudFront adds to every origin request (or
+    /// several, separated by spaces, while one secret replaces another). When set, a request
+    /// without one is refused (the API is served only through CloudFront) and CloudFront's
+    /// viewer address is trusted; unset locally.
     pub origin_secret: Option<String>,
     /// `ETL_SCHEDULE`: when the ETL runs, which sets how long CloudFront keeps an answer
     /// ([`freshness`]); `None` (unset, locally): a short cache.
@@ -94,7 +95,7 @@ impl App {
 
     /// The same app, served only through CloudFront, which adds `secret` to every request.
     pub fn with_origin_secret(mut self, secret: impl Into<String>) -> Self {
-        self.origin_secret = Some(secret.into()).filter(|s: &String| !s.is_empty());
+        self.origin_secret = Some(secret.into()).filter(|s: &String| !s.trim().is_empty());
         self
     }
 

@@ -27,14 +27,28 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Whether the request came through CloudFront (it carries the secret).
+/// Whether the request came through CloudFront: it carries one of the accepted secrets
+/// (`secret` lists them, separated by white space: two while one replaces another, so no
+/// request is refused while CloudFront's change reaches every edge).
+///
+/// ```
+/// use axum::http::HeaderMap;
+/// use api::viewer::via_cloudfront;
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-origin-verify", "new".parse().unwrap());
+/// assert!(via_cloudfront(&headers, Some("new old")));
+/// assert!(via_cloudfront(&headers, Some("old new")));
+/// assert!(!via_cloudfront(&headers, Some("old")));
+/// assert!(!via_cloudfront(&headers, Some(" ")));
+/// ```
 pub fn via_cloudfront(headers: &HeaderMap, secret: Option<&str>) -> bool {
-    let Some(secret) = secret.filter(|s| !s.is_empty()) else {
+    let Some(given) = headers.get(ORIGIN_SECRET_HEADER) else {
         return false;
     };
-    headers
-        .get(ORIGIN_SECRET_HEADER)
-        .is_some_and(|v| same(v.as_bytes(), secret.as_bytes()))
+    secret
+        .unwrap_or_default()
+        .split_whitespace()
+        .any(|accepted| same(given.as_bytes(), accepted.as_bytes()))
 }
 
 /// Refuses a request without CloudFront's origin secret (a middleware, installed when the

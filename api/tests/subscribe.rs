@@ -373,6 +373,32 @@ async fn behind_cloudfront_a_request_without_the_origin_secret_is_refused() {
 }
 
 #[tokio::test]
+async fn while_one_origin_secret_replaces_another_both_are_taken() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = router(&recorder, &limits, Some("n3w s3cret"), |_| {});
+    let read = |secret: &str| {
+        Request::get("/v1/latest")
+            .header("x-origin-verify", secret)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for accepted in ["n3w", "s3cret"] {
+        assert_eq!(
+            call(&r, read(accepted)).await.0,
+            StatusCode::OK,
+            "{accepted}"
+        );
+    }
+    for refused in ["n3w s3cret", "n3w ", "", "guess"] {
+        assert_eq!(
+            call(&r, read(refused)).await.0,
+            StatusCode::FORBIDDEN,
+            "{refused:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn ipv6_viewers_are_counted_per_64_and_per_48() {
     let (recorder, limits) = (Recorder::default(), MemoryStore::new());
     let r = app(&recorder, &limits, |s| s.settings.per_network_per_hour = 7);
