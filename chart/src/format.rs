@@ -90,12 +90,15 @@ pub fn signed(v: Option<i64>) -> String {
     }
 }
 
-/// A 7-day average, rounded to a whole count.
+/// A 7-day average, rounded to a whole count; negative, as the daily changes are, when the
+/// source revised its total down over the week.
+///
+/// ```
+/// assert_eq!(covid_chart::format::average(Some(-35.7)), "-36");
+/// assert_eq!(covid_chart::format::average(Some(-0.4)), "0");
+/// ```
 pub fn average(v: Option<f64>) -> String {
-    v.map_or_else(
-        || "n/a".to_string(),
-        |v| thousands(v.round().max(0.0) as u64),
-    )
+    v.map_or_else(|| "n/a".to_string(), |v| signed(Some(v.round() as i64)))
 }
 
 /// A 7-day average per 100,000 residents, to one decimal.
@@ -155,6 +158,9 @@ mod tests {
         assert_eq!(signed(Some(0)), "0");
         assert_eq!(average(Some(1_499.5)), "1,500");
         assert_eq!(average(None), "n/a");
+        // California's deaths, 2021-06-04: NYT removed deaths, and the average is told so.
+        assert_eq!(average(Some(-35.7)), "-36");
+        assert_eq!(average(Some(-1_234.4)), "-1,234");
     }
 
     #[test]
