@@ -173,7 +173,12 @@ async fn embeddable_charts_are_the_site_s_drawing_of_the_loaded_data() {
                 region["name"].as_str().unwrap(),
             );
             let value = region["latest"][format!("avg7_{metric}_per_100k")].as_f64();
-            let label = match value {
+            // To one decimal, never -0.0; a negative figure is a revision down.
+            let label = match value.map(|v| (v * 10.0).round() / 10.0 + 0.0) {
+                Some(v) if v < 0.0 => format!(
+                    "{name}: {v:.1} new {metric} per 100,000, 7-day average (the source revised \
+                     its total down)"
+                ),
                 Some(v) => format!("{name}: {v:.1} new {metric} per 100,000, 7-day average"),
                 None => format!("{name}: no {metric} per 100,000 (no population or no data)"),
             };

@@ -24,6 +24,9 @@ const COLOURS: [&str; 6] = [
 ];
 /// A region without a value (no population, or no days).
 const NO_DATA: &str = "#9aa0a6";
+/// A negative average: the source revised its total down over the week (a hue outside viridis'
+/// range, and named in the legend and the region's label).
+const BELOW_ZERO: &str = "#e66101";
 
 /// The map's box: the states' 975 x 610, the legend and the tiles below.
 const WIDTH: u32 = 975;
@@ -51,27 +54,57 @@ pub fn value(summary: &RegionSummary, metric: Metric) -> Option<f64> {
     }
 }
 
-/// The bins' lower bounds: round steps from 0 up to the highest value (at most six bins).
+/// A value as the map shows it: to one decimal (never `-0.0`).
+fn shown(value: f64) -> f64 {
+    let v = (value * 10.0).round() / 10.0;
+    if v == 0.0 { 0.0 } else { v }
+}
+
+/// The bins' lower bounds: round steps from 0 up to the highest value as shown (at most six
+/// bins), never finer than the tenths the map shows, so each label is its own and a value
+/// lies in the bin its shown figure says.
 fn bounds(values: impl Iterator<Item = f64>) -> Vec<f64> {
-    let high = values.fold(0.0, f64::max);
+    let high = values.map(shown).fold(0.0, f64::max);
     let ticks = crate::draw::round_ticks(0.0, high, COLOURS.len());
+    if ticks.len() >= 2 && ticks[1] - ticks[0] < 0.1 - 1e-9 {
+        let tenths = (high * 10.0 + 1e-9).floor() as u32;
+        return (0..=tenths).map(|t| f64::from(t) / 10.0).collect();
+    }
     if ticks.is_empty() { vec![0.0] } else { ticks }
 }
 
-/// The colour of `value` among `bounds`: the bins are spread over the whole scale.
+/// The colour of `value` among `bounds`, by its figure as shown: the bins are spread over the
+/// whole scale; below 0 has its own.
 fn colour(value: Option<f64>, bounds: &[f64]) -> &'static str {
-    let Some(v) = value else {
+    let Some(v) = value.map(shown) else {
         return NO_DATA;
     };
-    let bin = bounds.iter().rposition(|b| v >= *b).unwrap_or(0);
+    if v < 0.0 {
+        return BELOW_ZERO;
+    }
+    let bin = bounds.iter().rposition(|b| v >= *b - 1e-9).unwrap_or(0);
     let step = (COLOURS.len() - 1) as f64 / (bounds.len().max(2) - 1) as f64;
     COLOURS[((bin as f64) * step).round() as usize]
 }
 
-/// `New York: 31.2 new cases per 100,000, 7-day average`.
+/// A bound as the legend names it: with as many decimals as the steps need.
+fn bound_label(bound: f64, bounds: &[f64]) -> String {
+    let fine = bounds.windows(2).any(|w| w[1] - w[0] < 1.0 - 1e-9);
+    if fine && bound < 1000.0 {
+        format!("{bound:.1}")
+    } else {
+        compact(bound)
+    }
+}
+
+/// `New York: 31.2 new cases per 100,000, 7-day average`; a negative one says the source
+/// revised its total down.
 pub fn label(name: &str, value: Option<f64>, metric: Metric) -> String {
     let what = metric.label().to_ascii_lowercase();
-    match value {
+    match value.map(shown) {
+        Some(v) if v < 0.0 => format!(
+            "{name}: {v:.1} new {what} per 100,000, 7-day average (the source revised its total down)"
+        ),
         Some(v) => format!("{name}: {v:.1} new {what} per 100,000, 7-day average"),
         None => format!("{name}: no {what} per 100,000 (no population or no data)"),
     }
@@ -88,10 +121,10 @@ fn link(
     metric: Metric,
 ) {
     let label = crate::markup::escaped(&label(region.name, value, metric));
-    let shown = value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.1}"));
+    let figure = value.map_or_else(|| "n/a".to_string(), |v| format!("{:.1}", shown(v)));
     out.push_str(&format!(
         "<a class=\"region\" href=\"?region={id}\" data-region=\"{id}\" aria-label=\"{label}\"><title>{label}</title>{shape}\
-         <text class=\"value\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" aria-hidden=\"true\">{id} {shown}</text></a>",
+         <text class=\"value\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" aria-hidden=\"true\">{id} {figure}</text></a>",
         id = region.id,
         x = text.0,
         y = text.1,
@@ -103,13 +136,14 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
     let of = |id: &str| regions.iter().find(|r| r.id == id);
     let mapped = |region: Region| of(region.id).and_then(|r| value(r, metric));
     let shapes = shapes();
-    let bounds = bounds(
-        shapes
-            .iter()
-            .map(|s| s.0)
-            .chain(TERRITORIES.iter().filter_map(|id| Region::by_id(id)))
-            .filter_map(mapped),
-    );
+    let values: Vec<f64> = shapes
+        .iter()
+        .map(|s| s.0)
+        .chain(TERRITORIES.iter().filter_map(|id| Region::by_id(id)))
+        .filter_map(mapped)
+        .collect();
+    let bounds = bounds(values.iter().copied());
+    let below_zero = values.iter().any(|v| shown(*v) < 0.0);
     let what = metric.label().to_ascii_lowercase();
     let title = format!("New {what} per 100,000 residents, 7-day average, by state");
     let mut out = format!(
@@ -144,19 +178,28 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
             x + 27
         ));
     }
-    // The legend: each bin's colour and lower bound, and "no data".
+    // The legend: "below 0" when a value is, each bin's colour and lower bound, and "no data".
     out.push_str("<g class=\"legend\">");
+    let mut keys: Vec<(&str, String)> = Vec::new();
+    if below_zero {
+        keys.push((BELOW_ZERO, "< 0".to_string()));
+    }
     for (i, bound) in bounds.iter().enumerate() {
-        let x = 20 + 64 * i as i32;
-        out.push_str(&format!(
-            "<rect x=\"{x}\" y=\"626\" width=\"60\" height=\"14\" fill=\"{}\"/>\
-             <text class=\"key\" x=\"{x}\" y=\"656\">{}{}</text>",
+        let last = if i + 1 == bounds.len() { "≥ " } else { "" };
+        keys.push((
             colour(Some(*bound), &bounds),
-            if i + 1 == bounds.len() { "≥ " } else { "" },
-            compact(*bound)
+            format!("{last}{}", bound_label(*bound, &bounds)),
         ));
     }
-    let x = 20 + 64 * bounds.len() as i32 + 16;
+    for (i, (fill, text)) in keys.iter().enumerate() {
+        let x = 20 + 64 * i as i32;
+        out.push_str(&format!(
+            "<rect x=\"{x}\" y=\"626\" width=\"60\" height=\"14\" fill=\"{fill}\"/>\
+             <text class=\"key\" x=\"{x}\" y=\"656\">{}</text>",
+            crate::markup::escaped(text)
+        ));
+    }
+    let x = 20 + 64 * keys.len() as i32 + 16;
     out.push_str(&format!(
         "<rect x=\"{x}\" y=\"626\" width=\"28\" height=\"14\" fill=\"{NO_DATA}\"/>\
          <text class=\"key\" x=\"{x}\" y=\"656\">no data</text>\
@@ -245,5 +288,73 @@ mod tests {
         let deaths = draw(&regions, Metric::Deaths);
         assert!(deaths.contains("new deaths per 100,000"));
         assert!(deaths.len() < 90_000, "{} bytes", deaths.len());
+    }
+
+    #[test]
+    fn each_legend_label_is_its_own_and_a_value_sits_in_the_bin_its_figure_names() {
+        // Deaths per 100k run 0 to 0.23: steps of 0.05 would read "0, 0.1, 0.1, 0.1, 0.2".
+        let bounds = bounds([0.0, 0.12, 0.23].into_iter());
+        assert_eq!(bounds, [0.0, 0.1, 0.2]);
+        let labels: Vec<String> = bounds.iter().map(|b| bound_label(*b, &bounds)).collect();
+        assert_eq!(labels, ["0.0", "0.1", "0.2"]);
+        // Whole steps keep whole labels.
+        let whole = [0.0, 10.0, 20.0];
+        assert_eq!(bound_label(10.0, &whole), "10");
+        // 9.988 is shown as 10.0, so it is in the bin of 10, not of 5.
+        let fives = [0.0, 5.0, 10.0, 15.0];
+        assert_eq!(colour(Some(9.988), &fives), colour(Some(10.0), &fives));
+        assert_ne!(colour(Some(9.988), &fives), colour(Some(5.0), &fives));
+        assert_eq!(
+            label("Virgin Islands", Some(9.988), Metric::Cases)
+                .split(": ")
+                .nth(1)
+                .unwrap(),
+            "10.0 new cases per 100,000, 7-day average"
+        );
+        // Every legend label of the drawn map differs from the others.
+        let regions: Vec<RegionSummary> = ["NY", "CA", "TX", "FL", "WA"]
+            .iter()
+            .zip([0.23, 0.12, 0.05, 0.0, 0.17])
+            .map(|(id, v)| deaths(id, Some(v)))
+            .collect();
+        let svg = draw(&regions, Metric::Deaths);
+        let keys: Vec<&str> = svg
+            .split("<text class=\"key\" x=\"")
+            .skip(1)
+            .filter(|t| t.contains("y=\"656\""))
+            .map(|t| &t[t.find('>').unwrap() + 1..t.find('<').unwrap()])
+            .collect();
+        let mut distinct = keys.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), keys.len(), "{keys:?}");
+    }
+
+    #[test]
+    fn a_negative_average_has_its_own_bin_and_says_the_source_revised_down() {
+        let regions = vec![deaths("CA", Some(-0.08)), deaths("NY", Some(0.2))];
+        let svg = draw(&regions, Metric::Deaths);
+        assert!(
+            svg.contains(">&lt; 0</text>"),
+            "the legend names the bin below 0"
+        );
+        assert!(svg.contains(&format!("fill=\"{BELOW_ZERO}\"")));
+        assert!(svg.contains(
+            "aria-label=\"California: -0.1 new deaths per 100,000, 7-day average (the source \
+             revised its total down)\""
+        ));
+        assert_eq!(colour(Some(-0.08), &[0.0, 0.1]), BELOW_ZERO);
+        // Without a negative value there is no such bin; -0.04 is shown as 0.0.
+        let svg = draw(&[deaths("CA", Some(-0.04))], Metric::Deaths);
+        assert!(!svg.contains("&lt; 0"));
+        assert!(svg.contains("California: 0.0 new deaths"));
+    }
+
+    fn deaths(id: &str, per_100k: Option<f64>) -> RegionSummary {
+        let mut r = summary(id, None);
+        if let Some(latest) = r.latest.as_mut() {
+            latest.avg7_deaths_per_100k = per_100k;
+        }
+        r
     }
 }

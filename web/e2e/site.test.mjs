@@ -332,6 +332,21 @@ test('per 100,000 residents draws New York\'s 7-day averages per capita', async 
   await page.screenshot({ path: `${ARTIFACTS}/per-100k-ny.png`, fullPage: true });
 });
 
+test('a negative day is told as it is: California\'s deaths, revised down by NYT', async () => {
+  await page.goto(`${SITE}/?region=CA&view=daily`);
+  await page.locator('h1').getByText('California COVID-19: cases and deaths').waitFor();
+  await chart().locator('svg polyline[stroke-width="2"]').first().waitFor();
+  const deaths = (date) => Number(stateRows.find((l) => l.startsWith(`${date},California,06,`)).split(',')[4]);
+  const change = deaths('2021-07-08') - deaths('2021-07-07');
+  const average = Math.round((deaths('2021-07-08') - deaths('2021-07-01')) / 7);
+  assert.ok(average < 0, `the snapshot's average is ${average}`);
+  await page.locator('.charts').focus();
+  await page.keyboard.press('End');
+  const readout = await page.locator('#readout').innerText();
+  const signed = (n) => (n < 0 ? '-' : '') + Math.abs(n).toLocaleString('en-US');
+  assert.ok(readout.includes(`deaths ${signed(change)} (7-day avg ${signed(average)})`), readout);
+});
+
 test('revised days are marked and told, and "As published on" shows the data of a past day', async () => {
   // scripts/e2e.sh backfilled three publications (2021-07-05 to 07-07, their newest two days
   // 2% and 1% short) before the snapshot: New York's days from 07-05 to 07-07 were revised.
@@ -443,11 +458,16 @@ test('the map draws every state and territory with its /v1/regions figure, after
   const labels = async () => page.locator('#map a.region').evaluateAll((links) =>
     Object.fromEntries(links.map((a) => [a.dataset.region, a.getAttribute('aria-label')])));
   const regions = (await (await fetch(`${SITE}/v1/regions`)).json()).regions.filter((r) => r.id !== 'US');
+  // Each figure to one decimal (half away from zero, never -0.0); a negative one is a revision.
   const expected = (metric) => Object.fromEntries(regions.map((r) => {
     const v = r.latest?.[`avg7_${metric}_per_100k`];
-    return [r.id, v == null ? `${r.name}: no ${metric} per 100,000 (no population or no data)`
-      : `${r.name}: ${v.toFixed(1)} new ${metric} per 100,000, 7-day average`];
+    if (v == null) return [r.id, `${r.name}: no ${metric} per 100,000 (no population or no data)`];
+    const shown = (Math.sign(v) * Math.round(Math.abs(v) * 10)) / 10 || 0;
+    const revised = shown < 0 ? ' (the source revised its total down)' : '';
+    return [r.id, `${r.name}: ${shown.toFixed(1)} new ${metric} per 100,000, 7-day average${revised}`];
   }));
+  // Every legend label is its own.
+  const legend = async () => page.locator('#map .legend text.key[y="656"]').allTextContents();
   assert.deepEqual(await labels(), expected('cases'));
   // Loaded after the chart: its request starts after the series the chart draws has arrived.
   const [seriesEnd, mapStart] = await page.evaluate(() => {
@@ -475,6 +495,10 @@ test('the map draws every state and territory with its /v1/regions figure, after
   await page.waitForFunction(() => document.querySelector('#map a.region')?.getAttribute('aria-label').includes('deaths'));
   assert.deepEqual(await labels(), expected('deaths'));
   assert.equal(await page.getAttribute('#map-deaths', 'aria-pressed'), 'true');
+  // Deaths per 100k are small (steps of tenths) and California's is negative on 2021-07-08.
+  const keys = await legend();
+  assert.equal(new Set(keys).size, keys.length, `legend labels repeat: ${keys}`);
+  assert.ok(keys.includes('< 0'), `a bin below 0 for California: ${keys}`);
 });
 
 /** A state's snapshot rows and JHU population: the expected per-100k values, computed here. */
