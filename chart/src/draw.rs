@@ -59,6 +59,8 @@ pub struct Rendered {
     pub width: u32,
     /// The shown indexes of the series.
     pub range: Range<usize>,
+    /// A value drawn is below 0 (on a linear scale): the source revised its total down.
+    pub below_zero: bool,
     plot: Option<Plot>,
 }
 
@@ -110,13 +112,20 @@ pub struct ChartInput<'a> {
 pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
     let mut svg = String::new();
     let plot = draw(input, width, height, &mut svg).ok().flatten();
+    let below_zero = input.scale == Scale::Linear
+        && !input.range.is_empty()
+        && extent(input.panel, &input.range).0 < 0.0;
     Rendered {
         svg,
         width,
         range: input.range.clone(),
+        below_zero,
         plot,
     }
 }
+
+/// What a chart with a value below 0 says of it (a sentence without its full stop).
+pub const BELOW_ZERO_NOTE: &str = "Below 0: the source revised its total down";
 
 /// The colour of the marks of revised days (4.5:1 on white).
 pub const REVISED: RGBColor = RGBColor(0x76, 0x76, 0x76);
@@ -207,6 +216,20 @@ fn stroke(color: RGBColor, alpha: f64, width: u32) -> ShapeStyle {
         color: color.mix(alpha),
         filled: false,
         stroke_width: width,
+    }
+}
+
+/// The value axis for values from `low` to `high`: from 0 (or below it, with the same 5%
+/// room as above, so a negative bar, a revision down, ends inside the plot, not on its edge).
+fn value_range(low: f64, high: f64, scale: Scale, per_100k: bool) -> (f64, f64) {
+    match scale {
+        Scale::Linear => (
+            if low < 0.0 { low * 1.05 } else { 0.0 },
+            if high > 0.0 { high * 1.05 } else { 1.0 },
+        ),
+        // Counts start at 1 (10^0); averages per 100k go below it (deaths often do).
+        Scale::Log if per_100k => (low.floor(), high.ceil().max(low.floor() + 1.0)),
+        Scale::Log => (low.floor().max(0.0), high.ceil().max(low.floor() + 1.0)),
     }
 }
 
@@ -344,12 +367,7 @@ fn draw(
     }
     let (low, high) = extent(input.panel, &range);
     let log = input.scale == Scale::Log;
-    let y = match input.scale {
-        Scale::Linear => (low.min(0.0), if high > 0.0 { high * 1.05 } else { 1.0 }),
-        // Counts start at 1 (10^0); averages per 100k go below it (deaths often do).
-        Scale::Log if input.per_100k => (low.floor(), high.ceil().max(low.floor() + 1.0)),
-        Scale::Log => (low.floor().max(0.0), high.ceil().max(low.floor() + 1.0)),
-    };
+    let y = value_range(low, high, input.scale, input.per_100k);
     let narrow = width < 520;
     let labelled = input.panel.lines.iter().any(|l| l.label.is_some());
     // Room for the value labels on the left, the dates below and the line-end labels right.
@@ -588,6 +606,15 @@ mod tests {
         let compared = Frame::new(vec![ny, ca], true);
         assert_eq!(band(&chart(&compared, &state, Metric::Cases).svg), 0);
         assert!(!compared.sentence(11, &state).contains("revised"));
+    }
+
+    #[test]
+    fn a_negative_value_ends_inside_the_plot() {
+        // California's deaths, 2021-06-20..07-08: -452 on 2021-07-02, 62 at most otherwise.
+        let (low, high) = value_range(-452.0, 62.0, Scale::Linear, false);
+        assert!((-452.0 * 1.05 - 1e-9..-452.0).contains(&low), "{low}");
+        assert!((high - 62.0 * 1.05).abs() < 1e-9);
+        assert_eq!(value_range(3.0, 62.0, Scale::Linear, false).0, 0.0);
     }
 
     #[test]

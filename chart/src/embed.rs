@@ -370,12 +370,17 @@ impl Embed {
         } else {
             "Data: The New York Times (CC BY-NC 4.0)"
         };
+        let source = if chart.below_zero {
+            format!("{source}. {}", draw::BELOW_ZERO_NOTE)
+        } else {
+            source.to_string()
+        };
         Ok(standalone(
             self.width,
             self.height,
             &self.title(data.region),
             &days,
-            source,
+            &source,
             &chart.svg,
         ))
     }
@@ -606,5 +611,29 @@ mod tests {
             let svg = parse(query).unwrap().draw(&us).unwrap();
             assert!(svg.len() <= 20_000, "{query}: {} bytes", svg.len());
         }
+    }
+
+    #[test]
+    fn a_chart_with_a_value_below_0_says_the_source_revised_down() {
+        // Cases fall by 452 on the last day: a revision down (as California's deaths on
+        // 2021-07-02).
+        let mut days = days();
+        let last = days.len() - 1;
+        days[last].cases = days[last - 1].cases - 452;
+        let revised = data("CA", days.clone(), Some(39_512_223));
+        let embed = parse("metric=cases&days=30").unwrap();
+        let svg = embed.draw(&revised).unwrap();
+        assert!(svg.contains(draw::BELOW_ZERO_NOTE), "{svg}");
+        assert!(svg.contains(&format!("{}.</desc>", draw::BELOW_ZERO_NOTE)));
+        // Cumulative, the same data has nothing below 0; nor has a chart of rising deaths.
+        let cumulative = parse("metric=cases&view=cumulative&days=30").unwrap();
+        assert!(
+            !cumulative
+                .draw(&revised)
+                .unwrap()
+                .contains(draw::BELOW_ZERO_NOTE)
+        );
+        let rising = data("CA", crate::fixtures::days(), Some(39_512_223));
+        assert!(!embed.draw(&rising).unwrap().contains(draw::BELOW_ZERO_NOTE));
     }
 }

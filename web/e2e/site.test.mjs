@@ -345,6 +345,9 @@ test('a negative day is told as it is: California\'s deaths, revised down by NYT
   const readout = await page.locator('#readout').innerText();
   const signed = (n) => (n < 0 ? '-' : '') + Math.abs(n).toLocaleString('en-US');
   assert.ok(readout.includes(`deaths ${signed(change)} (7-day avg ${signed(average)})`), readout);
+  // The chart goes below 0 and says why.
+  assert.match(await page.locator('figcaption').innerText(), /Below 0: the source revised its total down\./);
+  await page.screenshot({ path: `${ARTIFACTS}/negative-ca.png`, fullPage: true });
 });
 
 test('revised days are marked and told, and "As published on" shows the data of a past day', async () => {

@@ -327,6 +327,11 @@ pub fn ChartFigure() -> impl IntoView {
                 <span class="legend" inner_html=legend></span>
                 {move || caption(state.with(Measure::for_view))}
                 {move || if state.get().scale == Scale::Log { " Log scale: zero and negative values are not drawn." } else { "" }}
+                {move || if drawn.with(|list| list.iter().any(|d| d.rendered.below_zero)) {
+                    format!(" {}.", crate::draw::BELOW_ZERO_NOTE)
+                } else {
+                    String::new()
+                }}
                 " Each metric has its own scale."
                 {gap_note}
             </figcaption>
