@@ -7,6 +7,7 @@ pub mod charts;
 pub mod extract;
 pub mod freshness;
 pub mod history;
+pub mod lambda;
 pub mod limits;
 pub mod problem;
 pub mod query;

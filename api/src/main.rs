@@ -1,4 +1,4 @@
-//! `api`: under `lambda_http` when `AWS_LAMBDA_RUNTIME_API` is set, otherwise a local server on
+//! `api`: under `lambda_http` ([`api::lambda`]) when `AWS_LAMBDA_RUNTIME_API` is set, otherwise a local server on
 //! `LISTEN_ADDR` (default 127.0.0.1:3000) that also serves the site from `SITE_DIR` (default web/dist).
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let app = Arc::new(app);
     api::warm(&app);
     if logging::on_lambda() {
-        return lambda_http::run(api::router(app, None)).await;
+        return api::lambda::run(api::router(app, None)).await;
     }
     let addr = std::env::var("LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let site = std::env::var("SITE_DIR").unwrap_or_else(|_| "web/dist".into());
