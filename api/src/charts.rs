@@ -92,7 +92,7 @@ pub struct ChartParams {
 /// A chart of a region's cases or deaths to embed (`<img src=…>`): an SVG of at most 20 KB with
 /// a title, the newest day and its value, and the source, drawn by the site's drawing code;
 /// with `as_of`, of the data as published on that date.
-#[utoipa::path(get, path = "/v1/regions/{id}/chart.svg", params(RegionId, ChartParams), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/chart.svg", operation_id = "region_chart_svg", tag = "charts", params(RegionId, ChartParams), responses(
     (status = 200, description = "The chart, a standalone SVG document", body = String, content_type = "image/svg+xml"),
     NotModified,
     (status = 400, description = "A bad parameter, a per-capita chart of a region without a population, or no day in the asked range", body = Problem, content_type = "application/problem+json"),
@@ -157,7 +157,7 @@ pub struct MapParams {
 /// The 50 states and DC as shapes and the four territories as tiles, coloured by the newest
 /// 7-day average of new cases or deaths per 100,000 residents (the `/v1/regions` figures), with
 /// a legend; each shape links to `?region={id}` and names its value.
-#[utoipa::path(get, path = "/v1/map.svg", params(MapParams), responses(
+#[utoipa::path(get, path = "/v1/map.svg", operation_id = "map_svg", tag = "charts", params(MapParams), responses(
     (status = 200, description = "The map, a standalone SVG document", body = String, content_type = "image/svg+xml"),
     NotModified,
     (status = 400, description = "A bad `metric`", body = Problem, content_type = "application/problem+json"),

@@ -199,6 +199,7 @@ impl App {
         charts::chart,
         charts::map,
         routes::status,
+        routes::openapi,
         subscriptions::subscribe
     )
 )]

@@ -116,7 +116,7 @@ pub mod responses {
         description = "A malformed or impossible date, or `from` after `to`",
         content_type = "application/problem+json"
     )]
-    pub struct BadRange(#[to_schema] pub Problem);
+    pub struct BadRange(pub Problem);
 
     /// 404: no such region, or none with data.
     #[derive(utoipa::IntoResponses)]
@@ -125,7 +125,7 @@ pub mod responses {
         description = "Not a region with data",
         content_type = "application/problem+json"
     )]
-    pub struct UnknownRegion(#[to_schema] pub Problem);
+    pub struct UnknownRegion(pub Problem);
 
     /// 404 of a national series answer: `as_of` is before the first vintage.
     #[derive(utoipa::IntoResponses)]
@@ -134,7 +134,7 @@ pub mod responses {
         description = "`as_of` is before the first vintage (the detail names it)",
         content_type = "application/problem+json"
     )]
-    pub struct BeforeHistory(#[to_schema] pub Problem);
+    pub struct BeforeHistory(pub Problem);
 
     /// 404 of a region's series answer: no such region, or `as_of` before the first vintage.
     #[derive(utoipa::IntoResponses)]
@@ -143,7 +143,7 @@ pub mod responses {
         description = "Not a region with data, or `as_of` before its first vintage (the detail names it)",
         content_type = "application/problem+json"
     )]
-    pub struct UnknownRegionOrBeforeHistory(#[to_schema] pub Problem);
+    pub struct UnknownRegionOrBeforeHistory(pub Problem);
 
     /// 503: the data cannot be read now (or, for `latest`, none is loaded yet).
     #[derive(utoipa::IntoResponses)]
@@ -152,5 +152,5 @@ pub mod responses {
         description = "No data yet, or the data store is unavailable",
         content_type = "application/problem+json"
     )]
-    pub struct Unavailable(#[to_schema] pub Problem);
+    pub struct Unavailable(pub Problem);
 }

@@ -206,7 +206,7 @@ async fn region_page(app: &App, region: Region, asked: Asked<'_>) -> Result<Resp
 
 /// Every change of a region's values, in vintage order, one page at a time: each day's first
 /// publication (`new`) and every revision (`revised`, with the value it replaced).
-#[utoipa::path(get, path = "/v1/regions/{id}/revisions", params(RegionId, Range, Page), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/revisions", operation_id = "region_revisions", tag = "revisions", params(RegionId, Range, Page), responses(
     (status = 200, description = "A page of the region's changes, in vintage order", body = RevisionsResponse),
     NotModified, BadRange, UnknownRegion, Unavailable,
 ))]
@@ -227,7 +227,7 @@ pub async fn region(
 }
 
 /// [`region`] as CSV (`region,date,vintage,kind,before_*,after_*`); the next page in `Link`.
-#[utoipa::path(get, path = "/v1/regions/{id}/revisions.csv", params(RegionId, Range, Page), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/revisions.csv", operation_id = "region_revisions_csv", tag = "revisions", params(RegionId, Range, Page), responses(
     (status = 200, description = "CSV with the header region,date,vintage,kind,before_cases,before_deaths,before_recovered,after_cases,after_deaths,after_recovered", body = String, content_type = "text/csv"),
     NotModified, BadRange, UnknownRegion, Unavailable,
 ))]
@@ -274,7 +274,7 @@ async fn all_page(app: &App, asked: Asked<'_>) -> Result<Response, Problem> {
 
 /// Every change of every region's values since `since`, in vintage order (then by region and
 /// date), one page at a time.
-#[utoipa::path(get, path = "/v1/revisions", params(Page), responses(
+#[utoipa::path(get, path = "/v1/revisions", operation_id = "revisions", tag = "revisions", params(Page), responses(
     (status = 200, description = "A page of every region's changes, in vintage order", body = RevisionsResponse),
     NotModified, BadRange, Unavailable,
 ))]
@@ -293,7 +293,7 @@ pub async fn all(
 }
 
 /// [`all`] as CSV; the next page in `Link`.
-#[utoipa::path(get, path = "/v1/revisions.csv", params(Page), responses(
+#[utoipa::path(get, path = "/v1/revisions.csv", operation_id = "revisions_csv", tag = "revisions", params(Page), responses(
     (status = 200, description = "CSV with the header region,date,vintage,kind,before_cases,before_deaths,before_recovered,after_cases,after_deaths,after_recovered", body = String, content_type = "text/csv"),
     NotModified, BadRange, Unavailable,
 ))]

@@ -89,7 +89,7 @@ pub(crate) async fn snapshot(app: &App) -> Result<Arc<Snapshot>, Problem> {
 const US: RegionPath = RegionPath(covid_model::US);
 
 /// The cumulative series.
-#[utoipa::path(get, path = "/v1/series", params(Range, AsOf), responses(
+#[utoipa::path(get, path = "/v1/series", operation_id = "national_series", tag = "national", params(Range, AsOf), responses(
     (status = 200, description = "The cumulative series, sorted by date", body = SeriesResponse),
     NotModified, BadRange, BeforeHistory, Unavailable,
 ))]
@@ -104,7 +104,7 @@ pub async fn series(
 
 /// The cumulative series as CSV (`date,cases,deaths,recovered,revisions`; `recovered` empty
 /// when not reported).
-#[utoipa::path(get, path = "/v1/series.csv", params(Range, AsOf), responses(
+#[utoipa::path(get, path = "/v1/series.csv", operation_id = "national_series_csv", tag = "national", params(Range, AsOf), responses(
     (status = 200, description = "CSV with the header date,cases,deaths,recovered,revisions", body = String, content_type = "text/csv"),
     NotModified, BadRange, BeforeHistory, Unavailable,
 ))]
@@ -118,7 +118,7 @@ pub async fn series_csv(
 }
 
 /// Daily new cases, deaths and recovered, with 7-day averages.
-#[utoipa::path(get, path = "/v1/daily", params(Range, AsOf), responses(
+#[utoipa::path(get, path = "/v1/daily", operation_id = "national_daily", tag = "national", params(Range, AsOf), responses(
     (status = 200, description = "Daily changes, sorted by date", body = DailyResponse),
     NotModified, BadRange, BeforeHistory, Unavailable,
 ))]
@@ -132,7 +132,7 @@ pub async fn daily(
 }
 
 /// The newest day, its change from the day before, and the 7-day averages.
-#[utoipa::path(get, path = "/v1/latest", responses(
+#[utoipa::path(get, path = "/v1/latest", operation_id = "national_latest", tag = "national", responses(
     (status = 200, description = "The newest day", body = LatestResponse),
     NotModified, Unavailable,
 ))]
@@ -141,7 +141,7 @@ pub async fn latest(app: State<Arc<App>>, holds: IfNoneMatch) -> Result<Answer, 
 }
 
 /// The last ETL run, the newest day, and whether the data is stale.
-#[utoipa::path(get, path = "/v1/status", responses(
+#[utoipa::path(get, path = "/v1/status", operation_id = "status", tag = "status", responses(
     (status = 200, description = "ETL status", body = StatusResponse),
     Unavailable,
 ))]
@@ -178,6 +178,9 @@ pub async fn status(State(app): State<Arc<App>>) -> Result<Response, Problem> {
 }
 
 /// This API's OpenAPI 3.1 document, generated from the code.
+#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "openapi", tag = "status", responses(
+    (status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json"),
+))]
 pub async fn openapi() -> Response {
     use utoipa::OpenApi;
     let mut response = axum::Json(crate::ApiDoc::openapi()).into_response();

@@ -217,7 +217,7 @@ async fn admit(
 }
 
 /// Subscribes an email address to the alerts it chooses (double opt-in by SNS).
-#[utoipa::path(post, path = "/v1/subscriptions", request_body = SubscriptionRequest, responses(
+#[utoipa::path(post, path = "/v1/subscriptions", operation_id = "subscribe", tag = "subscriptions", request_body = SubscriptionRequest, responses(
     (status = 202, description = "SNS sends a confirmation email (the same answer for an address already subscribed)", body = SubscriptionAccepted),
     (status = 400, description = "Malformed JSON, a malformed address, an unknown alert kind or region", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Posted from another site's page", body = Problem, content_type = "application/problem+json"),
