@@ -411,6 +411,37 @@ test('revised days are marked and told, and "As published on" shows the data of 
   assert.equal(new URL(page.url()).searchParams.get('as_of'), null);
 });
 
+test('"As published on" a date before the first publication says so beside the date box and keeps every control', async () => {
+  // The API's 404 for a date before the first vintage is expected here.
+  const page = await watch(await browser.newPage({ viewport: { width: 1100, height: 1000 } }),
+    ['status of 404 (Not Found)']);
+  const note = page.locator('#as-of-note');
+  const controlsKept = async () => {
+    for (const id of ['#as-of', '#region', '#log-toggle', '#per-100k-toggle', '#table-toggle']) {
+      assert.ok(await page.locator(id).isVisible(), `${id} is shown`);
+    }
+    assert.equal(await page.locator('.status.error').count(), 0, 'no error in place of the page');
+  };
+  // From the URL: the current data, with a note in words (no request path, no code quotes).
+  await page.goto(`${SITE}/?region=NY&as_of=2021-01-01`);
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
+  assert.equal(await note.innerText(),
+    'Nothing held here was published by Jan 1, 2021: the first publication is Jul 5, 2021. Shown: the current data.');
+  assert.equal(new URL(page.url()).searchParams.get('as_of'), null);
+  assert.equal(await page.locator('#as-of').inputValue(), '');
+  await controlsKept();
+  // From the date box: the same, and a date with a publication clears the note.
+  await page.locator('#as-of').fill('2021-03-01');
+  await page.waitForFunction(() => document.querySelector('#as-of-note').textContent.includes('Mar 1, 2021'));
+  await controlsKept();
+  await page.screenshot({ path: `${ARTIFACTS}/as-of-before-history.png` });
+  await page.locator('#as-of').fill('2021-07-06');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('as_of') === '2021-07-06');
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '493');
+  assert.equal(await note.innerText(), '');
+  await page.close();
+});
+
 test('"Embed this chart" gives an <img> of the same view, drawn by the API with the site\'s code', async () => {
   const narrow = await watch(await browser.newPage({ viewport: { width: 700, height: 900 } }));
   await narrow.goto(`${SITE}/?region=NY&view=daily&range=90d`);

@@ -38,12 +38,15 @@ pub struct Start {
     regions: api::RegionsList,
     series: api::SeriesAnswer,
     status: api::StatusAnswer,
+    /// Why the data as published on the URL's date is not shown (the current data is).
+    as_of_note: Option<String>,
 }
 
 /// Sends the first requests at the call and resolves when both are answered, so that the page
-/// is built once, with its data (one layout, rather than an empty page laid out first).
+/// is built once, with its data (one layout, rather than an empty page laid out first). When the
+/// data as published on the URL's date cannot be loaded, the current data is, with a note.
 pub fn start() -> impl Future<Output = Start> {
-    let state = ViewState::from_query(&window().location().search().unwrap_or_default());
+    let mut state = ViewState::from_query(&window().location().search().unwrap_or_default());
     let regions = api::regions();
     let series = api::series(
         &state.shown_regions(),
@@ -52,11 +55,20 @@ pub fn start() -> impl Future<Output = Start> {
     );
     let status = api::status();
     async move {
+        let mut series = series.await;
+        let mut as_of_note = None;
+        if let (Err(failure), Some(asked)) = (&series, state.as_of) {
+            as_of_note = Some(text::as_of_note(asked, failure));
+            state.as_of = None;
+            let compare = !state.compare.is_empty();
+            series = api::series(&state.shown_regions(), compare, None).await;
+        }
         Start {
             state,
             regions: regions.await,
-            series: series.await,
+            series,
             status: status.await,
+            as_of_note,
         }
     }
 }
@@ -83,6 +95,7 @@ pub fn mount(start: Start) {
             regions,
             series,
             status,
+            as_of_note,
         } = start;
         let state = RwSignal::new(state);
         Effect::new(move |_| replace_url(&state.get().to_query()));
@@ -110,8 +123,21 @@ pub fn mount(start: Start) {
             asked.set_value(ticket);
             spawn_local(async move {
                 let answer = request.await;
-                if asked.get_value() == ticket {
-                    series.set(answer);
+                if asked.get_value() != ticket {
+                    return;
+                }
+                match (&answer, as_of) {
+                    // No data as published then: the current data, with a note, and every
+                    // control kept (the answer before stays drawn until it arrives).
+                    (Err(failure), Some(asked)) => {
+                        show_as_of_note(&text::as_of_note(asked, failure));
+                        state.update(|s| s.as_of = None);
+                    }
+                    (Ok(_), Some(_)) => {
+                        show_as_of_note("");
+                        series.set(answer);
+                    }
+                    _ => series.set(answer),
                 }
             });
         });
@@ -157,6 +183,8 @@ pub fn mount(start: Start) {
         mount_in(ids::MAIN, move || {
             view! { <Main frame=frame state=state/> }.into_any()
         });
+        // The note beside "As published on" (in the dashboard's controls, mounted above).
+        show_as_of_note(as_of_note.as_deref().unwrap_or_default());
         mount_in(ids::RANKING_SECTION, move || {
             view! { <Ranking regions=regions state=state/> }.into_any()
         });
@@ -165,6 +193,14 @@ pub fn mount(start: Start) {
         });
     });
     std::mem::forget(owner);
+}
+
+/// Says beside "As published on" why the data as published on the asked date is not shown
+/// (empty: it is).
+fn show_as_of_note(note: &str) {
+    if let Some(e) = dom::by_id(ids::AS_OF_NOTE) {
+        e.set_text_content(Some(note));
+    }
 }
 
 /// The heading, the line under it and the page's title, for the regions shown and the days

@@ -26,6 +26,8 @@ pub const LOG: &str = "log-toggle";
 pub const FROM: &str = "from";
 pub const TO: &str = "to";
 pub const AS_OF: &str = "as-of";
+/// Why the data as published on the asked date is not shown.
+pub const AS_OF_NOTE: &str = "as-of-note";
 pub const COMPARE_ADD: &str = "compare-add";
 pub const COMPARE_STOP: &str = "compare-stop";
 pub const TABLE_TOGGLE: &str = "table-toggle";
@@ -108,6 +110,7 @@ mod tests {
             FROM,
             TO,
             AS_OF,
+            AS_OF_NOTE,
             COMPARE_ADD,
             COMPARE_STOP,
             TABLE_TOGGLE,

@@ -111,6 +111,45 @@ pub fn heading(region: Option<Region>, compared: Option<&str>, span: &Span) -> H
     }
 }
 
+/// What the page says beside "As published on" when the data as published on `asked` could not
+/// be loaded (`failure`, as the API request told it), and the current data is shown instead:
+/// in words, without the request's path or the problem's code quotes.
+///
+/// ```
+/// let asked = "2021-01-01".parse().unwrap();
+/// let failure = "/v1/series?as_of=2021-01-01 answered 404: `as_of` is 2021-01-01, before \
+///     2021-07-08, the first vintage of United States (US): give 2021-07-08 or later.";
+/// assert_eq!(
+///     web::text::as_of_note(asked, failure),
+///     "Nothing held here was published by Jan 1, 2021: the first publication is Jul 8, 2021. \
+///      Shown: the current data."
+/// );
+/// assert_eq!(
+///     web::text::as_of_note(asked, "/v1/series?as_of=2021-01-01 could not be reached"),
+///     "The data as published on Jan 1, 2021 could not be loaded. Shown: the current data."
+/// );
+/// ```
+pub fn as_of_note(asked: NaiveDate, failure: &str) -> String {
+    // The API's 404 ends "give <the first vintage> or later."
+    let first = failure
+        .split("give ")
+        .nth(1)
+        .and_then(|t| t.get(..10))
+        .and_then(crate::data::parse_date);
+    match first {
+        Some(first) => format!(
+            "Nothing held here was published by {}: the first publication is {}. Shown: the \
+             current data.",
+            date(asked),
+            date(first)
+        ),
+        None => format!(
+            "The data as published on {} could not be loaded. Shown: the current data.",
+            date(asked)
+        ),
+    }
+}
+
 /// The footer's line on the data's freshness, from `/v1/status`: the newest day, when the data
 /// last changed and when it was last checked; when the newest day is older than the API's
 /// staleness bound, it says plainly that the sources stopped publishing.

@@ -18,8 +18,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlInputElement;
 
 use crate::ids::{
-    self, AS_OF, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM, LOG,
-    PER_100K, TABLE_TOGGLE, TO,
+    self, AS_OF, AS_OF_NOTE, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM,
+    LOG, PER_100K, TABLE_TOGGLE, TO,
 };
 use crate::metric::Metric;
 use crate::state::{MAX_COMPARED, Preset, Scale, View, ViewState};
@@ -102,7 +102,8 @@ pub fn markup() -> String {
         "<label class=\"custom\" hidden>From <input type=\"date\" id=\"{FROM}\"></label>\
          <label class=\"custom\" hidden>To <input type=\"date\" id=\"{TO}\"></label></fieldset>\
          <fieldset><legend>As published on</legend><input type=\"date\" id=\"{AS_OF}\" \
-         aria-label=\"As published on (empty: the current data)\"></fieldset>\
+         aria-label=\"As published on (empty: the current data)\" aria-describedby=\"{AS_OF_NOTE}\">\
+         <span id=\"{AS_OF_NOTE}\" class=\"as-of-note\" role=\"status\"></span></fieldset>\
          <fieldset><legend>Show</legend>",
     ));
     for m in Metric::ALL {
