@@ -309,7 +309,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RegionPath {
 }
 
 /// A refused value as a problem quotes it: its first `most` characters, escaped.
-fn shown(value: &str, most: usize) -> String {
+pub(crate) fn shown(value: &str, most: usize) -> String {
     value
         .chars()
         .take(most)

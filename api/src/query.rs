@@ -61,7 +61,7 @@ impl Reads {
     }
 
     fn unknown(&self, raw: &str) -> Problem {
-        let shown: String = raw.chars().take(30).flat_map(char::escape_debug).collect();
+        let shown = crate::extract::shown(raw, 30);
         let known: Vec<String> = self.names().map(|n| format!("`{n}`")).collect();
         let takes = if known.is_empty() {
             "this path takes no query parameter".to_string()
