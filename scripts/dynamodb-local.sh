@@ -13,7 +13,12 @@ if [ -z "$lib" ] || [ ! -f "$lib/DynamoDBLocal.jar" ]; then
   exit 1
 fi
 command -v java >/dev/null || { echo "dynamodb-local.sh: java (17+) is not on PATH" >&2; exit 1; }
-args=(-Djava.library.path="$lib/DynamoDBLocal_lib" -jar "$lib/DynamoDBLocal.jar"
+# DynamoDB Local has no option for its listening address: tools/loopback-bind (built by
+# scripts/setup.sh) makes its wildcard bind a loopback one, so it listens on 127.0.0.1 alone.
+shim=${CACHE:-$HOME/.cache/covid-us-etl}/lib/loopback-bind.so
+[ -f "$shim" ] || { echo "dynamodb-local.sh: $shim is not built: run 'make setup'" >&2; exit 1; }
+export LD_PRELOAD=$shim
+args=(-Djava.net.preferIPv4Stack=true -Djava.library.path="$lib/DynamoDBLocal_lib" -jar "$lib/DynamoDBLocal.jar"
       -port "$port" -disableTelemetry -sharedDb)
 if [ -n "${2:-}" ]; then
   mkdir -p "$2"

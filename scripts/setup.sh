@@ -43,6 +43,8 @@ command -v java >/dev/null || apt_needed+=(openjdk-17-jre-headless)
 command -v hyperfine >/dev/null || apt_needed+=(hyperfine)
 command -v wrk >/dev/null || apt_needed+=(wrk)
 command -v curl >/dev/null || apt_needed+=(curl)
+# cc: the loopback shim DynamoDB Local runs with (and the linker every Rust build needs).
+command -v cc >/dev/null || apt_needed+=(gcc libc6-dev)
 # The browser test and Lighthouse use Debian's Chromium (a test tool's own browser download fails here).
 [ -x /usr/bin/chromium ] || apt_needed+=(chromium)
 # `make package` (scripts/setup.sh package) also runs the arm64 bootstraps: qemu-user and the
@@ -78,6 +80,15 @@ if [ ! -x "$venv/bin/moto_server" ] || [ ! -f "$venv/.complete" ]; then
   touch "$venv/.complete"
 fi
 ln -sfn "$venv" "$CACHE/venv"
+
+# --- The loopback shim DynamoDB Local runs with (scripts/dynamodb-local.sh) ----------------------
+shim="$CACHE/lib/loopback-bind.so"
+if [ ! -f "$shim" ] || [ tools/loopback-bind/loopback-bind.c -nt "$shim" ]; then
+  say "cc tools/loopback-bind"
+  mkdir -p "$CACHE/lib"
+  cc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$shim.tmp" tools/loopback-bind/loopback-bind.c -ldl
+  mv "$shim.tmp" "$shim"
+fi
 
 # --- Site toolchain: trunk, wasm-bindgen-cli at Cargo.lock's version ---------------------------
 # Installed under $CACHE/bin (outside the clone). wasm-opt comes from npm `binaryen` (package.json).
