@@ -4,8 +4,8 @@
 
 use std::io::Read;
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::fault::FaultProxy;
@@ -14,13 +14,71 @@ use crate::iam::OPERATOR_KEY;
 use crate::repo_root;
 
 /// A running DynamoDB Local. It lives as long as the test process: the launcher watches the
-/// pipe held in `_stdin` and stops the server when the process exits.
+/// pipe its [`Launched`] holds and stops the server when the process exits.
 pub struct DynamoLocal {
     /// The IAM gate in front of it: requests signed by a function's role are judged by that
     /// role's policy; the operator's ([`crate::iam::OPERATOR_KEY`]) pass.
     pub endpoint: String,
-    _child: Mutex<Child>,
-    _stdin: Mutex<ChildStdin>,
+    _launched: Launched,
+}
+
+/// DynamoDB Local as `scripts/dynamodb-local.sh` starts it (the demo's way), in memory on a
+/// free loopback port, answering; without the IAM gate. It stops when dropped (the launcher
+/// watches the pipe held in `stdin`).
+pub struct Launched {
+    pub port: u16,
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl Launched {
+    /// One try: the server on a free port, once it answers HTTP (within 60 s), or why not.
+    pub fn start() -> Result<Launched, String> {
+        let script = repo_root().join("scripts/dynamodb-local.sh");
+        let port = free_port();
+        let mut child = Command::new(&script)
+            .arg(port.to_string())
+            .env("WATCH_STDIN", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("poll DynamoDB Local") {
+                let mut stderr = String::new();
+                if let Some(mut err) = child.stderr.take() {
+                    let _ = err.read_to_string(&mut stderr);
+                }
+                return Err(format!("DynamoDB Local exited with {status}: {stderr}"));
+            }
+            if answers_http(port) {
+                let stdin = child.stdin.take().expect("piped stdin");
+                return Ok(Launched {
+                    port,
+                    child,
+                    stdin: Some(stdin),
+                });
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                return Err(format!(
+                    "DynamoDB Local did not answer on port {port} within 60 s"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Launched {
+    fn drop(&mut self) {
+        // Closing the pipe stops the server (the launcher's trap); then reap the launcher. The
+        // process-wide instance is never dropped: its pipe closes when the test process exits.
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
 }
 
 /// The DynamoDB Local of this test process, started on first use.
@@ -30,45 +88,20 @@ pub struct DynamoLocal {
 pub fn dynamodb() -> &'static DynamoLocal {
     static LOCAL: OnceLock<DynamoLocal> = OnceLock::new();
     LOCAL.get_or_init(|| {
-        let script = repo_root().join("scripts/dynamodb-local.sh");
         let mut last_error = String::new();
         for _ in 0..3 {
-            let port = free_port();
-            let mut child = Command::new(&script)
-                .arg(port.to_string())
-                .env("WATCH_STDIN", "1")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                if let Some(status) = child.try_wait().expect("poll DynamoDB Local") {
-                    let mut stderr = String::new();
-                    if let Some(mut err) = child.stderr.take() {
-                        let _ = err.read_to_string(&mut stderr);
-                    }
-                    last_error = format!("DynamoDB Local exited with {status}: {stderr}");
-                    break;
-                }
-                if answers_http(port) {
-                    let stdin = child.stdin.take().expect("piped stdin");
-                    let gate =
-                        FaultProxy::start(&format!("http://127.0.0.1:{port}"), crate::iam::judge);
+            match Launched::start() {
+                Ok(launched) => {
+                    let gate = FaultProxy::start(
+                        &format!("http://127.0.0.1:{}", launched.port),
+                        crate::iam::judge,
+                    );
                     return DynamoLocal {
                         endpoint: gate.endpoint,
-                        _child: Mutex::new(child),
-                        _stdin: Mutex::new(stdin),
+                        _launched: launched,
                     };
                 }
-                if Instant::now() > deadline {
-                    let _ = child.kill();
-                    last_error =
-                        format!("DynamoDB Local did not answer on port {port} within 60 s");
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
+                Err(error) => last_error = error,
             }
         }
         panic!("cannot start DynamoDB Local (run `make setup` first?): {last_error}");

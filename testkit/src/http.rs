@@ -52,7 +52,7 @@ pub fn path(head: &[String]) -> &str {
 }
 
 /// Whether an HTTP server answers on the port (any status will do).
-pub fn answers_http(port: u16) -> bool {
+pub(crate) fn answers_http(port: u16) -> bool {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;
     };

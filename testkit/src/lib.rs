@@ -26,7 +26,7 @@ mod runtime;
 mod stub;
 pub mod template;
 
-pub use dynamodb::{DynamoLocal, aws_env, dynamodb, sdk_config, table_name};
+pub use dynamodb::{DynamoLocal, Launched, aws_env, dynamodb, sdk_config, table_name};
 pub use http::free_port;
 pub use moto::{Moto, moto};
 pub use proxy::CountingProxy;

@@ -2,11 +2,6 @@
 //! the loopback address alone: the kernel's table of listening sockets holds its port at
 //! 127.0.0.1 and nowhere else (it has no option for this; `tools/loopback-bind` does it).
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-use testkit::http::answers_http;
-
 /// The local addresses of the sockets listening on `port`, as `/proc/net/tcp` and `tcp6` write
 /// them (hex, in the kernel's byte order).
 fn listening_on(port: u16) -> Vec<String> {
@@ -32,31 +27,12 @@ fn listening_on(port: u16) -> Vec<String> {
 
 #[test]
 fn dynamodb_local_listens_on_loopback_alone() {
-    let port = testkit::free_port();
-    let script = testkit::repo_root().join("scripts/dynamodb-local.sh");
-    let mut child = Command::new(&script)
-        .arg(port.to_string())
-        .env("WATCH_STDIN", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !answers_http(port) {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "DynamoDB Local exited (run `make setup`)"
-        );
-        assert!(Instant::now() < deadline, "DynamoDB Local did not answer");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let addresses = listening_on(port);
-    drop(child.stdin.take());
-    let _ = child.wait();
+    let launched = testkit::Launched::start().unwrap_or_else(|e| panic!("{e} (run `make setup`)"));
+    let addresses = listening_on(launched.port);
+    drop(launched);
     // 127.0.0.1 (IPv4), or ::ffff:127.0.0.1 (IPv4-mapped IPv6); never 0.0.0.0 or ::.
     const LOOPBACK: [&str; 2] = ["0100007F", "0000000000000000FFFF00000100007F"];
-    assert!(!addresses.is_empty(), "nothing listens on {port}");
+    assert!(!addresses.is_empty(), "nothing listens on its port");
     assert!(
         addresses.iter().all(|a| LOOPBACK.contains(&a.as_str())),
         "DynamoDB Local listens beyond loopback: {addresses:?}"
