@@ -28,7 +28,7 @@ impl Range {
     pub const NAMES: &'static [&'static str] = &["from", "to"];
 
     /// Parses the query string strictly; other parameters are left to the others' parsers
-    /// (the route's [`crate::query::guard`] has refused any it does not read).
+    /// (the route's guard, [`crate::query::guarded`], has refused any it does not read).
     ///
     /// ```
     /// use api::extract::Range;

@@ -223,7 +223,7 @@ fn site_files(dir: PathBuf) -> Router {
 }
 
 /// One read of the API: its path, the query names it reads, and its handler behind the
-/// [`query::guard`] of those names.
+/// guard of those names ([`query::guarded`]).
 pub struct Endpoint {
     pub path: &'static str,
     pub reads: Reads,
@@ -232,11 +232,10 @@ pub struct Endpoint {
 
 impl Endpoint {
     fn new(path: &'static str, reads: Reads, route: MethodRouter<Arc<App>>) -> Self {
-        let guard = axum::middleware::from_fn_with_state(reads, query::guard);
         Self {
             path,
             reads,
-            route: route.route_layer(guard),
+            route: query::guarded(route, reads),
         }
     }
 }
@@ -295,12 +294,10 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
     let subscribe = Router::new()
         .route(
             SUBSCRIPTIONS,
-            post(subscriptions::subscribe)
-                .fallback(subscriptions::method_not_allowed)
-                .route_layer(axum::middleware::from_fn_with_state(
-                    Reads::NOTHING,
-                    query::guard,
-                )),
+            query::guarded(
+                post(subscriptions::subscribe).fallback(subscriptions::method_not_allowed),
+                Reads::NOTHING,
+            ),
         )
         .with_state(app.clone());
     let subscribe = security_headers::layers()

@@ -11,6 +11,7 @@
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 
 use crate::problem::Problem;
 
@@ -75,8 +76,16 @@ impl Reads {
     }
 }
 
-/// The guard: a route layer that answers a query [`Reads::check`] refuses with its 400 problem.
-pub async fn guard(State(reads): State<Reads>, request: Request, next: Next) -> Response {
+/// `route` behind the guard of `reads`: a query [`Reads::check`] refuses is answered with its
+/// 400 problem before the handler's extractors run.
+pub fn guarded<S: Clone + Send + Sync + 'static>(
+    route: MethodRouter<S>,
+    reads: Reads,
+) -> MethodRouter<S> {
+    route.route_layer(axum::middleware::from_fn_with_state(reads, guard))
+}
+
+async fn guard(State(reads): State<Reads>, request: Request, next: Next) -> Response {
     match reads.check(request.uri().query()) {
         Ok(()) => next.run(request).await,
         Err(problem) => problem.into_response(),

@@ -100,12 +100,10 @@ impl Template {
 
     /// The logical names of the resources of `kind` (e.g. `AWS::Serverless::Function`).
     pub fn resources_of_type(&self, kind: &str) -> Vec<String> {
-        self.doc["Resources"]
-            .as_mapping()
-            .expect("the template has resources")
-            .iter()
-            .filter(|(_, r)| r["Type"].as_str() == Some(kind))
-            .filter_map(|(name, _)| name.as_str().map(str::to_string))
+        self.resources()
+            .into_iter()
+            .filter(|(_, k)| k == kind)
+            .map(|(name, _)| name)
             .collect()
     }
 
