@@ -112,9 +112,8 @@ pub struct ChartInput<'a> {
 pub fn render(input: &ChartInput<'_>, width: u32, height: u32) -> Rendered {
     let mut svg = String::new();
     let plot = draw(input, width, height, &mut svg).ok().flatten();
-    let below_zero = input.scale == Scale::Linear
-        && !input.range.is_empty()
-        && extent(input.panel, &input.range).0 < 0.0;
+    // On a linear scale the value axis starts below 0 exactly when a drawn value does.
+    let below_zero = input.scale == Scale::Linear && plot.as_ref().is_some_and(|p| p.y.0 < 0.0);
     Rendered {
         svg,
         width,
