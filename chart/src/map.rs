@@ -32,6 +32,13 @@ const BELOW_ZERO: &str = "#e66101";
 const WIDTH: u32 = 975;
 const HEIGHT: u32 = 680;
 
+/// Below this width of the page (inline) or of the image, the legend takes its narrow layout.
+const NARROW_MAP: &str = "48rem";
+/// The narrow layout's text size, in the map's units: about 11 px on a 360 px phone.
+const NARROW_TEXT: i32 = 32;
+/// The narrow legend's band: left of the territories' tiles.
+const NARROW_WIDTH: i32 = 700;
+
 /// The states' shapes: (region, label point, path data), in FIPS order.
 pub fn shapes() -> Vec<(Region, (i32, i32), &'static str)> {
     SHAPES
@@ -153,7 +160,9 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
          .map .value{{display:none;font:bold 14px sans-serif;fill:#111;paint-order:stroke;\
          stroke:#fff;stroke-width:3px}}.map .region:hover .value,.map .region:focus .value{{display:inline}}\
          .map .region:focus path,.map .region:focus rect{{stroke:#111;stroke-width:2.5}}\
-         .map .key{{font:13px sans-serif;fill:currentColor}}</style>"
+         .map .key{{font:13px sans-serif;fill:currentColor}}.map .narrow{{display:none}}\
+         @media (max-width:{NARROW_MAP}){{.map .wide{{display:none}}.map .narrow{{display:inline}}\
+         .map .key{{font-size:{NARROW_TEXT}px}}}}</style>"
     );
     for (region, at, path) in &shapes {
         let value = mapped(*region);
@@ -168,10 +177,10 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
         let value = mapped(region);
         let x = 715 + 62 * i as i32;
         let shape = format!(
-            "<rect class=\"tile\" x=\"{x}\" y=\"622\" width=\"54\" height=\"36\" rx=\"4\" fill=\"{}\"/>",
+            "<rect class=\"tile\" x=\"{x}\" y=\"614\" width=\"54\" height=\"36\" rx=\"4\" fill=\"{}\"/>",
             colour(value, &bounds),
         );
-        link(&mut out, region, &shape, (x + 27, 615), value, metric);
+        link(&mut out, region, &shape, (x + 27, 607), value, metric);
         // The tile's name, outside its link: the link's accessible name is its full sentence.
         out.push_str(&format!(
             "<text class=\"key\" x=\"{}\" y=\"676\" text-anchor=\"middle\" aria-hidden=\"true\">{id}</text>",
@@ -179,7 +188,6 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
         ));
     }
     // The legend: "below 0" when a value is, each bin's colour and lower bound, and "no data".
-    out.push_str("<g class=\"legend\">");
     let mut keys: Vec<(&str, String)> = Vec::new();
     if below_zero {
         keys.push((BELOW_ZERO, "< 0".to_string()));
@@ -191,21 +199,52 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
             format!("{last}{}", bound_label(*bound, &bounds)),
         ));
     }
-    for (i, (fill, text)) in keys.iter().enumerate() {
-        let x = 20 + 64 * i as i32;
+    keys.push((NO_DATA, "no data".to_string()));
+    legend(&mut out, &keys, &title);
+    out.push_str("</svg>");
+    out
+}
+
+/// The legend's two layouts, of which the map's style shows one: on a wide map, one row of
+/// keys at the text size of the tiles' names, and the title; on a narrow one (a phone's page,
+/// or an `<img>` of the map that narrow), where that text would be a few pixels high, keys
+/// [`NARROW_TEXT`] units high flowing over two rows in the same band.
+fn legend(out: &mut String, keys: &[(&str, String)], title: &str) {
+    out.push_str("<g class=\"legend wide\">");
+    let mut x = 20;
+    for (fill, text) in keys {
+        let width = if *fill == NO_DATA { 28 } else { 60 };
+        if *fill == NO_DATA {
+            x += 16;
+        }
         out.push_str(&format!(
-            "<rect x=\"{x}\" y=\"626\" width=\"60\" height=\"14\" fill=\"{fill}\"/>\
+            "<rect x=\"{x}\" y=\"626\" width=\"{width}\" height=\"14\" fill=\"{fill}\"/>\
              <text class=\"key\" x=\"{x}\" y=\"656\">{}</text>",
             crate::markup::escaped(text)
         ));
+        x += 64;
     }
-    let x = 20 + 64 * keys.len() as i32 + 16;
     out.push_str(&format!(
-        "<rect x=\"{x}\" y=\"626\" width=\"28\" height=\"14\" fill=\"{NO_DATA}\"/>\
-         <text class=\"key\" x=\"{x}\" y=\"656\">no data</text>\
-         <text class=\"key\" x=\"20\" y=\"676\">{title}</text></g></svg>"
+        "<text class=\"key\" x=\"20\" y=\"676\">{title}</text></g><g class=\"legend narrow\">"
     ));
-    out
+    let (mut x, mut y) = (0, 632);
+    for (fill, text) in keys {
+        // A swatch, the label at about 0.6 em a character, and a gap.
+        let width = 30 + 8 + (text.chars().count() as i32 * NARROW_TEXT * 6 + 9) / 10 + 24;
+        if x + width > NARROW_WIDTH {
+            (x, y) = (0, y + NARROW_TEXT + 10);
+        }
+        out.push_str(&format!(
+            "<rect x=\"{x}\" y=\"{}\" width=\"30\" height=\"{}\" fill=\"{fill}\"/>\
+             <text class=\"key\" x=\"{}\" y=\"{y}\">{}</text>",
+            y - NARROW_TEXT + 6,
+            NARROW_TEXT - 6,
+            x + 38,
+            crate::markup::escaped(text)
+        ));
+        x += width;
+    }
+    out.push_str("</g>");
 }
 
 #[cfg(test)]
@@ -328,6 +367,44 @@ mod tests {
         distinct.sort();
         distinct.dedup();
         assert_eq!(distinct.len(), keys.len(), "{keys:?}");
+    }
+
+    #[test]
+    fn a_narrow_map_has_the_same_legend_in_larger_keys_over_two_rows() {
+        let regions = vec![deaths("CA", Some(-0.08)), deaths("NY", Some(0.55))];
+        let svg = draw(&regions, Metric::Deaths);
+        let (wide, narrow) = svg.split_once("<g class=\"legend narrow\">").unwrap();
+        let wide = wide.split("<g class=\"legend wide\">").nth(1).unwrap();
+        let labels = |g: &str| -> Vec<(i32, i32, String)> {
+            g.split("<text class=\"key\" x=\"")
+                .skip(1)
+                .map(|t| {
+                    let (x, rest) = t.split_once("\" y=\"").unwrap();
+                    let (y, rest) = rest.split_once('"').unwrap();
+                    let text = &rest[1..rest.find('<').unwrap()];
+                    (x.parse().unwrap(), y.parse().unwrap(), text.to_string())
+                })
+                .collect()
+        };
+        let (wide, narrow) = (labels(wide), labels(narrow));
+        let texts =
+            |l: &[(i32, i32, String)]| -> Vec<String> { l.iter().map(|k| k.2.clone()).collect() };
+        // The wide legend's keys, then its title.
+        assert_eq!(texts(&narrow), texts(&wide[..wide.len() - 1]));
+        assert_eq!(texts(&narrow).first().unwrap(), "&lt; 0");
+        assert_eq!(texts(&narrow).last().unwrap(), "no data");
+        let rows: std::collections::BTreeSet<i32> = narrow.iter().map(|k| k.1).collect();
+        assert!(
+            rows.len() <= 2 && *rows.last().unwrap() < HEIGHT as i32,
+            "{narrow:?}"
+        );
+        for (x, _, text) in &narrow {
+            let end = x + (text.chars().count() as i32 * NARROW_TEXT * 6 + 9) / 10;
+            assert!(end <= NARROW_WIDTH, "{text} ends at {end}");
+        }
+        assert!(svg.contains(&format!(
+            "@media (max-width:{NARROW_MAP}){{.map .wide{{display:none}}"
+        )));
     }
 
     #[test]
