@@ -145,13 +145,22 @@ impl Frame {
         runs
     }
 
-    /// The metrics that have something to draw in this view: per capita, recoveries have none.
-    fn metrics(&self, state: &ViewState) -> Vec<Metric> {
+    /// Whether any shown region has a recovery count (JHU has none by state).
+    pub fn has_recoveries(&self) -> bool {
+        self.data
+            .iter()
+            .any(|d| d.days.iter().any(|day| day.recovered.is_some()))
+    }
+
+    /// The chosen metrics that have something to show in this view: recoveries have none per
+    /// capita, nor for a region without recovery counts.
+    pub fn metrics(&self, state: &ViewState) -> Vec<Metric> {
+        let recoveries = !state.per_100k() && self.has_recoveries();
         state
             .metrics
             .iter()
             .copied()
-            .filter(|m| !(state.per_100k() && *m == Metric::Recovered))
+            .filter(|m| recoveries || *m != Metric::Recovered)
             .collect()
     }
 
@@ -206,12 +215,7 @@ impl Frame {
 
     /// What each region's shown metrics say on axis index `x`.
     pub fn cells(&self, x: usize, state: &ViewState) -> Vec<Cell> {
-        let metrics = if self.compared {
-            self.metrics(state)
-        } else {
-            state.metrics.clone()
-        };
-        metrics
+        self.metrics(state)
             .into_iter()
             .flat_map(|metric| {
                 (0..self.data.len()).map(move |r| Cell {
@@ -332,6 +336,11 @@ mod tests {
             .collect();
         let ny = Frame::new(vec![data("NY", no_recoveries, Some(1_000))], false);
         assert_eq!(ny.panels(&state).len(), 2, "a state reports no recoveries");
+        // Nor has the table or the readout a column of "not reported" for them.
+        assert!(!ny.has_recoveries() && us.has_recoveries());
+        assert_eq!(ny.metrics(&state), [Metric::Cases, Metric::Deaths]);
+        assert_eq!(ny.cells(59, &state).len(), 2);
+        assert_eq!(us.cells(59, &state).len(), 3);
         state.view = crate::state::View::Daily;
         let cases = &us.panels(&state)[0];
         assert_eq!(cases.lines[0].bars.as_ref().unwrap()[1], Some(10.0));

@@ -92,7 +92,7 @@ test('the chart renders the 420 days', async () => {
     + 'January 2020 to March 2021, with daily new values and 7-day averages.');
   assert.equal(await page.title(), 'US COVID-19: cases, deaths and recoveries, 2020–2021');
   assert.match(await page.locator('#freshness').innerText(),
-    /^The sources stopped publishing: the newest day they published is Mar 16, 2021\. The data last changed on [A-Z][a-z]{2} \d+, \d{4}; it was last checked on [A-Z][a-z]{2} \d+, \d{4}\.$/);
+    /^United States: newest day Mar 16, 2021\. The United States' series ends on Mar 16, 2021, the last day of Johns Hopkins' recoveries, which it joins; the states' go on to Jul 8, 2021\. The sources stopped publishing\. This site's copy last changed on [A-Z][a-z]{2} \d+, \d{4}; it last checked the sources on [A-Z][a-z]{2} \d+, \d{4}\.$/);
   assert.match(await page.locator('figcaption').innerText(), /not reported from Dec 14, 2020/);
   await page.screenshot({ path: `${ARTIFACTS}/site.png`, fullPage: true });
 });
@@ -191,9 +191,9 @@ test('API errors and an empty series are shown as text', async () => {
   await noRegions.locator('.note').getByText("needs each region's population").waitFor();
   assert.equal(await noRegions.locator('.chart').count(), 0);
   assert.match(await noRegions.locator('.ranking .error').textContent(), /could not be loaded.*answered 503: try again/);
-  await noRegions.click('#per-100k-toggle');
+  await noRegions.check('#view-cumulative');
   await noRegions.locator('.chart[data-lines="2"]').first().waitFor();
-  assert.equal(await noRegions.locator('#per-100k-toggle').isDisabled(), true, 'no way back to per capita');
+  assert.equal(await noRegions.locator('#view-per-100k').isDisabled(), true, 'no way back to per capita');
   await noRegions.close();
 
   // Before the first ETL run the API answers an empty series: text, not a blank chart.
@@ -290,7 +290,7 @@ test('a region is chosen in the URL or the list, and named in the heading and ti
   await page.click('#table-toggle');
   assert.equal(await page.locator('#data-table tbody tr th').first().textContent(), '2021-07-08', 'New York\'s newest day');
   assert.match(await page.getAttribute('a.download', 'href'), /^\/v1\/regions\/NY\/series\.csv\?from=2020-03-01&to=2021-07-08$/);
-  assert.match(await page.locator('.note').textContent(), /no recoveries by state/);
+  assert.match(await page.locator('figure .note').textContent(), /no recoveries by state/);
 
   // Keyboard: focus the list and choose California.
   await page.locator('#region').focus();
@@ -315,10 +315,10 @@ test('an unknown region is told as text', async () => {
 test('per 100,000 residents draws New York\'s 7-day averages per capita', async () => {
   await page.goto(`${SITE}/?region=NY`);
   await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
-  const toggle = page.locator('#per-100k-toggle');
-  await toggle.focus();
-  await page.keyboard.press('Enter');
-  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  const choice = page.locator('#view-per-100k');
+  await choice.focus();
+  await page.keyboard.press('Space');
+  assert.equal(await choice.isChecked(), true);
   await page.waitForFunction(() => new URL(location.href).searchParams.get('percap') === '1');
   // The newest day, read by keyboard, against the snapshot's own rows and JHU's population.
   const rows = readFileSync('data/snapshot/nyt-us-states.csv', 'utf8').split('\n');
@@ -330,6 +330,24 @@ test('per 100,000 residents draws New York\'s 7-day averages per capita', async 
   assert.match(readout, new RegExp(`^2021-07-08: cases ${expected} per 100k \\(7-day avg\\)`), readout);
   assert.match(await page.locator('figcaption').textContent(), /per 100,000 residents/);
   await page.screenshot({ path: `${ARTIFACTS}/per-100k-ny.png`, fullPage: true });
+});
+
+test('a state\'s page says its own newest day, and offers no recoveries it cannot show', async () => {
+  await page.goto(`${SITE}/?region=NY&table=1`);
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
+  assert.match(await page.locator('#freshness').innerText(), /^New York: newest day Jul 8, 2021\. The sources stopped publishing\. This site's copy last changed on /);
+  assert.doesNotMatch(await page.locator('#freshness').innerText(), /Mar 16, 2021/, 'not the nation\'s newest day');
+  // JHU has no recoveries by state: the box is neither checked nor available, and neither the
+  // table nor the readout has a column of "not reported".
+  assert.deepEqual(await page.locator('#metric-recovered').evaluate((e) => [e.checked, e.disabled]), [false, true]);
+  assert.deepEqual(await page.locator('#data-table thead th').allTextContents(), ['Date', 'Cases', 'Deaths']);
+  await page.locator('.charts').focus();
+  await page.keyboard.press('End');
+  assert.doesNotMatch(await page.locator('#readout').textContent(), /recovered/i);
+  // The nation has them: the box is back, checked as the state says.
+  await page.selectOption('#region', 'US');
+  await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '420');
+  assert.deepEqual(await page.locator('#metric-recovered').evaluate((e) => [e.checked, e.disabled]), [true, false]);
 });
 
 test('a negative day is told as it is: California\'s deaths, revised down by NYT', async () => {
@@ -417,7 +435,7 @@ test('"As published on" a date before the first publication says so beside the d
     ['status of 404 (Not Found)']);
   const note = page.locator('#as-of-note');
   const controlsKept = async () => {
-    for (const id of ['#as-of', '#region', '#log-toggle', '#per-100k-toggle', '#table-toggle']) {
+    for (const id of ['#as-of', '#region', '#log-toggle', '#view-per-100k', '#table-toggle']) {
       assert.ok(await page.locator(id).isVisible(), `${id} is shown`);
     }
     assert.equal(await page.locator('.status.error').count(), 0, 'no error in place of the page');
@@ -443,12 +461,20 @@ test('"As published on" a date before the first publication says so beside the d
 });
 
 test('"Embed this chart" gives an <img> of the same view, drawn by the API with the site\'s code', async () => {
-  const narrow = await watch(await browser.newPage({ viewport: { width: 700, height: 900 } }));
+  const context = await browser.newContext({ viewport: { width: 700, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: SITE });
+  const narrow = await watch(await context.newPage());
   await narrow.goto(`${SITE}/?region=NY&view=daily&range=90d`);
   const cases = narrow.locator('.chart[data-metric="cases"]');
   await cases.locator('svg polyline[stroke-width="2"]').first().waitFor();
   await narrow.click('.embed summary');
   const snippet = await narrow.locator('.embed textarea').first().inputValue();
+  // Each snippet takes the options' width, and its button copies it.
+  const [box, options] = [await narrow.locator('#embed-cases').boundingBox(), await narrow.locator('#chart-options').boundingBox()];
+  assert.ok(box.width >= 0.9 * options.width, `the snippet is ${box.width} px of ${options.width} px`);
+  await narrow.click('button[data-copy="embed-cases"]');
+  await narrow.locator('#embed-status').getByText('Snippet copied.').waitFor();
+  assert.equal(await narrow.evaluate(() => navigator.clipboard.readText()), snippet);
   const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
   assert.equal(src, `${new URL(SITE).origin}/v1/regions/NY/chart.svg?metric=cases&view=daily&days=90`);
   // The snippet's image loads under the production headers, at its size.
@@ -480,7 +506,7 @@ test('"Embed this chart" gives an <img> of the same view, drawn by the API with 
   assert.deepEqual(embedded, site);
   assert.match(svg, /New York: new cases a day, with the 7-day average/);
   assert.match(svg, /Jul 8, 2021: /, 'the newest day');
-  await narrow.close();
+  await context.close();
 });
 
 test('the map draws every state and territory with its /v1/regions figure, after the chart', async () => {
@@ -562,7 +588,11 @@ test('?compare=NY,CA,TX draws three labelled lines per metric, per capita', asyn
     assert.deepEqual(strokes.sort(), ['#0072B2', '#009E73', '#D55E00']);
   }
   assert.match(await page.locator('figcaption .legend').innerText(), /New York \(NY\)[\s\S]*California \(CA\)[\s\S]*Texas \(TX\)/);
-  assert.equal(await page.getAttribute('#per-100k-toggle', 'aria-pressed'), 'true', 'per 100k by default');
+  // The view says what the charts show: 7-day averages per 100k, not the cumulative counts.
+  assert.deepEqual(await page.locator('input[name="view"]').evaluateAll((els) => els.map((e) => [e.id, e.checked])),
+    [['view-cumulative', false], ['view-daily', false], ['view-per-100k', true]], 'per 100k by default');
+  assert.deepEqual(await page.locator('input[name="recovered"]').evaluate((e) => [e.checked, e.disabled]), [false, true],
+    'no per-capita recoveries: their box is neither checked nor available');
   assert.equal(await page.locator('#region').inputValue(), '', 'the region list names no single region');
   assert.equal(await page.locator('#region option:checked').textContent(), 'Several (compared below)');
   await page.locator('.charts').focus();
@@ -594,11 +624,14 @@ test('the ranking sorts by each column and links to each region', async () => {
   await table.locator('tbody tr').first().waitFor();
   const regions = await (await fetch(`${SITE}/v1/regions`)).json();
   assert.equal(await table.locator('tbody tr').count(), regions.regions.length, 'one row per region of /v1/regions');
+  // The nation's newest day is earlier than the states': said once, under the table.
+  assert.equal(await page.locator('.ranking .note').innerText(), "The United States' series ends on Mar 16, 2021, "
+    + "the last day of Johns Hopkins' recoveries, which it joins; the states' go on to Jul 8, 2021.");
   const column = async (n) => (await table.locator(`tbody tr td:nth-child(${n})`).allTextContents())
     .filter((t) => t !== 'n/a').map(Number);
   const descending = (v) => v.every((x, i) => i === 0 || v[i - 1] >= x);
   assert.ok(descending(await column(2)), 'cases per 100k, highest first');
-  assert.equal(await table.locator('th[aria-sort="descending"] button').textContent(), 'Cases per 100k, 7-day average');
+  assert.equal(await table.locator('th[aria-sort="descending"] button').textContent(), 'Cases per 100k');
   // The top row is the highest value of the API's own answer.
   const top = regions.regions.filter((r) => r.latest?.avg7_cases_per_100k != null)
     .sort((a, b) => b.latest.avg7_cases_per_100k - a.latest.avg7_cases_per_100k)[0];
@@ -608,7 +641,7 @@ test('the ranking sorts by each column and links to each region', async () => {
   await table.locator('button[data-sort="deaths"]').click();
   assert.ok(descending(await column(3)), 'deaths per 100k, highest first');
   await table.locator('button[data-sort="deaths"]').click();
-  assert.equal(await table.locator('th[aria-sort="ascending"] button').textContent(), 'Deaths per 100k, 7-day average');
+  assert.equal(await table.locator('th[aria-sort="ascending"] button').textContent(), 'Deaths per 100k');
   const up = await column(3);
   assert.ok(up.every((x, i) => i === 0 || up[i - 1] <= x), 'lowest first');
   await table.locator('button[data-sort="name"]').click();
@@ -647,8 +680,7 @@ test('every control works from the keyboard alone', async () => {
   await tabTo('input[name="view"]');
   await keys.keyboard.press('ArrowRight'); // radio group: daily
   await keys.waitForFunction(() => new URL(location.href).searchParams.get('view') === 'daily');
-  await tabTo('#per-100k-toggle');
-  await keys.keyboard.press('Space');
+  await keys.keyboard.press('ArrowRight'); // the same group: per 100k
   await keys.waitForFunction(() => new URL(location.href).searchParams.get('percap') === '1');
   await tabTo('#log-toggle');
   await keys.keyboard.press('Enter');
@@ -699,19 +731,51 @@ test('every control works from the keyboard alone', async () => {
   await context.close();
 });
 
-test('a 360 px screen shows every control without scrolling sideways', async () => {
-  const narrow = await watch(await browser.newPage({ viewport: { width: 360, height: 800 } }));
+test('a 360 px screen: a chart on the first screen, every control one tap away, nothing sideways', async () => {
+  const narrow = await watch(await browser.newPage({ viewport: { width: 360, height: 740 } }));
   for (const query of ['', '?compare=NY,CA,TX,FL,IL,PA&table=1', '?region=NY&view=daily&percap=1']) {
     await narrow.goto(`${SITE}/${query}`);
     await narrow.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
     await narrow.locator('#ranking tbody tr').first().waitFor();
     const width = await narrow.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${query || 'the default view'} is ${width} px wide`);
-    for (const control of ['#region', '#per-100k-toggle', '#log-toggle', '#compare-add', '#copy-link', '#table-toggle']) {
+    const more = narrow.locator('#more-options');
+    if (!query.includes('compare')) {
+      // The first screen: the view's one line of options, then the first chart, at least its
+      // upper half; the other options are folded under "More options".
+      const first = await narrow.locator('.chart').first().boundingBox();
+      assert.ok(first.y + first.height / 2 <= 740, `the first chart is at ${JSON.stringify(first)}`);
+      assert.ok(await narrow.locator('#view-daily').isVisible());
+      assert.equal(await narrow.locator('#log-toggle').isVisible(), false, 'folded');
+      await more.locator('> summary').click();
+    } else {
+      assert.equal(await more.evaluate((e) => e.open), true, 'a comparison opens the options that show it');
+    }
+    for (const control of ['#region', '#view-per-100k', '#log-toggle', '#compare-add', '#copy-link', '#table-toggle']) {
       const box = await narrow.locator(control).boundingBox();
       assert.ok(box && box.x >= 0 && box.x + box.width <= 360, `${control} within the screen: ${JSON.stringify(box)}`);
     }
+    // The ranking's columns fit: nothing to scroll sideways to.
+    const [tableWidth, boxWidth] = await narrow.locator('.rank-wrap').evaluate((e) => [e.scrollWidth, e.clientWidth]);
+    assert.ok(tableWidth <= boxWidth, `the ranking is ${tableWidth} px in ${boxWidth} px`);
     await narrow.screenshot({ path: `${ARTIFACTS}/360px${query.replace(/[?&=,]/g, '-')}.png`, fullPage: true });
   }
+  // The map's legend is legible: its narrow layout, whose text is at least 10 px high.
+  await narrow.locator('#map svg').waitFor();
+  assert.equal(await narrow.locator('#map .legend.wide').isVisible(), false);
+  const heights = await narrow.locator('#map .legend.narrow text').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+  assert.ok(heights.length >= 3 && heights.every((h) => h >= 10), `legend text heights ${heights}`);
+  // The date read sits above its chart, on one line each, not over the newest days.
+  await narrow.locator('.charts').focus();
+  await narrow.keyboard.press('End');
+  const tip = narrow.locator('.chart .tooltip').first();
+  await tip.waitFor();
+  const [tipBox, chartBox] = [await tip.boundingBox(), await narrow.locator('.chart').first().boundingBox()];
+  assert.ok(tipBox.y + tipBox.height <= chartBox.y + 1, `tooltip ${JSON.stringify(tipBox)} over chart ${JSON.stringify(chartBox)}`);
+  assert.ok(tipBox.x >= 0 && tipBox.x + tipBox.width <= 360, `tooltip ${JSON.stringify(tipBox)}`);
+  const wrapped = await tip.evaluate((e) => [...e.children].filter((line) => line.getClientRects().length > 1
+    || line.getBoundingClientRect().height > 1.6 * parseFloat(getComputedStyle(line).lineHeight || '20')).length);
+  assert.equal(wrapped, 0, 'no line of the tooltip wraps');
+  await narrow.screenshot({ path: `${ARTIFACTS}/360px-tooltip.png` });
   await narrow.close();
 });

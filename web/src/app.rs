@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use covid_model::Region;
+use covid_model::{Region, RegionSummary};
 
 use crate::api;
 use crate::data::Data;
@@ -73,6 +73,23 @@ pub fn start() -> impl Future<Output = Start> {
     }
 }
 
+/// The shown regions of a series answer on one axis, each with its population from the
+/// regions list (`populations`; empty when it could not be loaded).
+fn frame_of(answer: api::SeriesAnswer, populations: &[RegionSummary]) -> Result<Frame, String> {
+    let (loaded, compare) = answer?;
+    let data = loaded
+        .iter()
+        .map(|(region, s)| {
+            let population = populations
+                .iter()
+                .find(|r| r.id == region.id)
+                .and_then(|r| r.population);
+            Data::new(*region, s.days.clone(), population).with_revisions(s.revisions.clone())
+        })
+        .collect();
+    Ok(Frame::new(data, compare))
+}
+
 /// Mounts `view` in place of what the skeleton's element `id` holds (type-erased: one mount
 /// function in the wasm for every section).
 fn mount_in(id: &str, view: impl FnOnce() -> AnyView + 'static) {
@@ -98,18 +115,19 @@ pub fn mount(start: Start) {
             as_of_note,
         } = start;
         let state = RwSignal::new(state);
-        Effect::new(move |_| replace_url(&state.get().to_query()));
         // The regions shown: the one thing that loads data (a memo, so other choices do not),
         // with the date the data is shown as of.
         let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
         let as_of = Memo::new(move |_| state.with(|s| s.as_of));
         // The regions list is read once; without it the page still draws counts (per capita and
         // the ranking need it).
-        let populations = regions.as_ref().ok().cloned();
-        // Each answer keeps whether it was asked for a comparison: until the next one arrives,
-        // the page keeps drawing the last one as it was. An answer to a superseded choice is
-        // dropped.
-        let series = RwSignal::new_local(series);
+        let populations = std::rc::Rc::new(regions.as_ref().ok().cloned().unwrap_or_default());
+        // The shown regions on one axis, made anew for each answer, which the dashboard follows;
+        // or why they could not be loaded. Until the next answer arrives, the page keeps drawing
+        // the last one as it was. An answer to a superseded choice is dropped.
+        let made = frame_of(series, &populations);
+        let failure = RwSignal::new(made.as_ref().err().cloned());
+        let frame = RwSignal::new(made.unwrap_or_else(|_| Frame::new(Vec::new(), false)));
         let asked = StoredValue::new(0u32);
         // Later choices of regions (the first run only subscribes: the first answer is in).
         Effect::new(move |first: Option<()>| {
@@ -121,6 +139,7 @@ pub fn mount(start: Start) {
             let request = api::series(&ids, compare, as_of);
             let ticket = asked.with_value(|n| n + 1);
             asked.set_value(ticket);
+            let populations = populations.clone();
             spawn_local(async move {
                 let answer = request.await;
                 if asked.get_value() != ticket {
@@ -132,56 +151,35 @@ pub fn mount(start: Start) {
                     (Err(failure), Some(asked)) => {
                         show_as_of_note(&text::as_of_note(asked, failure));
                         state.update(|s| s.as_of = None);
+                        return;
                     }
-                    (Ok(_), Some(_)) => {
-                        show_as_of_note("");
-                        series.set(answer);
+                    (Ok(_), Some(_)) => show_as_of_note(""),
+                    _ => {}
+                }
+                match frame_of(answer, &populations) {
+                    Ok(made) => {
+                        frame.set(made);
+                        // Only a change rebuilds the dashboard.
+                        if failure.with_untracked(Option::is_some) {
+                            failure.set(None);
+                        }
                     }
-                    _ => series.set(answer),
+                    Err(error) => failure.set(Some(error)),
                 }
             });
         });
-        // The shown regions on one axis, made anew for each answer; the dashboard stays mounted
-        // and follows it.
-        let make = move |answer: &api::SeriesAnswer| -> Result<Frame, String> {
-            answer
-                .as_ref()
-                .map_err(Clone::clone)
-                .map(|(loaded, compare)| {
-                    let list = populations.as_deref().map(Vec::as_slice);
-                    let data = loaded
-                        .iter()
-                        .map(|(region, s)| {
-                            let population = list
-                                .and_then(|l| l.iter().find(|r| r.id == region.id))
-                                .and_then(|r| r.population);
-                            Data::new(*region, s.days.clone(), population)
-                                .with_revisions(s.revisions.clone())
-                        })
-                        .collect();
-                    Frame::new(data, *compare)
-                })
-        };
-        let frame = RwSignal::new(series.with_untracked(&make));
-        Effect::new(move |first: Option<()>| {
-            series.track();
-            if first.is_some() {
-                frame.set(series.with_untracked(&make));
-            }
+        let states = regions.as_ref().ok().and_then(|list| {
+            list.iter()
+                .filter_map(|r| r.latest.as_ref())
+                .map(|l| l.date)
+                .max()
         });
-        heading(state, ids, frame);
-        if let Some(e) = dom::by_id(ids::FRESHNESS) {
-            let line = match &status {
-                Ok(status) => text::freshness(status),
-                Err(error) => format!("How fresh the data is cannot be said: {error}"),
-            };
-            e.set_text_content(Some(&line));
-        }
+        page_text(state, frame, status, states);
         mount_in(ids::PICKER, move || {
             view! { <RegionPicker state=state/> }.into_any()
         });
         mount_in(ids::MAIN, move || {
-            view! { <Main frame=frame state=state/> }.into_any()
+            view! { <Main failure=failure frame=frame state=state/> }.into_any()
         });
         // The note beside "As published on" (in the dashboard's controls, mounted above).
         show_as_of_note(as_of_note.as_deref().unwrap_or_default());
@@ -203,27 +201,50 @@ fn show_as_of_note(note: &str) {
     }
 }
 
-/// The heading, the line under it and the page's title, for the regions shown and the days
-/// their data holds.
-fn heading(
+/// The words that follow the view and its data, in one effect: the URL (which reproduces the
+/// view), the heading, the line under it, the page's title, and the footer's line on each shown
+/// region's newest day (`states`: the newest day of any region).
+fn page_text(
     state: RwSignal<ViewState>,
-    ids: Memo<Vec<String>>,
-    frame: RwSignal<Result<Frame, String>>,
+    frame: RwSignal<Frame>,
+    status: api::StatusAnswer,
+    states: Option<chrono::NaiveDate>,
 ) {
     Effect::new(move |_| {
-        let compared = state.with(|s| !s.compare.is_empty());
-        let region = state.with(|s| Region::by_id(&s.region));
-        let names = ids.with(|ids| {
-            let names: Vec<&str> = ids
+        let (query, compared, region, shown) = state.with(|s| {
+            let shown: Vec<Region> = s
+                .shown_regions()
                 .iter()
                 .filter_map(|id| Region::by_id(id))
-                .map(|r| r.name)
                 .collect();
-            names.join(", ")
+            (
+                s.to_query(),
+                !s.compare.is_empty(),
+                Region::by_id(&s.region),
+                shown,
+            )
         });
-        let span = frame.with(|f| f.as_ref().map(text::Span::of).unwrap_or_default());
+        replace_url(&query);
+        let names: Vec<&str> = shown.iter().map(|r| r.name).collect();
+        let names = names.join(", ");
+        let (span, newest) = frame.with(|f| {
+            let newest: Vec<_> = f
+                .data
+                .iter()
+                .filter_map(|d| Some((d.region, d.days.last()?.date)))
+                .collect();
+            (text::Span::of(f), newest)
+        });
         let text = text::heading(region, compared.then_some(names.as_str()), &span);
-        for (id, line) in [(ids::HEADING, &text.heading), (ids::LEDE, &text.lede)] {
+        let freshness = match &status {
+            Ok(status) => text::freshness(status, &newest, states),
+            Err(error) => format!("How fresh the data is cannot be said: {error}"),
+        };
+        for (id, line) in [
+            (ids::HEADING, &text.heading),
+            (ids::LEDE, &text.lede),
+            (ids::FRESHNESS, &freshness),
+        ] {
             if let Some(e) = dom::by_id(id) {
                 e.set_text_content(Some(line));
             }
@@ -259,15 +280,18 @@ fn RegionPicker(state: RwSignal<ViewState>) -> impl IntoView {
 /// The dashboard, or why the data could not be loaded. The dashboard is built once and follows
 /// the data; only a failure (or the answer after one) replaces it.
 #[component]
-fn Main(frame: RwSignal<Result<Frame, String>>, state: RwSignal<ViewState>) -> impl IntoView {
-    let failure = Memo::new(move |_| frame.with(|f| f.as_ref().err().cloned()));
+fn Main(
+    failure: RwSignal<Option<String>>,
+    frame: RwSignal<Frame>,
+    state: RwSignal<ViewState>,
+) -> impl IntoView {
     move || {
         match failure.get() {
         Some(error) => view! {
             <p class="status error" role="alert">{format!("The data could not be loaded. {error}")}</p>
         }
         .into_any(),
-        None => view! { <Dashboard loaded=frame state=state/> }.into_any(),
+        None => view! { <Dashboard frame=frame state=state/> }.into_any(),
     }
     }
 }

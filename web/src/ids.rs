@@ -21,7 +21,9 @@ pub const SUBSCRIBE_SECTION: &str = "subscribe-section";
 
 /// The chart options (`view/controls.rs`).
 pub const CHART_OPTIONS: &str = "chart-options";
-pub const PER_100K: &str = "per-100k-toggle";
+pub const PER_100K: &str = "view-per-100k";
+/// The options after the view, folded on a phone.
+pub const MORE: &str = "more-options";
 pub const LOG: &str = "log-toggle";
 pub const FROM: &str = "from";
 pub const TO: &str = "to";
@@ -33,6 +35,8 @@ pub const COMPARE_STOP: &str = "compare-stop";
 pub const TABLE_TOGGLE: &str = "table-toggle";
 pub const COPY_LINK: &str = "copy-link";
 pub const COPY_STATUS: &str = "copy-status";
+/// What copying an embed's snippet did (`view/embed.rs`).
+pub const EMBED_STATUS: &str = "embed-status";
 /// The data table's box (`view/table.rs`) and the readout (`view/readout.rs`).
 pub const DATA_TABLE: &str = "data-table";
 pub const READOUT: &str = "readout";
@@ -65,6 +69,11 @@ pub fn metric(key: &str) -> String {
 }
 
 /// The map's metric button: `map-cases`, `map-deaths`.
+/// The snippet that embeds a metric's chart (`view/embed.rs`).
+pub fn embed(key: &str) -> String {
+    format!("embed-{key}")
+}
+
 pub fn map_metric(key: &str) -> String {
     format!("map-{key}")
 }
@@ -106,6 +115,7 @@ mod tests {
             RANKING_SECTION,
             SUBSCRIBE_SECTION,
             PER_100K,
+            MORE,
             LOG,
             FROM,
             TO,

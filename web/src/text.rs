@@ -1,6 +1,6 @@
 //! The page's own words that depend on the data: the heading, the line under it and the
 //! title for the regions shown, with the span of days they hold, and the footer's line on how
-//! fresh the data is. No date is written into the markup or the code: every one comes from the
+//! fresh each shown region's data is. No date is written into the markup or the code: every one comes from the
 //! loaded series or from `/v1/status`.
 
 use chrono::{Datelike, NaiveDate};
@@ -150,10 +150,27 @@ pub fn as_of_note(asked: NaiveDate, failure: &str) -> String {
     }
 }
 
-/// The footer's line on the data's freshness, from `/v1/status`: the newest day, when the data
-/// last changed and when it was last checked; when the newest day is older than the API's
-/// staleness bound, it says plainly that the sources stopped publishing.
-pub fn freshness(status: &Freshness) -> String {
+/// Why the nation's series ends before the states' (`states`: their newest day): it is NYT's
+/// national counts joined with Johns Hopkins' recoveries, which end first. Said under the
+/// ranking and, when the nation is shown, in the footer.
+pub fn nation_ends(nation: NaiveDate, states: NaiveDate) -> String {
+    format!(
+        "The United States' series ends on {}, the last day of Johns Hopkins' recoveries, which \
+         it joins; the states' go on to {}.",
+        date(nation),
+        date(states)
+    )
+}
+
+/// The footer's line on the data's freshness: each shown region's own newest day (`shown`,
+/// from its series), why the nation's is earlier than the states' newest (`states`, from
+/// `/v1/regions`), whether the sources stopped publishing, and when this site's copy last
+/// changed and was last checked, from `/v1/status`.
+pub fn freshness(
+    status: &Freshness,
+    shown: &[(Region, NaiveDate)],
+    states: Option<NaiveDate>,
+) -> String {
     let day = |rfc3339: &Option<String>| {
         rfc3339
             .as_deref()
@@ -161,21 +178,26 @@ pub fn freshness(status: &Freshness) -> String {
             .and_then(crate::data::parse_date)
             .map(date)
     };
-    let Some(newest) = status.newest_day else {
+    if status.newest_day.is_none() {
         return "No data has been loaded yet.".to_string();
-    };
-    let mut out = if status.stale {
-        format!(
-            "The sources stopped publishing: the newest day they published is {}.",
-            date(newest)
-        )
-    } else {
-        format!("The newest day is {}.", date(newest))
-    };
+    }
+    let days: Vec<String> = shown
+        .iter()
+        .map(|(region, newest)| format!("{}: newest day {}", region.name, date(*newest)))
+        .collect();
+    let mut out = format!("{}.", days.join("; "));
+    if let Some((_, nation)) = shown.iter().find(|(r, _)| r.is_us())
+        && let Some(states) = states.filter(|s| s > nation)
+    {
+        out = format!("{out} {}", nation_ends(*nation, states));
+    }
+    if status.stale {
+        out.push_str(" The sources stopped publishing.");
+    }
     if let Some(changed) = day(&status.last_changed) {
-        out.push_str(&format!(" The data last changed on {changed}"));
+        out.push_str(&format!(" This site's copy last changed on {changed}"));
         match day(&status.last_run_at) {
-            Some(run) => out.push_str(&format!("; it was last checked on {run}.")),
+            Some(run) => out.push_str(&format!("; it last checked the sources on {run}.")),
             None => out.push('.'),
         }
     }
@@ -266,26 +288,41 @@ mod tests {
     }
 
     #[test]
-    fn the_footer_says_when_the_sources_stopped() {
+    fn the_footer_says_each_regions_newest_day_and_when_the_sources_stopped() {
         let mut status = Freshness {
-            newest_day: Some(d("2023-03-23")),
+            newest_day: Some(d("2021-03-16")),
             stale: true,
-            last_changed: Some("2023-03-24T06:12:00+00:00".to_string()),
-            last_run_at: Some("2026-12-05T06:00:03+00:00".to_string()),
+            last_changed: Some("2026-12-07T06:12:00+00:00".to_string()),
+            last_run_at: Some("2026-12-08T06:00:03+00:00".to_string()),
         };
+        let ny = Region::by_id("NY").unwrap();
+        let states = Some(d("2021-07-08"));
         assert_eq!(
-            freshness(&status),
-            "The sources stopped publishing: the newest day they published is Mar 23, 2023. \
-             The data last changed on Mar 24, 2023; it was last checked on Dec 5, 2026."
+            freshness(&status, &[(ny, d("2021-07-08"))], states),
+            "New York: newest day Jul 8, 2021. The sources stopped publishing. This site's copy \
+             last changed on Dec 7, 2026; it last checked the sources on Dec 8, 2026."
+        );
+        // The nation's earlier end is said where the nation is shown.
+        let us = (covid_model::US, d("2021-03-16"));
+        assert_eq!(
+            freshness(&status, &[(ny, d("2021-07-08")), us], states),
+            "New York: newest day Jul 8, 2021; United States: newest day Mar 16, 2021. The \
+             United States' series ends on Mar 16, 2021, the last day of Johns Hopkins' \
+             recoveries, which it joins; the states' go on to Jul 8, 2021. The sources stopped \
+             publishing. This site's copy last changed on Dec 7, 2026; it last checked the \
+             sources on Dec 8, 2026."
         );
         status.stale = false;
         status.last_run_at = None;
         assert_eq!(
-            freshness(&status),
-            "The newest day is Mar 23, 2023. The data last changed on Mar 24, 2023."
+            freshness(&status, &[us], Some(d("2021-03-16"))),
+            "United States: newest day Mar 16, 2021. This site's copy last changed on Dec 7, 2026."
         );
         status.newest_day = None;
-        assert_eq!(freshness(&status), "No data has been loaded yet.");
+        assert_eq!(
+            freshness(&status, &[], None),
+            "No data has been loaded yet."
+        );
     }
 
     /// Every file of the site's code and markup, with its text up to its tests.

@@ -1,4 +1,4 @@
-//! The chart options: view, per capita, scale, range, metrics, the regions compared (up to six,
+//! The chart options: view (cumulative, daily new or per capita), scale, range, metrics, the regions compared (up to six,
 //! `?compare=NY,CA,TX`), the table toggle, the CSV downloads, the link to this view and the
 //! snippets that embed its charts (`embed.rs`).
 //!
@@ -19,7 +19,7 @@ use web_sys::HtmlInputElement;
 
 use crate::ids::{
     self, AS_OF, AS_OF_NOTE, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM,
-    LOG, PER_100K, TABLE_TOGGLE, TO,
+    LOG, MORE, PER_100K, TABLE_TOGGLE, TO,
 };
 use crate::metric::Metric;
 use crate::state::{MAX_COMPARED, Preset, Scale, View, ViewState};
@@ -30,7 +30,6 @@ use super::dom::{self, by_id, flag, pressed, set};
 /// What a chart option's button does: its `data-action`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
-    Per100k,
     Log,
     StopComparing,
     Table,
@@ -38,8 +37,7 @@ enum Action {
 }
 
 impl Action {
-    const ALL: [Action; 5] = [
-        Action::Per100k,
+    const ALL: [Action; 4] = [
         Action::Log,
         Action::StopComparing,
         Action::Table,
@@ -48,7 +46,6 @@ impl Action {
 
     fn code(self) -> &'static str {
         match self {
-            Action::Per100k => "per-100k",
             Action::Log => "log",
             Action::StopComparing => "stop-comparing",
             Action::Table => "table",
@@ -63,7 +60,6 @@ impl Action {
     /// What it does to the view state (copying the link changes none).
     fn apply(self, s: &mut ViewState) {
         match self {
-            Action::Per100k => s.per_100k = Some(!s.per_100k()),
             Action::Log => {
                 s.scale = if s.scale == Scale::Log {
                     Scale::Linear
@@ -78,18 +74,25 @@ impl Action {
     }
 }
 
-/// Every option, unset: [`Controls`]' effect sets them from the state.
+/// The third view, beside [`View::ALL`]: 7-day averages per 100,000 residents.
+const PER_100K_VIEW: &str = "per-100k";
+
+/// Every option, unset: [`Controls`]' effect sets them from the state. The view is one choice
+/// of three, so that the one checked is what the charts show (per capita, they show 7-day
+/// averages whatever the view was).
 pub fn markup() -> String {
-    let mut out = String::from("<fieldset><legend>View</legend>");
-    for (view, label) in View::ALL.into_iter().zip(["Cumulative", "Daily new"]) {
-        let (key, id) = (view.code(), ids::view(view.code()));
+    let mut out = String::from("<fieldset class=\"view\"><legend>View</legend>");
+    let views = View::ALL.map(|v| (ids::view(v.code()), v.code()));
+    let labels = ["Cumulative", "Daily new", "Per 100k, 7-day average"];
+    let per_100k = (PER_100K.to_string(), PER_100K_VIEW);
+    for ((id, key), label) in views.into_iter().chain([per_100k]).zip(labels) {
         out.push_str(&format!(
             "<label><input type=\"radio\" name=\"view\" id=\"{id}\" value=\"{key}\"> {label}</label>"
         ));
     }
-    let (per_100k, log) = (Action::Per100k.code(), Action::Log.code());
+    let log = Action::Log.code();
     out.push_str(&format!(
-        "</fieldset><fieldset><legend>Per capita</legend><button type=\"button\" id=\"{PER_100K}\" data-action=\"{per_100k}\">Per 100,000 residents</button></fieldset>\
+        "</fieldset><details class=\"more\" id=\"{MORE}\"><summary>More options</summary>\
          <fieldset><legend>Scale</legend><button type=\"button\" id=\"{LOG}\" data-action=\"{log}\">Log scale</button></fieldset>\
          <fieldset><legend>Range</legend>",
     ));
@@ -128,7 +131,7 @@ pub fn markup() -> String {
          <div class=\"actions\"><button type=\"button\" id=\"{TABLE_TOGGLE}\" data-action=\"{table}\" aria-controls=\"{DATA_TABLE}\"></button>\
          <span class=\"downloads\"></span><button type=\"button\" id=\"{COPY_LINK}\" data-action=\"{copy}\">Copy link</button>\
          <span id=\"{COPY_STATUS}\" class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></div>\
-         <details class=\"embed\"><summary>Embed this chart</summary><div class=\"embeds\"></div></details>",
+         <details class=\"embed\"><summary>Embed this chart</summary><div class=\"embeds\"></div></details></details>",
     ));
     out
 }
@@ -181,15 +184,19 @@ fn date_input(id: &str, value: Option<chrono::NaiveDate>) {
     }
 }
 
-/// Sets each control from the state.
-fn show(s: &ViewState, populations: bool) {
+/// Sets each control from the state; `populations`: every shown region's is known;
+/// `recoveries`: a shown region has recovery counts.
+fn show(s: &ViewState, populations: bool, recoveries: bool) {
+    let per_100k = s.per_100k();
     for view in View::ALL {
         if let Some(e) = input(&ids::view(view.code())) {
-            e.set_checked(s.view == view);
+            e.set_checked(!per_100k && s.view == view);
         }
     }
-    set(PER_100K, "aria-pressed", pressed(s.per_100k()));
-    flag(PER_100K, "disabled", !populations && !s.per_100k());
+    if let Some(e) = input(PER_100K) {
+        e.set_checked(per_100k);
+    }
+    flag(PER_100K, "disabled", !populations && !per_100k);
     set(LOG, "aria-pressed", pressed(s.scale == Scale::Log));
     for p in Preset::ALL {
         set(
@@ -197,6 +204,11 @@ fn show(s: &ViewState, populations: bool) {
             "aria-pressed",
             pressed(s.preset == p),
         );
+    }
+    // Folded on a phone (style.css): a date as published or a comparison opens the options
+    // that show them.
+    if s.as_of.is_some() || !s.compare.is_empty() {
+        flag(MORE, "open", true);
     }
     let custom = s.preset == Preset::Custom;
     for id in [FROM, TO] {
@@ -207,9 +219,14 @@ fn show(s: &ViewState, populations: bool) {
     date_input(FROM, s.from);
     date_input(TO, s.to);
     date_input(AS_OF, s.as_of);
+    // Recoveries are shown only where there are any, and not per capita: otherwise their box
+    // is unchecked and disabled (the charts' note says why).
+    let recoveries = recoveries && !per_100k;
     for m in Metric::ALL {
         if let Some(e) = input(&ids::metric(m.code())) {
-            e.set_checked(s.metrics.contains(&m));
+            let none = m == Metric::Recovered && !recoveries;
+            e.set_checked(s.metrics.contains(&m) && !none);
+            e.set_disabled(none);
         }
     }
     flag(COMPARE_ADD, "disabled", s.compare.len() >= MAX_COMPARED);
@@ -235,17 +252,17 @@ fn write(selector: &str, markup: &str, before: Option<&str>) {
     }
 }
 
-/// Copies the page's URL, which reproduces the view, and says so; where the browser refuses,
-/// says the link so that it can be copied by hand.
-fn copy_link() {
-    let url = window().location().href().unwrap_or_default();
-    let promise = window().navigator().clipboard().write_text(&url);
+/// Copies `text` (`what`: its name) and says so in the element `status`; where the browser
+/// refuses, says to copy it by hand (the page's link is said in full, since it is not shown).
+fn copy(text: String, what: &'static str, status: &'static str) {
+    let promise = window().navigator().clipboard().write_text(&text);
     spawn_local(async move {
-        let said = match JsFuture::from(promise).await {
-            Ok(_) => "Link copied.".to_string(),
-            Err(_) => format!("Copy this link: {url}"),
+        let said = match (JsFuture::from(promise).await, status) {
+            (Ok(_), _) => format!("{what} copied."),
+            (Err(_), COPY_STATUS) => format!("Copy this link: {text}"),
+            (Err(_), _) => format!("The browser refused: select the {what} and copy it."),
         };
-        if let Some(e) = by_id(COPY_STATUS) {
+        if let Some(e) = by_id(status) {
             e.set_text_content(Some(&said));
         }
     });
@@ -287,13 +304,14 @@ pub fn Controls() -> impl IntoView {
                 e.set_max(&last.to_string());
             }
         }
-        let (populations, embeds) = {
+        let (populations, recoveries, embeds) = {
             let f = &*frame.read();
             let embeds = state.with(|s| super::embed::markup(s, f, &super::embed::origin()));
-            (f.data.iter().all(|d| d.population.is_some()), embeds)
+            let populations = f.data.iter().all(|d| d.population.is_some());
+            (populations, f.has_recoveries(), embeds)
         };
         let now = state.with(|s| {
-            show(s, populations);
+            show(s, populations, recoveries);
             [
                 compared_markup(&s.compare),
                 compare_options(&s.compare),
@@ -319,7 +337,8 @@ pub fn Controls() -> impl IntoView {
             .and_then(|key| Action::from_code(&key))
         {
             if action == Action::CopyLink {
-                copy_link();
+                let url = window().location().href().unwrap_or_default();
+                copy(url, "Link", COPY_STATUS);
             } else {
                 state.update(|s| action.apply(s));
             }
@@ -330,6 +349,12 @@ pub fn Controls() -> impl IntoView {
             }
         } else if let Some(id) = button.get_attribute("data-remove") {
             state.update(|s| s.remove_compared(&id));
+        } else if let Some(snippet) = button
+            .get_attribute("data-copy")
+            .and_then(|id| by_id(&id))
+            .and_then(|e| e.text_content())
+        {
+            copy(snippet, "Snippet", ids::EMBED_STATUS);
         }
     };
     let change = move |ev: web_sys::Event| {
@@ -350,7 +375,12 @@ pub fn Controls() -> impl IntoView {
                 state.update(|s| s.compare_with(value));
             }
         } else if name == "view" {
-            state.update(|s| s.view = View::from_code(&value));
+            state.update(|s| {
+                s.per_100k = Some(value == PER_100K_VIEW);
+                if value != PER_100K_VIEW {
+                    s.view = View::from_code(&value);
+                }
+            });
         } else if let Some(m) = Metric::ALL.into_iter().find(|m| m.code() == name) {
             state.update(|s| s.toggle_metric(m));
         }
@@ -378,6 +408,8 @@ mod tests {
             out.matches("</fieldset>").count()
         );
         assert_eq!(out.matches("data-range=").count(), Preset::ALL.len());
+        assert_eq!(ids::view(PER_100K_VIEW), PER_100K);
+        assert_eq!(out.matches("name=\"view\"").count(), 3);
         let daily = ids::view(View::Daily.code());
         assert!(out.contains(&format!(
             "<input type=\"radio\" name=\"view\" id=\"{daily}\" value=\"daily\"> Daily new</label>"

@@ -4,9 +4,9 @@
 //! embed. Written as markup by the options' effect (`controls.rs`).
 
 use crate::frame::Frame;
-use crate::html;
 use crate::metric::Metric;
 use crate::state::ViewState;
+use crate::{html, ids};
 use covid_chart::embed::Embed as EmbedChart;
 
 /// The snippets of `state`'s charts over `frame`, their URLs on `origin` (the API's, absolute).
@@ -27,11 +27,16 @@ pub fn markup(state: &ViewState, frame: &Frame, origin: &str) -> String {
     {
         let embed = EmbedChart::of_view(state, metric, &frame.dates);
         let url = format!("{origin}{}", embed.path(data.region.id));
-        out.push_str("<p><label>");
+        let id = ids::embed(metric.code());
+        out.push_str(&format!("<p><label for=\"{id}\">"));
         html::escape(&mut out, &format!("{}, as HTML to paste", metric.label()));
-        out.push_str(" <textarea readonly rows=\"3\">");
+        out.push_str(&format!(
+            "</label><textarea id=\"{id}\" readonly rows=\"3\">"
+        ));
         html::escape(&mut out, &embed.snippet(&url, data.region));
-        out.push_str("</textarea></label> ");
+        out.push_str(&format!(
+            "</textarea><button type=\"button\" data-copy=\"{id}\">Copy</button>"
+        ));
         html::element_with(
             &mut out,
             "a",
@@ -43,6 +48,11 @@ pub fn markup(state: &ViewState, frame: &Frame, origin: &str) -> String {
     }
     if out.is_empty() {
         out.push_str("<p class=\"note\">Embedded charts show cases or deaths.</p>");
+    } else {
+        out.push_str(&format!(
+            "<span id=\"{}\" class=\"copy-status\" role=\"status\"></span>",
+            ids::EMBED_STATUS
+        ));
     }
     out
 }
@@ -96,6 +106,17 @@ mod tests {
         assert!(out.contains(
             "<a href=\"https://covid.example/v1/regions/NY/chart.svg?metric=cases&amp;view=daily&amp;days=30\">Open the image</a>"
         ), "{out}");
+        // Each snippet is named by its label, and its button copies it.
+        for key in ["cases", "deaths"] {
+            let id = ids::embed(key);
+            assert!(out.contains(&format!("<label for=\"{id}\">")), "{out}");
+            assert!(out.contains(&format!("<textarea id=\"{id}\"")), "{out}");
+            assert!(
+                out.contains(&format!("data-copy=\"{id}\">Copy</button>")),
+                "{out}"
+            );
+        }
+        assert_eq!(out.matches(ids::EMBED_STATUS).count(), 1);
         let recovered = ViewState::from_query("metrics=recovered");
         assert!(markup(&recovered, &frame(&["US"]), "").contains("cases or deaths"));
         let compared = ViewState::from_query("compare=NY,TX");

@@ -60,28 +60,10 @@ pub fn shown() -> Shown {
     expect_context::<Shown>()
 }
 
-/// The dashboard of the loaded data: mounted once, it follows each new answer. `loaded` is
-/// `Ok` when it is mounted ([`crate::app`] shows a failure instead).
+/// The dashboard of the loaded data: mounted once, it follows each new answer (`frame`, which
+/// [`crate::app`] replaces while the answers load; a failure replaces the dashboard instead).
 #[component]
-pub fn Dashboard(
-    loaded: RwSignal<Result<Frame, String>>,
-    state: RwSignal<ViewState>,
-) -> impl IntoView {
-    // Its own copy of the data while it is `Ok`: replaced by each answer that is (a failure
-    // replaces the whole dashboard instead).
-    let frame = RwSignal::new(
-        loaded
-            .with_untracked(|l| l.as_ref().ok().cloned())
-            .unwrap_or_else(|| Frame::new(Vec::new(), false)),
-    );
-    Effect::new(move |first: Option<()>| {
-        loaded.track();
-        if first.is_some()
-            && let Some(next) = loaded.with_untracked(|l| l.as_ref().ok().cloned())
-        {
-            frame.set(next);
-        }
-    });
+pub fn Dashboard(frame: RwSignal<Frame>, state: RwSignal<ViewState>) -> impl IntoView {
     let range = Memo::new(move |_| {
         let f = &*frame.read();
         state.with(|s| s.range(&f.dates))
@@ -113,5 +95,10 @@ pub(crate) const MAP_KEYS: [&str; 2] = ["cases", "deaths"];
 /// Every piece of markup the view writes as text, for the native test of the ids.
 #[cfg(test)]
 pub(crate) fn markup_for_tests() -> String {
-    [controls::markup(), rank::markup(None), subscribe::markup()].concat()
+    [
+        controls::markup(),
+        rank::markup(None, ""),
+        subscribe::markup(),
+    ]
+    .concat()
 }

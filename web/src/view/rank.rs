@@ -43,8 +43,8 @@ impl Column {
     fn label(self) -> &'static str {
         match self {
             Column::Name => "Region",
-            Column::Cases => "Cases per 100k, 7-day average",
-            Column::Deaths => "Deaths per 100k, 7-day average",
+            Column::Cases => "Cases per 100k",
+            Column::Deaths => "Deaths per 100k",
         }
     }
 
@@ -119,7 +119,7 @@ fn rows(regions: &[&RegionSummary]) -> String {
 /// The section: its heading and hint, the failure if the list could not be loaded, and the
 /// table with a sort button per column. The effect of [`Ranking`] writes the body and each
 /// column's `aria-sort`.
-pub(super) fn markup(failed: Option<&str>) -> String {
+pub(super) fn markup(failed: Option<&str>, note: &str) -> String {
     let mut out = format!(
         "<h2 id=\"{RANKING_HEADING}\">Regions by their newest 7-day averages</h2>\
          <p class=\"hint\">Per 100,000 residents, on each region's newest day. Choose a column to \
@@ -146,7 +146,25 @@ pub(super) fn markup(failed: Option<&str>) -> String {
         out.push_str("</button></th>");
     }
     out.push_str("<th scope=\"col\">Newest day</th></tr></thead><tbody></tbody></table></div>");
+    if !note.is_empty() {
+        html::element(&mut out, "p", "class=\"note\"", note);
+    }
     out
+}
+
+/// Why a row's newest day is earlier than the others': the nation's series ends with Johns
+/// Hopkins' recoveries (empty when it does not end earlier).
+fn note(list: &[RegionSummary]) -> String {
+    let newest = |us: bool| {
+        list.iter()
+            .filter(|r| (r.id == covid_model::US.id) == us)
+            .filter_map(|r| r.latest.as_ref().map(|l| l.date))
+            .max()
+    };
+    match (newest(true), newest(false)) {
+        (Some(nation), Some(states)) if nation < states => crate::text::nation_ends(nation, states),
+        _ => String::new(),
+    }
 }
 
 #[component]
@@ -154,6 +172,7 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
     let order = RwSignal::new((Column::Cases, true));
     let failed = regions.as_ref().err().cloned();
     let list = regions.ok();
+    let note = list.as_ref().map(|l| note(l)).unwrap_or_default();
     // The body in the chosen order; the sort buttons stay, and so does the focus.
     Effect::new(move |_| {
         let (chosen, descending) = order.get();
@@ -216,7 +235,7 @@ pub fn Ranking(regions: RegionsList, state: RwSignal<ViewState>) -> impl IntoVie
         window().scroll_to_with_x_and_y(0.0, 0.0);
     };
     // In the skeleton's section (index.html), which names it by its heading.
-    view! { <div on:click=click inner_html=markup(failed.as_deref())></div> }
+    view! { <div on:click=click inner_html=markup(failed.as_deref(), &note)></div> }
 }
 
 #[cfg(test)]
@@ -294,7 +313,7 @@ mod tests {
 
     #[test]
     fn the_table_has_a_sort_button_per_column_and_tells_a_failure() {
-        let out = markup(None);
+        let out = markup(None, "");
         for column in COLUMNS {
             let (key, id) = (column.code(), ids::sort(column.code()));
             assert!(out.contains(&format!(
@@ -302,9 +321,26 @@ mod tests {
             )));
         }
         assert!(out.ends_with("<tbody></tbody></table></div>") && !out.contains("error"));
-        assert!(markup(Some("HTTP 503 <x>")).contains(
+        assert!(markup(Some("HTTP 503 <x>"), "").contains(
             "<p class=\"error\">The ranking could not be loaded. HTTP 503 &lt;x&gt;</p>"
         ));
+    }
+
+    #[test]
+    fn the_nations_earlier_newest_day_is_explained_under_the_table() {
+        let mut us = region("US", "United States", Some(16.6));
+        let ny = region("NY", "New York", Some(5.0));
+        assert_eq!(note(&[us.clone(), ny.clone()]), "", "the same newest day");
+        us.latest.as_mut().unwrap().date = crate::data::parse_date("2021-03-16").unwrap();
+        let said = note(&[us, ny]);
+        assert_eq!(
+            said,
+            crate::text::nation_ends(
+                crate::data::parse_date("2021-03-16").unwrap(),
+                crate::data::parse_date("2021-07-08").unwrap()
+            )
+        );
+        assert!(markup(None, &said).ends_with(&format!("<p class=\"note\">{}</p>", said)));
     }
 
     #[test]
