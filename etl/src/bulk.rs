@@ -29,7 +29,7 @@ pub type Clock = dyn Fn() -> DateTime<Utc> + Send + Sync;
 /// plain batched puts, then the meta with the change record that announces them. `None`:
 /// another run holds the lease. A loader whose lease is about to lapse stops before its next
 /// batch: the run fails, and the run that takes the series over loads it.
-pub async fn load<S>(
+pub async fn bulk_load<S>(
     store: &S,
     region: Region,
     wanted: &Wanted<'_>,
@@ -119,7 +119,7 @@ mod tests {
             move || start + chrono::Duration::seconds(50 * looks.fetch_add(1, Ordering::SeqCst));
         let a = store.partition(ny);
         let seen = a.read_state().await.unwrap();
-        let error = load(&a, ny, &wanted, &seen, &Progress::default(), &slow)
+        let error = bulk_load(&a, ny, &wanted, &seen, &Progress::default(), &slow)
             .await
             .unwrap_err();
         assert!(
@@ -132,7 +132,7 @@ mod tests {
         // Past A's lease, B takes over and loads New York; a later run revises a day.
         let later = move || start + chrono::Duration::minutes(4);
         let b_seen = a.read_state().await.unwrap();
-        let loaded = load(&a, ny, &wanted, &b_seen, &Progress::default(), &later)
+        let loaded = bulk_load(&a, ny, &wanted, &b_seen, &Progress::default(), &later)
             .await
             .unwrap();
         assert_eq!(loaded.map(|c| c.inserted), Some(60));
@@ -140,7 +140,7 @@ mod tests {
         revised[3].cases += 100;
         let state = a.read_state().await.unwrap();
         let revision = Wanted::state(&revised, None);
-        load::load(&a, &revision, &state, later(), &Progress::default())
+        load::load_series(&a, &revision, &state, later(), &Progress::default())
             .await
             .unwrap();
         let day = revised[3].date;
@@ -148,7 +148,7 @@ mod tests {
 
         // A stale loader (A again, with what it read before B) writes nothing.
         let puts = store.calls("put_days");
-        let stale = load(&a, ny, &wanted, &seen, &Progress::default(), &later)
+        let stale = bulk_load(&a, ny, &wanted, &seen, &Progress::default(), &later)
             .await
             .unwrap();
         assert_eq!(stale, None, "busy: the series is loaded");

@@ -1,5 +1,5 @@
 //! The daily ETL of the US COVID-19 series. Read in the order the data travels:
-//! [`extract`] (bytes) -> [`transform`] (validated days) -> [`run`] (the order of the writes:
+//! [`fetch`] (bytes) -> [`transform`] (validated days) -> [`run`] (the order of the writes:
 //! [`states`], each a [`load`] or a first [`bulk`] load, then the nation's [`load`], into
 //! DynamoDB via `covid-store`), wired together by [`pipeline`], which then sends the [`alerts`]
 //! through [`notify`]. [`lambda`] runs the same pipeline as the scheduled Lambda function, once
@@ -11,7 +11,7 @@ pub mod backfill;
 pub mod bulk;
 pub mod config;
 pub mod error;
-pub mod extract;
+pub mod fetch;
 pub mod lambda;
 pub mod listing;
 pub mod load;

@@ -65,7 +65,7 @@ pub struct Loaded {
 
 /// Writes a run's sources in the order above. `announce` composes the `updated` alert of the
 /// national meta write; `clock` is the bulk loaders' time.
-pub async fn load<S>(
+pub async fn write_sources<S>(
     store: &S,
     sources: Sources<'_>,
     announce: Announce<'_>,
@@ -133,7 +133,8 @@ where
             crate::bulk::LEASE.num_minutes()
         )));
     }
-    let national = load::load(store, &national(busy_regions), &state, started, progress).await?;
+    let national =
+        load::load_series(store, &national(busy_regions), &state, started, progress).await?;
     let listed = match stored_states.filter(|_| busy_regions == 0) {
         Some(states) => listing::write(store, &national, &states).await?,
         None => false,
@@ -211,7 +212,7 @@ mod tests {
             states: Some(states),
             populations: &populations,
         };
-        load(
+        write_sources(
             store,
             sources,
             &announce,

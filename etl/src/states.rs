@@ -1,6 +1,6 @@
 //! The state series through the store, with the national series' guarantees per region.
 //!
-//! Each jurisdiction is loaded by [`load::load`] on its own partition, so its writes are
+//! Each jurisdiction is loaded by [`load::load_series`] on its own partition, so its writes are
 //! conditional, batched and resolved exactly as the nation's. Its change records go to the
 //! national partition and are announced by the national meta write, whose `updated` alert
 //! names every state that changed, once. The national meta keeps a fingerprint of every state
@@ -137,7 +137,8 @@ where
         |(region, state, wanted)| async move {
             let store = store.partition(region);
             if state.meta.as_ref().is_none_or(|m| m.version == 0) {
-                let counts = bulk::load(&store, region, &wanted, &state, progress, clock).await?;
+                let counts =
+                    bulk::bulk_load(&store, region, &wanted, &state, progress, clock).await?;
                 // A bulk load stores the source's days and population.
                 let stored = Stored {
                     days: wanted.days.to_vec(),
@@ -145,7 +146,7 @@ where
                 };
                 return Ok(counts.map(|c| (region, c, stored)));
             }
-            let outcome = load::load(&store, &wanted, &state, started, progress).await?;
+            let outcome = load::load_series(&store, &wanted, &state, started, progress).await?;
             let counts = StateCounts {
                 inserted: outcome.inserted,
                 updated: outcome.updated,
@@ -229,7 +230,7 @@ mod tests {
             populations,
         };
         let announce = |_: &_, _: &[_], _| None;
-        let loaded = crate::run::load(
+        let loaded = crate::run::write_sources(
             store,
             sources,
             &announce,

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use etl::Source;
-use etl::extract::Fetcher;
+use etl::fetch::Fetcher;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use testkit::{HttpStub, Reply};

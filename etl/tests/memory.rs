@@ -1,7 +1,7 @@
 //! The ETL's memory in the worst case the fetch allows, against the function's `MemorySize` in
 //! `template.yaml`: all four sources at once over HTTP, two of them padded to 60 MiB with rows
 //! that pass validation but fall outside the join (NYT: days after the join's last; JHU: other
-//! countries), so that together they fill the run's budget (`extract::MAX_RUN_BYTES`); the
+//! countries), so that together they fill the run's budget (`fetch::MAX_RUN_BYTES`); the
 //! `etl` binary's peak RSS is read from the kernel (`getrusage` of the waited child). One
 //! byte more than the budget is refused cleanly: the run fails, nothing is written.
 //!
@@ -81,7 +81,7 @@ fn four_sources_at_the_run_budget_fit_the_function_and_one_byte_more_is_refused(
         .expect("the ETL function's MemorySize");
     let states = std::fs::read(testkit::snapshot("nyt-us-states.csv")).unwrap();
     let population = std::fs::read(testkit::snapshot("jhu-reference.csv")).unwrap();
-    let budget = etl::extract::MAX_RUN_BYTES as usize;
+    let budget = etl::fetch::MAX_RUN_BYTES as usize;
     // NYT and JHU share what states and populations leave of the budget.
     let each = (budget - states.len() - population.len()) / 2;
     let (nyt, jhu) = (padded_nyt(each - MIB / 2), padded_jhu(each - MIB / 2));

@@ -229,7 +229,7 @@ pub fn is_unchanged(state: &SeriesState, wanted: &Wanted<'_>) -> bool {
 /// run on the meta item. `state` is what the run read at its start. The `updated` alert that
 /// `announce` composes is stored in the same transaction as the meta write. `progress` counts the
 /// days written as they commit, so that a failed load can tell how many it wrote.
-pub async fn load<S>(
+pub async fn load_series<S>(
     store: &S,
     wanted: &Wanted<'_>,
     state: &SeriesState,

@@ -21,7 +21,7 @@ pub(crate) fn series(n: u64, bump: u64) -> Vec<Day> {
 async fn run(store: &MemoryStore, source: &[Day]) -> (Result<LoadOutcome, Error>, u64) {
     let state = store.read_state().await.unwrap();
     let progress = Progress::default();
-    let result = load(
+    let result = load_series(
         store,
         &Wanted::days(source, &announce),
         &state,
@@ -253,7 +253,7 @@ async fn a_run_that_finds_a_later_vintage_written_under_it_stops_and_keeps_it() 
     let mut mine = source.clone();
     mine[0].cases += 1;
     let state = store.read_state().await.unwrap();
-    let error = load(
+    let error = load_series(
         &store,
         &Wanted::days(&mine, &announce).at(vintage),
         &state,
@@ -315,7 +315,7 @@ async fn a_concurrent_meta_write_is_retried_and_records_are_announced_once() {
         }
     });
     let progress = Progress::default();
-    let outcome = load(
+    let outcome = load_series(
         &store,
         &Wanted::days(&series(4, 0), &announce),
         &state,
