@@ -179,7 +179,7 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
     }
     // A backfill of the same snapshots, then again: the second skips them all.
     let backfilled = new_table(&endpoint, "history-backfill", &last).await;
-    let sequence = etl::backfill::snapshots(&root).unwrap();
+    let sequence = etl::backfill::publications(&root).unwrap();
     let report = etl(&endpoint, &backfilled, &last)
         .backfill(&sequence)
         .await

@@ -1,6 +1,6 @@
 //! `etl backfill`: a dated sequence of the sources' past publications, replayed in vintage order
 //! through the same validation and conditional writes as a daily run, so the history it leaves
-//! is the one the daily runs would have left. Idempotent and resumable: a snapshot whose vintage
+//! is the one the daily runs would have left. Idempotent and resumable: a publication whose vintage
 //! is not after the last stored run's is skipped (it was applied), so a backfill that was
 //! interrupted is run again as it was. No alert is sent for a past publication.
 //!
@@ -22,7 +22,7 @@ use crate::pipeline::{Etl, RunFailure};
 
 /// One past publication of the NYT files.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
+pub struct Publication {
     /// Where it is named in errors and logs: its folder, or its line.
     pub label: String,
     /// NYT `us.csv`.
@@ -31,8 +31,9 @@ pub struct Snapshot {
     pub states: Option<String>,
 }
 
-/// The snapshots of `path`: a folder of snapshot folders in name order, or a file listing them.
-pub fn snapshots(path: &Path) -> Result<Vec<Snapshot>, Error> {
+/// The publications of `path`: a folder of snapshot folders in name order, or a file listing
+/// them, one snapshot per line.
+pub fn publications(path: &Path) -> Result<Vec<Publication>, Error> {
     let config = |detail: String| Error::Config(format!("backfill {}: {detail}", path.display()));
     if path.is_dir() {
         let mut folders: Vec<PathBuf> = std::fs::read_dir(path)
@@ -41,12 +42,12 @@ pub fn snapshots(path: &Path) -> Result<Vec<Snapshot>, Error> {
             .filter(|p| p.is_dir())
             .collect();
         folders.sort();
-        let found: Vec<Snapshot> = folders
+        let found: Vec<Publication> = folders
             .iter()
             .filter(|folder| folder.join("us.csv").is_file())
             .map(|folder| {
                 let states = folder.join("us-states.csv");
-                Snapshot {
+                Publication {
                     label: folder.display().to_string(),
                     nyt: folder.join("us.csv").display().to_string(),
                     states: states.is_file().then(|| states.display().to_string()),
@@ -73,7 +74,7 @@ pub fn snapshots(path: &Path) -> Result<Vec<Snapshot>, Error> {
                 fields.len()
             )));
         }
-        found.push(Snapshot {
+        found.push(Publication {
             label: format!("{} line {}", path.display(), i + 1),
             nyt: fields[0].to_string(),
             states: fields.get(1).map(|s| s.to_string()),
@@ -94,7 +95,7 @@ pub struct BackfillReport {
     pub skipped: usize,
     pub first_vintage: Option<NaiveDate>,
     pub last_vintage: Option<NaiveDate>,
-    /// Days inserted and revised over every region and snapshot.
+    /// Days inserted and revised over every region and publication.
     pub inserted: u64,
     pub updated: u64,
     pub dynamodb_requests: u64,
@@ -117,19 +118,22 @@ pub fn report_line(report: &BackfillReport) -> String {
 }
 
 impl Etl {
-    /// Replays `snapshots` in order. Stops at the first failure (nothing more is written; a
-    /// re-run resumes there). A snapshot whose vintage is not after the one before it in the
+    /// Replays `publications` in order. Stops at the first failure (nothing more is written; a
+    /// re-run resumes there). A publication whose vintage is not after the one before it in the
     /// sequence is refused: the sequence is out of order.
-    pub async fn backfill(&self, snapshots: &[Snapshot]) -> Result<BackfillReport, RunFailure> {
+    pub async fn backfill(
+        &self,
+        publications: &[Publication],
+    ) -> Result<BackfillReport, RunFailure> {
         let clock = std::time::Instant::now();
         let requests = self.store().requests();
         let mut report = BackfillReport::default();
         let mut previous: Option<(NaiveDate, &str)> = None;
-        for snapshot in snapshots {
-            let etl = self.replaying(snapshot);
+        for publication in publications {
+            let etl = self.replaying(&publication.nyt, publication.states.as_deref());
             let progress = Progress::default();
             let failed = |error: Error, written| {
-                tracing::error!(snapshot = %snapshot.label, kind = error.kind(), %error, written, "backfill stopped");
+                tracing::error!(snapshot = %publication.label, kind = error.kind(), %error, written, "backfill stopped");
                 RunFailure { error, written }
             };
             let inputs = etl.inputs().await.map_err(|e| failed(e, 0))?;
@@ -141,12 +145,12 @@ impl Etl {
                     Error::Config(format!(
                         "backfill {}: its vintage {vintage} is not after {before}, the vintage \
                          of {label}: give the snapshots in the order they were published",
-                        snapshot.label
+                        publication.label
                     )),
                     0,
                 ));
             }
-            previous = Some((vintage, &snapshot.label));
+            previous = Some((vintage, &publication.label));
             let applied = etl
                 .store()
                 .read_state()
@@ -156,12 +160,12 @@ impl Etl {
                 .and_then(|m| m.last_run)
                 .and_then(|r| r.vintage);
             if applied.is_some_and(|a| vintage <= a) {
-                tracing::info!(snapshot = %snapshot.label, %vintage, "already applied; skipped");
+                tracing::info!(snapshot = %publication.label, %vintage, "already applied; skipped");
                 report.skipped += 1;
                 continue;
             }
             let pass = etl
-                .load(inputs, &progress)
+                .load_sources(inputs, &progress)
                 .await
                 .map_err(|e| failed(e, progress.written()))?;
             let summary = &pass.report.summary;
@@ -208,7 +212,7 @@ mod tests {
                 std::fs::write(folder.join("us-states.csv"), "").unwrap();
             }
         }
-        let found = snapshots(&root).unwrap();
+        let found = publications(&root).unwrap();
         let names: Vec<(bool, bool)> = found
             .iter()
             .map(|s| (s.nyt.contains("2020-03-01"), s.states.is_some()))
@@ -221,7 +225,7 @@ mod tests {
             "# NYT at two commits\nhttps://a/us.csv https://a/us-states.csv\n\nhttps://b/us.csv # no states\n",
         )
         .unwrap();
-        let found = snapshots(&list).unwrap();
+        let found = publications(&list).unwrap();
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].states.as_deref(), Some("https://a/us-states.csv"));
         assert_eq!(
@@ -231,7 +235,7 @@ mod tests {
         assert!(found[1].label.ends_with("line 4"), "{}", found[1].label);
 
         std::fs::write(&list, "a b c\n").unwrap();
-        let error = snapshots(&list).unwrap_err().to_string();
+        let error = publications(&list).unwrap_err().to_string();
         assert!(error.contains("line 1: 3 fields"), "{error}");
         std::fs::remove_dir_all(&root).unwrap();
     }

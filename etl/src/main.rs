@@ -44,8 +44,8 @@ async fn main() -> ExitCode {
 
 async fn backfill(path: Option<String>) -> Result<(), etl::RunFailure> {
     let path = path.ok_or_else(|| etl::Error::Config(USAGE.into()))?;
-    let snapshots = etl::backfill::snapshots(std::path::Path::new(&path))?;
-    let report = etl::Etl::from_env().await?.backfill(&snapshots).await?;
+    let publications = etl::backfill::publications(std::path::Path::new(&path))?;
+    let report = etl::Etl::from_env().await?.backfill(&publications).await?;
     println!("{}", etl::backfill::report_line(&report));
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! One ETL run, in the order the data travels: extract -> transform -> load, then the alerts.
+//! One ETL run, in the order the data travels: fetch -> transform -> load, then the alerts.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -10,7 +10,7 @@ use covid_store::{DynamoStore, OutboxMessage, ReadState, WriteAlerts};
 use crate::alerts;
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::error::Error;
-use crate::extract::Fetcher;
+use crate::fetch::Fetcher;
 use crate::load::{Change, Progress};
 use crate::notify::{self, Publish, Publisher};
 use crate::run;
@@ -84,7 +84,7 @@ pub(crate) struct Inputs {
     /// NYT, JHU, NYT states, populations.
     bytes: [usize; 4],
     started: chrono::DateTime<Utc>,
-    clock: Instant,
+    stopwatch: Instant,
     requests_before: u64,
     fetch_ms: u128,
     transform_ms: u128,
@@ -123,11 +123,12 @@ impl Etl {
         })
     }
 
-    /// This ETL on a past publication of the NYT files, without alerts (`backfill.rs`).
-    pub(crate) fn replaying(&self, snapshot: &crate::backfill::Snapshot) -> Self {
+    /// This ETL on a past publication of the NYT files (`us.csv` at `nyt`, `us-states.csv` at
+    /// `states` if the states are loaded), without alerts (`backfill.rs`).
+    pub(crate) fn replaying(&self, nyt: &str, states: Option<&str>) -> Self {
         let mut config = self.config.clone();
-        config.nyt_url = snapshot.nyt.clone();
-        config.nyt_states_url = snapshot.states.clone();
+        config.nyt_url = nyt.to_string();
+        config.nyt_states_url = states.map(str::to_string);
         Self {
             config,
             publisher: None,
@@ -156,7 +157,7 @@ impl Etl {
     /// is set) that says how many days it wrote. If publishing fails, the run reports that
     /// error; the alert stays stored for the next run.
     pub async fn run(&self) -> Result<RunReport, RunFailure> {
-        let clock = Instant::now();
+        let stopwatch = Instant::now();
         let requests_before = self.store.requests();
         let progress = Progress::default();
         let pass = match self.pass(&progress).await {
@@ -185,7 +186,7 @@ impl Etl {
                 RunFailure { error, written }
             })?;
         report.dynamodb_requests = self.store.requests() - requests_before;
-        report.duration_ms = clock.elapsed().as_millis() as u64;
+        report.duration_ms = stopwatch.elapsed().as_millis() as u64;
         Ok(report)
     }
 
@@ -193,13 +194,13 @@ impl Etl {
     /// (and no region's series regressed).
     async fn pass(&self, progress: &Progress) -> Result<Pass, Error> {
         let inputs = self.inputs().await?;
-        self.load(inputs, progress).await
+        self.load_sources(inputs, progress).await
     }
 
     /// Extract and transform: every source fetched and validated as a whole.
     pub(crate) async fn inputs(&self) -> Result<Inputs, Error> {
         let started = Utc::now();
-        let clock = Instant::now();
+        let stopwatch = Instant::now();
         let requests_before = self.store.requests();
 
         let [nyt, jhu, states_csv, population_csv] = self
@@ -218,7 +219,7 @@ impl Etl {
             nyt.expect("NYT is always fetched"),
             jhu.expect("JHU is always fetched"),
         );
-        let fetch_ms = clock.elapsed().as_millis();
+        let fetch_ms = stopwatch.elapsed().as_millis();
 
         let (series, vintage) = transform::build_national(&nyt, &jhu)?;
         let states = states_csv
@@ -231,7 +232,7 @@ impl Etl {
             }
             None => BTreeMap::new(),
         };
-        let transform_ms = clock.elapsed().as_millis() - fetch_ms;
+        let transform_ms = stopwatch.elapsed().as_millis() - fetch_ms;
         Ok(Inputs {
             series,
             vintage,
@@ -244,7 +245,7 @@ impl Etl {
                 population_csv.as_ref().map_or(0, Vec::len),
             ],
             started,
-            clock,
+            stopwatch,
             requests_before,
             fetch_ms,
             transform_ms,
@@ -252,7 +253,11 @@ impl Etl {
     }
 
     /// Load the validated sources.
-    pub(crate) async fn load(&self, inputs: Inputs, progress: &Progress) -> Result<Pass, Error> {
+    pub(crate) async fn load_sources(
+        &self,
+        inputs: Inputs,
+        progress: &Progress,
+    ) -> Result<Pass, Error> {
         let Inputs {
             series,
             vintage,
@@ -260,7 +265,7 @@ impl Etl {
             populations,
             bytes: [nyt_bytes, jhu_bytes, states_bytes, population_bytes],
             started,
-            clock,
+            stopwatch,
             requests_before,
             fetch_ms,
             transform_ms,
@@ -282,7 +287,7 @@ impl Etl {
             busy_regions,
             state,
             listed,
-        } = run::load(
+        } = run::write_sources(
             &self.store,
             sources,
             &announce,
@@ -291,7 +296,7 @@ impl Etl {
             &self.clock,
         )
         .await?;
-        let duration_ms = clock.elapsed().as_millis() as u64;
+        let duration_ms = stopwatch.elapsed().as_millis() as u64;
         let dynamodb_requests = self.store.requests() - requests_before;
         let (first, newest) = (series[0], series[series.len() - 1]);
         tracing::info!(
