@@ -13,7 +13,7 @@ use crate::extract::AsOf;
 use crate::problem::Problem;
 
 /// The data an answer is made from: the current series, or the series as of a date.
-pub struct View<'a> {
+pub struct SeriesAsOf<'a> {
     pub days: Cow<'a, [Day]>,
     pub daily: Cow<'a, [DailyPoint]>,
     /// How many times each day had been revised (as of `as_of`).
@@ -23,7 +23,7 @@ pub struct View<'a> {
     pub vintage: Option<NaiveDate>,
 }
 
-impl<'a> View<'a> {
+impl<'a> SeriesAsOf<'a> {
     /// `series` as of `as_of` (the current data without one). A date before the region's first
     /// vintage is a 404 problem that names it.
     pub fn of(series: &'a RegionSeries, as_of: AsOf) -> Result<Self, Problem> {

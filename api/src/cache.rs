@@ -23,8 +23,9 @@ use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::OnceCell;
 
-/// Region series read at once when the list is made without a current listing item.
-const REGIONS_IN_FLIGHT: usize = 8;
+/// Region series read at once where every region's is read: the list made without a current
+/// listing item, and every region's revisions (`revisions.rs`).
+pub(crate) const REGIONS_IN_FLIGHT: usize = 8;
 
 /// A region's stored days, each with its history, and its meta item (`None`: nothing stored
 /// for it).

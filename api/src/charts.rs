@@ -15,8 +15,8 @@ use covid_chart::metric::Metric;
 
 use crate::App;
 use crate::answer::Answer;
+use crate::as_of::SeriesAsOf;
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
-use crate::history::View;
 use crate::problem::Problem;
 use crate::problem::responses::{NotModified, Unavailable, UnknownRegionOrBeforeHistory};
 use crate::regions::{RegionId, region_tag, with_data};
@@ -107,7 +107,7 @@ pub async fn chart(
     let (snapshot, series) = with_data(&app, region).await?;
     // The daily values the cache derived once for this version (or as of `as_of`, from the
     // histories it holds), with the model's math.
-    let view = View::of(&series, AsOf { as_of: embed.as_of })?;
+    let view = SeriesAsOf::of(&series, AsOf { as_of: embed.as_of })?;
     let data = Data {
         region,
         population: series.population,

@@ -2,11 +2,11 @@
 //! payload 2.0) or as a plain local server that also serves the built site.
 
 pub mod answer;
+pub mod as_of;
 pub mod cache;
 pub mod charts;
 pub mod extract;
 pub mod freshness;
-pub mod history;
 pub mod lambda;
 pub mod limits;
 pub mod problem;

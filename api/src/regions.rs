@@ -10,9 +10,9 @@ use covid_model::{DailyResponse, LatestResponse, Region, RegionsResponse, Series
 
 use crate::App;
 use crate::answer::{Answer, json};
+use crate::as_of::SeriesAsOf;
 use crate::cache::{RegionSeries, Snapshot};
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath, unknown_region};
-use crate::history::View;
 use crate::problem::Problem;
 use crate::problem::responses::{
     BadRange, NotModified, Unavailable, UnknownRegion, UnknownRegionOrBeforeHistory,
@@ -84,7 +84,7 @@ pub async fn series(
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
-    let view = View::of(&series, as_of)?;
+    let view = SeriesAsOf::of(&series, as_of)?;
     Ok(Answer::new(
         &holds,
         &snapshot,
@@ -115,7 +115,7 @@ pub async fn series_csv(
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
-    let view = View::of(&series, as_of)?;
+    let view = SeriesAsOf::of(&series, as_of)?;
     Ok(Answer::new(
         &holds,
         &snapshot,
@@ -152,7 +152,7 @@ pub async fn daily(
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
     let (snapshot, series) = with_data(&app, region).await?;
-    let view = View::of(&series, as_of)?;
+    let view = SeriesAsOf::of(&series, as_of)?;
     Ok(Answer::new(
         &holds,
         &snapshot,
@@ -197,7 +197,7 @@ pub async fn latest(
             json(&LatestResponse {
                 meta: meta(
                     &snapshot,
-                    &View::current(&series),
+                    &SeriesAsOf::current(&series),
                     std::slice::from_ref(day),
                 ),
                 day: *day,

@@ -15,9 +15,9 @@ use covid_model::{
 
 use crate::App;
 use crate::answer::Answer;
+use crate::as_of::SeriesAsOf;
 use crate::cache::Snapshot;
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
-use crate::history::View;
 use crate::problem::Problem;
 use crate::problem::responses::{BadRange, BeforeHistory, NotModified, Unavailable};
 use crate::regions;
@@ -29,7 +29,7 @@ pub const SOURCE: &str = "The New York Times, Coronavirus (Covid-19) Data in the
     via datasets/covid-19, recoveries.";
 
 /// What every data answer says of itself: the source, the span, the fields.
-pub(crate) fn meta(snapshot: &Snapshot, view: &View<'_>, days: &[Day]) -> SeriesMeta {
+pub(crate) fn meta(snapshot: &Snapshot, view: &SeriesAsOf<'_>, days: &[Day]) -> SeriesMeta {
     SeriesMeta {
         source: SOURCE.to_string(),
         first_date: days.first().map(|d| d.date),
