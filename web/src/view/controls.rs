@@ -1,6 +1,7 @@
-//! The chart options: view (cumulative, daily new or per capita), scale, range, metrics, the regions compared (up to six,
-//! `?compare=NY,CA,TX`), the table toggle, the CSV downloads, the link to this view and the
-//! snippets that embed its charts (`embed.rs`).
+//! The chart options: view (cumulative, daily new or per capita), scale, range, metrics, the
+//! regions compared (up to six, `?compare=NY,CA,TX`), the table toggle, the CSV downloads, the
+//! link to this view and the snippets that embed its charts (`embed.rs`); on a phone, all but
+//! the view fold under "More options".
 //!
 //! The options are written once as markup ([`markup`], the same for every state), when the
 //! section is built (the dashboard stays mounted, so once per page). One effect sets every
