@@ -180,13 +180,11 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
     // A backfill of the same snapshots, then again: the second skips them all.
     let backfilled = new_table(&endpoint, "history-backfill", &last).await;
     let sequence = etl::backfill::publications(&root).unwrap();
-    let report = etl(&endpoint, &backfilled, &last)
-        .backfill(&sequence)
+    let report = etl::backfill::replay(&etl(&endpoint, &backfilled, &last), &sequence)
         .await
         .unwrap();
     assert_eq!((report.applied, report.skipped), (vintages.len(), 0));
-    let again = etl(&endpoint, &backfilled, &last)
-        .backfill(&sequence)
+    let again = etl::backfill::replay(&etl(&endpoint, &backfilled, &last), &sequence)
         .await
         .unwrap();
     assert_eq!((again.applied, again.skipped), (0, vintages.len()));
@@ -209,8 +207,7 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
             }
         }
     });
-    let failure = etl(&proxy.endpoint, &killed, &last)
-        .backfill(&sequence)
+    let failure = etl::backfill::replay(&etl(&proxy.endpoint, &killed, &last), &sequence)
         .await
         .unwrap_err();
     assert!(
@@ -219,16 +216,14 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
     );
     // Run again at once, a state's first load the kill stopped is still leased: the backfill
     // stops before recording the vintage. Run again once the lease has lapsed, it resumes.
-    let resumed = match etl(&endpoint, &killed, &last).backfill(&sequence).await {
+    let resumed = match etl::backfill::replay(&etl(&endpoint, &killed, &last), &sequence).await {
         Ok(report) => report,
         Err(failure) => {
             assert_eq!(failure.error.kind(), "conflict", "{failure}");
             assert!(failure.to_string().contains("lease lapses"), "{failure}");
-            etl(&endpoint, &killed, &last)
-                .with_clock(|| chrono::Utc::now() + etl::bulk::LEASE)
-                .backfill(&sequence)
-                .await
-                .unwrap()
+            let lapsed =
+                etl(&endpoint, &killed, &last).with_clock(|| chrono::Utc::now() + etl::bulk::LEASE);
+            etl::backfill::replay(&lapsed, &sequence).await.unwrap()
         }
     };
     assert!(resumed.skipped > 0, "the vintages applied before the kill");

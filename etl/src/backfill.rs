@@ -117,78 +117,73 @@ pub fn report_line(report: &BackfillReport) -> String {
     .expect("a report serialises")
 }
 
-impl Etl {
-    /// Replays `publications` in order. Stops at the first failure (nothing more is written; a
-    /// re-run resumes there). A publication whose vintage is not after the one before it in the
-    /// sequence is refused: the sequence is out of order.
-    pub async fn backfill(
-        &self,
-        publications: &[Publication],
-    ) -> Result<BackfillReport, RunFailure> {
-        let clock = std::time::Instant::now();
-        let requests = self.store().requests();
-        let mut report = BackfillReport::default();
-        let mut previous: Option<(NaiveDate, &str)> = None;
-        for publication in publications {
-            let etl = self.replaying(&publication.nyt, publication.states.as_deref());
-            let progress = Progress::default();
-            let failed = |error: Error, written| {
-                tracing::error!(snapshot = %publication.label, kind = error.kind(), %error, written, "backfill stopped");
-                RunFailure { error, written }
-            };
-            let inputs = etl.inputs().await.map_err(|e| failed(e, 0))?;
-            let vintage = inputs.vintage;
-            if let Some((before, label)) = previous
-                && vintage <= before
-            {
-                return Err(failed(
-                    Error::Config(format!(
-                        "backfill {}: its vintage {vintage} is not after {before}, the vintage \
+/// Replays `publications` in order through `etl`, without alerts. Stops at the first failure
+/// (nothing more is written; a re-run resumes there). A publication whose vintage is not after
+/// the one before it in the sequence is refused: the sequence is out of order.
+pub async fn replay(etl: &Etl, publications: &[Publication]) -> Result<BackfillReport, RunFailure> {
+    let stopwatch = std::time::Instant::now();
+    let requests = etl.store().requests();
+    let mut report = BackfillReport::default();
+    let mut previous: Option<(NaiveDate, &str)> = None;
+    for publication in publications {
+        let replaying = etl.replaying(&publication.nyt, publication.states.as_deref());
+        let progress = Progress::default();
+        let failed = |error: Error, written| {
+            tracing::error!(snapshot = %publication.label, kind = error.kind(), %error, written, "backfill stopped");
+            RunFailure { error, written }
+        };
+        let inputs = replaying.inputs().await.map_err(|e| failed(e, 0))?;
+        let vintage = inputs.vintage;
+        if let Some((before, label)) = previous
+            && vintage <= before
+        {
+            return Err(failed(
+                Error::Config(format!(
+                    "backfill {}: its vintage {vintage} is not after {before}, the vintage \
                          of {label}: give the snapshots in the order they were published",
-                        publication.label
-                    )),
-                    0,
-                ));
-            }
-            previous = Some((vintage, &publication.label));
-            let applied = etl
-                .store()
-                .read_state()
-                .await
-                .map_err(|e| failed(e.into(), 0))?
-                .meta
-                .and_then(|m| m.last_run)
-                .and_then(|r| r.vintage);
-            if applied.is_some_and(|a| vintage <= a) {
-                tracing::info!(snapshot = %publication.label, %vintage, "already applied; skipped");
-                report.skipped += 1;
-                continue;
-            }
-            let pass = etl
-                .load_sources(inputs, &progress)
-                .await
-                .map_err(|e| failed(e, progress.written()))?;
-            let summary = &pass.report.summary;
-            let states = summary.states.unwrap_or_default();
-            report.applied += 1;
-            report.inserted += summary.inserted + states.inserted;
-            report.updated += summary.updated + states.updated;
-            report.first_vintage.get_or_insert(vintage);
-            report.last_vintage = Some(vintage);
+                    publication.label
+                )),
+                0,
+            ));
         }
-        report.dynamodb_requests = self.store().requests() - requests;
-        report.duration_ms = clock.elapsed().as_millis() as u64;
-        tracing::info!(
-            applied = report.applied,
-            skipped = report.skipped,
-            inserted = report.inserted,
-            updated = report.updated,
-            dynamodb_requests = report.dynamodb_requests,
-            duration_ms = report.duration_ms,
-            "backfill ok"
-        );
-        Ok(report)
+        previous = Some((vintage, &publication.label));
+        let applied = replaying
+            .store()
+            .read_state()
+            .await
+            .map_err(|e| failed(e.into(), 0))?
+            .meta
+            .and_then(|m| m.last_run)
+            .and_then(|r| r.vintage);
+        if applied.is_some_and(|a| vintage <= a) {
+            tracing::info!(snapshot = %publication.label, %vintage, "already applied; skipped");
+            report.skipped += 1;
+            continue;
+        }
+        let pass = replaying
+            .load_sources(inputs, &progress)
+            .await
+            .map_err(|e| failed(e, progress.written()))?;
+        let summary = &pass.report.summary;
+        let states = summary.states.unwrap_or_default();
+        report.applied += 1;
+        report.inserted += summary.inserted + states.inserted;
+        report.updated += summary.updated + states.updated;
+        report.first_vintage.get_or_insert(vintage);
+        report.last_vintage = Some(vintage);
     }
+    report.dynamodb_requests = etl.store().requests() - requests;
+    report.duration_ms = stopwatch.elapsed().as_millis() as u64;
+    tracing::info!(
+        applied = report.applied,
+        skipped = report.skipped,
+        inserted = report.inserted,
+        updated = report.updated,
+        dynamodb_requests = report.dynamodb_requests,
+        duration_ms = report.duration_ms,
+        "backfill ok"
+    );
+    Ok(report)
 }
 
 #[cfg(test)]

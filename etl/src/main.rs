@@ -45,7 +45,7 @@ async fn main() -> ExitCode {
 async fn backfill(path: Option<String>) -> Result<(), etl::RunFailure> {
     let path = path.ok_or_else(|| etl::Error::Config(USAGE.into()))?;
     let publications = etl::backfill::publications(std::path::Path::new(&path))?;
-    let report = etl::Etl::from_env().await?.backfill(&publications).await?;
+    let report = etl::backfill::replay(&etl::Etl::from_env().await?, &publications).await?;
     println!("{}", etl::backfill::report_line(&report));
     Ok(())
 }
