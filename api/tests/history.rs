@@ -221,8 +221,8 @@ async fn daily_runs_and_backfills_keep_one_history_and_the_api_tells_each_vintag
         Err(failure) => {
             assert_eq!(failure.error.kind(), "conflict", "{failure}");
             assert!(failure.to_string().contains("lease lapses"), "{failure}");
-            let lapsed =
-                etl(&endpoint, &killed, &last).with_clock(|| chrono::Utc::now() + etl::bulk::LEASE);
+            let lapsed = etl(&endpoint, &killed, &last)
+                .with_clock(|| chrono::Utc::now() + etl::load::bulk::LEASE);
             etl::backfill::replay(&lapsed, &sequence).await.unwrap()
         }
     };

@@ -1,25 +1,20 @@
-//! The daily ETL of the US COVID-19 series. Read in the order the data travels:
-//! [`fetch`] (bytes) -> [`transform`] (validated days) -> [`run`] (the order of the writes:
-//! [`states`], each a [`load`] or a first [`bulk`] load, then the nation's [`load`], into
-//! DynamoDB via `covid-store`), wired together by [`pipeline`], which then sends the [`alerts`]
-//! through [`notify`]. [`lambda`] runs the same pipeline as the scheduled Lambda function, once
-//! per event. [`backfill`] replays the sources' past publications through the same run.
+//! The daily ETL of the US COVID-19 series. The folders are the run's stages, in the order the
+//! data travels: [`fetch`] (bytes) -> [`transform`] (validated days) -> [`load`] (the writes, in
+//! the order of [`load::run`]: the states, each a series load or a first bulk load, then the
+//! nation's, into DynamoDB via `covid-store`) -> [`alerts`] (their texts, and their sending
+//! through SNS). [`pipeline`] wires the stages together; [`lambda`] runs the same pipeline as the
+//! scheduled Lambda function, once per event; [`backfill`] replays the sources' past
+//! publications through the same stages.
 
 pub mod alerts;
-pub mod announce;
 pub mod backfill;
-pub mod bulk;
 pub mod config;
 pub mod error;
 pub mod fetch;
 pub mod lambda;
-pub mod listing;
 pub mod load;
-pub mod notify;
 pub mod pipeline;
-pub mod run;
 pub mod source;
-pub mod states;
 pub mod transform;
 
 pub use error::Error;

@@ -8,12 +8,12 @@ use covid_model::{AlertKind, Day, RunSummary};
 use covid_store::{DynamoStore, OutboxMessage, ReadState, WriteAlerts};
 
 use crate::alerts;
+use crate::alerts::notify::{self, Publish, Publisher};
 use crate::config::{Config, MAX_BODY_BYTES};
 use crate::error::Error;
 use crate::fetch::Fetcher;
+use crate::load::run;
 use crate::load::{Change, Progress};
-use crate::notify::{self, Publish, Publisher};
-use crate::run;
 use crate::source::Source;
 use crate::transform;
 

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use common::Subscriber;
 use covid_model::{AlertKind, Choice, Day, Region, SUBSCRIBABLE, filter_policy};
-use etl::announce::Announcement;
-use etl::notify::{Publish, Publisher};
+use etl::alerts::announce::Announcement;
+use etl::alerts::notify::{Publish, Publisher};
 
 fn choice(alerts: &[AlertKind], regions: &[&str]) -> String {
     filter_policy(&Choice {

@@ -6,7 +6,7 @@
 //! names every state that changed, once. The national meta keeps a fingerprint of every state
 //! series and population: a run whose states match it reads no state partition at all.
 //!
-//! A series never loaded is bulk loaded instead ([`bulk`](crate::bulk)). A run that finds
+//! A series never loaded is bulk loaded instead ([`bulk`]). A run that finds
 //! another's lease leaves that series alone and does not record the regions fingerprint, so a
 //! later run checks it again.
 
@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use covid_model::{Day, Region, StateCounts, fingerprint};
 use covid_store::{BulkLoad, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta};
 
-use crate::bulk::{self, Clock};
 use crate::error::Error;
+use crate::load::bulk::{self, Clock};
 use crate::load::{self, Progress, Wanted, is_unchanged, settle};
 use crate::source::Source;
 use crate::transform::{self, StateSeries};
@@ -186,7 +186,7 @@ mod tests {
     use covid_store::{Lease, MemoryStore};
 
     use super::*;
-    use crate::bulk::LEASE;
+    use crate::load::bulk::LEASE;
     use crate::load::tests::series as days;
 
     fn region(id: &str) -> Region {
@@ -222,7 +222,7 @@ mod tests {
         populations: &BTreeMap<Region, u64>,
     ) -> Result<StateCounts, Error> {
         let national = days(1, 0);
-        let sources = crate::run::Sources {
+        let sources = crate::load::run::Sources {
             series: &national,
             vintage: national[0].date,
             complete: false,
@@ -230,7 +230,7 @@ mod tests {
             populations,
         };
         let announce = |_: &_, _: &[_], _| None;
-        let loaded = crate::run::write_sources(
+        let loaded = crate::load::run::write_sources(
             store,
             sources,
             &announce,

@@ -3,15 +3,15 @@
 //!
 //! 1. One read of the national partition (its meta, alerts and change records). A national
 //!    series that regressed is refused before anything is written.
-//! 2. The states, each in its own partition ([`states`](crate::states)): their change records
+//! 2. The states, each in its own partition ([`states`]): their change records
 //!    wait in the national partition. When their fingerprint is the one the national meta
 //!    keeps, no state partition is read at all.
 //! 3. If the states were examined, the national partition is read again: the change records
 //!    they wrote are announced in step 4.
-//! 4. The national series ([`load`](crate::load)): its meta write announces every change record,
+//! 4. The national series ([`series`](super::series)): its meta write announces every change record,
 //!    the states' included, and keeps the states' fingerprint, unless a state is still being
 //!    bulk loaded by another run, so that the next run looks at it again.
-//! 5. The listing ([`listing`](crate::listing)), when the national meta does not mark it
+//! 5. The listing ([`listing`]), when the national meta does not mark it
 //!    current: every region's `/v1/regions` entry in one item, for the national meta's version.
 //!    It needs every state as stored, so a run that is to write it examines the states in
 //!    step 2 even when their fingerprint matches.
@@ -24,11 +24,11 @@ use covid_store::{
     BulkLoad, Listing, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta,
 };
 
-use crate::bulk::Clock;
 use crate::error::Error;
-use crate::listing;
+use crate::load::bulk::Clock;
+use crate::load::listing;
+use crate::load::states;
 use crate::load::{self, Announce, LoadOutcome, Progress, Scope, Wanted};
-use crate::states;
 use crate::transform::{self, StateSeries};
 
 /// What one run loads: the validated sources.
@@ -130,7 +130,7 @@ where
         return Err(Error::Conflict(format!(
             "{busy_regions} state series are being loaded by another run, or by one that \
              stopped: run again once its lease lapses ({} minutes at most)",
-            crate::bulk::LEASE.num_minutes()
+            crate::load::bulk::LEASE.num_minutes()
         )));
     }
     let national =
@@ -154,7 +154,7 @@ mod tests {
     use covid_store::{BulkLoad, MemoryStore, OutboxMessage};
 
     use super::*;
-    use crate::announce::Announcement;
+    use crate::alerts::announce::Announcement;
     use crate::load::tests::series;
 
     fn region(id: &str) -> Region {
@@ -190,7 +190,7 @@ mod tests {
                 days[0].date,
                 days[days.len() - 1].date,
                 now,
-                now + crate::bulk::LEASE,
+                now + crate::load::bulk::LEASE,
             )
             .await
             .unwrap();

@@ -9,7 +9,7 @@ use covid_store::{Listing, StoredListing, StoredMeta};
 
 use crate::error::Error;
 use crate::load::LoadOutcome;
-use crate::states::Stored;
+use crate::load::states::Stored;
 
 /// Whether the national meta marks the listing as written for its version.
 pub fn is_current(meta: Option<&StoredMeta>) -> bool {

@@ -1,6 +1,11 @@
-//! What subscribers are told: the text of every alert, composed from what a run did.
-//! Pure: no SNS, no DynamoDB. Every message has an `event` (`AlertKind`, the SNS message
-//! attribute that filter policies match): `updated`, `failed`, `stale` or `unchanged`.
+//! The alerts stage. What subscribers are told: the text of every alert, composed from what a
+//! run did ([`announce`]: what an `updated` alert announces), and [`notify`]: their sending
+//! through SNS and the outbox. This file is pure: no SNS, no DynamoDB. Every message has an
+//! `event` (`AlertKind`, the SNS message attribute that filter policies match): `updated`,
+//! `failed`, `stale` or `unchanged`.
+
+pub mod announce;
+pub mod notify;
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
@@ -9,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day, thousands};
 use covid_store::OutboxMessage;
 
-use crate::announce::Announcement;
+use crate::alerts::announce::Announcement;
 use crate::error::Error;
 
 /// SNS subjects must be shorter than 100 characters, ASCII, on one line.
