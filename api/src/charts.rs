@@ -15,12 +15,12 @@ use covid_chart::metric::Metric;
 
 use crate::App;
 use crate::answer::Answer;
+use crate::answer::{snapshot, unavailable};
 use crate::as_of::SeriesAsOf;
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{NotModified, Unavailable, UnknownRegionOrBeforeHistory};
 use crate::regions::{RegionId, region_tag, with_data};
-use crate::routes::{snapshot, unavailable};
 
 /// The chart's query, read by [`Embed::parse`]; a bad value is a 400 problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

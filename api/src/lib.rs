@@ -9,12 +9,13 @@ pub mod extract;
 pub mod freshness;
 pub mod lambda;
 pub mod limits;
+pub mod national;
 pub mod problem;
 pub mod query;
 pub mod regions;
 pub mod revisions;
-pub mod routes;
 pub mod security_headers;
+pub mod status;
 pub mod subscriptions;
 pub mod viewer;
 
@@ -183,10 +184,10 @@ impl App {
             details."
     ),
     paths(
-        routes::series,
-        routes::series_csv,
-        routes::daily,
-        routes::latest,
+        national::series,
+        national::series_csv,
+        national::daily,
+        national::latest,
         regions::regions,
         regions::series,
         regions::series_csv,
@@ -198,8 +199,8 @@ impl App {
         revisions::all_csv,
         charts::chart,
         charts::map,
-        routes::status,
-        routes::openapi,
+        status::status,
+        status::openapi,
         subscriptions::subscribe
     )
 )]
@@ -255,10 +256,10 @@ pub fn endpoints() -> Vec<Endpoint> {
     const MAP: Reads = Reads(&[MapMetric::NAMES]);
     const NOTHING: Reads = Reads::NOTHING;
     vec![
-        Endpoint::new("/v1/series", SERIES, get(routes::series)),
-        Endpoint::new("/v1/series.csv", SERIES, get(routes::series_csv)),
-        Endpoint::new("/v1/daily", SERIES, get(routes::daily)),
-        Endpoint::new("/v1/latest", NOTHING, get(routes::latest)),
+        Endpoint::new("/v1/series", SERIES, get(national::series)),
+        Endpoint::new("/v1/series.csv", SERIES, get(national::series_csv)),
+        Endpoint::new("/v1/daily", SERIES, get(national::daily)),
+        Endpoint::new("/v1/latest", NOTHING, get(national::latest)),
         Endpoint::new("/v1/regions", NOTHING, get(regions::regions)),
         Endpoint::new("/v1/regions/{id}/series", SERIES, get(regions::series)),
         Endpoint::new(
@@ -282,8 +283,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new("/v1/revisions.csv", REVISIONS, get(revisions::all_csv)),
         Endpoint::new("/v1/regions/{id}/chart.svg", CHART, get(charts::chart)),
         Endpoint::new("/v1/map.svg", MAP, get(charts::map)),
-        Endpoint::new("/v1/status", NOTHING, get(routes::status)),
-        Endpoint::new("/v1/openapi.json", NOTHING, get(routes::openapi)),
+        Endpoint::new("/v1/status", NOTHING, get(status::status)),
+        Endpoint::new("/v1/openapi.json", NOTHING, get(status::openapi)),
     ]
 }
 

@@ -10,6 +10,7 @@ use covid_model::{DailyResponse, LatestResponse, Region, RegionsResponse, Series
 
 use crate::App;
 use crate::answer::{Answer, json};
+use crate::answer::{meta, snapshot, unavailable};
 use crate::as_of::SeriesAsOf;
 use crate::cache::{RegionSeries, Snapshot};
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath, unknown_region};
@@ -17,7 +18,6 @@ use crate::problem::Problem;
 use crate::problem::responses::{
     BadRange, NotModified, Unavailable, UnknownRegion, UnknownRegionOrBeforeHistory,
 };
-use crate::routes::{meta, snapshot, unavailable};
 
 /// The `{id}` path parameter, for the OpenAPI document ([`RegionPath`] reads it).
 #[derive(Debug, utoipa::IntoParams)]

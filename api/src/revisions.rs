@@ -12,12 +12,12 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::App;
 use crate::answer::{Answer, Body, json};
+use crate::answer::{SOURCE, snapshot, unavailable};
 use crate::cache::{REGIONS_IN_FLIGHT, RegionSeries, Snapshot};
 use crate::extract::{Cursor, IfNoneMatch, Page, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegion};
 use crate::regions::{RegionId, region_tag, with_data};
-use crate::routes::{SOURCE, snapshot, unavailable};
 
 /// `series`' changes, each with its place in the order of every region's changes.
 fn placed(series: &RegionSeries) -> Vec<(Cursor, Revision)> {
