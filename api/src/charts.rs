@@ -20,7 +20,9 @@ use crate::as_of::SeriesAsOf;
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{NotModified, Unavailable, UnknownRegionOrBeforeHistory};
-use crate::regions::{RegionId, region_tag, with_data};
+use crate::regions::{region_tag, with_data};
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 
 /// The chart's query, read by [`Embed::parse`]; a bad value is a 400 problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,49 +52,71 @@ fn parse(parts: &Parts, keep: impl Fn(&str) -> bool) -> Result<Embed, Problem> {
     Embed::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(Problem::bad_request)
 }
 
-/// The chart's parameters, for the OpenAPI document ([`EmbedQuery`] reads them).
-#[derive(Debug, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ChartParams {
-    /// `cases` (default) or `deaths`.
-    #[param(value_type = Option<String>, pattern = "^(cases|deaths)$")]
-    metric: Option<String>,
-    /// `daily` (default: new values as bars, with the 7-day average) or `cumulative`.
-    #[param(value_type = Option<String>, pattern = "^(daily|cumulative)$")]
-    view: Option<String>,
-    /// `1`: 7-day averages per 100,000 residents; `0` (default): counts.
-    #[param(value_type = Option<String>, pattern = "^[01]$")]
-    percap: Option<String>,
-    /// `linear` (default) or `log`.
-    #[param(value_type = Option<String>, pattern = "^(linear|log)$")]
-    scale: Option<String>,
-    /// The newest days shown, 1 to 3660 (default 90), counted back from `to`; or `all`. Not
-    /// with `from`.
-    #[param(value_type = Option<String>, pattern = "^([1-9][0-9]{0,3}|all)$", example = "90")]
-    days: Option<String>,
-    /// First day shown, inclusive (`YYYY-MM-DD`); not with `days`.
-    #[param(value_type = Option<String>, format = Date)]
-    from: Option<String>,
-    /// Last day shown, inclusive (`YYYY-MM-DD`; default the newest).
-    #[param(value_type = Option<String>, format = Date)]
-    to: Option<String>,
-    /// The data as published on this date (`YYYY-MM-DD`; default the current data), as the
-    /// series' `as_of`. Before the region's first vintage, a 404 problem names it.
-    #[param(value_type = Option<String>, format = Date, example = "2021-01-15")]
-    as_of: Option<String>,
-    /// Pixels, 320 to 800 (default 640).
-    #[param(value_type = Option<u32>, minimum = 320, maximum = 800)]
-    width: Option<u32>,
-    /// Pixels, 240 to 800 (default 360).
-    #[param(value_type = Option<u32>, minimum = 240, maximum = 800)]
-    height: Option<u32>,
+/// The chart's parameters in the OpenAPI document: the chart crate's table of what its parser
+/// reads ([`covid_chart::embed::parameters`]), so the document cannot disagree with the reader.
+impl utoipa::IntoParams for EmbedQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        covid_chart::embed::parameters()
+            .iter()
+            .map(documented)
+            .collect()
+    }
+}
+
+/// One query parameter of the table, as the OpenAPI document describes it.
+fn documented(parameter: &covid_chart::embed::Parameter) -> Parameter {
+    use covid_chart::embed::Takes;
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let (schema, bounds) = match &parameter.takes {
+        Takes::OneOf(codes) => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(codes.clone())),
+            String::new(),
+        ),
+        Takes::Whole(low, high) => (
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(*low))
+                .maximum(Some(*high)),
+            format!(", from {low} to {high}."),
+        ),
+        // `1` to `high`: the digits of a whole number without a leading zero.
+        Takes::WholeOrAll(low, high) => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(format!(
+                    "^([1-9][0-9]{{0,{}}}|all)$",
+                    high.to_string().len() - 1
+                ))),
+            format!(" A whole number from {low} to {high}, or `all`."),
+        ),
+        Takes::Date => (
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+            String::new(),
+        ),
+    };
+    let default = parameter.default.as_ref().map(|d| match parameter.takes {
+        Takes::Whole(..) => d
+            .parse::<u32>()
+            .map_or_else(|_| d.as_str().into(), Into::into),
+        _ => d.as_str().into(),
+    });
+    ParameterBuilder::new()
+        .name(parameter.name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(format!("{}{bounds}", parameter.about)))
+        .schema(Some(schema.default(default)))
+        .build()
 }
 
 /// A chart of a region's cases or deaths to embed (`<img src=…>`): an SVG of at most 20 KB with
 /// a title, the newest day and its value, and the source, drawn by the site's drawing code;
 /// with `as_of`, of the data as published on that date.
-#[utoipa::path(get, path = "/v1/regions/{id}/chart.svg", operation_id = "region_chart_svg", tag = "charts", params(RegionId, ChartParams), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/chart.svg", operation_id = "region_chart_svg", tag = "charts", params(RegionPath, EmbedQuery), responses(
     (status = 200, description = "The chart, a standalone SVG document", body = String, content_type = "image/svg+xml"),
     NotModified,
     (status = 400, description = "A bad parameter, a per-capita chart of a region without a population, or no day in the asked range", body = Problem, content_type = "application/problem+json"),
@@ -144,20 +168,21 @@ impl<S: Send + Sync> FromRequestParts<S> for MapMetric {
     }
 }
 
-/// The map's parameter, for the OpenAPI document ([`MapMetric`] reads it).
-#[derive(Debug, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct MapParams {
-    /// `cases` (default) or `deaths`.
-    #[param(value_type = Option<String>, pattern = "^(cases|deaths)$")]
-    metric: Option<String>,
+/// The map's parameter in the OpenAPI document: the chart's `metric`, as [`MapMetric`] reads it.
+impl utoipa::IntoParams for MapMetric {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        covid_chart::embed::parameters()
+            .iter()
+            .filter(|p| Self::NAMES.contains(&p.name))
+            .map(documented)
+            .collect()
+    }
 }
 
 /// The 50 states and DC as shapes and the four territories as tiles, coloured by the newest
 /// 7-day average of new cases or deaths per 100,000 residents (the `/v1/regions` figures), with
 /// a legend; each shape links to `?region={id}` and names its value.
-#[utoipa::path(get, path = "/v1/map.svg", operation_id = "map_svg", tag = "charts", params(MapParams), responses(
+#[utoipa::path(get, path = "/v1/map.svg", operation_id = "map_svg", tag = "charts", params(MapMetric), responses(
     (status = 200, description = "The map, a standalone SVG document", body = String, content_type = "image/svg+xml"),
     NotModified,
     (status = 400, description = "A bad `metric`", body = Problem, content_type = "application/problem+json"),

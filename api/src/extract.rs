@@ -294,6 +294,26 @@ fn parse_date(name: &str, value: &str) -> Result<NaiveDate, Problem> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegionPath(pub Region);
 
+/// The `{id}` path parameter in the OpenAPI document, as [`RegionPath`] reads it.
+impl utoipa::IntoParams for RegionPath {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        vec![
+            utoipa::openapi::path::ParameterBuilder::new()
+                .name("id")
+                .parameter_in(utoipa::openapi::path::ParameterIn::Path)
+                .required(utoipa::openapi::Required::True)
+                .description(Some(
+                    "`US`, or a state's or territory's USPS code (`NY`, `pr`, …); any case.",
+                ))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for RegionPath {
     type Rejection = Problem;
 

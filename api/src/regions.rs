@@ -19,15 +19,6 @@ use crate::problem::responses::{
     BadRange, NotModified, Unavailable, UnknownRegion, UnknownRegionOrBeforeHistory,
 };
 
-/// The `{id}` path parameter, for the OpenAPI document ([`RegionPath`] reads it).
-#[derive(Debug, utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-pub struct RegionId {
-    /// `US`, or a state's or territory's USPS code (`NY`, `pr`, …); any case.
-    #[allow(dead_code)]
-    id: String,
-}
-
 /// The current view and the region's series, if it has data.
 pub(crate) async fn with_data(
     app: &App,
@@ -72,7 +63,7 @@ pub async fn regions(State(app): State<Arc<App>>, holds: IfNoneMatch) -> Result<
 
 /// A region's cumulative series (`recovered` is `null` for states), each day with how many
 /// times it was revised; with `as_of`, as it stood on that date.
-#[utoipa::path(get, path = "/v1/regions/{id}/series", operation_id = "region_series", tag = "regions", params(RegionId, Range, AsOf), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/series", operation_id = "region_series", tag = "regions", params(RegionPath, Range, AsOf), responses(
     (status = 200, description = "The region's cumulative series, sorted by date", body = SeriesResponse),
     NotModified, BadRange, UnknownRegionOrBeforeHistory, Unavailable,
 ))]
@@ -103,7 +94,7 @@ pub async fn series(
 
 /// A region's cumulative series as CSV (`date,cases,deaths,recovered,revisions`); with
 /// `as_of`, as it stood on that date.
-#[utoipa::path(get, path = "/v1/regions/{id}/series.csv", operation_id = "region_series_csv", tag = "regions", params(RegionId, Range, AsOf), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/series.csv", operation_id = "region_series_csv", tag = "regions", params(RegionPath, Range, AsOf), responses(
     (status = 200, description = "CSV with the header date,cases,deaths,recovered,revisions", body = String, content_type = "text/csv"),
     NotModified, BadRange, UnknownRegionOrBeforeHistory, Unavailable,
 ))]
@@ -140,7 +131,7 @@ pub async fn series_csv(
 
 /// A region's daily changes with 7-day averages, absolute and per 100,000 residents; with
 /// `as_of`, from the series as it stood on that date.
-#[utoipa::path(get, path = "/v1/regions/{id}/daily", operation_id = "region_daily", tag = "regions", params(RegionId, Range, AsOf), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/daily", operation_id = "region_daily", tag = "regions", params(RegionPath, Range, AsOf), responses(
     (status = 200, description = "Daily changes, sorted by date", body = DailyResponse),
     NotModified, BadRange, UnknownRegionOrBeforeHistory, Unavailable,
 ))]
@@ -170,7 +161,7 @@ pub async fn daily(
 }
 
 /// A region's newest day, its change from the day before, and the 7-day averages.
-#[utoipa::path(get, path = "/v1/regions/{id}/latest", operation_id = "region_latest", tag = "regions", params(RegionId), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/latest", operation_id = "region_latest", tag = "regions", params(RegionPath), responses(
     (status = 200, description = "The newest day", body = LatestResponse),
     NotModified, UnknownRegion, Unavailable,
 ))]

@@ -17,7 +17,7 @@ use crate::cache::{REGIONS_IN_FLIGHT, RegionSeries, Snapshot};
 use crate::extract::{Cursor, IfNoneMatch, Page, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegion};
-use crate::regions::{RegionId, region_tag, with_data};
+use crate::regions::{region_tag, with_data};
 
 /// `series`' changes, each with its place in the order of every region's changes.
 fn placed(series: &RegionSeries) -> Vec<(Cursor, Revision)> {
@@ -203,7 +203,7 @@ async fn region_page(app: &App, region: Region, asked: Asked<'_>) -> Result<Resp
 
 /// Every change of a region's values, in vintage order, one page at a time: each day's first
 /// publication (`new`) and every revision (`revised`, with the value it replaced).
-#[utoipa::path(get, path = "/v1/regions/{id}/revisions", operation_id = "region_revisions", tag = "revisions", params(RegionId, Range, Page), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/revisions", operation_id = "region_revisions", tag = "revisions", params(RegionPath, Range, Page), responses(
     (status = 200, description = "A page of the region's changes, in vintage order", body = RevisionsResponse),
     NotModified, BadRange, UnknownRegion, Unavailable,
 ))]
@@ -224,7 +224,7 @@ pub async fn region(
 }
 
 /// [`region`] as CSV (`region,date,vintage,kind,before_*,after_*`); the next page in `Link`.
-#[utoipa::path(get, path = "/v1/regions/{id}/revisions.csv", operation_id = "region_revisions_csv", tag = "revisions", params(RegionId, Range, Page), responses(
+#[utoipa::path(get, path = "/v1/regions/{id}/revisions.csv", operation_id = "region_revisions_csv", tag = "revisions", params(RegionPath, Range, Page), responses(
     (status = 200, description = "CSV with the header region,date,vintage,kind,before_cases,before_deaths,before_recovered,after_cases,after_deaths,after_recovered", body = String, content_type = "text/csv"),
     NotModified, BadRange, UnknownRegion, Unavailable,
 ))]

@@ -92,3 +92,21 @@ async fn every_route_is_documented_and_every_documented_path_is_a_route() {
     served.insert(api::SUBSCRIPTIONS.to_string());
     assert_eq!(documented, served);
 }
+
+#[tokio::test]
+async fn each_route_documents_exactly_the_query_names_it_reads() {
+    let doc = document().await;
+    for endpoint in api::endpoints() {
+        let documented: BTreeSet<String> = doc["paths"][endpoint.path]["get"]["parameters"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter(|p| p["in"] == "query")
+                    .map(|p| p["name"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let read: BTreeSet<String> = endpoint.reads.names().map(str::to_string).collect();
+        assert_eq!(documented, read, "{}", endpoint.path);
+    }
+}
