@@ -40,6 +40,26 @@ impl Measure {
     }
 }
 
+/// A chart's title: the metric and what the view draws of it (`drawn`, its line and bars, from
+/// [`Measure::for_view`]). The site's panel headings and the embeds' titles both say it.
+///
+/// ```
+/// use covid_chart::{metric::Metric, series::{Measure, title}};
+/// let daily = (Measure::Average, Some(Measure::Change));
+/// assert_eq!(title(Metric::Cases, daily), "New cases a day and 7-day average");
+/// assert_eq!(title(Metric::Deaths, (Measure::Total, None)), "Deaths, cumulative");
+/// ```
+pub fn title(metric: Metric, drawn: (Measure, Option<Measure>)) -> String {
+    let name = metric.label();
+    let lower = name.to_ascii_lowercase();
+    match drawn {
+        (Measure::Per100k, _) => format!("{name} per 100,000 residents, 7-day average"),
+        (Measure::Total, _) => format!("{name}, cumulative"),
+        (_, Some(_)) => format!("New {lower} a day and 7-day average"),
+        _ => format!("New {lower}, 7-day average"),
+    }
+}
+
 /// A value as drawn: its log on a log scale, where zero and negative values are gaps.
 pub fn scaled(value: Option<f64>, scale: Scale) -> Option<f64> {
     match scale {

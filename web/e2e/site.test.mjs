@@ -504,7 +504,7 @@ test('"Embed this chart" gives an <img> of the same view, drawn by the API with 
   }, [svg]);
   assert.ok(embedded.length > 100, `${embedded.length} elements: ${embedded}`);
   assert.deepEqual(embedded, site);
-  assert.match(svg, /New York: new cases a day, with the 7-day average/);
+  assert.match(svg, /New York: new cases a day and 7-day average/);
   assert.match(svg, /Jul 8, 2021: /, 'the newest day');
   await context.close();
 });

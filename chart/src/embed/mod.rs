@@ -14,6 +14,7 @@ use crate::format;
 use crate::frame::Frame;
 use crate::markup::escaped;
 use crate::metric::Metric;
+use crate::series::Measure;
 use crate::state::{Preset, Scale, View, ViewState};
 
 mod query;
@@ -139,7 +140,7 @@ impl Embed {
     /// assert_eq!(
     ///     Embed::default().snippet(&url, ny),
     ///     "<img src=\"https://example.org/v1/regions/NY/chart.svg?metric=cases&amp;view=daily&amp;days=90\" \
-    ///      width=\"640\" height=\"360\" alt=\"New York: new cases a day, with the 7-day average\" loading=\"lazy\">"
+    ///      width=\"640\" height=\"360\" alt=\"New York: new cases a day and 7-day average\" loading=\"lazy\">"
     /// );
     /// ```
     pub fn snippet(&self, url: &str, region: Region) -> String {
@@ -152,17 +153,21 @@ impl Embed {
         )
     }
 
-    /// What the chart shows, in words: `New York: new cases a day, with the 7-day average`,
+    /// What the chart shows, in words: `New York: new cases a day and 7-day average`,
     /// and `, as published on 2021-07-06` with `as_of`.
     pub fn title(&self, region: Region) -> String {
-        let metric = self.metric.label().to_ascii_lowercase();
-        let what = match self.view {
-            _ if self.per_100k => {
-                format!("new {metric} per 100,000 residents, 7-day average")
-            }
-            View::Cumulative => format!("{metric}, cumulative"),
-            View::Daily => format!("new {metric} a day, with the 7-day average"),
-        };
+        // The site's panel heading of the same view, after the region's name.
+        let title = crate::series::title(
+            self.metric,
+            Measure::for_view(&self.view_state(region.id, &[])),
+        );
+        let mut chars = title.chars();
+        let what: String = chars
+            .next()
+            .map(|c| c.to_ascii_lowercase())
+            .into_iter()
+            .chain(chars)
+            .collect();
         match self.as_of {
             Some(date) => format!("{}: {what}, as published on {date}", region.name),
             None => format!("{}: {what}", region.name),
@@ -337,7 +342,7 @@ mod tests {
         let ny = Region::by_id("NY").unwrap();
         assert_eq!(
             parse("as_of=2021-07-06").unwrap().title(ny),
-            "New York: new cases a day, with the 7-day average, as published on 2021-07-06"
+            "New York: new cases a day and 7-day average, as published on 2021-07-06"
         );
         assert_eq!(
             parse("as_of=July").unwrap_err(),

@@ -14,21 +14,9 @@ use crate::draw::{self, ChartInput, Rendered};
 use crate::frame::{Cell, PALETTE};
 use crate::keyboard;
 use crate::metric::Metric;
-use crate::series::Measure;
+use crate::series::{Measure, title};
 use crate::state::Scale;
 use crate::{format, html};
-
-/// A panel's heading: the metric and what the view draws of it (its line, and bars or not).
-fn title(metric: Metric, drawn: (Measure, Option<Measure>)) -> String {
-    let name = metric.label();
-    let lower = name.to_ascii_lowercase();
-    match drawn {
-        (Measure::Per100k, _) => format!("{name} per 100,000 residents, 7-day average"),
-        (Measure::Total, _) => format!("{name}, cumulative"),
-        (_, Some(_)) => format!("New {lower} a day and 7-day average"),
-        _ => format!("New {lower}, 7-day average"),
-    }
-}
 
 /// The caption's sentence for what the view draws.
 fn caption(drawn: (Measure, Option<Measure>)) -> &'static str {
