@@ -67,7 +67,8 @@ pub fn warm(app: &Arc<App>) {
     });
 }
 
-/// A whole number setting, or its default when unset.
+/// A whole number setting, or its default when unset or empty: the one way the API reads a
+/// number from its environment.
 fn count_setting(name: &str, raw: Option<String>, default: u64) -> Result<u64, String> {
     match raw.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(default),
@@ -117,14 +118,8 @@ impl App {
         // The same settings, parsed by the same code, as the ETL.
         let table = covid_store::table_name(var("TABLE_NAME").as_deref())?;
         let stale_after_days = covid_model::stale_after_days(var("STALE_AFTER_DAYS").as_deref())?;
-        let ttl = match var("CACHE_TTL_SECS") {
-            None => Duration::from_secs(30),
-            Some(v) => Duration::from_secs(
-                v.trim()
-                    .parse::<u64>()
-                    .map_err(|_| format!("CACHE_TTL_SECS {v:?} is not a whole number"))?,
-            ),
-        };
+        let setting = |name: &str, default| count_setting(name, var(name), default);
+        let ttl = Duration::from_secs(setting("CACHE_TTL_SECS", 30)?);
         let schedule = var("ETL_SCHEDULE")
             .filter(|v| !v.trim().is_empty())
             .map(|v| freshness::Schedule::parse(&v))
@@ -138,7 +133,6 @@ impl App {
                 subscriptions::SnsSubscriber::new(&sdk_config, topic),
                 store.clone(),
             );
-            let setting = |name: &str, default| count_setting(name, var(name), default);
             subscriptions.settings = limits::Settings {
                 per_ip_per_hour: setting(
                     "SUBSCRIBE_PER_IP_PER_HOUR",
@@ -346,5 +340,22 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
             viewer::require_cloudfront,
         )),
         None => router,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_setting;
+
+    #[test]
+    fn a_number_setting_is_its_value_or_its_default_when_unset_and_says_a_bad_one() {
+        let read = |raw: Option<&str>| count_setting("CACHE_TTL_SECS", raw.map(String::from), 30);
+        assert_eq!(read(None), Ok(30));
+        assert_eq!(read(Some(" ")), Ok(30), "empty: unset");
+        assert_eq!(read(Some(" 5 ")), Ok(5));
+        assert_eq!(
+            read(Some("5s")),
+            Err("CACHE_TTL_SECS \"5s\" is not a whole number".to_string())
+        );
     }
 }
