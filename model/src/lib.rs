@@ -15,6 +15,10 @@ mod history;
 mod region;
 mod subscription;
 mod wire;
+
+/// Constructors for tests (the `testing` feature, which the crates turn on for their tests).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
 pub use history::{
@@ -134,14 +138,7 @@ impl std::fmt::Display for AlertKind {
 mod tests {
     use super::*;
 
-    fn day(date: &str, cases: u64, deaths: u64, recovered: Option<u64>) -> Day {
-        Day {
-            date: date.parse().unwrap(),
-            cases,
-            deaths,
-            recovered,
-        }
-    }
+    use crate::testing::day;
 
     #[test]
     fn day_serialises_iso_date_and_null_recovered() {

@@ -211,12 +211,7 @@ mod tests {
     use crate::StoredDay;
 
     fn day(date: &str, cases: u64, recovered: Option<u64>) -> Day {
-        Day {
-            date: date.parse().unwrap(),
-            cases,
-            deaths: 7,
-            recovered,
-        }
+        covid_model::testing::day(date, cases, 7, recovered)
     }
 
     #[test]

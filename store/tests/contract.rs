@@ -104,12 +104,7 @@ fn date(text: &str) -> NaiveDate {
 }
 
 fn day(text: &str, cases: u64) -> Day {
-    Day {
-        date: date(text),
-        cases,
-        deaths: cases / 10,
-        recovered: None,
-    }
+    covid_model::testing::day(text, cases, cases / 10, None)
 }
 
 fn meta(version: u64, days: &[Day]) -> StoredMeta {

@@ -75,12 +75,7 @@ mod tests {
     use super::*;
 
     fn day(date: &str, cases: u64) -> Day {
-        Day {
-            date: date.parse().unwrap(),
-            cases,
-            deaths: 0,
-            recovered: None,
-        }
+        covid_model::testing::day(date, cases, 0, None)
     }
 
     fn record(id: &str, new: &[&str], revised: &[Day]) -> ChangeRecord {

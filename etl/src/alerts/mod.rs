@@ -315,14 +315,7 @@ pub fn stale(newest: &Day, today: NaiveDate, after_days: u32) -> Alert {
 mod tests {
     use super::*;
 
-    fn day(date: &str, cases: u64, deaths: u64, recovered: Option<u64>) -> Day {
-        Day {
-            date: date.parse().unwrap(),
-            cases,
-            deaths,
-            recovered,
-        }
-    }
+    use covid_model::testing::day;
 
     #[test]
     fn updated_names_every_state_that_changed() {
