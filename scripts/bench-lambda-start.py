@@ -11,7 +11,6 @@ answer, which must be a 200: start-up, init work, the reads the answer needs, th
 run is a new process (a cold start); the first run warms the page cache and is dropped. Prints
 mean, median, min and max in milliseconds. BENCH_STDERR=1 shows the function's stderr.
 """
-import http.server
 import json
 import os
 import shlex
@@ -21,10 +20,8 @@ import sys
 import threading
 import time
 
-polled = threading.Event()
-answered = threading.Event()
-state = {"event": None, "answer": None}
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lambda_runtime import Server  # noqa: E402 (the stand-in beside this script)
 
 def api_event(path):
     raw, _, query = path.partition("?")
@@ -49,60 +46,6 @@ def api_event(path):
     }).encode()
 
 
-class Runtime(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self):
-        if not self.path.endswith("/runtime/invocation/next"):
-            return self.reply(404, b"{}")
-        # Each run has its own server: a poll that reaches a server after its run (the killed
-        # process's next poll, read late) is held, never taken for the next run's first.
-        first = not self.server.polled
-        self.server.polled = True
-        if first:
-            polled.set()
-        event = state["event"]
-        if event is None or not first:
-            time.sleep(5)  # hold the poll; the process is killed meanwhile
-            return
-        self.send_response(200)
-        for name, value in [
-            ("Content-Type", "application/json"),
-            ("Lambda-Runtime-Aws-Request-Id", "bench-1"),
-            ("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30_000)),
-            ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:bench"),
-            ("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000"),
-            ("Content-Length", str(len(event))),
-        ]:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(event)
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if "/runtime/invocation/" in self.path:
-            state["answer"] = (self.path.rsplit("/", 1)[-1], body)
-            answered.set()
-        self.reply(202, b'{"status":"OK"}')
-
-    def reply(self, status, body):
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # a killed process's connection reset
-
-
 def main():
     args = sys.argv[1:]
     runs, command = int(args[0]), shlex.split(args[1])
@@ -110,7 +53,6 @@ def main():
     rest = args[2:]
     if rest[:1] == ["--path"]:
         path, rest = rest[1], rest[2:]
-        state["event"] = api_event(path)
     env = dict(os.environ)
     env.update(
         AWS_LAMBDA_FUNCTION_NAME="bench",
@@ -124,14 +66,13 @@ def main():
         AWS_EC2_METADATA_DISABLED="true",
     )
     env.update(kv.split("=", 1) for kv in rest)
-    done = answered if path else polled
+    event = api_event(path) if path else None
     times = []
     for _ in range(runs + 1):
-        polled.clear()
-        answered.clear()
-        state["answer"] = None
-        server = Server(("127.0.0.1", 0), Runtime)
-        server.polled = False
+        # Each run has its own server: a poll that reaches a server after its run (the killed
+        # process's next poll, read late) is held, never taken for the next run's first.
+        server = Server(0, event, "bench", 30_000, 5)
+        done = server.answered if path else server.polled
         threading.Thread(target=server.serve_forever, daemon=True).start()
         env["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{server.server_address[1]}"
         start = time.perf_counter()
@@ -145,7 +86,7 @@ def main():
         server.shutdown()
         server.server_close()
         if path:
-            kind, body = state["answer"]
+            kind, body = server.answer
             status = json.loads(body).get("statusCode") if kind == "response" else None
             if status != 200:
                 sys.exit(f"{args[1]} answered {path} with {kind} {body[:300]!r}")

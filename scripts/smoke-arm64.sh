@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make package`: starts both packaged arm64 bootstraps under qemu-user, each against a stand-in
-# of the Lambda Runtime API (scripts/lambda-runtime.py), on DynamoDB Local: the ETL answers a
+# of the Lambda Runtime API (scripts/lambda_runtime.py), on DynamoDB Local: the ETL answers a
 # scheduled event by loading the bundled snapshot; the API answers an API Gateway v2 request for
 # /v1/series. Fails loudly on anything else.
 set -euo pipefail
@@ -28,7 +28,7 @@ export AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/smoke AWS_LAMBDA_LOG_STREAM_NAME=sm
 invoke() {
   local port started
   port=$(free_port)
-  python3 scripts/lambda-runtime.py "$port" "$2" >"$dir/$1.answer" &
+  python3 scripts/lambda_runtime.py "$port" "$2" >"$dir/$1.answer" &
   local runtime=$!
   started=$(date +%s%N)
   AWS_LAMBDA_RUNTIME_API=127.0.0.1:$port AWS_LAMBDA_FUNCTION_NAME=$1 \
