@@ -210,6 +210,26 @@ pub struct StoredMeta {
     pub lease_until: Option<DateTime<Utc>>,
 }
 
+impl StoredMeta {
+    /// What a meta write of `self` over `stored` (the meta it replaces) leaves in the table: the
+    /// stale marker is the stale alert's to set, so the write keeps the stored one; the
+    /// attributes the write leaves out (`None`: population, regions' fingerprint, listing
+    /// version) keep their stored values. Both stores write by this rule, and the ETL reads
+    /// what it wrote from it.
+    pub fn written_over(&self, stored: Option<&StoredMeta>) -> StoredMeta {
+        let mut meta = self.clone();
+        meta.stale_alert_for = stored.and_then(|m| m.stale_alert_for);
+        if let Some(stored) = stored {
+            meta.population = meta.population.or(stored.population);
+            meta.regions_fingerprint = meta
+                .regions_fingerprint
+                .or_else(|| stored.regions_fingerprint.clone());
+            meta.listing_version = meta.listing_version.or(stored.listing_version);
+        }
+        meta
+    }
+}
+
 /// An alert waiting in the table to be published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxMessage {
@@ -527,5 +547,49 @@ impl DynamoStore {
             }
             return condition_held(&self.table, operation, result, transaction_not_applied);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_meta_write_keeps_the_stale_marker_and_what_it_leaves_out() {
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap();
+        let day = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let stored = StoredMeta {
+            stale_alert_for: Some(day("2023-03-23")),
+            population: Some(329_466_283),
+            regions_fingerprint: Some("cd946b9167dc1bfd".to_string()),
+            listing_version: Some(3),
+            ..placeholder(day("2020-01-22"), day("2023-03-23"), at(1), at(2))
+        };
+        let written = StoredMeta {
+            version: 4,
+            stale_alert_for: None,
+            population: None,
+            regions_fingerprint: Some("0000000000000000".to_string()),
+            listing_version: None,
+            ..stored.clone()
+        };
+        let kept = written.written_over(Some(&stored));
+        assert_eq!(kept.version, 4);
+        assert_eq!(
+            kept.stale_alert_for, stored.stale_alert_for,
+            "the stale alert's to set"
+        );
+        assert_eq!(kept.population, stored.population, "left out: kept");
+        assert_eq!(
+            kept.regions_fingerprint.as_deref(),
+            Some("0000000000000000")
+        );
+        assert_eq!(kept.listing_version, Some(3));
+        // Over nothing, it is the write, without a stale marker.
+        let first = StoredMeta {
+            stale_alert_for: Some(day("2023-03-23")),
+            ..written.clone()
+        };
+        assert_eq!(first.written_over(None), written);
     }
 }

@@ -296,18 +296,7 @@ impl WriteMeta for MemoryStore {
             if !version_holds || !announced.iter().all(|id| c.changes.contains_key(id)) {
                 return false;
             }
-            let mut meta = meta.clone();
-            // The stale marker is the stale alert's to set; a meta write keeps it, and the
-            // attributes it leaves out (`None`).
-            meta.stale_alert_for = stored.as_ref().and_then(|m| m.stale_alert_for);
-            if let Some(stored) = &stored {
-                meta.population = meta.population.or(stored.population);
-                meta.regions_fingerprint = meta
-                    .regions_fingerprint
-                    .or_else(|| stored.regions_fingerprint.clone());
-                meta.listing_version = meta.listing_version.or(stored.listing_version);
-            }
-            *c.series_mut(region).1 = Some(meta);
+            *c.series_mut(region).1 = Some(meta.written_over(stored.as_ref()));
             if let Some(alert) = alert {
                 c.outbox.insert(alert.id.clone(), (alert.clone(), None));
             }

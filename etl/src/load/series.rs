@@ -473,15 +473,8 @@ async fn write_meta<S: ReadState + WriteMeta>(
         {
             outcome.announced = announced;
             outcome.alert = message;
-            // What a meta write leaves out (`None`), the store keeps.
-            outcome.meta = Some(StoredMeta {
-                population: meta.population.or(read.as_ref().and_then(|m| m.population)),
-                regions_fingerprint: meta
-                    .regions_fingerprint
-                    .or_else(|| read.as_ref().and_then(|m| m.regions_fingerprint.clone())),
-                listing_version: read.as_ref().and_then(|m| m.listing_version),
-                ..meta
-            });
+            // What the store kept of the meta it replaced, by the store's own rule.
+            outcome.meta = Some(meta.written_over(read.as_ref()));
             return Ok(());
         }
         read_again(store, &mut read, &mut records).await?;
