@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: the revision history. Replays daily snapshots of the bundled NYT files (cut at
-# each vintage, the last two days under-reported: testkit::history), national and states, run
+# each vintage, the last two days under-reported: testkit::publications), national and states, run
 # after run with `etl run` on DynamoDB Local, and reports time and DynamoDB requests per run,
 # the history's size, and `etl backfill` over the same snapshots. Method: see BENCHMARKS.md.
 # BASELINE=<etl binary> also replays with that binary (one built before history was kept).

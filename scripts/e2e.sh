@@ -8,7 +8,7 @@ source scripts/lib.sh
 [ -f web/dist/index.html ] || { echo "e2e: web/dist is not built: run 'make web'" >&2; exit 1; }
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
-# Three earlier publications (testkit::history: the snapshot cut at each vintage, its newest two
+# Three earlier publications (testkit::publications: the snapshot cut at each vintage, its newest two
 # days under-reported) are backfilled first: the snapshot's run revises their newest days.
 HISTORY=.local/e2e-history
 cargo run --locked --quiet -p testkit --bin history-snapshots -- "$HISTORY" 2021-07-05 3

@@ -4,7 +4,7 @@
 //! on it gives, as of each snapshot's vintage, exactly that snapshot for every region, and as
 //! its revisions exactly the differences between consecutive snapshots.
 //!
-//! The snapshots (`testkit::history`) are the bundled NYT publication cut at each vintage, with
+//! The snapshots (`testkit::publications`) are the bundled NYT publication cut at each vintage, with
 //! the last two days under-reported as first publications are, so every day is published and
 //! then revised twice.
 
@@ -31,7 +31,7 @@ fn date(text: &str) -> NaiveDate {
 /// `count` snapshots from `first`, one folder per vintage, as `etl backfill` reads them.
 fn snapshots(test: &str, first: &str, count: u64) -> (PathBuf, Vec<NaiveDate>) {
     let root = std::env::temp_dir().join(format!("{test}-{}", std::process::id()));
-    let vintages = testkit::history::write_snapshots(&root, date(first), count);
+    let vintages = testkit::publications::write_snapshots(&root, date(first), count);
     (root, vintages)
 }
 

@@ -17,11 +17,11 @@ use std::path::PathBuf;
 
 mod dynamodb;
 pub mod fault;
-pub mod history;
 pub mod http;
 pub mod iam;
 mod moto;
 mod proxy;
+pub mod publications;
 mod runtime;
 mod stub;
 pub mod template;

@@ -1,5 +1,5 @@
 //! `history-snapshots <folder> <first vintage> <count>`: the daily snapshots of
-//! `testkit::history` for the replay benchmark (`scripts/bench-history.sh`).
+//! `testkit::publications` for the replay benchmark (`scripts/bench-history.sh`).
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -9,7 +9,8 @@ fn main() {
     };
     let first = first.parse().expect("the first vintage as YYYY-MM-DD");
     let count = count.parse().expect("a count of snapshots");
-    let vintages = testkit::history::write_snapshots(std::path::Path::new(folder), first, count);
+    let vintages =
+        testkit::publications::write_snapshots(std::path::Path::new(folder), first, count);
     println!(
         "{} snapshots, {} to {}",
         vintages.len(),

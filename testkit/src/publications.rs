@@ -1,8 +1,8 @@
-//! Daily snapshots of the sources for the history tests and the replay benchmark: the bundled
-//! NYT publication cut at each vintage (its rows up to that day), with the last two days
-//! under-reported as first publications are (2% and 1% fewer cases and deaths), so every day
-//! is published and then revised twice. The sources' real past publications are not held here
-//! (only package registries are reachable).
+//! Made-up daily publications of the sources, for the history tests and the replay benchmark:
+//! the bundled NYT publication cut at each vintage (its rows up to that day), with the last two
+//! days under-reported as first publications are (2% and 1% fewer cases and deaths), so every
+//! day is published and then revised twice. Real past publications are fewer (13 monthly ones
+//! in `data/publications/`, which the demo replays); these give every day of a span.
 
 use std::path::Path;
 
