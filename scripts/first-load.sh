@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The site's first load: every file the page needs before its first chart (the markup, the JS,
 # the wasm, the style sheet), each gzipped at -9, and their sum; fails above the budget of
-# 120,000 B (issue 12; `make web` runs it, and `scripts/bench-site.sh` prints it).
+# 120,000 B (the budget in ARCHITECTURE.md; `make web` runs it, and `scripts/bench-site.sh` prints it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUDGET=120000

@@ -3,7 +3,7 @@
 //! The charts are drawn on plotters' SVG backend through its drawing primitives (lines,
 //! paths, rectangles, circles, text), with the plotting area's mapping and the axis ticks
 //! worked out here. Plotters' chart builder, coordinate types and series elements added about
-//! 15 KB of gzipped wasm for the same SVG (BENCHMARKS.md, "Issue 12").
+//! 15 KB of gzipped wasm for the same SVG (the site's first-load budget).
 
 use std::ops::Range;
 

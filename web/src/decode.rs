@@ -2,7 +2,7 @@
 //! written as JSON, without serde_json in the browser: the browser's own `JSON.parse` and
 //! `JSON.stringify` do the text, and this module reads the parsed values through [`Json`].
 //! That saves about a fifth of the site's wasm (serde_json, the derived visitors and chrono's
-//! date parser; BENCHMARKS.md). The native tests read serde_json values of the model's own
+//! date parser), which the first-load budget needs (ARCHITECTURE.md). The native tests read serde_json values of the model's own
 //! types through the same code, so a renamed wire field fails them.
 
 use chrono::NaiveDate;

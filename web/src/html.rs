@@ -2,7 +2,7 @@
 //! lines) and the parts whose state the browser keeps or that are drawn anew whole (the chart
 //! panels, the chart options, the ranking, the form, the CSV links). The browser parses one
 //! string instead of the app building each element; in the wasm, each is one string function
-//! instead of a typed view per element kind (BENCHMARKS.md, "Issue 12"). Every text and
+//! instead of a typed view per element kind, for the first-load budget. Every text and
 //! attribute value goes through [`escape`].
 
 use covid_model::Region;

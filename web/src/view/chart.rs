@@ -4,7 +4,7 @@
 //! The panels are one piece of markup (each title, and each chart box with plotters' SVG), set
 //! when they are drawn again; the date read is written into each box's overlay by one effect,
 //! and the pointer is heard once, on the panels' container. One markup function and one effect
-//! cost less wasm than a component per panel (BENCHMARKS.md, "Issue 12, third pass").
+//! cost less wasm than a component per panel (the first-load budget).
 
 use leptos::ev;
 use leptos::prelude::*;

@@ -9,7 +9,7 @@
 //! by its `data-action` ([`Action`]) or `data-range`/`data-remove`, a field by its name or id.
 //! No control is built again, so the browser keeps the focus and a date being typed in place.
 //! One markup string, one effect and two listeners cost less wasm than a reactive binding per
-//! control (BENCHMARKS.md, "Issue 12, fourth pass").
+//! control (the first-load budget).
 
 use covid_model::Region;
 use leptos::prelude::*;

@@ -62,7 +62,7 @@ impl Column {
 /// equal ones keep their order (a stable sort).
 ///
 /// An insertion sort: at 56 rows it costs nothing to run, and a few hundred bytes of wasm where
-/// the standard library's stable sort costs 3.4 KB before gzip (BENCHMARKS.md).
+/// the standard library's stable sort costs 3.4 KB before gzip (the first-load budget).
 pub fn sorted(regions: &[RegionSummary], column: Column, descending: bool) -> Vec<&RegionSummary> {
     let order = |a: &RegionSummary, b: &RegionSummary| {
         let order = match column {
