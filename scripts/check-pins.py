@@ -9,6 +9,7 @@
 Exits 1 naming each place that is not.
 """
 import glob
+import os
 import re
 import sys
 
@@ -27,7 +28,8 @@ def main() -> int:
     if not re.search(r'^channel = "1\.\d+\.\d+"$', toolchain, re.M):
         errors.append("rust-toolchain.toml: the channel is not a stable release (1.x.y)")
 
-    sources = ["Makefile"] + sorted(glob.glob("scripts/*")) + sorted(glob.glob(".github/workflows/*.yml"))
+    scripts = sorted(p for p in glob.glob("scripts/*") if os.path.isfile(p))
+    sources = ["Makefile"] + scripts + sorted(glob.glob(".github/workflows/*.yml"))
     for path in sources:
         if path.endswith("check-pins.py"):
             continue

@@ -26,12 +26,15 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, post};
 use covid_store::DynamoStore;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::openapi::path::Paths;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa_axum::router::UtoipaMethodRouter;
 
 use crate::cache::{SeriesCache, SeriesSource};
 use crate::query::Reads;
@@ -163,7 +166,8 @@ impl App {
     }
 }
 
-/// The OpenAPI document, generated from the handlers and the model's types.
+/// The OpenAPI document's description and its one write route; [`openapi`] adds every read
+/// route from [`endpoints`].
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(
@@ -177,26 +181,7 @@ impl App {
             Dates are ISO YYYY-MM-DD; ranges are inclusive; errors are RFC 9457 problem \
             details."
     ),
-    paths(
-        national::series,
-        national::series_csv,
-        national::daily,
-        national::latest,
-        regions::regions,
-        regions::series,
-        regions::series_csv,
-        regions::daily,
-        regions::latest,
-        revisions::region,
-        revisions::region_csv,
-        revisions::all,
-        revisions::all_csv,
-        charts::chart,
-        charts::map,
-        status::status,
-        status::openapi,
-        subscriptions::subscribe
-    )
+    paths(subscriptions::subscribe)
 )]
 pub struct ApiDoc;
 
@@ -217,20 +202,31 @@ fn site_files(dir: PathBuf) -> Router {
         .layer(axum::middleware::map_response(refused_path))
 }
 
-/// One read of the API: its path, the query names it reads, and its handler behind the
-/// guard of those names ([`query::guarded`]).
+/// One read of the API, declared once: its handler with its `#[utoipa::path]` (the route's path,
+/// its OpenAPI operation and the schemas it names, from `utoipa_axum::routes!`) and the query
+/// names it reads, behind the guard of those names ([`query::guarded`]).
 pub struct Endpoint {
-    pub path: &'static str,
+    pub path: String,
     pub reads: Reads,
     route: MethodRouter<Arc<App>>,
+    paths: Paths,
+    schemas: Vec<(String, RefOr<Schema>)>,
 }
 
 impl Endpoint {
-    fn new(path: &'static str, reads: Reads, route: MethodRouter<Arc<App>>) -> Self {
+    fn new(reads: Reads, (schemas, paths, route): UtoipaMethodRouter<Arc<App>>) -> Self {
+        let path = paths
+            .paths
+            .keys()
+            .next()
+            .expect("routes! documents one path")
+            .clone();
         Self {
             path,
             reads,
             route: query::guarded(route, reads),
+            paths,
+            schemas,
         }
     }
 }
@@ -238,11 +234,13 @@ impl Endpoint {
 /// `POST /v1/subscriptions`, which reads no query (its body is the request).
 pub const SUBSCRIPTIONS: &str = "/v1/subscriptions";
 
-/// Every read route, in one list: the router serves these, and `tests/edge.rs` proves that
-/// the edge keys, and forwards to the origin, exactly the query names each reads.
+/// Every read route, in one list: the router serves these, the OpenAPI document describes
+/// them ([`openapi`]), and `tests/edge.rs` proves that the edge keys, and forwards to the
+/// origin, exactly the query names each reads.
 pub fn endpoints() -> Vec<Endpoint> {
     use charts::{EmbedQuery, MapMetric};
     use extract::{AsOf, Page, Range};
+    use utoipa_axum::routes;
     const SERIES: Reads = Reads(&[Range::NAMES, AsOf::NAMES]);
     const REGION_REVISIONS: Reads = Reads(&[Range::NAMES, Page::NAMES]);
     const REVISIONS: Reads = Reads(&[Page::NAMES]);
@@ -250,36 +248,40 @@ pub fn endpoints() -> Vec<Endpoint> {
     const MAP: Reads = Reads(&[MapMetric::NAMES]);
     const NOTHING: Reads = Reads::NOTHING;
     vec![
-        Endpoint::new("/v1/series", SERIES, get(national::series)),
-        Endpoint::new("/v1/series.csv", SERIES, get(national::series_csv)),
-        Endpoint::new("/v1/daily", SERIES, get(national::daily)),
-        Endpoint::new("/v1/latest", NOTHING, get(national::latest)),
-        Endpoint::new("/v1/regions", NOTHING, get(regions::regions)),
-        Endpoint::new("/v1/regions/{id}/series", SERIES, get(regions::series)),
-        Endpoint::new(
-            "/v1/regions/{id}/series.csv",
-            SERIES,
-            get(regions::series_csv),
-        ),
-        Endpoint::new("/v1/regions/{id}/daily", SERIES, get(regions::daily)),
-        Endpoint::new("/v1/regions/{id}/latest", NOTHING, get(regions::latest)),
-        Endpoint::new(
-            "/v1/regions/{id}/revisions",
-            REGION_REVISIONS,
-            get(revisions::region),
-        ),
-        Endpoint::new(
-            "/v1/regions/{id}/revisions.csv",
-            REGION_REVISIONS,
-            get(revisions::region_csv),
-        ),
-        Endpoint::new("/v1/revisions", REVISIONS, get(revisions::all)),
-        Endpoint::new("/v1/revisions.csv", REVISIONS, get(revisions::all_csv)),
-        Endpoint::new("/v1/regions/{id}/chart.svg", CHART, get(charts::chart)),
-        Endpoint::new("/v1/map.svg", MAP, get(charts::map)),
-        Endpoint::new("/v1/status", NOTHING, get(status::status)),
-        Endpoint::new("/v1/openapi.json", NOTHING, get(status::openapi)),
+        Endpoint::new(SERIES, routes!(national::series)),
+        Endpoint::new(SERIES, routes!(national::series_csv)),
+        Endpoint::new(SERIES, routes!(national::daily)),
+        Endpoint::new(NOTHING, routes!(national::latest)),
+        Endpoint::new(NOTHING, routes!(regions::regions)),
+        Endpoint::new(SERIES, routes!(regions::series)),
+        Endpoint::new(SERIES, routes!(regions::series_csv)),
+        Endpoint::new(SERIES, routes!(regions::daily)),
+        Endpoint::new(NOTHING, routes!(regions::latest)),
+        Endpoint::new(REGION_REVISIONS, routes!(revisions::region)),
+        Endpoint::new(REGION_REVISIONS, routes!(revisions::region_csv)),
+        Endpoint::new(REVISIONS, routes!(revisions::all)),
+        Endpoint::new(REVISIONS, routes!(revisions::all_csv)),
+        Endpoint::new(CHART, routes!(charts::chart)),
+        Endpoint::new(MAP, routes!(charts::map)),
+        Endpoint::new(NOTHING, routes!(status::status)),
+        Endpoint::new(NOTHING, routes!(status::openapi)),
     ]
+}
+
+/// The OpenAPI document: [`ApiDoc`]'s description and the subscriptions route, with every
+/// read route's path and schemas from [`endpoints`] (so a route cannot be served undocumented,
+/// nor documented unserved).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi;
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    for endpoint in endpoints() {
+        doc.paths.paths.extend(endpoint.paths.paths);
+        for (name, schema) in endpoint.schemas {
+            components.schemas.entry(name).or_insert(schema);
+        }
+    }
+    doc
 }
 
 /// The API. With `site`, paths outside `/v1/` are files from that folder (the local demo).
@@ -300,7 +302,7 @@ pub fn router(app: Arc<App>, site: Option<PathBuf>) -> Router {
         .fold(subscribe, |r, layer| r.layer(layer));
     let api = endpoints()
         .into_iter()
-        .fold(Router::new(), |api, e| api.route(e.path, e.route))
+        .fold(Router::new(), |api, e| api.route(&e.path, e.route))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             freshness::layer,

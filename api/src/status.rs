@@ -58,8 +58,7 @@ pub async fn status(State(app): State<Arc<App>>) -> Result<Response, Problem> {
     (status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json"),
 ))]
 pub async fn openapi() -> Response {
-    use utoipa::OpenApi;
-    let mut response = axum::Json(crate::ApiDoc::openapi()).into_response();
+    let mut response = axum::Json(crate::openapi()).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),

@@ -213,7 +213,7 @@ fn every_route_s_behaviour_keys_exactly_the_query_names_it_reads() {
     let behaviors = behaviors(&Template::load());
     let endpoints = api::endpoints();
     for e in &endpoints {
-        let b = behavior_for(&behaviors, &sample(e.path));
+        let b = behavior_for(&behaviors, &sample(&e.path));
         assert_eq!(b.origin, "api", "{}: served by {}", e.path, b.pattern);
         let key = b
             .key
@@ -241,7 +241,7 @@ fn every_route_s_behaviour_keys_exactly_the_query_names_it_reads() {
         let Some(key) = &b.key else { continue };
         let read: BTreeSet<String> = endpoints
             .iter()
-            .filter(|e| std::ptr::eq(behavior_for(&behaviors, &sample(e.path)), b))
+            .filter(|e| std::ptr::eq(behavior_for(&behaviors, &sample(&e.path)), b))
             .flat_map(|e| e.reads.names().map(str::to_string))
             .collect();
         assert_eq!(key.query, Names::Only(read), "{}", b.pattern);
@@ -256,7 +256,7 @@ fn every_route_s_behaviour_keys_exactly_the_query_names_it_reads() {
 async fn every_route_refuses_a_query_name_it_does_not_read_in_its_raw_form() {
     let r = router(&seeded(), Duration::ZERO);
     for e in api::endpoints() {
-        let path = sample(e.path);
+        let path = sample(&e.path);
         let mut refused = vec![
             format!("{path}?utm_source=x"),
             format!("{path}?a=1&&utm_source=x"),
@@ -313,7 +313,7 @@ async fn every_read_answers_the_same_whatever_headers_the_request_carries() {
     ];
     let r = router(&seeded(), Duration::from_secs(30));
     for e in api::endpoints() {
-        let path = sample(e.path);
+        let path = sample(&e.path);
         let (status, headers, body) = get(&r, &path).await;
         let mut request = Request::get(&path);
         for (name, value) in unkeyed {
@@ -434,7 +434,7 @@ fn no_one_address_may_take_more_than_a_tenth_of_a_route_s_throttle() {
         .expect("the subscription route");
     let subscribe = number(&subscribe["Properties"]["RouteSettings"]["ThrottlingRateLimit"]);
     for e in api::endpoints() {
-        let path = sample(e.path);
+        let path = sample(&e.path);
         let most = per_address("GET", &path);
         assert!(most <= reads / 10.0, "GET {path}: {most}/s of {reads}/s");
     }
