@@ -97,15 +97,16 @@ async fn every_route_is_documented_and_every_documented_path_is_a_route() {
 async fn each_route_documents_exactly_the_query_names_it_reads() {
     let doc = document().await;
     for endpoint in api::endpoints() {
-        let documented: BTreeSet<String> = doc["paths"][endpoint.path.as_str()]["get"]["parameters"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter(|p| p["in"] == "query")
-                    .map(|p| p["name"].as_str().unwrap().to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let documented: BTreeSet<String> =
+            doc["paths"][endpoint.path.as_str()]["get"]["parameters"]
+                .as_array()
+                .map(|list| {
+                    list.iter()
+                        .filter(|p| p["in"] == "query")
+                        .map(|p| p["name"].as_str().unwrap().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
         let read: BTreeSet<String> = endpoint.reads.names().map(str::to_string).collect();
         assert_eq!(documented, read, "{}", endpoint.path);
     }
