@@ -35,6 +35,9 @@ pub enum SubscribeError {
     /// SNS refused a parameter (its reason: the filter policy, the address): the reader's to
     /// change, not to retry.
     Refused(String),
+    /// SNS refused for a quota of the topic or the account (filter policies, subscriptions):
+    /// nobody can subscribe until the operators act.
+    Full(String),
     Failed(String),
 }
 
@@ -81,8 +84,14 @@ impl Subscriber for SnsSubscriber {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     let text = aws_sdk_sns::error::DisplayErrorContext(&e).to_string();
-                    let invalid = e
-                        .as_service_error()
+                    let service = e.as_service_error();
+                    if service.is_some_and(|s| {
+                        s.is_filter_policy_limit_exceeded_exception()
+                            || s.is_subscription_limit_exceeded_exception()
+                    }) {
+                        return Err(SubscribeError::Full(text));
+                    }
+                    let invalid = service
                         .filter(|s| s.is_invalid_parameter_exception())
                         .map(|s| s.meta().message().unwrap_or_default().to_string());
                     Err(match invalid {
@@ -310,6 +319,17 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
             Some(Problem::bad_request(format!(
                 "The alert service refused this subscription ({reason}){hint}."
             )))
+        }
+        Err(SubscribeError::Full(detail)) => {
+            // The operators' to raise or to redesign (the 5xx alarm tells them); the reader is
+            // told plainly, without SNS's words.
+            tracing::error!(%detail, "SNS refused the subscription for a quota");
+            Some(Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Subscriptions full",
+                "The alert service has reached its limit of subscriptions; the operators are \
+                 told. Try again in a few days.",
+            ))
         }
         Err(SubscribeError::Failed(detail)) => {
             tracing::error!(%detail, "SNS Subscribe failed");

@@ -613,3 +613,29 @@ fn the_limits_default_to_what_the_template_deploys() {
         settings.per_network_per_hour
     );
 }
+
+/// The widest choice a reader can make (every alert, every region) gives a filter policy SNS
+/// takes: within its 5 keys and 150 value combinations (`testkit::quota`, which moto does not
+/// check).
+#[test]
+fn the_widest_choice_is_a_filter_policy_sns_takes() {
+    let widest = covid_model::validate(covid_model::SubscriptionRequest {
+        email: "everything@example.com".to_string(),
+        alerts: Some(
+            covid_model::SUBSCRIBABLE
+                .iter()
+                .map(|k| k.as_str().to_string())
+                .collect(),
+        ),
+        regions: Some(
+            covid_model::Region::all()
+                .iter()
+                .map(|r| r.id.to_string())
+                .collect(),
+        ),
+    })
+    .unwrap();
+    let policy = covid_model::filter_policy(&widest).to_string();
+    assert!(policy.contains("\"WY\""), "{policy}");
+    testkit::quota::check_policy(&policy).unwrap();
+}

@@ -37,14 +37,25 @@ async fn email_subscriptions(
     sns: &aws_sdk_sns::Client,
     topic: &str,
 ) -> Vec<(String, String, Value)> {
-    let listed = sns
-        .list_subscriptions_by_topic()
-        .topic_arn(topic)
-        .send()
-        .await
-        .unwrap();
+    // SNS lists 100 a page.
+    let mut listed = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic)
+            .set_next_token(next)
+            .send()
+            .await
+            .unwrap();
+        listed.extend(page.subscriptions().iter().cloned());
+        next = page.next_token().map(str::to_string);
+        if next.is_none() {
+            break;
+        }
+    }
     let mut out = Vec::new();
-    for s in listed.subscriptions() {
+    for s in &listed {
         if s.protocol() != Some("email") {
             continue;
         }
@@ -248,4 +259,80 @@ async fn an_address_sns_refuses_is_a_400_not_a_503() {
         String::from_utf8_lossy(&body)
     );
     assert_eq!(sns.count("reply"), 1);
+}
+
+/// SNS allows 200 filter policies per topic (`testkit::quota`, which moto does not enforce):
+/// on a topic that holds them, a subscription is refused as AWS refuses it, and the reader is
+/// told plainly that subscriptions are full, with no word of SNS's, and may ask again.
+#[tokio::test]
+async fn a_topic_full_of_filter_policies_is_told_as_full_not_as_a_passing_fault() {
+    let moto = testkit::sdk_config(&testkit::moto().endpoint);
+    let sns = aws_sdk_sns::Client::new(&moto);
+    let topic = sns
+        .create_topic()
+        .name(testkit::table_name("full-topic"))
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    let policy = r#"{"event":["updated"]}"#;
+    let limit = testkit::quota::FILTER_POLICIES_PER_TOPIC.most;
+    for n in 0..limit {
+        sns.subscribe()
+            .topic_arn(&topic)
+            .protocol("email")
+            .endpoint(format!("reader{n}@example.com"))
+            .attributes("FilterPolicy", policy)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("subscription {n}: {e:?}"));
+    }
+    // One more, straight to SNS: AWS's error, through the gate.
+    let refused = sns
+        .subscribe()
+        .topic_arn(&topic)
+        .protocol("email")
+        .endpoint("one-more@example.com")
+        .attributes("FilterPolicy", policy)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .as_service_error()
+            .is_some_and(|e| e.is_filter_policy_limit_exceeded_exception()),
+        "{refused:?}"
+    );
+
+    let table = testkit::table_name("full-topic");
+    DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table)
+        .create_table_if_missing()
+        .await
+        .unwrap();
+    let role = |endpoint: &str| {
+        testkit::iam::sdk_config(
+            "ApiFunction",
+            endpoint,
+            &[("TABLE_NAME", &table), ("TOPIC_ARN", &topic)],
+        )
+    };
+    let subscriptions = Subscriptions::new(
+        SnsSubscriber::new(&role(&testkit::moto().endpoint), &topic),
+        DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table),
+    );
+    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
+    let r = api::router(Arc::new(app), None);
+    let body = r#"{"email":"late-reader@example.com"}"#;
+    for _ in 0..2 {
+        let (status, _, answer) = call(&r, post(body, "203.0.113.50:1", None)).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+        let problem: Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(problem["title"], "Subscriptions full", "{text}");
+        for internal in ["FilterPolicy", "SNS", "arn:", "Limit"] {
+            assert!(!text.contains(internal), "{internal} in {text}");
+        }
+    }
+    assert_eq!(email_subscriptions(&sns, &topic).await.len(), limit);
 }

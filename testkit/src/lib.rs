@@ -7,7 +7,8 @@
 //! - [`HttpStub`]: a scripted HTTP/1.1 server on loopback, for the fetch path.
 //! - [`CountingProxy`]: records the DynamoDB operations a process really sends.
 //! - [`fault::FaultProxy`]: injects faults (errors, lost responses, hangs) into DynamoDB or SNS.
-//! - [`moto`]: one moto server (SNS, SQS) per test process.
+//! - [`moto`]: one moto server (SNS, SQS) per test process, behind the IAM gate and
+//!   [`quota`], SNS's quotas, which moto does not enforce.
 //! - [`LambdaRuntime`]: a stand-in for the Lambda Runtime API.
 //! - [`template::Template`]: `template.yaml` with its parameters resolved, as deployed.
 //! - [`http`]: the HTTP/1.1 request reader and helpers these servers share.
@@ -22,6 +23,7 @@ pub mod iam;
 mod moto;
 mod proxy;
 pub mod publications;
+pub mod quota;
 mod runtime;
 mod stub;
 pub mod template;

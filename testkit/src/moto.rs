@@ -1,5 +1,6 @@
 //! One moto server (SNS, SQS) per test process, from the project's venv, behind the IAM gate
-//! (`crate::iam`).
+//! (`crate::iam`) and then the quota gate (`crate::quota`): a request either refuses is
+//! answered as AWS answers it.
 
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -72,7 +73,10 @@ pub fn moto() -> &'static Moto {
             Moto {
                 endpoint: crate::fault::FaultProxy::start(
                     &format!("http://127.0.0.1:{port}"),
-                    crate::iam::judge,
+                    |request| match crate::iam::judge(request) {
+                        crate::fault::Fault::Forward => crate::quota::judge(request),
+                        refused => refused,
+                    },
                 )
                 .endpoint,
                 _child: Mutex::new(child),
