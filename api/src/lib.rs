@@ -8,6 +8,7 @@ pub mod charts;
 pub mod extract;
 pub mod freshness;
 pub mod lambda;
+pub mod levels;
 pub mod limits;
 pub mod national;
 pub mod problem;
@@ -257,6 +258,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(SERIES, routes!(regions::series_csv)),
         Endpoint::new(SERIES, routes!(regions::daily)),
         Endpoint::new(NOTHING, routes!(regions::latest)),
+        Endpoint::new(SERIES, routes!(levels::levels)),
+        Endpoint::new(SERIES, routes!(levels::levels_csv)),
         Endpoint::new(REGION_REVISIONS, routes!(revisions::region)),
         Endpoint::new(REGION_REVISIONS, routes!(revisions::region_csv)),
         Endpoint::new(REVISIONS, routes!(revisions::all)),

@@ -305,3 +305,46 @@ async fn the_openapi_document_declares_each_error_of_each_read_path() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn levels_are_cdc_s_bands_on_the_7_day_cases_per_100k() {
+    let r = router(&with_states(), Duration::from_secs(30));
+    // New York: 1,000·i² cumulative cases on day i, so 49,000 new cases over days 1 to 7.
+    let v = json(&get(&r, "/v1/regions/ny/levels").await.2);
+    let data = v["data"].as_array().unwrap();
+    assert_eq!(data.len(), 8);
+    assert!(
+        data[..7].iter().all(|d| d["level"].is_null()),
+        "no 7 days yet"
+    );
+    let figure = data[7]["cases_per_100k_7d"].as_f64().unwrap();
+    let expected = 49_000.0 * 100_000.0 / 19_453_561.0;
+    assert!((figure - expected).abs() < 1e-9, "{figure} vs {expected}");
+    assert_eq!(data[7]["level"], "high", "{expected} is 100 or more");
+    assert!(
+        v["meta"]["fields"]["level"]
+            .as_str()
+            .unwrap()
+            .contains("substantial")
+    );
+    // The CSV twin says the same; a region without a population has no level.
+    let (status, headers, csv) = get(&r, "/v1/regions/NY/levels.csv?from=2020-12-17").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        String::from_utf8(csv.to_vec()).unwrap(),
+        format!("date,level,cases_per_100k_7d\n2020-12-17,high,{figure}\n")
+    );
+    let gu = json(&get(&r, "/v1/regions/GU/levels").await.2);
+    assert!(
+        gu["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["level"].is_null())
+    );
+    // The nation's, at /v1/regions/US/levels, with its own tag.
+    let (status, us, _) = get(&r, "/v1/regions/US/levels").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(us[header::ETAG], headers[header::ETAG]);
+}

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 mod daily;
 mod fingerprint;
 mod history;
+mod level;
 mod region;
 mod subscription;
 mod wire;
@@ -25,15 +26,16 @@ pub use history::{
     Counts, DayHistory, Revision, RevisionKind, Version, first_vintage, last_vintage, revisions,
     series_as_of, vintage_as_of,
 };
+pub use level::{Level, LevelDay, levels};
 pub use region::{Region, STATES, US};
 pub use subscription::{
     Choice, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest, check_email, filter_policy,
     recipient, validate,
 };
 pub use wire::{
-    DailyResponse, LastRun, LatestResponse, RegionLatest, RegionSummary, RegionsResponse,
-    RevisionsMeta, RevisionsResponse, RunStatus, RunSummary, SeriesDay, SeriesMeta, SeriesResponse,
-    StateCounts, StatusResponse,
+    DailyResponse, LastRun, LatestResponse, LevelsResponse, RegionLatest, RegionSummary,
+    RegionsResponse, RevisionsMeta, RevisionsResponse, RunStatus, RunSummary, SeriesDay,
+    SeriesMeta, SeriesResponse, StateCounts, StatusResponse,
 };
 
 /// One day of the US series: cumulative counts as of the end of `date`.

@@ -109,6 +109,14 @@ pub struct DailyResponse {
     pub data: Vec<DailyPoint>,
 }
 
+/// `/v1/regions/{id}/levels`: each day's community transmission level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LevelsResponse {
+    pub meta: SeriesMeta,
+    pub data: Vec<crate::LevelDay>,
+}
+
 /// `/v1/latest`: the newest day, its change from the day before and the 7-day averages.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
