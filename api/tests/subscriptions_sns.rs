@@ -76,38 +76,46 @@ async fn email_subscriptions(
     out
 }
 
-#[tokio::test]
-async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
-    let moto = testkit::sdk_config(&testkit::moto().endpoint);
-    let sns = aws_sdk_sns::Client::new(&moto);
-    let topic = sns
-        .create_topic()
-        .name(testkit::table_name("subscribe"))
+/// A topic on moto, named for `name`: its ARN.
+async fn topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
+    sns.create_topic()
+        .name(testkit::table_name(name))
         .send()
         .await
         .unwrap()
         .topic_arn
-        .unwrap();
-    let table = testkit::table_name("subscribe-limits");
+        .unwrap()
+}
+
+/// The router, subscribing to `topic` through `sns_endpoint` (moto's gates, or a proxy in front
+/// of them) with its rate counters in a new table of DynamoDB Local named for `name`; its
+/// requests are signed by the API function's role, judged by the IAM gate.
+async fn subscribing(name: &str, topic: &str, sns_endpoint: &str) -> axum::Router {
+    let table = testkit::table_name(name);
     DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table)
         .create_table_if_missing()
         .await
         .unwrap();
-    // The router's requests are signed by the API function's role, judged by the IAM gate.
     let role = |endpoint: &str| {
         testkit::iam::sdk_config(
             "ApiFunction",
             endpoint,
-            &[("TABLE_NAME", &table), ("TOPIC_ARN", &topic)],
+            &[("TABLE_NAME", &table), ("TOPIC_ARN", topic)],
         )
     };
-    let limits = DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table);
     let subscriptions = Subscriptions::new(
-        SnsSubscriber::new(&role(&testkit::moto().endpoint), &topic),
-        limits,
+        SnsSubscriber::new(&role(sns_endpoint), topic),
+        DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table),
     );
     let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
-    let r = api::router(Arc::new(app), None);
+    api::router(Arc::new(app), None)
+}
+
+#[tokio::test]
+async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
+    let sns = aws_sdk_sns::Client::new(&testkit::sdk_config(&testkit::moto().endpoint));
+    let topic = topic(&sns, "subscribe").await;
+    let r = subscribing("subscribe-limits", &topic, &testkit::moto().endpoint).await;
 
     let body = r#"{"email":"ny-reader@example.com","alerts":["updated","stale"],"regions":["ny"]}"#;
     let (status, _, first) = call(
@@ -213,19 +221,7 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
 async fn an_address_sns_refuses_is_a_400_not_a_503() {
     use testkit::fault::{Fault, FaultProxy, Request as Seen};
     let moto = testkit::sdk_config(&testkit::moto().endpoint);
-    let topic = aws_sdk_sns::Client::new(&moto)
-        .create_topic()
-        .name(testkit::table_name("refused-address"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let table = testkit::table_name("refused-address");
-    DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table)
-        .create_table_if_missing()
-        .await
-        .unwrap();
+    let topic = topic(&aws_sdk_sns::Client::new(&moto), "refused-address").await;
     // SNS refuses the endpoint, in its own wire format (moto checks no address).
     let sns = FaultProxy::start(&testkit::moto().endpoint, |r: &Seen| {
         if r.operation == "Subscribe" {
@@ -234,19 +230,7 @@ async fn an_address_sns_refuses_is_a_400_not_a_503() {
             Fault::Forward
         }
     });
-    let role = |endpoint: &str| {
-        testkit::iam::sdk_config(
-            "ApiFunction",
-            endpoint,
-            &[("TABLE_NAME", &table), ("TOPIC_ARN", &topic)],
-        )
-    };
-    let subscriptions = Subscriptions::new(
-        SnsSubscriber::new(&role(&sns.endpoint), &topic),
-        DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table),
-    );
-    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
-    let r = api::router(Arc::new(app), None);
+    let r = subscribing("refused-address", &topic, &sns.endpoint).await;
     let (status, _, body) = call(
         &r,
         post(r#"{"email":"refused@example.com"}"#, "203.0.113.40:1", None),
@@ -266,16 +250,8 @@ async fn an_address_sns_refuses_is_a_400_not_a_503() {
 /// told plainly that subscriptions are full, with no word of SNS's, and may ask again.
 #[tokio::test]
 async fn a_topic_full_of_filter_policies_is_told_as_full_not_as_a_passing_fault() {
-    let moto = testkit::sdk_config(&testkit::moto().endpoint);
-    let sns = aws_sdk_sns::Client::new(&moto);
-    let topic = sns
-        .create_topic()
-        .name(testkit::table_name("full-topic"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let sns = aws_sdk_sns::Client::new(&testkit::sdk_config(&testkit::moto().endpoint));
+    let topic = topic(&sns, "full-topic").await;
     let policy = r#"{"event":["updated"]}"#;
     let limit = testkit::quota::FILTER_POLICIES_PER_TOPIC.most;
     for n in 0..limit {
@@ -305,24 +281,7 @@ async fn a_topic_full_of_filter_policies_is_told_as_full_not_as_a_passing_fault(
         "{refused:?}"
     );
 
-    let table = testkit::table_name("full-topic");
-    DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table)
-        .create_table_if_missing()
-        .await
-        .unwrap();
-    let role = |endpoint: &str| {
-        testkit::iam::sdk_config(
-            "ApiFunction",
-            endpoint,
-            &[("TABLE_NAME", &table), ("TOPIC_ARN", &topic)],
-        )
-    };
-    let subscriptions = Subscriptions::new(
-        SnsSubscriber::new(&role(&testkit::moto().endpoint), &topic),
-        DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table),
-    );
-    let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
-    let r = api::router(Arc::new(app), None);
+    let r = subscribing("full-topic", &topic, &testkit::moto().endpoint).await;
     let body = r#"{"email":"late-reader@example.com"}"#;
     for _ in 0..2 {
         let (status, _, answer) = call(&r, post(body, "203.0.113.50:1", None)).await;
