@@ -15,7 +15,7 @@ use crate::cache::Snapshot;
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{BadRange, NotModified, Unavailable, UnknownRegionOrBeforeHistory};
-use crate::regions::{region_tag, with_data};
+use crate::regions::answer_as_of;
 
 /// The levels of the shown days, and the answer's meta, whose fields are the levels'.
 fn shown(snapshot: &Snapshot, view: &SeriesAsOf<'_>, range: Range) -> (SeriesMeta, Vec<LevelDay>) {
@@ -54,19 +54,17 @@ pub async fn levels(
     as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(&app, region).await?;
-    let view = SeriesAsOf::of(&series, as_of)?;
-    Ok(Answer::new(
-        &holds,
-        &snapshot,
-        &region_tag(&series),
-        &format!("levels{}", as_of.tag()),
-        range,
-        || {
-            let (meta, data) = shown(&snapshot, &view, range);
+    answer_as_of(
+        &app,
+        region,
+        (range, as_of, &holds),
+        "levels",
+        |snapshot, view| {
+            let (meta, data) = shown(snapshot, view, range);
             json(&LevelsResponse { meta, data })
         },
-    ))
+    )
+    .await
 }
 
 /// The levels as CSV (`date,level,cases_per_100k_7d`; empty where unknown).
@@ -81,16 +79,13 @@ pub async fn levels_csv(
     as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(&app, region).await?;
-    let view = SeriesAsOf::of(&series, as_of)?;
-    Ok(Answer::new(
-        &holds,
-        &snapshot,
-        &region_tag(&series),
-        &format!("levels-csv{}", as_of.tag()),
-        range,
-        || {
-            let (_, data) = shown(&snapshot, &view, range);
+    answer_as_of(
+        &app,
+        region,
+        (range, as_of, &holds),
+        "levels-csv",
+        |snapshot, view| {
+            let (_, data) = shown(snapshot, view, range);
             let mut csv = String::with_capacity(40 + data.len() * 32);
             csv.push_str("date,level,cases_per_100k_7d\n");
             for day in data {
@@ -103,5 +98,6 @@ pub async fn levels_csv(
             }
             ("text/csv; charset=utf-8", csv.into_bytes())
         },
-    ))
+    )
+    .await
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use covid_model::{DailyResponse, LatestResponse, Region, RegionsResponse, SeriesResponse};
 
 use crate::App;
-use crate::answer::{Answer, json};
+use crate::answer::{Answer, Body, json};
 use crate::answer::{meta, snapshot, unavailable};
 use crate::as_of::SeriesAsOf;
 use crate::cache::{RegionSeries, Snapshot};
@@ -36,6 +36,28 @@ pub(crate) async fn with_data(
 /// The entity tag of what one region's answers are made from.
 pub(crate) fn region_tag(series: &RegionSeries) -> String {
     format!("{}-{}", series.tag(), series.region.id)
+}
+
+/// The answer of a read of `region`'s series as of `as_of` (the current series without one):
+/// `kind` names the view in its entity tag, and `body` makes it from the series and the asked
+/// range, only when the client does not hold it.
+pub(crate) async fn answer_as_of(
+    app: &App,
+    region: Region,
+    (range, as_of, holds): (Range, AsOf, &IfNoneMatch),
+    kind: &str,
+    body: impl FnOnce(&Snapshot, &SeriesAsOf<'_>) -> Body,
+) -> Result<Answer, Problem> {
+    let (snapshot, series) = with_data(app, region).await?;
+    let view = SeriesAsOf::of(&series, as_of)?;
+    Ok(Answer::new(
+        holds,
+        &snapshot,
+        &region_tag(&series),
+        &format!("{kind}{}", as_of.tag()),
+        range,
+        || body(&snapshot, &view),
+    ))
 }
 
 /// Every region with data: `US` first, then by name, each with its newest day's 7-day
@@ -74,22 +96,20 @@ pub async fn series(
     as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(&app, region).await?;
-    let view = SeriesAsOf::of(&series, as_of)?;
-    Ok(Answer::new(
-        &holds,
-        &snapshot,
-        &region_tag(&series),
-        &format!("series{}", as_of.tag()),
-        range,
-        || {
+    answer_as_of(
+        &app,
+        region,
+        (range, as_of, &holds),
+        "series",
+        |snapshot, view| {
             let span = view.range(range.from, range.to);
             json(&SeriesResponse {
-                meta: meta(&snapshot, &view, &view.days[span.clone()]),
+                meta: meta(snapshot, view, &view.days[span.clone()]),
                 data: view.series_days(span),
             })
         },
-    ))
+    )
+    .await
 }
 
 /// A region's cumulative series as CSV (`date,cases,deaths,recovered,revisions`); with
@@ -105,28 +125,20 @@ pub async fn series_csv(
     as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(&app, region).await?;
-    let view = SeriesAsOf::of(&series, as_of)?;
-    Ok(Answer::new(
-        &holds,
-        &snapshot,
-        &region_tag(&series),
-        &format!("csv{}", as_of.tag()),
-        range,
-        || {
-            let days = view.series_days(view.range(range.from, range.to));
-            let mut csv = String::with_capacity(40 + days.len() * 36);
-            csv.push_str("date,cases,deaths,recovered,revisions\n");
-            for d in days {
-                let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
-                csv.push_str(&format!(
-                    "{},{},{},{},{}\n",
-                    d.date, d.cases, d.deaths, recovered, d.revisions
-                ));
-            }
-            ("text/csv; charset=utf-8", csv.into_bytes())
-        },
-    ))
+    answer_as_of(&app, region, (range, as_of, &holds), "csv", |_, view| {
+        let days = view.series_days(view.range(range.from, range.to));
+        let mut csv = String::with_capacity(40 + days.len() * 36);
+        csv.push_str("date,cases,deaths,recovered,revisions\n");
+        for d in days {
+            let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
+            csv.push_str(&format!(
+                "{},{},{},{},{}\n",
+                d.date, d.cases, d.deaths, recovered, d.revisions
+            ));
+        }
+        ("text/csv; charset=utf-8", csv.into_bytes())
+    })
+    .await
 }
 
 /// A region's daily changes with 7-day averages, absolute and per 100,000 residents; with
@@ -142,22 +154,20 @@ pub async fn daily(
     as_of: AsOf,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(&app, region).await?;
-    let view = SeriesAsOf::of(&series, as_of)?;
-    Ok(Answer::new(
-        &holds,
-        &snapshot,
-        &region_tag(&series),
-        &format!("daily{}", as_of.tag()),
-        range,
-        || {
+    answer_as_of(
+        &app,
+        region,
+        (range, as_of, &holds),
+        "daily",
+        |snapshot, view| {
             let span = view.range(range.from, range.to);
             json(&DailyResponse {
-                meta: meta(&snapshot, &view, &view.days[span.clone()]),
+                meta: meta(snapshot, view, &view.days[span.clone()]),
                 data: view.daily[span].to_vec(),
             })
         },
-    ))
+    )
+    .await
 }
 
 /// A region's newest day, its change from the day before, and the 7-day averages.
