@@ -180,6 +180,22 @@ test('API errors and an empty series are shown as text', async () => {
   assert.match(await alert.innerText(), /answered 503: The series cannot be read right now/);
   await broken.close();
 
+  // A region whose series fails after another was shown: the failure, and no date of the
+  // region shown before in the line under the heading or in the footer.
+  const later = await watch(await browser.newPage(), ['status of 503']);
+  await later.route('**/v1/regions/TX/series', (route) => route.fulfill({
+    status: 503, contentType: 'application/problem+json',
+    body: JSON.stringify({ type: 'about:blank', title: 'Data unavailable', status: 503, detail: 'try again' }),
+  }));
+  await later.goto(`${SITE}/?region=NY`);
+  await later.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+  assert.match(await later.locator('#freshness').innerText(), /^New York: newest day/);
+  await later.selectOption('#region', 'TX');
+  await later.locator('[role="alert"]').waitFor();
+  assert.doesNotMatch(await later.locator('#lede').innerText(), /20(20|21)/);
+  assert.doesNotMatch(await later.locator('#freshness').innerText(), /New York/);
+  await later.close();
+
   // Without the regions list there are no populations: compared regions say so, and the
   // per-capita toggle turns to counts.
   const noRegions = await watch(await browser.newPage(), ['status of 503']);

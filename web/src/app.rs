@@ -174,7 +174,7 @@ pub fn mount(start: Start) {
                 .map(|l| l.date)
                 .max()
         });
-        page_text(state, frame, status, states);
+        page_text(state, (frame, failure), status, states);
         mount_in(ids::PICKER, move || {
             view! { <RegionPicker state=state/> }.into_any()
         });
@@ -206,7 +206,7 @@ fn show_as_of_note(note: &str) {
 /// region's newest day (`states`: the newest day of any region).
 fn page_text(
     state: RwSignal<ViewState>,
-    frame: RwSignal<Frame>,
+    (frame, failure): (RwSignal<Frame>, RwSignal<Option<String>>),
     status: api::StatusAnswer,
     states: Option<chrono::NaiveDate>,
 ) {
@@ -227,7 +227,12 @@ fn page_text(
         replace_url(&query);
         let names: Vec<&str> = shown.iter().map(|r| r.name).collect();
         let names = names.join(", ");
+        // Without data (its failure is shown instead), no dates.
+        let failed = failure.with(Option::is_some);
         let (span, newest) = frame.with(|f| {
+            if failed {
+                return (text::Span::default(), Vec::new());
+            }
             let newest: Vec<_> = f
                 .data
                 .iter()
