@@ -36,7 +36,7 @@ echo "demo: ETL run"
 start_moto
 pids+=("$MOTO_PID")
 addr=${LISTEN_ADDR:-127.0.0.1:3000}
-TOPIC_ARN=$TOPIC_ARN LISTEN_ADDR=$addr SITE_DIR=${SITE_DIR:-web/dist} "$bin/api" &
+TOPIC_PREFIX=$TOPIC_PREFIX LISTEN_ADDR=$addr SITE_DIR=${SITE_DIR:-web/dist} "$bin/api" &
 pids+=($!)
 wait_http "http://$addr/v1/status" "${pids[-1]}" api
 cat <<MSG

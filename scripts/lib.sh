@@ -34,8 +34,9 @@ start_dynamodb() {
   export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_EC2_METADATA_DISABLED=true
 }
 
-# start_moto: moto's server (SNS) on a free loopback port, with one topic; sets MOTO_PID,
-# AWS_ENDPOINT_URL_SNS and TOPIC_ARN (credentials from start_dynamodb).
+# start_moto: moto's server (SNS) on a free loopback port; sets MOTO_PID, AWS_ENDPOINT_URL_SNS
+# and TOPIC_PREFIX, the subscribers' topics' prefix (the API makes the topics; credentials from
+# start_dynamodb).
 start_moto() {
   local port
   port=$(free_port)
@@ -43,14 +44,12 @@ start_moto() {
   MOTO_PID=$!
   wait_http "http://127.0.0.1:$port" "$MOTO_PID" moto
   export AWS_ENDPOINT_URL_SNS="http://127.0.0.1:$port"
-  TOPIC_ARN=$("$CACHE/venv/bin/python" -c 'import sys, boto3
-sns = boto3.client("sns", endpoint_url=sys.argv[1], region_name="us-east-1")
-print(sns.create_topic(Name="covid-alerts")["TopicArn"])' "$AWS_ENDPOINT_URL_SNS")
+  TOPIC_PREFIX=covid-alert
 }
 
 # start_stack BIN_DIR TABLE: DynamoDB Local in memory, loaded by BIN_DIR/etl from the snapshot,
 # moto's SNS for subscriptions, and BIN_DIR/api in local mode serving web/dist. Appends the pids
-# to PIDS; sets API_URL and TOPIC_ARN. With HISTORY (a folder of snapshots, `etl backfill`'s),
+# to PIDS; sets API_URL and TOPIC_PREFIX. With HISTORY (a folder of snapshots, `etl backfill`'s),
 # those are backfilled first, so the snapshot's run revises what they published.
 start_stack() {
   local bin=$1 port
@@ -64,7 +63,7 @@ start_stack() {
   start_moto
   PIDS+=("$MOTO_PID")
   port=$(free_port)
-  TOPIC_ARN=$TOPIC_ARN LISTEN_ADDR=127.0.0.1:$port SITE_DIR=web/dist "$bin/api" &
+  TOPIC_PREFIX=$TOPIC_PREFIX LISTEN_ADDR=127.0.0.1:$port SITE_DIR=web/dist "$bin/api" &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$port/v1/status" "${PIDS[-1]}" api
   API_URL=http://127.0.0.1:$port

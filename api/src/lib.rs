@@ -113,7 +113,7 @@ impl App {
     }
 
     /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3),
-    /// `ORIGIN_SECRET`, `ETL_SCHEDULE` (unset: none); for subscriptions `TOPIC_ARN` (unset: none), `SUBSCRIBE_PER_IP_PER_HOUR`
+    /// `ORIGIN_SECRET`, `ETL_SCHEDULE` (unset: none); for subscriptions `TOPIC_PREFIX` (the subscribers' topics' name prefix; unset: no subscriptions), `SUBSCRIBE_PER_IP_PER_HOUR`
     /// (5), `SUBSCRIBE_PER_NETWORK_PER_HOUR` (20), `SUBSCRIBE_PER_DAY` (100), `RECIPIENT_KEY`,
     /// `SITE_ORIGIN`; the AWS region, credentials and endpoints from the environment
     /// ([`covid_store::sdk_config`]).
@@ -132,9 +132,9 @@ impl App {
         let store = DynamoStore::new(&sdk_config, table);
         let mut app = Self::new(store.clone(), ttl, stale_after_days);
         app.schedule = schedule;
-        if let Some(topic) = var("TOPIC_ARN").filter(|v| !v.trim().is_empty()) {
+        if let Some(prefix) = var("TOPIC_PREFIX").filter(|v| !v.trim().is_empty()) {
             let mut subscriptions = Subscriptions::new(
-                subscriptions::SnsSubscriber::new(&sdk_config, topic),
+                subscriptions::SnsSubscriber::new(&sdk_config, prefix),
                 store.clone(),
             );
             subscriptions.settings = limits::Settings {

@@ -24,8 +24,10 @@ use sha2::Sha256;
 
 pub const DEFAULT_PER_IP_PER_HOUR: u64 = 5;
 pub const DEFAULT_PER_NETWORK_PER_HOUR: u64 = 20;
-pub const DEFAULT_PER_DAY: u64 = 100;
-/// Confirmations per recipient per UTC day.
+/// Confirmation emails (one per subscription, so up to `covid_model::MAX_SUBSCRIPTIONS` a
+/// request) per UTC day in all.
+pub const DEFAULT_PER_DAY: u64 = 1_000;
+/// Requests whose confirmations are sent, per recipient per UTC day.
 pub const PER_RECIPIENT_PER_DAY: u64 = 1;
 
 /// The log field (and value) the ceiling's metric filter in `template.yaml` matches.
@@ -33,10 +35,12 @@ pub const CEILING_ALARM: (&str, &str) = ("alarm", "subscription_ceiling");
 
 /// Rate counters as the endpoint uses them (the store, or the in-memory store in tests).
 pub trait Limits: Send + Sync + 'static {
+    /// [`RateLimits::take`].
     fn take<'a>(
         &'a self,
         counter: &'a str,
         window_end: DateTime<Utc>,
+        uses: u64,
         max: u64,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
     fn give_back<'a>(
@@ -51,9 +55,10 @@ impl<S: RateLimits + Send + Sync + 'static> Limits for S {
         &'a self,
         counter: &'a str,
         window_end: DateTime<Utc>,
+        uses: u64,
         max: u64,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(RateLimits::take(self, counter, window_end, max))
+        Box::pin(RateLimits::take(self, counter, window_end, uses, max))
     }
 
     fn give_back<'a>(
@@ -73,6 +78,7 @@ pub struct Settings {
     pub per_ip_per_hour: u64,
     /// An IPv6 /48.
     pub per_network_per_hour: u64,
+    /// Confirmation emails a day, in all.
     pub per_day: u64,
 }
 

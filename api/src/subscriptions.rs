@@ -1,7 +1,8 @@
 //! `POST /v1/subscriptions`: anyone subscribes an email address to the alerts they choose,
-//! narrowed to regions if they like. SNS sends the confirmation email (double opt-in) and puts
-//! an unsubscribe link in every message; the subscription's filter policy (on message
-//! attributes) is built here from the choice. Abuse limits (`limits.rs`): a few requests per
+//! narrowed to regions if they like. Each kind and region is a topic of its own (an audience,
+//! `covid_model::Audience`) and a subscription to it, with no filter policy, so that no SNS
+//! quota on filter policies is ever reached; SNS sends each one's confirmation email (double
+//! opt-in) and puts an unsubscribe link in every message. Abuse limits (`limits.rs`): a few requests per
 //! viewer per hour, one confirmation per recipient per day, a ceiling per day; only same-origin
 //! browser pages may post. The answer is the same whether or not the address was already
 //! subscribed, or already mailed today.
@@ -15,9 +16,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use covid_model::{SubscriptionAccepted, SubscriptionRequest, filter_policy, validate};
-use covid_store::StoreError;
+use covid_model::{Audience, Choice, SubscriptionAccepted, SubscriptionRequest, validate};
+use covid_store::{Audiences, StoreError};
 use futures::future::BoxFuture;
+use futures::{StreamExt, TryStreamExt, stream};
 
 use crate::App;
 use crate::limits::{self, Limits, RecipientKey, Settings};
@@ -30,81 +32,114 @@ pub const MAX_BODY: usize = 4096;
 /// Why SNS did not take a subscription.
 #[derive(Debug)]
 pub enum SubscribeError {
-    /// The address is subscribed already with another choice: answered like a new one.
+    /// The address is subscribed already with other attributes: answered like a new one.
     Exists,
-    /// SNS refused a parameter (its reason: the filter policy, the address): the reader's to
-    /// change, not to retry.
+    /// SNS refused a parameter (its reason: the address): the reader's to change, not to
+    /// retry.
     Refused(String),
-    /// SNS refused for a quota of the topic or the account (filter policies, subscriptions):
-    /// nobody can subscribe until the operators act.
+    /// SNS refused for a quota of the topic or the account (topics, subscriptions): nobody can
+    /// subscribe until the operators act.
     Full(String),
     Failed(String),
 }
 
-/// SNS `Subscribe`, or a fake in tests.
+/// SNS's subscribers' topics (`covid_model::Audience`), or a fake in tests.
 pub trait Subscriber: Send + Sync + 'static {
-    fn subscribe(
-        &self,
-        email: &str,
-        filter_policy: &str,
-    ) -> BoxFuture<'_, Result<(), SubscribeError>>;
+    /// The topic of `audience`, created on its first subscription (`CreateTopic` is idempotent
+    /// by name): its ARN.
+    fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>>;
+    /// Subscribes `email` to the topic `topic_arn`, with no filter policy: SNS sends the
+    /// confirmation email.
+    fn subscribe<'a>(
+        &'a self,
+        email: &'a str,
+        topic_arn: &'a str,
+    ) -> BoxFuture<'a, Result<(), SubscribeError>>;
 }
 
-/// The alert topic, with a client built once per process.
+/// The audiences with subscribers as the endpoint records them (the store's
+/// [`Audiences`], or the in-memory store in tests), for the ETL to publish to them alone.
+pub trait Registry: Send + Sync + 'static {
+    fn add<'a>(&'a self, names: &'a [String]) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+impl<S: Audiences + Send + Sync + 'static> Registry for S {
+    fn add<'a>(&'a self, names: &'a [String]) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.add_audiences(names))
+    }
+}
+
+/// The subscribers' topics `<prefix>-<audience>`, with a client built once per process.
 pub struct SnsSubscriber {
     client: aws_sdk_sns::Client,
-    topic_arn: String,
+    /// `TOPIC_PREFIX`: the stack's name and `-alert`.
+    prefix: String,
 }
 
 impl SnsSubscriber {
-    pub fn new(sdk_config: &covid_store::SdkConfig, topic_arn: impl Into<String>) -> Self {
+    pub fn new(sdk_config: &covid_store::SdkConfig, prefix: impl Into<String>) -> Self {
         Self {
             client: aws_sdk_sns::Client::new(sdk_config),
-            topic_arn: topic_arn.into(),
+            prefix: prefix.into(),
         }
     }
 }
 
+/// SNS's error as a [`SubscribeError`].
+fn refusal<E, R>(e: aws_sdk_sns::error::SdkError<E, R>) -> SubscribeError
+where
+    E: aws_sdk_sns::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let text = aws_sdk_sns::error::DisplayErrorContext(&e).to_string();
+    let code = e
+        .as_service_error()
+        .and_then(|s| s.code())
+        .unwrap_or_default();
+    match code {
+        "FilterPolicyLimitExceeded" | "SubscriptionLimitExceeded" | "TopicLimitExceeded" => {
+            SubscribeError::Full(text)
+        }
+        // The reader's to change, never a 503 (which an attacker could use to set off the 5xx
+        // alarm): "Invalid parameter: Email address".
+        "InvalidParameter" if text.contains("already exists") => SubscribeError::Exists,
+        "InvalidParameter" => SubscribeError::Refused(
+            e.as_service_error()
+                .and_then(|s| s.message())
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        _ => SubscribeError::Failed(text),
+    }
+}
+
 impl Subscriber for SnsSubscriber {
-    fn subscribe(
-        &self,
-        email: &str,
-        filter_policy: &str,
-    ) -> BoxFuture<'_, Result<(), SubscribeError>> {
+    fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
+        let request = self
+            .client
+            .create_topic()
+            .name(format!("{}-{}", self.prefix, audience.name()))
+            .attributes("DisplayName", audience.display_name());
+        Box::pin(async move {
+            let created = request.send().await.map_err(refusal)?;
+            created
+                .topic_arn
+                .ok_or_else(|| SubscribeError::Failed("CreateTopic answered no ARN".to_string()))
+        })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        email: &'a str,
+        topic_arn: &'a str,
+    ) -> BoxFuture<'a, Result<(), SubscribeError>> {
         let request = self
             .client
             .subscribe()
-            .topic_arn(&self.topic_arn)
+            .topic_arn(topic_arn)
             .protocol("email")
-            .endpoint(email)
-            .attributes("FilterPolicyScope", "MessageAttributes")
-            .attributes("FilterPolicy", filter_policy);
-        Box::pin(async move {
-            match request.send().await {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    let text = aws_sdk_sns::error::DisplayErrorContext(&e).to_string();
-                    let service = e.as_service_error();
-                    if service.is_some_and(|s| {
-                        s.is_filter_policy_limit_exceeded_exception()
-                            || s.is_subscription_limit_exceeded_exception()
-                    }) {
-                        return Err(SubscribeError::Full(text));
-                    }
-                    let invalid = service
-                        .filter(|s| s.is_invalid_parameter_exception())
-                        .map(|s| s.meta().message().unwrap_or_default().to_string());
-                    Err(match invalid {
-                        Some(_) if text.contains("already exists") => SubscribeError::Exists,
-                        // The reader's to change, never a 503 (which an attacker could use to
-                        // set off the 5xx alarm): "Invalid parameter: FilterPolicy: Filter
-                        // policy is too complex", "Invalid parameter: Email address".
-                        Some(message) => SubscribeError::Refused(message),
-                        None => SubscribeError::Failed(text),
-                    })
-                }
-            }
-        })
+            .endpoint(email);
+        Box::pin(async move { request.send().await.map(|_| ()).map_err(refusal) })
     }
 }
 
@@ -112,6 +147,7 @@ impl Subscriber for SnsSubscriber {
 pub struct Subscriptions {
     pub subscriber: Box<dyn Subscriber>,
     pub limits: Box<dyn Limits>,
+    pub registry: Box<dyn Registry>,
     pub settings: Settings,
     /// `RECIPIENT_KEY`: the key of the recipients' hashes.
     pub recipient_key: RecipientKey,
@@ -120,10 +156,15 @@ pub struct Subscriptions {
 }
 
 impl Subscriptions {
-    pub fn new(subscriber: impl Subscriber, limits: impl Limits) -> Self {
+    /// `store` keeps the rate counters and the audiences with subscribers.
+    pub fn new<S>(subscriber: impl Subscriber, store: S) -> Self
+    where
+        S: Limits + Registry + Clone,
+    {
         Self {
             subscriber: Box::new(subscriber),
-            limits: Box::new(limits),
+            limits: Box::new(store.clone()),
+            registry: Box::new(store),
             settings: Settings::default(),
             recipient_key: RecipientKey::random(),
             site_origin: None,
@@ -154,12 +195,14 @@ enum Admission {
     Limited(Response),
 }
 
-/// Counts the request: the viewer's counters, then the recipient's, then the daily ceiling
-/// (so a repeat does not use the ceiling up).
+/// Counts the request: the viewer's counters, then the recipient's, then its `confirmations`
+/// (one per subscription it makes) under the daily ceiling (so a repeat does not use the
+/// ceiling up).
 async fn admit(
     subscriptions: &Subscriptions,
     ip: Option<IpAddr>,
     email: &str,
+    confirmations: u64,
     now: DateTime<Utc>,
 ) -> Result<Admission, Problem> {
     let unavailable = |error: StoreError| {
@@ -174,7 +217,7 @@ async fn admit(
     let limits = &subscriptions.limits;
     for viewer in limits::viewer_counters(ip, &subscriptions.settings) {
         if !limits
-            .take(&viewer.counter, hour_end, viewer.max)
+            .take(&viewer.counter, hour_end, 1, viewer.max)
             .await
             .map_err(unavailable)?
         {
@@ -191,7 +234,7 @@ async fn admit(
     }
     let recipient = subscriptions.recipient_key.counter(email);
     if !limits
-        .take(&recipient, day_end, limits::PER_RECIPIENT_PER_DAY)
+        .take(&recipient, day_end, 1, limits::PER_RECIPIENT_PER_DAY)
         .await
         .map_err(unavailable)?
     {
@@ -199,14 +242,19 @@ async fn admit(
         return Ok(Admission::Repeat);
     }
     if !limits
-        .take("all", day_end, subscriptions.settings.per_day)
+        .take(
+            "all",
+            day_end,
+            confirmations,
+            subscriptions.settings.per_day,
+        )
         .await
         .map_err(unavailable)?
     {
         tracing::warn!(
             alarm = limits::CEILING_ALARM.1,
             per_day = subscriptions.settings.per_day,
-            "the daily ceiling of subscription requests is reached"
+            "the daily ceiling of subscription confirmations is reached"
         );
         // Not this mailbox's fault: it may ask again tomorrow, or after a give-back.
         limits
@@ -215,8 +263,8 @@ async fn admit(
             .map_err(unavailable)?;
         return Ok(Admission::Limited(too_many(
             format!(
-                "The service takes at most {} subscription requests a day; try again tomorrow \
-                 (UTC).",
+                "The service sends at most {} subscription confirmations a day; try again \
+                 tomorrow (UTC).",
                 subscriptions.settings.per_day
             ),
             (day_end - now).num_seconds(),
@@ -248,7 +296,7 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
         return Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Subscriptions unavailable",
-            "This server has no alert topic (TOPIC_ARN) to subscribe to.",
+            "This server has no alert topics (TOPIC_PREFIX) to subscribe to.",
         ));
     };
     if viewer::cross_origin(&parts.headers, subscriptions.site_origin.as_deref()) {
@@ -297,51 +345,52 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
     })?;
     let choice = validate(request).map_err(Problem::bad_request)?;
     let ip = viewer::viewer_ip(&parts, app.origin_secret.as_deref());
-    let (recipient, day_end) = match admit(subscriptions, ip, &choice.email, Utc::now()).await? {
+    let confirmations = choice.audiences().len() as u64;
+    let admitted = admit(subscriptions, ip, &choice.email, confirmations, Utc::now()).await?;
+    let (recipient, day_end) = match admitted {
         Admission::Limited(response) => return Ok(response),
         Admission::Repeat => return Ok(accepted()),
         Admission::Go { recipient, day_end } => (recipient, day_end),
     };
-    let policy = filter_policy(&choice).to_string();
-    let refused = match subscriptions
-        .subscriber
-        .subscribe(&choice.email, &policy)
+    let refused = make(subscriptions, &choice)
         .await
-    {
-        Ok(()) | Err(SubscribeError::Exists) => None,
-        Err(SubscribeError::Refused(reason)) => {
-            tracing::warn!(%reason, %policy, "SNS refused the subscription's parameters");
-            let hint = if reason.contains("FilterPolicy") {
-                ": choose fewer regions, or leave `regions` out"
-            } else {
-                ""
-            };
-            Some(Problem::bad_request(format!(
-                "The alert service refused this subscription ({reason}){hint}."
-            )))
-        }
-        Err(SubscribeError::Full(detail)) => {
-            // The operators' to raise or to redesign (the 5xx alarm tells them); the reader is
-            // told plainly, without SNS's words.
-            tracing::error!(%detail, "SNS refused the subscription for a quota");
-            Some(Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Subscriptions full",
-                "The alert service has reached its limit of subscriptions; the operators are \
-                 told. Try again in a few days.",
-            ))
-        }
-        Err(SubscribeError::Failed(detail)) => {
-            tracing::error!(%detail, "SNS Subscribe failed");
-            Some(Problem::new(
+        .err()
+        .map(|error| match error {
+            // A topic of that name with other attributes (`make` takes an existing subscription).
+            SubscribeError::Exists => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Subscriptions unavailable",
                 "The subscription could not be made right now; try again in a few minutes.",
-            ))
-        }
-    };
+            ),
+            SubscribeError::Refused(reason) => {
+                tracing::warn!(%reason, "SNS refused the subscription's parameters");
+                Problem::bad_request(format!(
+                    "The alert service refused this subscription ({reason})."
+                ))
+            }
+            SubscribeError::Full(detail) => {
+                // The operators' to raise (the 5xx alarm tells them); the reader is told plainly,
+                // without SNS's words.
+                tracing::error!(%detail, "SNS refused the subscription for a quota");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Subscriptions full",
+                    "The alert service has reached its limit of subscriptions; the operators are \
+                 told. Try again in a few days.",
+                )
+            }
+            SubscribeError::Failed(detail) => {
+                tracing::error!(%detail, "the subscription could not be made");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Subscriptions unavailable",
+                    "The subscription could not be made right now; try again in a few minutes.",
+                )
+            }
+        });
     if let Some(problem) = refused {
-        // No confirmation went out: the mailbox may be asked for again today.
+        // The request did not complete (some of its confirmations may have gone out): the
+        // mailbox may ask again today, which makes the same subscriptions again.
         if let Err(error) = subscriptions.limits.give_back(&recipient, day_end).await {
             tracing::error!(%error, "cannot give the recipient's count back");
         }
@@ -353,6 +402,41 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
         "subscription requested"
     );
     Ok(accepted())
+}
+
+/// How many SNS requests of one kind a subscription request has in flight at once.
+const IN_FLIGHT: usize = 8;
+
+/// Makes the choice's subscriptions: its topics first (created on a first subscription), then
+/// the audiences recorded in the table, then the address subscribed to each topic. So the ETL
+/// never publishes to a topic that does not exist, and a topic without a subscriber costs
+/// only an empty publish.
+async fn make(subscriptions: &Subscriptions, choice: &Choice) -> Result<(), SubscribeError> {
+    let audiences = choice.audiences();
+    let subscriber = &subscriptions.subscriber;
+    let topics: Vec<String> = stream::iter(audiences.clone())
+        .map(|audience| subscriber.topic(&audience))
+        .buffered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+    let names: Vec<String> = audiences.iter().map(|a| a.name()).collect();
+    subscriptions
+        .registry
+        .add(&names)
+        .await
+        .map_err(|e| SubscribeError::Failed(format!("recording the audiences: {e}")))?;
+    let email = choice.email.as_str();
+    stream::iter(topics)
+        .map(|topic| async move {
+            match subscriber.subscribe(email, &topic).await {
+                Err(SubscribeError::Exists) => Ok(()),
+                other => other,
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
 }
 
 /// `202 {"status": "confirmation_sent"}`, the same for a new and a known address.

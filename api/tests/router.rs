@@ -338,18 +338,21 @@ async fn openapi_document_is_generated() {
     assert_eq!(request["email"]["maxLength"], 254);
     let kinds: Vec<String> =
         serde_json::from_value(request["alerts"]["items"]["enum"].clone()).unwrap();
-    assert_eq!(kinds, ["updated", "failed", "stale"]);
+    assert_eq!(kinds, ["updated", "failed", "stale", "level"]);
     assert_eq!(request["alerts"]["minItems"], 1);
     let ids: Vec<String> =
         serde_json::from_value(request["regions"]["items"]["enum"].clone()).unwrap();
     assert_eq!(ids.len(), 56);
     assert_eq!(ids[..2], ["US", "AL"]);
+    assert_eq!(request["regions"]["maxItems"], 50);
+    // Every kind for 24 regions: 24 `updated` and 24 `level` topics, `failed` and `stale`.
     let documented = covid_model::SubscriptionRequest {
         email: "reader@example.com".to_string(),
         alerts: Some(kinds),
-        regions: Some(ids),
+        regions: Some(ids[..24].to_vec()),
     };
-    assert!(covid_model::validate(documented).is_ok());
+    let choice = covid_model::validate(documented).unwrap();
+    assert_eq!(choice.audiences().len(), covid_model::MAX_SUBSCRIPTIONS);
 }
 
 #[tokio::test]
@@ -473,6 +476,8 @@ async fn status_reports_the_alerts_moved_aside() {
             counts: Default::default(),
             regions: Vec::new(),
             attempts: 5,
+            levels: Vec::new(),
+            sent: Vec::new(),
         };
         c.parked.insert(parked.id.clone(), parked);
     });

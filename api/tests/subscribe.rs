@@ -13,22 +13,37 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use common::memory::{call, json, seeded};
+use covid_model::Audience;
 use covid_store::MemoryStore;
 use futures::future::BoxFuture;
 
-/// Records every subscription; answers "exists" for an address it has seen.
+/// The topic ARN a fake gives an audience.
+fn fake_arn(audience: &Audience) -> String {
+    format!(
+        "arn:aws:sns:us-east-1:123456789012:test-alert-{}",
+        audience.name()
+    )
+}
+
+/// Records every subscription (address, topic); answers "exists" for a pair it has seen.
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Vec<(String, String)>>>);
 
 impl Subscriber for Recorder {
-    fn subscribe(
-        &self,
-        email: &str,
-        filter_policy: &str,
-    ) -> BoxFuture<'_, Result<(), SubscribeError>> {
+    fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
+        let arn = fake_arn(audience);
+        Box::pin(async move { Ok(arn) })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        email: &'a str,
+        topic_arn: &'a str,
+    ) -> BoxFuture<'a, Result<(), SubscribeError>> {
         let mut calls = self.0.lock().unwrap();
-        let seen = calls.iter().any(|(e, _)| e == email);
-        calls.push((email.to_string(), filter_policy.to_string()));
+        let pair = (email.to_string(), topic_arn.to_string());
+        let seen = calls.contains(&pair);
+        calls.push(pair);
         Box::pin(async move {
             if seen {
                 Err(SubscribeError::Exists)
@@ -40,8 +55,17 @@ impl Subscriber for Recorder {
 }
 
 impl Recorder {
-    fn calls(&self) -> Vec<(String, String)> {
-        self.0.lock().unwrap().clone()
+    /// What reached SNS, one entry per request: the address and its topics' names.
+    fn calls(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for (email, topic) in self.0.lock().unwrap().iter() {
+            let name = topic.rsplit(':').next().unwrap().to_string();
+            match out.last_mut() {
+                Some((last, topics)) if last == email => topics.push(name),
+                _ => out.push((email.clone(), vec![name])),
+            }
+        }
+        out
     }
 }
 
@@ -90,10 +114,10 @@ fn post(body: &str, peer: &str, headers: &[(&str, &str)]) -> Request<Body> {
 }
 
 const OK_BODY: &str =
-    r#"{"email":"reader@example.com","alerts":["updated","failed"],"regions":["ny"]}"#;
+    r#"{"email":"reader@example.com","alerts":["updated","failed","level"],"regions":["ny","ca"]}"#;
 
 #[tokio::test]
-async fn a_valid_request_subscribes_once_with_its_filter_policy() {
+async fn a_valid_request_subscribes_to_a_topic_per_kind_and_region_and_records_them() {
     let (recorder, limits) = (Recorder::default(), MemoryStore::new());
     let r = app(&recorder, &limits, |_| {});
     let (status, headers, body) = call(&r, post(OK_BODY, "203.0.113.1:4000", &[])).await;
@@ -119,10 +143,22 @@ async fn a_valid_request_subscribes_once_with_its_filter_policy() {
     let calls = recorder.calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].0, "reader@example.com");
-    let policy: serde_json::Value = serde_json::from_str(&calls[0].1).unwrap();
+    let mut topics = calls[0].1.clone();
+    topics.sort();
     assert_eq!(
-        policy,
-        serde_json::json!({"$or": [{"event": ["updated"], "regions": ["NY"]}, {"event": ["failed"]}]})
+        topics,
+        [
+            "test-alert-failed",
+            "test-alert-level-CA",
+            "test-alert-level-NY",
+            "test-alert-updated-CA",
+            "test-alert-updated-NY"
+        ]
+    );
+    // The ETL publishes to these alone.
+    assert_eq!(
+        limits.contents().audiences.into_iter().collect::<Vec<_>>(),
+        ["failed", "level-CA", "level-NY", "updated-CA", "updated-NY"]
     );
     // The same address again: the same answer (no enumeration).
     let (status, _, again) = call(&r, post(OK_BODY, "203.0.113.1:4000", &[])).await;
@@ -274,9 +310,10 @@ async fn the_sixth_request_of_an_hour_from_one_viewer_is_refused() {
 }
 
 #[tokio::test]
-async fn the_daily_ceiling_holds_across_viewers() {
+async fn the_daily_ceiling_counts_confirmations_across_viewers() {
     let (recorder, limits) = (Recorder::default(), MemoryStore::new());
-    let r = app(&recorder, &limits, |s| s.settings.per_day = 2);
+    let r = app(&recorder, &limits, |s| s.settings.per_day = 7);
+    // Each default choice is 3 subscriptions, so 3 confirmations: two fit in 7.
     for (i, peer) in ["203.0.113.5:1", "203.0.113.6:1"].iter().enumerate() {
         let body = format!(r#"{{"email":"d{i}@example.com"}}"#);
         assert_eq!(
@@ -284,14 +321,25 @@ async fn the_daily_ceiling_holds_across_viewers() {
             StatusCode::ACCEPTED
         );
     }
-    let (status, headers, _) = call(
+    let (status, headers, body) = call(
         &r,
         post(r#"{"email":"d9@example.com"}"#, "203.0.113.7:1", &[]),
     )
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(headers.contains_key(header::RETRY_AFTER));
-    assert_eq!(recorder.calls().len(), 2);
+    let detail = json(&body)["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.contains("at most 7 subscription confirmations a day"),
+        "{detail}"
+    );
+    // One more confirmation still fits, and the mailbox refused above may ask again.
+    let one = r#"{"email":"d9@example.com","alerts":["level"],"regions":["NY"]}"#;
+    assert_eq!(
+        call(&r, post(one, "203.0.113.8:1", &[])).await.0,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(recorder.calls().len(), 3);
 }
 
 #[tokio::test]
@@ -306,37 +354,44 @@ async fn without_a_topic_subscriptions_are_unavailable() {
         json(&body)["detail"]
             .as_str()
             .unwrap()
-            .contains("TOPIC_ARN")
+            .contains("TOPIC_PREFIX")
     );
 }
 
-/// Refuses every filter policy, as SNS does one it finds too complex.
-struct Refusing;
+/// Refuses every subscription for a quota of the account, as SNS does.
+struct Full;
 
-impl Subscriber for Refusing {
-    fn subscribe(&self, _: &str, _: &str) -> BoxFuture<'_, Result<(), SubscribeError>> {
+impl Subscriber for Full {
+    fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
+        let arn = fake_arn(audience);
+        Box::pin(async move { Ok(arn) })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<(), SubscribeError>> {
         Box::pin(async {
-            Err(SubscribeError::Refused(
-                "Invalid parameter: FilterPolicy: Filter policy is too complex".to_string(),
+            Err(SubscribeError::Full(
+                "SubscriptionLimitExceeded: Account has reached the maximum".to_string(),
             ))
         })
     }
 }
 
 #[tokio::test]
-async fn a_filter_policy_sns_refuses_is_the_readers_to_change() {
-    let subscriptions = Subscriptions::new(Refusing, MemoryStore::new());
+async fn a_quota_sns_reaches_is_a_503_that_names_no_internals() {
+    let subscriptions = Subscriptions::new(Full, MemoryStore::new());
     let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
     let r = api::router(Arc::new(app), None);
     let (status, _, body) = call(&r, post(OK_BODY, "203.0.113.9:1", &[])).await;
-    assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
-        "not a 503: retrying does not help"
-    );
-    let detail = json(&body)["detail"].as_str().unwrap().to_string();
-    assert!(detail.contains("Filter policy is too complex"), "{detail}");
-    assert!(detail.contains("choose fewer regions"), "{detail}");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(json(&body)["title"], "Subscriptions full", "{text}");
+    for internal in ["SNS", "Limit", "arn:", "Account"] {
+        assert!(!text.contains(internal), "{internal} in {text}");
+    }
 }
 
 #[tokio::test]
@@ -547,7 +602,16 @@ async fn only_plain_ascii_addresses_are_taken() {
 struct RefusesFirstAddress(Arc<Mutex<usize>>);
 
 impl Subscriber for RefusesFirstAddress {
-    fn subscribe(&self, _: &str, _: &str) -> BoxFuture<'_, Result<(), SubscribeError>> {
+    fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
+        let arn = fake_arn(audience);
+        Box::pin(async move { Ok(arn) })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+    ) -> BoxFuture<'a, Result<(), SubscribeError>> {
         let mut calls = self.0.lock().unwrap();
         *calls += 1;
         let first = *calls == 1;
@@ -569,7 +633,8 @@ async fn an_address_sns_refuses_is_a_400_and_the_mailbox_may_ask_again() {
     let subscriptions = Subscriptions::new(subscriber.clone(), MemoryStore::new());
     let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
     let r = api::router(Arc::new(app), None);
-    let (status, _, body) = call(&r, post(OK_BODY, "203.0.113.31:1", &[])).await;
+    let one = r#"{"email":"reader@example.com","alerts":["level"],"regions":["ny"]}"#;
+    let (status, _, body) = call(&r, post(one, "203.0.113.31:1", &[])).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -580,7 +645,7 @@ async fn an_address_sns_refuses_is_a_400_and_the_mailbox_may_ask_again() {
     assert!(!detail.contains("regions"), "{detail}");
     // No confirmation went out, so the mailbox's daily count was given back.
     assert_eq!(
-        call(&r, post(OK_BODY, "203.0.113.31:1", &[])).await.0,
+        call(&r, post(one, "203.0.113.31:1", &[])).await.0,
         StatusCode::ACCEPTED
     );
     assert_eq!(*subscriber.0.lock().unwrap(), 2, "SNS was asked again");
@@ -589,7 +654,7 @@ async fn an_address_sns_refuses_is_a_400_and_the_mailbox_may_ask_again() {
 #[test]
 fn the_limits_default_to_what_the_template_deploys() {
     let settings = api::limits::Settings::default();
-    assert_eq!(settings.per_day, 100);
+    assert_eq!(settings.per_day, 1_000);
     // Secrets stand for themselves here; only the limits' parameters are read.
     let environment = testkit::template::Template::load()
         .property_with("ApiFunction", "Environment", &[], &|name| {
@@ -614,28 +679,28 @@ fn the_limits_default_to_what_the_template_deploys() {
     );
 }
 
-/// The widest choice a reader can make (every alert, every region) gives a filter policy SNS
-/// takes: within its 5 keys and 150 value combinations (`testkit::quota`, which moto does not
-/// check).
-#[test]
-fn the_widest_choice_is_a_filter_policy_sns_takes() {
-    let widest = covid_model::validate(covid_model::SubscriptionRequest {
-        email: "everything@example.com".to_string(),
-        alerts: Some(
-            covid_model::SUBSCRIBABLE
-                .iter()
-                .map(|k| k.as_str().to_string())
-                .collect(),
-        ),
-        regions: Some(
-            covid_model::Region::all()
-                .iter()
-                .map(|r| r.id.to_string())
-                .collect(),
-        ),
-    })
-    .unwrap();
-    let policy = covid_model::filter_policy(&widest).to_string();
-    assert!(policy.contains("\"WY\""), "{policy}");
-    testkit::quota::check_policy(&policy).unwrap();
+/// The widest choice a request may make: 50 subscriptions; one more is a 400 that says why,
+/// and reaches SNS not at all.
+#[tokio::test]
+async fn a_request_makes_at_most_50_subscriptions() {
+    let (recorder, limits) = (Recorder::default(), MemoryStore::new());
+    let r = app(&recorder, &limits, |_| {});
+    let ids: Vec<String> = covid_model::Region::all()
+        .iter()
+        .map(|r| format!("\"{}\"", r.id))
+        .collect();
+    let body = |n: usize| {
+        format!(
+            r#"{{"email":"wide@example.com","alerts":["level"],"regions":[{}]}}"#,
+            ids[..n].join(",")
+        )
+    };
+    let (status, _, answer) = call(&r, post(&body(51), "203.0.113.60:1", &[])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let detail = json(&answer)["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("51 subscriptions"), "{detail}");
+    assert!(recorder.calls().is_empty());
+    let (status, _, _) = call(&r, post(&body(50), "203.0.113.60:1", &[])).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(recorder.calls()[0].1.len(), covid_model::MAX_SUBSCRIPTIONS);
 }

@@ -1,7 +1,8 @@
-//! `POST /v1/subscriptions` on the real parts: SNS `Subscribe` on moto and the rate counters in
-//! DynamoDB Local. A valid request leaves one email subscription whose filter policy is
-//! the choice; bad, cross-origin and over-the-limit requests leave none; the same address again
-//! gets the same answer.
+//! `POST /v1/subscriptions` on the real parts: SNS on moto behind the IAM and quota gates, the
+//! rate counters and the audiences in DynamoDB Local. A valid request leaves one email
+//! subscription, without a filter policy, on the topic of each kind and region it chose (made
+//! on its first subscription); bad, cross-origin and over-the-limit requests leave none; the
+//! same address again gets the same answer. At any number of subscribers no SNS quota is met.
 
 mod common;
 
@@ -15,6 +16,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use common::memory::{call, seeded};
+use covid_store::Audiences;
 use covid_store::DynamoStore;
 use serde_json::Value;
 
@@ -76,48 +78,55 @@ async fn email_subscriptions(
     out
 }
 
-/// A topic on moto, named for `name`: its ARN.
-async fn topic(sns: &aws_sdk_sns::Client, name: &str) -> String {
-    sns.create_topic()
-        .name(testkit::table_name(name))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap()
+/// The subscribers' topics' prefix of a test: unique, and within the API role's
+/// `test-alert-*` (the gate's stack is `test`).
+fn prefix(name: &str) -> String {
+    format!("test-alert-{}", testkit::table_name(name))
 }
 
-/// The router, subscribing to `topic` through `sns_endpoint` (moto's gates, or a proxy in front
-/// of them) with its rate counters in a new table of DynamoDB Local named for `name`; its
-/// requests are signed by the API function's role, judged by the IAM gate.
-async fn subscribing(name: &str, topic: &str, sns_endpoint: &str) -> axum::Router {
+/// The ARN of `prefix`'s topic of `audience` on moto.
+fn arn(prefix: &str, audience: &str) -> String {
+    format!("arn:aws:sns:us-east-1:123456789012:{prefix}-{audience}")
+}
+
+/// The router, subscribing to `prefix`'s topics through `sns_endpoint` (moto's gates, or a
+/// proxy in front of them) with its rate counters and audiences in a new table of DynamoDB
+/// Local named for `name`; its requests are signed by the API function's role, judged by the
+/// IAM gate. Returns the table too.
+async fn subscribing(
+    name: &str,
+    prefix: &str,
+    sns_endpoint: &str,
+    edit: impl FnOnce(&mut Subscriptions),
+) -> (axum::Router, DynamoStore) {
     let table = testkit::table_name(name);
-    DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table)
-        .create_table_if_missing()
-        .await
-        .unwrap();
+    let operator = DynamoStore::new(&testkit::sdk_config(&testkit::dynamodb().endpoint), &table);
+    operator.create_table_if_missing().await.unwrap();
     let role = |endpoint: &str| {
-        testkit::iam::sdk_config(
-            "ApiFunction",
-            endpoint,
-            &[("TABLE_NAME", &table), ("TOPIC_ARN", topic)],
-        )
+        testkit::iam::sdk_config("ApiFunction", endpoint, &[("TABLE_NAME", &table)])
     };
-    let subscriptions = Subscriptions::new(
-        SnsSubscriber::new(&role(sns_endpoint), topic),
+    let mut subscriptions = Subscriptions::new(
+        SnsSubscriber::new(&role(sns_endpoint), prefix),
         DynamoStore::new(&role(&testkit::dynamodb().endpoint), &table),
     );
+    edit(&mut subscriptions);
     let app = App::new(seeded(), Duration::from_secs(30), 3).with_subscriptions(subscriptions);
-    api::router(Arc::new(app), None)
+    (api::router(Arc::new(app), None), operator)
 }
 
 #[tokio::test]
 async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
     let sns = aws_sdk_sns::Client::new(&testkit::sdk_config(&testkit::moto().endpoint));
-    let topic = topic(&sns, "subscribe").await;
-    let r = subscribing("subscribe-limits", &topic, &testkit::moto().endpoint).await;
+    let prefix = prefix("subscribe");
+    let (r, table) = subscribing(
+        "subscribe-limits",
+        &prefix,
+        &testkit::moto().endpoint,
+        |_| {},
+    )
+    .await;
 
-    let body = r#"{"email":"ny-reader@example.com","alerts":["updated","stale"],"regions":["ny"]}"#;
+    let body = r#"{"email":"ny-reader@example.com","alerts":["updated","stale","level"],"regions":["ny"]}"#;
     let (status, _, first) = call(
         &r,
         post(body, "203.0.113.20:1", Some("http://127.0.0.1:3000")),
@@ -129,28 +138,62 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
         "{}",
         String::from_utf8_lossy(&first)
     );
-    let subscribed = email_subscriptions(&sns, &topic).await;
-    assert_eq!(subscribed.len(), 1, "{subscribed:?}");
-    // (moto confirms email subscriptions at once; SNS holds them pending until the reader
-    // follows the confirmation link, which moto does not model.)
-    let (address, arn, policy) = &subscribed[0];
-    assert_eq!(address, "ny-reader@example.com");
-    assert!(arn.starts_with(&topic), "{arn}");
+    // One subscription on each chosen topic, with no filter policy. (moto confirms email
+    // subscriptions at once; SNS holds them pending until the reader follows each
+    // confirmation's link, which moto does not model.)
+    for audience in ["updated-NY", "stale", "level-NY"] {
+        let topic = arn(&prefix, audience);
+        let subscribed = email_subscriptions(&sns, &topic).await;
+        assert_eq!(subscribed.len(), 1, "{audience}: {subscribed:?}");
+        let (address, arn, policy) = &subscribed[0];
+        assert_eq!(address, "ny-reader@example.com");
+        assert!(arn.starts_with(&topic), "{arn}");
+        assert_eq!(policy, &Value::Null, "{audience}: no filter policy");
+    }
+    let level = sns
+        .get_topic_attributes()
+        .topic_arn(arn(&prefix, "level-NY"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        policy,
-        &serde_json::json!({"$or": [{"event": ["updated"], "regions": ["NY"]}, {"event": ["stale"]}]})
+        level.attributes().unwrap()["DisplayName"],
+        "COVID-19 transmission level: New York",
+        "the sender's name on its emails"
+    );
+    // The ETL publishes to these topics alone.
+    assert_eq!(
+        table
+            .read_audiences()
+            .await
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["level-NY", "stale", "updated-NY"]
     );
 
-    // The same address again: the same answer, still one subscription.
+    // The same address again: the same answer, still one subscription each.
     let (status, _, again) = call(&r, post(body, "203.0.113.20:1", None)).await;
     assert_eq!((status, &again), (StatusCode::ACCEPTED, &first));
-    assert_eq!(email_subscriptions(&sns, &topic).await.len(), 1);
+    assert_eq!(
+        email_subscriptions(&sns, &arn(&prefix, "level-NY"))
+            .await
+            .len(),
+        1
+    );
     // Another spelling of that mailbox from another viewer, the same day: answered alike, and
     // SNS mails nobody (the counter in DynamoDB Local holds a keyed hash, not the address).
-    let variant = r#"{"email":"NY-Reader+again@Example.com"}"#;
+    let variant = r#"{"email":"NY-Reader+again@Example.com","alerts":["failed"]}"#;
     let (status, _, again) = call(&r, post(variant, "198.51.100.77:1", None)).await;
     assert_eq!((status, &again), (StatusCode::ACCEPTED, &first));
-    assert_eq!(email_subscriptions(&sns, &topic).await.len(), 1);
+    let topics = sns.list_topics().send().await.unwrap();
+    assert!(
+        !topics
+            .topics()
+            .iter()
+            .any(|t| t.topic_arn() == Some(arn(&prefix, "failed").as_str())),
+        "no topic made for a request not sent"
+    );
 
     // Refused requests subscribe nobody.
     for (request, want) in [
@@ -168,7 +211,15 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
         ),
         (
             post(
-                r#"{"email":"x@example.com"}"#,
+                r#"{"email":"x@example.com","alerts":["level"]}"#,
+                "203.0.113.21:1",
+                None,
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            post(
+                r#"{"email":"x@example.com","alerts":["level"],"regions":["NY"]}"#,
                 "203.0.113.21:1",
                 Some("https://evil.example"),
             ),
@@ -177,41 +228,30 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
     ] {
         assert_eq!(call(&r, request).await.0, want);
     }
-    assert_eq!(email_subscriptions(&sns, &topic).await.len(), 1);
-
-    // A policy SNS refuses is the reader's to change: a 400 with SNS's reason, not a 503.
-    // moto counts each `$or` branch as a nesting level that doubles its arrays' sizes: five
-    // regions beside the two other kinds make 2 x (1 x 2) x (5 x 2) x (2 x 2) = 160, over its
-    // limit of 150. AWS documents a plain product of the arrays' sizes (1 x 5 x 2 = 10 here), so
-    // AWS may take this choice; moto stands in for the refusal either way.
-    let many = r#"{"email":"many@example.com","regions":["NY","CA","TX","FL","IL"]}"#;
-    let (status, _, body) = call(&r, post(many, "203.0.113.22:1", None)).await;
-    let detail = serde_json::from_slice::<Value>(&body).unwrap()["detail"].to_string();
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{detail}");
-    assert!(detail.contains("Filter policy is too complex"), "{detail}");
-    // (moto makes the subscription before it checks the attributes and leaves it behind without
-    // a policy; that is not taken here for SNS's behaviour, so many@ is not counted below.)
+    assert_eq!(
+        email_subscriptions(&sns, &arn(&prefix, "level-NY"))
+            .await
+            .len(),
+        1
+    );
 
     // Five an hour from one address, counted in DynamoDB: the sixth is refused and subscribes no one.
     for i in 0..3 {
-        let body = format!(r#"{{"email":"limit{i}@example.com"}}"#);
+        let body =
+            format!(r#"{{"email":"limit{i}@example.com","alerts":["level"],"regions":["NY"]}}"#);
         assert_eq!(
             call(&r, post(&body, "203.0.113.20:1", None)).await.0,
             StatusCode::ACCEPTED
         );
     }
-    let (status, headers, _) = call(
-        &r,
-        post(r#"{"email":"sixth@example.com"}"#, "203.0.113.20:1", None),
-    )
-    .await;
+    let sixth = r#"{"email":"sixth@example.com","alerts":["level"],"regions":["NY"]}"#;
+    let (status, headers, _) = call(&r, post(sixth, "203.0.113.20:1", None)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(headers.contains_key(header::RETRY_AFTER));
-    let addresses: Vec<String> = email_subscriptions(&sns, &topic)
+    let addresses: Vec<String> = email_subscriptions(&sns, &arn(&prefix, "level-NY"))
         .await
         .into_iter()
         .map(|s| s.0)
-        .filter(|a| a != "many@example.com")
         .collect();
     assert_eq!(addresses.len(), 4, "{addresses:?}");
     assert!(!addresses.contains(&"sixth@example.com".to_string()));
@@ -220,8 +260,6 @@ async fn subscriptions_on_moto_with_limits_in_dynamodb_local() {
 #[tokio::test]
 async fn an_address_sns_refuses_is_a_400_not_a_503() {
     use testkit::fault::{Fault, FaultProxy, Request as Seen};
-    let moto = testkit::sdk_config(&testkit::moto().endpoint);
-    let topic = topic(&aws_sdk_sns::Client::new(&moto), "refused-address").await;
     // SNS refuses the endpoint, in its own wire format (moto checks no address).
     let sns = FaultProxy::start(&testkit::moto().endpoint, |r: &Seen| {
         if r.operation == "Subscribe" {
@@ -230,10 +268,14 @@ async fn an_address_sns_refuses_is_a_400_not_a_503() {
             Fault::Forward
         }
     });
-    let r = subscribing("refused-address", &topic, &sns.endpoint).await;
+    let (r, _) = subscribing("refused-address", &prefix("refused"), &sns.endpoint, |_| {}).await;
     let (status, _, body) = call(
         &r,
-        post(r#"{"email":"refused@example.com"}"#, "203.0.113.40:1", None),
+        post(
+            r#"{"email":"refused@example.com","alerts":["stale"]}"#,
+            "203.0.113.40:1",
+            None,
+        ),
     )
     .await;
     assert_eq!(
@@ -245,53 +287,65 @@ async fn an_address_sns_refuses_is_a_400_not_a_503() {
     assert_eq!(sns.count("reply"), 1);
 }
 
-/// SNS allows 200 filter policies per topic (`testkit::quota`, which moto does not enforce):
-/// on a topic that holds them, a subscription is refused as AWS refuses it, and the reader is
-/// told plainly that subscriptions are full, with no word of SNS's, and may ask again.
+/// SNS allows 200 filter policies per topic (`testkit::quota`, which moto does not enforce),
+/// and the quota gate refuses the 201st as AWS does. Subscriptions carry none: 210 readers of
+/// one place's levels, each a request of its own through the gates, all subscribe, and the
+/// topic holds 210 subscriptions and no filter policy.
 #[tokio::test]
-async fn a_topic_full_of_filter_policies_is_told_as_full_not_as_a_passing_fault() {
+async fn the_201st_subscriber_of_a_place_is_taken_for_no_subscription_has_a_filter_policy() {
     let sns = aws_sdk_sns::Client::new(&testkit::sdk_config(&testkit::moto().endpoint));
-    let topic = topic(&sns, "full-topic").await;
+    let gated = sns
+        .create_topic()
+        .name(testkit::table_name("filter-policies"))
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
     let policy = r#"{"event":["updated"]}"#;
     let limit = testkit::quota::FILTER_POLICIES_PER_TOPIC.most;
-    for n in 0..limit {
-        sns.subscribe()
-            .topic_arn(&topic)
+    for n in 0..=limit {
+        let made = sns
+            .subscribe()
+            .topic_arn(&gated)
             .protocol("email")
             .endpoint(format!("reader{n}@example.com"))
             .attributes("FilterPolicy", policy)
             .send()
-            .await
-            .unwrap_or_else(|e| panic!("subscription {n}: {e:?}"));
-    }
-    // One more, straight to SNS: AWS's error, through the gate.
-    let refused = sns
-        .subscribe()
-        .topic_arn(&topic)
-        .protocol("email")
-        .endpoint("one-more@example.com")
-        .attributes("FilterPolicy", policy)
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        refused
-            .as_service_error()
-            .is_some_and(|e| e.is_filter_policy_limit_exceeded_exception()),
-        "{refused:?}"
-    );
-
-    let r = subscribing("full-topic", &topic, &testkit::moto().endpoint).await;
-    let body = r#"{"email":"late-reader@example.com"}"#;
-    for _ in 0..2 {
-        let (status, _, answer) = call(&r, post(body, "203.0.113.50:1", None)).await;
-        let text = String::from_utf8_lossy(&answer);
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
-        let problem: Value = serde_json::from_slice(&answer).unwrap();
-        assert_eq!(problem["title"], "Subscriptions full", "{text}");
-        for internal in ["FilterPolicy", "SNS", "arn:", "Limit"] {
-            assert!(!text.contains(internal), "{internal} in {text}");
+            .await;
+        match made {
+            Ok(_) => assert!(n < limit, "the {}st filter policy was taken", n + 1),
+            Err(refused) => {
+                assert_eq!(n, limit, "refused early: {refused:?}");
+                assert!(
+                    refused
+                        .as_service_error()
+                        .is_some_and(|e| e.is_filter_policy_limit_exceeded_exception()),
+                    "{refused:?}"
+                );
+            }
         }
     }
-    assert_eq!(email_subscriptions(&sns, &topic).await.len(), limit);
+
+    let prefix = prefix("many");
+    let readers = 210;
+    let (r, _) = subscribing("many-readers", &prefix, &testkit::moto().endpoint, |s| {
+        s.settings.per_day = readers as u64;
+    })
+    .await;
+    for n in 0..readers {
+        let body =
+            format!(r#"{{"email":"reader{n}@example.com","alerts":["level"],"regions":["NY"]}}"#);
+        let peer = format!("10.{}.{}.1:1", n / 250, n % 250);
+        let (status, _, answer) = call(&r, post(&body, &peer, None)).await;
+        assert_eq!(
+            status,
+            StatusCode::ACCEPTED,
+            "reader {n}: {}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    let topic = arn(&prefix, "level-NY");
+    assert_eq!(testkit::quota::counted(&topic), (readers, 0));
+    assert_eq!(email_subscriptions(&sns, &topic).await.len(), readers);
 }

@@ -35,8 +35,14 @@ pub struct Config {
     pub http_timeout: Duration,
     /// `FETCH_DEADLINE_SECS` (default 75): every source of a run is fetched within it.
     pub fetch_deadline: Duration,
-    /// `TOPIC_ARN`: the SNS topic for alerts; no alerts when unset.
+    /// `TOPIC_ARN`: the operator's SNS topic; no alerts when unset.
     pub topic_arn: Option<String>,
+    /// `TOPIC_PREFIX`: the name prefix of the subscribers' topics (`<stack>-alert`: one topic
+    /// per audience, `covid_model::Audience`), in `TOPIC_ARN`'s region and account; unset:
+    /// the operator's topic alone.
+    pub topic_prefix: Option<String>,
+    /// `SITE_URL`: the public site (`https://…`), linked from level alerts; unset: no links.
+    pub site_url: Option<String>,
     /// `NOTIFY_UNCHANGED=true`: also send an alert when a run finds nothing new.
     pub notify_unchanged: bool,
     /// `STALE_AFTER_DAYS` (default 3): alert once when the newest source day is older than this.
@@ -90,6 +96,8 @@ impl Config {
             .map_err(Error::Config)?;
         Ok(Self {
             topic_arn: var("TOPIC_ARN"),
+            topic_prefix: var("TOPIC_PREFIX"),
+            site_url: var("SITE_URL").map(|url| url.trim_end_matches('/').to_string()),
             notify_unchanged,
             stale_after_days,
             table_name,

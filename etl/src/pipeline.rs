@@ -112,7 +112,7 @@ impl Etl {
         let publisher = config
             .topic_arn
             .as_ref()
-            .map(|arn| Publisher::new(sdk_config, arn));
+            .map(|arn| Publisher::new(sdk_config, arn, config.topic_prefix.as_deref()));
         Ok(Self {
             config,
             fetcher,
@@ -382,7 +382,13 @@ impl Etl {
             self.store.put_alert(&alert).await?;
             outbox.push(alert);
         }
-        notify::flush(&self.store, publisher, outbox).await
+        notify::flush(
+            &self.store,
+            publisher,
+            outbox,
+            self.config.site_url.as_deref(),
+        )
+        .await
     }
 
     /// After a failed run: one `failed` alert that is safe to publish, and its
@@ -408,14 +414,26 @@ impl Etl {
             }
         }
         let mut sent = match self.store.read_state().await {
-            Ok(state) => notify::flush(&self.store, publisher, state.outbox).await,
+            Ok(state) => {
+                let site = self.config.site_url.as_deref();
+                notify::flush(&self.store, publisher, state.outbox, site).await
+            }
             Err(e) => Err(e.into()),
         };
-        // Whatever became of the stored ones, the ones DynamoDB refused go out now.
+        // Whatever became of the stored ones, the ones DynamoDB refused go out now, to every
+        // topic they concern: without the table, which of them have subscribers is unknown, so
+        // a subscribers' topic that refuses (it may not exist) is only logged.
+        let site = self.config.site_url.as_deref();
         for message in &direct {
-            match publisher.publish(message).await {
-                Ok(()) => sent = sent.map(|n| n + 1),
-                Err(e) => sent = Err(e),
+            for letter in notify::every_letter(message, site) {
+                match publisher.publish(message, &letter).await {
+                    Ok(()) if letter.audience == notify::OPERATOR => sent = sent.map(|n| n + 1),
+                    Ok(()) => {}
+                    Err(e) if letter.audience == notify::OPERATOR => sent = Err(e),
+                    Err(e) => {
+                        tracing::warn!(error = %e, audience = %letter.audience, "a failure alert did not reach a subscribers' topic")
+                    }
+                }
             }
         }
         if let Err(e) = sent {

@@ -26,11 +26,11 @@ pub use history::{
     Counts, DayHistory, Revision, RevisionKind, Version, first_vintage, last_vintage, revisions,
     series_as_of, vintage_as_of,
 };
-pub use level::{Level, LevelDay, levels};
+pub use level::{Level, LevelChange, LevelDay, level_changes, levels, newest_level};
 pub use region::{Region, STATES, US};
 pub use subscription::{
-    Choice, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest, check_email, filter_policy,
-    recipient, validate,
+    Audience, Choice, MAX_SUBSCRIPTIONS, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest,
+    audience, check_email, recipient, validate,
 };
 pub use wire::{
     DailyResponse, LastRun, LatestResponse, LevelsResponse, RegionLatest, RegionSummary,
@@ -86,8 +86,8 @@ pub fn is_stale(newest: NaiveDate, today: NaiveDate, after_days: u32) -> bool {
     (today - newest).num_days() > i64::from(after_days)
 }
 
-/// What an alert tells: its `event` message attribute, the value subscribers' filter policies
-/// match.
+/// What an alert tells: its `event` message attribute (which the operator's filter policy
+/// matches), and the first word of its subscribers' topic names (`subscription.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertKind {
@@ -97,6 +97,8 @@ pub enum AlertKind {
     Failed,
     /// The sources have not moved for a while.
     Stale,
+    /// A region's community transmission level changed (`level.rs`).
+    Level,
     /// A run found nothing new (sent only when asked for).
     Unchanged,
     /// A run failed, in full detail (the raw error): the operator's alone. No self-service
@@ -106,10 +108,11 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 5] = [
+    pub const ALL: [AlertKind; 6] = [
         AlertKind::Updated,
         AlertKind::Failed,
         AlertKind::Stale,
+        AlertKind::Level,
         AlertKind::Unchanged,
         AlertKind::FailedDetail,
     ];
@@ -119,6 +122,7 @@ impl AlertKind {
             AlertKind::Updated => "updated",
             AlertKind::Failed => "failed",
             AlertKind::Stale => "stale",
+            AlertKind::Level => "level",
             AlertKind::Unchanged => "unchanged",
             AlertKind::FailedDetail => "failed_detail",
         }

@@ -1,10 +1,9 @@
 //! Email subscriptions as the API takes them and the site sends them: the request, its
-//! checks, and the SNS filter policy (on message attributes) a valid choice becomes. Pure.
+//! checks, and the SNS topics (audiences) a valid choice subscribes to. Pure.
 
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::{AlertKind, Region};
 
@@ -19,12 +18,13 @@ pub struct SubscriptionRequest {
         schema(example = "reader@example.com", format = Email, min_length = 3, max_length = 254)
     )]
     pub email: String,
-    /// Which alerts: `updated`, `failed`, `stale`; all three when absent.
+    /// Which alerts: `updated`, `failed`, `stale`, `level`; the first three when absent.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = openapi::alerts))]
     pub alerts: Option<Vec<String>>,
-    /// Narrows `updated` alerts (which must then be chosen) to changes of these regions (`US`,
-    /// `NY`, …; any case).
+    /// The regions of `level` alerts (which need them), and narrows `updated` alerts to changes
+    /// of these regions (`US`, `NY`, …; any case). Each region and kind is a subscription of its
+    /// own, confirmed by its own email; at most 50 in one request.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(schema_with = openapi::regions))]
     pub regions: Option<Vec<String>>,
@@ -38,11 +38,17 @@ mod openapi {
     use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
     use utoipa::openapi::{Array, RefOr, Schema};
 
-    fn list(items: ObjectBuilder, description: &str, min_items: Option<usize>) -> Array {
+    fn list(
+        items: ObjectBuilder,
+        description: &str,
+        min_items: Option<usize>,
+        max_items: Option<usize>,
+    ) -> Array {
         ArrayBuilder::new()
             .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
             .items(RefOr::T(Schema::Object(items.build())))
             .min_items(min_items)
+            .max_items(max_items)
             .description(Some(description))
             .build()
     }
@@ -55,8 +61,9 @@ mod openapi {
         let kinds = super::SUBSCRIBABLE.map(|k| k.as_str());
         list(
             text().enum_values(Some(kinds)),
-            "Which alerts: `updated`, `failed`, `stale`; all three when absent.",
+            "Which alerts: `updated`, `failed`, `stale`, `level`; the first three when absent.",
             Some(1),
+            None,
         )
     }
 
@@ -64,9 +71,11 @@ mod openapi {
         let ids: Vec<&str> = crate::Region::all().iter().map(|r| r.id).collect();
         list(
             text().enum_values(Some(ids)),
-            "Narrows `updated` alerts (which must then be chosen) to changes of these regions \
-             (`US`, `NY`, …; any case).",
+            "The regions of `level` alerts (which need them), and narrows `updated` alerts to \
+             changes of these regions (`US`, `NY`, …; any case). Each region and kind is a \
+             subscription, confirmed by its own email; at most 50 in one request.",
             None,
+            Some(super::MAX_SUBSCRIPTIONS),
         )
     }
 }
@@ -79,8 +88,20 @@ pub struct SubscriptionAccepted {
     pub status: String,
 }
 
-/// The alert kinds a subscriber can choose (`unchanged` is the operator's).
-pub const SUBSCRIBABLE: [AlertKind; 3] = [AlertKind::Updated, AlertKind::Failed, AlertKind::Stale];
+/// The alert kinds a subscriber can choose (`unchanged` and `failed_detail` are the operator's).
+pub const SUBSCRIBABLE: [AlertKind; 4] = [
+    AlertKind::Updated,
+    AlertKind::Failed,
+    AlertKind::Stale,
+    AlertKind::Level,
+];
+
+/// The kinds of a request that names none (`level` needs regions, so it is chosen by name).
+const DEFAULT_ALERTS: [AlertKind; 3] = [AlertKind::Updated, AlertKind::Failed, AlertKind::Stale];
+
+/// The most subscriptions (topics, see [`Audience`]) one request makes: each sends its own
+/// confirmation email.
+pub const MAX_SUBSCRIPTIONS: usize = 50;
 
 /// What a valid request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,7 +195,7 @@ pub fn recipient(email: &str) -> String {
 pub fn validate(request: SubscriptionRequest) -> Result<Choice, String> {
     check_email(&request.email)?;
     let alerts: BTreeSet<AlertKind> = match request.alerts {
-        None => SUBSCRIBABLE.into_iter().collect(),
+        None => DEFAULT_ALERTS.into_iter().collect(),
         Some(names) => {
             let mut alerts = BTreeSet::new();
             for name in &names {
@@ -182,14 +203,16 @@ pub fn validate(request: SubscriptionRequest) -> Result<Choice, String> {
                     .filter(|k| SUBSCRIBABLE.contains(k))
                     .ok_or_else(|| {
                         let shown: String = name.chars().take(30).collect();
-                        format!("`alerts` has {shown:?}: choose among updated, failed and stale.")
+                        format!(
+                            "`alerts` has {shown:?}: choose among updated, failed, stale and level."
+                        )
                     })?;
                 alerts.insert(kind);
             }
             if alerts.is_empty() {
                 return Err(
-                    "`alerts` is empty: choose at least one of updated, failed and stale, \
-                     or leave it out for all three."
+                    "`alerts` is empty: choose at least one of updated, failed, stale and level, \
+                     or leave it out for the first three."
                         .to_string(),
                 );
             }
@@ -204,46 +227,108 @@ pub fn validate(request: SubscriptionRequest) -> Result<Choice, String> {
         })?;
         regions.insert(region);
     }
-    if !regions.is_empty() && !alerts.contains(&AlertKind::Updated) {
+    let narrowed = alerts.contains(&AlertKind::Updated) || alerts.contains(&AlertKind::Level);
+    if !regions.is_empty() && !narrowed {
         return Err(
-            "`regions` narrows `updated` alerts, which are not chosen: add \
-             \"updated\" to `alerts`, or leave `regions` out."
+            "`regions` narrows `updated` and `level` alerts, neither of which is chosen: add \
+             one to `alerts`, or leave `regions` out."
                 .to_string(),
         );
     }
-    Ok(Choice {
+    if alerts.contains(&AlertKind::Level) && regions.is_empty() {
+        return Err(
+            "`level` alerts are about places: name them in `regions` (US or a state's or \
+             territory's USPS code)."
+                .to_string(),
+        );
+    }
+    let choice = Choice {
         email: request.email,
         alerts,
         regions,
-    })
+    };
+    let subscriptions = choice.audiences().len();
+    if subscriptions > MAX_SUBSCRIPTIONS {
+        return Err(format!(
+            "This choice makes {subscriptions} subscriptions (one per alert kind and region, \
+             each confirmed by its own email); at most {MAX_SUBSCRIPTIONS} are taken at once: \
+             choose fewer regions."
+        ));
+    }
+    Ok(choice)
 }
 
-/// The SNS filter policy (scope: message attributes) of a choice. `updated` alerts carry the
-/// String.Array attribute `regions`; `failed` and `stale` reach whoever chose them, whatever
-/// the regions. CloudWatch alarm notifications (no `event` attribute) are the operator's, not
-/// matched here.
-pub fn filter_policy(choice: &Choice) -> Value {
-    let mut branches = Vec::new();
-    if choice.alerts.contains(&AlertKind::Updated) {
-        if choice.regions.is_empty() {
-            branches.push(json!({"event": ["updated"]}));
-        } else {
-            let regions: Vec<&str> = choice.regions.iter().map(|r| r.id).collect();
-            branches.push(json!({"event": ["updated"], "regions": regions}));
+/// Who hears one kind of alert, and of which region: the subscribers of one SNS topic, named
+/// `<prefix>-<audience>` (`covid-updated`, `covid-updated-NY`, `covid-level-NY`, `covid-failed`).
+/// A subscription is one address on one such topic, with no filter policy: SNS allows 200
+/// filter policies per topic and 10,000 per account, so subscribers are told apart by topic,
+/// which holds at any number of them (`ARCHITECTURE.md`, "Alerts at any number of
+/// subscribers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Audience {
+    pub kind: AlertKind,
+    /// `None`: every region (`updated`), or none (`failed`, `stale`).
+    pub region: Option<Region>,
+}
+
+impl Audience {
+    /// The topic's name after the prefix: the kind, and the region's id if any.
+    ///
+    /// ```
+    /// use covid_model::{AlertKind, Region, audience};
+    /// assert_eq!(audience(AlertKind::Level, Region::by_id("NY")), "level-NY");
+    /// assert_eq!(audience(AlertKind::Failed, None), "failed");
+    /// ```
+    pub fn name(&self) -> String {
+        audience(self.kind, self.region)
+    }
+
+    /// The topic's display name, the sender's name on its emails (at most 100 characters).
+    pub fn display_name(&self) -> String {
+        let what = match self.kind {
+            AlertKind::Updated => "data updated",
+            AlertKind::Level => "transmission level",
+            AlertKind::Failed => "run failed",
+            AlertKind::Stale => "sources stale",
+            AlertKind::Unchanged | AlertKind::FailedDetail => "operator",
+        };
+        match self.region {
+            Some(region) => format!("COVID-19 {what}: {}", region.name),
+            None => format!("US COVID-19 {what}"),
         }
     }
-    let others: Vec<&str> = choice
-        .alerts
-        .iter()
-        .filter(|k| **k != AlertKind::Updated)
-        .map(|k| k.as_str())
-        .collect();
-    if !others.is_empty() {
-        branches.push(json!({ "event": others }));
+}
+
+/// The name after the prefix of the topic of `kind` alerts about `region` (see [`Audience`]).
+pub fn audience(kind: AlertKind, region: Option<Region>) -> String {
+    match region {
+        Some(region) => format!("{kind}-{}", region.id),
+        None => kind.to_string(),
     }
-    match branches.len() {
-        1 => branches.remove(0),
-        _ => json!({ "$or": branches }),
+}
+
+impl Choice {
+    /// The topics this choice subscribes the address to, each sending its own confirmation.
+    pub fn audiences(&self) -> Vec<Audience> {
+        let mut out = Vec::new();
+        for kind in &self.alerts {
+            let regional = *kind == AlertKind::Level
+                || (*kind == AlertKind::Updated && !self.regions.is_empty());
+            if regional {
+                for region in &self.regions {
+                    out.push(Audience {
+                        kind: *kind,
+                        region: Some(*region),
+                    });
+                }
+            } else {
+                out.push(Audience {
+                    kind: *kind,
+                    region: None,
+                });
+            }
+        }
+        out
     }
 }
 
@@ -307,7 +392,7 @@ mod tests {
     #[test]
     fn choices_and_their_errors() {
         let all = validate(request("a@example.com", None, None)).unwrap();
-        assert_eq!(all.alerts, SUBSCRIBABLE.into_iter().collect());
+        assert_eq!(all.alerts, DEFAULT_ALERTS.into_iter().collect());
         let ny = validate(request(
             "a@example.com",
             Some(&["updated"]),
@@ -327,27 +412,65 @@ mod tests {
     }
 
     #[test]
-    fn filter_policies() {
+    fn a_choice_is_a_topic_per_kind_and_region() {
         let choice = |alerts: &[AlertKind], regions: &[&str]| Choice {
             email: "a@example.com".to_string(),
             alerts: alerts.iter().copied().collect(),
             regions: regions.iter().map(|r| Region::by_id(r).unwrap()).collect(),
         };
+        let names = |c: Choice| -> Vec<String> { c.audiences().iter().map(|a| a.name()).collect() };
         assert_eq!(
-            filter_policy(&choice(&SUBSCRIBABLE, &[])),
-            json!({"$or": [{"event": ["updated"]}, {"event": ["failed", "stale"]}]})
+            names(choice(&DEFAULT_ALERTS, &[])),
+            ["updated", "failed", "stale"]
         );
         assert_eq!(
-            filter_policy(&choice(&[AlertKind::Updated], &["NY", "US"])),
-            json!({"event": ["updated"], "regions": ["NY", "US"]})
+            names(choice(&[AlertKind::Updated], &["NY", "US"])),
+            ["updated-NY", "updated-US"]
         );
         assert_eq!(
-            filter_policy(&choice(&[AlertKind::Updated, AlertKind::Failed], &["NY"])),
-            json!({"$or": [{"event": ["updated"], "regions": ["NY"]}, {"event": ["failed"]}]})
+            names(choice(&SUBSCRIBABLE, &["NY"])),
+            ["updated-NY", "failed", "stale", "level-NY"]
         );
-        assert_eq!(
-            filter_policy(&choice(&[AlertKind::Stale], &[])),
-            json!({"event": ["stale"]})
-        );
+        let ny = Audience {
+            kind: AlertKind::Level,
+            region: Region::by_id("NY"),
+        };
+        assert_eq!(ny.display_name(), "COVID-19 transmission level: New York");
+        // The longest region name stays within SNS's 100 characters.
+        for region in Region::all().iter().copied() {
+            for kind in SUBSCRIBABLE {
+                let a = Audience {
+                    kind,
+                    region: Some(region),
+                };
+                assert!(a.display_name().len() <= 100, "{}", a.display_name());
+                assert!(
+                    a.name()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn level_alerts_need_regions_and_a_request_makes_at_most_50_subscriptions() {
+        let level = validate(request("a@example.com", Some(&["level"]), Some(&["NY"]))).unwrap();
+        assert_eq!(level.audiences().len(), 1);
+        let e = validate(request("a@example.com", Some(&["level"]), None)).unwrap_err();
+        assert!(e.contains("`level` alerts are about places"), "{e}");
+        let all: Vec<&str> = Region::all().iter().map(|r| r.id).collect();
+        assert_eq!(all.len(), 56);
+        let e = validate(request("a@example.com", Some(&["level"]), Some(&all))).unwrap_err();
+        assert!(e.contains("56 subscriptions"), "{e}");
+        let ok = validate(request("a@example.com", Some(&["level"]), Some(&all[..50]))).unwrap();
+        assert_eq!(ok.audiences().len(), MAX_SUBSCRIPTIONS);
+        let e = validate(request(
+            "a@example.com",
+            Some(&["level", "updated"]),
+            Some(&all[..30]),
+        ))
+        .unwrap_err();
+        assert!(e.contains("60 subscriptions"), "{e}");
     }
 }

@@ -41,8 +41,13 @@ pub trait WriteAlerts {
         alert: &OutboxMessage,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Gives a claimed alert back (its publishing failed), for the next run.
-    fn release_alert(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Gives a claimed alert back (its publishing failed), for the next run, with the audiences
+    /// it reached so far (`OutboxMessage::sent`), which the next run skips.
+    fn release_alert(
+        &self,
+        id: &str,
+        sent: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Removes a published alert.
     fn delete_alert(&self, id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
@@ -142,8 +147,8 @@ impl WriteAlerts for DynamoStore {
         self.transact("TransactWriteItems", items).await.map(|_| ())
     }
 
-    async fn release_alert(&self, id: &str) -> Result<(), StoreError> {
-        let result = self
+    async fn release_alert(&self, id: &str, sent: &[String]) -> Result<(), StoreError> {
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -151,9 +156,14 @@ impl WriteAlerts for DynamoStore {
             .update_expression("REMOVE #claim")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#claim", "claimed_until")
-            .send()
-            .await;
+            .expression_attribute_names("#claim", "claimed_until");
+        if !sent.is_empty() {
+            request = request
+                .update_expression("SET #sent = :sent REMOVE #claim")
+                .expression_attribute_names("#sent", "sent")
+                .expression_attribute_values(":sent", s(sent.join(",")));
+        }
+        let result = request.send().await;
         condition_held(&self.table, "UpdateItem", result, |e| {
             e.is_conditional_check_failed_exception()
         })

@@ -89,6 +89,7 @@ pub fn placeholder(
         regions_fingerprint: None,
         listing_version: None,
         lease_until: Some(until),
+        levels: None,
     }
 }
 

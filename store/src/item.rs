@@ -201,6 +201,10 @@ pub(crate) fn meta_attributes(meta: &StoredMeta) -> Vec<(&'static str, Attribute
     if let Some(until) = meta.lease_until {
         attributes.push(("lease_until", epoch_millis(until)));
     }
+    if let Some(levels) = &meta.levels {
+        let json = serde_json::to_string(levels).expect("levels serialise");
+        attributes.push(("levels", s(json)));
+    }
     attributes
 }
 
@@ -272,6 +276,13 @@ pub(crate) fn parse_meta(
         lease_until: item
             .optional_number("lease_until")?
             .and_then(|ms| DateTime::from_timestamp_millis(ms as i64)),
+        levels: match item.item.get("levels") {
+            None => None,
+            Some(_) => Some(
+                serde_json::from_str(item.string("levels")?)
+                    .map_err(|e| item.corrupt("levels", format!("is not the levels' JSON: {e}")))?,
+            ),
+        },
     })
 }
 
@@ -345,6 +356,13 @@ fn alert_attributes(alert: &OutboxMessage) -> HashMap<String, AttributeValue> {
     if !alert.regions.is_empty() {
         item.insert("regions".to_string(), s(alert.regions.join(",")));
     }
+    if !alert.levels.is_empty() {
+        let json = serde_json::to_string(&alert.levels).expect("level changes serialise");
+        item.insert("levels".to_string(), s(json));
+    }
+    if !alert.sent.is_empty() {
+        item.insert("sent".to_string(), s(alert.sent.join(",")));
+    }
     item
 }
 
@@ -389,14 +407,22 @@ pub(crate) fn parse_outbox(
         body: view.string("body")?.to_string(),
         created_at: view.time("created_at")?,
         counts,
-        regions: match item.get("regions") {
+        regions: list(&view, "regions")?,
+        levels: match item.get("levels") {
             None => Vec::new(),
-            Some(_) => view
-                .string("regions")?
-                .split(',')
-                .map(str::to_string)
-                .collect(),
+            Some(_) => serde_json::from_str(view.string("levels")?).map_err(|e| {
+                view.corrupt("levels", format!("is not the level changes' JSON: {e}"))
+            })?,
         },
+        sent: list(&view, "sent")?,
+    })
+}
+
+/// A comma-separated list attribute; absent: empty.
+fn list(view: &Item<'_>, name: &'static str) -> Result<Vec<String>, StoreError> {
+    Ok(match view.item.get(name) {
+        None => Vec::new(),
+        Some(_) => view.string(name)?.split(',').map(str::to_string).collect(),
     })
 }
 
@@ -428,6 +454,10 @@ mod tests {
             regions_fingerprint: Some("cd946b9167dc1bfd".to_string()),
             listing_version: Some(3),
             lease_until: Some(at(1_679_650_180_000)),
+            levels: Some(BTreeMap::from([
+                ("US".to_string(), covid_model::Level::Substantial),
+                ("NY".to_string(), covid_model::Level::High),
+            ])),
         };
         let bare = crate::placeholder(full.first_date, full.last_date, full.changed_at, at(1));
         for meta in [

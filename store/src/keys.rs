@@ -33,6 +33,8 @@ pub(crate) const EVENT_PREFIX: &str = "event#";
 pub(crate) const LIMIT_PREFIX: &str = "limit#";
 pub(crate) const LIMIT_SK: &str = "limit";
 pub(crate) const EVENT_SK: &str = "event";
+/// The audiences registry (`audiences.rs`): its partition and sort key.
+pub(crate) const AUDIENCES: &str = "audiences";
 
 /// The sort key of a day.
 pub(crate) fn day_sk(date: NaiveDate) -> String {

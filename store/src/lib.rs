@@ -5,13 +5,14 @@
 //! | item            | `pk`        | `sk`               | attributes |
 //! |-----------------|-------------|--------------------|------------|
 //! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N, `vintage` S (the run that wrote the value; absent: before history was kept), `history` S (the earlier values with their vintages, oldest first; absent: none) |
-//! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S, `listing_version` N |
-//! | an alert in the outbox | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `claimed_until` N (ms), `attempts` N (claims so far) |
+//! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S, `listing_version` N, `levels` S (JSON: each region's level on its newest day, as last told) |
+//! | an alert in the outbox | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `levels` S (JSON: the level changes it carries), `sent` S (audiences reached by a failed attempt), `claimed_until` N (ms), `attempts` N (claims so far) |
 //! | a parked alert  | `series#US` | `parked#<id>`      | an outbox alert's attributes, moved aside after too many refused publishes; `parked_at` S |
 //! | the listing     | `series#US` | `~listing` (after every other key) | `version` N (the national meta version it describes), `regions` S (JSON: every region's `/v1/regions` entry) |
 //! | a change record | `series#US` | `pending#<id>` (the stored prefix; "pending" names nothing else) | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
+//! | the audiences   | `audiences` | `audiences`        | `names` SS: the subscribers' topics someone subscribed to (`level-NY`, …) |
 //!
 //! `<R>` is a region id (`US`, `NY`, …; `covid_model::Region`). Each region's series is one
 //! partition with a date-ordered sort key: one `Query` reads it in date order, and a date range
@@ -41,10 +42,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{AlertKind, Day, DayHistory, Region, RegionSummary, Version};
+use covid_model::{AlertKind, Day, DayHistory, Level, LevelChange, Region, RegionSummary, Version};
 
 mod alerts;
 mod attr;
+mod audiences;
 mod bulk;
 mod changes;
 mod counter;
@@ -60,6 +62,7 @@ mod sdk;
 mod series;
 
 pub use alerts::WriteAlerts;
+pub use audiences::Audiences;
 pub use aws_types::SdkConfig;
 pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
 pub use changes::ChangeRecord;
@@ -208,6 +211,10 @@ pub struct StoredMeta {
     pub listing_version: Option<u64>,
     /// A placeholder (`version` 0) of a series being bulk loaded: held by its loader until then.
     pub lease_until: Option<DateTime<Utc>>,
+    /// National meta only: each region's community transmission level on its newest day as
+    /// of this version (`US`, `NY`, …), from which the next write tells the level changes.
+    /// `None` is kept by meta writes (the stored value stays).
+    pub levels: Option<BTreeMap<String, Level>>,
 }
 
 impl StoredMeta {
@@ -225,13 +232,14 @@ impl StoredMeta {
                 .regions_fingerprint
                 .or_else(|| stored.regions_fingerprint.clone());
             meta.listing_version = meta.listing_version.or(stored.listing_version);
+            meta.levels = meta.levels.or_else(|| stored.levels.clone());
         }
         meta
     }
 }
 
 /// An alert waiting in the table to be published.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutboxMessage {
     /// Unique, and in creation order.
     pub id: String,
@@ -247,11 +255,17 @@ pub struct OutboxMessage {
     pub regions: Vec<String>,
     /// How many times a run has claimed it to publish it (each claim counts, as read).
     pub attempts: u32,
+    /// `level` only: the regions whose level changed, each told to its own topic's
+    /// subscribers.
+    pub levels: Vec<LevelChange>,
+    /// The audiences (topic names after the prefix, `covid_model::audience`) it was published
+    /// to by an earlier attempt that failed part-way: not sent to again.
+    pub sent: Vec<String>,
 }
 
 /// What one read tells of the series: its meta item, the alerts not yet published and the
 /// changes not yet announced (in creation order).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SeriesState {
     pub meta: Option<StoredMeta>,
     pub outbox: Vec<OutboxMessage>,

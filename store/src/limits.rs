@@ -15,12 +15,14 @@ use crate::{DynamoStore, StoreError};
 
 /// Counters with a ceiling.
 pub trait RateLimits {
-    /// Counts one use of `counter` in the window that ends at `window_end`, unless `max` uses
-    /// were already counted there. `Ok(false)`: the limit is reached; nothing was counted.
+    /// Counts `uses` uses of `counter` in the window that ends at `window_end`, unless that
+    /// would count more than `max` there. `Ok(false)`: the limit would be passed; nothing was
+    /// counted.
     fn take(
         &self,
         counter: &str,
         window_end: DateTime<Utc>,
+        uses: u64,
         max: u64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Takes back one use of `counter` in that window (what it counted did not happen), unless
@@ -37,11 +39,12 @@ impl RateLimits for DynamoStore {
         &self,
         counter: &str,
         window_end: DateTime<Utc>,
+        uses: u64,
         max: u64,
     ) -> Result<bool, StoreError> {
-        if max == 0 {
+        let Some(room) = max.checked_sub(uses) else {
             return Ok(false);
-        }
+        };
         let key = HashMap::from([
             (PK.to_string(), s(limit_key(counter, window_end))),
             (SK.to_string(), s(LIMIT_SK)),
@@ -53,12 +56,12 @@ impl RateLimits for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key))
-            .update_expression("ADD #count :one SET #ttl = :ttl")
-            .condition_expression("attribute_not_exists(#count) OR #count < :max")
+            .update_expression("ADD #count :uses SET #ttl = :ttl")
+            .condition_expression("attribute_not_exists(#count) OR #count <= :room")
             .expression_attribute_names("#count", "count")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(max))
+            .expression_attribute_values(":uses", n(uses))
+            .expression_attribute_values(":room", n(room))
             .expression_attribute_values(":ttl", AttributeValue::N(expires.to_string()))
             .send()
             .await;

@@ -37,6 +37,8 @@ pub struct Contents {
     pub events: BTreeMap<String, EventRecord>,
     /// Rate counters by `counter#window end`.
     pub limits: BTreeMap<String, u64>,
+    /// The audiences with subscribers.
+    pub audiences: std::collections::BTreeSet<String>,
 }
 
 /// One region's days and meta.
@@ -400,10 +402,13 @@ impl WriteAlerts for MemoryStore {
         })
     }
 
-    async fn release_alert(&self, id: &str) -> Result<(), StoreError> {
+    async fn release_alert(&self, id: &str, sent: &[String]) -> Result<(), StoreError> {
         self.request("release_alert", true, |c| {
-            if let Some((_, claim)) = c.outbox.get_mut(id) {
+            if let Some((message, claim)) = c.outbox.get_mut(id) {
                 *claim = None;
+                if !sent.is_empty() {
+                    message.sent = sent.to_vec();
+                }
             }
         })
     }
@@ -412,6 +417,18 @@ impl WriteAlerts for MemoryStore {
         self.request("delete_alert", true, |c| {
             c.outbox.remove(id);
         })
+    }
+}
+
+impl crate::Audiences for MemoryStore {
+    async fn add_audiences(&self, names: &[String]) -> Result<(), StoreError> {
+        self.request("add_audiences", true, |c| {
+            c.audiences.extend(names.iter().cloned())
+        })
+    }
+
+    async fn read_audiences(&self) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        self.request("read_audiences", false, |c| c.audiences.clone())
     }
 }
 
@@ -475,15 +492,16 @@ impl RateLimits for MemoryStore {
         &self,
         counter: &str,
         window_end: DateTime<Utc>,
+        uses: u64,
         max: u64,
     ) -> Result<bool, StoreError> {
         let key = crate::keys::limit_key(counter, window_end);
         self.request("take", true, |c| {
             let count = c.limits.entry(key).or_default();
-            if *count >= max {
+            if *count + uses > max {
                 return false;
             }
-            *count += 1;
+            *count += uses;
             true
         })
     }

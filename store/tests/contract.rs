@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day, Region, Version};
 use covid_store::{
-    BulkLoad, ChangeRecord, DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords, Lease,
-    Listing, MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RegionScope,
-    RunRecord, StoredDay, StoredListing, StoredMeta, WriteAlerts, WriteDay, WriteMeta, placeholder,
+    Audiences, BulkLoad, ChangeRecord, DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords,
+    Lease, Listing, MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState,
+    RegionScope, RunRecord, StoredDay, StoredListing, StoredMeta, WriteAlerts, WriteDay, WriteMeta,
+    placeholder,
 };
 
 /// Every trait a scenario may use.
@@ -25,6 +26,7 @@ trait Store:
     + RateLimits
     + Listing
     + RegionScope
+    + Audiences
     + Sync
 {
 }
@@ -40,6 +42,7 @@ impl<S> Store for S where
         + RateLimits
         + Listing
         + RegionScope
+        + Audiences
         + Sync
 {
 }
@@ -92,6 +95,8 @@ contract!(
     a_lease_is_taken_once_taken_over_once_lapsed_and_finished_by_its_holder,
     idempotency_records_lock_complete_release_and_lapse,
     rate_counters_stop_at_their_limit_and_take_back,
+    the_audiences_are_a_set_that_grows,
+    level_changes_and_levels_round_trip,
 );
 
 /// The vintage of the runs in these scenarios.
@@ -121,6 +126,7 @@ fn meta(version: u64, days: &[Day]) -> StoredMeta {
         regions_fingerprint: None,
         listing_version: None,
         lease_until: None,
+        levels: None,
     }
 }
 
@@ -139,6 +145,8 @@ fn alert(id: &str) -> OutboxMessage {
         counts: BTreeMap::from([("new_days".to_string(), 1)]),
         regions: vec!["US".to_string()],
         attempts: 0,
+        levels: Vec::new(),
+        sent: Vec::new(),
     }
 }
 
@@ -541,14 +549,30 @@ async fn alerts_are_claimed_counted_released_parked_and_deleted<S: Store>(store:
         None,
         "held until 120"
     );
-    store.release_alert("a-1").await.unwrap();
+    let sent = ["updated".to_string(), "updated-NY".to_string()];
+    store.release_alert("a-1", &sent).await.unwrap();
     assert_eq!(
         store.claim_alert("a-1", at(61), at(181)).await.unwrap(),
         Some(2)
     );
+    let outbox = store.read_state().await.unwrap().outbox;
+    assert_eq!(
+        outbox[0].sent, sent,
+        "where it went before its release is kept"
+    );
+    store.release_alert("a-1", &[]).await.unwrap();
+    assert_eq!(
+        store.read_state().await.unwrap().outbox[0].sent,
+        sent,
+        "and not forgotten"
+    );
+    assert_eq!(
+        store.claim_alert("a-1", at(62), at(182)).await.unwrap(),
+        Some(3)
+    );
     assert_eq!(
         store.claim_alert("a-1", at(200), at(320)).await.unwrap(),
-        Some(3),
+        Some(4),
         "a lapsed claim is taken over"
     );
     assert_eq!(
@@ -556,7 +580,8 @@ async fn alerts_are_claimed_counted_released_parked_and_deleted<S: Store>(store:
         None
     );
     let claimed = OutboxMessage {
-        attempts: 3,
+        attempts: 4,
+        sent: sent.to_vec(),
         ..a.clone()
     };
     store.park_alert(&claimed, at(300)).await.unwrap();
@@ -691,23 +716,92 @@ async fn idempotency_records_lock_complete_release_and_lapse<S: Store>(store: &S
 
 async fn rate_counters_stop_at_their_limit_and_take_back<S: Store>(store: &S) {
     let window = at(3600);
-    assert!(store.take("ip#203.0.113.1", window, 2).await.unwrap());
-    assert!(store.take("ip#203.0.113.1", window, 2).await.unwrap());
-    assert!(!store.take("ip#203.0.113.1", window, 2).await.unwrap());
+    assert!(store.take("ip#203.0.113.1", window, 1, 2).await.unwrap());
+    assert!(store.take("ip#203.0.113.1", window, 1, 2).await.unwrap());
+    assert!(!store.take("ip#203.0.113.1", window, 1, 2).await.unwrap());
     assert!(
-        store.take("ip#203.0.113.1", at(7200), 2).await.unwrap(),
+        store.take("ip#203.0.113.1", at(7200), 1, 2).await.unwrap(),
         "another window"
     );
     store.give_back("ip#203.0.113.1", window).await.unwrap();
-    assert!(store.take("ip#203.0.113.1", window, 2).await.unwrap());
+    assert!(store.take("ip#203.0.113.1", window, 1, 2).await.unwrap());
     assert!(
-        !store.take("all", window, 0).await.unwrap(),
+        !store.take("all", window, 1, 0).await.unwrap(),
         "a limit of 0 takes nothing"
     );
+    // Many uses at once: all of them under the limit, or none.
+    assert!(store.take("confirmations", window, 30, 50).await.unwrap());
+    assert!(!store.take("confirmations", window, 21, 50).await.unwrap());
+    assert!(store.take("confirmations", window, 20, 50).await.unwrap());
+    assert!(!store.take("confirmations", window, 1, 50).await.unwrap());
+    assert!(!store.take("wide", window, 51, 50).await.unwrap());
     store.give_back("never-taken", window).await.unwrap();
-    assert!(store.take("never-taken", window, 1).await.unwrap());
+    assert!(store.take("never-taken", window, 1, 1).await.unwrap());
     assert!(
-        !store.take("never-taken", window, 1).await.unwrap(),
+        !store.take("never-taken", window, 1, 1).await.unwrap(),
         "never below zero"
     );
+}
+
+async fn the_audiences_are_a_set_that_grows<S: Store>(store: &S) {
+    assert!(store.read_audiences().await.unwrap().is_empty());
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    store
+        .add_audiences(&names(&["level-NY", "updated"]))
+        .await
+        .unwrap();
+    store
+        .add_audiences(&names(&["level-NY", "level-CA"]))
+        .await
+        .unwrap();
+    store.add_audiences(&[]).await.unwrap();
+    assert_eq!(
+        store
+            .read_audiences()
+            .await
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["level-CA", "level-NY", "updated"]
+    );
+}
+
+async fn level_changes_and_levels_round_trip<S: Store>(store: &S) {
+    use covid_model::{Level, LevelChange};
+    let days = [day("2020-03-01", 1)];
+    let levels = BTreeMap::from([
+        ("US".to_string(), Level::High),
+        ("NY".to_string(), Level::Low),
+    ]);
+    let first = StoredMeta {
+        levels: Some(levels.clone()),
+        ..meta(1, &days)
+    };
+    assert!(store.write_meta(&first, None, None, &[]).await.unwrap());
+    // A write without levels keeps them.
+    assert!(
+        store
+            .write_meta(&meta(2, &days), Some(1), None, &[])
+            .await
+            .unwrap()
+    );
+    let stored = store.read_state().await.unwrap().meta.unwrap();
+    assert_eq!(stored.levels, Some(levels));
+
+    let change = LevelChange {
+        region: "NY".to_string(),
+        from: Level::Low,
+        to: Level::Moderate,
+        date: date("2020-03-01"),
+        cases_per_100k_7d: 12.345_678,
+    };
+    let message = OutboxMessage {
+        event: AlertKind::Level,
+        regions: Vec::new(),
+        counts: BTreeMap::new(),
+        levels: vec![change],
+        ..alert("c-3")
+    };
+    store.put_alert(&message).await.unwrap();
+    assert_eq!(store.read_state().await.unwrap().outbox, [message]);
 }

@@ -62,6 +62,16 @@ pub const MESSAGE_ATTRIBUTES: Limit = Limit {
     most: 10,
     source: "https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html",
 };
+/// Messages a second to one email subscription ("Delivery rate for email messages"). AWS
+/// does not refuse the publish that passes it: it deactivates the topic's email subscriptions,
+/// which go back to pending confirmation, so every subscriber of that topic is lost until they
+/// confirm again. The gate refuses that publish instead (`EmailDeliveryRateExceeded`, a code
+/// of its own), so that a test fails where production would lose subscribers.
+pub const EMAIL_MESSAGES_PER_SECOND: Limit = Limit {
+    what: "messages a second to an email subscription",
+    most: 10,
+    source: QUOTAS_PAGE,
+};
 /// Standard topics per account (a default quota).
 pub const TOPICS_PER_ACCOUNT: Limit = Limit {
     what: "topics per account",
@@ -70,7 +80,8 @@ pub const TOPICS_PER_ACCOUNT: Limit = Limit {
 };
 
 /// Every limit the gate enforces.
-pub const LIMITS: [Limit; 7] = [
+pub const LIMITS: [Limit; 8] = [
+    EMAIL_MESSAGES_PER_SECOND,
     FILTER_POLICIES_PER_TOPIC,
     FILTER_POLICIES_PER_ACCOUNT,
     FILTER_POLICY_KEYS,
@@ -90,7 +101,22 @@ pub struct Account {
     /// Subscriptions with a filter policy, by topic.
     policies_by_topic: BTreeMap<String, usize>,
     policies: usize,
+    /// The publishes of the last second to each topic with an email subscription.
+    recent: BTreeMap<String, std::collections::VecDeque<std::time::Instant>>,
 }
+
+/// The protocols SNS subscribes (`Subscribe`'s `Protocol`).
+pub const PROTOCOLS: [&str; 9] = [
+    "http",
+    "https",
+    "email",
+    "email-json",
+    "sms",
+    "sqs",
+    "application",
+    "lambda",
+    "firehose",
+];
 
 impl Account {
     fn filter_policies(&self, topic: Option<&str>) -> usize {
@@ -103,6 +129,15 @@ impl Account {
     /// AWS's answer to `form` (an SNS request's parameters), if it refuses it; otherwise the
     /// request is counted as done.
     pub fn judge(&mut self, form: &BTreeMap<String, String>) -> Result<(), Refusal> {
+        self.judge_at(form, std::time::Instant::now())
+    }
+
+    /// [`Account::judge`] at `now`.
+    pub fn judge_at(
+        &mut self,
+        form: &BTreeMap<String, String>,
+        now: std::time::Instant,
+    ) -> Result<(), Refusal> {
         let field = |name: &str| form.get(name).cloned().unwrap_or_default();
         match field("Action").as_str() {
             "CreateTopic" => {
@@ -113,6 +148,13 @@ impl Account {
                 self.topics.insert(name);
             }
             "Subscribe" => {
+                if !PROTOCOLS.contains(&field("Protocol").as_str()) {
+                    return Err(Refusal::invalid(
+                        "InvalidParameter",
+                        "Invalid parameter: Amazon SNS does not support this protocol string"
+                            .to_string(),
+                    ));
+                }
                 let policy = attribute(form, "Attributes", "FilterPolicy");
                 if let Some(policy) = &policy {
                     check_policy(policy)?;
@@ -160,6 +202,27 @@ impl Account {
                         "InvalidParameter",
                         "Invalid parameter: Message too long".to_string(),
                     ));
+                }
+                let topic = field("TopicArn");
+                let mailed = self
+                    .subscriptions
+                    .iter()
+                    .any(|(t, protocol, _)| *t == topic && protocol.starts_with("email"));
+                if mailed {
+                    let recent = self.recent.entry(topic).or_default();
+                    while recent
+                        .front()
+                        .is_some_and(|t| now.duration_since(*t).as_secs_f64() >= 1.0)
+                    {
+                        recent.pop_front();
+                    }
+                    if recent.len() >= EMAIL_MESSAGES_PER_SECOND.most {
+                        return Err(Refusal::limit(
+                            "EmailDeliveryRateExceeded",
+                            EMAIL_MESSAGES_PER_SECOND,
+                        ));
+                    }
+                    recent.push_back(now);
                 }
             }
             _ => {}
@@ -261,6 +324,18 @@ fn attribute(form: &BTreeMap<String, String>, prefix: &str, key: &str) -> Option
         .into_values()
         .find(|entry| entry.get("key").map(String::as_str) == Some(key))
         .and_then(|entry| entry.get("value").cloned())
+}
+
+/// What the gate has let through on `topic_arn` in this process: its subscriptions, and how
+/// many of them have a filter policy.
+pub fn counted(topic_arn: &str) -> (usize, usize) {
+    let account = account().lock().expect("quota lock");
+    let subscriptions = account
+        .subscriptions
+        .iter()
+        .filter(|(topic, _, _)| topic == topic_arn)
+        .count();
+    (subscriptions, account.filter_policies(Some(topic_arn)))
 }
 
 fn account() -> &'static Mutex<Account> {
@@ -452,6 +527,46 @@ mod tests {
                 "{limit:?}"
             );
             assert!(limit.most > 0);
+        }
+    }
+
+    #[test]
+    fn a_subscription_has_a_protocol_sns_knows() {
+        let mut account = Account::default();
+        let mut pigeon = subscribe("t", 0, None);
+        pigeon.insert("Protocol".to_string(), "pigeon".to_string());
+        let refusal = account.judge(&pigeon).unwrap_err();
+        assert_eq!((refusal.status, refusal.code), (400, "InvalidParameter"));
+        account.judge(&subscribe("t", 0, None)).unwrap();
+    }
+
+    #[test]
+    fn an_email_subscription_takes_at_most_10_messages_a_second() {
+        use std::time::{Duration, Instant};
+        let mut account = Account::default();
+        account.judge(&subscribe("mailed", 0, None)).unwrap();
+        let to = |topic: &str| {
+            form(&[
+                ("Action", "Publish".to_string()),
+                ("TopicArn", topic.to_string()),
+                ("Message", "x".to_string()),
+            ])
+        };
+        let start = Instant::now();
+        for n in 0..10 {
+            let at = start + Duration::from_millis(50 * n);
+            account.judge_at(&to("mailed"), at).unwrap();
+        }
+        let refusal = account
+            .judge_at(&to("mailed"), start + Duration::from_millis(900))
+            .unwrap_err();
+        assert_eq!(refusal.code, "EmailDeliveryRateExceeded");
+        // A second after the first, there is room again; a topic without email, any rate.
+        account
+            .judge_at(&to("mailed"), start + Duration::from_millis(1000))
+            .unwrap();
+        for _ in 0..50 {
+            account.judge_at(&to("queues only"), start).unwrap();
         }
     }
 }

@@ -277,6 +277,25 @@ test('the subscription form subscribes by fetch and tells what happened', async 
   await page.locator('#subscribe-form button[type=submit]').click();
   await status.getByText('not a domain name like example.com').waitFor();
   assert.match(await status.getAttribute('class'), /error/);
+
+  // Level changes alone, no region picked: those of the region on the charts.
+  await page.goto(`${SITE}/?region=CA`);
+  await form.waitFor();
+  await page.locator('#subscribe-email').fill('level-reader@example.com');
+  for (const kind of ['updated', 'failed', 'stale']) {
+    await page.locator(`#subscribe-form input[value=${kind}]`).uncheck();
+  }
+  const level = page.locator('#subscribe-form input[value=level]');
+  assert.equal(await level.isChecked(), false, 'asked for, not given');
+  await level.check();
+  const [levels] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/v1/subscriptions')),
+    page.locator('#subscribe-form button[type=submit]').click(),
+  ]);
+  assert.equal(levels.status(), 202);
+  assert.deepEqual(JSON.parse(levels.request().postData()),
+    { email: 'level-reader@example.com', alerts: ['level'], regions: ['CA'] });
+  await status.getByText('Check your inbox to confirm').waitFor();
   await page.close();
 });
 

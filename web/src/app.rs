@@ -187,7 +187,7 @@ pub fn mount(start: Start) {
             view! { <Ranking regions=regions state=state/> }.into_any()
         });
         mount_in(ids::SUBSCRIBE_SECTION, move || {
-            view! { <Subscribe/> }.into_any()
+            view! { <Subscribe state=state/> }.into_any()
         });
     });
     std::mem::forget(owner);

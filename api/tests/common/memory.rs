@@ -48,6 +48,7 @@ pub fn seeded() -> MemoryStore {
             regions_fingerprint: None,
             listing_version: None,
             lease_until: None,
+            levels: None,
         });
     });
     store

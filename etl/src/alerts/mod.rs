@@ -1,10 +1,13 @@
 //! The alerts stage. What subscribers are told: the text of every alert, composed from what a
-//! run did ([`announce`]: what an `updated` alert announces), and [`notify`]: their sending
-//! through SNS and the outbox. This file is pure: no SNS, no DynamoDB. Every message has an
-//! `event` (`AlertKind`, the SNS message attribute that filter policies match): `updated`,
-//! `failed`, `stale` or `unchanged`.
+//! run did ([`announce`]: what an `updated` alert announces; [`level`]: each region's level and
+//! the email of a change), and [`notify`]: who gets which email, sent through SNS and the
+//! outbox. This file is pure: no SNS, no DynamoDB. Every message has an `event` (`AlertKind`,
+//! the SNS message attribute the operator's filter policy matches): `updated`, `failed`,
+//! `stale`, `unchanged` or `failed_detail`; an `updated` one also carries the level changes
+//! of the same write.
 
 pub mod announce;
+pub mod level;
 pub mod notify;
 
 use std::collections::BTreeMap;
@@ -52,6 +55,8 @@ impl Alert {
             counts: self.counts,
             regions: self.regions,
             attempts: 0,
+            levels: Vec::new(),
+            sent: Vec::new(),
         }
     }
 }
@@ -91,7 +96,7 @@ fn revision(old: &Day, new: &Day) -> String {
     format!("{}: {}", new.date, parts.join(", "))
 }
 
-fn subject(text: String) -> String {
+pub(crate) fn subject(text: String) -> String {
     let ascii: String = text
         .chars()
         .map(|c| {

@@ -81,6 +81,7 @@ where
         regions_fingerprint: None,
         listing_version: None,
         lease_until: None,
+        levels: None,
     };
     // Only while this loader's lease is the placeholder's: the meta and the change record
     // that announces the days, together, once the days are in.

@@ -87,6 +87,7 @@ where
     let fingerprint = sources
         .states
         .map(|s| states::regions_fingerprint(s, sources.populations));
+    let levels = crate::alerts::level::current(sources.series, sources.states, sources.populations);
     let national = |busy_regions: usize| Wanted {
         days: sources.series,
         vintage: sources.vintage,
@@ -94,6 +95,7 @@ where
         scope: Scope::National {
             announce,
             regions_fingerprint: fingerprint.as_deref().filter(|_| busy_regions == 0),
+            levels: Some(&levels),
         },
     };
     let (mut counts, mut busy_regions, mut stored_states) = (None, 0, None);
@@ -375,5 +377,69 @@ mod tests {
         let error = run(&store, &series(39, 0), &grown).await.unwrap_err();
         assert_eq!(error.kind(), "regression", "{error}");
         assert_eq!(store.contents(), before, "not even the states");
+    }
+
+    #[tokio::test]
+    async fn a_level_change_on_the_newest_day_is_told_once_with_the_write_that_made_it() {
+        use covid_model::Level;
+        let store = MemoryStore::new();
+        let ny = region("NY");
+        // 100,000 New Yorkers; 10 new cases a day: 70 over 7 days, substantial. The nation's
+        // 10 a day in 329 million: low.
+        let populations = BTreeMap::from([(covid_model::US, 329_466_283), (ny, 100_000)]);
+        let national = series(40, 0);
+        let write = |states: StateSeries| {
+            let (store, populations, national) = (&store, &populations, &national);
+            async move {
+                let sources = Sources {
+                    series: national,
+                    vintage: national[39].date,
+                    complete: false,
+                    states: Some(&states),
+                    populations,
+                };
+                let progress = Progress::default();
+                write_sources(store, sources, &announce, Utc::now(), &progress, &Utc::now)
+                    .await
+                    .unwrap()
+            }
+        };
+        // The first run knows no earlier level: nothing to tell, the levels kept.
+        let first = write(BTreeMap::from([(ny, series(30, 0))])).await;
+        assert_eq!(first.national.alert.unwrap().levels, []);
+        let kept = store.contents().meta.unwrap().levels.unwrap();
+        assert_eq!(
+            kept,
+            BTreeMap::from([("NY".into(), Level::Substantial), ("US".into(), Level::Low)])
+        );
+        // Eight more days of 20 new cases: 140 over 7 days, high.
+        let mut grown = series(30, 0);
+        for i in 0..8 {
+            let last = grown[grown.len() - 1];
+            grown.push(Day {
+                date: last.date + chrono::Days::new(1),
+                cases: last.cases + 20,
+                ..last
+            });
+            assert_eq!(i, grown.len() - 31);
+        }
+        let second = write(BTreeMap::from([(ny, grown.clone())])).await;
+        let changes = second.national.alert.unwrap().levels;
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            (changes[0].region.as_str(), changes[0].from, changes[0].to),
+            ("NY", Level::Substantial, Level::High)
+        );
+        assert_eq!(changes[0].date, grown[37].date);
+        assert_eq!(changes[0].cases_per_100k_7d, 140.0);
+        // A revision of an old week (a day of March raised by 500) is announced, but the
+        // newest day's level stays: nothing more to tell.
+        let mut revised = grown.clone();
+        for day in &mut revised[5..] {
+            day.cases += 500;
+        }
+        let third = write(BTreeMap::from([(ny, revised)])).await;
+        let alert = third.national.alert.expect("the revision is announced");
+        assert_eq!(alert.levels, [], "the past is not told again");
     }
 }

@@ -18,7 +18,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{Day, fingerprint};
+use covid_model::{Day, LevelDay, fingerprint, level_changes};
 use covid_store::{
     ChangeRecord, DayWrite, MAX_CHANGES_PER_META_WRITE, MAX_WRITES_PER_BATCH, OutboxMessage,
     ReadSeries, ReadState, RunRecord, SeriesState, StoredDay, StoredMeta, WriteDay, WriteMeta,
@@ -61,7 +61,7 @@ impl Change {
 }
 
 /// What a load did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LoadOutcome {
     pub inserted: u64,
     pub updated: u64,
@@ -93,6 +93,10 @@ pub enum Scope<'a> {
     National {
         announce: Announce<'a>,
         regions_fingerprint: Option<&'a str>,
+        /// Each region's level on its newest day after this run ([`crate::alerts::level`]):
+        /// the meta write keeps them, and its `updated` alert carries the changes from the
+        /// levels it replaces. `None`: levels are not computed; the stored ones stay.
+        levels: Option<&'a BTreeMap<String, LevelDay>>,
     },
     /// A state's: its change records wait for the national meta write, whose alert names
     /// every region that changed.
@@ -122,6 +126,7 @@ impl<'a> Wanted<'a> {
             scope: Scope::National {
                 announce,
                 regions_fingerprint: None,
+                levels: None,
             },
         }
     }
@@ -419,12 +424,14 @@ async fn write_meta<S: ReadState + WriteMeta>(
     };
     let now = Utc::now();
     let fingerprint = fingerprint(merged);
-    let announce = match wanted.scope {
-        Scope::National { announce, .. } => Some(announce),
+    let (announce, levels) = match wanted.scope {
+        Scope::National {
+            announce, levels, ..
+        } => (Some(announce), levels),
         Scope::State => {
             // A state's change records wait for the national meta write.
             records.clear();
-            None
+            (None, None)
         }
     };
     for _ in 0..MAX_TRIES {
@@ -434,12 +441,19 @@ async fn write_meta<S: ReadState + WriteMeta>(
         }
         let announced = Announcement::of(&records);
         let changed = outcome.inserted + outcome.updated > 0 || !announced.is_empty();
-        let message = match announce {
+        let mut message = match announce {
             Some(announce) if !announced.is_empty() => {
                 announce(&announced, merged, outcome.unchanged)
             }
             _ => None,
         };
+        // The levels are kept with the alert that tells their changes, so that each change is
+        // told once: a write without an alert leaves the stored levels.
+        let levels = levels.filter(|_| message.is_some());
+        if let (Some(message), Some(now)) = (&mut message, levels) {
+            let before = read.as_ref().and_then(|m| m.levels.clone());
+            message.levels = level_changes(&before.unwrap_or_default(), now);
+        }
         let expected = read.as_ref().map(|m| m.version);
         let meta = StoredMeta {
             version: expected.map_or(1, |v| v + 1),
@@ -465,6 +479,11 @@ async fn write_meta<S: ReadState + WriteMeta>(
             regions_fingerprint: wanted.regions_fingerprint().map(str::to_string),
             listing_version: None,
             lease_until: None,
+            levels: levels.map(|now| {
+                now.iter()
+                    .filter_map(|(region, day)| Some((region.clone(), day.level?)))
+                    .collect()
+            }),
         };
         let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
         if store

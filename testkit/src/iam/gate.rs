@@ -331,15 +331,12 @@ mod tests {
     use super::*;
 
     /// The API's role lets SNS mail an address, never post to a URL, a queue, a function or a
-    /// phone: whatever its code asks, the protocol is email.
+    /// phone: whatever its code asks, the protocol is email, and the topic one of the stack's
+    /// subscribers' topics (`<stack>-alert-*`), never the operator's or another's.
     #[test]
     fn the_api_may_subscribe_email_addresses_only() {
-        let topic = "arn:aws:sns:us-east-1:123456789012:alerts";
-        let statements = role_statements(
-            "ApiFunction",
-            &[("TOPIC_ARN".to_string(), topic.to_string())],
-        );
-        let allowed = |protocol: &str, endpoint: &str| {
+        let statements = role_statements("ApiFunction", &[]);
+        let subscribe = |topic: &str, protocol: &str, endpoint: &str| {
             let body = form_urlencoded::Serializer::new(String::new())
                 .append_pair("Action", "Subscribe")
                 .append_pair("TopicArn", topic)
@@ -349,7 +346,15 @@ mod tests {
             let asks = ask::sns(&body).unwrap();
             asks.iter().all(|a| evaluate(&statements, a).allowed())
         };
+        let topic = "arn:aws:sns:us-east-1:123456789012:test-alert-level-NY";
+        let allowed = |protocol: &str, endpoint: &str| subscribe(topic, protocol, endpoint);
         assert!(allowed("email", "reader@example.com"));
+        for other in [
+            "arn:aws:sns:us-east-1:123456789012:test-AlertTopic-X1",
+            "arn:aws:sns:us-east-1:123456789012:other-alert-level-NY",
+        ] {
+            assert!(!subscribe(other, "email", "reader@example.com"), "{other}");
+        }
         for (protocol, endpoint) in [
             ("https", "https://evil.example/hook"),
             ("http", "http://evil.example/hook"),

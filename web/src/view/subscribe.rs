@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::ids::{
     SUBSCRIBE_EMAIL, SUBSCRIBE_FORM, SUBSCRIBE_HEADING, SUBSCRIBE_REGIONS, SUBSCRIBE_STATUS,
 };
+use crate::state::ViewState;
 use crate::{api, html};
 
 use super::dom;
@@ -19,14 +20,16 @@ fn describe(kind: AlertKind) -> &'static str {
         AlertKind::Updated => "Updates: new or revised days",
         AlertKind::Failed => "Failures of the daily run",
         AlertKind::Stale => "Stale data: the sources stopped moving",
+        AlertKind::Level => "Level changes: CDC's bands of new cases per 100k over 7 days",
         AlertKind::Unchanged => "Runs that found nothing new",
         AlertKind::FailedDetail => "Failures in full detail (the operator's)",
     }
 }
 
 /// The form's values: its fields are the browser's own (checked boxes, chosen options), read
-/// once on submit rather than mirrored in signals.
-fn request(form: &web_sys::HtmlFormElement) -> Option<SubscriptionRequest> {
+/// once on submit rather than mirrored in signals. Level changes are of places: with none
+/// chosen, of `shown`, the region on the charts.
+fn request(form: &web_sys::HtmlFormElement, shown: &str) -> Option<SubscriptionRequest> {
     let data = web_sys::FormData::new_with_form(form).ok()?;
     let all = |name: &str| -> Vec<String> {
         data.get_all(name)
@@ -34,10 +37,13 @@ fn request(form: &web_sys::HtmlFormElement) -> Option<SubscriptionRequest> {
             .filter_map(|v| v.as_string())
             .collect()
     };
-    let regions = all("regions");
+    let (alerts, mut regions) = (all("alerts"), all("regions"));
+    if regions.is_empty() && alerts.iter().any(|a| a == AlertKind::Level.as_str()) {
+        regions.push(shown.to_string());
+    }
     Some(SubscriptionRequest {
         email: data.get("email").as_string()?.trim().to_string(),
-        alerts: Some(all("alerts")),
+        alerts: Some(alerts),
         regions: (!regions.is_empty()).then_some(regions),
     })
 }
@@ -56,12 +62,17 @@ pub(super) fn markup() -> String {
     for kind in SUBSCRIBABLE {
         out.push_str("<label><input type=\"checkbox\" name=\"alerts\" value=\"");
         html::escape(&mut out, kind.as_str());
-        out.push_str("\" checked> ");
+        // Each level subscription is a place's: asked for, not given by default.
+        out.push_str(if kind == AlertKind::Level {
+            "\"> "
+        } else {
+            "\" checked> "
+        });
         html::escape(&mut out, describe(kind));
         out.push_str("</label>");
     }
     out.push_str(&format!(
-        "</fieldset><label for=\"{SUBSCRIBE_REGIONS}\">Only updates for these regions (optional; none chosen: all)</label>\
+        "</fieldset><label for=\"{SUBSCRIBE_REGIONS}\">Regions of updates (none chosen: all) and of level changes (none chosen: the one shown)</label>\
          <select id=\"{SUBSCRIBE_REGIONS}\" name=\"regions\" multiple size=\"6\">",
     ));
     html::region_options(&mut out, &Region::all(), None);
@@ -87,14 +98,14 @@ fn say(text: &str, error: bool, sending: bool) {
 }
 
 #[component]
-pub fn Subscribe() -> impl IntoView {
+pub fn Subscribe(state: RwSignal<ViewState>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let shown = state.with_untracked(|s| s.region.clone());
         let Some(request) = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            .as_ref()
-            .and_then(request)
+            .and_then(|form| request(&form, &shown))
         else {
             return;
         };
@@ -129,8 +140,13 @@ mod tests {
             "<input type=\"email\" id=\"{SUBSCRIBE_EMAIL}\" name=\"email\" required autocomplete=\"email\" maxlength=\"254\">"
         )));
         for kind in SUBSCRIBABLE {
+            let checked = if kind == AlertKind::Level {
+                ""
+            } else {
+                " checked"
+            };
             let checkbox = format!(
-                "<label><input type=\"checkbox\" name=\"alerts\" value=\"{}\" checked> {}</label>",
+                "<label><input type=\"checkbox\" name=\"alerts\" value=\"{}\"{checked}> {}</label>",
                 kind.as_str(),
                 describe(kind)
             );

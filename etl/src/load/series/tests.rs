@@ -86,6 +86,7 @@ async fn nothing_new_needs_the_same_series_and_no_unannounced_change() {
         scope: Scope::National {
             announce: &announce,
             regions_fingerprint: Some("0123"),
+            levels: None,
         },
         ..wanted(&source)
     };
