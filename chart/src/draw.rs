@@ -15,8 +15,10 @@ use plotters_backend::{BackendColor, BackendTextStyle, DrawingErrorKind, FontFam
 
 use crate::format::{compact, month};
 use crate::frame::Panel;
+use crate::metric::Metric;
 use crate::series::segments;
 use crate::state::Scale;
+use covid_model::Level;
 
 /// The plotting area: its pixels and the data ranges they show (days on x; values as drawn,
 /// their logs on a log scale, on y).
@@ -409,6 +411,19 @@ fn draw(
         log,
         height,
     )?;
+    // CDC's community transmission levels over cases per 100k (the daily average of 7 days'
+    // total): a faint line where each band starts, named above it.
+    if input.per_100k && input.panel.metric == Metric::Cases {
+        let above = Label(Pos::new(HPos::Left, VPos::Bottom));
+        for (level, low) in &Level::BANDS[1..] {
+            let v = if log { (low / 7.0).log10() } else { low / 7.0 };
+            if v > y.0 && v < y.1 {
+                let at = plot.py(v);
+                svg.draw_line((plot.left, at), (plot.right, at), &stroke(AXIS, 0.5, 1))?;
+                svg.draw_text(level.as_str(), &above, (plot.left + 4, at - 2))?;
+            }
+        }
+    }
     let mut ends = Vec::new();
     for line in &input.panel.lines {
         let color = line.color;
@@ -824,6 +839,35 @@ mod tests {
         assert!(
             *ys.last().unwrap() <= 400 - 28,
             "above the x axis labels: {ys:?}"
+        );
+    }
+
+    #[test]
+    fn per_100k_cases_show_where_cdc_s_levels_start() {
+        // 5 million residents: up to about 23 new cases a day per 100k, past all three bands'
+        // starts (10, 50 and 100 over 7 days: 1.4, 7.1 and 14.3 a day).
+        let per_100k = |scale: Scale| ViewState {
+            per_100k: Some(true),
+            scale,
+            ..ViewState::default()
+        };
+        let data = frame(&["US"], Some(5_000_000));
+        for scale in [Scale::Linear, Scale::Log] {
+            let cases = chart(&data, &per_100k(scale), Metric::Cases);
+            let shown = labels(&cases.svg);
+            for level in ["moderate", "substantial", "high"] {
+                assert!(shown.iter().any(|l| l == level), "{scale:?}: {shown:?}");
+            }
+            let deaths = chart(&data, &per_100k(scale), Metric::Deaths);
+            assert!(
+                !labels(&deaths.svg).iter().any(|l| l == "high"),
+                "cases only"
+            );
+        }
+        let counts = chart(&data, &ViewState::default(), Metric::Cases);
+        assert!(
+            !labels(&counts.svg).iter().any(|l| l == "moderate"),
+            "per 100k only"
         );
     }
 }
