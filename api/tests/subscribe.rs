@@ -17,12 +17,13 @@ use covid_model::Audience;
 use covid_store::MemoryStore;
 use futures::future::BoxFuture;
 
-/// The topic ARN a fake gives an audience.
-fn fake_arn(audience: &Audience) -> String {
-    format!(
+/// What the fakes answer `CreateTopic`: the ARN SNS would give the audience's topic.
+fn made(audience: &Audience) -> BoxFuture<'static, Result<String, SubscribeError>> {
+    let arn = format!(
         "arn:aws:sns:us-east-1:123456789012:test-alert-{}",
         audience.name()
-    )
+    );
+    Box::pin(async move { Ok(arn) })
 }
 
 /// Records every subscription (address, topic); answers "exists" for a pair it has seen.
@@ -31,8 +32,7 @@ struct Recorder(Arc<Mutex<Vec<(String, String)>>>);
 
 impl Subscriber for Recorder {
     fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
-        let arn = fake_arn(audience);
-        Box::pin(async move { Ok(arn) })
+        made(audience)
     }
 
     fn subscribe<'a>(
@@ -363,8 +363,7 @@ struct Full;
 
 impl Subscriber for Full {
     fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
-        let arn = fake_arn(audience);
-        Box::pin(async move { Ok(arn) })
+        made(audience)
     }
 
     fn subscribe<'a>(
@@ -603,8 +602,7 @@ struct RefusesFirstAddress(Arc<Mutex<usize>>);
 
 impl Subscriber for RefusesFirstAddress {
     fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
-        let arn = fake_arn(audience);
-        Box::pin(async move { Ok(arn) })
+        made(audience)
     }
 
     fn subscribe<'a>(

@@ -131,16 +131,8 @@ async fn each_subscriber_hears_exactly_its_region_s_level_changes_once() {
         .filter(|r| !r.is_us())
         .collect();
     let mut queues = BTreeMap::new();
-    let sns = aws_sdk_sns::Client::new(&moto_config());
     for region in &states {
-        let topic = sns
-            .create_topic()
-            .name(format!("{prefix}-level-{}", region.id))
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
+        let topic = named_topic(&format!("{prefix}-level-{}", region.id)).await;
         let queue = testkit::table_name(&format!("level-{}", region.id));
         queues.insert(
             region.id.to_string(),

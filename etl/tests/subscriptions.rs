@@ -30,7 +30,6 @@ fn updated(national: bool, states: &[&str]) -> covid_store::OutboxMessage {
 async fn each_alert_reaches_the_topics_of_its_audiences_and_no_other() {
     let (_, operator) = common::topic("audiences-operator").await;
     let prefix = format!("test-alert-{}", testkit::table_name("audiences"));
-    let sns = aws_sdk_sns::Client::new(&common::moto_config());
     let mut queues = std::collections::BTreeMap::new();
     for audience in [
         "updated",
@@ -41,14 +40,7 @@ async fn each_alert_reaches_the_topics_of_its_audiences_and_no_other() {
         "level-NY",
         "level-TX",
     ] {
-        let topic = sns
-            .create_topic()
-            .name(format!("{prefix}-{audience}"))
-            .send()
-            .await
-            .unwrap()
-            .topic_arn
-            .unwrap();
+        let topic = common::named_topic(&format!("{prefix}-{audience}")).await;
         let queue = testkit::table_name(&format!("aud-{audience}"));
         queues.insert(audience, Subscriber::on(&topic, &queue, None).await);
     }
@@ -153,14 +145,7 @@ async fn a_backlog_reaches_email_subscriptions_no_faster_than_sns_allows() {
     let (_, operator) = common::topic("backlog-operator").await;
     let prefix = format!("test-alert-{}", testkit::table_name("backlog"));
     let sns = aws_sdk_sns::Client::new(&common::moto_config());
-    let updated_topic = sns
-        .create_topic()
-        .name(format!("{prefix}-updated"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
+    let updated_topic = common::named_topic(&format!("{prefix}-updated")).await;
     for topic in [&operator, &updated_topic] {
         sns.subscribe()
             .topic_arn(topic)

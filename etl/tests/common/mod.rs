@@ -274,6 +274,18 @@ pub async fn topic(name: &str) -> (String, String) {
     (name, arn)
 }
 
+/// The topic named `name` on moto (made if new, as `CreateTopic` is idempotent): its ARN.
+pub async fn named_topic(name: &str) -> String {
+    aws_sdk_sns::Client::new(&moto_config())
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap()
+}
+
 impl Subscriber {
     /// A new topic with one SQS queue subscribed.
     pub async fn new(name: &str) -> Self {
