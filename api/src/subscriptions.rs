@@ -115,16 +115,27 @@ where
 
 impl Subscriber for SnsSubscriber {
     fn topic(&self, audience: &Audience) -> BoxFuture<'_, Result<String, SubscribeError>> {
-        let request = self
-            .client
-            .create_topic()
-            .name(format!("{}-{}", self.prefix, audience.name()))
-            .attributes("DisplayName", audience.display_name());
+        // Made without attributes, so that making it again never meets other ones; its display
+        // name (the sender's name on its emails) is set after, to the current text.
+        let create =
+            self.client
+                .create_topic()
+                .name(format!("{}-{}", self.prefix, audience.name()));
+        let display_name = audience.display_name();
         Box::pin(async move {
-            let created = request.send().await.map_err(refusal)?;
-            created
+            let created = create.send().await.map_err(refusal)?;
+            let arn = created
                 .topic_arn
-                .ok_or_else(|| SubscribeError::Failed("CreateTopic answered no ARN".to_string()))
+                .ok_or_else(|| SubscribeError::Failed("CreateTopic answered no ARN".to_string()))?;
+            self.client
+                .set_topic_attributes()
+                .topic_arn(&arn)
+                .attribute_name("DisplayName")
+                .attribute_value(display_name)
+                .send()
+                .await
+                .map_err(refusal)?;
+            Ok(arn)
         })
     }
 

@@ -425,7 +425,10 @@ impl Etl {
         // a subscribers' topic that refuses (it may not exist) is only logged.
         let site = self.config.site_url.as_deref();
         for message in &direct {
-            for letter in notify::every_letter(message, site) {
+            let letters = notify::every_letter(message, site).into_iter();
+            let reached =
+                letters.filter(|l| l.audience == notify::OPERATOR || publisher.reaches_audiences());
+            for letter in reached {
                 match publisher.publish(message, &letter).await {
                     Ok(()) if letter.audience == notify::OPERATOR => sent = sent.map(|n| n + 1),
                     Ok(()) => {}

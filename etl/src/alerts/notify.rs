@@ -28,6 +28,12 @@ pub trait Publish {
         message: &OutboxMessage,
         letter: &Letter,
     ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Whether it reaches the subscribers' topics (without `TOPIC_PREFIX`, the operator's
+    /// alone).
+    fn reaches_audiences(&self) -> bool {
+        true
+    }
 }
 
 /// How long a run may hold an alert it is publishing.
@@ -153,6 +159,10 @@ impl Publisher {
 }
 
 impl Publish for Publisher {
+    fn reaches_audiences(&self) -> bool {
+        self.audience_arn.is_some()
+    }
+
     /// Publishes one email with its `event` attribute, and to the operator's topic the Number
     /// attributes and the changed regions too (its filter policy may match them).
     async fn publish(&self, message: &OutboxMessage, letter: &Letter) -> Result<(), Error> {
@@ -210,7 +220,7 @@ pub async fn flush<S: WriteAlerts + Audiences, P: Publish>(
     site: Option<&str>,
 ) -> Result<usize, Error> {
     outbox.sort_by(|a, b| a.id.cmp(&b.id));
-    let audiences = if outbox.iter().any(is_public) {
+    let audiences = if publisher.reaches_audiences() && outbox.iter().any(is_public) {
         store.read_audiences().await?
     } else {
         BTreeSet::new()
@@ -293,6 +303,8 @@ mod tests {
         sent: Mutex<Vec<String>>,
         tries: Mutex<usize>,
         fail: Vec<usize>,
+        /// The operator's topic alone (no `TOPIC_PREFIX`).
+        operator_only: bool,
     }
 
     impl Publish for FakeTopic {
@@ -311,6 +323,10 @@ mod tests {
             };
             self.sent.lock().unwrap().push(name);
             Ok(())
+        }
+
+        fn reaches_audiences(&self) -> bool {
+            !self.operator_only
         }
     }
 
@@ -546,6 +562,21 @@ mod tests {
         assert_eq!(flush(&store, &topic, outbox, None).await.unwrap(), 1);
         assert_eq!(store.calls("read_audiences"), 0);
         assert_eq!(flush(&store, &topic, Vec::new(), None).await.unwrap(), 0);
+        assert_eq!(store.calls("read_audiences"), 0);
+
+        // Without subscribers' topics (no TOPIC_PREFIX), the operator's alone.
+        store.add_audiences(&["updated".into()]).await.unwrap();
+        store.put_alert(&message("u")).await.unwrap();
+        let operator_only = FakeTopic {
+            operator_only: true,
+            ..FakeTopic::default()
+        };
+        let outbox = store.read_state().await.unwrap().outbox;
+        assert_eq!(
+            flush(&store, &operator_only, outbox, None).await.unwrap(),
+            1
+        );
+        assert_eq!(*operator_only.sent.lock().unwrap(), ["u"]);
         assert_eq!(store.calls("read_audiences"), 0);
     }
 }

@@ -72,7 +72,7 @@ pub(super) fn markup() -> String {
         out.push_str("</label>");
     }
     out.push_str(&format!(
-        "</fieldset><label for=\"{SUBSCRIBE_REGIONS}\">Regions of updates (none chosen: all) and of level changes (none chosen: the one shown)</label>\
+        "</fieldset><label for=\"{SUBSCRIBE_REGIONS}\">Regions (none chosen: every region, or the one shown if level changes are chosen)</label>\
          <select id=\"{SUBSCRIBE_REGIONS}\" name=\"regions\" multiple size=\"6\">",
     ));
     html::region_options(&mut out, &Region::all(), None);
