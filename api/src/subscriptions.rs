@@ -286,7 +286,7 @@ async fn admit(
 
 /// Subscribes an email address to the alerts it chooses (double opt-in by SNS).
 #[utoipa::path(post, path = "/v1/subscriptions", operation_id = "subscribe", tag = "subscriptions", request_body = SubscriptionRequest, responses(
-    (status = 202, description = "SNS sends a confirmation email (the same answer for an address already subscribed)", body = SubscriptionAccepted),
+    (status = 202, description = "SNS sends a confirmation email for each subscription (the same answer for an address already subscribed)", body = SubscriptionAccepted),
     (status = 400, description = "Malformed JSON, a malformed address, an unknown alert kind or region", body = Problem, content_type = "application/problem+json"),
     (status = 403, description = "Posted from another site's page", body = Problem, content_type = "application/problem+json"),
     (status = 413, description = "A body over 4 KB", body = Problem, content_type = "application/problem+json"),
@@ -360,7 +360,7 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
     let admitted = admit(subscriptions, ip, &choice.email, confirmations, Utc::now()).await?;
     let (recipient, day_end) = match admitted {
         Admission::Limited(response) => return Ok(response),
-        Admission::Repeat => return Ok(accepted()),
+        Admission::Repeat => return Ok(accepted(&choice)),
         Admission::Go { recipient, day_end } => (recipient, day_end),
     };
     let refused = make(subscriptions, &choice)
@@ -412,7 +412,7 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
         regions = choice.regions.len(),
         "subscription requested"
     );
-    Ok(accepted())
+    Ok(accepted(&choice))
 }
 
 /// How many SNS requests of one kind a subscription request has in flight at once.
@@ -450,12 +450,14 @@ async fn make(subscriptions: &Subscriptions, choice: &Choice) -> Result<(), Subs
     Ok(())
 }
 
-/// `202 {"status": "confirmation_sent"}`, the same for a new and a known address.
-fn accepted() -> Response {
+/// `202 {"status": "confirmation_sent", "subscriptions": n}`, the same for a new and a known
+/// address: `n` is the choice's, not the address's.
+fn accepted(choice: &Choice) -> Response {
     let mut response = (
         StatusCode::ACCEPTED,
         axum::Json(SubscriptionAccepted {
             status: "confirmation_sent".to_string(),
+            subscriptions: choice.audiences().len() as u32,
         }),
     )
         .into_response();

@@ -129,7 +129,7 @@ async fn a_valid_request_subscribes_to_a_topic_per_kind_and_region_and_records_t
     );
     assert_eq!(
         json(&body),
-        serde_json::json!({"status": "confirmation_sent"})
+        serde_json::json!({"status": "confirmation_sent", "subscriptions": 5})
     );
     assert!(
         !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN),

@@ -86,6 +86,9 @@ mod openapi {
 pub struct SubscriptionAccepted {
     /// `confirmation_sent`.
     pub status: String,
+    /// How many subscriptions the request makes (one topic per alert kind and region), each
+    /// confirmed by its own email; the same whether or not the address had any of them.
+    pub subscriptions: u32,
 }
 
 /// The alert kinds a subscriber can choose (`unchanged` and `failed_detail` are the operator's).

@@ -268,7 +268,8 @@ test('the subscription form subscribes by fetch and tells what happened', async 
   assert.deepEqual(JSON.parse(response.request().postData()),
     { email: 'reader@example.com', alerts: ['updated', 'failed'], regions: ['NY'] });
   const status = page.locator('#subscribe-status');
-  await status.getByText('Check your inbox to confirm').waitFor();
+  assert.deepEqual(await response.json(), { status: 'confirmation_sent', subscriptions: 2 });
+  await status.getByText('sends 2 confirmation links, one per subscription, to reader@example.com').waitFor();
   assert.equal(await status.getAttribute('aria-live'), 'polite');
   await page.screenshot({ path: `${ARTIFACTS}/subscribed.png`, fullPage: true });
 
@@ -295,7 +296,7 @@ test('the subscription form subscribes by fetch and tells what happened', async 
   assert.equal(levels.status(), 202);
   assert.deepEqual(JSON.parse(levels.request().postData()),
     { email: 'level-reader@example.com', alerts: ['level'], regions: ['CA'] });
-  await status.getByText('Check your inbox to confirm').waitFor();
+  await status.getByText('sends a confirmation link to level-reader@example.com').waitFor();
   await page.close();
 });
 

@@ -272,7 +272,9 @@ pub fn series(
 
 /// `POST /v1/subscriptions`: `Ok` when SNS sends the confirmation email; otherwise the text to
 /// show (the problem's `detail`).
-pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
+/// Posts a subscription: how many subscriptions it made (each confirmed by its own email), or
+/// the problem's detail.
+pub async fn subscribe(request: &SubscriptionRequest) -> Result<u64, String> {
     let url = format!("{}/v1/subscriptions", base());
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -285,7 +287,7 @@ pub async fn subscribe(request: &SubscriptionRequest) -> Result<(), String> {
     let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(js_text)?;
     let answer = window().fetch_with_request(&request);
     match finish(Pending { url, answer }, false).await {
-        Ok(_) => Ok(()),
+        Ok(json) => decode::accepted(&json),
         Err(Failure { detail, .. }) if !detail.is_empty() => Err(detail),
         Err(failure) => Err(failure.text()),
     }

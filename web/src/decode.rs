@@ -241,6 +241,11 @@ fn quote(text: &str) -> String {
     out
 }
 
+/// `POST /v1/subscriptions`' answer (`SubscriptionAccepted`): how many subscriptions it made.
+pub fn accepted<J: Json>(json: &J) -> Result<u64, String> {
+    count(json, "answer", "subscriptions")
+}
+
 /// The body of `POST /v1/subscriptions`, as the model's `SubscriptionRequest` reads it.
 pub fn subscription(request: &covid_model::SubscriptionRequest) -> String {
     let list = |items: &Option<Vec<String>>| {
@@ -476,5 +481,15 @@ mod tests {
             let read: SubscriptionRequest = serde_json::from_str(&body).unwrap();
             assert_eq!(read, request, "{body}");
         }
+    }
+
+    #[test]
+    fn the_subscription_answer_says_how_many_subscriptions() {
+        let answer = covid_model::SubscriptionAccepted {
+            status: "confirmation_sent".to_string(),
+            subscriptions: 3,
+        };
+        assert_eq!(accepted(&serde_json::to_value(&answer).unwrap()), Ok(3));
+        assert!(accepted(&json!({"status": "confirmation_sent"})).is_err());
     }
 }

@@ -112,10 +112,15 @@ pub fn Subscribe(state: RwSignal<ViewState>) -> impl IntoView {
         say("Sending…", false, true);
         spawn_local(async move {
             match api::subscribe(&request).await {
-                Ok(()) => say(
+                Ok(n) => say(
                     &format!(
-                        "Check your inbox to confirm: AWS Notifications sends a confirmation link to {}. \
-                         Nothing is sent until you follow it.",
+                        "Check your inbox to confirm: AWS Notifications sends {} to {}. Nothing \
+                         is sent until you follow it.",
+                        if n == 1 {
+                            "a confirmation link".to_string()
+                        } else {
+                            format!("{n} confirmation links, one per subscription,")
+                        },
                         request.email
                     ),
                     false,
