@@ -114,11 +114,17 @@ async fn each_alert_reaches_the_topics_of_its_audiences_and_no_other() {
     // (SQS standard queues keep no order.)
     let mut both = got["updated"].clone();
     both.sort();
-    let mut want = [updated_ny.clone(), updated_ca.clone()];
+    let mut want = [updated_ny, updated_ca];
     want.sort();
     assert_eq!(both, want);
-    assert_eq!(got["updated-CA"], [updated_ca]);
-    assert_eq!(got["updated-NY"], [updated_ny]);
+    assert_eq!(
+        got["updated-CA"],
+        ["updated: California: COVID-19 data updated"]
+    );
+    assert_eq!(
+        got["updated-NY"],
+        ["updated: New York: COVID-19 data updated"]
+    );
     assert_eq!(
         got["level-NY"],
         ["level: New York: COVID-19 transmission now substantial (was moderate)"]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use covid_model::{Day, LevelChange, LevelDay, Region, newest_level};
 
-use crate::alerts::subject;
+use crate::alerts::{region_links, subject};
 use crate::transform::StateSeries;
 
 /// Each region's level on its newest day (`US` from the national series, each state from its
@@ -59,15 +59,7 @@ pub fn letter(change: &LevelChange, site: Option<&str>) -> (String, String) {
          49.99, substantial 50 to 99.99, high 100 and above."
             .to_string(),
     ];
-    if let Some(site) = site {
-        let id = &change.region;
-        body.extend([
-            String::new(),
-            format!("{name} on the site: {site}/?region={id}"),
-            format!("Its chart: {site}/v1/regions/{id}/chart.svg"),
-            format!("Its level day by day: {site}/v1/regions/{id}/levels"),
-        ]);
-    }
+    body.extend(region_links(name, &change.region, site));
     body.extend([
         String::new(),
         "You get this email because you asked for level alerts of this place; the link \

@@ -316,6 +316,44 @@ pub fn stale(newest: &Day, today: NaiveDate, after_days: u32) -> Alert {
     }
 }
 
+/// The lines that link a region on the public site (`site`): its page, its chart and its level
+/// day by day; none without a site.
+pub(crate) fn region_links(name: &str, id: &str, site: Option<&str>) -> Vec<String> {
+    let Some(site) = site else {
+        return Vec::new();
+    };
+    vec![
+        String::new(),
+        format!("{name} on the site: {site}/?region={id}"),
+        format!("Its chart: {site}/v1/regions/{id}/chart.svg"),
+        format!("Its level day by day: {site}/v1/regions/{id}/levels"),
+    ]
+}
+
+/// The `updated` email to the subscribers of one region's updates (`id`): the region and its
+/// links first, then everything the run announced (`all`, the national alert's text).
+pub fn region_updated(id: &str, all: &str, site: Option<&str>) -> (String, String) {
+    let name = covid_model::Region::by_id(id).map_or(id, |r| r.name);
+    let mut body = vec![format!(
+        "{name}'s COVID-19 series changed in the latest run."
+    )];
+    body.extend(region_links(name, id, site));
+    body.extend([
+        String::new(),
+        "Everything the run changed:".to_string(),
+        String::new(),
+        all.to_string(),
+        String::new(),
+        "You get this email because you asked for updates of this place; the link below ends \
+         them."
+            .to_string(),
+    ]);
+    (
+        subject(format!("{name}: COVID-19 data updated")),
+        body.join("\n"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

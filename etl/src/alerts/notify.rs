@@ -96,7 +96,12 @@ pub fn every_letter(message: &OutboxMessage, site: Option<&str>) -> Vec<Letter> 
         AlertKind::Updated => {
             out.push(same(audience(AlertKind::Updated, None)));
             for id in &message.regions {
-                out.push(same(format!("{}-{id}", AlertKind::Updated)));
+                let (subject, body) = super::region_updated(id, &message.body, site);
+                out.push(Letter {
+                    subject,
+                    body,
+                    ..same(format!("{}-{id}", AlertKind::Updated))
+                });
             }
         }
         AlertKind::Failed | AlertKind::Stale => out.push(same(audience(message.event, None))),
