@@ -316,6 +316,33 @@ pub fn stale(newest: &Day, today: NaiveDate, after_days: u32) -> Alert {
     }
 }
 
+/// An `updated` alert's text with the level changes it carries, one line each (capped at
+/// [`LIST_MAX`]): what the operator and the subscribers of every update read.
+pub fn with_level_changes(body: &str, changes: &[covid_model::LevelChange]) -> String {
+    if changes.is_empty() {
+        return body.to_string();
+    }
+    let mut out = vec![
+        body.to_string(),
+        String::new(),
+        format!(
+            "Community transmission levels that changed ({}):",
+            changes.len()
+        ),
+    ];
+    out.extend(capped(changes.iter().map(|c| {
+        let name = covid_model::Region::by_id(&c.region).map_or(c.region.as_str(), |r| r.name);
+        format!(
+            "{name}: {} -> {} ({:.1} new cases per 100,000 over the 7 days to {})",
+            c.from.as_str(),
+            c.to.as_str(),
+            c.cases_per_100k_7d,
+            c.date
+        )
+    })));
+    out.join("\n")
+}
+
 /// The lines that link a region on the public site (`site`): its page, its chart and its level
 /// day by day; none without a site.
 pub(crate) fn region_links(name: &str, id: &str, site: Option<&str>) -> Vec<String> {

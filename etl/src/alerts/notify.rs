@@ -85,18 +85,19 @@ pub fn letters(
 /// Every email `message` may be: the operator's, then one per subscribers' topic it concerns,
 /// whether or not anyone subscribed to it.
 pub fn every_letter(message: &OutboxMessage, site: Option<&str>) -> Vec<Letter> {
+    let body = super::with_level_changes(&message.body, &message.levels);
     let same = |name: String| Letter {
         audience: name,
         event: message.event,
         subject: message.subject.clone(),
-        body: message.body.clone(),
+        body: body.clone(),
     };
     let mut out = vec![same(OPERATOR.to_string())];
     match message.event {
         AlertKind::Updated => {
             out.push(same(audience(AlertKind::Updated, None)));
             for id in &message.regions {
-                let (subject, body) = super::region_updated(id, &message.body, site);
+                let (subject, body) = super::region_updated(id, &body, site);
                 out.push(Letter {
                     subject,
                     body,
