@@ -12,6 +12,8 @@ pub enum Source {
     NytStates,
     /// JHU `reference.csv`: populations.
     Population,
+    /// NYT `us-counties-recent.csv` (or a yearly county file): the county series.
+    NytCounties,
 }
 
 impl fmt::Display for Source {
@@ -21,6 +23,7 @@ impl fmt::Display for Source {
             Source::Jhu => "JHU time-series-19-covid-combined.csv",
             Source::NytStates => "NYT us-states.csv",
             Source::Population => "JHU reference.csv",
+            Source::NytCounties => "NYT us-counties.csv",
         })
     }
 }

@@ -9,6 +9,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+mod county;
 mod daily;
 mod fingerprint;
 mod history;
@@ -20,6 +21,7 @@ mod wire;
 /// Constructors for tests (the `testing` feature, which the crates turn on for their tests).
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub use county::{county_id, county_state};
 pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
 pub use history::{

@@ -315,6 +315,11 @@ impl Region {
             .copied()
     }
 
+    /// The jurisdiction NYT names `name` (`New York`, `Puerto Rico`).
+    pub fn by_name(name: &str) -> Option<Region> {
+        STATES.iter().find(|r| r.name == name).copied()
+    }
+
     /// The jurisdiction with this FIPS state code.
     pub fn by_fips(fips: u8) -> Option<Region> {
         STATES.iter().find(|r| r.fips == fips).copied()

@@ -15,14 +15,19 @@
 //! - a joined series that ends before, or is shorter than, what is stored is refused.
 //!
 //! `rules.rs` holds the data rules (the join, not-reported recoveries, the regression check),
-//! `regions.rs` the state series and populations, `table.rs` the CSV reading (columns by name, typed fields), `invalid.rs` the located
+//! `regions.rs` the state series and populations, `counties.rs` the county series and
+//! populations (issue 36: parsed and validated, not loaded yet), `table.rs` the CSV reading (columns by name, typed fields), `invalid.rs` the located
 //! validation error.
 
+mod counties;
 mod invalid;
 mod regions;
 mod rules;
 mod table;
 
+pub use counties::{
+    County, CountyDay, CountySeries, NEW_YORK_CITY, parse_county_populations, parse_nyt_counties,
+};
 pub use invalid::{InvalidKind, ValidationError};
 pub use regions::{StateSeries, parse_nyt_states, parse_populations};
 pub use rules::{
