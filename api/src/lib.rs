@@ -113,10 +113,11 @@ impl App {
     }
 
     /// `TABLE_NAME`, `CACHE_TTL_SECS` (default 30), `STALE_AFTER_DAYS` (default 3),
-    /// `ORIGIN_SECRET`, `ETL_SCHEDULE` (unset: none); for subscriptions `TOPIC_PREFIX` (the subscribers' topics' name prefix; unset: no subscriptions), `SUBSCRIBE_PER_IP_PER_HOUR`
-    /// (5), `SUBSCRIBE_PER_NETWORK_PER_HOUR` (20), `SUBSCRIBE_PER_DAY` (100), `RECIPIENT_KEY`,
-    /// `SITE_ORIGIN`; the AWS region, credentials and endpoints from the environment
-    /// ([`covid_store::sdk_config`]).
+    /// `ORIGIN_SECRET`, `ETL_SCHEDULE` (unset: none); for subscriptions `TOPIC_PREFIX` (the
+    /// subscribers' topics' name prefix; unset: no subscriptions), `SUBSCRIBE_PER_IP_PER_HOUR`
+    /// (5), `SUBSCRIBE_PER_NETWORK_PER_HOUR` (20), `SUBSCRIBE_PER_DAY` (1,000 confirmations),
+    /// `RECIPIENT_KEY`, `SITE_ORIGIN`; the AWS region, credentials and endpoints from the
+    /// environment ([`covid_store::sdk_config`]).
     pub async fn from_env() -> Result<(Self, DynamoStore), String> {
         let var = |name: &str| std::env::var(name).ok();
         // The same settings, parsed by the same code, as the ETL.

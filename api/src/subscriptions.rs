@@ -2,10 +2,10 @@
 //! narrowed to regions if they like. Each kind and region is a topic of its own (an audience,
 //! `covid_model::Audience`) and a subscription to it, with no filter policy, so that no SNS
 //! quota on filter policies is ever reached; SNS sends each one's confirmation email (double
-//! opt-in) and puts an unsubscribe link in every message. Abuse limits (`limits.rs`): a few requests per
-//! viewer per hour, one confirmation per recipient per day, a ceiling per day; only same-origin
-//! browser pages may post. The answer is the same whether or not the address was already
-//! subscribed, or already mailed today.
+//! opt-in) and puts an unsubscribe link in every message. Abuse limits (`limits.rs`): a few
+//! requests per viewer per hour, one request's confirmations per recipient per day, a ceiling
+//! of confirmations per day; only same-origin browser pages may post. The answer is the same
+//! whether or not the address was already subscribed, or already mailed today.
 
 use std::net::IpAddr;
 use std::sync::Arc;

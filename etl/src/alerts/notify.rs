@@ -215,10 +215,11 @@ impl Publish for Publisher {
 }
 
 /// Sends the stored alerts in creation order: claim, publish each of its [`letters`] (up to
-/// 16 at once), delete. Publishes to one topic are [`PER_TOPIC_GAP`] apart at least. A failed publish gives its
-/// alert back for the next run, with the audiences it reached, and is returned as the error,
-/// so alerts keep their order; but an alert refused [`MAX_PUBLISH_ATTEMPTS`] times is moved
-/// aside instead, and the later ones are sent. Returns how many alerts were sent.
+/// 16 at once), delete. Publishes to one topic are [`PER_TOPIC_GAP`] apart at least. A failed
+/// publish gives its alert back for the next run, with the audiences it reached, and is
+/// returned as the error, so alerts keep their order; but an alert refused
+/// [`MAX_PUBLISH_ATTEMPTS`] times is moved aside instead, and the later ones are sent. Returns
+/// how many alerts were sent.
 pub async fn flush<S: WriteAlerts + Audiences, P: Publish>(
     store: &S,
     publisher: &P,
