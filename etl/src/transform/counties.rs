@@ -195,6 +195,7 @@ pub fn parse_county_populations(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transform::regions::tests::snapshot;
 
     const HEADER: &str = "date,county,state,fips,cases,deaths\n";
 
@@ -280,7 +281,7 @@ mod tests {
     /// NYT's 30-day county window of 2021-07-08 and JHU's reference table, both real.
     #[test]
     fn the_real_window_has_every_geography_and_most_populations() {
-        let gz = std::fs::read(testkit_free_snapshot("nyt-us-counties-recent.csv.gz")).unwrap();
+        let gz = snapshot("nyt-us-counties-recent.csv.gz");
         let mut csv = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut csv).unwrap();
         let series = parse_nyt_counties(&csv).unwrap();
@@ -301,7 +302,7 @@ mod tests {
             "Puerto Rico's municipios: {not_reported}"
         );
 
-        let reference = std::fs::read(testkit_free_snapshot("jhu-reference.csv")).unwrap();
+        let reference = snapshot("jhu-reference.csv");
         let people = parse_county_populations(&reference, &series).unwrap();
         let with_fips = series.values().filter(|(c, _)| c.fips.is_some()).count();
         let matched = series
@@ -329,12 +330,5 @@ mod tests {
         assert_eq!(people["36NYC"], 8_336_817);
         assert_eq!(people["29KSC"], 488_943);
         assert!(!people.contains_key("29JOP") && !people.contains_key("36UNK"));
-    }
-
-    /// A file of the bundled snapshot (`data/snapshot/`).
-    fn testkit_free_snapshot(name: &str) -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../data/snapshot")
-            .join(name)
     }
 }

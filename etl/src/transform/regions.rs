@@ -156,7 +156,7 @@ pub fn parse_populations(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     const HEADER: &str = "date,state,fips,cases,deaths\n";
@@ -165,7 +165,8 @@ mod tests {
         parse_nyt_states(format!("{HEADER}{body}").as_bytes())
     }
 
-    fn snapshot(name: &str) -> Vec<u8> {
+    /// A file of the bundled snapshot (`data/snapshot/`), as bytes; the county tests use it too.
+    pub(in crate::transform) fn snapshot(name: &str) -> Vec<u8> {
         // Where cargo runs the test (see `testkit::repo_root`).
         let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
         let path = format!("{dir}/../data/snapshot/{name}");
