@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use chrono::Utc;
-use covid_model::{AlertKind, Level, LevelChange};
+use covid_model::{AlertKind, Level, LevelChange, audience};
 use covid_store::{Audiences, MemoryStore, WriteAlerts};
 use etl::alerts::notify::{Publisher, flush};
 
@@ -39,8 +39,8 @@ async fn main() {
         .map(|s| s.to_string())
         .collect();
     for id in &ids {
-        names.push(format!("{}-{id}", AlertKind::Updated));
-        names.push(format!("{}-{id}", AlertKind::Level));
+        names.push(audience(AlertKind::Updated, Some(id)));
+        names.push(audience(AlertKind::Level, Some(id)));
     }
 
     // 1. The subscriptions, judged by the quota gate.

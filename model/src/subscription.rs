@@ -275,15 +275,9 @@ pub struct Audience {
 }
 
 impl Audience {
-    /// The topic's name after the prefix: the kind, and the region's id if any.
-    ///
-    /// ```
-    /// use covid_model::{AlertKind, Region, audience};
-    /// assert_eq!(audience(AlertKind::Level, Region::by_id("NY")), "level-NY");
-    /// assert_eq!(audience(AlertKind::Failed, None), "failed");
-    /// ```
+    /// The topic's name after the prefix: the kind, and the region's id if any ([`audience`]).
     pub fn name(&self) -> String {
-        audience(self.kind, self.region)
+        audience(self.kind, self.region.map(|r| r.id))
     }
 
     /// The topic's display name, the sender's name on its emails (at most 100 characters).
@@ -302,10 +296,18 @@ impl Audience {
     }
 }
 
-/// The name after the prefix of the topic of `kind` alerts about `region` (see [`Audience`]).
-pub fn audience(kind: AlertKind, region: Option<Region>) -> String {
-    match region {
-        Some(region) => format!("{kind}-{}", region.id),
+/// The name after the prefix of the topic of `kind` alerts about the region `id` (see
+/// [`Audience`]); `None`: every region, or none. The one naming rule of the API, which makes
+/// the topics, and the ETL, which publishes to them.
+///
+/// ```
+/// use covid_model::{AlertKind, audience};
+/// assert_eq!(audience(AlertKind::Level, Some("NY")), "level-NY");
+/// assert_eq!(audience(AlertKind::Failed, None), "failed");
+/// ```
+pub fn audience(kind: AlertKind, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{kind}-{id}"),
         None => kind.to_string(),
     }
 }

@@ -82,7 +82,7 @@ mod tests {
         let mut bytes = "names".len() + 2 * (super::AUDIENCES.len() + 2);
         let regions = 56 + 3_250;
         for kind in [AlertKind::Updated, AlertKind::Level] {
-            let name = format!("{}-{}", kind, "x".repeat(8));
+            let name = audience(kind, Some(&"x".repeat(8)));
             bytes += regions * (name.len() + 1);
         }
         for kind in [AlertKind::Updated, AlertKind::Failed, AlertKind::Stale] {

@@ -101,7 +101,7 @@ pub fn every_letter(message: &OutboxMessage, site: Option<&str>) -> Vec<Letter> 
                 out.push(Letter {
                     subject,
                     body,
-                    ..same(format!("{}-{id}", AlertKind::Updated))
+                    ..same(audience(AlertKind::Updated, Some(id)))
                 });
             }
         }
@@ -111,7 +111,7 @@ pub fn every_letter(message: &OutboxMessage, site: Option<&str>) -> Vec<Letter> 
     for change in &message.levels {
         let (subject, body) = level::letter(change, site);
         out.push(Letter {
-            audience: format!("{}-{}", AlertKind::Level, change.region),
+            audience: audience(AlertKind::Level, Some(&change.region)),
             event: AlertKind::Level,
             subject,
             body,
