@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use covid_model::{Day, LevelChange, LevelDay, Region, newest_level};
 
-use crate::alerts::{region_links, subject};
+use crate::alerts::{region_links, region_name, subject};
 use crate::transform::StateSeries;
 
 /// Each region's level on its newest day (`US` from the national series, each state from its
@@ -32,7 +32,7 @@ pub fn current(
 /// The subject and body of the email to `change.region`'s level subscribers. `site`: the
 /// public site's URL, for the links (none without it).
 pub fn letter(change: &LevelChange, site: Option<&str>) -> (String, String) {
-    let name = Region::by_id(&change.region).map_or(change.region.as_str(), |r| r.name);
+    let name = region_name(&change.region);
     let direction = if change.to > change.from {
         "up"
     } else {

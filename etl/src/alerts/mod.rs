@@ -331,7 +331,7 @@ pub fn with_level_changes(body: &str, changes: &[covid_model::LevelChange]) -> S
         ),
     ];
     out.extend(capped(changes.iter().map(|c| {
-        let name = covid_model::Region::by_id(&c.region).map_or(c.region.as_str(), |r| r.name);
+        let name = region_name(&c.region);
         format!(
             "{name}: {} -> {} ({:.1} new cases per 100,000 over the 7 days to {})",
             c.from.as_str(),
@@ -341,6 +341,11 @@ pub fn with_level_changes(body: &str, changes: &[covid_model::LevelChange]) -> S
         )
     })));
     out.join("\n")
+}
+
+/// A region's name for an email (`New York`); an id the model does not know, as it is.
+pub(crate) fn region_name(id: &str) -> &str {
+    covid_model::Region::by_id(id).map_or(id, |r| r.name)
 }
 
 /// The lines that link a region on the public site (`site`): its page, its chart and its level
@@ -360,7 +365,7 @@ pub(crate) fn region_links(name: &str, id: &str, site: Option<&str>) -> Vec<Stri
 /// The `updated` email to the subscribers of one region's updates (`id`): the region and its
 /// links first, then everything the run announced (`all`, the national alert's text).
 pub fn region_updated(id: &str, all: &str, site: Option<&str>) -> (String, String) {
-    let name = covid_model::Region::by_id(id).map_or(id, |r| r.name);
+    let name = region_name(id);
     let mut body = vec![format!(
         "{name}'s COVID-19 series changed in the latest run."
     )];
