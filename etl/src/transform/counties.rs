@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use covid_model::{Region, county_id};
 
 use super::invalid::{InvalidKind, ValidationError};
-use super::table::{Table, parse_count};
+use super::table::Table;
 use crate::source::Source;
 
 /// A county as NYT names it.
@@ -155,17 +155,8 @@ pub fn parse_county_populations(
         if field(3) != b"US" || field(1).is_empty() {
             continue; // another country, or a state's or the nation's row
         }
-        let raw = field(4);
-        let population = match parse_count(raw) {
-            Ok(p) => p,
-            Err(_) if raw.is_empty() => 0,
-            Err(problem) => {
-                return Err(row
-                    .error(InvalidKind::BadCount, problem)
-                    .column(COLUMNS[4])
-                    .value(raw));
-            }
-        };
+        // An empty figure is none known: 0, left out below.
+        let population = row.optional_count(4, None)?.unwrap_or(0);
         let fips = std::str::from_utf8(field(0)).unwrap_or_default();
         if let Ok(code) = fips.parse::<u32>() {
             // JHU writes codes as numbers: 1001 is 01001.

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use covid_model::{Day, Region};
 
 use super::invalid::{InvalidKind, ValidationError};
-use super::table::{Table, parse_count};
+use super::table::Table;
 use crate::source::Source;
 
 /// Each jurisdiction's days, in date order.
@@ -103,18 +103,8 @@ pub fn parse_populations(
             None
         };
         let Some(region) = region else { continue };
-        let raw = row.field(4).trim_ascii();
-        let population = match parse_count(raw) {
-            Ok(p) if p > 0 => p,
-            Ok(_) => 0,
-            Err(_) if raw.is_empty() => 0,
-            Err(problem) => {
-                return Err(row
-                    .error(InvalidKind::BadCount, problem)
-                    .column(COLUMNS[4])
-                    .value(raw));
-            }
-        };
+        // An empty figure is none known: 0, refused below for a region NYT reports.
+        let population = row.optional_count(4, None)?.unwrap_or(0);
         if let Some((first, _)) = found.insert(region, (row.line, population)) {
             return Err(row
                 .error(

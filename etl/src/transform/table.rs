@@ -206,7 +206,7 @@ pub(super) fn parse_date(raw: &[u8]) -> Option<NaiveDate> {
 pub const MAX_COUNT: u64 = 10_000_000_000;
 
 /// A non-negative integer count up to [`MAX_COUNT`], or why it is not one.
-pub(super) fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
+fn parse_count(raw: &[u8]) -> Result<u64, &'static str> {
     if !raw.is_empty() && raw.iter().all(u8::is_ascii_digit) {
         return match std::str::from_utf8(raw)
             .ok()
