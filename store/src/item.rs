@@ -50,6 +50,20 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// A string attribute holding JSON of `what` (named in the error); absent: `None`.
+    pub(crate) fn optional_json<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &'static str,
+        what: &str,
+    ) -> Result<Option<T>, StoreError> {
+        if !self.item.contains_key(name) {
+            return Ok(None);
+        }
+        serde_json::from_str(self.string(name)?)
+            .map(Some)
+            .map_err(|e| self.corrupt(name, format!("is not {what} as JSON: {e}")))
+    }
+
     pub(crate) fn optional_number(&self, name: &'static str) -> Result<Option<u64>, StoreError> {
         match self.item.get(name) {
             None => Ok(None),
@@ -276,13 +290,7 @@ pub(crate) fn parse_meta(
         lease_until: item
             .optional_number("lease_until")?
             .and_then(|ms| DateTime::from_timestamp_millis(ms as i64)),
-        levels: match item.item.get("levels") {
-            None => None,
-            Some(_) => Some(
-                serde_json::from_str(item.string("levels")?)
-                    .map_err(|e| item.corrupt("levels", format!("is not the levels' JSON: {e}")))?,
-            ),
-        },
+        levels: item.optional_json("levels", "the regions' levels")?,
     })
 }
 
@@ -310,8 +318,9 @@ pub(crate) fn parse_listing(
     };
     Ok(StoredListing {
         version: item.number("version")?,
-        regions: serde_json::from_str(item.string("regions")?)
-            .map_err(|e| item.corrupt("regions", format!("is not the regions' JSON: {e}")))?,
+        regions: item
+            .optional_json("regions", "the regions' entries")?
+            .ok_or_else(|| item.corrupt("regions", "is missing"))?,
     })
 }
 
@@ -408,12 +417,9 @@ pub(crate) fn parse_outbox(
         created_at: view.time("created_at")?,
         counts,
         regions: list(&view, "regions")?,
-        levels: match item.get("levels") {
-            None => Vec::new(),
-            Some(_) => serde_json::from_str(view.string("levels")?).map_err(|e| {
-                view.corrupt("levels", format!("is not the level changes' JSON: {e}"))
-            })?,
-        },
+        levels: view
+            .optional_json("levels", "level changes")?
+            .unwrap_or_default(),
         sent: list(&view, "sent")?,
     })
 }
