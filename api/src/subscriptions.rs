@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use covid_model::{Audience, Choice, SubscriptionAccepted, SubscriptionRequest, validate};
+use covid_model::{Audience, SubscriptionAccepted, SubscriptionRequest, validate};
 use covid_store::{Audiences, StoreError};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt, stream};
@@ -356,14 +356,15 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
     })?;
     let choice = validate(request).map_err(Problem::bad_request)?;
     let ip = viewer::viewer_ip(&parts, app.origin_secret.as_deref());
-    let confirmations = choice.audiences().len() as u64;
+    let audiences = choice.audiences();
+    let confirmations = audiences.len() as u64;
     let admitted = admit(subscriptions, ip, &choice.email, confirmations, Utc::now()).await?;
     let (recipient, day_end) = match admitted {
         Admission::Limited(response) => return Ok(response),
-        Admission::Repeat => return Ok(accepted(&choice)),
+        Admission::Repeat => return Ok(accepted(&audiences)),
         Admission::Go { recipient, day_end } => (recipient, day_end),
     };
-    let refused = make(subscriptions, &choice)
+    let refused = make(subscriptions, &choice.email, &audiences)
         .await
         .err()
         .map(|error| match error {
@@ -412,20 +413,23 @@ async fn handle(app: &App, request: axum::extract::Request) -> Result<Response, 
         regions = choice.regions.len(),
         "subscription requested"
     );
-    Ok(accepted(&choice))
+    Ok(accepted(&audiences))
 }
 
 /// How many SNS requests of one kind a subscription request has in flight at once.
 const IN_FLIGHT: usize = 8;
 
-/// Makes the choice's subscriptions: its topics first (created on a first subscription), then
-/// the audiences recorded in the table, then the address subscribed to each topic. So the ETL
-/// never publishes to a topic that does not exist, and a topic without a subscriber costs
-/// only an empty publish.
-async fn make(subscriptions: &Subscriptions, choice: &Choice) -> Result<(), SubscribeError> {
-    let audiences = choice.audiences();
+/// Subscribes `email` to `audiences` (a choice's): their topics first (created on a first
+/// subscription), then the audiences recorded in the table, then the address subscribed to
+/// each topic. So the ETL never publishes to a topic that does not exist, and a topic without
+/// a subscriber costs only an empty publish.
+async fn make(
+    subscriptions: &Subscriptions,
+    email: &str,
+    audiences: &[Audience],
+) -> Result<(), SubscribeError> {
     let subscriber = &subscriptions.subscriber;
-    let topics: Vec<String> = stream::iter(audiences.clone())
+    let topics: Vec<String> = stream::iter(audiences.iter().copied())
         .map(|audience| subscriber.topic(&audience))
         .buffered(IN_FLIGHT)
         .try_collect()
@@ -436,7 +440,6 @@ async fn make(subscriptions: &Subscriptions, choice: &Choice) -> Result<(), Subs
         .add(&names)
         .await
         .map_err(|e| SubscribeError::Failed(format!("recording the audiences: {e}")))?;
-    let email = choice.email.as_str();
     stream::iter(topics)
         .map(|topic| async move {
             match subscriber.subscribe(email, &topic).await {
@@ -452,12 +455,12 @@ async fn make(subscriptions: &Subscriptions, choice: &Choice) -> Result<(), Subs
 
 /// `202 {"status": "confirmation_sent", "subscriptions": n}`, the same for a new and a known
 /// address: `n` is the choice's, not the address's.
-fn accepted(choice: &Choice) -> Response {
+fn accepted(audiences: &[Audience]) -> Response {
     let mut response = (
         StatusCode::ACCEPTED,
         axum::Json(SubscriptionAccepted {
             status: "confirmation_sent".to_string(),
-            subscriptions: choice.audiences().len() as u32,
+            subscriptions: audiences.len() as u32,
         }),
     )
         .into_response();
