@@ -26,6 +26,17 @@ fn updated(national: bool, states: &[&str]) -> covid_store::OutboxMessage {
     etl::alerts::updated(&announced, &[], 0).into_message(Utc::now())
 }
 
+/// The ETL's publisher on moto, signed by the ETL function's role: `operator`'s topic and the
+/// subscribers' topics named `prefix-…`.
+fn etl_publisher(operator: &str, prefix: &str) -> Publisher {
+    let role = testkit::iam::sdk_config(
+        common::ETL_FUNCTION,
+        &testkit::moto().endpoint,
+        &[("TOPIC_ARN", operator)],
+    );
+    Publisher::new(&role, operator, Some(prefix))
+}
+
 #[tokio::test]
 async fn each_alert_reaches_the_topics_of_its_audiences_and_no_other() {
     let (_, operator) = common::topic("audiences-operator").await;
@@ -53,12 +64,7 @@ async fn each_alert_reaches_the_topics_of_its_audiences_and_no_other() {
         .collect();
     store.add_audiences(&subscribed).await.unwrap();
 
-    let role = testkit::iam::sdk_config(
-        common::ETL_FUNCTION,
-        &testkit::moto().endpoint,
-        &[("TOPIC_ARN", &operator)],
-    );
-    let publisher = Publisher::new(&role, &operator, Some(&prefix));
+    let publisher = etl_publisher(&operator, &prefix);
     let newest = Day {
         date: "2023-03-23".parse().unwrap(),
         cases: 1,
@@ -170,12 +176,7 @@ async fn a_backlog_reaches_email_subscriptions_no_faster_than_sns_allows() {
         message.id = format!("{n:02}-{}", message.id);
         store.put_alert(&message).await.unwrap();
     }
-    let role = testkit::iam::sdk_config(
-        common::ETL_FUNCTION,
-        &testkit::moto().endpoint,
-        &[("TOPIC_ARN", &operator)],
-    );
-    let publisher = Publisher::new(&role, &operator, Some(&prefix));
+    let publisher = etl_publisher(&operator, &prefix);
     let outbox = store
         .contents()
         .outbox
