@@ -10,7 +10,19 @@
 //!
 //! So every county id is 5 characters, and its first two digits are its state's FIPS code.
 
+use serde::{Deserialize, Serialize};
+
 use crate::Region;
+
+/// One county's cumulative counts on one day, as NYT publishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CountyCounts {
+    /// Cumulative confirmed cases.
+    pub cases: u64,
+    /// Cumulative deaths; `null`: not reported (Puerto Rico's municipios), never 0.
+    pub deaths: Option<u64>,
+}
 
 /// NYT's geographies without a FIPS code that have an id: (state FIPS, NYT's name, letters).
 /// "Unknown" is in every state, so it is matched apart.

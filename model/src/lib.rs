@@ -21,7 +21,7 @@ mod wire;
 /// Constructors for tests (the `testing` feature, which the crates turn on for their tests).
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-pub use county::{county_id, county_state};
+pub use county::{CountyCounts, county_id, county_state};
 pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
 pub use history::{

@@ -13,6 +13,8 @@
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
 //! | the audiences   | `audiences` | `audiences`        | `names` SS: the subscribers' topics someone subscribed to (`level-NY`, …) |
+//! | a state's county day | `counties#<SS>` | `day#YYYY-MM-DD` | every county of the state on that day, with its history (`counties/`) |
+//! | the county window | `series#US` | `meta#counties` | the county file last loaded: `fingerprint` S, `vintage` S, … (`counties/`) |
 //!
 //! `<R>` is a region id (`US`, `NY`, …; `covid_model::Region`). Each region's series is one
 //! partition with a date-ordered sort key: one `Query` reads it in date order, and a date range
@@ -50,6 +52,7 @@ mod audiences;
 mod bulk;
 mod changes;
 mod counter;
+mod counties;
 mod expr;
 mod idempotency;
 mod item;
@@ -66,6 +69,10 @@ pub use audiences::Audiences;
 pub use aws_types::SdkConfig;
 pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
 pub use changes::ChangeRecord;
+pub use counties::{
+    CountyDayWrite, CountyDays, CountyRevision, CountyValues, CountyWindow,
+    MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
+};
 pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};
 pub use limits::RateLimits;
@@ -273,6 +280,8 @@ pub struct SeriesState {
     /// kept, not sent, reported.
     pub parked: Vec<OutboxMessage>,
     pub changes: Vec<ChangeRecord>,
+    /// National partition only: the county file last loaded (`counties/`).
+    pub county_window: Option<CountyWindow>,
 }
 
 /// A store seen from one region's series: the same table, another partition.
@@ -496,6 +505,16 @@ impl DynamoStore {
         low: &str,
         high: &str,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        self.query_partition(&self.pk, low, high).await
+    }
+
+    /// Every item of partition `pk` with `low <= sk <= high`, in key order, all pages.
+    pub(crate) async fn query_partition(
+        &self,
+        pk: &str,
+        low: &str,
+        high: &str,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let mut items = Vec::new();
         let mut start_key = None;
         loop {
@@ -507,7 +526,7 @@ impl DynamoStore {
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
                 .expression_attribute_names("#pk", PK)
                 .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(&self.pk))
+                .expression_attribute_values(":pk", s(pk))
                 .expression_attribute_values(":low", s(low))
                 .expression_attribute_values(":high", s(high))
                 .set_exclusive_start_key(start_key)

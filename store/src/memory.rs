@@ -39,6 +39,10 @@ pub struct Contents {
     pub limits: BTreeMap<String, u64>,
     /// The audiences with subscribers.
     pub audiences: std::collections::BTreeSet<String>,
+    /// Each state's county days (`counties/`).
+    pub counties: BTreeMap<(Region, NaiveDate), crate::StoredCountyDay>,
+    /// The county file last loaded.
+    pub county_window: Option<crate::CountyWindow>,
 }
 
 /// One region's days and meta.
@@ -168,7 +172,7 @@ impl MemoryStore {
 
     /// One request to `operation` (a trait method's name): fails during an outage; for a write,
     /// runs the hook, then `apply`.
-    fn request<T>(
+    pub(crate) fn request<T>(
         &self,
         operation: &'static str,
         write: bool,
@@ -230,6 +234,7 @@ impl ReadState for MemoryStore {
                 outbox: c.outbox.values().map(|(m, _)| m.clone()).collect(),
                 parked: c.parked.values().cloned().collect(),
                 changes: c.changes.values().cloned().collect(),
+                county_window: c.county_window.clone(),
             }
         })
     }

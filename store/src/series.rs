@@ -6,6 +6,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::attr::{n, s};
 use crate::changes::{change_delete, change_put, parse_change};
+use crate::counties::{COUNTY_WINDOW_SK, parse_county_window};
 use crate::expr::{ConditionalPut, SetUpdate, condition_held};
 use crate::expr::{new_item_put, request_error};
 use crate::item::{
@@ -37,6 +38,9 @@ impl ReadState for DynamoStore {
                 }
                 Some(sk) if sk.starts_with(CHANGE_PREFIX) => {
                     state.changes.push(parse_change(&self.table, &item)?)
+                }
+                Some(sk) if sk == COUNTY_WINDOW_SK => {
+                    state.county_window = Some(parse_county_window(&self.table, &item)?)
                 }
                 _ => {}
             }

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{AlertKind, Day, Region, Version};
 use covid_store::{
-    Audiences, BulkLoad, ChangeRecord, DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords,
-    Lease, Listing, MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState,
-    RegionScope, RunRecord, StoredDay, StoredListing, StoredMeta, WriteAlerts, WriteDay, WriteMeta,
-    placeholder,
+    Audiences, BulkLoad, ChangeRecord, CountyDayWrite, CountyDays, CountyValues, CountyWindow,
+    DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords, Lease, Listing,
+    MAX_WRITES_PER_BATCH, OutboxMessage, RateLimits, ReadSeries, ReadState, RegionScope, RunRecord,
+    StoredDay, StoredListing, StoredMeta, WriteAlerts, WriteDay, WriteMeta, placeholder,
 };
 
 /// Every trait a scenario may use.
@@ -27,6 +27,7 @@ trait Store:
     + Listing
     + RegionScope
     + Audiences
+    + CountyDays
     + Sync
 {
 }
@@ -43,6 +44,7 @@ impl<S> Store for S where
         + Listing
         + RegionScope
         + Audiences
+        + CountyDays
         + Sync
 {
 }
@@ -97,6 +99,9 @@ contract!(
     rate_counters_stop_at_their_limit_and_take_back,
     the_audiences_are_a_set_that_grows,
     level_changes_and_levels_round_trip,
+    a_county_day_is_inserted_once_and_revised_only_on_its_revision,
+    county_days_are_a_state_s_own_and_a_full_batch_is_one_write,
+    the_county_window_is_read_with_the_national_state_and_never_goes_back,
 );
 
 /// The vintage of the runs in these scenarios.
@@ -804,4 +809,163 @@ async fn level_changes_and_levels_round_trip<S: Store>(store: &S) {
     };
     store.put_alert(&message).await.unwrap();
     assert_eq!(store.read_state().await.unwrap().outbox, [message]);
+}
+
+fn counties(entries: &[(&str, u64, Option<u64>)]) -> CountyValues {
+    entries
+        .iter()
+        .map(|(id, cases, deaths)| {
+            let value = covid_model::CountyCounts {
+                cases: *cases,
+                deaths: *deaths,
+            };
+            (id.to_string(), value)
+        })
+        .collect()
+}
+
+async fn a_county_day_is_inserted_once_and_revised_only_on_its_revision<S: Store>(store: &S) {
+    let ny = Region::by_id("NY").unwrap();
+    let first = counties(&[("36047", 10, Some(1)), ("36NYC", 20, Some(2))]);
+    let insert = CountyDayWrite::Insert {
+        date: date("2021-07-01"),
+        counties: first.clone(),
+    };
+    assert!(
+        store
+            .write_county_days(ny, std::slice::from_ref(&insert), date("2021-07-01"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .write_county_days(ny, &[insert], date("2021-07-02"))
+            .await
+            .unwrap(),
+        "an insert of a day that exists is refused"
+    );
+    let stored = store.read_county_days(ny, None, None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!((stored[0].rev, &stored[0].counties), (1, &first));
+    // A revision that withdraws a county and reports deaths as not reported.
+    let second = counties(&[("36047", 12, None)]);
+    let update = CountyDayWrite::Update {
+        stored: stored[0].clone(),
+        counties: second.clone(),
+    };
+    assert!(
+        store
+            .write_county_days(ny, std::slice::from_ref(&update), date("2021-07-02"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .write_county_days(ny, &[update], date("2021-07-03"))
+            .await
+            .unwrap(),
+        "a write on a revision that is gone is refused"
+    );
+    let stored = store.read_county_days(ny, None, None).await.unwrap();
+    assert_eq!((stored[0].rev, &stored[0].counties), (2, &second));
+    assert_eq!(stored[0].as_of(date("2021-07-01")), Some(first));
+    assert_eq!(stored[0].as_of(date("2021-07-02")), Some(second));
+    assert_eq!(stored[0].vintage(), date("2021-07-02"));
+}
+
+async fn county_days_are_a_state_s_own_and_a_full_batch_is_one_write<S: Store>(store: &S) {
+    let (ny, nj) = (Region::by_id("NY").unwrap(), Region::by_id("NJ").unwrap());
+    let first = date("2020-03-01");
+    let writes: Vec<CountyDayWrite> = (0..covid_store::MAX_COUNTY_WRITES_PER_BATCH as u64)
+        .map(|i| CountyDayWrite::Insert {
+            date: first + chrono::Days::new(i),
+            counties: counties(&[("36047", i, Some(0)), ("36UNK", 0, None)]),
+        })
+        .collect();
+    assert!(
+        store
+            .write_county_days(ny, &writes, vintage())
+            .await
+            .unwrap()
+    );
+    // One insert that fails its condition cancels the whole batch.
+    let mut mixed = vec![CountyDayWrite::Insert {
+        date: date("2019-12-31"),
+        counties: counties(&[("36047", 0, Some(0))]),
+    }];
+    mixed.push(writes[5].clone());
+    assert!(
+        !store
+            .write_county_days(ny, &mixed, vintage())
+            .await
+            .unwrap()
+    );
+    let all = store.read_county_days(ny, None, None).await.unwrap();
+    assert_eq!(all.len(), writes.len(), "nothing of the cancelled batch");
+    let range = store
+        .read_county_days(ny, Some(date("2020-03-03")), Some(date("2020-03-05")))
+        .await
+        .unwrap();
+    assert_eq!(
+        range.iter().map(|d| d.date).collect::<Vec<_>>(),
+        [date("2020-03-03"), date("2020-03-04"), date("2020-03-05")]
+    );
+    assert_eq!(range[0].counties["36047"].cases, 2);
+    assert!(
+        store
+            .read_county_days(nj, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Neither the national series nor the state's own series sees them.
+    assert!(store.read_series().await.unwrap().is_empty());
+    assert!(store.partition(ny).read_series().await.unwrap().is_empty());
+}
+
+async fn the_county_window_is_read_with_the_national_state_and_never_goes_back<S: Store>(
+    store: &S,
+) {
+    assert_eq!(store.read_state().await.unwrap().county_window, None);
+    let window = |vintage: &str, print: &str| CountyWindow {
+        fingerprint: print.to_string(),
+        vintage: date(vintage),
+        first_date: date("2021-06-09"),
+        last_date: date(vintage),
+        rows: 97_393,
+    };
+    // Written beside the national meta and alerts, read with them.
+    assert!(
+        store
+            .write_meta(&meta(1, &[day("2021-07-08", 1)]), None, None, &[])
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .write_county_window(&window("2021-07-08", "a"))
+            .await
+            .unwrap()
+    );
+    let state = store.read_state().await.unwrap();
+    assert_eq!(state.county_window, Some(window("2021-07-08", "a")));
+    assert_eq!(state.meta.unwrap().version, 1);
+    assert!(store.read_series().await.unwrap().is_empty());
+    // The same vintage again is taken; an earlier one is not.
+    assert!(
+        store
+            .write_county_window(&window("2021-07-08", "b"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .write_county_window(&window("2021-07-07", "c"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.read_state().await.unwrap().county_window,
+        Some(window("2021-07-08", "b"))
+    );
 }

@@ -1,0 +1,81 @@
+//! The county traits on DynamoDB.
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use chrono::NaiveDate;
+use covid_model::Region;
+
+use super::item::{counties_pk, county_day_item, county_window_item, parse_county_day};
+use super::{
+    CountyDayWrite, CountyDays, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
+};
+use crate::attr::{n, s};
+use crate::expr::condition_held;
+use crate::keys::{DAY_PREFIX, PK, day_sk};
+use crate::{DynamoStore, StoreError};
+
+impl CountyDays for DynamoStore {
+    async fn read_county_days(
+        &self,
+        state: Region,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<StoredCountyDay>, StoreError> {
+        let low = from.map_or_else(|| DAY_PREFIX.to_string(), day_sk);
+        // `day$` sorts after every `day#…` key.
+        let high = to.map_or_else(|| "day$".to_string(), day_sk);
+        self.query_partition(&counties_pk(state), &low, &high)
+            .await?
+            .iter()
+            .map(|item| parse_county_day(&self.table, item))
+            .collect()
+    }
+
+    async fn write_county_days(
+        &self,
+        state: Region,
+        writes: &[CountyDayWrite],
+        vintage: NaiveDate,
+    ) -> Result<bool, StoreError> {
+        assert!(
+            (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
+            "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
+        );
+        let items = writes
+            .iter()
+            .map(|write| {
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(county_day_item(state, &write.stored(vintage))));
+                let put = match write {
+                    CountyDayWrite::Insert { .. } => put
+                        .condition_expression("attribute_not_exists(#pk)")
+                        .expression_attribute_names("#pk", PK),
+                    CountyDayWrite::Update { stored, .. } => put
+                        .condition_expression("#rev = :rev")
+                        .expression_attribute_names("#rev", "rev")
+                        .expression_attribute_values(":rev", n(stored.rev)),
+                };
+                let put = put.build().expect("a put has its table and item");
+                TransactWriteItem::builder().put(put).build()
+            })
+            .collect();
+        self.transact("TransactWriteItems", items).await
+    }
+
+    async fn write_county_window(&self, window: &CountyWindow) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(county_window_item(window)))
+            .condition_expression("attribute_not_exists(#pk) OR #vintage <= :vintage")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#vintage", "vintage")
+            .expression_attribute_values(":vintage", s(window.vintage.to_string()))
+            .send()
+            .await;
+        condition_held(&self.table, "PutItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
+    }
+}

@@ -1,0 +1,69 @@
+//! The county traits in memory, with DynamoDB's conditions (`MemoryStore`).
+
+use chrono::NaiveDate;
+use covid_model::Region;
+
+use super::{
+    CountyDayWrite, CountyDays, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
+};
+use crate::{MemoryStore, StoreError};
+
+impl CountyDays for MemoryStore {
+    async fn read_county_days(
+        &self,
+        state: Region,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<StoredCountyDay>, StoreError> {
+        let (from, to) = (from.unwrap_or(NaiveDate::MIN), to.unwrap_or(NaiveDate::MAX));
+        self.request("read_county_days", false, |c| {
+            c.counties
+                .range((state, from)..=(state, to))
+                .map(|(_, day)| day.clone())
+                .collect()
+        })
+    }
+
+    async fn write_county_days(
+        &self,
+        state: Region,
+        writes: &[CountyDayWrite],
+        vintage: NaiveDate,
+    ) -> Result<bool, StoreError> {
+        assert!(
+            (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
+            "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
+        );
+        self.request("write_county_days", true, |c| {
+            let holds = writes.iter().all(|write| {
+                let stored = c.counties.get(&(state, write.date()));
+                match write {
+                    CountyDayWrite::Insert { .. } => stored.is_none(),
+                    CountyDayWrite::Update { stored: read, .. } => {
+                        stored.is_some_and(|s| s.rev == read.rev)
+                    }
+                }
+            });
+            if holds {
+                for write in writes {
+                    c.counties
+                        .insert((state, write.date()), write.stored(vintage));
+                }
+            }
+            holds
+        })
+    }
+
+    async fn write_county_window(&self, window: &CountyWindow) -> Result<bool, StoreError> {
+        self.request("write_county_window", true, |c| {
+            let holds = c
+                .county_window
+                .as_ref()
+                .is_none_or(|w| w.vintage <= window.vintage);
+            if holds {
+                c.county_window = Some(window.clone());
+            }
+            holds
+        })
+    }
+}

@@ -1,0 +1,255 @@
+//! The county series (issue 36): every county of a state on one day in one item, with the same
+//! conditional, idempotent writes and per-day history as a state's day.
+//!
+//! # Layout
+//!
+//! | item              | `pk`            | `sk`             | attributes |
+//! |-------------------|-----------------|------------------|------------|
+//! | a state's county day | `counties#<SS>` | `day#YYYY-MM-DD` | `date` S, `counties` S (`36061:1234:56,36NYC:5:`: id, cases, deaths (empty: not reported), by id), `rev` N, `created` S (the vintage that first wrote it), `history` S (each later write, oldest first: its vintage and the values it replaced, `2021-07-08 36061:1200:50,36NYC:-`, `-`: absent) |
+//! | the county window | `series#US`     | `meta#counties`  | `fingerprint` S, `vintage` S, `first_date` S, `last_date` S, `rows` N: the county file last loaded |
+//!
+//! **Why a state's day, not a county's day, is the item.** NYT's daily county file is 30 days
+//! of about 3,250 counties. One item per county day is 3,250 items of about 82 B each a day,
+//! 1 WRU each, and a county's window read is a request per county. One item per state and day
+//! holds the same numbers in about 17 B a county: a day of every county is 56 items (Texas's
+//! 254 counties are about 4.5 KB, 5 WRU), a run's window is one `Query` per state, and the
+//! whole history is about 65,000 items instead of 3.5 million. A county's series is its
+//! state's partition read whole (about 1,160 items, 1.1 MB for Texas), which the API caches per
+//! state. `BENCHMARKS.md` has the measurements.
+//!
+//! The window item sorts after the national `meta` and before `outbox#`, so the read of the
+//! national state (`meta` to `pending$`) returns it with the meta, at no extra request.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use chrono::NaiveDate;
+use covid_model::{CountyCounts, Region};
+
+use crate::StoreError;
+
+mod dynamo;
+mod item;
+mod memory;
+
+pub(crate) use item::{COUNTY_WINDOW_SK, parse_county_window};
+
+/// The most writes one [`CountyDays::write_county_days`] call takes: DynamoDB's transaction
+/// limit of 100 items.
+pub const MAX_COUNTY_WRITES_PER_BATCH: usize = 100;
+
+/// Every county of one state by id (`covid_model::county_id`): one day's values.
+pub type CountyValues = BTreeMap<String, CountyCounts>;
+
+/// One later write of a state's county day: the counties it changed and what they held before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountyRevision {
+    /// The vintage of the run that wrote it.
+    pub vintage: NaiveDate,
+    /// Each changed county's value before it; `None`: the county was absent (first reported
+    /// by this write). A county absent after it was withdrawn by the source.
+    pub before: BTreeMap<String, Option<CountyCounts>>,
+}
+
+/// Every county of one state on one day, as stored, with its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCountyDay {
+    pub date: NaiveDate,
+    pub counties: CountyValues,
+    /// Writes so far (1: as first written); writes are conditioned on it.
+    pub rev: u64,
+    /// The vintage of the run that first wrote it.
+    pub created: NaiveDate,
+    /// Every write after the first, oldest first.
+    pub revisions: Vec<CountyRevision>,
+}
+
+impl StoredCountyDay {
+    /// The day as first written by the run of `vintage`.
+    pub fn first(date: NaiveDate, counties: CountyValues, vintage: NaiveDate) -> Self {
+        Self {
+            date,
+            counties,
+            rev: 1,
+            created: vintage,
+            revisions: Vec::new(),
+        }
+    }
+
+    /// This day once the run of `vintage` has made it `new`: the next revision, with what it
+    /// replaced in its history (one rule for every store).
+    pub fn revised(&self, new: CountyValues, vintage: NaiveDate) -> Self {
+        let mut before = BTreeMap::new();
+        for (id, old) in &self.counties {
+            if new.get(id) != Some(old) {
+                before.insert(id.clone(), Some(*old));
+            }
+        }
+        for id in new.keys() {
+            if !self.counties.contains_key(id) {
+                before.insert(id.clone(), None);
+            }
+        }
+        let mut revisions = self.revisions.clone();
+        revisions.push(CountyRevision { vintage, before });
+        Self {
+            date: self.date,
+            counties: new,
+            rev: self.rev + 1,
+            created: self.created,
+            revisions,
+        }
+    }
+
+    /// The vintage of the write that made it what it is.
+    pub fn vintage(&self) -> NaiveDate {
+        self.revisions.last().map_or(self.created, |r| r.vintage)
+    }
+
+    /// The counties as the data stood on `vintage`: every write of a later vintage undone;
+    /// `None` when the day was first written after it.
+    pub fn as_of(&self, vintage: NaiveDate) -> Option<CountyValues> {
+        if vintage < self.created {
+            return None;
+        }
+        let mut counties = self.counties.clone();
+        for revision in self.revisions.iter().rev() {
+            if revision.vintage <= vintage {
+                break;
+            }
+            for (id, before) in &revision.before {
+                match before {
+                    Some(value) => counties.insert(id.clone(), *value),
+                    None => counties.remove(id),
+                };
+            }
+        }
+        Some(counties)
+    }
+}
+
+/// A conditional write of one state's county day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CountyDayWrite {
+    /// The day must be absent.
+    Insert {
+        date: NaiveDate,
+        counties: CountyValues,
+    },
+    /// The day must still be at the stored revision.
+    Update {
+        stored: StoredCountyDay,
+        counties: CountyValues,
+    },
+}
+
+impl CountyDayWrite {
+    /// The day as this write, by the run of `vintage`, stores it.
+    pub fn stored(&self, vintage: NaiveDate) -> StoredCountyDay {
+        match self {
+            CountyDayWrite::Insert { date, counties } => {
+                StoredCountyDay::first(*date, counties.clone(), vintage)
+            }
+            CountyDayWrite::Update { stored, counties } => {
+                stored.revised(counties.clone(), vintage)
+            }
+        }
+    }
+
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            CountyDayWrite::Insert { date, .. } => *date,
+            CountyDayWrite::Update { stored, .. } => stored.date,
+        }
+    }
+}
+
+/// The county file last loaded as a whole: a run whose file has the same fingerprint reads no
+/// county partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountyWindow {
+    pub fingerprint: String,
+    /// Its newest day: the vintage its writes were made with.
+    pub vintage: NaiveDate,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    /// Its rows (county days).
+    pub rows: u64,
+}
+
+/// Reads and conditional writes of the county series.
+pub trait CountyDays {
+    /// `state`'s county days with `from <= date <= to` (both optional), in date order.
+    fn read_county_days(
+        &self,
+        state: Region,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> impl Future<Output = Result<Vec<StoredCountyDay>, StoreError>> + Send;
+    /// Up to [`MAX_COUNTY_WRITES_PER_BATCH`] writes of `state`'s county days by the run of
+    /// `vintage`, all or none (one transaction). `Ok(false)`: a condition failed (another run
+    /// wrote one of them first); nothing was written.
+    fn write_county_days(
+        &self,
+        state: Region,
+        writes: &[CountyDayWrite],
+        vintage: NaiveDate,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Records the county file loaded, unless a window of a later vintage is recorded.
+    /// `Ok(false)`: one is.
+    fn write_county_window(
+        &self,
+        window: &CountyWindow,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn values(entries: &[(&str, u64, Option<u64>)]) -> CountyValues {
+        entries
+            .iter()
+            .map(|(id, cases, deaths)| {
+                (
+                    id.to_string(),
+                    CountyCounts {
+                        cases: *cases,
+                        deaths: *deaths,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_revision_keeps_what_it_replaced_and_as_of_undoes_it() {
+        let first = values(&[("36047", 10, Some(1)), ("36UNK", 3, None)]);
+        let stored = StoredCountyDay::first(day("2021-07-01"), first.clone(), day("2021-07-01"));
+        // Kings revised, Unknown withdrawn, Queens added.
+        let second = values(&[("36047", 12, Some(1)), ("36081", 7, Some(0))]);
+        let revised = stored.revised(second.clone(), day("2021-07-03"));
+        assert_eq!(revised.rev, 2);
+        assert_eq!(revised.vintage(), day("2021-07-03"));
+        assert_eq!(
+            revised.revisions[0].before,
+            BTreeMap::from([
+                ("36047".to_string(), Some(first["36047"])),
+                ("36081".to_string(), None),
+                ("36UNK".to_string(), Some(first["36UNK"])),
+            ])
+        );
+        assert_eq!(revised.as_of(day("2021-06-30")), None);
+        assert_eq!(revised.as_of(day("2021-07-01")), Some(first.clone()));
+        assert_eq!(revised.as_of(day("2021-07-02")), Some(first));
+        assert_eq!(revised.as_of(day("2021-07-03")), Some(second.clone()));
+        // The same values again change nothing but the revision count.
+        let again = revised.revised(second.clone(), day("2021-07-04"));
+        assert!(again.revisions[1].before.is_empty());
+        assert_eq!(again.as_of(day("2021-07-03")), Some(second));
+    }
+}
