@@ -13,7 +13,7 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 start_dynamodb "$(free_port)"
 pids+=("$DDB_PID")
 export TABLE_NAME=bench-api NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=info
-export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
+export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION NYT_COUNTIES_URL=
 "$bin/etl" init 2>/dev/null
 "$bin/etl" run >/dev/null 2>&1
 

@@ -18,7 +18,7 @@ done
 start_dynamodb "$(free_port)"
 trap 'kill $DDB_PID 2>/dev/null || true' EXIT
 export TABLE_NAME=cold-start NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=warn
-export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
+export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION NYT_COUNTIES_URL=
 "$bin/etl" init 2>/dev/null
 "$bin/etl" run >/dev/null
 # Warm DynamoDB Local's JVM on these reads (untimed), as a long-running DynamoDB would be.

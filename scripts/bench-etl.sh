@@ -11,7 +11,7 @@ start_dynamodb "$(free_port)"
 trap 'kill $DDB_PID 2>/dev/null || true' EXIT
 export NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU
 # The national series alone here; the states scenarios below set their sources.
-export NYT_STATES_URL= POPULATION_URL=
+export NYT_STATES_URL= POPULATION_URL= NYT_COUNTIES_URL=
 export RUST_LOG=warn
 
 # Warm the JVM of DynamoDB Local once (untimed), as a long-running DynamoDB would be.
@@ -39,7 +39,7 @@ cat .local/bench-initial.md .local/bench-unchanged.md
 # table; then a nothing-new run with states.
 states_runs=${STATES_RUNS:-5}
 naive=$CARGO_TARGET_DIR/release/examples/naive_load
-export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
+export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION NYT_COUNTIES_URL=
 echo "# initial load with states, $states_runs runs each"
 hyperfine --runs "$states_runs" --style basic --export-markdown .local/bench-states.md \
   --prepare 'export TABLE_NAME=states-$(date +%s%N) && echo $TABLE_NAME > .local/bench-table && '"$bin"' init' \

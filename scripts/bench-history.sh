@@ -15,7 +15,7 @@ snapshots=.local/history-snapshots
 "$CARGO_TARGET_DIR/release/history-snapshots" "$snapshots" "$first" "$count"
 start_dynamodb "$(free_port)"
 trap 'kill $DDB_PID 2>/dev/null || true' EXIT
-export JHU_URL=$SNAPSHOT_JHU POPULATION_URL=$SNAPSHOT_POPULATION RUST_LOG=warn
+export JHU_URL=$SNAPSHOT_JHU POPULATION_URL=$SNAPSHOT_POPULATION NYT_COUNTIES_URL= RUST_LOG=warn
 
 # Warm the JVM of DynamoDB Local once (untimed).
 TABLE_NAME=warm-history "$bin" init

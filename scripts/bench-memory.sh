@@ -29,7 +29,7 @@ while size < target:
 open(f"{out}/jhu.csv", "w").write(text + "\n".join(extra) + "\n")
 PY
 export TABLE_NAME=memory NYT_URL=$dir/nyt.csv JHU_URL=$dir/jhu.csv RUST_LOG=warn
-export NYT_STATES_URL= POPULATION_URL=
+export NYT_STATES_URL= POPULATION_URL= NYT_COUNTIES_URL=
 "$bin" init
 echo "# etl run on two 60 MiB sources ($(du -m "$dir/nyt.csv" | cut -f1) MiB NYT, $(du -m "$dir/jhu.csv" | cut -f1) MiB JHU)"
 /usr/bin/time -f "peak RSS %M KiB, %e s wall, %U s user" "$bin" run | tail -n 1

@@ -15,11 +15,12 @@ DDB_LOG=.local/dynamodb-local.log start_dynamodb "$ddb_port" .local/dynamodb
 pids+=("$DDB_PID")
 export TABLE_NAME=${TABLE_NAME:-covid-us}
 if [ "${LIVE:-0}" = 1 ]; then
-  unset NYT_URL JHU_URL NYT_STATES_URL POPULATION_URL
+  unset NYT_URL JHU_URL NYT_STATES_URL NYT_COUNTIES_URL POPULATION_URL
   echo "demo: live sources (needs network access to raw.githubusercontent.com)"
 else
   export NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU
   export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
+  export NYT_COUNTIES_URL=$SNAPSHOT_COUNTIES
 fi
 
 "$bin/etl" init

@@ -6,6 +6,7 @@ SNAPSHOT_NYT=data/snapshot/nyt-us.csv
 SNAPSHOT_JHU=data/snapshot/jhu-time-series-19-covid-combined.csv.gz
 SNAPSHOT_STATES=data/snapshot/nyt-us-states.csv
 SNAPSHOT_POPULATION=data/snapshot/jhu-reference.csv
+SNAPSHOT_COUNTIES=data/snapshot/nyt-us-counties-recent.csv.gz
 
 # A loopback port that is free now.
 free_port() {
@@ -57,6 +58,7 @@ start_stack() {
   PIDS+=("$DDB_PID")
   export TABLE_NAME=$2 NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU RUST_LOG=${RUST_LOG:-warn}
   export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION
+  export NYT_COUNTIES_URL=$SNAPSHOT_COUNTIES
   "$bin/etl" init
   if [[ -n ${HISTORY:-} ]]; then "$bin/etl" backfill "$HISTORY" >/dev/null; fi
   "$bin/etl" run >/dev/null

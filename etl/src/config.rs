@@ -11,6 +11,8 @@ pub const DEFAULT_NYT_URL: &str =
 pub const DEFAULT_JHU_URL: &str = "https://raw.githubusercontent.com/datasets/covid-19/main/data/time-series-19-covid-combined.csv";
 pub const DEFAULT_NYT_STATES_URL: &str =
     "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us-states.csv";
+pub const DEFAULT_NYT_COUNTIES_URL: &str =
+    "https://raw.githubusercontent.com/nytimes/covid-19-data/master/us-counties-recent.csv";
 pub const DEFAULT_POPULATION_URL: &str =
     "https://raw.githubusercontent.com/datasets/covid-19/main/data/reference.csv";
 /// Bodies larger than this (after decoding) are refused while streaming.
@@ -29,6 +31,9 @@ pub struct Config {
     pub jhu_url: String,
     /// `NYT_STATES_URL`: the state series; set to empty for the national series alone.
     pub nyt_states_url: Option<String>,
+    /// `NYT_COUNTIES_URL`: the county series (NYT's last 30 days of every county, or a whole
+    /// history of the same columns); set to empty for no counties.
+    pub nyt_counties_url: Option<String>,
     /// `POPULATION_URL`: populations (JHU `reference.csv`); set to empty for none.
     pub population_url: Option<String>,
     /// `HTTP_TIMEOUT_SECS` (default 30; fractions allowed).
@@ -64,6 +69,7 @@ impl Config {
         };
         let nyt_states_url = optional_source("NYT_STATES_URL", DEFAULT_NYT_STATES_URL);
         let population_url = optional_source("POPULATION_URL", DEFAULT_POPULATION_URL);
+        let nyt_counties_url = optional_source("NYT_COUNTIES_URL", DEFAULT_NYT_COUNTIES_URL);
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let table_name =
             covid_store::table_name(var("TABLE_NAME").as_deref()).map_err(Error::Config)?;
@@ -104,6 +110,7 @@ impl Config {
             nyt_url: var("NYT_URL").unwrap_or_else(|| DEFAULT_NYT_URL.to_string()),
             jhu_url: var("JHU_URL").unwrap_or_else(|| DEFAULT_JHU_URL.to_string()),
             nyt_states_url,
+            nyt_counties_url,
             population_url,
             http_timeout,
             fetch_deadline,
@@ -130,15 +137,24 @@ mod tests {
         assert_eq!(c.jhu_url, DEFAULT_JHU_URL);
         assert_eq!(c.nyt_states_url.as_deref(), Some(DEFAULT_NYT_STATES_URL));
         assert_eq!(c.population_url.as_deref(), Some(DEFAULT_POPULATION_URL));
+        assert_eq!(
+            c.nyt_counties_url.as_deref(),
+            Some(DEFAULT_NYT_COUNTIES_URL)
+        );
         let national = config(&[
             ("TABLE_NAME", "covid"),
             ("NYT_STATES_URL", ""),
             ("POPULATION_URL", " "),
+            ("NYT_COUNTIES_URL", ""),
         ])
         .unwrap();
         assert_eq!(
-            (national.nyt_states_url, national.population_url),
-            (None, None)
+            (
+                national.nyt_states_url,
+                national.population_url,
+                national.nyt_counties_url
+            ),
+            (None, None, None)
         );
         assert_eq!(c.http_timeout, Duration::from_secs(30));
         assert_eq!(

@@ -140,6 +140,7 @@ mod tests {
                 first_date: day,
                 last_date: day,
                 states: None,
+                counties: None,
             },
             changes: Vec::new(),
             dynamodb_requests: 8,

@@ -35,9 +35,9 @@ pub use subscription::{
     audience, check_email, recipient, validate,
 };
 pub use wire::{
-    DailyResponse, LastRun, LatestResponse, LevelsResponse, RegionLatest, RegionSummary,
-    RegionsResponse, RevisionsMeta, RevisionsResponse, RunStatus, RunSummary, SeriesDay,
-    SeriesMeta, SeriesResponse, StateCounts, StatusResponse,
+    CountiesRun, DailyResponse, LastRun, LatestResponse, LevelsResponse, RegionLatest,
+    RegionSummary, RegionsResponse, RevisionsMeta, RevisionsResponse, RunStatus, RunSummary,
+    SeriesDay, SeriesMeta, SeriesResponse, StateCounts, StatusResponse,
 };
 
 /// One day of the US series: cumulative counts as of the end of `date`.

@@ -260,6 +260,27 @@ pub struct RunSummary {
     /// empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub states: Option<StateCounts>,
+    /// What the run did to the county series; absent when they are not loaded
+    /// (`NYT_COUNTIES_URL` empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counties: Option<CountiesRun>,
+}
+
+/// What a run did to the county series, in county days (a row of NYT's county file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountiesRun {
+    /// The county file's rows.
+    pub rows: u64,
+    /// County days first written.
+    pub new: u64,
+    /// County days whose values changed.
+    pub revised: u64,
+    /// County days the file left out that the table held: recorded as withdrawn.
+    pub withdrawn: u64,
+    /// Items written: each every county of a state on one day.
+    pub items: u64,
+    /// The file was the one last loaded: no county day was read.
+    pub skipped: bool,
 }
 
 /// What a run did to the state series, over all of them.

@@ -33,6 +33,8 @@ pub fn etl_config(
     let vars = [
         ("NYT_STATES_URL", path(states)),
         ("POPULATION_URL", path(populations)),
+        // The API serves no county yet (issue 36).
+        ("NYT_COUNTIES_URL", String::new()),
         ("TABLE_NAME", table.to_string()),
         ("NYT_URL", nyt.display().to_string()),
         (

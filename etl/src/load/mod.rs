@@ -4,6 +4,7 @@
 //! change.
 
 pub mod bulk;
+pub mod counties;
 pub mod listing;
 pub mod run;
 pub mod series;

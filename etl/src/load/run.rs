@@ -3,9 +3,12 @@
 //!
 //! 1. One read of the national partition (its meta, alerts and change records). A national
 //!    series that regressed is refused before anything is written.
+//!    The county file ([`counties`]) is planned: checked against the stored county days,
+//!    which are read unless its fingerprint is the stored window's. Nothing is written yet.
 //! 2. The states, each in its own partition ([`states`]): their change records
 //!    wait in the national partition. When their fingerprint is the one the national meta
 //!    keeps, no state partition is read at all.
+//!    Then the counties' planned writes, state by state, and their window record.
 //! 3. If the states were examined, the national partition is read again: the change records
 //!    they wrote are announced in step 4.
 //! 4. The national series ([`series`](super::series)): its meta write announces every change record,
@@ -21,15 +24,18 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use covid_model::{Day, Region, StateCounts};
 use covid_store::{
-    BulkLoad, Listing, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay, WriteMeta,
+    BulkLoad, CountyDays, Listing, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay,
+    WriteMeta,
 };
 
 use crate::error::Error;
 use crate::load::bulk::Clock;
+use crate::load::counties;
 use crate::load::listing;
 use crate::load::states;
 use crate::load::{self, Announce, LoadOutcome, Progress, Scope, Wanted};
-use crate::transform::{self, StateSeries};
+use crate::transform::{self, CountySeries, StateSeries};
+use covid_model::CountiesRun;
 
 /// What one run loads: the validated sources.
 #[derive(Clone, Copy)]
@@ -47,6 +53,8 @@ pub struct Sources<'a> {
     pub states: Option<&'a StateSeries>,
     /// Residents per region (`US` included); empty without a population source.
     pub populations: &'a BTreeMap<Region, u64>,
+    /// The county file; `None`: counties are not loaded.
+    pub counties: Option<&'a CountySeries>,
 }
 
 /// What the data part of a run did.
@@ -61,6 +69,8 @@ pub struct Loaded {
     pub state: SeriesState,
     /// Whether this run wrote the listing.
     pub listed: bool,
+    /// `None` when counties are not loaded.
+    pub counties: Option<CountiesRun>,
 }
 
 /// Writes a run's sources in the order above. `announce` composes the `updated` alert of the
@@ -74,7 +84,15 @@ pub async fn write_sources<S>(
     clock: &Clock,
 ) -> Result<Loaded, Error>
 where
-    S: RegionScope + ReadState + ReadSeries + WriteDay + WriteMeta + BulkLoad + Listing + Sync,
+    S: RegionScope
+        + ReadState
+        + ReadSeries
+        + WriteDay
+        + WriteMeta
+        + BulkLoad
+        + Listing
+        + CountyDays
+        + Sync,
 {
     let mut state = store.read_state().await?;
     if let Some(meta) = &state.meta {
@@ -84,6 +102,11 @@ where
             meta.last_run.as_ref().and_then(|r| r.vintage),
         )?;
     }
+    // The county file is checked against the table before any state is written.
+    let counties = match sources.counties {
+        Some(series) => Some(counties::plan(store, series, state.county_window.as_ref()).await?),
+        None => None,
+    };
     let fingerprint = sources
         .states
         .map(|s| states::regions_fingerprint(s, sources.populations));
@@ -128,6 +151,10 @@ where
         busy_regions = loaded.busy;
         stored_states = loaded.stored;
     }
+    let counties = match counties {
+        Some(planned) => Some(counties::apply(store, planned, progress).await?),
+        None => None,
+    };
     if sources.complete && busy_regions > 0 {
         return Err(Error::Conflict(format!(
             "{busy_regions} state series are being loaded by another run, or by one that \
@@ -147,6 +174,7 @@ where
         busy_regions,
         state,
         listed,
+        counties,
     })
 }
 
@@ -213,6 +241,7 @@ mod tests {
             complete,
             states: Some(states),
             populations: &populations,
+            counties: None,
         };
         write_sources(
             store,
@@ -397,6 +426,7 @@ mod tests {
                     complete: false,
                     states: Some(&states),
                     populations,
+                    counties: None,
                 };
                 let progress = Progress::default();
                 write_sources(store, sources, &announce, Utc::now(), &progress, &Utc::now)

@@ -228,6 +228,7 @@ mod tests {
             complete: false,
             states: Some(states),
             populations,
+            counties: None,
         };
         let announce = |_: &_, _: &[_], _| None;
         let loaded = crate::load::run::write_sources(

@@ -1,4 +1,4 @@
-//! The county series (issue 36; not loaded yet): NYT's county file (`us-counties-recent.csv`,
+//! The county series (issue 36): NYT's county file (`us-counties-recent.csv`,
 //! the last 30 days of every county, or a whole-history file of the same columns) by county,
 //! and each county's population from JHU's `reference.csv`.
 //!
@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use covid_model::{Region, county_id};
+use covid_model::{CountyCounts, Region, county_id};
 
 use super::invalid::{InvalidKind, ValidationError};
 use super::table::Table;
@@ -131,6 +131,71 @@ pub fn parse_nyt_counties(bytes: &[u8]) -> Result<CountySeries, ValidationError>
         days.sort_unstable_by_key(|d| d.date);
     }
     Ok(series)
+}
+
+/// The most county days the table holds within a county file's dates that the file may leave
+/// out: NYT really withdraws a row now and then (an "Unknown" day vanished twice in 131 daily
+/// versions), and such a day is recorded as a revision to "withdrawn". A file that leaves out
+/// more is truncated or broken, and refused like a shrunken national file.
+pub const MAX_WITHDRAWN: u64 = 10;
+
+/// Every county of each state on each day of a county file: the file regrouped as the table
+/// keeps it (an item per state and day).
+pub fn by_state_day(
+    series: &CountySeries,
+) -> BTreeMap<Region, BTreeMap<NaiveDate, BTreeMap<String, CountyCounts>>> {
+    let mut out: BTreeMap<Region, BTreeMap<NaiveDate, BTreeMap<String, CountyCounts>>> =
+        BTreeMap::new();
+    for (id, (county, days)) in series {
+        let state = out.entry(county.state).or_default();
+        for day in days {
+            let value = CountyCounts {
+                cases: day.cases,
+                deaths: day.deaths,
+            };
+            state.entry(day.date).or_default().insert(id.clone(), value);
+        }
+    }
+    out
+}
+
+/// A county file that ends before the one last loaded is refused: a truncated or stale file.
+pub fn check_county_end(last: NaiveDate, stored_last: NaiveDate) -> Result<(), ValidationError> {
+    if last < stored_last {
+        return Err(ValidationError::new(
+            InvalidKind::Regression,
+            Some(Source::NytCounties),
+            format!(
+                "the county file ends at {last}, before the stored county file's last day \
+                 {stored_last}: a truncated or stale file"
+            ),
+        )
+        .date(Some(last)));
+    }
+    Ok(())
+}
+
+/// A county file that leaves out more than [`MAX_WITHDRAWN`] of the stored county days within
+/// its dates is refused; `first` is one of them (county id and date), to name.
+pub fn check_withdrawn(
+    count: u64,
+    first: Option<(&str, NaiveDate)>,
+) -> Result<(), ValidationError> {
+    if count <= MAX_WITHDRAWN {
+        return Ok(());
+    }
+    let (id, date) = first.expect("a withdrawn day to name");
+    Err(ValidationError::new(
+        InvalidKind::Regression,
+        Some(Source::NytCounties),
+        format!(
+            "the county file leaves out {count} county days the table holds within its dates \
+             (more than the {MAX_WITHDRAWN} a file may withdraw), county {id} among them: a \
+             truncated or partial file"
+        ),
+    )
+    .value(id.as_bytes())
+    .date(Some(date)))
 }
 
 /// Each county's population from JHU `reference.csv`, by county id, for the counties of

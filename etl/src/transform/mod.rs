@@ -15,8 +15,8 @@
 //! - a joined series that ends before, or is shorter than, what is stored is refused.
 //!
 //! `rules.rs` holds the data rules (the join, not-reported recoveries, the regression check),
-//! `regions.rs` the state series and populations, `counties.rs` the county series and
-//! populations (issue 36: parsed and validated, not loaded yet), `table.rs` the CSV reading (columns by name, typed fields), `invalid.rs` the located
+//! `regions.rs` the state series and populations, `counties.rs` the county series, its populations and the checks of a county file against the
+//! stored one, `table.rs` the CSV reading (columns by name, typed fields), `invalid.rs` the located
 //! validation error.
 
 mod counties;
@@ -26,7 +26,8 @@ mod rules;
 mod table;
 
 pub use counties::{
-    County, CountyDay, CountySeries, NEW_YORK_CITY, parse_county_populations, parse_nyt_counties,
+    County, CountyDay, CountySeries, MAX_WITHDRAWN, NEW_YORK_CITY, by_state_day, check_county_end,
+    check_withdrawn, parse_county_populations, parse_nyt_counties,
 };
 pub use invalid::{InvalidKind, ValidationError};
 pub use regions::{StateSeries, parse_nyt_states, parse_populations};

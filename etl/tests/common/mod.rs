@@ -134,9 +134,10 @@ impl Etl {
             .env("TABLE_NAME", &self.table)
             .env("NYT_URL", nyt)
             .env("JHU_URL", jhu)
-            // The national series alone; the states tests set their own.
+            // The national series alone; the states and counties tests set their own.
             .env("NYT_STATES_URL", "")
             .env("POPULATION_URL", "")
+            .env("NYT_COUNTIES_URL", "")
             .env_remove("AWS_ENDPOINT_URL")
             .env_remove("AWS_LAMBDA_FUNCTION_NAME")
             .env_remove("AWS_LAMBDA_RUNTIME_API")

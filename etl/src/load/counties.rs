@@ -1,0 +1,276 @@
+//! The county series through the store (issue 36): NYT's county file (a 30-day window, or a
+//! whole history) brought into each state's county days by conditional writes.
+//!
+//! A load is planned, then applied, so that a run can check every source before it writes:
+//!
+//! 1. [`plan`]: when the file's fingerprint is the stored window's, nothing is read. Otherwise
+//!    a file that ends before the stored one is refused; each state's county days within the
+//!    file's dates are read (one `Query` a state, every state, so a state missing from the
+//!    file is seen); each day is compared with the file. A file that leaves out more than
+//!    [`MAX_WITHDRAWN`](transform::MAX_WITHDRAWN) stored county days is refused. Nothing is
+//!    written.
+//! 2. [`apply`]: each state's writes, up to 100 in a transaction, each conditioned on the
+//!    revision it read. A transaction refused (another run wrote first) re-reads that state
+//!    and plans it again; the same file then has nothing left to write. Once every state is
+//!    written, the window is recorded, so a run that fails part-way leaves the next run to
+//!    finish: repeated, duplicated or concurrent runs converge and never double-count.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use covid_model::{CountiesRun, CountyCounts, Region, STATES, fingerprint_text};
+use covid_store::{
+    CountyDayWrite, CountyDays, CountyValues, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH,
+    StoredCountyDay,
+};
+
+use crate::error::Error;
+use crate::load::{Progress, settle};
+use crate::transform::{self, CountySeries};
+
+/// State partitions read, or written, at once.
+pub const STATES_IN_FLIGHT: usize = 8;
+/// Times a state is planned again after another run wrote one of its days first.
+const ATTEMPTS: usize = 3;
+
+/// A county file regrouped by state and day, with its window record.
+pub struct Planned {
+    window: CountyWindow,
+    /// Per state, its writes; empty when nothing was to be written.
+    states: BTreeMap<Region, Vec<PlannedWrite>>,
+    wanted: BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>,
+    pub loaded: CountiesRun,
+}
+
+/// One fingerprint of a county file as the table keeps it.
+pub fn window_fingerprint(days: &BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>) -> String {
+    let mut text = String::with_capacity(4 * 1024 * 1024);
+    for (state, days) in days {
+        for (date, counties) in days {
+            text.push_str(&format!("{}:{date}", state.id));
+            for (id, CountyCounts { cases, deaths }) in counties {
+                text.push_str(&format!(" {id}:{cases}:{deaths:?}"));
+            }
+            text.push('\n');
+        }
+    }
+    fingerprint_text(&text)
+}
+
+/// One write and the county days it changes.
+struct PlannedWrite {
+    write: CountyDayWrite,
+    new: u64,
+    revised: u64,
+    /// The counties it withdraws.
+    withdrawn: Vec<String>,
+}
+
+/// The writes that bring `stored` (a state's county days within the file's dates) to `wanted`,
+/// the file of `vintage`. A day a later file wrote (a concurrent run's) keeps its values.
+fn diff(
+    wanted: &BTreeMap<NaiveDate, CountyValues>,
+    stored: Vec<StoredCountyDay>,
+    vintage: NaiveDate,
+) -> Vec<PlannedWrite> {
+    let mut writes = Vec::new();
+    let mut stored: BTreeMap<NaiveDate, StoredCountyDay> =
+        stored.into_iter().map(|d| (d.date, d)).collect();
+    let empty = CountyValues::new();
+    let dates: std::collections::BTreeSet<NaiveDate> =
+        wanted.keys().chain(stored.keys()).copied().collect();
+    for date in dates {
+        let new = wanted.get(&date).unwrap_or(&empty);
+        match stored.remove(&date) {
+            None => writes.push(PlannedWrite {
+                new: new.len() as u64,
+                revised: 0,
+                withdrawn: Vec::new(),
+                write: CountyDayWrite::Insert {
+                    date,
+                    counties: new.clone(),
+                },
+            }),
+            Some(day) if day.counties == *new || day.vintage() > vintage => {}
+            Some(day) => {
+                let (mut added, mut revised) = (0, 0);
+                for (id, value) in new {
+                    match day.counties.get(id) {
+                        None => added += 1,
+                        Some(old) if old != value => revised += 1,
+                        Some(_) => {}
+                    }
+                }
+                let withdrawn = day
+                    .counties
+                    .keys()
+                    .filter(|id| !new.contains_key(*id))
+                    .cloned()
+                    .collect();
+                writes.push(PlannedWrite {
+                    new: added,
+                    revised,
+                    withdrawn,
+                    write: CountyDayWrite::Update {
+                        stored: day,
+                        counties: new.clone(),
+                    },
+                });
+            }
+        }
+    }
+    writes
+}
+
+/// Reads what the file changes and checks it; writes nothing. `stored` is the county window
+/// the national state holds.
+pub async fn plan<S: CountyDays + Sync>(
+    store: &S,
+    series: &CountySeries,
+    stored: Option<&CountyWindow>,
+) -> Result<Planned, Error> {
+    let wanted = transform::by_state_day(series);
+    let rows = series.values().map(|(_, days)| days.len() as u64).sum();
+    let dates = wanted.values().flat_map(|days| days.keys());
+    let (first, last) = match (dates.clone().min(), dates.max()) {
+        (Some(first), Some(last)) => (*first, *last),
+        _ => return Err(Error::Config("the county file has no rows".to_string())),
+    };
+    let window = CountyWindow {
+        fingerprint: window_fingerprint(&wanted),
+        vintage: last,
+        first_date: first,
+        last_date: last,
+        rows,
+    };
+    let mut loaded = CountiesRun {
+        rows,
+        ..CountiesRun::default()
+    };
+    if stored.is_some_and(|w| w.fingerprint == window.fingerprint) {
+        loaded.skipped = true;
+        return Ok(Planned {
+            window,
+            states: BTreeMap::new(),
+            wanted,
+            loaded,
+        });
+    }
+    if let Some(stored) = stored {
+        transform::check_county_end(last, stored.last_date)?;
+    }
+    let read = settle(STATES.to_vec(), STATES_IN_FLIGHT, |state| async move {
+        let days = store
+            .read_county_days(state, Some(first), Some(last))
+            .await?;
+        Ok::<_, Error>((state, days))
+    })
+    .await?;
+    let no_days = BTreeMap::new();
+    let mut states = BTreeMap::new();
+    for (state, days) in read {
+        states.insert(
+            state,
+            diff(wanted.get(&state).unwrap_or(&no_days), days, last),
+        );
+    }
+    let withdrawn = states.values().flatten().flat_map(|p| {
+        let date = p.write.date();
+        p.withdrawn.iter().map(move |id| (date, id))
+    });
+    transform::check_withdrawn(
+        withdrawn.clone().count() as u64,
+        withdrawn.min().map(|(date, id)| (id.as_str(), date)),
+    )?;
+    Ok(Planned {
+        window,
+        states,
+        wanted,
+        loaded,
+    })
+}
+
+/// Writes a plan, then records its window.
+pub async fn apply<S: CountyDays + Sync>(
+    store: &S,
+    planned: Planned,
+    progress: &Progress,
+) -> Result<CountiesRun, Error> {
+    let Planned {
+        window,
+        states,
+        wanted,
+        mut loaded,
+    } = planned;
+    if loaded.skipped {
+        return Ok(loaded);
+    }
+    let (vintage, first, last) = (window.vintage, window.first_date, window.last_date);
+    let wanted = &wanted;
+    let no_days = BTreeMap::new();
+    let no_days = &no_days;
+    let written = settle(
+        states.into_iter().filter(|(_, w)| !w.is_empty()).collect(),
+        STATES_IN_FLIGHT,
+        |(state, mut writes): (Region, Vec<PlannedWrite>)| async move {
+            let mut done = CountiesRun::default();
+            for attempt in 1..=ATTEMPTS {
+                let mut refused = false;
+                for batch in writes.chunks(MAX_COUNTY_WRITES_PER_BATCH) {
+                    let batch_writes: Vec<CountyDayWrite> =
+                        batch.iter().map(|p| p.write.clone()).collect();
+                    if !store
+                        .write_county_days(state, &batch_writes, vintage)
+                        .await?
+                    {
+                        refused = true;
+                        continue;
+                    }
+                    for planned in batch {
+                        done.new += planned.new;
+                        done.revised += planned.revised;
+                        done.withdrawn += planned.withdrawn.len() as u64;
+                    }
+                    done.items += batch.len() as u64;
+                    progress.add_days(batch.iter().map(|p| p.new + p.revised).sum());
+                }
+                if !refused {
+                    return Ok(done);
+                }
+                tracing::warn!(
+                    state = state.id,
+                    attempt,
+                    "county days written by another run first; planning the state again"
+                );
+                let days = store
+                    .read_county_days(state, Some(first), Some(last))
+                    .await?;
+                // Another run wrote this file's values, or a later file's: only what is
+                // still to change is written, and counted.
+                writes = diff(wanted.get(&state).unwrap_or(no_days), days, vintage);
+                if writes.is_empty() {
+                    return Ok(done);
+                }
+            }
+            Err(Error::Conflict(format!(
+                "{}'s county days kept being written by another run ({ATTEMPTS} attempts): run \
+                 again",
+                state.name
+            )))
+        },
+    )
+    .await?;
+    for done in written {
+        loaded.new += done.new;
+        loaded.revised += done.revised;
+        loaded.withdrawn += done.withdrawn;
+        loaded.items += done.items;
+    }
+    if !store.write_county_window(&window).await? {
+        tracing::info!(%vintage, "a county file of a later vintage is recorded; kept");
+    }
+    Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests;

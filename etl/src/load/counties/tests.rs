@@ -1,0 +1,232 @@
+//! The county load on the in-memory store: first load, nothing new, revisions, withdrawn days,
+//! refused files, outages and another run writing first.
+
+use covid_store::{CountyDays, MemoryStore, ReadState};
+
+use super::*;
+use crate::transform::parse_nyt_counties;
+
+const HEADER: &str = "date,county,state,fips,cases,deaths\n";
+
+fn file(rows: &[&str]) -> CountySeries {
+    parse_nyt_counties(format!("{HEADER}{}\n", rows.join("\n")).as_bytes()).unwrap()
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+/// Three counties of two states over two days, deaths not reported in Puerto Rico.
+fn first_window() -> CountySeries {
+    file(&[
+        "2021-07-01,Kings,New York,36047,100,10",
+        "2021-07-01,Unknown,New York,,5,0",
+        "2021-07-01,Adjuntas,Puerto Rico,72001,30,",
+        "2021-07-02,Kings,New York,36047,110,10",
+        "2021-07-02,Unknown,New York,,5,0",
+        "2021-07-02,Adjuntas,Puerto Rico,72001,31,",
+    ])
+}
+
+/// The next day's window: Kings revised on 07-02, a new day, and Adjuntas's deaths reported.
+fn second_window() -> CountySeries {
+    file(&[
+        "2021-07-01,Kings,New York,36047,100,10",
+        "2021-07-01,Unknown,New York,,5,0",
+        "2021-07-01,Adjuntas,Puerto Rico,72001,30,",
+        "2021-07-02,Kings,New York,36047,112,10",
+        "2021-07-02,Unknown,New York,,5,0",
+        "2021-07-02,Adjuntas,Puerto Rico,72001,31,",
+        "2021-07-03,Kings,New York,36047,120,11",
+        "2021-07-03,Unknown,New York,,5,0",
+        "2021-07-03,Adjuntas,Puerto Rico,72001,33,1",
+    ])
+}
+
+async fn load(store: &MemoryStore, series: &CountySeries) -> Result<CountiesRun, Error> {
+    let state = store.read_state().await?;
+    let planned = plan(store, series, state.county_window.as_ref()).await?;
+    apply(store, planned, &Progress::default()).await
+}
+
+/// Every county's value on every day, as the table holds it now, or as of `vintage`.
+async fn table(store: &MemoryStore, vintage: Option<NaiveDate>) -> Vec<(NaiveDate, CountyValues)> {
+    let mut out = Vec::new();
+    for state in STATES {
+        for day in store.read_county_days(state, None, None).await.unwrap() {
+            let values = match vintage {
+                None => Some(day.counties.clone()),
+                Some(v) => day.as_of(v),
+            };
+            if let Some(values) = values.filter(|v| !v.is_empty()) {
+                out.push((day.date, values));
+            }
+        }
+    }
+    out.sort_by_key(|(date, values)| (*date, values.keys().next().cloned()));
+    out
+}
+
+/// The file as the table should hold it.
+fn expected(series: &CountySeries) -> Vec<(NaiveDate, CountyValues)> {
+    let mut out: Vec<_> = transform::by_state_day(series)
+        .into_values()
+        .flat_map(|days| days.into_iter())
+        .collect();
+    out.sort_by_key(|(date, values)| (*date, values.keys().next().cloned()));
+    out
+}
+
+#[tokio::test]
+async fn a_window_is_loaded_once_then_read_no_more() {
+    let store = MemoryStore::new();
+    let loaded = load(&store, &first_window()).await.unwrap();
+    assert_eq!(
+        (loaded.rows, loaded.new, loaded.revised, loaded.items),
+        (6, 6, 0, 4),
+        "two states, two days"
+    );
+    assert_eq!(table(&store, None).await, expected(&first_window()));
+    let pr = Region::by_id("PR").unwrap();
+    let adjuntas = &store.read_county_days(pr, None, None).await.unwrap()[0].counties["72001"];
+    assert_eq!(adjuntas.deaths, None, "not reported, never 0");
+
+    let reads = store.calls("read_county_days");
+    let again = load(&store, &first_window()).await.unwrap();
+    assert!(again.skipped);
+    assert_eq!((again.new, again.items), (0, 0));
+    assert_eq!(
+        store.calls("read_county_days"),
+        reads,
+        "the fingerprint matched"
+    );
+}
+
+#[tokio::test]
+async fn a_revision_is_kept_with_what_it_replaced() {
+    let store = MemoryStore::new();
+    load(&store, &first_window()).await.unwrap();
+    let loaded = load(&store, &second_window()).await.unwrap();
+    // Kings on 07-02 revised, Adjuntas's deaths on 07-03 new with the day.
+    assert_eq!((loaded.new, loaded.revised, loaded.items), (3, 1, 3));
+    assert_eq!(table(&store, None).await, expected(&second_window()));
+    assert_eq!(
+        table(&store, Some(date("2021-07-02"))).await,
+        expected(&first_window()),
+        "as of the first file's vintage"
+    );
+    // The same file again changes nothing, and a file of an earlier day is refused.
+    assert!(load(&store, &second_window()).await.unwrap().skipped);
+    let error = load(&store, &first_window()).await.unwrap_err().to_string();
+    assert!(
+        error.contains("ends at 2021-07-02") && error.contains("NYT us-counties.csv"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawn_day_is_recorded_and_a_truncated_file_refused() {
+    let store = MemoryStore::new();
+    load(&store, &first_window()).await.unwrap();
+    // NYT drops New York's Unknown on 07-01: withdrawn, kept in the history.
+    let mut window = second_window();
+    window.get_mut("36UNK").unwrap().1.remove(0);
+    let loaded = load(&store, &window).await.unwrap();
+    assert_eq!(loaded.withdrawn, 1);
+    let ny = Region::by_id("NY").unwrap();
+    let day = store
+        .read_county_days(ny, Some(date("2021-07-01")), Some(date("2021-07-01")))
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(!day.counties.contains_key("36UNK"));
+    assert_eq!(
+        day.as_of(date("2021-07-02")).unwrap()["36UNK"].cases,
+        5,
+        "kept as it stood"
+    );
+
+    // A file without Puerto Rico leaves out more than a few days: refused, nothing written.
+    let store = MemoryStore::new();
+    let many: Vec<String> = (1..=12)
+        .flat_map(|d| {
+            [
+                format!("2021-06-{d:02},Kings,New York,36047,{d},0"),
+                format!("2021-06-{d:02},Adjuntas,Puerto Rico,72001,{d},"),
+            ]
+        })
+        .collect();
+    let rows = |r: &[String]| file(&r.iter().map(String::as_str).collect::<Vec<_>>());
+    load(&store, &rows(&many)).await.unwrap();
+    let before = store.contents();
+    let without_pr: Vec<String> = many
+        .iter()
+        .filter(|r| !r.contains("Puerto"))
+        .cloned()
+        .chain(["2021-06-13,Kings,New York,36047,13,0".to_string()])
+        .collect();
+    let error = load(&store, &rows(&without_pr))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("leaves out 12 county days") && error.contains("72001"),
+        "{error}"
+    );
+    assert!(
+        error.contains("(date 2021-06-01)"),
+        "the first named: {error}"
+    );
+    assert_eq!(store.contents(), before, "nothing written");
+}
+
+#[tokio::test]
+async fn an_outage_part_way_then_a_run_converges() {
+    let clean = MemoryStore::new();
+    load(&clean, &first_window()).await.unwrap();
+    load(&clean, &second_window()).await.unwrap();
+
+    let store = MemoryStore::new();
+    load(&store, &first_window()).await.unwrap();
+    // One state's days are written, then DynamoDB fails.
+    store.fail_after_writes(1);
+    assert!(load(&store, &second_window()).await.is_err());
+    assert!(store.contents().county_window.unwrap().last_date < date("2021-07-03"));
+    store.heal();
+    let loaded = load(&store, &second_window()).await.unwrap();
+    assert!(loaded.items < 3, "what was written is not written again");
+    assert_eq!(table(&store, None).await, table(&clean, None).await);
+    assert_eq!(
+        table(&store, Some(date("2021-07-02"))).await,
+        expected(&first_window())
+    );
+}
+
+#[tokio::test]
+async fn another_run_writing_first_is_neither_overwritten_nor_counted_twice() {
+    let store = MemoryStore::new();
+    load(&store, &first_window()).await.unwrap();
+    // Another run of the same file gets to every state's days between this run's read and
+    // its write.
+    let other = store.clone();
+    let series = second_window();
+    let state = store.read_state().await.unwrap();
+    let planned = plan(&store, &series, state.county_window.as_ref())
+        .await
+        .unwrap();
+    load(&other, &series).await.unwrap();
+    let loaded = apply(&store, planned, &Progress::default()).await.unwrap();
+    assert_eq!(
+        (loaded.new, loaded.revised, loaded.items),
+        (0, 0, 0),
+        "the other run wrote it all"
+    );
+    assert_eq!(table(&store, None).await, expected(&series));
+    let ny = Region::by_id("NY").unwrap();
+    let revised = store
+        .read_county_days(ny, Some(date("2021-07-02")), Some(date("2021-07-02")))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(revised.rev, 2, "one revision, not two");
+}

@@ -1,0 +1,137 @@
+//! The county series on DynamoDB Local through the real `etl` binary, behind the IAM gate (the
+//! ETL's role, judged by the template's policy): NYT's real county files, each run with the
+//! national and state files of its time.
+//!
+//! 1. The whole county history as published on 2020-05-02 (106,826 rows; its last line has no newline, which `shared/README.md` does not count), with NYT's
+//!    national and state files of 2020-05-01.
+//! 2. The 30-day window as published on 2021-07-08 (97,393 rows), with those of 2021-07-01.
+//! 3. The same again: nothing read but the national partition.
+//!
+//! After each run every county's days in the table are the union of the files read so far, the
+//! newest standing, and as of the first file's vintage the table is the first file.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use common::*;
+use covid_model::{Region, STATES};
+use covid_store::{CountyDays, CountyValues};
+use etl::transform::{by_state_day, parse_nyt_counties};
+
+fn publication(date: &str, file: &str) -> PathBuf {
+    testkit::repo_root()
+        .join("data/publications")
+        .join(date)
+        .join(file)
+}
+
+fn gunzipped(path: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()),
+        &mut bytes,
+    )
+    .unwrap();
+    bytes
+}
+
+type Table = BTreeMap<(Region, NaiveDate), CountyValues>;
+
+/// A county file as the table keeps it.
+fn file_table(path: &Path) -> Table {
+    let series = parse_nyt_counties(&gunzipped(path)).unwrap();
+    let mut table = Table::new();
+    for (state, days) in by_state_day(&series) {
+        for (date, values) in days {
+            table.insert((state, date), values);
+        }
+    }
+    table
+}
+
+/// The table's county days, now or as of `vintage` (days without a county left out).
+async fn stored(etl: &Etl, vintage: Option<NaiveDate>) -> Table {
+    let store = etl.store();
+    let mut table = Table::new();
+    for state in STATES {
+        for day in store.read_county_days(state, None, None).await.unwrap() {
+            let values = match vintage {
+                None => Some(day.counties.clone()),
+                Some(vintage) => day.as_of(vintage),
+            };
+            if let Some(values) = values.filter(|v| !v.is_empty()) {
+                table.insert((state, day.date), values);
+            }
+        }
+    }
+    table
+}
+
+fn run(etl: &Etl, published: &str, counties: &Path) -> serde_json::Value {
+    let output = etl
+        .command(
+            &etl.endpoint,
+            &publication(published, "nyt-us.csv.gz"),
+            &jhu_snapshot(),
+            "run",
+        )
+        .env(
+            "NYT_STATES_URL",
+            publication(published, "nyt-us-states.csv.gz"),
+        )
+        .env("POPULATION_URL", testkit::snapshot("jhu-reference.csv"))
+        .env("NYT_COUNTIES_URL", counties)
+        .output()
+        .expect("start etl");
+    let summary = RunResult { output }.ok();
+    eprintln!("{published} with {}: {summary}", counties.display());
+    summary
+}
+
+#[tokio::test]
+async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_new() {
+    let etl = Etl::new("counties_real");
+    etl.init();
+    let (history, window) = (
+        testkit::snapshot("nyt-us-counties-2020-05-01.csv.gz"),
+        testkit::snapshot("nyt-us-counties-recent.csv.gz"),
+    );
+
+    let summary = run(&etl, "2020-05-01", &history);
+    let counties = &summary["counties"];
+    assert_eq!(counties["rows"], 106_826, "{summary}");
+    assert_eq!(counties["new"], 106_826, "{summary}");
+    let first = file_table(&history);
+    assert_eq!(stored(&etl, None).await, first);
+
+    let summary = run(&etl, "2021-07-01", &window);
+    let counties = &summary["counties"];
+    assert_eq!(counties["rows"], 97_393, "{summary}");
+    assert_eq!(
+        (
+            &counties["new"],
+            &counties["revised"],
+            &counties["withdrawn"]
+        ),
+        (&97_393.into(), &0.into(), &0.into()),
+        "{summary}"
+    );
+    let mut union = first.clone();
+    union.extend(file_table(&window));
+    assert_eq!(stored(&etl, None).await, union);
+    let vintage: NaiveDate = "2020-05-01".parse().unwrap();
+    assert_eq!(stored(&etl, Some(vintage)).await, first, "as of 2020-05-01");
+
+    let summary = run(&etl, "2021-07-01", &window);
+    assert_eq!(summary["counties"]["skipped"], true, "{summary}");
+    assert_eq!(summary["counties"]["items"], 0, "{summary}");
+    // The national partition's read and the run record: the county window is read with it.
+    assert!(
+        summary["dynamodb_requests"].as_u64().unwrap() <= 3,
+        "{summary}"
+    );
+    assert_eq!(stored(&etl, None).await, union);
+}
