@@ -17,6 +17,13 @@ pub const DEFAULT_POPULATION_URL: &str =
     "https://raw.githubusercontent.com/datasets/covid-19/main/data/reference.csv";
 /// Bodies larger than this (after decoding) are refused while streaming.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+/// A county file larger than this (after decoding) is refused: NYT's daily 30-day window is
+/// about 4.4 MB (97,393 rows on 2021-07-08), and a run holds every county day of its file in
+/// memory. With every source at its cap (a county file of 395,651 rows) a run peaked at
+/// 224.5 MiB of the function's 512 MB (`etl/tests/memory.rs`); a 64 MiB county file (1.58
+/// million rows) alone peaked at 455 MiB. A whole history (NYT's yearly files, 36-51 MB each)
+/// is the backfill's.
+pub const MAX_COUNTY_BODY_BYTES: u64 = 16 * 1024 * 1024;
 /// Every source of a run is fetched within this, retries included: inside the function's
 /// timeout (120 s) with room for the load and the alerts.
 pub const DEFAULT_FETCH_DEADLINE: Duration = Duration::from_secs(75);

@@ -172,6 +172,17 @@ impl Fetcher {
         location: &str,
         budget: &Budget,
     ) -> Result<Vec<u8>, Error> {
+        let capped;
+        let this = match origin.max_bytes() {
+            Some(max) if max < self.max_bytes => {
+                capped = Self {
+                    max_bytes: max,
+                    ..self.clone()
+                };
+                &capped
+            }
+            _ => self,
+        };
         let fail = |detail: String| Error::Fetch {
             origin,
             location: location.to_string(),
@@ -179,13 +190,13 @@ impl Fetcher {
         };
         let bytes = if location.starts_with("http://") || location.starts_with("https://") {
             check_remote(location).map_err(fail)?;
-            self.fetch_http(location, budget).await.map_err(fail)?
+            this.fetch_http(location, budget).await.map_err(fail)?
         } else {
             let path = location.strip_prefix("file://").unwrap_or(location);
-            self.read_file(path, budget).await.map_err(fail)?
+            this.read_file(path, budget).await.map_err(fail)?
         };
         if bytes.starts_with(&[0x1f, 0x8b]) {
-            let decoded = gunzip(&bytes, self.max_bytes, budget).map_err(fail);
+            let decoded = gunzip(&bytes, this.max_bytes, budget).map_err(fail);
             budget.give_back(bytes.len() as u64);
             return decoded;
         }

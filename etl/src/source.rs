@@ -16,6 +16,17 @@ pub enum Source {
     NytCounties,
 }
 
+impl Source {
+    /// The most bytes (decoded) a run takes of this source, when it is below the cap of
+    /// every source ([`MAX_BODY_BYTES`](crate::config::MAX_BODY_BYTES)).
+    pub fn max_bytes(self) -> Option<u64> {
+        match self {
+            Source::NytCounties => Some(crate::config::MAX_COUNTY_BODY_BYTES),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

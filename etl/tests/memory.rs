@@ -1,6 +1,8 @@
 //! The ETL's memory in the worst case the fetch allows, against the function's `MemorySize` in
-//! `template.yaml`: all four sources at once over HTTP, two of them padded to 60 MiB with rows
-//! that pass validation but fall outside the join (NYT: days after the join's last; JHU: other
+//! `template.yaml`: all five sources at once over HTTP: a county file at its own cap
+//! (`config::MAX_COUNTY_BODY_BYTES`; synthetic: NYT's real 30-day window repeated on earlier
+//! dates, every row a county day to write), and NYT and JHU padded with rows that pass
+//! validation but fall outside the join (NYT: days after the join's last; JHU: other
 //! countries), so that together they fill the run's budget (`fetch::MAX_RUN_BYTES`); the
 //! `etl` binary's peak RSS is read from the kernel (`getrusage` of the waited child). One
 //! byte more than the budget is refused cleanly: the run fails, nothing is written.
@@ -52,6 +54,29 @@ fn padded_jhu(size: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
+/// NYT's real county window, its rows repeated 30 days earlier and again, to at most `size`
+/// bytes (synthetic values on real counties: for size only).
+fn padded_counties(size: usize) -> Vec<u8> {
+    let gz = std::fs::read(testkit::snapshot("nyt-us-counties-recent.csv.gz")).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let mut out = format!("{header}\n");
+    for shift in 0.. {
+        for row in &rows {
+            let date: chrono::NaiveDate = row[..10].parse().unwrap();
+            let line = format!("{}{}\n", date - chrono::Days::new(30 * shift), &row[10..]);
+            if out.len() + line.len() > size {
+                return out.into_bytes();
+            }
+            out.push_str(&line);
+        }
+    }
+    unreachable!()
+}
+
 /// A CSV answer, as raw.githubusercontent.com gives it.
 fn csv(body: Vec<u8>) -> HttpStub {
     HttpStub::start(vec![
@@ -74,7 +99,7 @@ fn peak_rss_of_children() -> u64 {
 }
 
 #[test]
-fn four_sources_at_the_run_budget_fit_the_function_and_one_byte_more_is_refused() {
+fn five_sources_at_the_run_budget_fit_the_function_and_one_byte_more_is_refused() {
     let memory_mb = testkit::template::Template::load()
         .property("EtlFunction", "MemorySize", &[])
         .and_then(|v| v.as_u64())
@@ -82,11 +107,14 @@ fn four_sources_at_the_run_budget_fit_the_function_and_one_byte_more_is_refused(
     let states = std::fs::read(testkit::snapshot("nyt-us-states.csv")).unwrap();
     let population = std::fs::read(testkit::snapshot("jhu-reference.csv")).unwrap();
     let budget = etl::fetch::MAX_RUN_BYTES as usize;
-    // NYT and JHU share what states and populations leave of the budget.
-    let each = (budget - states.len() - population.len()) / 2;
+    let county_cap = etl::config::MAX_COUNTY_BODY_BYTES as usize;
+    let counties = padded_counties(county_cap);
+    assert!(counties.len() > county_cap - MIB);
+    // NYT and JHU share what the others leave of the budget.
+    let each = (budget - states.len() - population.len() - counties.len()) / 2;
     let (nyt, jhu) = (padded_nyt(each - MIB / 2), padded_jhu(each - MIB / 2));
-    assert!(nyt.len() + jhu.len() + states.len() + population.len() <= budget);
-    assert!(nyt.len() > 60 * MIB && jhu.len() > 60 * MIB);
+    assert!(nyt.len() + jhu.len() + states.len() + population.len() + counties.len() <= budget);
+    assert!(nyt.len() > 50 * MIB && jhu.len() > 50 * MIB);
 
     let etl = Etl::new("memory");
     etl.init();
@@ -95,12 +123,14 @@ fn four_sources_at_the_run_budget_fit_the_function_and_one_byte_more_is_refused(
         csv(jhu),
         csv(states.clone()),
         csv(population.clone()),
+        csv(counties.clone()),
     ];
     let mut cmd = etl.command(&etl.endpoint, &nyt_snapshot(), &jhu_snapshot(), "run");
     cmd.env("NYT_URL", servers[0].url("/us.csv"))
         .env("JHU_URL", servers[1].url("/combined.csv"))
         .env("NYT_STATES_URL", servers[2].url("/us-states.csv"))
         .env("POPULATION_URL", servers[3].url("/reference.csv"))
+        .env("NYT_COUNTIES_URL", servers[4].url("/us-counties.csv"))
         .env("RUST_LOG", "warn");
     let summary = RunResult {
         output: cmd.output().expect("start etl"),
@@ -111,10 +141,13 @@ fn four_sources_at_the_run_budget_fit_the_function_and_one_byte_more_is_refused(
         summary["states"]["inserted"].as_u64().unwrap() > 27_000,
         "{summary}"
     );
+    let county_days = summary["counties"]["new"].as_u64().unwrap();
+    assert!(county_days > 350_000, "{summary}");
     let peak = peak_rss_of_children();
     let limit = memory_mb * 1024 * 1024;
     println!(
-        "peak RSS {:.1} MiB of the function's {memory_mb} MB, sources {:.1} MiB in all",
+        "peak RSS {:.1} MiB of the function's {memory_mb} MB, sources {:.1} MiB in all, \
+         {county_days} county days",
         peak as f64 / MIB as f64,
         budget as f64 / MIB as f64
     );
@@ -133,18 +166,41 @@ fn four_sources_at_the_run_budget_fit_the_function_and_one_byte_more_is_refused(
         csv(padded_jhu(each + MIB / 2)),
         csv(states),
         csv(population),
+        csv(counties.clone()),
     ];
     let mut cmd = etl.command(&etl.endpoint, &nyt_snapshot(), &jhu_snapshot(), "run");
     cmd.env("NYT_URL", over[0].url("/us.csv"))
         .env("JHU_URL", over[1].url("/combined.csv"))
         .env("NYT_STATES_URL", over[2].url("/us-states.csv"))
-        .env("POPULATION_URL", over[3].url("/reference.csv"));
+        .env("POPULATION_URL", over[3].url("/reference.csv"))
+        .env("NYT_COUNTIES_URL", over[4].url("/us-counties.csv"));
     let stderr = RunResult {
         output: cmd.output().expect("start etl"),
     }
     .failed();
     assert!(
         stderr.contains("the sources together are larger than the 128 MiB a run holds"),
+        "{stderr}"
+    );
+    let items = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(etl.items());
+    assert!(items.is_empty(), "nothing written: {} items", items.len());
+
+    // A county file a byte over its own cap: refused while fetching; nothing written.
+    let etl = Etl::new("memory-county-over");
+    etl.init();
+    let mut over = counties;
+    over.resize(county_cap + 1, b'\n');
+    let server = csv(over);
+    let mut cmd = etl.command(&etl.endpoint, &nyt_snapshot(), &jhu_snapshot(), "run");
+    cmd.env("NYT_COUNTIES_URL", server.url("/us-counties.csv"));
+    let stderr = RunResult {
+        output: cmd.output().expect("start etl"),
+    }
+    .failed();
+    assert!(
+        stderr.contains("NYT us-counties.csv") && stderr.contains("larger than the 16 MiB cap"),
         "{stderr}"
     );
     let items = tokio::runtime::Runtime::new()
