@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use common::{Etl, jhu_snapshot, nyt_snapshot};
 use covid_model::STATES;
@@ -177,26 +176,12 @@ async fn a_process_killed_mid_county_load() {
             }
         },
     ));
-    let mut child = command(&etl, &proxy.endpoint, &window())
+    let child = command(&etl, &proxy.endpoint, &window())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start etl");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while proxy.count("hang") == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the load never reached its second write"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "etl ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.kill().expect("SIGKILL etl");
-    child.wait().unwrap();
-    proxy.wait_idle(Duration::from_secs(60));
+    proxy.kill_when_held(child);
     let (days, revised) = stored(&etl).await;
     assert!(days > 0 && revised == 0, "{days} county days stored");
     assert!(

@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use common::{Delivered, Etl, Subscriber, bad_jhu, edited, jhu_snapshot, nyt_snapshot, scratch};
 use covid_model::{Day, fingerprint};
@@ -412,28 +411,13 @@ async fn a_process_killed_mid_load() {
         },
     ));
     let via = Endpoints::dynamodb_via(&proxy);
-    let mut child = s
+    let child = s
         .command(&via, &src.b, &jhu_snapshot())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start etl");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while proxy.count("hang") == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the load never reached its second write"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "etl ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    // SIGKILL, mid-load; the requests it had sent still land (as they would in DynamoDB).
-    child.kill().expect("SIGKILL etl");
-    child.wait().unwrap();
-    proxy.wait_idle(Duration::from_secs(60));
+    proxy.kill_when_held(child);
     let stored = s.days().await.len();
     assert!(
         stored >= 198,

@@ -180,6 +180,30 @@ impl FaultProxy {
     pub fn count(&self, fate: &str) -> usize {
         self.seen().iter().filter(|s| s.fate == fate).count()
     }
+
+    /// Once a request through this proxy is held ([`Fault::ForwardAndHang`]), SIGKILLs
+    /// `child`, mid-load; the requests it had sent still land (as they would in AWS), and are
+    /// waited for.
+    ///
+    /// # Panics
+    /// If nothing is held within 60 s, or `child` ends before it is killed.
+    pub fn kill_when_held(&self, mut child: std::process::Child) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while self.count("hang") == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no request was held within 60 s"
+            );
+            assert!(
+                child.try_wait().expect("child status").is_none(),
+                "the child ended before it was killed"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        child.kill().expect("SIGKILL the child");
+        child.wait().expect("wait for the child");
+        self.wait_idle(Duration::from_secs(60));
+    }
 }
 
 /// The access key id and the service of a SigV4 `Authorization` header

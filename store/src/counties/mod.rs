@@ -11,11 +11,11 @@
 //! **Why a state's day, not a county's day, is the item.** NYT's daily county file is 30 days
 //! of about 3,250 counties. One item per county day is 3,250 items of about 82 B each a day,
 //! 1 WRU each, and a county's window read is a request per county. One item per state and day
-//! holds the same numbers in about 17 B a county: a day of every county is 56 items (Texas's
-//! 254 counties are about 4.5 KB, 5 WRU), a run's window is one `Query` per state, and the
-//! whole history is about 65,000 items instead of 3.5 million. A county's series is its
-//! state's partition read whole (about 1,160 items, 1.1 MB for Texas), which the API caches per
-//! state. `BENCHMARKS.md` has the measurements.
+//! holds the same numbers in about 17 B a county: a day of every county is 55 items (Texas's
+//! 254 counties: 3.6 KB, 4 WRU, on 2021-07-08), a run's window is one `Query` per state, and
+//! the whole history is about 65,000 items instead of 3.5 million. A county's series is its
+//! state's partition read whole (about 1,160 items; about 4 MB for Texas), which the API is to
+//! cache per state. `BENCHMARKS.md` has the measurements.
 //!
 //! The window item sorts after the national `meta` and before `outbox#`, so the read of the
 //! national state (`meta` to `pending$`) returns it with the meta, at no extra request.
