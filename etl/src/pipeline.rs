@@ -82,6 +82,7 @@ pub(crate) struct Inputs {
     states: Option<transform::StateSeries>,
     populations: BTreeMap<covid_model::Region, u64>,
     counties: Option<transform::CountySeries>,
+    county_populations: BTreeMap<String, u64>,
     /// NYT, JHU, NYT states, populations, NYT counties.
     bytes: [usize; 5],
     started: chrono::DateTime<Utc>,
@@ -240,6 +241,10 @@ impl Etl {
             .as_deref()
             .map(transform::parse_nyt_counties)
             .transpose()?;
+        let county_populations = match (&population_csv, &counties) {
+            (Some(bytes), Some(series)) => transform::parse_county_populations(bytes, series)?,
+            _ => BTreeMap::new(),
+        };
         let transform_ms = stopwatch.elapsed().as_millis() - fetch_ms;
         Ok(Inputs {
             series,
@@ -247,6 +252,7 @@ impl Etl {
             states,
             populations,
             counties,
+            county_populations,
             bytes: [
                 nyt.len(),
                 jhu.len(),
@@ -274,6 +280,7 @@ impl Etl {
             states,
             populations,
             counties,
+            county_populations,
             bytes:
                 [
                     nyt_bytes,
@@ -299,6 +306,7 @@ impl Etl {
             states: states.as_ref(),
             populations: &populations,
             counties: counties.as_ref(),
+            county_populations: &county_populations,
         };
         let run::Loaded {
             national: outcome,
@@ -347,6 +355,7 @@ impl Etl {
             counties_revised = county_counts.as_ref().map_or(0, |c| c.revised),
             counties_withdrawn = county_counts.as_ref().map_or(0, |c| c.withdrawn),
             county_items = county_counts.as_ref().map_or(0, |c| c.items),
+            county_listings = county_counts.as_ref().map_or(0, |c| c.listings),
             counties_skipped = county_counts.as_ref().is_some_and(|c| c.skipped),
             fetch_ms,
             transform_ms,

@@ -124,6 +124,31 @@ async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_
     assert_eq!(stored(&etl, None).await, union);
     let vintage: NaiveDate = "2020-05-01".parse().unwrap();
     assert_eq!(stored(&etl, Some(vintage)).await, first, "as of 2020-05-01");
+    // Each state's listing is of everything stored, both files' days.
+    assert_eq!(summary["counties"]["listings"], 55, "{summary}");
+    for state in STATES {
+        let mut expected: BTreeMap<&str, (usize, NaiveDate)> = BTreeMap::new();
+        for ((s, date), values) in &union {
+            if *s == state {
+                for id in values.keys() {
+                    let entry = expected.entry(id).or_insert((0, *date));
+                    entry.0 += 1;
+                }
+            }
+        }
+        let listing = etl
+            .store()
+            .read_county_listing(state)
+            .await
+            .unwrap()
+            .unwrap();
+        let got: BTreeMap<&str, (usize, NaiveDate)> = listing
+            .counties
+            .iter()
+            .map(|c| (c.id.as_str(), (c.count, c.first_date.unwrap())))
+            .collect();
+        assert_eq!(got, expected, "{}", state.id);
+    }
 
     let summary = run(&etl, "2021-07-01", &window);
     assert_eq!(summary["counties"]["skipped"], true, "{summary}");

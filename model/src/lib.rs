@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 mod county;
+mod county_wire;
 mod daily;
 mod fingerprint;
 mod history;
@@ -22,6 +23,7 @@ mod wire;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub use county::{CountyCounts, county_id, county_state};
+pub use county_wire::{CountiesResponse, CountyLatest, CountySummary, county_note};
 pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
 pub use history::{

@@ -279,6 +279,9 @@ pub struct CountiesRun {
     pub withdrawn: u64,
     /// Items written: each every county of a state on one day.
     pub items: u64,
+    /// States whose county listing (`/v1/regions/{state}/counties`) was written.
+    #[serde(default)]
+    pub listings: u64,
     /// The file was the one last loaded: no county day was read.
     pub skipped: bool,
 }

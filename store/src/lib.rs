@@ -14,6 +14,7 @@
 //! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
 //! | the audiences   | `audiences` | `audiences`        | `names` SS: the subscribers' topics someone subscribed to (`level-NY`, …) |
 //! | a state's county day | `counties#<SS>` | `day#YYYY-MM-DD` | every county of the state on that day, with its history (`counties/`) |
+//! | a state's county listing | `counties#<SS>` | `listing` | every county's `/v1/regions/{state}/counties` entry (`counties/`) |
 //! | the county window | `series#US` | `meta#counties` | the county file last loaded: `fingerprint` S, `vintage` S, … (`counties/`) |
 //!
 //! `<R>` is a region id (`US`, `NY`, …; `covid_model::Region`). Each region's series is one
@@ -70,7 +71,7 @@ pub use aws_types::SdkConfig;
 pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
 pub use changes::ChangeRecord;
 pub use counties::{
-    CountyDayWrite, CountyDays, CountyRevision, CountyValues, CountyWindow,
+    CountyDayWrite, CountyDays, CountyListing, CountyRevision, CountyValues, CountyWindow,
     MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
 };
 pub use idempotency::{IdempotencyClaim, IdempotencyRecords};

@@ -43,6 +43,8 @@ pub struct Contents {
     pub counties: BTreeMap<(Region, NaiveDate), crate::StoredCountyDay>,
     /// The county file last loaded.
     pub county_window: Option<crate::CountyWindow>,
+    /// Each state's county listing.
+    pub county_listings: BTreeMap<Region, crate::CountyListing>,
 }
 
 /// One region's days and meta.

@@ -102,6 +102,7 @@ contract!(
     a_county_day_is_inserted_once_and_revised_only_on_its_revision,
     county_days_are_a_state_s_own_and_a_full_batch_is_one_write,
     the_county_window_is_read_with_the_national_state_and_never_goes_back,
+    a_county_listing_is_a_state_s_item_and_the_largest_state_fits,
 );
 
 /// The vintage of the runs in these scenarios.
@@ -967,5 +968,85 @@ async fn the_county_window_is_read_with_the_national_state_and_never_goes_back<S
     assert_eq!(
         store.read_state().await.unwrap().county_window,
         Some(window("2021-07-08", "b"))
+    );
+}
+
+async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>(store: &S) {
+    use covid_model::{CountyCounts, CountySummary};
+    use covid_store::CountyListing;
+    let tx = Region::by_id("TX").unwrap();
+    assert_eq!(store.read_county_listing(tx).await.unwrap(), None);
+    // Texas's 254 counties and its Unknown, each with the longest name NYT uses, a note and
+    // every figure: the largest listing there is.
+    let first = date("2021-06-01");
+    let days: Vec<(NaiveDate, CountyCounts)> = (0..8)
+        .map(|i| {
+            let counts = CountyCounts {
+                cases: 1_234_567 + i * 3_001,
+                deaths: Some(23_456 + i * 7),
+            };
+            (first + chrono::Days::new(i), counts)
+        })
+        .collect();
+    let counties: Vec<CountySummary> = (0..255)
+        .map(|i| {
+            let id = format!("48{:03}", 2 * i + 1);
+            CountySummary {
+                note: Some("x".repeat(120)),
+                ..CountySummary::of(
+                    &id,
+                    "Yukon-Koyukuk Census Area",
+                    "TX",
+                    &days,
+                    Some(4_731_145),
+                )
+            }
+        })
+        .collect();
+    let listing = |vintage: &str| CountyListing {
+        vintage: date(vintage),
+        counties: counties.clone(),
+    };
+    assert!(
+        store
+            .write_county_listing(tx, &listing("2021-07-08"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.read_county_listing(tx).await.unwrap(),
+        Some(listing("2021-07-08"))
+    );
+    assert!(
+        !store
+            .write_county_listing(tx, &listing("2021-07-07"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .write_county_listing(tx, &listing("2021-07-09"))
+            .await
+            .unwrap()
+    );
+    let bytes = serde_json::to_string(&counties).unwrap().len();
+    assert!(
+        bytes < 200 * 1024,
+        "{bytes} B: half DynamoDB's item limit at most"
+    );
+    // Not a day of the state's county series.
+    assert!(
+        store
+            .read_county_days(tx, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .read_county_listing(Region::by_id("NY").unwrap())
+            .await
+            .unwrap(),
+        None
     );
 }

@@ -14,6 +14,8 @@
 //!    and plans it again; the same file then has nothing left to write. Once every state is
 //!    written, the window is recorded, so a run that fails part-way leaves the next run to
 //!    finish: repeated, duplicated or concurrent runs converge and never double-count.
+//! 3. Before the window is recorded, each state's county listing ([`county_listing`]) is
+//!    written from its days as stored.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +27,7 @@ use covid_store::{
 };
 
 use crate::error::Error;
-use crate::load::{Progress, settle};
+use crate::load::{Progress, county_listing, settle};
 use crate::transform::{self, CountySeries};
 
 /// State partitions read, or written, at once.
@@ -39,12 +41,24 @@ pub struct Planned {
     /// Per state, its writes; empty when nothing was to be written.
     states: BTreeMap<Region, Vec<PlannedWrite>>,
     wanted: BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>,
+    /// Each county's name (NYT's) and population, by id: the listings'.
+    names: BTreeMap<String, String>,
+    populations: BTreeMap<String, u64>,
     pub loaded: CountiesRun,
 }
 
-/// One fingerprint of a county file as the table keeps it.
-pub fn window_fingerprint(days: &BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>) -> String {
+/// One fingerprint of a county file as the table keeps it, and of the populations and names
+/// its listings show.
+pub fn window_fingerprint(
+    days: &BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>,
+    names: &BTreeMap<String, String>,
+    populations: &BTreeMap<String, u64>,
+) -> String {
     let mut text = String::with_capacity(4 * 1024 * 1024);
+    for (id, name) in names {
+        let people = populations.get(id).map(u64::to_string).unwrap_or_default();
+        text.push_str(&format!("{id}:{name}:{people}\n"));
+    }
     for (state, days) in days {
         for (date, counties) in days {
             text.push_str(&format!("{}:{date}", state.id));
@@ -127,9 +141,15 @@ fn diff(
 pub async fn plan<S: CountyDays + Sync>(
     store: &S,
     series: &CountySeries,
+    populations: &BTreeMap<String, u64>,
     stored: Option<&CountyWindow>,
 ) -> Result<Planned, Error> {
     let wanted = transform::by_state_day(series);
+    let names: BTreeMap<String, String> = series
+        .iter()
+        .map(|(id, (county, _))| (id.clone(), county.name.clone()))
+        .collect();
+    let populations = populations.clone();
     let rows = series.values().map(|(_, days)| days.len() as u64).sum();
     let dates = wanted.values().flat_map(|days| days.keys());
     let (first, last) = match (dates.clone().min(), dates.max()) {
@@ -137,7 +157,7 @@ pub async fn plan<S: CountyDays + Sync>(
         _ => return Err(Error::Config("the county file has no rows".to_string())),
     };
     let window = CountyWindow {
-        fingerprint: window_fingerprint(&wanted),
+        fingerprint: window_fingerprint(&wanted, &names, &populations),
         vintage: last,
         first_date: first,
         last_date: last,
@@ -153,6 +173,8 @@ pub async fn plan<S: CountyDays + Sync>(
             window,
             states: BTreeMap::new(),
             wanted,
+            names,
+            populations,
             loaded,
         });
     }
@@ -186,6 +208,8 @@ pub async fn plan<S: CountyDays + Sync>(
         window,
         states,
         wanted,
+        names,
+        populations,
         loaded,
     })
 }
@@ -200,6 +224,8 @@ pub async fn apply<S: CountyDays + Sync>(
         window,
         states,
         wanted,
+        names,
+        populations,
         mut loaded,
     } = planned;
     if loaded.skipped {
@@ -209,6 +235,11 @@ pub async fn apply<S: CountyDays + Sync>(
     let wanted = &wanted;
     let no_days = BTreeMap::new();
     let no_days = &no_days;
+    let changed: Vec<Region> = states
+        .iter()
+        .filter(|(_, w)| !w.is_empty())
+        .map(|(s, _)| *s)
+        .collect();
     let written = settle(
         states.into_iter().filter(|(_, w)| !w.is_empty()).collect(),
         STATES_IN_FLIGHT,
@@ -266,6 +297,16 @@ pub async fn apply<S: CountyDays + Sync>(
         loaded.withdrawn += done.withdrawn;
         loaded.items += done.items;
     }
+    // Every state of the file, and every state whose days it changed (a state it left out).
+    let listed: Vec<Region> = STATES
+        .into_iter()
+        .filter(|s| wanted.contains_key(s) || changed.contains(s))
+        .collect();
+    let names = county_listing::Names {
+        names: &names,
+        populations: &populations,
+    };
+    loaded.listings = county_listing::write(store, listed, &names, vintage).await?;
     if !store.write_county_window(&window).await? {
         tracing::info!(%vintage, "a county file of a later vintage is recorded; kept");
     }

@@ -5,6 +5,7 @@
 
 pub mod bulk;
 pub mod counties;
+pub mod county_listing;
 pub mod listing;
 pub mod run;
 pub mod series;

@@ -55,6 +55,8 @@ pub struct Sources<'a> {
     pub populations: &'a BTreeMap<Region, u64>,
     /// The county file; `None`: counties are not loaded.
     pub counties: Option<&'a CountySeries>,
+    /// Residents per county id; empty without a population source.
+    pub county_populations: &'a BTreeMap<String, u64>,
 }
 
 /// What the data part of a run did.
@@ -104,7 +106,15 @@ where
     }
     // The county file is checked against the table before any state is written.
     let counties = match sources.counties {
-        Some(series) => Some(counties::plan(store, series, state.county_window.as_ref()).await?),
+        Some(series) => Some(
+            counties::plan(
+                store,
+                series,
+                sources.county_populations,
+                state.county_window.as_ref(),
+            )
+            .await?,
+        ),
         None => None,
     };
     let fingerprint = sources
@@ -242,6 +252,7 @@ mod tests {
             states: Some(states),
             populations: &populations,
             counties: None,
+            county_populations: &BTreeMap::new(),
         };
         write_sources(
             store,
@@ -427,6 +438,7 @@ mod tests {
                     states: Some(&states),
                     populations,
                     counties: None,
+                    county_populations: &BTreeMap::new(),
                 };
                 let progress = Progress::default();
                 write_sources(store, sources, &announce, Utc::now(), &progress, &Utc::now)

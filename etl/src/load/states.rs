@@ -229,6 +229,7 @@ mod tests {
             states: Some(states),
             populations,
             counties: None,
+            county_populations: &BTreeMap::new(),
         };
         let announce = |_: &_, _: &[_], _| None;
         let loaded = crate::load::run::write_sources(

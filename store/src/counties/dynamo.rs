@@ -4,12 +4,17 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use chrono::NaiveDate;
 use covid_model::Region;
 
-use super::item::{counties_pk, county_day_item, county_window_item, parse_county_day};
+use super::item::{
+    counties_pk, county_day_item, county_listing_item, county_listing_key, county_window_item,
+    parse_county_day, parse_county_listing,
+};
 use super::{
-    CountyDayWrite, CountyDays, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
+    CountyDayWrite, CountyDays, CountyListing, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH,
+    StoredCountyDay,
 };
 use crate::attr::{n, s};
 use crate::expr::condition_held;
+use crate::expr::request_error;
 use crate::keys::{DAY_PREFIX, PK, day_sk};
 use crate::{DynamoStore, StoreError};
 
@@ -60,6 +65,45 @@ impl CountyDays for DynamoStore {
             })
             .collect();
         self.transact("TransactWriteItems", items).await
+    }
+
+    async fn read_county_listing(
+        &self,
+        state: Region,
+    ) -> Result<Option<CountyListing>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(county_listing_key(state)))
+            .send()
+            .await
+            .map_err(|err| request_error(&self.table, "GetItem", err))?;
+        out.item
+            .as_ref()
+            .map(|item| parse_county_listing(&self.table, item))
+            .transpose()
+    }
+
+    async fn write_county_listing(
+        &self,
+        state: Region,
+        listing: &CountyListing,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(county_listing_item(state, listing)))
+            .condition_expression("attribute_not_exists(#pk) OR #vintage <= :vintage")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#vintage", "vintage")
+            .expression_attribute_values(":vintage", s(listing.vintage.to_string()))
+            .send()
+            .await;
+        condition_held(&self.table, "PutItem", result, |e| {
+            e.is_conditional_check_failed_exception()
+        })
     }
 
     async fn write_county_window(&self, window: &CountyWindow) -> Result<bool, StoreError> {

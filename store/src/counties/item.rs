@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_dynamodb::types::AttributeValue;
 use covid_model::{CountyCounts, Region};
 
-use super::{CountyRevision, CountyValues, CountyWindow, StoredCountyDay};
+use super::{CountyListing, CountyRevision, CountyValues, CountyWindow, StoredCountyDay};
 use crate::StoreError;
 use crate::attr::{n, s};
 use crate::item::Item;
@@ -18,6 +18,42 @@ pub(crate) const COUNTY_WINDOW_SK: &str = "meta#counties";
 /// The partition of a state's county days: `counties#NY`.
 pub(crate) fn counties_pk(state: Region) -> String {
     format!("counties#{}", state.id)
+}
+
+/// The sort key of a state's county listing: after every `day#…`.
+const LISTING_SK: &str = "listing";
+
+pub(crate) fn county_listing_key(state: Region) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(counties_pk(state))),
+        (SK.to_string(), s(LISTING_SK)),
+    ])
+}
+
+pub(crate) fn county_listing_item(
+    state: Region,
+    listing: &CountyListing,
+) -> HashMap<String, AttributeValue> {
+    let mut item = county_listing_key(state);
+    let entries = serde_json::to_string(&listing.counties).expect("entries serialise");
+    item.extend([
+        ("vintage".to_string(), s(listing.vintage.to_string())),
+        ("counties".to_string(), s(entries)),
+    ]);
+    item
+}
+
+pub(crate) fn parse_county_listing(
+    table: &str,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<CountyListing, StoreError> {
+    let item = Item::keyed(table, item);
+    Ok(CountyListing {
+        vintage: item.date("vintage")?,
+        counties: item
+            .optional_json("counties", "a state's county entries")?
+            .ok_or_else(|| item.corrupt("counties", "is missing"))?,
+    })
 }
 
 pub(crate) fn county_window_key() -> HashMap<String, AttributeValue> {

@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use covid_model::Region;
 
 use super::{
-    CountyDayWrite, CountyDays, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
+    CountyDayWrite, CountyDays, CountyListing, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH,
+    StoredCountyDay,
 };
 use crate::{MemoryStore, StoreError};
 
@@ -49,6 +50,30 @@ impl CountyDays for MemoryStore {
                     c.counties
                         .insert((state, write.date()), write.stored(vintage));
                 }
+            }
+            holds
+        })
+    }
+
+    async fn read_county_listing(
+        &self,
+        state: Region,
+    ) -> Result<Option<CountyListing>, StoreError> {
+        self.request("read_county_listing", false, |c| {
+            c.county_listings.get(&state).cloned()
+        })
+    }
+
+    async fn write_county_listing(
+        &self,
+        state: Region,
+        listing: &CountyListing,
+    ) -> Result<bool, StoreError> {
+        self.request("write_county_listing", true, |c| {
+            let stored = c.county_listings.get(&state);
+            let holds = stored.is_none_or(|l| l.vintage <= listing.vintage);
+            if holds {
+                c.county_listings.insert(state, listing.clone());
             }
             holds
         })

@@ -6,6 +6,7 @@
 //! | item              | `pk`            | `sk`             | attributes |
 //! |-------------------|-----------------|------------------|------------|
 //! | a state's county day | `counties#<SS>` | `day#YYYY-MM-DD` | `date` S, `counties` S (`36061:1234:56,36NYC:5:`: id, cases, deaths (empty: not reported), by id), `rev` N, `created` S (the vintage that first wrote it), `history` S (each later write, oldest first: its vintage and the values it replaced, `2021-07-08 36061:1200:50,36NYC:-`, `-`: absent) |
+//! | a state's county listing | `counties#<SS>` | `listing` (after every `day#…`) | `vintage` S (the county file it was made from), `counties` S (JSON: each county's `/v1/regions/{state}/counties` entry; Texas's 254 are about 90 KB) |
 //! | the county window | `series#US`     | `meta#counties`  | `fingerprint` S, `vintage` S, `first_date` S, `last_date` S, `rows` N: the county file last loaded |
 //!
 //! **Why a state's day, not a county's day, is the item.** NYT's daily county file is 30 days
@@ -24,7 +25,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use chrono::NaiveDate;
-use covid_model::{CountyCounts, Region};
+use covid_model::{CountyCounts, CountySummary, Region};
 
 use crate::StoreError;
 
@@ -177,6 +178,16 @@ pub struct CountyWindow {
     pub rows: u64,
 }
 
+/// A state's counties as listed by `/v1/regions/{state}/counties`: one item a state, so no
+/// listing outgrows an item however many states' counties there are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountyListing {
+    /// The county file it was made from (its newest day).
+    pub vintage: NaiveDate,
+    /// By id.
+    pub counties: Vec<CountySummary>,
+}
+
 /// Reads and conditional writes of the county series.
 pub trait CountyDays {
     /// `state`'s county days with `from <= date <= to` (both optional), in date order.
@@ -194,6 +205,18 @@ pub trait CountyDays {
         state: Region,
         writes: &[CountyDayWrite],
         vintage: NaiveDate,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// `state`'s county listing; `None` before the first is written.
+    fn read_county_listing(
+        &self,
+        state: Region,
+    ) -> impl Future<Output = Result<Option<CountyListing>, StoreError>> + Send;
+    /// Writes `state`'s county listing, unless one of a later vintage is stored.
+    /// `Ok(false)`: one is.
+    fn write_county_listing(
+        &self,
+        state: Region,
+        listing: &CountyListing,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Records the county file loaded, unless a window of a later vintage is recorded.
     /// `Ok(false)`: one is.

@@ -45,7 +45,13 @@ fn second_window() -> CountySeries {
 
 async fn load(store: &MemoryStore, series: &CountySeries) -> Result<CountiesRun, Error> {
     let state = store.read_state().await?;
-    let planned = plan(store, series, state.county_window.as_ref()).await?;
+    let planned = plan(
+        store,
+        series,
+        &BTreeMap::new(),
+        state.county_window.as_ref(),
+    )
+    .await?;
     apply(store, planned, &Progress::default()).await
 }
 
@@ -91,10 +97,23 @@ async fn a_window_is_loaded_once_then_read_no_more() {
     let adjuntas = &store.read_county_days(pr, None, None).await.unwrap()[0].counties["72001"];
     assert_eq!(adjuntas.deaths, None, "not reported, never 0");
 
+    // Each state's listing, from its days as stored, with NYT's names.
+    assert_eq!(loaded.listings, 2);
+    let ny = Region::by_id("NY").unwrap();
+    let listing = store.read_county_listing(ny).await.unwrap().unwrap();
+    assert_eq!(listing.vintage, date("2021-07-02"));
+    let entries: Vec<(&str, &str, usize)> = listing
+        .counties
+        .iter()
+        .map(|c| (c.id.as_str(), c.name.as_str(), c.count))
+        .collect();
+    assert_eq!(entries, [("36047", "Kings", 2), ("36UNK", "Unknown", 2)]);
+    assert_eq!(listing.counties[0].latest.unwrap().cases, 110);
+
     let reads = store.calls("read_county_days");
     let again = load(&store, &first_window()).await.unwrap();
     assert!(again.skipped);
-    assert_eq!((again.new, again.items), (0, 0));
+    assert_eq!((again.new, again.items, again.listings), (0, 0, 0));
     assert_eq!(
         store.calls("read_county_days"),
         reads,
@@ -211,9 +230,14 @@ async fn another_run_writing_first_is_neither_overwritten_nor_counted_twice() {
     let other = store.clone();
     let series = second_window();
     let state = store.read_state().await.unwrap();
-    let planned = plan(&store, &series, state.county_window.as_ref())
-        .await
-        .unwrap();
+    let planned = plan(
+        &store,
+        &series,
+        &BTreeMap::new(),
+        state.county_window.as_ref(),
+    )
+    .await
+    .unwrap();
     load(&other, &series).await.unwrap();
     let loaded = apply(&store, planned, &Progress::default()).await.unwrap();
     assert_eq!(
