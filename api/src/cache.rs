@@ -17,7 +17,8 @@ use covid_model::{
     DailyPoint, Day, DayHistory, Region, RegionSummary, daily_per_100k, fingerprint,
 };
 use covid_store::{
-    Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredDay, StoredListing, StoredMeta,
+    CountyDays, CountyListing, Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredDay,
+    StoredListing, StoredMeta,
 };
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
@@ -46,11 +47,16 @@ pub trait SeriesSource: Send + Sync + 'static {
     fn region(&self, region: Region) -> BoxFuture<'_, Result<RegionRead, StoreError>>;
     /// The listing item (`None`: none written yet).
     fn listing(&self) -> BoxFuture<'_, Result<Option<StoredListing>, StoreError>>;
+    /// A state's county listing (`None`: none written yet).
+    fn county_listing(
+        &self,
+        state: Region,
+    ) -> BoxFuture<'_, Result<Option<CountyListing>, StoreError>>;
 }
 
 impl<S> SeriesSource for S
 where
-    S: ReadState + ReadSeries + RegionScope + Listing + Send + Sync + 'static,
+    S: ReadState + ReadSeries + RegionScope + Listing + CountyDays + Send + Sync + 'static,
 {
     fn national(&self) -> BoxFuture<'_, Result<National, StoreError>> {
         Box::pin(async move {
@@ -73,6 +79,13 @@ where
 
     fn listing(&self) -> BoxFuture<'_, Result<Option<StoredListing>, StoreError>> {
         Box::pin(self.read_listing())
+    }
+
+    fn county_listing(
+        &self,
+        state: Region,
+    ) -> BoxFuture<'_, Result<Option<CountyListing>, StoreError>> {
+        Box::pin(self.read_county_listing(state))
     }
 }
 
@@ -311,6 +324,12 @@ impl SeriesCache {
             .as_ref()
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(s, _)| s.clone())
+    }
+
+    /// A state's county listing, read from the store on each ask (one `GetItem`): it changes
+    /// apart from the national data, and the edge caches each state's answer.
+    pub async fn county_listing(&self, state: Region) -> Result<Option<CountyListing>, StoreError> {
+        self.source.county_listing(state).await
     }
 
     /// The current view, revalidated if older than the TTL. One request revalidates at a time;

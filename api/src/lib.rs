@@ -5,6 +5,7 @@ pub mod answer;
 pub mod as_of;
 pub mod cache;
 pub mod charts;
+pub mod counties;
 pub mod extract;
 pub mod freshness;
 pub mod lambda;
@@ -259,6 +260,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(SERIES, routes!(regions::series_csv)),
         Endpoint::new(SERIES, routes!(regions::daily)),
         Endpoint::new(NOTHING, routes!(regions::latest)),
+        Endpoint::new(NOTHING, routes!(counties::counties)),
         Endpoint::new(SERIES, routes!(levels::levels)),
         Endpoint::new(SERIES, routes!(levels::levels_csv)),
         Endpoint::new(REGION_REVISIONS, routes!(revisions::region)),

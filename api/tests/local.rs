@@ -142,7 +142,8 @@ async fn local_server_on_the_loaded_table() {
 
 #[tokio::test]
 async fn every_region_from_the_table_the_etl_loaded() {
-    let loaded = common::loaded_table_with_states("api-regions").await;
+    // Counties too: every documented read answers.
+    let loaded = common::loaded_table_with_counties("api-regions").await;
     let server = common::start_api(&loaded, &std::env::temp_dir()).await;
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{}{path}", server.base)).send();

@@ -383,6 +383,12 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         fn listing(&self) -> BoxFuture<'_, Result<Option<covid_store::StoredListing>, StoreError>> {
             SeriesSource::listing(&self.inner)
         }
+        fn county_listing(
+            &self,
+            state: covid_model::Region,
+        ) -> BoxFuture<'_, Result<Option<covid_store::CountyListing>, StoreError>> {
+            SeriesSource::county_listing(&self.inner, state)
+        }
     }
     let slow = Slow {
         inner: seeded(),
@@ -435,6 +441,12 @@ async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
         }
         fn listing(&self) -> BoxFuture<'_, Result<Option<covid_store::StoredListing>, StoreError>> {
             SeriesSource::listing(&self.inner)
+        }
+        fn county_listing(
+            &self,
+            state: covid_model::Region,
+        ) -> BoxFuture<'_, Result<Option<covid_store::CountyListing>, StoreError>> {
+            SeriesSource::county_listing(&self.inner, state)
         }
     }
     let flaky = Flaky {

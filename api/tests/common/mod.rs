@@ -79,6 +79,38 @@ async fn load(test: &str, states: bool) -> Loaded {
     Loaded { endpoint, table }
 }
 
+/// The national series, the states, the populations and NYT's real county window of
+/// 2021-07-08 (`data/snapshot/nyt-us-counties-recent.csv.gz`).
+pub async fn loaded_table_with_counties(test: &str) -> Loaded {
+    let endpoint = testkit::dynamodb().endpoint.clone();
+    let table = testkit::table_name(test);
+    let (states_csv, populations) = (
+        testkit::snapshot("nyt-us-states.csv"),
+        testkit::snapshot("jhu-reference.csv"),
+    );
+    let mut config = etl_config(
+        &table,
+        &testkit::snapshot("nyt-us.csv"),
+        Some(&states_csv),
+        Some(&populations),
+    );
+    config.nyt_counties_url = Some(
+        testkit::snapshot("nyt-us-counties-recent.csv.gz")
+            .display()
+            .to_string(),
+    );
+    etl::Etl::new(config.clone(), &testkit::sdk_config(&endpoint))
+        .unwrap()
+        .init()
+        .await
+        .unwrap();
+    let role = testkit::iam::sdk_config("EtlFunction", &endpoint, &[("TABLE_NAME", &table)]);
+    let report = etl::Etl::new(config, &role).unwrap().run().await.unwrap();
+    let counties = report.summary.counties.expect("counties loaded");
+    assert_eq!((counties.new, counties.listings), (97_393, 55));
+    Loaded { endpoint, table }
+}
+
 /// The snapshot as the ETL's transform sees it: the expected contents of the API.
 pub fn expected_days() -> Vec<covid_model::Day> {
     let (nyt, jhu) = testkit::snapshot_sources();

@@ -1,0 +1,68 @@
+//! A state's counties (issue 36): `/v1/regions/{id}/counties`, each county shaped like a
+//! `/v1/regions` entry with its state, from the one listing item the ETL writes per state.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use covid_model::{CountiesResponse, fingerprint_text};
+
+use crate::App;
+use crate::answer::{Answer, json, snapshot, unavailable};
+use crate::extract::{IfNoneMatch, Range, RegionPath};
+use crate::problem::Problem;
+use crate::problem::responses::{NotModified, Unavailable, UnknownRegion};
+
+/// A state's or territory's counties, with each one's newest day and 7-day averages, absolute
+/// and per 100,000 residents (NYT's geographies without a FIPS code included: New York City,
+/// Kansas City, Joplin, "Unknown"). Deaths are `null` where not reported.
+#[utoipa::path(get, path = "/v1/regions/{id}/counties", operation_id = "region_counties", tag = "regions", params(RegionPath), responses(
+    (status = 200, description = "The state's counties, by id", body = CountiesResponse),
+    NotModified, UnknownRegion, Unavailable,
+))]
+pub async fn counties(
+    State(app): State<Arc<App>>,
+    RegionPath(region): RegionPath,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    if region.is_us() {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "No counties",
+            "The nation's counties are listed by state: use a state's or territory's USPS code \
+             (see /v1/regions).",
+        ));
+    }
+    let snapshot = snapshot(&app).await?;
+    let listing = app
+        .cache
+        .county_listing(region)
+        .await
+        .map_err(unavailable)?
+        .filter(|l| !l.counties.is_empty())
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "No counties",
+                format!("No county of {} is stored.", region.name),
+            )
+        })?;
+    let body = json(&CountiesResponse {
+        state: region.id.to_string(),
+        counties: listing.counties,
+    });
+    // Named by what it says: a county listing changes apart from the national data.
+    let tag = format!(
+        "{}-{}",
+        region.id,
+        fingerprint_text(&String::from_utf8_lossy(&body.1))
+    );
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        &tag,
+        "counties",
+        Range::default(),
+        || body,
+    ))
+}

@@ -1,0 +1,122 @@
+//! `/v1/regions/{id}/counties` through the `api` binary, signed in as the API function's role
+//! (the IAM gate judges its reads by the template's policy), on a table the real ETL loaded
+//! with NYT's real county window of 2021-07-08 and JHU's populations.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use serde_json::Value;
+
+/// NYT's rows of 2021-07-08 for `state`: county name -> (cases, deaths as written).
+fn newest_rows(state: &str) -> BTreeMap<String, (u64, String)> {
+    let gz = std::fs::read(testkit::snapshot("nyt-us-counties-recent.csv.gz")).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("2021-07-08,"))
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[2] == state)
+        .map(|f| (f[1].to_string(), (f[4].parse().unwrap(), f[5].to_string())))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_state_s_counties_with_their_newest_day_populations_and_notes() {
+    let loaded = loaded_table_with_counties("counties").await;
+    let server = start_api(&loaded, &std::env::temp_dir()).await;
+    let get = |path: &str| reqwest::get(format!("{}{path}", server.base));
+
+    let answer = get("/v1/regions/ny/counties").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let tag = answer.headers()["etag"].to_str().unwrap().to_string();
+    let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["state"], "NY");
+    let counties = body["counties"].as_array().unwrap();
+    // Every geography NYT gives New York on its newest day, each once, nothing else.
+    let rows = newest_rows("New York");
+    let names: Vec<&str> = counties
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), rows.len());
+    for county in counties {
+        let name = county["name"].as_str().unwrap();
+        let (cases, deaths) = &rows[name];
+        let latest = &county["latest"];
+        assert_eq!(latest["date"], "2021-07-08", "{county}");
+        assert_eq!(latest["cases"], *cases, "{county}");
+        assert_eq!(latest["deaths"].to_string(), *deaths, "{county}");
+        assert_eq!(county["state"], "NY");
+        assert_eq!(county["first_date"], "2021-06-09", "the window's first day");
+        assert_eq!(county["count"], 30);
+    }
+    let nyc = counties.iter().find(|c| c["id"] == "36NYC").unwrap();
+    assert_eq!(nyc["fips"], Value::Null);
+    assert_eq!(nyc["population"], 8_336_817, "the five boroughs' sum");
+    assert!(nyc["note"].as_str().unwrap().contains("boroughs"));
+    assert!(nyc["latest"]["avg7_cases_per_100k"].as_f64().unwrap() > 0.0);
+    assert!(!names.contains(&"Kings"), "NYT counts the boroughs as one");
+    assert!(
+        counties.iter().all(|c| c["id"] != "36UNK"),
+        "none on these days"
+    );
+
+    // Puerto Rico's municipios report no deaths: null, never 0.
+    let pr = get("/v1/regions/PR/counties")
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let pr: Value = serde_json::from_slice(&pr).unwrap();
+    let adjuntas = pr["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "72001")
+        .unwrap();
+    assert_eq!(adjuntas["latest"]["deaths"], Value::Null, "{adjuntas}");
+    assert_eq!(adjuntas["latest"]["avg7_deaths"], Value::Null);
+    assert!(adjuntas["latest"]["avg7_cases"].is_number());
+
+    // Connecticut's "Unknown": no population, so no per-100k figures, and the note says so.
+    let ct = get("/v1/regions/CT/counties")
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let ct: Value = serde_json::from_slice(&ct).unwrap();
+    let unknown = ct["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "09UNK")
+        .unwrap();
+    assert_eq!(unknown["population"], Value::Null);
+    assert_eq!(unknown["latest"]["cases"], 1_181);
+    assert_eq!(unknown["latest"]["avg7_cases_per_100k"], Value::Null);
+    assert!(
+        unknown["note"]
+            .as_str()
+            .unwrap()
+            .contains("could not place")
+    );
+
+    // The same answer again is not sent again; the nation and a non-state have none.
+    let again = reqwest::Client::new()
+        .get(format!("{}/v1/regions/NY/counties", server.base))
+        .header("If-None-Match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    for path in ["/v1/regions/US/counties", "/v1/regions/ZZ/counties"] {
+        let answer = get(path).await.unwrap();
+        assert_eq!(answer.status(), 404, "{path}");
+        let problem: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        assert!(problem["detail"].is_string(), "{problem}");
+    }
+}
