@@ -149,11 +149,13 @@ async fn half_the_county_writes_throttled() {
         let line = run(&etl, &proxy.endpoint);
         if line["status"] == "ok" {
             counted += line["counties"]["new"].as_u64().unwrap();
+            eprintln!("through on run {tries}");
             break;
         }
         assert_eq!(line["kind"], "store", "{line}");
         counted += line["written"].as_u64().unwrap();
-        assert!(tries < 5, "5 throttled runs in a row failed: {line}");
+        // Each run keeps what it wrote (days, listings), so runs converge.
+        assert!(tries < 8, "8 throttled runs in a row failed: {line}");
     }
     assert!(proxy.count("reply") > 0, "writes were throttled");
     assert_eq!(counted, ROWS);

@@ -44,8 +44,10 @@ fn entries(
         .collect()
 }
 
-/// Writes the listing of each of `states`, made with the county file of `vintage`. Returns how
-/// many were written (a listing of a later file is kept).
+/// Writes the listing of each of `states`, made with the county file of `vintage`, where it
+/// differs from the stored one (a listing is up to about 90 KB: rewriting an equal one costs
+/// its WRU, and a run that failed part-way keeps the listings it wrote). Returns how many were
+/// written (a listing of a later file is kept).
 pub async fn write<S: CountyDays + Sync>(
     store: &S,
     states: Vec<Region>,
@@ -58,6 +60,10 @@ pub async fn write<S: CountyDays + Sync>(
             vintage,
             counties: entries(state, days, names),
         };
+        let stored = store.read_county_listing(state).await?;
+        if stored.is_some_and(|s| s.counties == listing.counties) {
+            return Ok(false);
+        }
         Ok::<_, Error>(store.write_county_listing(state, &listing).await?)
     })
     .await?;
