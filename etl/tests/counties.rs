@@ -8,7 +8,8 @@
 //! 3. The same again: nothing read but the national partition.
 //!
 //! After each run every county's days in the table are the union of the files read so far, the
-//! newest standing, and as of the first file's vintage the table is the first file.
+//! newest standing, and as of the first file's vintage the table is the first file; each run's
+//! `updated` alert (SNS on moto, an SQS queue subscribed) counts its county days once.
 
 mod common;
 
@@ -70,14 +71,14 @@ async fn stored(etl: &Etl, vintage: Option<NaiveDate>) -> Table {
     table
 }
 
-fn run(etl: &Etl, published: &str, counties: &Path) -> serde_json::Value {
-    let output = etl
-        .command(
-            &etl.endpoint,
-            &publication(published, "nyt-us.csv.gz"),
-            &jhu_snapshot(),
-            "run",
-        )
+fn run(etl: &Etl, topic: &str, published: &str, counties: &Path) -> serde_json::Value {
+    let command = etl.command(
+        &etl.endpoint,
+        &publication(published, "nyt-us.csv.gz"),
+        &jhu_snapshot(),
+        "run",
+    );
+    let output = with_alerts(command, topic)
         .env(
             "NYT_STATES_URL",
             publication(published, "nyt-us-states.csv.gz"),
@@ -95,19 +96,34 @@ fn run(etl: &Etl, published: &str, counties: &Path) -> serde_json::Value {
 async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_new() {
     let etl = Etl::new("counties_real");
     etl.init();
+    let sub = Subscriber::new("counties_real").await;
+    let topic = sub.topic_arn.as_str();
     let (history, window) = (
         testkit::snapshot("nyt-us-counties-2020-05-01.csv.gz"),
         testkit::snapshot("nyt-us-counties-recent.csv.gz"),
     );
 
-    let summary = run(&etl, "2020-05-01", &history);
+    let summary = run(&etl, topic, "2020-05-01", &history);
     let counties = &summary["counties"];
     assert_eq!(counties["rows"], 106_826, "{summary}");
     assert_eq!(counties["new"], 106_826, "{summary}");
     let first = file_table(&history);
     assert_eq!(stored(&etl, None).await, first);
+    // The run's `updated` alert tells the county days, per state, in one readable message.
+    let told = sub.received().await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].count("county_days"), 106_826);
+    assert!(
+        told[0]
+            .body
+            .contains("County days new, revised or withdrawn (106,826), by state:"),
+        "{}",
+        told[0].body
+    );
+    assert!(told[0].body.contains("New York ("), "{}", told[0].body);
+    assert!(told[0].body.len() < 16 * 1024, "{} B", told[0].body.len());
 
-    let summary = run(&etl, "2021-07-01", &window);
+    let summary = run(&etl, topic, "2021-07-01", &window);
     let counties = &summary["counties"];
     assert_eq!(counties["rows"], 97_393, "{summary}");
     assert_eq!(
@@ -118,6 +134,14 @@ async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_
         ),
         (&97_393.into(), &0.into(), &0.into()),
         "{summary}"
+    );
+    let told = sub.received().await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].count("county_days"), 97_393, "{}", told[0].body);
+    assert!(
+        told[0].subject.ends_with("; 97,393 county days"),
+        "{}",
+        told[0].subject
     );
     let mut union = first.clone();
     union.extend(file_table(&window));
@@ -150,8 +174,9 @@ async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_
         assert_eq!(got, expected, "{}", state.id);
     }
 
-    let summary = run(&etl, "2021-07-01", &window);
+    let summary = run(&etl, topic, "2021-07-01", &window);
     assert_eq!(summary["counties"]["skipped"], true, "{summary}");
+    assert_eq!(summary["alerts_sent"], 0, "{summary}");
     assert_eq!(summary["counties"]["items"], 0, "{summary}");
     // The national partition's read and the run record: the county window is read with it.
     assert!(

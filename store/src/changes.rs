@@ -1,4 +1,5 @@
-//! Change records: what committed day writes changed, kept until an `updated` alert announces
+//! Change records: what committed day writes changed (national days by date, state and county
+//! days counted per state), kept until an `updated` alert announces
 //! it. Each record is written in the same transaction as the days it describes, and deleted in
 //! the same transaction as the meta write that stores the alert announcing it. So a change is
 //! announced exactly once, even when the run that wrote it failed before its meta write.
@@ -27,6 +28,8 @@ pub struct ChangeRecord {
     /// State days written (inserted or revised), per region. The national series' days are in
     /// `new` and `revised`; a state's are only counted: alerts name the states that changed.
     pub regions: BTreeMap<Region, u64>,
+    /// County days changed (new, revised or withdrawn), per state: counted, as alerts tell them.
+    pub counties: BTreeMap<Region, u64>,
 }
 
 impl ChangeRecord {
@@ -37,6 +40,7 @@ impl ChangeRecord {
             new: Vec::new(),
             revised: Vec::new(),
             regions: BTreeMap::new(),
+            counties: BTreeMap::new(),
         };
         if !region.is_us() {
             record.regions.insert(region, writes.len() as u64);
@@ -58,12 +62,25 @@ impl ChangeRecord {
             new: Vec::new(),
             revised: Vec::new(),
             regions: BTreeMap::from([(region, days)]),
+            counties: BTreeMap::new(),
+        }
+    }
+
+    /// The record of `days` county days of `state` changed, with a fresh id.
+    pub fn of_counties(state: Region, days: u64, now: DateTime<Utc>) -> Self {
+        Self {
+            id: record_id(now),
+            new: Vec::new(),
+            revised: Vec::new(),
+            regions: BTreeMap::new(),
+            counties: BTreeMap::from([(state, days)]),
         }
     }
 
     /// How many days it names or counts.
     pub fn len(&self) -> usize {
-        self.new.len() + self.revised.len() + self.regions.values().sum::<u64>() as usize
+        let counted: u64 = self.regions.values().chain(self.counties.values()).sum();
+        self.new.len() + self.revised.len() + counted as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -156,6 +173,9 @@ pub(crate) fn change_put(table: &str, record: &ChangeRecord) -> TransactWriteIte
     if !record.regions.is_empty() {
         item.insert("regions".to_string(), s(encode_regions(&record.regions)));
     }
+    if !record.counties.is_empty() {
+        item.insert("counties".to_string(), s(encode_regions(&record.counties)));
+    }
     new_item_put(table, item)
 }
 
@@ -186,6 +206,7 @@ pub(crate) fn parse_change(
     let new_text = text("new")?;
     let revised_text = text("revised")?;
     let regions_text = text("regions")?;
+    let counties_text = text("counties")?;
     Ok(ChangeRecord {
         id: sk.trim_start_matches(CHANGE_PREFIX).to_string(),
         new: decode_dates(new_text)
@@ -200,6 +221,12 @@ pub(crate) fn parse_change(
             view.corrupt(
                 "regions",
                 format!("is not a list of region counts: {regions_text:?}"),
+            )
+        })?,
+        counties: decode_regions(counties_text).ok_or_else(|| {
+            view.corrupt(
+                "counties",
+                format!("is not a list of state counts: {counties_text:?}"),
             )
         })?,
     })

@@ -9,7 +9,7 @@
 //! | an alert in the outbox | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `levels` S (JSON: the level changes it carries), `sent` S (audiences reached by a failed attempt), `claimed_until` N (ms), `attempts` N (claims so far) |
 //! | a parked alert  | `series#US` | `parked#<id>`      | an outbox alert's attributes, moved aside after too many refused publishes; `parked_at` S |
 //! | the listing     | `series#US` | `~listing` (after every other key) | `version` N (the national meta version it describes), `regions` S (JSON: every region's `/v1/regions` entry) |
-//! | a change record | `series#US` | `pending#<id>` (the stored prefix; "pending" names nothing else) | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written): what one committed write changed, not yet announced |
+//! | a change record | `series#US` | `pending#<id>` (the stored prefix; "pending" names nothing else) | `new` S (dates), `revised` S (days with their old values) of the national series, `regions` S (`NY:12,CA:3`: state days written), `counties` S (`NY:62`: county days changed, per state): what one committed write changed, not yet announced |
 //! | a Lambda event  | `event#<id>`| `event`            | `status` S (`INPROGRESS`/`COMPLETED`), `lock_until` N (ms), `summary` S, `expires_at` N (TTL, s) |
 //! | a rate counter  | `limit#<counter>#<window end>` | `limit` | `count` N, `expires_at` N (TTL, s): subscription limits |
 //! | the audiences   | `audiences` | `audiences`        | `names` SS: the subscribers' topics someone subscribed to (`level-NY`, …) |

@@ -848,6 +848,10 @@ async fn a_county_day_is_inserted_once_and_revised_only_on_its_revision<S: Store
     let stored = store.read_county_days(ny, None, None).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!((stored[0].rev, &stored[0].counties), (1, &first));
+    // Its change record waits in the national partition for the next `updated` alert.
+    let changes = store.read_state().await.unwrap().changes;
+    assert_eq!(changes.len(), 1, "the refused insert wrote none");
+    assert_eq!(changes[0].counties, BTreeMap::from([(ny, 2)]));
     // A revision that withdraws a county and reports deaths as not reported.
     let second = counties(&[("36047", 12, None)]);
     let update = CountyDayWrite::Update {
@@ -869,6 +873,13 @@ async fn a_county_day_is_inserted_once_and_revised_only_on_its_revision<S: Store
     );
     let stored = store.read_county_days(ny, None, None).await.unwrap();
     assert_eq!((stored[0].rev, &stored[0].counties), (2, &second));
+    let changes = store.read_state().await.unwrap().changes;
+    assert_eq!(changes.len(), 2);
+    assert_eq!(
+        changes[1].counties,
+        BTreeMap::from([(ny, 2)]),
+        "Kings revised, New York City withdrawn"
+    );
     assert_eq!(stored[0].as_of(date("2021-07-01")), Some(first));
     assert_eq!(stored[0].as_of(date("2021-07-02")), Some(second));
     assert_eq!(stored[0].vintage(), date("2021-07-02"));

@@ -16,6 +16,8 @@ pub struct Announcement {
     pub revised: BTreeMap<NaiveDate, Day>,
     /// The states whose series changed, with how many day writes changed them.
     pub regions: BTreeMap<Region, u64>,
+    /// The states whose county days changed, with how many county days changed.
+    pub counties: BTreeMap<Region, u64>,
 }
 
 impl Announcement {
@@ -28,6 +30,9 @@ impl Announcement {
         for record in records {
             for (region, n) in &record.regions {
                 *announcement.regions.entry(*region).or_default() += n;
+            }
+            for (state, n) in &record.counties {
+                *announcement.counties.entry(*state).or_default() += n;
             }
             for date in &record.new {
                 announcement.revised.remove(date);
@@ -43,7 +48,15 @@ impl Announcement {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.new.is_empty() && self.revised.is_empty() && self.regions.is_empty()
+        self.new.is_empty()
+            && self.revised.is_empty()
+            && self.regions.is_empty()
+            && self.counties.is_empty()
+    }
+
+    /// County days changed, over every state.
+    pub fn county_days(&self) -> u64 {
+        self.counties.values().sum()
     }
 
     /// Whether the national series changed (not only states).
@@ -66,6 +79,7 @@ impl Announcement {
             new: self.new.into_iter().collect(),
             revised: self.revised.into_values().collect(),
             regions: self.regions,
+            counties: self.counties,
         }
     }
 }
@@ -84,6 +98,7 @@ mod tests {
             new: new.iter().map(|d| d.parse().unwrap()).collect(),
             revised: revised.to_vec(),
             regions: BTreeMap::new(),
+            counties: BTreeMap::new(),
         }
     }
 
@@ -113,8 +128,13 @@ mod tests {
         a.regions = BTreeMap::from([(ny, 99)]);
         let mut b = record("2", &[], &[]);
         b.regions = BTreeMap::from([(ny, 1), (ca, 3)]);
-        let announcement = Announcement::of(&[a, b]);
+        b.counties = BTreeMap::from([(ny, 1_800)]);
+        let mut c = record("3", &[], &[]);
+        c.counties = BTreeMap::from([(ny, 62)]);
+        let announcement = Announcement::of(&[a, b, c]);
         assert_eq!(announcement.regions, BTreeMap::from([(ca, 3), (ny, 100)]));
+        assert_eq!(announcement.counties, BTreeMap::from([(ny, 1_862)]));
+        assert_eq!(announcement.county_days(), 1_862);
         assert!(!announcement.is_empty() && !announcement.national());
         let merged = announcement.clone().into_record("1");
         assert_eq!(Announcement::of([&merged]), announcement);

@@ -126,8 +126,8 @@ fn capped(lines: impl ExactSizeIterator<Item = String>) -> Vec<String> {
 /// Changes not announced before: this run's, and those of earlier runs that failed before
 /// announcing theirs. `series` is the stored series after this run (the new values);
 /// `unchanged` how many days this run found equal. The message carries the Number attributes
-/// `new_days`, `revised_days` (national) and `changed_regions` (states whose series changed,
-/// named in the body).
+/// `new_days`, `revised_days` (national), `changed_regions` (states whose series changed,
+/// named in the body) and `county_days` (county days changed, counted per state in the body).
 pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Alert {
     let current = |date: &NaiveDate| {
         series
@@ -137,6 +137,7 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
     };
     let (new_days, revised_days) = (announced.new_days(), announced.revised_days());
     let changed_regions = announced.regions.len() as u64;
+    let county_days = announced.county_days();
     let mut counts = format!(
         "{}, {revised_days} revised",
         plural(new_days, "new day", "new days"),
@@ -146,6 +147,10 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
             "; {} changed",
             plural(changed_regions, "state", "states")
         ));
+    }
+    if county_days > 0 {
+        let noun = if county_days == 1 { "day" } else { "days" };
+        counts.push_str(&format!("; {} county {noun}", thousands(county_days)));
     }
     let mut body = vec![
         format!("The US COVID-19 series changed: {counts}, {unchanged} unchanged."),
@@ -184,6 +189,21 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
         body.push(format!("  {}", names.join(", ")));
         body.push(String::new());
     }
+    if county_days > 0 {
+        // Counted per state, never listed per county: at most 55 names whatever the number
+        // of counties (about 3,250), so the message stays far below SNS's 256 KB.
+        let names: Vec<String> = announced
+            .counties
+            .iter()
+            .map(|(state, days)| format!("{} ({})", state.name, thousands(*days)))
+            .collect();
+        body.push(format!(
+            "County days new, revised or withdrawn ({}), by state:",
+            thousands(county_days)
+        ));
+        body.push(format!("  {}", names.join(", ")));
+        body.push(String::new());
+    }
     if let Some(newest) = series.last() {
         body.push(format!("Newest day: {}.", describe(newest)));
     }
@@ -195,6 +215,7 @@ pub fn updated(announced: &Announcement, series: &[Day], unchanged: u64) -> Aler
             ("new_days".to_string(), new_days),
             ("revised_days".to_string(), revised_days),
             ("changed_regions".to_string(), changed_regions),
+            ("county_days".to_string(), county_days),
         ]),
         regions: announced
             .national()

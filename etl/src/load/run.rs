@@ -165,6 +165,10 @@ where
         Some(planned) => Some(counties::apply(store, planned, progress).await?),
         None => None,
     };
+    // The change records the county writes made are announced by the national meta write.
+    if counties.as_ref().is_some_and(|c| c.items > 0) {
+        state = store.read_state().await?;
+    }
     if sources.complete && busy_regions > 0 {
         return Err(Error::Conflict(format!(
             "{busy_regions} state series are being loaded by another run, or by one that \

@@ -45,7 +45,9 @@ impl CountyDays for DynamoStore {
             (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
             "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
         );
-        let items = writes
+        let changed = writes.iter().map(CountyDayWrite::changed).sum();
+        let record = crate::ChangeRecord::of_counties(state, changed, chrono::Utc::now());
+        let mut items: Vec<TransactWriteItem> = writes
             .iter()
             .map(|write| {
                 let put = Put::builder()
@@ -64,6 +66,7 @@ impl CountyDays for DynamoStore {
                 TransactWriteItem::builder().put(put).build()
             })
             .collect();
+        items.push(crate::changes::change_put(&self.table, &record));
         self.transact("TransactWriteItems", items).await
     }
 

@@ -36,8 +36,8 @@ mod memory;
 pub(crate) use item::{COUNTY_WINDOW_SK, parse_county_window};
 
 /// The most writes one [`CountyDays::write_county_days`] call takes: DynamoDB's transaction
-/// limit of 100 items.
-pub const MAX_COUNTY_WRITES_PER_BATCH: usize = 100;
+/// limit of 100 items, less the change record written with them.
+pub const MAX_COUNTY_WRITES_PER_BATCH: usize = 99;
 
 /// Every county of one state by id (`covid_model::county_id`): one day's values.
 pub type CountyValues = BTreeMap<String, CountyCounts>;
@@ -157,6 +157,25 @@ impl CountyDayWrite {
         }
     }
 
+    /// How many county days it changes: new, revised or withdrawn.
+    pub fn changed(&self) -> u64 {
+        match self {
+            CountyDayWrite::Insert { counties, .. } => counties.len() as u64,
+            CountyDayWrite::Update { stored, counties } => {
+                let mut changed = stored
+                    .counties
+                    .iter()
+                    .filter(|(id, old)| counties.get(*id) != Some(*old))
+                    .count();
+                changed += counties
+                    .keys()
+                    .filter(|id| !stored.counties.contains_key(*id))
+                    .count();
+                changed as u64
+            }
+        }
+    }
+
     pub fn date(&self) -> NaiveDate {
         match self {
             CountyDayWrite::Insert { date, .. } => *date,
@@ -198,8 +217,9 @@ pub trait CountyDays {
         to: Option<NaiveDate>,
     ) -> impl Future<Output = Result<Vec<StoredCountyDay>, StoreError>> + Send;
     /// Up to [`MAX_COUNTY_WRITES_PER_BATCH`] writes of `state`'s county days by the run of
-    /// `vintage`, all or none (one transaction). `Ok(false)`: a condition failed (another run
-    /// wrote one of them first); nothing was written.
+    /// `vintage`, and their change record (the county days they change, for the next `updated`
+    /// alert to tell), all or none (one transaction). `Ok(false)`: a condition failed (another
+    /// run wrote one of them first); nothing was written.
     fn write_county_days(
         &self,
         state: Region,
