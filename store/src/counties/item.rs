@@ -162,10 +162,9 @@ fn decode_revisions(text: &str) -> Option<Vec<CountyRevision>> {
         .collect()
 }
 
-pub(crate) fn county_day_item(
-    state: Region,
-    day: &StoredCountyDay,
-) -> HashMap<String, AttributeValue> {
+/// The item `day` of `state` is stored as: public for the bench's floor, which puts the same
+/// items without conditions (`etl/examples/county_floor.rs`).
+pub fn county_day_item(state: Region, day: &StoredCountyDay) -> HashMap<String, AttributeValue> {
     let mut item = HashMap::from([
         (PK.to_string(), s(counties_pk(state))),
         (SK.to_string(), s(day_sk(day.date))),
@@ -243,6 +242,21 @@ pub(crate) fn parse_county_window(
         last_date: item.date("last_date")?,
         rows: item.number("rows")?,
     })
+}
+
+/// An item's size as DynamoDB bills it: each attribute's name and value in bytes (a number
+/// as its digits, about; DynamoDB's own rule stores it in at most 21 bytes). A write costs one
+/// WRU per KB begun, twice that in a transaction.
+pub fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
+    item.iter()
+        .map(|(name, value)| {
+            name.len()
+                + match value {
+                    AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+                    _ => 1,
+                }
+        })
+        .sum()
 }
 
 #[cfg(test)]

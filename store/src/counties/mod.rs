@@ -34,6 +34,7 @@ mod item;
 mod memory;
 
 pub(crate) use item::{COUNTY_WINDOW_SK, parse_county_window};
+pub use item::{county_day_item, item_size};
 
 /// The most writes one [`CountyDays::write_county_days`] call takes: DynamoDB's transaction
 /// limit of 100 items, less the change record written with them.

@@ -1,0 +1,100 @@
+//! The floor of `make bench`'s daily county run: the items a run of the county file `NEXT`
+//! writes on a table holding `PREV` (every state's days that differ, encoded as the store
+//! encodes them), put with plain, unconditional `BatchWriteItem` requests of 25 (no reads, no
+//! conditions, no change records, no listings), retrying what DynamoDB leaves unprocessed.
+//!
+//! `county_floor PREV NEXT [IN_FLIGHT]`, with `TABLE_NAME` and the AWS environment of `etl`.
+//! Prints `{"items","requests","ms","wru","bytes","in_flight"}`: `wru` is one per KB begun of
+//! each item (`covid_store::item_size`), what these puts cost; the ETL's transactions cost
+//! twice that.
+
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use covid_store::{StoredCountyDay, county_day_item, item_size};
+use futures::StreamExt;
+
+fn read(path: &str) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    if !path.ends_with(".gz") {
+        return bytes;
+    }
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
+    out
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "county_floor PREV NEXT [IN_FLIGHT]";
+    let parse = |i: usize| {
+        let series = etl::transform::parse_nyt_counties(&read(args.get(i).expect(usage))).unwrap();
+        etl::transform::by_state_day(&series)
+    };
+    let (prev, next) = (parse(1), parse(2));
+    let in_flight: usize = args.get(3).map_or(16, |v| v.parse().unwrap());
+    let table = std::env::var("TABLE_NAME").expect("TABLE_NAME");
+    let vintage = next
+        .values()
+        .filter_map(|days| days.keys().next_back())
+        .max()
+        .copied()
+        .expect("a county file with rows");
+    let (mut writes, mut wru, mut bytes) = (Vec::new(), 0, 0);
+    for (state, days) in &next {
+        for (date, counties) in days {
+            if prev.get(state).and_then(|d| d.get(date)) == Some(counties) {
+                continue;
+            }
+            let day = StoredCountyDay::first(*date, counties.clone(), vintage);
+            let item = county_day_item(*state, &day);
+            let size = item_size(&item);
+            bytes += size;
+            wru += size.div_ceil(1024);
+            let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+            writes.push(WriteRequest::builder().put_request(put).build());
+        }
+    }
+    let items = writes.len();
+    // The same configuration and HTTP client as the ETL's.
+    let config = covid_store::sdk_config().expect("AWS configuration");
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let started = Instant::now();
+    let batches: Vec<Vec<WriteRequest>> = writes.chunks(25).map(<[_]>::to_vec).collect();
+    let requests: Vec<u64> = futures::stream::iter(batches)
+        .map(|mut batch| {
+            let (client, table) = (&client, &table);
+            async move {
+                let mut requests = 0;
+                while !batch.is_empty() {
+                    requests += 1;
+                    let out = client
+                        .batch_write_item()
+                        .request_items(table.clone(), batch)
+                        .send()
+                        .await
+                        .expect("BatchWriteItem");
+                    batch = out
+                        .unprocessed_items
+                        .and_then(|mut u| u.remove(table))
+                        .unwrap_or_default();
+                }
+                requests
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    println!(
+        "{}",
+        serde_json::json!({
+            "items": items,
+            "requests": requests.iter().sum::<u64>(),
+            "ms": started.elapsed().as_millis() as u64,
+            "wru": wru,
+            "bytes": bytes,
+            "in_flight": in_flight,
+        })
+    );
+}
