@@ -9,8 +9,8 @@
 //!    file is seen); each day is compared with the file. A file that leaves out more than
 //!    [`MAX_WITHDRAWN`](transform::MAX_WITHDRAWN) stored county days is refused. Nothing is
 //!    written.
-//! 2. [`apply`]: each state's writes, up to 100 in a transaction, each conditioned on the
-//!    revision it read. A transaction refused (another run wrote first) re-reads that state
+//! 2. [`apply`]: each state's writes, up to 99 in a transaction with their change record (for
+//!    the `updated` alert), each conditioned on the revision it read. A transaction refused (another run wrote first) re-reads that state
 //!    and plans it again; the same file then has nothing left to write. Once every state is
 //!    written, the window is recorded, so a run that fails part-way leaves the next run to
 //!    finish: repeated, duplicated or concurrent runs converge and never double-count.
@@ -39,7 +39,7 @@ const ATTEMPTS: usize = 3;
 pub struct Planned {
     window: CountyWindow,
     /// Per state, its writes; empty when nothing was to be written.
-    states: BTreeMap<Region, Vec<PlannedWrite>>,
+    states: BTreeMap<Region, Vec<CountyDayWrite>>,
     wanted: BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>,
     /// Each county's name (NYT's) and population, by id: the listings'.
     names: BTreeMap<String, String>,
@@ -71,66 +71,25 @@ pub fn window_fingerprint(
     fingerprint_text(&text)
 }
 
-/// One write and the county days it changes.
-struct PlannedWrite {
-    write: CountyDayWrite,
-    new: u64,
-    revised: u64,
-    /// The counties it withdraws.
-    withdrawn: Vec<String>,
-}
-
 /// The writes that bring `stored` (a state's county days within the file's dates) to `wanted`,
 /// the file of `vintage`. A day a later file wrote (a concurrent run's) keeps its values.
 fn diff(
     wanted: &BTreeMap<NaiveDate, CountyValues>,
     stored: Vec<StoredCountyDay>,
     vintage: NaiveDate,
-) -> Vec<PlannedWrite> {
-    let mut writes = Vec::new();
+) -> Vec<CountyDayWrite> {
     let mut stored: BTreeMap<NaiveDate, StoredCountyDay> =
         stored.into_iter().map(|d| (d.date, d)).collect();
     let empty = CountyValues::new();
     let dates: std::collections::BTreeSet<NaiveDate> =
         wanted.keys().chain(stored.keys()).copied().collect();
+    let mut writes = Vec::new();
     for date in dates {
-        let new = wanted.get(&date).unwrap_or(&empty);
+        let counties = wanted.get(&date).unwrap_or(&empty).clone();
         match stored.remove(&date) {
-            None => writes.push(PlannedWrite {
-                new: new.len() as u64,
-                revised: 0,
-                withdrawn: Vec::new(),
-                write: CountyDayWrite::Insert {
-                    date,
-                    counties: new.clone(),
-                },
-            }),
-            Some(day) if day.counties == *new || day.vintage() > vintage => {}
-            Some(day) => {
-                let (mut added, mut revised) = (0, 0);
-                for (id, value) in new {
-                    match day.counties.get(id) {
-                        None => added += 1,
-                        Some(old) if old != value => revised += 1,
-                        Some(_) => {}
-                    }
-                }
-                let withdrawn = day
-                    .counties
-                    .keys()
-                    .filter(|id| !new.contains_key(*id))
-                    .cloned()
-                    .collect();
-                writes.push(PlannedWrite {
-                    new: added,
-                    revised,
-                    withdrawn,
-                    write: CountyDayWrite::Update {
-                        stored: day,
-                        counties: new.clone(),
-                    },
-                });
-            }
+            None => writes.push(CountyDayWrite::Insert { date, counties }),
+            Some(day) if day.counties == counties || day.vintage() > vintage => {}
+            Some(stored) => writes.push(CountyDayWrite::Update { stored, counties }),
         }
     }
     writes
@@ -154,7 +113,7 @@ pub async fn plan<S: CountyDays + Sync>(
     let dates = wanted.values().flat_map(|days| days.keys());
     let (first, last) = match (dates.clone().min(), dates.max()) {
         (Some(first), Some(last)) => (*first, *last),
-        _ => return Err(Error::Config("the county file has no rows".to_string())),
+        _ => return Err(transform::empty_county_file().into()),
     };
     let window = CountyWindow {
         fingerprint: window_fingerprint(&wanted, &names, &populations),
@@ -196,13 +155,20 @@ pub async fn plan<S: CountyDays + Sync>(
             diff(wanted.get(&state).unwrap_or(&no_days), days, last),
         );
     }
-    let withdrawn = states.values().flatten().flat_map(|p| {
-        let date = p.write.date();
-        p.withdrawn.iter().map(move |id| (date, id))
-    });
+    let withdrawn: Vec<(NaiveDate, String)> = states
+        .values()
+        .flatten()
+        .flat_map(|w| {
+            let date = w.date();
+            w.changes().withdrawn.into_iter().map(move |id| (date, id))
+        })
+        .collect();
     transform::check_withdrawn(
-        withdrawn.clone().count() as u64,
-        withdrawn.min().map(|(date, id)| (id.as_str(), date)),
+        withdrawn.len() as u64,
+        withdrawn
+            .iter()
+            .min()
+            .map(|(date, id)| (id.as_str(), *date)),
     )?;
     Ok(Planned {
         window,
@@ -243,27 +209,23 @@ pub async fn apply<S: CountyDays + Sync>(
     let written = settle(
         states.into_iter().filter(|(_, w)| !w.is_empty()).collect(),
         STATES_IN_FLIGHT,
-        |(state, mut writes): (Region, Vec<PlannedWrite>)| async move {
+        |(state, mut writes): (Region, Vec<CountyDayWrite>)| async move {
             let mut done = CountiesRun::default();
             for attempt in 1..=ATTEMPTS {
                 let mut refused = false;
                 for batch in writes.chunks(MAX_COUNTY_WRITES_PER_BATCH) {
-                    let batch_writes: Vec<CountyDayWrite> =
-                        batch.iter().map(|p| p.write.clone()).collect();
-                    if !store
-                        .write_county_days(state, &batch_writes, vintage)
-                        .await?
-                    {
+                    if !store.write_county_days(state, batch, vintage).await? {
                         refused = true;
                         continue;
                     }
-                    for planned in batch {
-                        done.new += planned.new;
-                        done.revised += planned.revised;
-                        done.withdrawn += planned.withdrawn.len() as u64;
+                    for write in batch {
+                        let changes = write.changes();
+                        done.new += changes.new;
+                        done.revised += changes.revised;
+                        done.withdrawn += changes.withdrawn.len() as u64;
+                        progress.add_days(changes.new + changes.revised);
                     }
                     done.items += batch.len() as u64;
-                    progress.add_days(batch.iter().map(|p| p.new + p.revised).sum());
                 }
                 if !refused {
                     return Ok(done);

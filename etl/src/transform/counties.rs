@@ -159,6 +159,15 @@ pub fn by_state_day(
     out
 }
 
+/// A county file without rows (the reader refuses one; a series given otherwise may be empty).
+pub fn empty_county_file() -> ValidationError {
+    ValidationError::new(
+        InvalidKind::Empty,
+        Some(Source::NytCounties),
+        "the county file has no rows",
+    )
+}
+
 /// A county file that ends before the one last loaded is refused: a truncated or stale file.
 pub fn check_county_end(last: NaiveDate, stored_last: NaiveDate) -> Result<(), ValidationError> {
     if last < stored_last {

@@ -45,7 +45,7 @@ impl CountyDays for DynamoStore {
             (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
             "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
         );
-        let changed = writes.iter().map(CountyDayWrite::changed).sum();
+        let changed = writes.iter().map(|w| w.changes().total()).sum();
         let record = crate::ChangeRecord::of_counties(state, changed, chrono::Utc::now());
         let mut items: Vec<TransactWriteItem> = writes
             .iter()

@@ -50,7 +50,7 @@ impl CountyDays for MemoryStore {
                     c.counties
                         .insert((state, write.date()), write.stored(vintage));
                 }
-                let changed = writes.iter().map(CountyDayWrite::changed).sum();
+                let changed = writes.iter().map(|w| w.changes().total()).sum();
                 let record = crate::ChangeRecord::of_counties(state, changed, chrono::Utc::now());
                 c.changes.insert(record.id.clone(), record);
             }

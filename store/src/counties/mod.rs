@@ -130,6 +130,23 @@ impl StoredCountyDay {
     }
 }
 
+/// The county days one write changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CountyChanges {
+    /// Counties that were absent.
+    pub new: u64,
+    /// Counties whose values changed.
+    pub revised: u64,
+    /// Counties withdrawn (present before, absent after), by id.
+    pub withdrawn: Vec<String>,
+}
+
+impl CountyChanges {
+    pub fn total(&self) -> u64 {
+        self.new + self.revised + self.withdrawn.len() as u64
+    }
+}
+
 /// A conditional write of one state's county day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CountyDayWrite {
@@ -158,21 +175,29 @@ impl CountyDayWrite {
         }
     }
 
-    /// How many county days it changes: new, revised or withdrawn.
-    pub fn changed(&self) -> u64 {
+    /// The county days it changes (the one count of them: the change record's, the run's).
+    pub fn changes(&self) -> CountyChanges {
         match self {
-            CountyDayWrite::Insert { counties, .. } => counties.len() as u64,
+            CountyDayWrite::Insert { counties, .. } => CountyChanges {
+                new: counties.len() as u64,
+                ..CountyChanges::default()
+            },
             CountyDayWrite::Update { stored, counties } => {
-                let mut changed = stored
+                let mut changes = CountyChanges::default();
+                for (id, value) in counties {
+                    match stored.counties.get(id) {
+                        None => changes.new += 1,
+                        Some(old) if old != value => changes.revised += 1,
+                        Some(_) => {}
+                    }
+                }
+                changes.withdrawn = stored
                     .counties
-                    .iter()
-                    .filter(|(id, old)| counties.get(*id) != Some(*old))
-                    .count();
-                changed += counties
                     .keys()
-                    .filter(|id| !stored.counties.contains_key(*id))
-                    .count();
-                changed as u64
+                    .filter(|id| !counties.contains_key(*id))
+                    .cloned()
+                    .collect();
+                changes
             }
         }
     }
