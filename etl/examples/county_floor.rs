@@ -8,11 +8,11 @@
 //! each item (`covid_store::item_size`), what these puts cost; the ETL's transactions cost
 //! twice that.
 
-use std::time::Instant;
+#[path = "common/batch_put.rs"]
+mod batch_put;
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use covid_store::{StoredCountyDay, county_day_item, item_size};
-use futures::StreamExt;
 
 fn read(path: &str) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -57,41 +57,13 @@ async fn main() {
         }
     }
     let items = writes.len();
-    // The same configuration and HTTP client as the ETL's.
-    let config = covid_store::sdk_config().expect("AWS configuration");
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    let started = Instant::now();
-    let batches: Vec<Vec<WriteRequest>> = writes.chunks(25).map(<[_]>::to_vec).collect();
-    let requests: Vec<u64> = futures::stream::iter(batches)
-        .map(|mut batch| {
-            let (client, table) = (&client, &table);
-            async move {
-                let mut requests = 0;
-                while !batch.is_empty() {
-                    requests += 1;
-                    let out = client
-                        .batch_write_item()
-                        .request_items(table.clone(), batch)
-                        .send()
-                        .await
-                        .expect("BatchWriteItem");
-                    batch = out
-                        .unprocessed_items
-                        .and_then(|mut u| u.remove(table))
-                        .unwrap_or_default();
-                }
-                requests
-            }
-        })
-        .buffer_unordered(in_flight)
-        .collect()
-        .await;
+    let (requests, took) = batch_put::put_all(&table, &writes, in_flight).await;
     println!(
         "{}",
         serde_json::json!({
             "items": items,
-            "requests": requests.iter().sum::<u64>(),
-            "ms": started.elapsed().as_millis() as u64,
+            "requests": requests,
+            "ms": took.as_millis() as u64,
             "wru": wru,
             "bytes": bytes,
             "in_flight": in_flight,

@@ -6,11 +6,12 @@
 //! `naive_load NYT JHU NYT_STATES [IN_FLIGHT]`, with `TABLE_NAME` and the AWS environment of
 //! `etl`. Prints `{"days","requests","ms","in_flight"}`.
 
+#[path = "common/batch_put.rs"]
+mod batch_put;
+
 use std::collections::HashMap;
-use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
-use futures::StreamExt;
 
 fn item(pk: &str, day: &covid_model::Day) -> WriteRequest {
     let s = |v: String| AttributeValue::S(v);
@@ -56,39 +57,11 @@ async fn main() {
         let pk = format!("series#{}", region.id);
         writes.extend(days.iter().map(|d| item(&pk, d)));
     }
-    // The same configuration and HTTP client as the ETL's.
-    let config = covid_store::sdk_config().expect("AWS configuration");
-    let client = aws_sdk_dynamodb::Client::new(&config);
-    let started = Instant::now();
-    let batches: Vec<Vec<WriteRequest>> = writes.chunks(25).map(<[_]>::to_vec).collect();
-    let requests: Vec<u64> = futures::stream::iter(batches)
-        .map(|mut batch| {
-            let (client, table) = (&client, &table);
-            async move {
-                let mut requests = 0;
-                while !batch.is_empty() {
-                    requests += 1;
-                    let out = client
-                        .batch_write_item()
-                        .request_items(table.clone(), batch)
-                        .send()
-                        .await
-                        .expect("BatchWriteItem");
-                    batch = out
-                        .unprocessed_items
-                        .and_then(|mut u| u.remove(table))
-                        .unwrap_or_default();
-                }
-                requests
-            }
-        })
-        .buffer_unordered(in_flight)
-        .collect()
-        .await;
+    let (requests, took) = batch_put::put_all(&table, &writes, in_flight).await;
     println!(
         "{{\"days\":{},\"requests\":{},\"ms\":{},\"in_flight\":{in_flight}}}",
         writes.len(),
-        requests.iter().sum::<u64>(),
-        started.elapsed().as_millis()
+        requests,
+        took.as_millis()
     );
 }

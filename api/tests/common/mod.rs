@@ -53,18 +53,23 @@ pub fn etl_config(
 }
 
 async fn load(test: &str, states: bool) -> Loaded {
+    load_with(test, states, None).await
+}
+
+async fn load_with(test: &str, states: bool, counties: Option<&std::path::Path>) -> Loaded {
     let endpoint = testkit::dynamodb().endpoint.clone();
     let table = testkit::table_name(test);
     let (states_csv, populations) = (
         testkit::snapshot("nyt-us-states.csv"),
         testkit::snapshot("jhu-reference.csv"),
     );
-    let config = etl_config(
+    let mut config = etl_config(
         &table,
         &testkit::snapshot("nyt-us.csv"),
         states.then_some(states_csv.as_path()),
         states.then_some(populations.as_path()),
     );
+    config.nyt_counties_url = counties.map(|p| p.display().to_string());
     // The operator creates the table (CloudFormation does, in production); the run signs in
     // as the ETL function's role, whose requests the IAM gate judges by the template's policy.
     etl::Etl::new(config.clone(), &testkit::sdk_config(&endpoint))
@@ -76,39 +81,18 @@ async fn load(test: &str, states: bool) -> Loaded {
     let etl = etl::Etl::new(config, &role).unwrap();
     let report = etl.run().await.unwrap();
     assert_eq!(report.summary.inserted, 420);
+    if counties.is_some() {
+        let counties = report.summary.counties.expect("counties loaded");
+        assert_eq!((counties.new, counties.listings), (97_393, 55));
+    }
     Loaded { endpoint, table }
 }
 
 /// The national series, the states, the populations and NYT's real county window of
 /// 2021-07-08 (`data/snapshot/nyt-us-counties-recent.csv.gz`).
 pub async fn loaded_table_with_counties(test: &str) -> Loaded {
-    let endpoint = testkit::dynamodb().endpoint.clone();
-    let table = testkit::table_name(test);
-    let (states_csv, populations) = (
-        testkit::snapshot("nyt-us-states.csv"),
-        testkit::snapshot("jhu-reference.csv"),
-    );
-    let mut config = etl_config(
-        &table,
-        &testkit::snapshot("nyt-us.csv"),
-        Some(&states_csv),
-        Some(&populations),
-    );
-    config.nyt_counties_url = Some(
-        testkit::snapshot("nyt-us-counties-recent.csv.gz")
-            .display()
-            .to_string(),
-    );
-    etl::Etl::new(config.clone(), &testkit::sdk_config(&endpoint))
-        .unwrap()
-        .init()
-        .await
-        .unwrap();
-    let role = testkit::iam::sdk_config("EtlFunction", &endpoint, &[("TABLE_NAME", &table)]);
-    let report = etl::Etl::new(config, &role).unwrap().run().await.unwrap();
-    let counties = report.summary.counties.expect("counties loaded");
-    assert_eq!((counties.new, counties.listings), (97_393, 55));
-    Loaded { endpoint, table }
+    let window = testkit::snapshot("nyt-us-counties-recent.csv.gz");
+    load_with(test, true, Some(&window)).await
 }
 
 /// The snapshot as the ETL's transform sees it: the expected contents of the API.
