@@ -27,6 +27,23 @@ async fn a_state_s_counties_with_their_newest_day_populations_and_notes() {
     let loaded = loaded_table_with_counties("counties").await;
     let server = start_api(&loaded, &std::env::temp_dir()).await;
     let get = |path: &str| reqwest::get(format!("{}{path}", server.base));
+    // One county's entry in its state's answer.
+    let county = |state: &str, id: &str| {
+        let (answer, id) = (
+            get(&format!("/v1/regions/{state}/counties")),
+            id.to_string(),
+        );
+        async move {
+            let body = answer.await.unwrap().bytes().await.unwrap();
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            let found = body["counties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"] == *id);
+            found.cloned().unwrap_or_else(|| panic!("{id} in {body}"))
+        }
+    };
 
     let answer = get("/v1/regions/ny/counties").await.unwrap();
     assert_eq!(answer.status(), 200);
@@ -64,37 +81,13 @@ async fn a_state_s_counties_with_their_newest_day_populations_and_notes() {
     );
 
     // Puerto Rico's municipios report no deaths: null, never 0.
-    let pr = get("/v1/regions/PR/counties")
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let pr: Value = serde_json::from_slice(&pr).unwrap();
-    let adjuntas = pr["counties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "72001")
-        .unwrap();
+    let adjuntas = county("PR", "72001").await;
     assert_eq!(adjuntas["latest"]["deaths"], Value::Null, "{adjuntas}");
     assert_eq!(adjuntas["latest"]["avg7_deaths"], Value::Null);
     assert!(adjuntas["latest"]["avg7_cases"].is_number());
 
     // Connecticut's "Unknown": no population, so no per-100k figures, and the note says so.
-    let ct = get("/v1/regions/CT/counties")
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let ct: Value = serde_json::from_slice(&ct).unwrap();
-    let unknown = ct["counties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "09UNK")
-        .unwrap();
+    let unknown = county("CT", "09UNK").await;
     assert_eq!(unknown["population"], Value::Null);
     assert_eq!(unknown["latest"]["cases"], 1_181);
     assert_eq!(unknown["latest"]["avg7_cases_per_100k"], Value::Null);

@@ -9,8 +9,7 @@ use super::item::{
     parse_county_day, parse_county_listing,
 };
 use super::{
-    CountyDayWrite, CountyDays, CountyListing, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH,
-    StoredCountyDay,
+    CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay, batch_record,
 };
 use crate::attr::{n, s};
 use crate::expr::condition_held;
@@ -41,12 +40,7 @@ impl CountyDays for DynamoStore {
         writes: &[CountyDayWrite],
         vintage: NaiveDate,
     ) -> Result<bool, StoreError> {
-        assert!(
-            (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
-            "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
-        );
-        let changed = writes.iter().map(|w| w.changes().total()).sum();
-        let record = crate::ChangeRecord::of_counties(state, changed, chrono::Utc::now());
+        let record = batch_record(state, writes);
         let mut items: Vec<TransactWriteItem> = writes
             .iter()
             .map(|write| {

@@ -4,8 +4,7 @@ use chrono::NaiveDate;
 use covid_model::Region;
 
 use super::{
-    CountyDayWrite, CountyDays, CountyListing, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH,
-    StoredCountyDay,
+    CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay, batch_record,
 };
 use crate::{MemoryStore, StoreError};
 
@@ -31,10 +30,7 @@ impl CountyDays for MemoryStore {
         writes: &[CountyDayWrite],
         vintage: NaiveDate,
     ) -> Result<bool, StoreError> {
-        assert!(
-            (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
-            "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
-        );
+        let record = batch_record(state, writes);
         self.request("write_county_days", true, |c| {
             let holds = writes.iter().all(|write| {
                 let stored = c.counties.get(&(state, write.date()));
@@ -50,8 +46,6 @@ impl CountyDays for MemoryStore {
                     c.counties
                         .insert((state, write.date()), write.stored(vintage));
                 }
-                let changed = writes.iter().map(|w| w.changes().total()).sum();
-                let record = crate::ChangeRecord::of_counties(state, changed, chrono::Utc::now());
                 c.changes.insert(record.id.clone(), record);
             }
             holds

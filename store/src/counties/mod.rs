@@ -130,6 +130,17 @@ impl StoredCountyDay {
     }
 }
 
+/// The change record of a batch of `state`'s county writes (1 to
+/// [`MAX_COUNTY_WRITES_PER_BATCH`]), as both stores write it with them.
+pub(crate) fn batch_record(state: Region, writes: &[CountyDayWrite]) -> crate::ChangeRecord {
+    assert!(
+        (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
+        "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
+    );
+    let changed = writes.iter().map(|w| w.changes().total()).sum();
+    crate::ChangeRecord::of_counties(state, changed, chrono::Utc::now())
+}
+
 /// The county days one write changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CountyChanges {
