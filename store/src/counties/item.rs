@@ -30,15 +30,24 @@ pub(crate) fn county_listing_key(state: Region) -> HashMap<String, AttributeValu
     ])
 }
 
+/// A listing's entries are JSON, gzipped, in a binary attribute: each daily run rewrites every
+/// state's listing, and DynamoDB bills the stored bytes (`BENCHMARKS.md`, issue 36).
 pub(crate) fn county_listing_item(
     state: Region,
     listing: &CountyListing,
 ) -> HashMap<String, AttributeValue> {
+    use std::io::Write as _;
     let mut item = county_listing_key(state);
-    let entries = serde_json::to_string(&listing.counties).expect("entries serialise");
+    let json = serde_json::to_vec(&listing.counties).expect("entries serialise");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&json).expect("gzip in memory");
+    let entries = gz.finish().expect("gzip in memory");
     item.extend([
         ("vintage".to_string(), s(listing.vintage.to_string())),
-        ("counties".to_string(), s(entries)),
+        (
+            "counties".to_string(),
+            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(entries)),
+        ),
     ]);
     item
 }
@@ -48,11 +57,19 @@ pub(crate) fn parse_county_listing(
     item: &HashMap<String, AttributeValue>,
 ) -> Result<CountyListing, StoreError> {
     let item = Item::keyed(table, item);
+    let gz = match item.item.get("counties") {
+        Some(AttributeValue::B(blob)) => blob.as_ref(),
+        Some(other) => return Err(item.corrupt("counties", format!("is not binary: {other:?}"))),
+        None => return Err(item.corrupt("counties", "is missing")),
+    };
+    let mut json = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz), &mut json)
+        .map_err(|e| item.corrupt("counties", format!("is not gzip: {e}")))?;
     Ok(CountyListing {
         vintage: item.date("vintage")?,
-        counties: item
-            .optional_json("counties", "a state's county entries")?
-            .ok_or_else(|| item.corrupt("counties", "is missing"))?,
+        counties: serde_json::from_slice(&json).map_err(|e| {
+            item.corrupt("counties", format!("is not a state's county entries: {e}"))
+        })?,
     })
 }
 
@@ -253,6 +270,7 @@ pub fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
             name.len()
                 + match value {
                     AttributeValue::S(s) | AttributeValue::N(s) => s.len(),
+                    AttributeValue::B(b) => b.as_ref().len(),
                     _ => 1,
                 }
         })

@@ -6,7 +6,7 @@
 //! | item              | `pk`            | `sk`             | attributes |
 //! |-------------------|-----------------|------------------|------------|
 //! | a state's county day | `counties#<SS>` | `day#YYYY-MM-DD` | `date` S, `counties` S (`36061:1234:56,36NYC:5:`: id, cases, deaths (empty: not reported), by id), `rev` N, `created` S (the vintage that first wrote it), `history` S (each later write, oldest first: its vintage and the values it replaced, `2021-07-08 36061:1200:50,36NYC:-`, `-`: absent) |
-//! | a state's county listing | `counties#<SS>` | `listing` (after every `day#…`) | `vintage` S (the county file it was made from), `counties` S (JSON: each county's `/v1/regions/{state}/counties` entry; Texas's 254 are about 90 KB) |
+//! | a state's county listing | `counties#<SS>` | `listing` (after every `day#…`) | `vintage` S (the county file it was made from), `counties` B (gzipped JSON: each county's `/v1/regions/{state}/counties` entry; Texas's are 79 KB of JSON) |
 //! | the county window | `series#US`     | `meta#counties`  | `fingerprint` S, `vintage` S, `first_date` S, `last_date` S, `rows` N: the county file last loaded |
 //!
 //! **Why a state's day, not a county's day, is the item.** NYT's daily county file is 30 days
