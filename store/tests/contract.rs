@@ -1045,7 +1045,7 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
         bytes < 200 * 1024,
         "{bytes} B: half DynamoDB's item limit at most"
     );
-    // Not a day of the state's county series.
+    // Not a day of the state's county series, and read with them in one request.
     assert!(
         store
             .read_county_days(tx, None, None)
@@ -1053,6 +1053,17 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
             .unwrap()
             .is_empty()
     );
+    let value = CountyCounts {
+        cases: 3,
+        deaths: None,
+    };
+    let day = CountyDayWrite::Insert {
+        date: first,
+        counties: CountyValues::from([("48001".to_string(), value)]),
+    };
+    assert!(store.write_county_days(tx, &[day], first).await.unwrap());
+    let (days, stored) = store.read_county_series(tx).await.unwrap();
+    assert_eq!((days.len(), stored), (1, Some(listing("2021-07-09"))));
     assert_eq!(
         store
             .read_county_listing(Region::by_id("NY").unwrap())

@@ -55,12 +55,11 @@ pub async fn write<S: CountyDays + Sync>(
     vintage: NaiveDate,
 ) -> Result<u64, Error> {
     let written = settle(states, STATES_IN_FLIGHT, |state| async move {
-        let days = store.read_county_days(state, None, None).await?;
+        let (days, stored) = store.read_county_series(state).await?;
         let listing = CountyListing {
             vintage,
             counties: entries(state, days, names),
         };
-        let stored = store.read_county_listing(state).await?;
         if stored.is_some_and(|s| s.counties == listing.counties) {
             return Ok(false);
         }

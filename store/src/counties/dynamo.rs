@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use covid_model::Region;
 
 use super::item::{
-    counties_pk, county_day_item, county_listing_item, county_listing_key, county_window_item,
-    parse_county_day, parse_county_listing,
+    LISTING_SK, counties_pk, county_day_item, county_listing_item, county_listing_key,
+    county_window_item, parse_county_day, parse_county_listing,
 };
 use super::{
     CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay, batch_record,
@@ -14,7 +14,7 @@ use super::{
 use crate::attr::{n, s};
 use crate::expr::condition_held;
 use crate::expr::request_error;
-use crate::keys::{DAY_PREFIX, PK, day_sk};
+use crate::keys::{DAY_PREFIX, PK, SK, day_sk};
 use crate::{DynamoStore, StoreError};
 
 impl CountyDays for DynamoStore {
@@ -32,6 +32,25 @@ impl CountyDays for DynamoStore {
             .iter()
             .map(|item| parse_county_day(&self.table, item))
             .collect()
+    }
+
+    async fn read_county_series(
+        &self,
+        state: Region,
+    ) -> Result<(Vec<StoredCountyDay>, Option<CountyListing>), StoreError> {
+        let (mut days, mut listing) = (Vec::new(), None);
+        for item in self
+            .query_partition(&counties_pk(state), DAY_PREFIX, LISTING_SK)
+            .await?
+        {
+            match item.get(SK).and_then(|v| v.as_s().ok()) {
+                Some(sk) if sk == LISTING_SK => {
+                    listing = Some(parse_county_listing(&self.table, &item)?)
+                }
+                _ => days.push(parse_county_day(&self.table, &item)?),
+            }
+        }
+        Ok((days, listing))
     }
 
     async fn write_county_days(

@@ -21,7 +21,7 @@ pub(crate) fn counties_pk(state: Region) -> String {
 }
 
 /// The sort key of a state's county listing: after every `day#…`.
-const LISTING_SK: &str = "listing";
+pub(crate) const LISTING_SK: &str = "listing";
 
 pub(crate) fn county_listing_key(state: Region) -> HashMap<String, AttributeValue> {
     HashMap::from([

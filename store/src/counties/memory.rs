@@ -24,6 +24,20 @@ impl CountyDays for MemoryStore {
         })
     }
 
+    async fn read_county_series(
+        &self,
+        state: Region,
+    ) -> Result<(Vec<StoredCountyDay>, Option<CountyListing>), StoreError> {
+        self.request("read_county_series", false, |c| {
+            let days = c
+                .counties
+                .range((state, NaiveDate::MIN)..=(state, NaiveDate::MAX))
+                .map(|(_, day)| day.clone())
+                .collect();
+            (days, c.county_listings.get(&state).cloned())
+        })
+    }
+
     async fn write_county_days(
         &self,
         state: Region,

@@ -253,6 +253,11 @@ pub trait CountyDays {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> impl Future<Output = Result<Vec<StoredCountyDay>, StoreError>> + Send;
+    /// Every county day of `state` and its listing, in one read (`day#…` < `listing`).
+    fn read_county_series(
+        &self,
+        state: Region,
+    ) -> impl Future<Output = Result<(Vec<StoredCountyDay>, Option<CountyListing>), StoreError>> + Send;
     /// Up to [`MAX_COUNTY_WRITES_PER_BATCH`] writes of `state`'s county days by the run of
     /// `vintage`, and their change record (the county days they change, for the next `updated`
     /// alert to tell), all or none (one transaction). `Ok(false)`: a condition failed (another
