@@ -13,7 +13,7 @@ use covid_store::{CountyDays, CountyListing};
 use crate::error::Error;
 use crate::load::settle;
 
-/// State partitions read whole at once (Texas's is about 4 MB).
+/// State partitions read whole at once (Texas's, with a whole history, about 4 MB).
 const STATES_IN_FLIGHT: usize = 4;
 
 /// What a listing is made of beside the stored days: each county's name and population, by id.
@@ -45,8 +45,8 @@ fn entries(
 }
 
 /// Writes the listing of each of `states`, made with the county file of `vintage`, where it
-/// differs from the stored one (a listing is up to about 90 KB: rewriting an equal one costs
-/// its WRU, and a run that failed part-way keeps the listings it wrote). Returns how many were
+/// differs from the stored one (rewriting an equal one costs its WRU, and a run that failed
+/// part-way keeps the listings it wrote). Returns how many were
 /// written (a listing of a later file is kept).
 pub async fn write<S: CountyDays + Sync>(
     store: &S,

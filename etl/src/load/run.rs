@@ -8,7 +8,8 @@
 //! 2. The states, each in its own partition ([`states`]): their change records
 //!    wait in the national partition. When their fingerprint is the one the national meta
 //!    keeps, no state partition is read at all.
-//!    Then the counties' planned writes, state by state, and their window record.
+//!    Then the counties' planned writes, state by state (their change records wait for step
+//!    4 too), each state's county listing, and the county window record.
 //! 3. If the states were examined, the national partition is read again: the change records
 //!    they wrote are announced in step 4.
 //! 4. The national series ([`series`](super::series)): its meta write announces every change record,
@@ -22,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{Day, Region, StateCounts};
+use covid_model::{CountiesRun, Day, Region, StateCounts};
 use covid_store::{
     BulkLoad, CountyDays, Listing, ReadSeries, ReadState, RegionScope, SeriesState, WriteDay,
     WriteMeta,
@@ -35,7 +36,6 @@ use crate::load::listing;
 use crate::load::states;
 use crate::load::{self, Announce, LoadOutcome, Progress, Scope, Wanted};
 use crate::transform::{self, CountySeries, StateSeries};
-use covid_model::CountiesRun;
 
 /// What one run loads: the validated sources.
 #[derive(Clone, Copy)]
