@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use covid_model::{AlertKind, Level, LevelChange, audience};
-use covid_store::{Audiences, MemoryStore, WriteAlerts};
+use covid_store::{Audiences, MemoryStore, ReadState, WriteAlerts};
 use etl::alerts::notify::{Publisher, flush};
 
 const REGIONS: usize = 3_300;
@@ -131,13 +131,8 @@ async fn main() {
             .collect();
         store.put_alert(&message).await.unwrap();
         seen.lock().unwrap().clear();
+        let outbox = store.read_state().await.unwrap().outbox;
         let (requests_before, started) = (store.requests(), Instant::now());
-        let outbox = store
-            .contents()
-            .outbox
-            .into_values()
-            .map(|(m, _)| m)
-            .collect();
         let sent = flush(&store, &publisher, outbox, Some("https://covid.example"))
             .await
             .unwrap();

@@ -11,7 +11,7 @@ mod common;
 use chrono::Utc;
 use common::Subscriber;
 use covid_model::{Day, Level, LevelChange, Region};
-use covid_store::{Audiences, MemoryStore, WriteAlerts};
+use covid_store::{Audiences, MemoryStore, ReadState, WriteAlerts};
 use etl::alerts::announce::Announcement;
 use etl::alerts::notify::{Publisher, flush};
 
@@ -96,12 +96,7 @@ async fn each_alert_reaches_the_topics_of_its_audiences_and_no_other() {
     for message in &messages {
         store.put_alert(message).await.unwrap();
     }
-    let outbox = store
-        .contents()
-        .outbox
-        .into_values()
-        .map(|(m, _)| m)
-        .collect();
+    let outbox = store.read_state().await.unwrap().outbox;
     let site = Some("https://covid.example");
     assert_eq!(flush(&store, &publisher, outbox, site).await.unwrap(), 5);
 
@@ -177,12 +172,7 @@ async fn a_backlog_reaches_email_subscriptions_no_faster_than_sns_allows() {
         store.put_alert(&message).await.unwrap();
     }
     let publisher = etl_publisher(&operator, &prefix);
-    let outbox = store
-        .contents()
-        .outbox
-        .into_values()
-        .map(|(m, _)| m)
-        .collect();
+    let outbox = store.read_state().await.unwrap().outbox;
     let started = std::time::Instant::now();
     let sent = flush(&store, &publisher, outbox, None).await;
     assert_eq!(sent.unwrap(), backlog, "no publish refused");
