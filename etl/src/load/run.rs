@@ -10,8 +10,8 @@
 //!    keeps, no state partition is read at all.
 //!    Then the counties' planned writes, state by state (their change records wait for step
 //!    4 too), each state's county listing, and the county window record.
-//! 3. If the states were examined, the national partition is read again: the change records
-//!    they wrote are announced in step 4.
+//! 3. If the states were examined or the counties written, the national partition is read
+//!    again, once: the change records they wrote are announced in step 4.
 //! 4. The national series ([`series`](super::series)): its meta write announces every change record,
 //!    the states' included, and keeps the states' fingerprint, unless a state is still being
 //!    bulk loaded by another run, so that the next run looks at it again.
@@ -132,6 +132,9 @@ where
         },
     };
     let (mut counts, mut busy_regions, mut stored_states) = (None, 0, None);
+    // Whether change records were written since `state` was read: the national meta write
+    // announces them, so it must see them.
+    let mut reread = false;
     if let (Some(series), Some(print)) = (sources.states, &fingerprint) {
         let examined = state
             .meta
@@ -153,10 +156,7 @@ where
             clock,
         )
         .await?;
-        // The change records the states wrote are announced by the national meta write.
-        if examined || loaded.counts.inserted + loaded.counts.updated > 0 {
-            state = store.read_state().await?;
-        }
+        reread = examined || loaded.counts.inserted + loaded.counts.updated > 0;
         counts = Some(loaded.counts);
         busy_regions = loaded.busy;
         stored_states = loaded.stored;
@@ -165,8 +165,8 @@ where
         Some(planned) => Some(counties::apply(store, planned, progress).await?),
         None => None,
     };
-    // The change records the county writes made are announced by the national meta write.
-    if counties.as_ref().is_some_and(|c| c.items > 0) {
+    // One read again, after the states' and the counties' writes.
+    if reread || counties.as_ref().is_some_and(|c| c.items > 0) {
         state = store.read_state().await?;
     }
     if sources.complete && busy_regions > 0 {
