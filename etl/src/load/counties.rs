@@ -201,13 +201,11 @@ pub async fn apply<S: CountyDays + Sync>(
     let wanted = &wanted;
     let no_days = BTreeMap::new();
     let no_days = &no_days;
-    let changed: Vec<Region> = states
-        .iter()
-        .filter(|(_, w)| !w.is_empty())
-        .map(|(s, _)| *s)
-        .collect();
+    let to_write: Vec<(Region, Vec<CountyDayWrite>)> =
+        states.into_iter().filter(|(_, w)| !w.is_empty()).collect();
+    let changed: Vec<Region> = to_write.iter().map(|(s, _)| *s).collect();
     let written = settle(
-        states.into_iter().filter(|(_, w)| !w.is_empty()).collect(),
+        to_write,
         STATES_IN_FLIGHT,
         |(state, mut writes): (Region, Vec<CountyDayWrite>)| async move {
             let mut done = CountiesRun::default();
