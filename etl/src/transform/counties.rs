@@ -112,14 +112,8 @@ pub fn parse_nyt_counties(bytes: &[u8]) -> Result<CountySeries, ValidationError>
                 .date(Some(date)));
         }
         if let Some(first) = lines.insert((id.clone(), date), row.line) {
-            return Err(row
-                .error(
-                    InvalidKind::DuplicateDate,
-                    format!("{name}, {state_name} on this date already given on line {first}"),
-                )
-                .column(COLUMNS[0])
-                .value(date.to_string().as_bytes())
-                .date(Some(date)));
+            let what = format!("{name}, {state_name}");
+            return Err(row.date_given_twice(0, date, &what, first));
         }
         days.push(CountyDay {
             date,

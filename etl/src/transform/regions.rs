@@ -59,14 +59,7 @@ pub fn parse_nyt_states(bytes: &[u8]) -> Result<StateSeries, ValidationError> {
         let cases = row.count(3, Some(date))?;
         let deaths = row.count(4, Some(date))?;
         if let Some(first) = lines.insert((region, date), row.line) {
-            return Err(row
-                .error(
-                    InvalidKind::DuplicateDate,
-                    format!("{} on this date already given on line {first}", region.name),
-                )
-                .column(COLUMNS[0])
-                .value(date.to_string().as_bytes())
-                .date(Some(date)));
+            return Err(row.date_given_twice(0, date, region.name, first));
         }
         series.entry(region).or_default().push(Day {
             date,

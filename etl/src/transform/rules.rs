@@ -63,14 +63,7 @@ pub fn parse_nyt(bytes: &[u8]) -> Result<Vec<NytRow>, ValidationError> {
         let cases = row.count(1, Some(date))?;
         let deaths = row.count(2, Some(date))?;
         if let Some(first) = lines.insert(date, row.line) {
-            return Err(row
-                .error(
-                    InvalidKind::DuplicateDate,
-                    format!("date already given on line {first}"),
-                )
-                .column(COLUMNS[0])
-                .value(date.to_string().as_bytes())
-                .date(Some(date)));
+            return Err(row.date_given_twice(0, date, "", first));
         }
         rows.push(NytRow {
             date,

@@ -150,6 +150,25 @@ impl Row<'_> {
         ValidationError::new(kind, Some(self.origin), detail).at(self.line)
     }
 
+    /// The error of a row whose `date` (column `i`) the row on line `first` already gave for
+    /// `what` (empty: the file's one series).
+    pub(super) fn date_given_twice(
+        &self,
+        i: usize,
+        date: NaiveDate,
+        what: &str,
+        first: u64,
+    ) -> ValidationError {
+        let detail = match what {
+            "" => format!("date already given on line {first}"),
+            what => format!("{what} on this date already given on line {first}"),
+        };
+        self.error(InvalidKind::DuplicateDate, detail)
+            .column(self.columns[i])
+            .value(date.to_string().as_bytes())
+            .date(Some(date))
+    }
+
     pub(super) fn date(&self, i: usize) -> Result<NaiveDate, ValidationError> {
         let raw = self.field(i);
         parse_date(raw).ok_or_else(|| {
