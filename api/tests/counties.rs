@@ -11,9 +11,8 @@ use serde_json::Value;
 
 /// NYT's rows of 2021-07-08 for `state`: county name -> (cases, deaths as written).
 fn newest_rows(state: &str) -> BTreeMap<String, (u64, String)> {
-    let gz = std::fs::read(testkit::snapshot("nyt-us-counties-recent.csv.gz")).unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    let bytes = testkit::file_bytes(&testkit::snapshot("nyt-us-counties-recent.csv.gz"));
+    let text = String::from_utf8(bytes).unwrap();
     text.lines()
         .filter(|l| l.starts_with("2021-07-08,"))
         .map(|l| l.split(',').collect::<Vec<_>>())

@@ -14,22 +14,13 @@ mod batch_put;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use covid_store::{StoredCountyDay, county_day_item, item_size};
 
-fn read(path: &str) -> Vec<u8> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    if !path.ends_with(".gz") {
-        return bytes;
-    }
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
-    out
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = "county_floor PREV NEXT [IN_FLIGHT]";
     let parse = |i: usize| {
-        let series = etl::transform::parse_nyt_counties(&read(args.get(i).expect(usage))).unwrap();
+        let path = std::path::Path::new(args.get(i).expect(usage));
+        let series = etl::transform::parse_nyt_counties(&testkit::file_bytes(path)).unwrap();
         etl::transform::by_state_day(&series)
     };
     let (prev, next) = (parse(1), parse(2));

@@ -38,15 +38,7 @@ async fn main() {
         let path = args
             .get(i)
             .expect("naive_load NYT JHU NYT_STATES [IN_FLIGHT]");
-        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        if path.ends_with(".gz") {
-            let mut out = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)
-                .unwrap();
-            out
-        } else {
-            bytes
-        }
+        testkit::file_bytes(std::path::Path::new(path))
     };
     let in_flight: usize = args.get(4).map_or(1, |v| v.parse().unwrap());
     let table = std::env::var("TABLE_NAME").expect("TABLE_NAME");

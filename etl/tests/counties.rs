@@ -29,21 +29,11 @@ fn publication(date: &str, file: &str) -> PathBuf {
         .join(file)
 }
 
-fn gunzipped(path: &Path) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(
-        &mut flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()),
-        &mut bytes,
-    )
-    .unwrap();
-    bytes
-}
-
 type Table = BTreeMap<(Region, NaiveDate), CountyValues>;
 
 /// A county file as the table keeps it.
 fn file_table(path: &Path) -> Table {
-    let series = parse_nyt_counties(&gunzipped(path)).unwrap();
+    let series = parse_nyt_counties(&testkit::file_bytes(path)).unwrap();
     let mut table = Table::new();
     for (state, days) in by_state_day(&series) {
         for (date, values) in days {

@@ -11,7 +11,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use common::*;
@@ -42,16 +41,7 @@ fn publications() -> Vec<(PathBuf, PathBuf)> {
 }
 
 fn text(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut out = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut out)
-            .unwrap();
-        out
-    } else {
-        String::from_utf8(bytes).unwrap()
-    }
+    String::from_utf8(testkit::file_bytes(path)).unwrap()
 }
 
 /// Residents by state FIPS: JHU's rows of the US without a county.

@@ -57,9 +57,8 @@ fn padded_jhu(size: usize) -> Vec<u8> {
 /// NYT's real county window, its rows repeated 30 days earlier and again, to at most `size`
 /// bytes (synthetic values on real counties: for size only).
 fn padded_counties(size: usize) -> Vec<u8> {
-    let gz = std::fs::read(testkit::snapshot("nyt-us-counties-recent.csv.gz")).unwrap();
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    let bytes = testkit::file_bytes(&testkit::snapshot("nyt-us-counties-recent.csv.gz"));
+    let text = String::from_utf8(bytes).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
     let rows: Vec<&str> = lines.collect();

@@ -14,7 +14,7 @@
 //! - [`http`]: the HTTP/1.1 request reader and helpers these servers share.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 mod dynamodb;
 pub mod fault;
@@ -52,14 +52,24 @@ pub fn snapshot(name: &str) -> PathBuf {
     repo_root().join("data/snapshot").join(name)
 }
 
+/// A file's bytes, gunzipped when its name ends in `.gz` (the bundled snapshots and
+/// publications, as the tests and benches read them).
+pub fn file_bytes(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    if path.extension().is_none_or(|e| e != "gz") {
+        return bytes;
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("gunzip {}: {e}", path.display()));
+    out
+}
+
 /// The bytes of both snapshot files, `(NYT us.csv, JHU combined csv)`, the JHU one gunzipped.
 pub fn snapshot_sources() -> (Vec<u8>, Vec<u8>) {
-    let nyt = std::fs::read(snapshot("nyt-us.csv")).expect("read the NYT snapshot");
-    let gz = std::fs::read(snapshot("jhu-time-series-19-covid-combined.csv.gz"))
-        .expect("read the JHU snapshot");
-    let mut jhu = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut jhu)
-        .expect("gunzip the JHU snapshot");
-    (nyt, jhu)
+    (
+        file_bytes(&snapshot("nyt-us.csv")),
+        file_bytes(&snapshot("jhu-time-series-19-covid-combined.csv.gz")),
+    )
 }

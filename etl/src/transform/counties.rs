@@ -340,10 +340,7 @@ mod tests {
     /// NYT's 30-day county window of 2021-07-08 and JHU's reference table, both real.
     #[test]
     fn the_real_window_has_every_geography_and_most_populations() {
-        let gz = snapshot("nyt-us-counties-recent.csv.gz");
-        let mut csv = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut csv).unwrap();
-        let series = parse_nyt_counties(&csv).unwrap();
+        let series = parse_nyt_counties(&snapshot("nyt-us-counties-recent.csv.gz")).unwrap();
         assert_eq!(series.len(), 3_250);
         let rows: usize = series.values().map(|(_, days)| days.len()).sum();
         // (shared/README.md says 97,392: the file has 97,393 rows, the last without a newline.)

@@ -148,12 +148,10 @@ pub(super) mod tests {
         parse_nyt_states(format!("{HEADER}{body}").as_bytes())
     }
 
-    /// A file of the bundled snapshot (`data/snapshot/`), as bytes; the county tests use it too.
+    /// A file of the bundled snapshot (`data/snapshot/`), as bytes (gunzipped); the county
+    /// tests use it too.
     pub(in crate::transform) fn snapshot(name: &str) -> Vec<u8> {
-        // Where cargo runs the test (see `testkit::repo_root`).
-        let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo test sets CARGO_MANIFEST_DIR");
-        let path = format!("{dir}/../data/snapshot/{name}");
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        testkit::file_bytes(&testkit::snapshot(name))
     }
 
     #[test]
