@@ -148,3 +148,8 @@ pub fn json(value: &impl Serialize) -> Body {
         serde_json::to_vec(value).expect("wire types serialise"),
     )
 }
+
+/// A count in a CSV answer: empty when not reported.
+pub(crate) fn csv_cell(count: Option<u64>) -> String {
+    count.map(|c| c.to_string()).unwrap_or_default()
+}

@@ -10,7 +10,7 @@ use covid_model::{DailyResponse, LatestResponse, Region, RegionsResponse, Series
 
 use crate::App;
 use crate::answer::{Answer, Body, json};
-use crate::answer::{meta, snapshot, unavailable};
+use crate::answer::{csv_cell, meta, snapshot, unavailable};
 use crate::as_of::SeriesAsOf;
 use crate::cache::{RegionSeries, Snapshot};
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath, unknown_region};
@@ -130,10 +130,13 @@ pub async fn series_csv(
         let mut csv = String::with_capacity(40 + days.len() * 36);
         csv.push_str("date,cases,deaths,recovered,revisions\n");
         for d in days {
-            let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
             csv.push_str(&format!(
                 "{},{},{},{},{}\n",
-                d.date, d.cases, d.deaths, recovered, d.revisions
+                d.date,
+                d.cases,
+                csv_cell(d.deaths),
+                csv_cell(d.recovered),
+                d.revisions
             ));
         }
         ("text/csv; charset=utf-8", csv.into_bytes())

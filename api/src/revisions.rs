@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::App;
 use crate::answer::{Answer, Body, json};
-use crate::answer::{SOURCE, snapshot, unavailable};
+use crate::answer::{SOURCE, csv_cell, snapshot, unavailable};
 use crate::cache::{REGIONS_IN_FLIGHT, RegionSeries, Snapshot};
 use crate::extract::{Cursor, IfNoneMatch, Page, Range, RegionPath};
 use crate::problem::Problem;
@@ -130,8 +130,8 @@ pub fn csv_of(changes: &[Revision]) -> String {
         Some(c) => format!(
             "{},{},{}",
             c.cases,
-            c.deaths,
-            c.recovered.map(|r| r.to_string()).unwrap_or_default()
+            csv_cell(c.deaths),
+            csv_cell(c.recovered)
         ),
     };
     for c in changes {

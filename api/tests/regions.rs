@@ -22,7 +22,7 @@ fn with_states() -> MemoryStore {
             .map(|i| Day {
                 date: "2020-12-10".parse::<chrono::NaiveDate>().unwrap() + chrono::Days::new(i),
                 cases: scale * i * i,
-                deaths: i,
+                deaths: Some(i),
                 recovered: None,
             })
             .collect();

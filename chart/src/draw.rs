@@ -638,7 +638,7 @@ mod tests {
             .map(|i| covid_model::Day {
                 date: first + chrono::Duration::days(i as i64),
                 cases: i * i,
-                deaths: i,
+                deaths: Some(i),
                 recovered: None,
             })
             .collect();
@@ -802,7 +802,7 @@ mod tests {
             .into_iter()
             .enumerate()
             .map(|(i, d)| covid_model::Day {
-                deaths: 10 + i.min(40) as u64,
+                deaths: Some(10 + i.min(40) as u64),
                 ..d
             })
             .collect();

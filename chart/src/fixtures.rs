@@ -12,7 +12,7 @@ pub fn days() -> Vec<Day> {
             Day {
                 date,
                 cases: 1000 + i * i * 10,
-                deaths: 10 + i,
+                deaths: Some(10 + i),
                 recovered: (date < "2020-12-14".parse().unwrap()).then_some(500 + i),
             }
         })

@@ -265,7 +265,7 @@ mod tests {
             latest: Some(RegionLatest {
                 date: "2021-07-08".parse().unwrap(),
                 cases: 0,
-                deaths: 0,
+                deaths: Some(0),
                 avg7_cases: None,
                 avg7_deaths: None,
                 avg7_cases_per_100k: per_100k,

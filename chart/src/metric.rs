@@ -43,7 +43,7 @@ impl Metric {
     pub fn total(self, day: &Day) -> Option<u64> {
         match self {
             Metric::Cases => Some(day.cases),
-            Metric::Deaths => Some(day.deaths),
+            Metric::Deaths => day.deaths,
             Metric::Recovered => day.recovered,
         }
     }
@@ -86,7 +86,7 @@ mod tests {
         let daily = covid_model::daily(&days);
         let (day, point) = (&days[10], &daily[10]);
         assert_eq!(Metric::Cases.total(day), Some(day.cases));
-        assert_eq!(Metric::Deaths.total(day), Some(day.deaths));
+        assert_eq!(Metric::Deaths.total(day), day.deaths);
         assert_eq!(Metric::Recovered.total(day), day.recovered);
         assert_eq!(Metric::Recovered.total(&days[40]), None, "after 2020-12-13");
         assert_eq!(Metric::Cases.change(point), point.new_cases);

@@ -21,9 +21,11 @@ fn item(pk: &str, day: &covid_model::Day) -> WriteRequest {
         ("sk".to_string(), s(format!("day#{}", day.date))),
         ("date".to_string(), s(day.date.to_string())),
         ("cases".to_string(), n(day.cases)),
-        ("deaths".to_string(), n(day.deaths)),
         ("rev".to_string(), n(1)),
     ]);
+    if let Some(d) = day.deaths {
+        item.insert("deaths".to_string(), n(d));
+    }
     if let Some(r) = day.recovered {
         item.insert("recovered".to_string(), n(r));
     }

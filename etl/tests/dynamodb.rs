@@ -139,7 +139,7 @@ async fn a_revised_past_day_is_updated() {
         .unwrap();
     assert_eq!(
         (new_day.day.cases, new_day.day.deaths),
-        (1_800_000, 105_000)
+        (1_800_000, Some(105_000))
     );
     assert_eq!(new_day.day.recovered, old_day.day.recovered);
     assert_eq!(new_day.rev, old_day.rev + 1);
@@ -284,7 +284,7 @@ async fn transactions_carry_their_own_random_tokens() {
     let day = |date: &str, cases| covid_model::Day {
         date: date.parse().unwrap(),
         cases,
-        deaths: 0,
+        deaths: Some(0),
         recovered: None,
     };
     // A client whose transactions all carry one fixed token, as a repeated token would.
@@ -328,7 +328,7 @@ async fn a_transaction_answered_in_progress_is_asked_again_not_taken_for_refused
     let day = |date: &str, cases| covid_model::Day {
         date: date.parse().unwrap(),
         cases,
-        deaths: 0,
+        deaths: Some(0),
         recovered: None,
     };
     let writes = [

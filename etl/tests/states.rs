@@ -110,7 +110,10 @@ async fn a_replay_of_november_2020_with_a_bulk_revision() {
         let f: Vec<&str> = row.split(',').collect();
         assert_eq!(day.day.date.to_string(), f[0]);
         assert_eq!(
-            (day.day.cases.to_string(), day.day.deaths.to_string()),
+            (
+                day.day.cases.to_string(),
+                day.day.deaths.unwrap().to_string()
+            ),
             (f[3].to_string(), f[4].to_string())
         );
         assert_eq!(day.day.recovered, None);

@@ -68,7 +68,7 @@ async fn each_alert_reaches_the_topics_of_its_audiences_and_no_other() {
     let newest = Day {
         date: "2023-03-23".parse().unwrap(),
         cases: 1,
-        deaths: 0,
+        deaths: Some(0),
         recovered: None,
     };
     let change = |region: &str, to: Level| LevelChange {

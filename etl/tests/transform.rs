@@ -49,7 +49,7 @@ fn real_snapshot_joins_to_420_days() {
         Day {
             date: date("2021-03-16"),
             cases: 29_569_140,
-            deaths: 536_491,
+            deaths: Some(536_491),
             recovered: None
         }
     );
@@ -58,7 +58,7 @@ fn real_snapshot_joins_to_420_days() {
         Day {
             date: date("2020-01-22"),
             cases: 1,
-            deaths: 0,
+            deaths: Some(0),
             recovered: Some(0)
         }
     );
@@ -102,13 +102,13 @@ fn bom_crlf_reordered_and_extra_columns() {
             Day {
                 date: date("2020-01-22"),
                 cases: 1,
-                deaths: 0,
+                deaths: Some(0),
                 recovered: Some(0)
             },
             Day {
                 date: date("2020-01-23"),
                 cases: 5,
-                deaths: 1,
+                deaths: Some(1),
                 recovered: Some(2)
             },
         ]

@@ -24,6 +24,18 @@ pub struct CountyCounts {
     pub deaths: Option<u64>,
 }
 
+impl CountyCounts {
+    /// These counts as the day `date` of a series.
+    pub fn day(self, date: chrono::NaiveDate) -> crate::Day {
+        crate::Day {
+            date,
+            cases: self.cases,
+            deaths: self.deaths,
+            recovered: None,
+        }
+    }
+}
+
 /// NYT's geographies without a FIPS code that have an id: (state FIPS, NYT's name, letters).
 /// "Unknown" is in every state, so it is matched apart.
 pub const WITHOUT_FIPS: [(u8, &str, &str); 3] = [

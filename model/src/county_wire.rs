@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{CountyCounts, Day, daily_per_100k};
+use crate::{CountyCounts, Day, RegionLatest, daily_per_100k};
 
 /// `/v1/regions/{state}/counties`: a state's counties, as NYT lists them (by id).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,23 +41,7 @@ pub struct CountySummary {
     /// Days stored.
     pub count: usize,
     /// The newest day with its 7-day averages; `null` without days.
-    pub latest: Option<CountyLatest>,
-}
-
-/// A county's newest day and its 7-day averages, absolute and per 100,000 residents.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CountyLatest {
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
-    pub date: NaiveDate,
-    pub cases: u64,
-    /// `null`: not reported (Puerto Rico's municipios), never 0.
-    pub deaths: Option<u64>,
-    pub avg7_cases: Option<f64>,
-    /// `null` when a day of its week has no deaths reported.
-    pub avg7_deaths: Option<f64>,
-    pub avg7_cases_per_100k: Option<f64>,
-    pub avg7_deaths_per_100k: Option<f64>,
+    pub latest: Option<RegionLatest>,
 }
 
 /// The counties of Missouri whose JHU population includes a city NYT counts apart.
@@ -101,29 +85,14 @@ impl CountySummary {
         population: Option<u64>,
     ) -> Self {
         // The newest day's 7-day averages need its week and the day before it.
-        let tail = &days[days.len().saturating_sub(8)..];
-        let reported = tail.iter().all(|(_, c)| c.deaths.is_some());
-        let as_days: Vec<Day> = tail
+        let tail: Vec<Day> = days[days.len().saturating_sub(8)..]
             .iter()
-            .map(|(date, c)| Day {
-                date: *date,
-                cases: c.cases,
-                deaths: c.deaths.unwrap_or(0),
-                recovered: None,
-            })
+            .map(|(date, c)| c.day(*date))
             .collect();
         let latest = tail
             .last()
-            .zip(daily_per_100k(&as_days, population).last())
-            .map(|((date, counts), point)| CountyLatest {
-                date: *date,
-                cases: counts.cases,
-                deaths: counts.deaths,
-                avg7_cases: point.avg7_cases,
-                avg7_deaths: point.avg7_deaths.filter(|_| reported),
-                avg7_cases_per_100k: point.avg7_cases_per_100k,
-                avg7_deaths_per_100k: point.avg7_deaths_per_100k.filter(|_| reported),
-            });
+            .zip(daily_per_100k(&tail, population).last())
+            .map(|(day, point)| RegionLatest::of(day, point));
         Self {
             id: id.to_string(),
             name: name.to_string(),

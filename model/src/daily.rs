@@ -14,6 +14,7 @@ pub struct DailyPoint {
     pub date: NaiveDate,
     /// New cases since the day before (negative when the source revised down); `null` on the first day.
     pub new_cases: Option<i64>,
+    /// `null` on the first day, and when either day's deaths were not reported.
     pub new_deaths: Option<i64>,
     /// `null` when either day's recoveries were not reported.
     pub new_recovered: Option<i64>,
@@ -68,7 +69,7 @@ pub fn daily_per_100k(days: &[Day], population: Option<u64>) -> Vec<DailyPoint> 
             .collect()
     };
     let cases = change(|d| Some(d.cases));
-    let deaths = change(|d| Some(d.deaths));
+    let deaths = change(|d| d.deaths);
     let recovered = change(|d| d.recovered);
     (0..days.len())
         .map(|i| DailyPoint {

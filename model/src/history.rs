@@ -105,8 +105,9 @@ pub enum RevisionKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     pub cases: u64,
-    pub deaths: u64,
-    /// `null` when not reported (always for states).
+    /// `null` when not reported (some counties), never 0.
+    pub deaths: Option<u64>,
+    /// `null` when not reported (always for states and counties).
     pub recovered: Option<u64>,
 }
 
@@ -181,7 +182,7 @@ mod tests {
             day: Day {
                 date: date(day),
                 cases,
-                deaths: 1,
+                deaths: Some(1),
                 recovered: None,
             },
         }

@@ -23,7 +23,7 @@ mod wire;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub use county::{CountyCounts, county_id, county_state};
-pub use county_wire::{CountiesResponse, CountyLatest, CountySummary, county_note};
+pub use county_wire::{CountiesResponse, CountySummary, county_note};
 pub use daily::{DailyPoint, daily, daily_per_100k};
 pub use fingerprint::{fingerprint, fingerprint_text};
 pub use history::{
@@ -44,7 +44,9 @@ pub use wire::{
 
 /// One day of the US series: cumulative counts as of the end of `date`.
 ///
-/// `recovered` is `None` when the source did not report it (serialised as `null`).
+/// `deaths` and `recovered` are `None` when the source did not report them (serialised as
+/// `null`, never 0): NYT reports deaths for the nation and every state, not for some counties
+/// (Puerto Rico's municipios).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Day {
@@ -53,8 +55,8 @@ pub struct Day {
     pub date: NaiveDate,
     /// Cumulative confirmed cases (NYT).
     pub cases: u64,
-    /// Cumulative deaths (NYT).
-    pub deaths: u64,
+    /// Cumulative deaths (NYT); `null` when not reported.
+    pub deaths: Option<u64>,
     /// Cumulative recoveries (JHU US total); `null` when not reported.
     pub recovered: Option<u64>,
 }
@@ -204,13 +206,36 @@ mod tests {
     }
 
     #[test]
+    fn unreported_deaths_are_no_change_and_no_average_never_zero() {
+        let mut days: Vec<Day> = (0..9u64)
+            .map(|i| day(&format!("2021-07-{:02}", i + 1), 10 * i, i, None))
+            .collect();
+        days[4].deaths = None;
+        let d = daily_per_100k(&days, Some(100_000));
+        assert_eq!((d[4].new_deaths, d[5].new_deaths), (None, None));
+        assert_eq!(d[6].new_deaths, Some(1));
+        assert_eq!(d[4].new_cases, Some(10), "cases are unaffected");
+        assert_eq!((d[8].avg7_deaths, d[8].avg7_deaths_per_100k), (None, None));
+        assert_eq!(d[8].avg7_cases, Some(10.0));
+        // A series with every count keeps the fingerprint it had before deaths could be
+        // unreported; an unreported count is not a zero.
+        let mut zero = days.clone();
+        zero[4].deaths = Some(0);
+        assert_ne!(fingerprint(&days), fingerprint(&zero));
+        assert_eq!(
+            fingerprint(&days[..1]),
+            fingerprint_text("2021-07-01,0,0,\n")
+        );
+    }
+
+    #[test]
     fn a_region_summary_is_the_newest_day_of_the_whole_series() {
         let first: chrono::NaiveDate = "2020-03-01".parse().unwrap();
         let days: Vec<Day> = (0..40u64)
             .map(|i| Day {
                 date: first + chrono::Days::new(i),
                 cases: i * i,
-                deaths: i,
+                deaths: Some(i),
                 recovered: None,
             })
             .collect();
@@ -282,7 +307,7 @@ mod tests {
         b[1].recovered = Some(0);
         assert_ne!(fingerprint(&a), fingerprint(&b), "null and 0 must differ");
         let mut c = a;
-        c[0].deaths = 1;
+        c[0].deaths = Some(1);
         assert_ne!(fingerprint(&a), fingerprint(&c));
         assert_ne!(fingerprint(&a), fingerprint(&a[..1]));
     }

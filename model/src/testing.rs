@@ -9,7 +9,7 @@ pub fn day(date: &str, cases: u64, deaths: u64, recovered: Option<u64>) -> Day {
             .parse()
             .unwrap_or_else(|_| panic!("{date:?} is not a date")),
         cases,
-        deaths,
+        deaths: Some(deaths),
         recovered,
     }
 }

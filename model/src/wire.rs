@@ -51,7 +51,8 @@ pub struct SeriesDay {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date, example = "2021-03-16"))]
     pub date: NaiveDate,
     pub cases: u64,
-    pub deaths: u64,
+    /// `null` when not reported (some counties), never 0.
+    pub deaths: Option<u64>,
     /// `null` when not reported.
     pub recovered: Option<u64>,
     /// How many times the day's values changed after they were first published (as of the
@@ -183,7 +184,8 @@ pub struct RegionLatest {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: NaiveDate,
     pub cases: u64,
-    pub deaths: u64,
+    /// `null` when not reported (some counties), never 0.
+    pub deaths: Option<u64>,
     pub avg7_cases: Option<f64>,
     pub avg7_deaths: Option<f64>,
     pub avg7_cases_per_100k: Option<f64>,

@@ -103,13 +103,14 @@ fn encode_dates(dates: &[NaiveDate]) -> String {
     parts.join(",")
 }
 
-/// `2020-06-01:1790000:104000:5;…` (recovered empty when not reported)
+/// `2020-06-01:1790000:104000:5;…` (deaths and recovered empty when not reported)
 fn encode_days(days: &[Day]) -> String {
     let parts: Vec<String> = days
         .iter()
         .map(|d| {
+            let deaths = d.deaths.map(|r| r.to_string()).unwrap_or_default();
             let recovered = d.recovered.map(|r| r.to_string()).unwrap_or_default();
-            format!("{}:{}:{}:{recovered}", d.date, d.cases, d.deaths)
+            format!("{}:{}:{deaths}:{recovered}", d.date, d.cases)
         })
         .collect();
     parts.join(";")
@@ -150,7 +151,10 @@ fn decode_days(text: &str) -> Option<Vec<Day>> {
             let day = Day {
                 date: parts.next()?.parse().ok()?,
                 cases: parts.next()?.parse().ok()?,
-                deaths: parts.next()?.parse().ok()?,
+                deaths: match parts.next()? {
+                    "" => None,
+                    d => Some(d.parse().ok()?),
+                },
                 recovered: match parts.next()? {
                     "" => None,
                     r => Some(r.parse().ok()?),

@@ -112,9 +112,11 @@ pub(crate) fn day_item(pk: &str, stored: &StoredDay) -> HashMap<String, Attribut
         (SK.to_string(), s(day_sk(day.date))),
         ("date".to_string(), s(day.date.to_string())),
         ("cases".to_string(), n(day.cases)),
-        ("deaths".to_string(), n(day.deaths)),
         ("rev".to_string(), n(stored.rev)),
     ]);
+    if let Some(deaths) = day.deaths {
+        item.insert("deaths".to_string(), n(deaths));
+    }
     if let Some(recovered) = day.recovered {
         item.insert("recovered".to_string(), n(recovered));
     }
@@ -127,8 +129,8 @@ pub(crate) fn day_item(pk: &str, stored: &StoredDay) -> HashMap<String, Attribut
     item
 }
 
-/// A day's earlier values, oldest first: `<vintage or ->,<cases>,<deaths>,<recovered or
-/// nothing>` joined by `;` (about 30 bytes a change).
+/// A day's earlier values, oldest first: `<vintage or ->,<cases>,<deaths or nothing>,<recovered
+/// or nothing>` joined by `;` (about 30 bytes a change).
 fn encode_history(earlier: &[Version]) -> String {
     let mut text = String::with_capacity(earlier.len() * 32);
     for (i, v) in earlier.iter().enumerate() {
@@ -139,7 +141,11 @@ fn encode_history(earlier: &[Version]) -> String {
             Some(vintage) => text.push_str(&vintage.to_string()),
             None => text.push('-'),
         }
-        text.push_str(&format!(",{},{},", v.day.cases, v.day.deaths));
+        text.push_str(&format!(",{},", v.day.cases));
+        if let Some(deaths) = v.day.deaths {
+            text.push_str(&deaths.to_string());
+        }
+        text.push(',');
         if let Some(recovered) = v.day.recovered {
             text.push_str(&recovered.to_string());
         }
@@ -157,7 +163,10 @@ fn decode_history(text: &str, date: NaiveDate) -> Option<Vec<Version>> {
                 v => Some(v.parse().ok()?),
             };
             let cases = fields.next()?.parse().ok()?;
-            let deaths = fields.next()?.parse().ok()?;
+            let deaths = match fields.next()? {
+                "" => None,
+                d => Some(d.parse().ok()?),
+            };
             let recovered = match fields.next()? {
                 "" => None,
                 r => Some(r.parse().ok()?),
@@ -233,7 +242,7 @@ pub(crate) fn parse_day(
         day: Day {
             date,
             cases: item.number("cases")?,
-            deaths: item.number("deaths")?,
+            deaths: item.optional_number("deaths")?,
             recovered: item.optional_number("recovered")?,
         },
         rev: item.number("rev")?,
@@ -484,12 +493,41 @@ mod tests {
     }
 
     #[test]
+    fn a_day_with_unreported_counts_round_trips_with_its_history() {
+        let date: NaiveDate = "2021-07-08".parse().unwrap();
+        let at = |cases, deaths, recovered| Day {
+            date,
+            cases,
+            deaths,
+            recovered,
+        };
+        let stored = StoredDay {
+            day: at(120, None, None),
+            rev: 3,
+            vintage: Some("2021-07-09".parse().unwrap()),
+            earlier: vec![
+                Version {
+                    vintage: None,
+                    day: at(100, Some(0), Some(5)),
+                },
+                Version {
+                    vintage: Some("2021-07-08".parse().unwrap()),
+                    day: at(110, None, None),
+                },
+            ],
+        };
+        let item = day_item("series#PR", &stored);
+        assert!(!item.contains_key("deaths"), "not reported: absent, not 0");
+        assert_eq!(parse_day("items", &item).unwrap(), stored);
+    }
+
+    #[test]
     fn a_listing_item_round_trips_and_a_damaged_one_is_named() {
         let ny = covid_model::Region::by_id("NY").unwrap();
         let day = Day {
             date: "2021-03-16".parse().unwrap(),
             cases: 1_700_000,
-            deaths: 48_000,
+            deaths: Some(48_000),
             recovered: None,
         };
         let listing = StoredListing {

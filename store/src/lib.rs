@@ -4,7 +4,7 @@
 //!
 //! | item            | `pk`        | `sk`               | attributes |
 //! |-----------------|-------------|--------------------|------------|
-//! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N, `recovered` N (absent = not reported), `rev` N, `vintage` S (the run that wrote the value; absent: before history was kept), `history` S (the earlier values with their vintages, oldest first; absent: none) |
+//! | a day           | `series#<R>`| `day#YYYY-MM-DD`   | `date` S, `cases` N, `deaths` N and `recovered` N (absent = not reported), `rev` N, `vintage` S (the run that wrote the value; absent: before history was kept), `history` S (the earlier values with their vintages, oldest first; absent: none) |
 //! | a region's meta | `series#<R>`| `meta`             | `version` N (0: a placeholder while the series is bulk loaded, `lease_until` N ms), `fingerprint` S, `count` N, `first_date` S, `last_date` S, `changed_at` S, `population` N; on `US` only: `run_*` (last successful run), `stale_alert_for` S, `regions_fingerprint` S, `listing_version` N, `levels` S (JSON: each region's level on its newest day, as last told) |
 //! | an alert in the outbox | `series#US` | `outbox#<id>`      | `event` S, `subject` S, `body` S, `created_at` S, `counts` M (numeric message attributes), `regions` S (`NY,US`: the changed regions), `levels` S (JSON: the level changes it carries), `sent` S (audiences reached by a failed attempt), `claimed_until` N (ms), `attempts` N (claims so far) |
 //! | a parked alert  | `series#US` | `parked#<id>`      | an outbox alert's attributes, moved aside after too many refused publishes; `parked_at` S |

@@ -277,7 +277,7 @@ async fn a_full_batch_is_one_write<S: Store>(store: &S) {
             DayWrite::Insert(Day {
                 date: start + chrono::Days::new(i),
                 cases: i,
-                deaths: 0,
+                deaths: Some(0),
                 recovered: Some(i),
             })
         })

@@ -114,7 +114,7 @@ pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
             Ok(Day {
                 date: date(day, &path, "date")?,
                 cases: count(day, &path, "cases")?,
-                deaths: count(day, &path, "deaths")?,
+                deaths: Some(count(day, &path, "deaths")?),
                 recovered: optional_count(day, &path, "recovered")?,
             })
         })
@@ -163,7 +163,7 @@ pub fn regions<J: Json>(answer: &J) -> Result<Vec<RegionSummary>, String> {
                     Some(RegionLatest {
                         date: date(&l, &path, "date")?,
                         cases: count(&l, &path, "cases")?,
-                        deaths: count(&l, &path, "deaths")?,
+                        deaths: Some(count(&l, &path, "deaths")?),
                         avg7_cases: optional_number(&l, &path, "avg7_cases")?,
                         avg7_deaths: optional_number(&l, &path, "avg7_deaths")?,
                         avg7_cases_per_100k: optional_number(&l, &path, "avg7_cases_per_100k")?,
@@ -310,7 +310,7 @@ mod tests {
             day: Day {
                 date: "2021-03-01".parse().unwrap(),
                 cases,
-                deaths,
+                deaths: Some(deaths),
                 recovered: None,
             },
         };

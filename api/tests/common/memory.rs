@@ -20,7 +20,7 @@ pub fn ten_days() -> Vec<Day> {
         .map(|i| Day {
             date: start + chrono::Days::new(i),
             cases: 1000 + i * 100,
-            deaths: 10 + i,
+            deaths: Some(10 + i),
             recovered: if i < 4 { Some(500 + i) } else { None },
         })
         .collect()

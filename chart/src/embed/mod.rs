@@ -379,7 +379,7 @@ mod tests {
             .map(|i| Day {
                 date: first + Duration::days(i as i64),
                 cases: i * i * 90 + (i % 7) * 1_000,
-                deaths: i * i,
+                deaths: Some(i * i),
                 recovered: None,
             })
             .collect();

@@ -65,7 +65,8 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn recovered(r: Option<u64>) -> String {
+/// A count that may be unreported, as the alerts write it.
+fn reported(r: Option<u64>) -> String {
     r.map_or("not reported".to_string(), thousands)
 }
 
@@ -74,8 +75,8 @@ fn describe(day: &Day) -> String {
         "{}: cases {}, deaths {}, recovered {}",
         day.date,
         thousands(day.cases),
-        thousands(day.deaths),
-        recovered(day.recovered)
+        reported(day.deaths),
+        reported(day.recovered)
     )
 }
 
@@ -87,11 +88,11 @@ fn revision(old: &Day, new: &Day) -> String {
         }
     };
     field("cases", thousands(old.cases), thousands(new.cases));
-    field("deaths", thousands(old.deaths), thousands(new.deaths));
+    field("deaths", reported(old.deaths), reported(new.deaths));
     field(
         "recovered",
-        recovered(old.recovered),
-        recovered(new.recovered),
+        reported(old.recovered),
+        reported(new.recovered),
     );
     format!("{}: {}", new.date, parts.join(", "))
 }

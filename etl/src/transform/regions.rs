@@ -64,7 +64,7 @@ pub fn parse_nyt_states(bytes: &[u8]) -> Result<StateSeries, ValidationError> {
         series.entry(region).or_default().push(Day {
             date,
             cases,
-            deaths,
+            deaths: Some(deaths),
             recovered: None,
         });
     }

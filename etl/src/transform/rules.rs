@@ -128,7 +128,7 @@ pub fn join(
         days.push(Day {
             date: row.date,
             cases: row.cases,
-            deaths: row.deaths,
+            deaths: Some(row.deaths),
             recovered,
         });
     }

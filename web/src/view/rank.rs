@@ -255,7 +255,7 @@ mod tests {
             latest: Some(RegionLatest {
                 date: crate::data::parse_date("2021-07-08").unwrap(),
                 cases: 0,
-                deaths: 0,
+                deaths: Some(0),
                 avg7_cases: None,
                 avg7_deaths: None,
                 avg7_cases_per_100k: cases,

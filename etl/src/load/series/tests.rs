@@ -12,7 +12,7 @@ pub(crate) fn series(n: u64, bump: u64) -> Vec<Day> {
         .map(|i| Day {
             date: start + chrono::Days::new(i),
             cases: 10 * i + bump,
-            deaths: i,
+            deaths: Some(i),
             recovered: None,
         })
         .collect()
