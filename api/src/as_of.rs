@@ -30,7 +30,6 @@ impl<'a> SeriesAsOf<'a> {
         let Some(date) = as_of.as_of else {
             return Ok(Self::current(series));
         };
-        let region = series.region;
         let Some(first) = covid_model::first_vintage(&series.history) else {
             return Err(Problem::new(
                 StatusCode::NOT_FOUND,
@@ -38,7 +37,8 @@ impl<'a> SeriesAsOf<'a> {
                 format!(
                     "{} ({}) has no recorded vintage yet, so it cannot be given as of {date}: \
                      leave out `as_of` for the current data.",
-                    region.name, region.id
+                    series.name,
+                    series.place.id()
                 ),
             ));
         };
@@ -49,7 +49,8 @@ impl<'a> SeriesAsOf<'a> {
                 format!(
                     "`as_of` is {date}, before {first}, the first vintage of {} ({}): give \
                      {first} or later.",
-                    region.name, region.id
+                    series.name,
+                    series.place.id()
                 ),
             ));
         }

@@ -1,6 +1,11 @@
 //! The data as served, kept across warm Lambda invocations and read lazily: a region's series is
-//! read when it is first asked, the regions' list from the one listing item the ETL writes. So
-//! the first answer after a cold start costs the national meta read and the one read it needs.
+//! read when it is first asked, the regions' list from the one listing item the ETL writes, a
+//! county's with every county of its state (one read of the state's county partition). So the
+//! first answer after a cold start costs the national meta read and the one read it needs,
+//! whatever the number of regions and counties.
+//!
+//! Memory is bounded: the 56 regions' series are kept, but only the
+//! [`COUNTY_STATES_HELD`] states whose counties were asked most recently (`state_counties.rs`).
 //!
 //! Which data is current is revalidated at most once per TTL with one small read of the national
 //! meta item (version and fingerprint), which every run that changes any region rewrites. While
@@ -14,15 +19,24 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use covid_model::{
-    DailyPoint, Day, DayHistory, Region, RegionSummary, daily_per_100k, fingerprint,
+    CountyId, DailyPoint, Day, DayHistory, Place, Region, RegionSummary, daily_per_100k,
+    fingerprint,
 };
 use covid_store::{
     CountyDays, CountyListing, Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredDay,
     StoredListing, StoredMeta,
 };
+
+use crate::recent::Recent;
+use crate::state_counties::StateCounties;
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::OnceCell;
+
+/// The states whose counties a data version keeps (the least recently asked let go first): a
+/// scan of every county reads each state's once, and holds at most this many. Texas's, the
+/// largest, whole history is 9.5 MB held (`tests/county_memory.rs`, on a synthetic history).
+pub const COUNTY_STATES_HELD: usize = 4;
 
 /// Region series read at once where every region's is read: the list made without a current
 /// listing item, and every region's revisions (`revisions.rs`).
@@ -52,6 +66,8 @@ pub trait SeriesSource: Send + Sync + 'static {
         &self,
         state: Region,
     ) -> BoxFuture<'_, Result<Option<CountyListing>, StoreError>>;
+    /// Every county of a state: its county days and listing, packed (one read).
+    fn state_counties(&self, state: Region) -> BoxFuture<'_, Result<StateCounties, StoreError>>;
 }
 
 impl<S> SeriesSource for S
@@ -87,19 +103,29 @@ where
     ) -> BoxFuture<'_, Result<Option<CountyListing>, StoreError>> {
         Box::pin(self.read_county_listing(state))
     }
+
+    fn state_counties(&self, state: Region) -> BoxFuture<'_, Result<StateCounties, StoreError>> {
+        Box::pin(async move {
+            let (days, listing) = self.read_county_series(state).await?;
+            Ok(StateCounties::new(state, &days, listing))
+        })
+    }
 }
 
-/// One region's series as served.
+/// One region's or county's series as served.
 #[derive(Debug)]
 pub struct RegionSeries {
-    pub region: Region,
+    pub place: Place,
+    /// How answers name it: `New York`, a county with its state `Kings, New York`.
+    pub name: String,
+    /// The days as they stand (a day the source withdrew is not one).
     pub days: Arc<[Day]>,
     /// Derived once per data version, with the shared model's math (per 100k with the
     /// population).
     pub daily: Arc<[DailyPoint]>,
     pub population: Option<u64>,
     /// Every value each day held (`days` are the current ones), for the series as of a date
-    /// and the revisions.
+    /// and the revisions; withdrawn days too.
     pub history: Arc<[DayHistory]>,
     /// How many times each of `days` was revised.
     pub revisions: Arc<[u32]>,
@@ -112,8 +138,19 @@ pub struct RegionSeries {
 }
 
 impl RegionSeries {
-    fn new(region: Region, history: Vec<DayHistory>, population: Option<u64>) -> Self {
-        let days: Vec<Day> = history.iter().map(|h| h.current().day).collect();
+    /// A region's series.
+    fn of_region(region: Region, history: Vec<DayHistory>, population: Option<u64>) -> Self {
+        Self::new(region.into(), region.name.to_string(), history, population)
+    }
+
+    pub(crate) fn new(
+        place: Place,
+        name: String,
+        history: Vec<DayHistory>,
+        population: Option<u64>,
+    ) -> Self {
+        let standing = || history.iter().filter(|h| !h.withdrawn());
+        let days: Vec<Day> = standing().map(|h| h.current().day).collect();
         // A history only grows: its size names it with the values (a value revised back to
         // an earlier one leaves the days as they were, not the history).
         let versions: usize = history.iter().map(|h| h.versions().len()).sum();
@@ -122,11 +159,12 @@ impl RegionSeries {
             Some(people) => format!("{}-{versions}-{people}", fingerprint(&days)),
         };
         Self {
-            region,
+            place,
+            name,
             daily: daily_per_100k(&days, population).into(),
             days: days.into(),
             population,
-            revisions: history.iter().map(DayHistory::revisions).collect(),
+            revisions: standing().map(DayHistory::revisions).collect(),
             vintage: covid_model::last_vintage(&history),
             history: history.into(),
             tag: tag.into(),
@@ -173,6 +211,8 @@ struct Generation {
     /// writes it just after the meta: a revalidation may find it marked later).
     listed: AtomicBool,
     regions: Mutex<HashMap<Region, Arc<OnceCell<Entry>>>>,
+    /// The states whose counties were asked most recently, each read once.
+    counties: Mutex<Recent<Region, Arc<OnceCell<Arc<StateCounties>>>>>,
     list: OnceCell<Arc<RegionList>>,
     /// The generation this one replaced (one back at most, let go when this one is replaced):
     /// what a failed read falls back on.
@@ -186,6 +226,7 @@ impl Generation {
             version: meta.map(|m| m.version),
             listed: AtomicBool::new(listed(meta)),
             regions: Mutex::default(),
+            counties: Mutex::new(Recent::new(COUNTY_STATES_HELD)),
             list: OnceCell::new(),
             previous: Mutex::default(),
         }
@@ -211,19 +252,71 @@ impl Generation {
             // Nothing stored: the nation without days, no state.
             return Ok(region
                 .is_us()
-                .then(|| Arc::new(RegionSeries::new(region, Vec::new(), None))));
+                .then(|| Arc::new(RegionSeries::of_region(region, Vec::new(), None))));
         }
         let (days, meta) = self.source.region(region).await?;
         tracing::debug!(region = %region, days = days.len(), "series read");
         // A state is served once loaded: not while its first load holds a placeholder.
         let served = region.is_us() || meta.as_ref().is_some_and(|m| m.version > 0);
         let population = meta.and_then(|m| m.population);
-        Ok(served.then(|| Arc::new(RegionSeries::new(region, days, population))))
+        Ok(served.then(|| Arc::new(RegionSeries::of_region(region, days, population))))
+    }
+
+    /// `place`'s series: a region's, or a county's.
+    async fn series(&self, place: Place) -> Result<Entry, StoreError> {
+        match place {
+            Place::Region(region) => self.region(region).await,
+            Place::County(county) => self.county(county).await,
+        }
+    }
+
+    /// `county`'s series, made from its state's counties, read on the first ask of any of them
+    /// (and again once let go). A failed read serves the previous version's, if it holds them.
+    async fn county(&self, county: CountyId) -> Result<Entry, StoreError> {
+        if self.version.is_none() {
+            return Ok(None);
+        }
+        let state = county.state();
+        let cell = self
+            .counties
+            .lock()
+            .expect("cache lock")
+            .get_or_insert_with(state, Default::default);
+        let read = cell
+            .get_or_try_init(|| async {
+                let started = Instant::now();
+                let counties = self.source.state_counties(state).await?;
+                tracing::info!(
+                    state = %state,
+                    values = counties.values(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "counties read"
+                );
+                Ok::<_, StoreError>(Arc::new(counties))
+            })
+            .await;
+        let counties = match read {
+            Ok(counties) => counties.clone(),
+            Err(error) => {
+                let held = self.previous().and_then(|p| {
+                    let held = p.counties.lock().expect("cache lock");
+                    held.peek(&state).and_then(|cell| cell.get().cloned())
+                });
+                match held {
+                    Some(counties) => {
+                        tracing::warn!(%error, state = %state, "read failed; serving the counties held");
+                        counties
+                    }
+                    None => return Err(error),
+                }
+            }
+        };
+        Ok(counties.series(county).map(Arc::new))
     }
 
     /// `region`'s series, read on its first ask. A failed read serves the previous version's,
     /// if it was read.
-    async fn series(&self, region: Region) -> Result<Entry, StoreError> {
+    async fn region(&self, region: Region) -> Result<Entry, StoreError> {
         let cell = self.cell(region);
         match cell.get_or_try_init(|| self.read(region)).await {
             Ok(entry) => Ok(entry.clone()),
@@ -247,15 +340,17 @@ impl Generation {
         // No current listing (written by the run that changed the data, moments later; or an
         // older ETL): every region's series.
         let entries: Vec<Entry> = futures::stream::iter(Region::all())
-            .map(|region| self.series(region))
+            .map(|region| self.region(region))
             .buffered(REGIONS_IN_FLIGHT)
             .try_collect()
             .await?;
         Ok(RegionList::new(
-            entries
+            Region::all()
                 .into_iter()
-                .flatten()
-                .map(|s| RegionSummary::of(s.region, &s.days, s.population))
+                .zip(entries)
+                .filter_map(|(region, s)| {
+                    s.map(|s| RegionSummary::of(region, &s.days, s.population))
+                })
                 .collect(),
         ))
     }
@@ -290,9 +385,12 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// A region's series; `None` for a region without stored data.
-    pub async fn series(&self, region: Region) -> Result<Option<Arc<RegionSeries>>, StoreError> {
-        self.data.series(region).await
+    /// A region's or county's series; `None` for one without stored data.
+    pub async fn series(
+        &self,
+        place: impl Into<Place>,
+    ) -> Result<Option<Arc<RegionSeries>>, StoreError> {
+        self.data.series(place.into()).await
     }
 
     /// Every region with data, with its newest values.

@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use covid_chart::data::Data;
 use covid_chart::embed::Embed;
 use covid_chart::metric::Metric;
+use covid_model::Place;
 
 use crate::App;
 use crate::answer::Answer;
@@ -124,16 +125,20 @@ fn documented(parameter: &covid_chart::embed::Parameter) -> Parameter {
 ))]
 pub async fn chart(
     State(app): State<Arc<App>>,
-    RegionPath(region): RegionPath,
+    RegionPath(place): RegionPath,
     EmbedQuery(embed): EmbedQuery,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(&app, region).await?;
+    let (snapshot, series) = with_data(&app, place).await?;
     // The daily values the cache derived once for this version (or as of `as_of`, from the
     // histories it holds), with the model's math.
     let view = SeriesAsOf::of(&series, AsOf { as_of: embed.as_of })?;
     let data = Data {
-        region,
+        region: place.region(),
+        county: match place {
+            Place::Region(_) => None,
+            Place::County(county) => Some((county.to_string(), series.name.clone())),
+        },
         population: series.population,
         days: view.days.into_owned(),
         daily: view.daily.into_owned(),

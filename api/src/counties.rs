@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use covid_model::{CountiesResponse, fingerprint_text};
+use covid_model::{CountiesResponse, Place, fingerprint_text};
 
 use crate::App;
 use crate::answer::{Answer, json, snapshot, unavailable};
@@ -22,17 +22,20 @@ use crate::problem::responses::{NotModified, Unavailable, UnknownRegion};
 ))]
 pub async fn counties(
     State(app): State<Arc<App>>,
-    RegionPath(region): RegionPath,
+    RegionPath(place): RegionPath,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    if region.is_us() {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "No counties",
-            "The nation's counties are listed by state: use a state's or territory's USPS code \
-             (see /v1/regions).",
-        ));
-    }
+    let region = match place {
+        Place::Region(region) if !region.is_us() => region,
+        _ => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "No counties",
+                "Counties are listed by state: use a state's or territory's USPS code (see \
+                 /v1/regions).",
+            ));
+        }
+    };
     let snapshot = snapshot(&app).await?;
     let listing = app
         .cache

@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use chrono::NaiveDate;
-use covid_model::Region;
+use covid_model::{CountyId, Place, Region};
 
 use crate::problem::Problem;
 
@@ -131,35 +131,58 @@ impl<S: Send + Sync> FromRequestParts<S> for AsOf {
 }
 
 /// Where in the revisions a page starts: the position after the last change of the page
-/// before, as `<vintage>~<region>~<date>~<n>` (the `n`th change of that day in that vintage).
+/// before, as `<vintage>~<region or county>~<date>~<n>` (the `n`th change of that day in that
+/// vintage).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Cursor {
     pub vintage: NaiveDate,
-    /// The region's place in [`Region::all`].
+    /// The region's place in [`Region::all`] (a county's state's).
     pub region: usize,
+    /// A county's id; `None`, the region's own (before its counties').
+    pub county: Option<CountyId>,
     pub date: NaiveDate,
     pub n: u32,
 }
 
 impl Cursor {
+    /// The position of `place`'s change of `date` in `vintage`, the `n`th of that day.
+    pub fn new(place: Place, vintage: NaiveDate, date: NaiveDate, n: u32) -> Self {
+        let region = place.region();
+        Self {
+            vintage,
+            region: Region::all()
+                .iter()
+                .position(|r| *r == region)
+                .expect("a known region"),
+            county: match place {
+                Place::Region(_) => None,
+                Place::County(county) => Some(county),
+            },
+            date,
+            n,
+        }
+    }
+
     pub fn encode(&self) -> String {
-        let region = Region::all()[self.region];
-        format!("{}~{}~{}~{}", self.vintage, region.id, self.date, self.n)
+        let id = match &self.county {
+            Some(county) => county.as_str(),
+            None => Region::all()[self.region].id,
+        };
+        format!("{}~{id}~{}~{}", self.vintage, self.date, self.n)
     }
 
     fn parse(value: &str) -> Option<Self> {
         let mut parts = value.split('~');
         let vintage = parts.next()?.parse().ok()?;
         let id = parts.next()?;
-        let region = Region::all().iter().position(|r| r.id == id)?;
+        // As `encode` writes it: upper case.
+        let place = Place::by_id(id).filter(|p| p.id() == id)?;
         let date = parts.next()?.parse().ok()?;
         let n = parts.next()?.parse().ok()?;
-        parts.next().is_none().then_some(Self {
-            vintage,
-            region,
-            date,
-            n,
-        })
+        parts
+            .next()
+            .is_none()
+            .then(|| Self::new(place, vintage, date, n))
     }
 }
 
@@ -176,7 +199,7 @@ pub struct Page {
     pub since: Option<NaiveDate>,
     /// The page after the one that gave this `meta.next_cursor`:
     /// `<vintage>~<region>~<date>~<n>`.
-    #[param(value_type = Option<String>, pattern = "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])~(US|AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|GU|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|MP|OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VI|VA|WA|WV|WI|WY)~\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])~\\d{1,9}$", example = "2021-01-15~NY~2021-01-10~0")]
+    #[param(value_type = Option<String>, pattern = "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])~(US|AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|GU|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|MP|OH|OK|OR|PA|PR|RI|SC|SD|TN|TX|UT|VT|VI|VA|WA|WV|WI|WY|(01|02|04|05|06|08|09|10|11|12|13|66|15|16|17|18|19|20|21|22|23|24|25|26|27|28|29|30|31|32|33|34|35|36|37|38|69|39|40|41|42|72|44|45|46|47|48|49|50|78|51|53|54|55|56)(\\d{3}|UNK)|36NYC|29KSC|29JOP)~\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])~\\d{1,9}$", example = "2021-01-15~NY~2021-01-10~0")]
     pub cursor: Option<Cursor>,
     /// Changes on a page: 1 to 5,000 (default 2,000).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 5000, example = 500)]
@@ -289,10 +312,11 @@ fn parse_date(name: &str, value: &str) -> Result<NaiveDate, Problem> {
     })
 }
 
-/// The region of a `/v1/regions/{id}/…` path: a USPS code in any case; anything else (an
-/// unknown code, a hostile string of any length) is a 404 problem, never a 5xx.
+/// What a `/v1/regions/{id}/…` path names: `US`, a USPS code or a county id, in any case;
+/// anything else (an unknown code, a hostile string of any length) is a 404 problem, never a
+/// 5xx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RegionPath(pub Region);
+pub struct RegionPath(pub Place);
 
 /// The `{id}` path parameter in the OpenAPI document, as [`RegionPath`] reads it.
 impl utoipa::IntoParams for RegionPath {
@@ -300,15 +324,23 @@ impl utoipa::IntoParams for RegionPath {
         _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
     ) -> Vec<utoipa::openapi::path::Parameter> {
         use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(Place::id_pattern()))
+            .examples(["NY", "36047", "36NYC"]);
         vec![
             utoipa::openapi::path::ParameterBuilder::new()
                 .name("id")
                 .parameter_in(utoipa::openapi::path::ParameterIn::Path)
                 .required(utoipa::openapi::Required::True)
                 .description(Some(
-                    "`US`, or a state's or territory's USPS code (`NY`, `pr`, …); any case.",
+                    "`US`, a state's or territory's USPS code (`NY`, `pr`, …), or a county's \
+                     id (`/v1/regions/{id}/counties` lists them): its 5-digit FIPS code \
+                     (`36047`), or for NYT's geographies without one the state's FIPS code and \
+                     three letters: `36NYC` (New York City), `29KSC` (Kansas City), `29JOP` \
+                     (Joplin), `<ss>UNK` (a state's \"Unknown\"). Any case.",
                 ))
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .schema(Some(schema))
                 .build(),
         ]
     }
@@ -322,7 +354,7 @@ impl<S: Send + Sync> FromRequestParts<S> for RegionPath {
             .await
             .map(|Path(id)| id)
             .unwrap_or_default();
-        Region::by_id(&id)
+        Place::by_id(&id)
             .map(RegionPath)
             .ok_or_else(|| unknown_region(&id))
     }

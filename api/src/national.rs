@@ -13,7 +13,7 @@ use crate::problem::Problem;
 use crate::problem::responses::{BadRange, BeforeHistory, NotModified, Unavailable};
 use crate::regions;
 
-const US: RegionPath = RegionPath(covid_model::US);
+const US: RegionPath = RegionPath(covid_model::Place::Region(covid_model::US));
 
 /// The cumulative series.
 #[utoipa::path(get, path = "/v1/series", operation_id = "national_series", tag = "national", params(Range, AsOf), responses(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use covid_model::{DailyResponse, LatestResponse, Region, RegionsResponse, SeriesResponse};
+use covid_model::{DailyResponse, LatestResponse, Place, RegionsResponse, SeriesResponse};
 
 use crate::App;
 use crate::answer::{Answer, Body, json};
@@ -19,36 +19,36 @@ use crate::problem::responses::{
     BadRange, NotModified, Unavailable, UnknownRegion, UnknownRegionOrBeforeHistory,
 };
 
-/// The current view and the region's series, if it has data.
+/// The current view and the region's or county's series, if it has data.
 pub(crate) async fn with_data(
     app: &App,
-    region: Region,
+    place: Place,
 ) -> Result<(Arc<Snapshot>, Arc<RegionSeries>), Problem> {
     let snapshot = snapshot(app).await?;
     let series = snapshot
-        .series(region)
+        .series(place)
         .await
         .map_err(unavailable)?
-        .ok_or_else(|| unknown_region(region.id))?;
+        .ok_or_else(|| unknown_region(place.id()))?;
     Ok((snapshot, series))
 }
 
-/// The entity tag of what one region's answers are made from.
+/// The entity tag of what one region's or county's answers are made from.
 pub(crate) fn region_tag(series: &RegionSeries) -> String {
-    format!("{}-{}", series.tag(), series.region.id)
+    format!("{}-{}", series.tag(), series.place.id())
 }
 
-/// The answer of a read of `region`'s series as of `as_of` (the current series without one):
+/// The answer of a read of `place`'s series as of `as_of` (the current series without one):
 /// `kind` names the view in its entity tag, and `body` makes it from the series and the asked
 /// range, only when the client does not hold it.
 pub(crate) async fn answer_as_of(
     app: &App,
-    region: Region,
+    place: Place,
     (range, as_of, holds): (Range, AsOf, &IfNoneMatch),
     kind: &str,
     body: impl FnOnce(&Snapshot, &SeriesAsOf<'_>) -> Body,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(app, region).await?;
+    let (snapshot, series) = with_data(app, place).await?;
     let view = SeriesAsOf::of(&series, as_of)?;
     Ok(Answer::new(
         holds,
@@ -180,16 +180,28 @@ pub async fn daily(
 ))]
 pub async fn latest(
     State(app): State<Arc<App>>,
-    RegionPath(region): RegionPath,
+    RegionPath(place): RegionPath,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let (snapshot, series) = with_data(&app, region).await?;
+    let (snapshot, series) = with_data(&app, place).await?;
     let (Some(day), Some(change)) = (series.days.last(), series.daily.last()) else {
-        return Err(Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "No data yet",
-            "The ETL has not loaded any day yet.",
-        ));
+        // The nation before the first load; a county whose every day the source withdrew.
+        return Err(match place.is_us() {
+            true => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "No data yet",
+                "The ETL has not loaded any day yet.",
+            ),
+            false => Problem::new(
+                StatusCode::NOT_FOUND,
+                "No day",
+                format!(
+                    "No day of {} ({}) stands: the source withdrew each; its revisions list them.",
+                    series.name,
+                    place.id()
+                ),
+            ),
+        });
     };
     Ok(Answer::new(
         &holds,

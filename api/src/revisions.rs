@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use covid_model::{Counts, Region, Revision, RevisionKind, RevisionsMeta, RevisionsResponse};
+use covid_model::{
+    Counts, Place, Region, Revision, RevisionKind, RevisionsMeta, RevisionsResponse,
+};
 use futures::{StreamExt, TryStreamExt};
 
 use crate::App;
@@ -21,12 +23,8 @@ use crate::regions::{region_tag, with_data};
 
 /// `series`' changes, each with its place in the order of every region's changes.
 fn placed(series: &RegionSeries) -> Vec<(Cursor, Revision)> {
-    let region = Region::all()
-        .iter()
-        .position(|r| *r == series.region)
-        .expect("a known region");
     let mut placed: Vec<(Cursor, Revision)> = Vec::new();
-    for change in covid_model::revisions(series.region, &series.history) {
+    for change in covid_model::revisions(series.place.id(), &series.history) {
         // The how-manyth change of this day in this vintage.
         let n = match placed.last() {
             Some((c, last)) if last.vintage == change.vintage && last.date == change.date => {
@@ -34,12 +32,7 @@ fn placed(series: &RegionSeries) -> Vec<(Cursor, Revision)> {
             }
             _ => 0,
         };
-        let cursor = Cursor {
-            vintage: change.vintage,
-            region,
-            date: change.date,
-            n,
-        };
+        let cursor = Cursor::new(series.place, change.vintage, change.date, n);
         placed.push((cursor, change));
     }
     placed
@@ -138,6 +131,7 @@ pub fn csv_of(changes: &[Revision]) -> String {
         let kind = match c.kind {
             RevisionKind::New => "new",
             RevisionKind::Revised => "revised",
+            RevisionKind::Withdrawn => "withdrawn",
         };
         csv.push_str(&format!(
             "{},{},{},{kind},{},{}\n",
@@ -145,7 +139,7 @@ pub fn csv_of(changes: &[Revision]) -> String {
             c.date,
             c.vintage,
             counts(c.before),
-            counts(Some(c.after))
+            counts(c.after)
         ));
     }
     csv
@@ -188,8 +182,8 @@ impl Asked<'_> {
 }
 
 /// A region's changes with `from <= date <= to` (and vintage since `since`).
-async fn region_page(app: &App, region: Region, asked: Asked<'_>) -> Result<Response, Problem> {
-    let (snapshot, series) = with_data(app, region).await?;
+async fn region_page(app: &App, place: Place, asked: Asked<'_>) -> Result<Response, Problem> {
+    let (snapshot, series) = with_data(app, place).await?;
     let (range, page) = (asked.range, asked.page);
     let changes: Vec<(Cursor, Revision)> = placed(&series)
         .into_iter()
@@ -197,7 +191,7 @@ async fn region_page(app: &App, region: Region, asked: Asked<'_>) -> Result<Resp
         .filter(|(_, c)| range.to.is_none_or(|t| c.date <= t))
         .filter(|(_, c)| page.since.is_none_or(|s| c.vintage >= s))
         .collect();
-    let path = format!("/v1/regions/{}/revisions", region.id);
+    let path = format!("/v1/regions/{}/revisions", place.id());
     Ok(asked.answer(&snapshot, &region_tag(&series), &path, &changes))
 }
 

@@ -112,3 +112,141 @@ async fn a_state_s_counties_with_their_newest_day_populations_and_notes() {
         assert!(problem["detail"].is_string(), "{problem}");
     }
 }
+
+/// NYT's rows for the county `fips` in the window: (date, cases, deaths as written).
+fn county_rows(fips: &str) -> Vec<(String, u64, String)> {
+    let bytes = testkit::file_bytes(&testkit::snapshot("nyt-us-counties-recent.csv.gz"));
+    let text = String::from_utf8(bytes).unwrap();
+    text.lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[3] == fips)
+        .map(|f| (f[0].to_string(), f[4].parse().unwrap(), f[5].to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_county_is_served_on_every_per_region_path() {
+    let loaded = loaded_table_with_counties("county-paths").await;
+    let server = start_api(&loaded, &std::env::temp_dir()).await;
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let request = client.get(format!("{}{path}", server.base));
+        async move {
+            let answer = request.send().await.unwrap();
+            let status = answer.status().as_u16();
+            let tag = answer
+                .headers()
+                .get("etag")
+                .map(|t| t.to_str().unwrap().to_string());
+            let body = answer.text().await.unwrap();
+            (status, tag, body)
+        }
+    };
+    let json = |body: &str| -> Value { serde_json::from_str(body).unwrap() };
+
+    // Cook County, Illinois: the series is NYT's rows, in date order.
+    let cook = county_rows("17031");
+    let (status, tag, body) = get("/v1/regions/17031/series".into()).await;
+    assert_eq!(status, 200, "{body}");
+    let series = json(&body);
+    let days = series["data"].as_array().unwrap();
+    assert_eq!(days.len(), cook.len());
+    for (day, (date, cases, deaths)) in days.iter().zip(&cook) {
+        assert_eq!(
+            (
+                day["date"].as_str().unwrap(),
+                &day["cases"],
+                day["deaths"].to_string()
+            ),
+            (date.as_str(), &Value::from(*cases), deaths.clone())
+        );
+        assert_eq!(day["revisions"], 0);
+    }
+    assert_eq!(series["meta"]["vintage"], "2021-07-08");
+    // Revalidated by its tag; any case of the id names the same county.
+    let again = client
+        .get(format!("{}/v1/regions/17031/series", server.base))
+        .header("If-None-Match", tag.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+
+    // Puerto Rico's Adjuntas: deaths not reported are null in JSON, empty in CSV, and make no
+    // daily change.
+    let (status, _, body) = get("/v1/regions/72001/series.csv".into()).await;
+    assert_eq!(status, 200, "{body}");
+    let mut lines = body.lines();
+    assert_eq!(lines.next(), Some("date,cases,deaths,recovered,revisions"));
+    assert_eq!(lines.next(), Some("2021-06-09,552,,,0"));
+    let (_, _, body) = get("/v1/regions/72001/daily".into()).await;
+    let daily = json(&body);
+    let newest = daily["data"].as_array().unwrap().last().unwrap().clone();
+    assert!(newest["new_cases"].is_number(), "{newest}");
+    assert_eq!(newest["new_deaths"], Value::Null);
+    assert_eq!(newest["avg7_deaths"], Value::Null);
+    assert!(
+        newest["avg7_cases_per_100k"].is_number(),
+        "JHU's population"
+    );
+    let (_, _, body) = get("/v1/regions/72001/latest".into()).await;
+    let latest = json(&body);
+    assert_eq!(
+        (&latest["day"]["date"], &latest["day"]["deaths"]),
+        (&Value::from("2021-07-08"), &Value::Null)
+    );
+
+    // New York City, by its id in any case, with its five boroughs' population.
+    let (status, _, body) = get("/v1/regions/36nyc/levels".into()).await;
+    assert_eq!(status, 200, "{body}");
+    let levels = json(&body);
+    let level = levels["data"].as_array().unwrap().last().unwrap().clone();
+    assert!(level["level"].is_string(), "{level}");
+
+    // Every day of the window is one change, published by the run of 2021-07-08.
+    let (status, _, body) = get("/v1/regions/17031/revisions".into()).await;
+    assert_eq!(status, 200, "{body}");
+    let changes = json(&body);
+    let changes = changes["data"].as_array().unwrap();
+    assert_eq!(changes.len(), cook.len());
+    assert!(changes.iter().all(|c| c["region"] == "17031"
+        && c["kind"] == "new"
+        && c["vintage"] == "2021-07-08"
+        && c["before"].is_null()));
+
+    // As of its only vintage, the same days; before it, a 404 that names the county.
+    let (status, _, body) = get("/v1/regions/17031/series?as_of=2021-07-08".into()).await;
+    assert_eq!(
+        (status, json(&body)["data"].as_array().unwrap().len()),
+        (200, cook.len())
+    );
+    let (status, _, body) = get("/v1/regions/17031/series?as_of=2021-07-01".into()).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        json(&body)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Cook, Illinois (17031)")
+    );
+
+    // The chart embeds a county like a state, named with its state.
+    let (status, _, body) = get("/v1/regions/17031/chart.svg?metric=deaths".into()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Cook, Illinois: new deaths a day"), "{body}");
+    // Connecticut's "Unknown" has no population: no per-capita chart, and the problem says so.
+    let (status, _, body) = get("/v1/regions/09UNK/chart.svg?percap=1".into()).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("Unknown, Connecticut has no population"),
+        "{body}"
+    );
+
+    // A county id NYT does not publish, and another state's letters: 404.
+    for path in ["/v1/regions/17999/series", "/v1/regions/17NYC/latest"] {
+        let (status, _, body) = get(path.into()).await;
+        assert_eq!(status, 404, "{path}: {body}");
+    }
+    // `/v1/regions` stays the nation and the states.
+    let (_, _, body) = get("/v1/regions".into()).await;
+    assert_eq!(json(&body)["regions"].as_array().unwrap().len(), 56);
+}

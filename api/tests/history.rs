@@ -125,7 +125,7 @@ fn differences(root: &Path, vintages: &[NaiveDate]) -> Vec<Revision> {
                     vintage,
                     kind,
                     before: old.get(&day.date).map(|d| Counts::from(*d)),
-                    after: Counts::from(*day),
+                    after: Some(Counts::from(*day)),
                 });
             }
         }

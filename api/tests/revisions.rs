@@ -145,10 +145,59 @@ async fn the_documented_cursor_form_names_every_region() {
         .find(|p| p["name"] == "cursor")
         .unwrap()
         .clone();
-    let pattern = cursor["schema"]["pattern"].as_str().unwrap();
-    let ids: Vec<&str> = covid_model::Region::all().iter().map(|r| r.id).collect();
+    let pattern = regex::Regex::new(cursor["schema"]["pattern"].as_str().unwrap()).unwrap();
+    let mut ids: Vec<&str> = covid_model::Region::all().iter().map(|r| r.id).collect();
+    ids.extend([
+        "36047", "36NYC", "29KSC", "29JOP", "02UNK", "72001", "78030",
+    ]);
+    for id in ids {
+        let cursor = format!("2021-01-15~{id}~2021-01-10~0");
+        assert!(pattern.is_match(&cursor), "{cursor}");
+        let (status, _, _) = get(&r, &format!("/v1/revisions?cursor={cursor}")).await;
+        assert_eq!(status, StatusCode::OK, "{cursor}");
+    }
+    // What the pattern refuses, the API refuses.
+    for id in ["ZZ", "ny", "99001", "36KSC", "3604", "36nyc"] {
+        let cursor = format!("2021-01-15~{id}~2021-01-10~0");
+        assert!(!pattern.is_match(&cursor), "{cursor}");
+        let (status, _, _) = get(&r, &format!("/v1/revisions?cursor={cursor}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{cursor}");
+    }
+}
+
+#[tokio::test]
+async fn the_documented_region_id_names_every_region_and_county_in_any_case() {
+    let r = router(&seeded(), Duration::from_secs(30));
+    let (_, _, body) = get(&r, "/v1/openapi.json").await;
+    let doc = json(&body);
+    let id = doc["paths"]["/v1/regions/{id}/series"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "id")
+        .unwrap()
+        .clone();
+    let pattern = regex::Regex::new(id["schema"]["pattern"].as_str().unwrap()).unwrap();
     assert!(
-        pattern.contains(&format!("~({})~", ids.join("|"))),
-        "{pattern}"
+        pattern.as_str().len() < 1_000,
+        "a pattern, not a list of counties"
     );
+    let mut ids: Vec<String> = covid_model::Region::all()
+        .iter()
+        .flat_map(|r| [r.id.to_string(), r.id.to_lowercase()])
+        .collect();
+    ids.extend(
+        [
+            "36047", "36NYC", "36nyc", "29KsC", "29JOP", "02unk", "72001",
+        ]
+        .map(String::from),
+    );
+    for id in &ids {
+        assert!(pattern.is_match(id), "{id}");
+        assert!(covid_model::Place::by_id(id).is_some(), "{id}");
+    }
+    for id in ["ZZ", "99001", "36KSC", "3604", "360470", "N Y", ""] {
+        assert!(!pattern.is_match(id), "{id}");
+        assert!(covid_model::Place::by_id(id).is_none(), "{id}");
+    }
 }

@@ -389,6 +389,12 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         ) -> BoxFuture<'_, Result<Option<covid_store::CountyListing>, StoreError>> {
             SeriesSource::county_listing(&self.inner, state)
         }
+        fn state_counties(
+            &self,
+            state: covid_model::Region,
+        ) -> BoxFuture<'_, Result<api::state_counties::StateCounties, StoreError>> {
+            SeriesSource::state_counties(&self.inner, state)
+        }
     }
     let slow = Slow {
         inner: seeded(),
@@ -447,6 +453,21 @@ async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
             state: covid_model::Region,
         ) -> BoxFuture<'_, Result<Option<covid_store::CountyListing>, StoreError>> {
             SeriesSource::county_listing(&self.inner, state)
+        }
+        fn state_counties(
+            &self,
+            state: covid_model::Region,
+        ) -> BoxFuture<'_, Result<api::state_counties::StateCounties, StoreError>> {
+            if self.down.load(Ordering::SeqCst) {
+                return Box::pin(async {
+                    Err(StoreError::Request {
+                        operation: "Query",
+                        table: "series".to_string(),
+                        detail: "injected outage".to_string(),
+                    })
+                });
+            }
+            SeriesSource::state_counties(&self.inner, state)
         }
     }
     let flaky = Flaky {

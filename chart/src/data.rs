@@ -5,11 +5,16 @@
 use chrono::NaiveDate;
 use covid_model::{DailyPoint, Day, Region};
 
-/// One region's series as the page shows it, with its daily values and 7-day averages
-/// computed by the model crate, as the API computes them.
+/// One region's or county's series as the page shows it, with its daily values and 7-day
+/// averages computed by the model crate, as the API computes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Data {
+    /// The region; a county's state.
     pub region: Region,
+    /// A county's id and its name with its state's (`17031`, `Cook, Illinois`); `None`: the
+    /// region's own series. (Not a `covid_model::Place`: the site's first load has no room for
+    /// parsing county ids it does not show yet.)
+    pub county: Option<(String, String)>,
     /// Residents, from `/v1/regions`; `None` when unknown (no per-capita figures).
     pub population: Option<u64>,
     pub days: Vec<Day>,
@@ -25,11 +30,24 @@ impl Data {
     pub fn new(region: Region, days: Vec<Day>, population: Option<u64>) -> Self {
         Data {
             region,
+            county: None,
             population,
             daily: covid_model::daily_per_100k(&days, population),
             days,
             revisions: Vec::new(),
         }
+    }
+
+    /// The id of the place charted: the region's, or the county's.
+    pub fn id(&self) -> &str {
+        self.county.as_ref().map_or(self.region.id, |(id, _)| id)
+    }
+
+    /// The name of the place charted: `New York`, `Cook, Illinois`.
+    pub fn name(&self) -> &str {
+        self.county
+            .as_ref()
+            .map_or(self.region.name, |(_, name)| name)
     }
 
     /// The same series, with how many times each day was revised.

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::{Day, Region};
+use crate::Day;
 
 /// A value one day held, from the run of `vintage` on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,20 @@ pub struct Version {
     /// `None`: stored before history was kept.
     pub vintage: Option<NaiveDate>,
     pub day: Day,
+    /// The source withdrew the day from this vintage on (NYT drops a county's row now and
+    /// then): the day is absent from the series, and `day` holds the values withdrawn.
+    pub withdrawn: bool,
+}
+
+impl Version {
+    /// `day` as published from the run of `vintage` on.
+    pub fn of(vintage: Option<NaiveDate>, day: Day) -> Self {
+        Self {
+            vintage,
+            day,
+            withdrawn: false,
+        }
+    }
 }
 
 /// Every value one day held, oldest first; the last is the current one. Never empty.
@@ -39,7 +53,13 @@ impl DayHistory {
         self.0.last().expect("a day's history is never empty")
     }
 
-    /// How many times the day's value changed after it was first published.
+    /// Whether the day is withdrawn now (absent from the current series).
+    pub fn withdrawn(&self) -> bool {
+        self.current().withdrawn
+    }
+
+    /// How many times the day's value changed after it was first published (a withdrawal
+    /// counts).
     pub fn revisions(&self) -> u32 {
         (self.0.len() - 1) as u32
     }
@@ -57,13 +77,14 @@ impl DayHistory {
 
 /// The series as it stood after the last run whose vintage is on or before `date`, in date
 /// order (`histories` in date order): each day's value then, with how many times it had been
-/// revised by then.
+/// revised by then. A day withdrawn by then is not in it.
 pub fn series_as_of(histories: &[DayHistory], date: NaiveDate) -> Vec<(Day, u32)> {
     histories
         .iter()
         .filter_map(|h| {
-            h.revisions_as_of(date)
-                .map(|at| (h.versions()[at as usize].day, at))
+            let at = h.revisions_as_of(date)?;
+            let version = h.versions()[at as usize];
+            (!version.withdrawn).then_some((version.day, at))
         })
         .collect()
 }
@@ -89,7 +110,7 @@ fn vintages(histories: &[DayHistory]) -> impl Iterator<Item = NaiveDate> + '_ {
         .flat_map(|h| h.versions().iter().filter_map(|v| v.vintage))
 }
 
-/// Whether a change published a day or revised one.
+/// Whether a change published a day, revised it or withdrew it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -98,6 +119,9 @@ pub enum RevisionKind {
     New,
     /// A later value that replaced an earlier one.
     Revised,
+    /// The source withdrew the day (`after` is `null`); a day published again after it is
+    /// `new` again.
+    Withdrawn,
 }
 
 /// A day's counts, without its date.
@@ -125,7 +149,7 @@ impl From<Day> for Counts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revision {
-    /// `US`, `NY`, …
+    /// `US`, `NY`, a county's id (`36047`), …
     pub region: String,
     /// The day whose value changed.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
@@ -136,31 +160,35 @@ pub struct Revision {
     pub kind: RevisionKind,
     /// The value replaced; `null` for a new day.
     pub before: Option<Counts>,
-    pub after: Counts,
+    /// The value from then on; `null` for a withdrawn day.
+    pub after: Option<Counts>,
 }
 
-/// Every change of `region`'s histories with a vintage, in vintage order, then date order (and
-/// in the order they were made within one day and vintage). A value stored before history was
-/// kept is not a change of its own, but is the `before` of the change that replaced it.
-pub fn revisions(region: Region, histories: &[DayHistory]) -> Vec<Revision> {
+/// Every change of the histories of the place `id` (`NY`, `36047`) with a vintage, in vintage
+/// order, then date order (and in the order they were made within one day and vintage). A value
+/// stored before history was kept is not a change of its own, but is the `before` of the change
+/// that replaced it.
+pub fn revisions(id: &str, histories: &[DayHistory]) -> Vec<Revision> {
     let mut changes = Vec::new();
     for history in histories {
+        // The value the day held before each change; `None`: none (not yet, or withdrawn).
         let mut before: Option<&Version> = None;
         for version in history.versions() {
             if let Some(vintage) = version.vintage {
                 changes.push(Revision {
-                    region: region.id.to_string(),
+                    region: id.to_string(),
                     date: version.day.date,
                     vintage,
-                    kind: match before {
-                        None => RevisionKind::New,
-                        Some(_) => RevisionKind::Revised,
+                    kind: match (before, version.withdrawn) {
+                        (_, true) => RevisionKind::Withdrawn,
+                        (None, false) => RevisionKind::New,
+                        (Some(_), false) => RevisionKind::Revised,
                     },
                     before: before.map(|b| b.day.into()),
-                    after: version.day.into(),
+                    after: (!version.withdrawn).then(|| version.day.into()),
                 });
             }
-            before = Some(version);
+            before = (!version.withdrawn).then_some(version);
         }
     }
     // Stable: the order of a day's changes within one vintage is kept.
@@ -177,15 +205,15 @@ mod tests {
     }
 
     fn version(vintage: Option<&str>, day: &str, cases: u64) -> Version {
-        Version {
-            vintage: vintage.map(date),
-            day: Day {
+        Version::of(
+            vintage.map(date),
+            Day {
                 date: date(day),
                 cases,
                 deaths: Some(1),
                 recovered: None,
             },
-        }
+        )
     }
 
     fn histories() -> Vec<DayHistory> {
@@ -242,7 +270,7 @@ mod tests {
 
     #[test]
     fn revisions_are_in_vintage_order_with_the_value_each_replaced() {
-        let changes = revisions(Region::by_id("NY").unwrap(), &histories());
+        let changes = revisions("NY", &histories());
         let shown: Vec<(String, String, RevisionKind, Option<u64>, u64)> = changes
             .iter()
             .map(|c| {
@@ -251,7 +279,7 @@ mod tests {
                     c.date.to_string(),
                     c.kind,
                     c.before.map(|b| b.cases),
-                    c.after.cases,
+                    c.after.unwrap().cases,
                 )
             })
             .collect();
@@ -269,5 +297,51 @@ mod tests {
             ]
         );
         assert!(changes.iter().all(|c| c.region == "NY"));
+    }
+
+    #[test]
+    fn a_withdrawn_day_leaves_the_series_from_its_vintage_and_may_come_back() {
+        let withdrawn = |v: &str, d: &str, cases| Version {
+            withdrawn: true,
+            ..version(Some(v), d, cases)
+        };
+        let h = vec![
+            DayHistory::new(
+                vec![version(Some("2021-07-01"), "2021-07-01", 5)],
+                withdrawn("2021-07-03", "2021-07-01", 5),
+            ),
+            DayHistory::new(
+                vec![
+                    version(Some("2021-07-02"), "2021-07-02", 7),
+                    withdrawn("2021-07-03", "2021-07-02", 7),
+                ],
+                version(Some("2021-07-05"), "2021-07-02", 8),
+            ),
+        ];
+        let dates = |on: &str| -> Vec<String> {
+            series_as_of(&h, date(on))
+                .iter()
+                .map(|(d, _)| d.date.to_string())
+                .collect()
+        };
+        assert_eq!(dates("2021-07-02"), ["2021-07-01", "2021-07-02"]);
+        assert!(dates("2021-07-04").is_empty(), "both withdrawn");
+        assert_eq!(dates("2021-07-05"), ["2021-07-02"], "published again");
+        assert!(h[0].withdrawn() && !h[1].withdrawn());
+        let kinds: Vec<_> = revisions("36UNK", &h)
+            .iter()
+            .map(|c| (c.kind, c.before.map(|b| b.cases), c.after.map(|a| a.cases)))
+            .collect();
+        use RevisionKind::{New, Withdrawn};
+        assert_eq!(
+            kinds,
+            [
+                (New, None, Some(5)),
+                (New, None, Some(7)),
+                (Withdrawn, Some(5), None),
+                (Withdrawn, Some(7), None),
+                (New, None, Some(8)),
+            ]
+        );
     }
 }

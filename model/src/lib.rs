@@ -1,7 +1,8 @@
 //! The day record and the wire types, shared by every part of the system: `Day`, the alert
 //! kinds and the staleness rule here; `daily.rs` (changes, 7-day averages, per 100k), `wire.rs`
 //! (the API's answers, the run summary), `history.rs` (every value a day held, the series as
-//! of a date, its revisions), `fingerprint.rs`, `region.rs` (the 56 regions),
+//! of a date, its revisions), `fingerprint.rs`, `region.rs` (the 56 regions), `county.rs` and
+//! `place.rs` (county ids; what a region path names: the nation, a state or a county),
 //! `subscription.rs` (the subscription request, its checks, its SNS filter policy).
 //!
 //! This crate must stay WASM-safe: no AWS SDK, no I/O, no threads.
@@ -15,6 +16,7 @@ mod daily;
 mod fingerprint;
 mod history;
 mod level;
+mod place;
 mod region;
 mod subscription;
 mod wire;
@@ -31,6 +33,7 @@ pub use history::{
     series_as_of, vintage_as_of,
 };
 pub use level::{Level, LevelChange, LevelDay, level_changes, levels, newest_level};
+pub use place::{CountyId, Place};
 pub use region::{Region, STATES, US};
 pub use subscription::{
     Audience, Choice, MAX_SUBSCRIPTIONS, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest,

@@ -171,15 +171,13 @@ fn decode_history(text: &str, date: NaiveDate) -> Option<Vec<Version>> {
                 "" => None,
                 r => Some(r.parse().ok()?),
             };
-            fields.next().is_none().then_some(Version {
-                vintage,
-                day: Day {
-                    date,
-                    cases,
-                    deaths,
-                    recovered,
-                },
-            })
+            let day = Day {
+                date,
+                cases,
+                deaths,
+                recovered,
+            };
+            fields.next().is_none().then_some(Version::of(vintage, day))
         })
         .collect()
 }
@@ -506,14 +504,8 @@ mod tests {
             rev: 3,
             vintage: Some("2021-07-09".parse().unwrap()),
             earlier: vec![
-                Version {
-                    vintage: None,
-                    day: at(100, Some(0), Some(5)),
-                },
-                Version {
-                    vintage: Some("2021-07-08".parse().unwrap()),
-                    day: at(110, None, None),
-                },
+                Version::of(None, at(100, Some(0), Some(5))),
+                Version::of(Some("2021-07-08".parse().unwrap()), at(110, None, None)),
             ],
         };
         let item = day_item("series#PR", &stored);

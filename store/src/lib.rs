@@ -156,10 +156,7 @@ impl StoredDay {
     /// with the replaced value kept in its history (one rule for every store).
     pub fn revised(&self, new: Day, vintage: NaiveDate) -> Self {
         let mut earlier = self.earlier.clone();
-        earlier.push(Version {
-            vintage: self.vintage,
-            day: self.day,
-        });
+        earlier.push(Version::of(self.vintage, self.day));
         Self {
             day: new,
             rev: self.rev + 1,
@@ -170,13 +167,7 @@ impl StoredDay {
 
     /// Every value the day held, the current one last.
     pub fn history(&self) -> DayHistory {
-        DayHistory::new(
-            self.earlier.clone(),
-            Version {
-                vintage: self.vintage,
-                day: self.day,
-            },
-        )
+        DayHistory::new(self.earlier.clone(), Version::of(self.vintage, self.day))
     }
 }
 

@@ -304,22 +304,22 @@ mod tests {
 
     #[test]
     fn a_revisions_answer_reads_as_the_values_each_revision_replaced() {
-        use covid_model::{DayHistory, Region, RevisionsMeta, RevisionsResponse, Version};
-        let at = |vintage: &str, cases: u64, deaths: u64| Version {
-            vintage: Some(vintage.parse().unwrap()),
-            day: Day {
+        use covid_model::{DayHistory, RevisionsMeta, RevisionsResponse, Version};
+        let at = |vintage: &str, cases: u64, deaths: u64| {
+            let day = Day {
                 date: "2021-03-01".parse().unwrap(),
                 cases,
                 deaths: Some(deaths),
                 recovered: None,
-            },
+            };
+            Version::of(Some(vintage.parse().unwrap()), day)
         };
         // Published on 03-01, revised on 03-02 and 03-05: the server's own list of changes.
         let history = DayHistory::new(
             vec![at("2021-03-01", 100, 1), at("2021-03-02", 110, 2)],
             at("2021-03-05", 120, 2),
         );
-        let data = covid_model::revisions(Region::by_id("NY").unwrap(), &[history]);
+        let data = covid_model::revisions("NY", &[history]);
         let answer = RevisionsResponse {
             meta: RevisionsMeta {
                 source: "NYT".to_string(),

@@ -6,7 +6,6 @@
 //! value, and the source.
 
 use chrono::{Duration, NaiveDate};
-use covid_model::Region;
 
 use crate::data::Data;
 use crate::draw::{self, ChartInput};
@@ -138,29 +137,26 @@ impl Embed {
     /// let ny = covid_model::Region::by_id("NY").unwrap();
     /// let url = format!("https://example.org{}", Embed::default().path(ny.id));
     /// assert_eq!(
-    ///     Embed::default().snippet(&url, ny),
+    ///     Embed::default().snippet(&url, ny.id, ny.name),
     ///     "<img src=\"https://example.org/v1/regions/NY/chart.svg?metric=cases&amp;view=daily&amp;days=90\" \
     ///      width=\"640\" height=\"360\" alt=\"New York: new cases a day and 7-day average\" loading=\"lazy\">"
     /// );
     /// ```
-    pub fn snippet(&self, url: &str, region: Region) -> String {
+    pub fn snippet(&self, url: &str, id: &str, name: &str) -> String {
         format!(
             "<img src=\"{}\" width=\"{}\" height=\"{}\" alt=\"{}\" loading=\"lazy\">",
             escaped(url),
             self.width,
             self.height,
-            escaped(&self.title(region))
+            escaped(&self.title(id, name))
         )
     }
 
-    /// What the chart shows, in words: `New York: new cases a day and 7-day average`,
-    /// and `, as published on 2021-07-06` with `as_of`.
-    pub fn title(&self, region: Region) -> String {
-        // The site's panel heading of the same view, after the region's name.
-        let title = crate::series::title(
-            self.metric,
-            Measure::for_view(&self.view_state(region.id, &[])),
-        );
+    /// What the chart of the place `id` named `name` shows, in words: `New York: new cases a
+    /// day and 7-day average`, and `, as published on 2021-07-06` with `as_of`.
+    pub fn title(&self, id: &str, name: &str) -> String {
+        // The site's panel heading of the same view, after the place's name.
+        let title = crate::series::title(self.metric, Measure::for_view(&self.view_state(id, &[])));
         let mut chars = title.chars();
         let what: String = chars
             .next()
@@ -169,8 +165,8 @@ impl Embed {
             .chain(chars)
             .collect();
         match self.as_of {
-            Some(date) => format!("{}: {what}, as published on {date}", region.name),
-            None => format!("{}: {what}", region.name),
+            Some(date) => format!("{name}: {what}, as published on {date}"),
+            None => format!("{name}: {what}"),
         }
     }
 
@@ -180,17 +176,17 @@ impl Embed {
         if self.per_100k && data.population.is_none() {
             return Err(format!(
                 "{} has no population in the data: a per-capita chart needs one; drop `percap`.",
-                data.region.name
+                data.name()
             ));
         }
         let frame = Frame::new(vec![data.clone()], false);
-        let state = self.view_state(data.region.id, &frame.dates);
+        let state = self.view_state(data.id(), &frame.dates);
         let range = state.range(&frame.dates);
         let panels = frame.panels(&state);
         let (Some(panel), false) = (panels.first(), range.is_empty()) else {
             return Err(format!(
                 "{} has no {} to draw in the asked days ({}).",
-                data.region.name,
+                data.name(),
                 self.metric.label().to_ascii_lowercase(),
                 match (frame.dates.first(), frame.dates.last()) {
                     (Some(first), Some(last)) => format!("the data spans {first} to {last}"),
@@ -233,7 +229,7 @@ impl Embed {
         Ok(standalone(
             self.width,
             self.height,
-            &self.title(data.region),
+            &self.title(data.id(), data.name()),
             &days,
             &source,
             &chart.svg,
@@ -271,7 +267,7 @@ fn standalone(
 mod tests {
     use super::*;
     use crate::fixtures::days;
-    use covid_model::Day;
+    use covid_model::{Day, Region};
 
     fn data(id: &str, days: Vec<Day>, population: Option<u64>) -> Data {
         Data::new(Region::by_id(id).unwrap(), days, population)
@@ -341,7 +337,7 @@ mod tests {
     fn an_embed_as_of_a_date_says_so() {
         let ny = Region::by_id("NY").unwrap();
         assert_eq!(
-            parse("as_of=2021-07-06").unwrap().title(ny),
+            parse("as_of=2021-07-06").unwrap().title(ny.id, ny.name),
             "New York: new cases a day and 7-day average, as published on 2021-07-06"
         );
         assert_eq!(

@@ -128,6 +128,36 @@ impl StoredCountyDay {
         }
         Some(counties)
     }
+
+    /// Every county this day ever held, each with its values in the order they were written:
+    /// the vintage of each write and the value from then on (`None`: withdrawn). A county's
+    /// first entry is its first value; the [`as_of`](Self::as_of) of every vintage agrees.
+    pub fn county_versions(&self) -> BTreeMap<&str, Vec<(NaiveDate, Option<CountyCounts>)>> {
+        let mut ids: Vec<&str> = self.counties.keys().map(String::as_str).collect();
+        for revision in &self.revisions {
+            ids.extend(revision.before.keys().map(String::as_str));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .map(|id| {
+                // From the value now back through each write that changed it.
+                let mut value = self.counties.get(id).copied();
+                let mut versions = Vec::new();
+                for revision in self.revisions.iter().rev() {
+                    if let Some(before) = revision.before.get(id) {
+                        versions.push((revision.vintage, value));
+                        value = *before;
+                    }
+                }
+                versions.push((self.created, value));
+                versions.reverse();
+                // Absent until a write added it: no version of its own.
+                let first = versions.iter().position(|(_, v)| v.is_some());
+                (id, versions.split_off(first.unwrap_or(versions.len())))
+            })
+            .collect()
+    }
 }
 
 /// The change record of a batch of `state`'s county writes (1 to
@@ -330,11 +360,47 @@ mod tests {
         );
         assert_eq!(revised.as_of(day("2021-06-30")), None);
         assert_eq!(revised.as_of(day("2021-07-01")), Some(first.clone()));
-        assert_eq!(revised.as_of(day("2021-07-02")), Some(first));
+        assert_eq!(revised.as_of(day("2021-07-02")), Some(first.clone()));
         assert_eq!(revised.as_of(day("2021-07-03")), Some(second.clone()));
         // The same values again change nothing but the revision count.
         let again = revised.revised(second.clone(), day("2021-07-04"));
         assert!(again.revisions[1].before.is_empty());
-        assert_eq!(again.as_of(day("2021-07-03")), Some(second));
+        assert_eq!(again.as_of(day("2021-07-03")), Some(second.clone()));
+        // Unknown comes back; each county's versions agree with `as_of` on every date.
+        let back = again.revised(values(&[("36UNK", 4, None)]), day("2021-07-06"));
+        let versions = back.county_versions();
+        assert_eq!(
+            versions["36UNK"],
+            [
+                (day("2021-07-01"), Some(first["36UNK"])),
+                (day("2021-07-03"), None),
+                (
+                    day("2021-07-06"),
+                    Some(values(&[("36UNK", 4, None)])["36UNK"])
+                ),
+            ]
+        );
+        assert_eq!(
+            versions["36081"][0].0,
+            day("2021-07-03"),
+            "added by a revision"
+        );
+        for on in [
+            "2021-07-01",
+            "2021-07-02",
+            "2021-07-03",
+            "2021-07-05",
+            "2021-07-06",
+        ] {
+            let as_of = back.as_of(day(on)).unwrap();
+            for (id, history) in &versions {
+                let then = history.iter().rev().find(|(v, _)| *v <= day(on));
+                assert_eq!(
+                    then.and_then(|(_, value)| *value),
+                    as_of.get(*id).copied(),
+                    "{id} on {on}"
+                );
+            }
+        }
     }
 }

@@ -33,7 +33,10 @@ pub fn markup(state: &ViewState, frame: &Frame, origin: &str) -> String {
         out.push_str(&format!(
             "</label><textarea id=\"{id}\" readonly rows=\"3\">"
         ));
-        html::escape(&mut out, &embed.snippet(&url, data.region));
+        html::escape(
+            &mut out,
+            &embed.snippet(&url, data.region.id, data.region.name),
+        );
         out.push_str(&format!(
             "</textarea><button type=\"button\" data-copy=\"{id}\">Copy</button>"
         ));
