@@ -18,13 +18,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use chrono::NaiveDate;
 use covid_model::{
     CountyId, DailyPoint, Day, DayHistory, Place, Region, RegionSummary, daily_per_100k,
     fingerprint,
 };
 use covid_store::{
-    CountyDays, CountyListing, Listing, ReadSeries, ReadState, RegionScope, StoreError, StoredDay,
-    StoredListing, StoredMeta,
+    CountyChangeBatch, CountyDays, CountyListing, CountyWindow, Listing, ReadSeries, ReadState,
+    RegionScope, StoreError, StoredDay, StoredListing, StoredMeta,
 };
 
 use crate::recent::Recent;
@@ -46,11 +47,13 @@ pub(crate) const REGIONS_IN_FLIGHT: usize = 8;
 /// for it).
 pub type RegionRead = (Vec<DayHistory>, Option<StoredMeta>);
 
-/// What the revalidation read tells: the national meta item, and how many alerts are parked.
+/// What the revalidation read tells: the national meta item, how many alerts are parked, and
+/// the county file last loaded.
 #[derive(Debug, Clone, Default)]
 pub struct National {
     pub meta: Option<StoredMeta>,
     pub parked_alerts: u64,
+    pub county_window: Option<CountyWindow>,
 }
 
 /// Where the cache reads from: the store, or a fake in tests.
@@ -68,6 +71,15 @@ pub trait SeriesSource: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<Option<CountyListing>, StoreError>>;
     /// Every county of a state: its county days and listing, packed (one read).
     fn state_counties(&self, state: Region) -> BoxFuture<'_, Result<StateCounties, StoreError>>;
+    /// The county change batches from `from` (a vintage, and its states from one) to `until`,
+    /// stopping at the end of the vintage's state in which `enough` changes were read
+    /// (`CountyDays::read_county_changes`).
+    fn county_changes(
+        &self,
+        from: (NaiveDate, Option<Region>),
+        until: NaiveDate,
+        enough: usize,
+    ) -> BoxFuture<'_, Result<Vec<CountyChangeBatch>, StoreError>>;
 }
 
 impl<S> SeriesSource for S
@@ -80,6 +92,7 @@ where
             Ok(National {
                 meta: state.meta,
                 parked_alerts: state.parked.len() as u64,
+                county_window: state.county_window,
             })
         })
     }
@@ -109,6 +122,15 @@ where
             let (days, listing) = self.read_county_series(state).await?;
             Ok(StateCounties::new(state, &days, listing))
         })
+    }
+
+    fn county_changes(
+        &self,
+        from: (NaiveDate, Option<Region>),
+        until: NaiveDate,
+        enough: usize,
+    ) -> BoxFuture<'_, Result<Vec<CountyChangeBatch>, StoreError>> {
+        Box::pin(self.read_county_changes(from, until, enough))
     }
 }
 
@@ -381,10 +403,24 @@ pub struct Snapshot {
     pub meta: Option<StoredMeta>,
     /// Alerts the ETL moved aside.
     pub parked_alerts: u64,
+    /// The county file last loaded (`None`: no county is stored).
+    pub county_window: Option<CountyWindow>,
     data: Arc<Generation>,
 }
 
 impl Snapshot {
+    /// The county change batches from `from` to `until`, as
+    /// [`SeriesSource::county_changes`] reads them: read for each ask (each page of
+    /// `/v1/revisions`), which the edge caches.
+    pub async fn county_changes(
+        &self,
+        from: (NaiveDate, Option<Region>),
+        until: NaiveDate,
+        enough: usize,
+    ) -> Result<Vec<CountyChangeBatch>, StoreError> {
+        self.data.source.county_changes(from, until, enough).await
+    }
+
     /// A region's or county's series; `None` for one without stored data.
     pub async fn series(
         &self,
@@ -469,6 +505,7 @@ impl SeriesCache {
         let National {
             meta,
             parked_alerts,
+            county_window,
         } = self.source.national().await?;
         let version = |m: Option<&StoredMeta>| m.map(|m| (m.version, m.fingerprint.clone()));
         let same = held.filter(|h| version(h.meta.as_ref()) == version(meta.as_ref()));
@@ -494,6 +531,7 @@ impl SeriesCache {
         Ok(Snapshot {
             meta,
             parked_alerts,
+            county_window,
             data,
         })
     }

@@ -1,15 +1,22 @@
 //! The revisions: every change of a published value, `{"region","date","vintage","kind",
-//! "before","after"}`, in vintage order, paged with a cursor, as JSON or CSV. From the histories
-//! the cache holds: a region's costs its one read, every region's one read per region.
+//! "before","after"}`, in vintage order, paged with a cursor, as JSON or CSV. A region's or
+//! county's from the histories the cache holds (a region's costs its one read, a county's its
+//! state's); every region's one read per region, and the counties' from the change batches
+//! each county transaction wrote, only those a page lists (and the rest of one state's in one
+//! vintage): a request per month of vintages read, whatever the number of counties.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use covid_model::{
-    Counts, Place, Region, Revision, RevisionKind, RevisionsMeta, RevisionsResponse,
+    Counts, CountyCounts, CountyId, Place, Region, Revision, RevisionKind, RevisionsMeta,
+    RevisionsResponse,
 };
+use covid_store::CountyChangeBatch;
 use futures::{StreamExt, TryStreamExt};
 
 use crate::App;
@@ -238,7 +245,112 @@ pub async fn region_csv(
     region_page(&app, region, asked).await
 }
 
-/// Every region's changes since `since`.
+/// The first vintage a county change may have: NYT's first day.
+const FIRST_VINTAGE: NaiveDate = NaiveDate::from_ymd_opt(2020, 1, 21).expect("a date");
+
+/// The county changes of `batches` (of whole vintages, in order), placed, sorted.
+fn placed_counties(batches: &[CountyChangeBatch]) -> Vec<(Cursor, Revision)> {
+    let counts = |c: Option<CountyCounts>| {
+        c.map(|c| Counts {
+            cases: c.cases,
+            deaths: c.deaths,
+            recovered: None,
+        })
+    };
+    let mut placed = Vec::new();
+    // The how-manyth change of a county's day in a vintage (batches are in write order).
+    let mut seen: HashMap<(NaiveDate, &str, NaiveDate), u32> = HashMap::new();
+    for batch in batches {
+        for (id, date, before, after) in &batch.changes {
+            let Some(county) = CountyId::parse(id) else {
+                tracing::warn!(id, "a stored county change of an id that is not one");
+                continue;
+            };
+            let n = seen.entry((batch.vintage, id.as_str(), *date)).or_default();
+            let cursor = Cursor::new(Place::County(county), batch.vintage, *date, *n);
+            *n += 1;
+            let kind = match (before, after) {
+                (None, _) => RevisionKind::New,
+                (Some(_), Some(_)) => RevisionKind::Revised,
+                (Some(_), None) => RevisionKind::Withdrawn,
+            };
+            let change = Revision {
+                region: id.clone(),
+                date: *date,
+                vintage: batch.vintage,
+                kind,
+                before: counts(*before),
+                after: counts(*after),
+            };
+            placed.push((cursor, change));
+        }
+    }
+    placed.sort_unstable_by_key(|(c, _)| *c);
+    placed
+}
+
+/// The county changes after `after` (and of vintages from `since`), in order: at least `enough`
+/// of them, unless fewer are stored, and every one before the last. Returns them with the keys
+/// of the batches read (what the page is made of, for its tag).
+async fn county_changes_after(
+    snapshot: &Snapshot,
+    since: Option<NaiveDate>,
+    after: Option<Cursor>,
+    enough: usize,
+) -> Result<(Vec<(Cursor, Revision)>, Vec<String>), Problem> {
+    let Some(until) = snapshot.county_window.as_ref().map(|w| w.vintage) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let vintage = [Some(FIRST_VINTAGE), since, after.map(|c| c.vintage)]
+        .into_iter()
+        .flatten()
+        .max()
+        .expect("one is given");
+    // The cursor's state's batches on, in the cursor's vintage.
+    let state = after
+        .filter(|a| a.vintage == vintage)
+        .map(|a| Region::all()[a.region]);
+    let mut from = (vintage, state);
+    let (mut changes, mut keys) = (Vec::new(), Vec::new());
+    while from.0 <= until && changes.len() < enough {
+        let asked = enough - changes.len();
+        let batches = snapshot
+            .county_changes(from, until, asked)
+            .await
+            .map_err(unavailable)?;
+        let Some(last) = batches.last().map(|b| (b.vintage, b.state)) else {
+            break;
+        };
+        let read: usize = batches.iter().map(|b| b.changes.len()).sum();
+        keys.extend(batches.iter().map(|b| b.key.clone()));
+        changes.extend(
+            placed_counties(&batches)
+                .into_iter()
+                .filter(|(c, _)| after.is_none_or(|a| *c > a)),
+        );
+        if read < asked {
+            // The store read on to `until`: there are no more.
+            break;
+        }
+        // On from the state after the last one read.
+        let next = Region::all()
+            .iter()
+            .position(|r| *r == last.1)
+            .and_then(|i| Region::all().get(i + 1).copied());
+        from = match next {
+            Some(state) => (last.0, Some(state)),
+            None => (
+                last.0
+                    .succ_opt()
+                    .expect("a date far from the calendar's end"),
+                None,
+            ),
+        };
+    }
+    Ok((changes, keys))
+}
+
+/// Every region's changes since `since`, and every county's.
 async fn all_page(app: &App, asked: Asked<'_>) -> Result<Response, Problem> {
     let snapshot = snapshot(app).await?;
     let every: Vec<Option<Arc<RegionSeries>>> = futures::stream::iter(Region::all())
@@ -255,12 +367,33 @@ async fn all_page(app: &App, asked: Asked<'_>) -> Result<Response, Problem> {
         changes.sort_unstable_by_key(|(c, _)| *c);
         changes
     });
-    // In vintage order: the changes since `since` are a tail.
-    let since = asked
-        .page
-        .since
-        .map_or(0, |s| changes.partition_point(|(c, _)| c.vintage < s));
-    Ok(asked.answer(&snapshot, &tag, "/v1/revisions", &changes[since..]))
+    // In vintage order: the changes since `since` are a tail, and those after the cursor.
+    let page = asked.page;
+    let start = page.cursor.map_or_else(
+        || {
+            page.since
+                .map_or(0, |s| changes.partition_point(|(c, _)| c.vintage < s))
+        },
+        |after| changes.partition_point(|(c, _)| *c <= after),
+    );
+    let regions = changes[start..]
+        .iter()
+        .filter(|(c, _)| page.since.is_none_or(|s| c.vintage >= s));
+    // The counties' from their change batches: a page's worth and one more (is there a next?).
+    let (counties, keys) =
+        county_changes_after(&snapshot, page.since, page.cursor, page.limit + 1).await?;
+    let mut merged: Vec<(Cursor, Revision)> = regions
+        .take(page.limit + 1)
+        .cloned()
+        .chain(counties)
+        .collect();
+    merged.sort_unstable_by_key(|(c, _)| *c);
+    merged.truncate(page.limit + 1);
+    let tag = match keys.is_empty() {
+        true => tag,
+        false => covid_model::fingerprint_text(&format!("{tag},{}", keys.join(","))),
+    };
+    Ok(asked.answer(&snapshot, &tag, "/v1/revisions", &merged))
 }
 
 /// Every change of every region's values since `since`, in vintage order (then by region and

@@ -250,3 +250,67 @@ async fn a_county_is_served_on_every_per_region_path() {
     let (_, _, body) = get("/v1/regions".into()).await;
     assert_eq!(json(&body)["regions"].as_array().unwrap().len(), 56);
 }
+
+#[tokio::test]
+async fn the_revisions_of_every_region_page_through_every_county_change_once() {
+    let loaded = loaded_table_with_counties("county-revisions").await;
+    let server = start_api(&loaded, &std::env::temp_dir()).await;
+    let client = reqwest::Client::new();
+    let mut next = Some("/v1/revisions?limit=5000".to_string());
+    let (mut pages, mut seen) = (0, Vec::new());
+    while let Some(path) = next {
+        let answer = client
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        let data = body["data"].as_array().unwrap();
+        assert!(data.len() <= 5_000);
+        seen.extend(data.iter().map(|c| {
+            (
+                c["vintage"].as_str().unwrap().to_string(),
+                c["region"].as_str().unwrap().to_string(),
+                c["date"].as_str().unwrap().to_string(),
+                c["kind"].as_str().unwrap().to_string(),
+            )
+        }));
+        next = body["meta"]["next"].as_str().map(str::to_string);
+        pages += 1;
+        assert!(pages < 100, "the pages end");
+    }
+    // Every row of the county window once (each a new county day of the run of 2021-07-08),
+    // and every region's changes.
+    let counties: Vec<_> = seen.iter().filter(|c| c.1.len() == 5).collect();
+    assert_eq!(counties.len(), 97_393);
+    assert!(counties.iter().all(|c| c.0 == "2021-07-08" && c.3 == "new"));
+    let mut unique = counties.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), counties.len(), "none twice");
+    let regions = seen.len() - counties.len();
+    let (_, _, body) = {
+        let answer = reqwest::get(format!(
+            "{}/v1/regions/NY/revisions?limit=5000",
+            server.base
+        ))
+        .await
+        .unwrap();
+        ((), (), answer.text().await.unwrap())
+    };
+    let ny: Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        regions > ny["data"].as_array().unwrap().len(),
+        "the states' too"
+    );
+    // In order: by vintage, then region (a state before its counties), then date.
+    let vintages: Vec<&str> = seen.iter().map(|c| c.0.as_str()).collect();
+    assert!(vintages.is_sorted());
+    // `since` after the only vintage: nothing.
+    let answer = reqwest::get(format!("{}/v1/revisions?since=2021-07-09", server.base))
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["data"].as_array().unwrap().len(), 0, "{body}");
+}

@@ -59,7 +59,7 @@ fn synthetic_texas() -> Vec<StoredCountyDay> {
         .chain(["48UNK".to_string()])
         .collect();
     assert_eq!(ids.len(), 255);
-    let mut seed: u64 = 0x5eed_7e8a5;
+    let mut seed: u64 = 0x0005_eed7_e8a5;
     let mut next = move || {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)

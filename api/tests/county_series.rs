@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::memory::*;
 use covid_model::{CountyCounts, Region};
-use covid_store::{CountyDayWrite, CountyDays, MemoryStore};
+use covid_store::{CountyDayWrite, CountyDays, CountyWindow, MemoryStore};
 use serde_json::Value;
 
 fn date(s: &str) -> chrono::NaiveDate {
@@ -62,7 +62,16 @@ async fn two_runs() -> MemoryStore {
             .await
             .unwrap()
     );
-    // The national meta write that announces them makes a new version.
+    // The window recorded, and the national meta write that announces them makes a new
+    // version.
+    let window = CountyWindow {
+        fingerprint: "f".to_string(),
+        vintage: date("2021-07-03"),
+        first_date: date("2021-07-01"),
+        last_date: date("2021-07-02"),
+        rows: 2,
+    };
+    assert!(store.write_county_window(&window).await.unwrap());
     new_version(&store, 2);
     store
 }
@@ -155,6 +164,46 @@ async fn a_countys_revisions_withdrawals_and_series_as_of_each_vintage() {
             ("revised".into(), "2021-07-03".into())
         ]
     );
+
+    // Every region's and county's changes of the second run: the counties' from its batch.
+    let (_, _, body) = get(&r, "/v1/revisions?since=2021-07-03").await;
+    let changes: Vec<(Value, Value, Value)> = json(&body)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["region"].clone(),
+                c["kind"].clone(),
+                c["after"]["cases"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("36047".into(), "revised".into(), 11.into()),
+            ("36UNK".into(), "withdrawn".into(), Value::Null),
+        ]
+    );
+    // The whole feed, a change a page: the nation's ten days, then the counties' five.
+    let mut next = Some("/v1/revisions?limit=1".to_string());
+    let mut regions = Vec::new();
+    while let Some(path) = next {
+        let (status, _, body) = get(&r, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let body = json(&body);
+        regions.extend(
+            body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["region"].clone()),
+        );
+        next = body["meta"]["next"].as_str().map(str::to_string);
+    }
+    let counties: Vec<&Value> = regions.iter().filter(|r| *r != "US").collect();
+    assert_eq!(counties, ["36047", "36047", "36UNK", "36047", "36UNK"]);
 }
 
 #[tokio::test]

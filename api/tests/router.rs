@@ -395,6 +395,14 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
         ) -> BoxFuture<'_, Result<api::state_counties::StateCounties, StoreError>> {
             SeriesSource::state_counties(&self.inner, state)
         }
+        fn county_changes(
+            &self,
+            from: (chrono::NaiveDate, Option<covid_model::Region>),
+            until: chrono::NaiveDate,
+            enough: usize,
+        ) -> BoxFuture<'_, Result<Vec<covid_store::CountyChangeBatch>, StoreError>> {
+            SeriesSource::county_changes(&self.inner, from, until, enough)
+        }
     }
     let slow = Slow {
         inner: seeded(),
@@ -468,6 +476,14 @@ async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
                 });
             }
             SeriesSource::state_counties(&self.inner, state)
+        }
+        fn county_changes(
+            &self,
+            from: (chrono::NaiveDate, Option<covid_model::Region>),
+            until: chrono::NaiveDate,
+            enough: usize,
+        ) -> BoxFuture<'_, Result<Vec<covid_store::CountyChangeBatch>, StoreError>> {
+            SeriesSource::county_changes(&self.inner, from, until, enough)
         }
     }
     let flaky = Flaky {

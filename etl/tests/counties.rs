@@ -97,6 +97,7 @@ async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_
     let counties = &summary["counties"];
     assert_eq!(counties["rows"], 106_826, "{summary}");
     assert_eq!(counties["new"], 106_826, "{summary}");
+    assert_county_batches_are_the_days_changes(&etl).await;
     let first = file_table(&history);
     assert_eq!(stored(&etl, None).await, first);
     // The run's `updated` alert tells the county days, per state, in one readable message.
@@ -136,6 +137,7 @@ async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_
     let mut union = first.clone();
     union.extend(file_table(&window));
     assert_eq!(stored(&etl, None).await, union);
+    assert_county_batches_are_the_days_changes(&etl).await;
     let vintage: NaiveDate = "2020-05-01".parse().unwrap();
     assert_eq!(stored(&etl, Some(vintage)).await, first, "as of 2020-05-01");
     // Each state's listing is of everything stored, both files' days.

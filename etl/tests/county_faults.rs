@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Etl, jhu_snapshot, nyt_snapshot};
+use common::{Etl, assert_county_batches_are_the_days_changes, jhu_snapshot, nyt_snapshot};
 use covid_model::STATES;
 use covid_store::{CountyDays, ReadState};
 use serde_json::Value;
@@ -77,6 +77,7 @@ async fn converges(etl: &Etl, counted: u64) {
         "every county day counted once: {line}"
     );
     assert_eq!(stored(etl).await, (ROWS, 0), "the file, each item once");
+    assert_county_batches_are_the_days_changes(etl).await;
     let again = run(etl, &testkit::dynamodb().endpoint);
     assert_eq!(again["counties"]["skipped"], true, "{again}");
 }

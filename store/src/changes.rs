@@ -89,7 +89,7 @@ impl ChangeRecord {
 }
 
 /// `<UTC time>-<random>`: ordered by time, unique across processes.
-fn record_id(now: DateTime<Utc>) -> String {
+pub(crate) fn record_id(now: DateTime<Utc>) -> String {
     format!(
         "{}-{}",
         now.format("%Y%m%dT%H%M%S%.6fZ"),

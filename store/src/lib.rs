@@ -71,8 +71,9 @@ pub use aws_types::SdkConfig;
 pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
 pub use changes::ChangeRecord;
 pub use counties::{
-    CountyChanges, CountyDayWrite, CountyDays, CountyListing, CountyRevision, CountyValues,
-    CountyWindow, MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay, county_day_item, item_size,
+    CountyChange, CountyChangeBatch, CountyChanges, CountyDayWrite, CountyDays, CountyListing,
+    CountyRevision, CountyValues, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
+    county_day_item, item_size,
 };
 pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};

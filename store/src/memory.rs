@@ -45,6 +45,8 @@ pub struct Contents {
     pub county_window: Option<crate::CountyWindow>,
     /// Each state's county listing.
     pub county_listings: BTreeMap<Region, crate::CountyListing>,
+    /// The county change batches, by key (vintage first).
+    pub county_changes: BTreeMap<String, crate::CountyChangeBatch>,
 }
 
 /// One region's days and meta.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use covid_model::{AlertKind, Day, Region, Version};
+use covid_model::{AlertKind, CountyCounts, Day, Region, Version};
 use covid_store::{
     Audiences, BulkLoad, ChangeRecord, CountyDayWrite, CountyDays, CountyValues, CountyWindow,
     DayWrite, DynamoStore, IdempotencyClaim, IdempotencyRecords, Lease, Listing,
@@ -103,6 +103,8 @@ contract!(
     county_days_are_a_state_s_own_and_a_full_batch_is_one_write,
     the_county_window_is_read_with_the_national_state_and_never_goes_back,
     a_county_listing_is_a_state_s_item_and_the_largest_state_fits,
+    county_changes_are_written_with_their_days_and_read_in_order_from_any_state,
+    the_largest_county_change_batch_fits,
 );
 
 /// The vintage of the runs in these scenarios.
@@ -1069,4 +1071,142 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
             .unwrap(),
         None
     );
+}
+
+async fn county_changes_are_written_with_their_days_and_read_in_order_from_any_state<S: Store>(
+    store: &S,
+) {
+    let [ny, nj, al] = ["NY", "NJ", "AL"].map(|id| Region::by_id(id).unwrap());
+    let insert = |d: &str, values| CountyDayWrite::Insert {
+        date: date(d),
+        counties: values,
+    };
+    let (v1, v2) = (date("2021-06-30"), date("2021-07-01"));
+    let first = [insert(
+        "2021-06-29",
+        counties(&[("36047", 5, Some(1)), ("36UNK", 2, None)]),
+    )];
+    assert!(store.write_county_days(ny, &first, v1).await.unwrap());
+    let jersey = [insert("2021-06-29", counties(&[("34001", 1, Some(0))]))];
+    assert!(store.write_county_days(nj, &jersey, v2).await.unwrap());
+    let alabama = [insert("2021-06-30", counties(&[("01001", 9, Some(0))]))];
+    assert!(store.write_county_days(al, &alabama, v2).await.unwrap());
+    // Kings revised, Unknown withdrawn, by the next vintage.
+    let stored = store.read_county_days(ny, None, None).await.unwrap();
+    let revise = [CountyDayWrite::Update {
+        stored: stored[0].clone(),
+        counties: counties(&[("36047", 6, Some(1))]),
+    }];
+    assert!(store.write_county_days(ny, &revise, v2).await.unwrap());
+    // A refused transaction leaves no batch.
+    assert!(!store.write_county_days(ny, &first, v2).await.unwrap());
+
+    // Each month read is a request: the reader is given its last vintage.
+    let far = date("2021-12-31");
+    let all = store
+        .read_county_changes((v1, None), far, usize::MAX)
+        .await
+        .unwrap();
+    let shown: Vec<(NaiveDate, &str, usize)> = all
+        .iter()
+        .map(|b| (b.vintage, b.state.id, b.changes.len()))
+        .collect();
+    // By vintage, then state in `Region::all()`'s order (Alabama, New Jersey, New York).
+    assert_eq!(
+        shown,
+        [(v1, "NY", 2), (v2, "AL", 1), (v2, "NJ", 1), (v2, "NY", 2)]
+    );
+    let counts = |cases, deaths| Some(CountyCounts { cases, deaths });
+    assert_eq!(
+        all[3].changes,
+        [
+            (
+                "36047".to_string(),
+                date("2021-06-29"),
+                counts(5, Some(1)),
+                counts(6, Some(1))
+            ),
+            (
+                "36UNK".to_string(),
+                date("2021-06-29"),
+                counts(2, None),
+                None
+            ),
+        ]
+    );
+    // From a vintage's state on; enough read: the rest of that vintage's state, then stop.
+    let from_nj = store
+        .read_county_changes((v2, Some(nj)), far, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        from_nj.iter().map(|b| b.state.id).collect::<Vec<_>>(),
+        ["NJ"]
+    );
+    let from_v2 = store.read_county_changes((v2, None), far, 2).await.unwrap();
+    assert_eq!(
+        from_v2.iter().map(|b| b.state.id).collect::<Vec<_>>(),
+        ["AL", "NJ"]
+    );
+    assert!(
+        store
+            .read_county_changes((v1, None), v1, usize::MAX)
+            .await
+            .unwrap()
+            .iter()
+            .all(|b| b.vintage == v1),
+        "until its last vintage"
+    );
+    // In the month after: its own partition, read on from the month before.
+    let august = date("2021-08-02");
+    let later = [insert("2021-08-01", counties(&[("36047", 9, Some(2))]))];
+    assert!(store.write_county_days(ny, &later, august).await.unwrap());
+    let read = store
+        .read_county_changes((v2, Some(ny)), far, usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        read.iter().map(|b| b.vintage).collect::<Vec<_>>(),
+        [v2, august]
+    );
+}
+
+async fn the_largest_county_change_batch_fits<S: Store>(store: &S) {
+    // Texas's 255 geographies on as many days as a transaction takes, every county day new: the
+    // largest batch a run writes (DynamoDB Local refuses an item over 400 KB).
+    let tx = Region::by_id("TX").unwrap();
+    let first = date("2020-03-01");
+    let writes: Vec<CountyDayWrite> = (0..covid_store::MAX_COUNTY_WRITES_PER_BATCH as u64)
+        .map(|i| {
+            let values: Vec<(String, u64, Option<u64>)> = (0..255u64)
+                .map(|c| {
+                    (
+                        format!("48{:03}", 2 * c + 1),
+                        1_000_000 + i * 997 + c,
+                        Some(10_000 + c),
+                    )
+                })
+                .collect();
+            let values: Vec<(&str, u64, Option<u64>)> = values
+                .iter()
+                .map(|(id, c, d)| (id.as_str(), *c, *d))
+                .collect();
+            CountyDayWrite::Insert {
+                date: first + chrono::Days::new(i),
+                counties: counties(&values),
+            }
+        })
+        .collect();
+    assert!(
+        store
+            .write_county_days(tx, &writes, vintage())
+            .await
+            .unwrap()
+    );
+    let read = store
+        .read_county_changes((vintage(), None), vintage(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].changes.len(), 98 * 255);
 }

@@ -396,3 +396,77 @@ pub fn with_alerts(mut cmd: Command, topic: &str) -> Command {
     testkit::iam::sign_in_command(&mut cmd, ETL_FUNCTION);
     cmd
 }
+
+/// One change of a county day: (vintage, state, id, date, before, after).
+type CountyChange = (
+    chrono::NaiveDate,
+    covid_model::Region,
+    String,
+    chrono::NaiveDate,
+    Option<(u64, Option<u64>)>,
+    Option<(u64, Option<u64>)>,
+);
+
+fn counts(c: Option<covid_model::CountyCounts>) -> Option<(u64, Option<u64>)> {
+    c.map(|c| (c.cases, c.deaths))
+}
+
+/// Every county change the table's change batches hold, against every change its county days'
+/// histories hold: the same, each once (`/v1/revisions` lists the batches).
+pub async fn assert_county_batches_are_the_days_changes(etl: &Etl) {
+    use covid_store::CountyDays;
+    let store = etl.store();
+    let mut from_days: Vec<CountyChange> = Vec::new();
+    for state in covid_model::STATES {
+        for day in store.read_county_days(state, None, None).await.unwrap() {
+            for (id, versions) in day.county_versions() {
+                let mut before = None;
+                for (vintage, after) in versions {
+                    from_days.push((
+                        vintage,
+                        state,
+                        id.to_string(),
+                        day.date,
+                        counts(before),
+                        counts(after),
+                    ));
+                    before = after;
+                }
+            }
+        }
+    }
+    use covid_store::ReadState;
+    // The newest county vintage: the county window's.
+    let far = store
+        .read_state()
+        .await
+        .unwrap()
+        .county_window
+        .unwrap()
+        .vintage;
+    let first = ("2020-01-21".parse().unwrap(), None);
+    let mut from_batches: Vec<CountyChange> = Vec::new();
+    for batch in store
+        .read_county_changes(first, far, usize::MAX)
+        .await
+        .unwrap()
+    {
+        for (id, date, before, after) in batch.changes {
+            from_batches.push((
+                batch.vintage,
+                batch.state,
+                id,
+                date,
+                counts(before),
+                counts(after),
+            ));
+        }
+    }
+    from_days.sort();
+    from_batches.sort();
+    assert_eq!(from_batches.len(), from_days.len());
+    assert!(
+        from_batches == from_days,
+        "the batches hold the days' changes"
+    );
+}

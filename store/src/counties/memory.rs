@@ -3,8 +3,10 @@
 use chrono::NaiveDate;
 use covid_model::Region;
 
+use super::changes::group_key;
 use super::{
-    CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay, batch_record,
+    CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay,
+    batch_records,
 };
 use crate::{MemoryStore, StoreError};
 
@@ -44,7 +46,7 @@ impl CountyDays for MemoryStore {
         writes: &[CountyDayWrite],
         vintage: NaiveDate,
     ) -> Result<bool, StoreError> {
-        let record = batch_record(state, writes);
+        let (record, batch) = batch_records(state, writes, vintage);
         self.request("write_county_days", true, |c| {
             let holds = writes.iter().all(|write| {
                 let stored = c.counties.get(&(state, write.date()));
@@ -61,8 +63,35 @@ impl CountyDays for MemoryStore {
                         .insert((state, write.date()), write.stored(vintage));
                 }
                 c.changes.insert(record.id.clone(), record);
+                c.county_changes.insert(batch.key.clone(), batch);
             }
             holds
+        })
+    }
+
+    async fn read_county_changes(
+        &self,
+        (from, from_state): (NaiveDate, Option<Region>),
+        until: NaiveDate,
+        enough: usize,
+    ) -> Result<Vec<CountyChangeBatch>, StoreError> {
+        self.request("read_county_changes", false, |c| {
+            let (mut batches, mut read) = (Vec::<CountyChangeBatch>::new(), 0);
+            // Keys begin with the vintage and the state: `~` sorts after every key of `until`'s.
+            let low = from_state.map_or_else(|| from.to_string(), |s| group_key(from, s));
+            let group = |b: &CountyChangeBatch| (b.vintage, b.state);
+            for batch in c
+                .county_changes
+                .range(low..format!("{until}#~"))
+                .map(|(_, b)| b)
+            {
+                if read >= enough && batches.last().is_some_and(|b| group(b) != group(batch)) {
+                    break;
+                }
+                read += batch.changes.len();
+                batches.push(batch.clone());
+            }
+            batches
         })
     }
 

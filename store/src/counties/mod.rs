@@ -8,6 +8,7 @@
 //! | a state's county day | `counties#<SS>` | `day#YYYY-MM-DD` | `date` S, `counties` S (`36061:1234:56,36NYC:5:`: id, cases, deaths (empty: not reported), by id), `rev` N, `created` S (the vintage that first wrote it), `history` S (each later write, oldest first: its vintage and the values it replaced, `2021-07-08 36061:1200:50,36NYC:-`, `-`: absent) |
 //! | a state's county listing | `counties#<SS>` | `listing` (after every `day#…`) | `vintage` S (the county file it was made from), `counties` B (gzipped JSON: each county's `/v1/regions/{state}/counties` entry; Texas's are 79 KB of JSON) |
 //! | the county window | `series#US`     | `meta#counties`  | `fingerprint` S, `vintage` S, `first_date` S, `last_date` S, `rows` N: the county file last loaded |
+//! | a county change batch | `countychanges#<YYYY-MM>` | `<vintage>#<NN>#<time>-<random>` | the changes one transaction of county days made, written in it (`changes.rs`) |
 //!
 //! **Why a state's day, not a county's day, is the item.** NYT's daily county file is 30 days
 //! of about 3,250 counties. One item per county day is 3,250 items of about 82 B each a day,
@@ -29,16 +30,19 @@ use covid_model::{CountyCounts, CountySummary, Region};
 
 use crate::StoreError;
 
+mod changes;
 mod dynamo;
 mod item;
 mod memory;
+
+pub use changes::{CountyChange, CountyChangeBatch};
 
 pub(crate) use item::{COUNTY_WINDOW_SK, parse_county_window};
 pub use item::{county_day_item, item_size};
 
 /// The most writes one [`CountyDays::write_county_days`] call takes: DynamoDB's transaction
-/// limit of 100 items, less the change record written with them.
-pub const MAX_COUNTY_WRITES_PER_BATCH: usize = 99;
+/// limit of 100 items, less the change record and the change batch written with them.
+pub const MAX_COUNTY_WRITES_PER_BATCH: usize = 98;
 
 /// Every county of one state by id (`covid_model::county_id`): one day's values.
 pub type CountyValues = BTreeMap<String, CountyCounts>;
@@ -160,15 +164,21 @@ impl StoredCountyDay {
     }
 }
 
-/// The change record of a batch of `state`'s county writes (1 to
-/// [`MAX_COUNTY_WRITES_PER_BATCH`]), as both stores write it with them.
-pub(crate) fn batch_record(state: Region, writes: &[CountyDayWrite]) -> crate::ChangeRecord {
+/// The change record and the change batch of a batch of `state`'s county writes (1 to
+/// [`MAX_COUNTY_WRITES_PER_BATCH`]) by the run of `vintage`, as both stores write them with the
+/// days.
+pub(crate) fn batch_records(
+    state: Region,
+    writes: &[CountyDayWrite],
+    vintage: NaiveDate,
+) -> (crate::ChangeRecord, CountyChangeBatch) {
     assert!(
         (1..=MAX_COUNTY_WRITES_PER_BATCH).contains(&writes.len()),
         "write_county_days takes 1 to {MAX_COUNTY_WRITES_PER_BATCH} writes"
     );
-    let changed = writes.iter().map(|w| w.changes().total()).sum();
-    crate::ChangeRecord::of_counties(state, changed, chrono::Utc::now())
+    let changes: Vec<CountyChange<'_>> = writes.iter().flat_map(|w| w.county_changes()).collect();
+    let record = crate::ChangeRecord::of_counties(state, changes.len() as u64, chrono::Utc::now());
+    (record, CountyChangeBatch::of(vintage, state, &changes))
 }
 
 /// The county days one write changes.
@@ -216,31 +226,60 @@ impl CountyDayWrite {
         }
     }
 
-    /// The county days it changes (the one count of them: the change record's, the run's).
-    pub fn changes(&self) -> CountyChanges {
+    /// Each county day it changes, with its value before and after: what its change batch
+    /// holds.
+    pub fn county_changes(&self) -> Vec<CountyChange<'_>> {
+        let date = self.date();
+        fn change(
+            id: &str,
+            date: NaiveDate,
+            before: Option<CountyCounts>,
+            after: Option<CountyCounts>,
+        ) -> CountyChange<'_> {
+            CountyChange {
+                id,
+                date,
+                before,
+                after,
+            }
+        }
         match self {
-            CountyDayWrite::Insert { counties, .. } => CountyChanges {
-                new: counties.len() as u64,
-                ..CountyChanges::default()
-            },
+            CountyDayWrite::Insert { counties, .. } => counties
+                .iter()
+                .map(|(id, value)| change(id, date, None, Some(*value)))
+                .collect(),
             CountyDayWrite::Update { stored, counties } => {
-                let mut changes = CountyChanges::default();
-                for (id, value) in counties {
-                    match stored.counties.get(id) {
-                        None => changes.new += 1,
-                        Some(old) if old != value => changes.revised += 1,
-                        Some(_) => {}
-                    }
-                }
-                changes.withdrawn = stored
-                    .counties
-                    .keys()
-                    .filter(|id| !counties.contains_key(*id))
-                    .cloned()
+                let mut changes: Vec<CountyChange<'_>> = counties
+                    .iter()
+                    .filter(|(id, value)| stored.counties.get(*id) != Some(*value))
+                    .map(|(id, value)| {
+                        change(id, date, stored.counties.get(id).copied(), Some(*value))
+                    })
                     .collect();
+                changes.extend(
+                    stored
+                        .counties
+                        .iter()
+                        .filter(|(id, _)| !counties.contains_key(*id))
+                        .map(|(id, value)| change(id, date, Some(*value), None)),
+                );
                 changes
             }
         }
+    }
+
+    /// The county days it changes, counted (the one count of them: the change record's, the
+    /// run's).
+    pub fn changes(&self) -> CountyChanges {
+        let mut counted = CountyChanges::default();
+        for change in self.county_changes() {
+            match (change.before, change.after) {
+                (None, _) => counted.new += 1,
+                (Some(_), Some(_)) => counted.revised += 1,
+                (Some(_), None) => counted.withdrawn.push(change.id.to_string()),
+            }
+        }
+        counted
     }
 
     pub fn date(&self) -> NaiveDate {
@@ -289,9 +328,10 @@ pub trait CountyDays {
         state: Region,
     ) -> impl Future<Output = Result<(Vec<StoredCountyDay>, Option<CountyListing>), StoreError>> + Send;
     /// Up to [`MAX_COUNTY_WRITES_PER_BATCH`] writes of `state`'s county days by the run of
-    /// `vintage`, and their change record (the county days they change, for the next `updated`
-    /// alert to tell), all or none (one transaction). `Ok(false)`: a condition failed (another
-    /// run wrote one of them first); nothing was written.
+    /// `vintage`, their change record (the county days they change, for the next `updated`
+    /// alert to tell) and their change batch (each change, for `/v1/revisions`), all or none
+    /// (one transaction). `Ok(false)`: a condition failed (another run wrote one of them
+    /// first); nothing was written.
     fn write_county_days(
         &self,
         state: Region,
@@ -316,6 +356,15 @@ pub trait CountyDays {
         &self,
         window: &CountyWindow,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The change batches of the vintages from `from` (its states from `from_state`, in
+    /// `Region::all()`'s order) to `until`, in order (vintage, state, write time), stopping at
+    /// the end of the vintage's state in which `enough` changes were read.
+    fn read_county_changes(
+        &self,
+        from: (NaiveDate, Option<Region>),
+        until: NaiveDate,
+        enough: usize,
+    ) -> impl Future<Output = Result<Vec<CountyChangeBatch>, StoreError>> + Send;
 }
 
 #[cfg(test)]
