@@ -86,7 +86,8 @@ demo: web
 
 bench: web lambda
 	$(CARGO) build --release --locked -p etl -p api
-	$(CARGO) build --release --locked -p etl --example naive_load --example alert_fanout --example county_floor
+	$(CARGO) build --release --locked -p etl --example naive_load --example alert_fanout --example county_floor \
+		--example county_history
 	$(CARGO) build --release --locked -p testkit --bin history-snapshots
 	scripts/bench-etl.sh
 	scripts/bench-history.sh
@@ -96,6 +97,7 @@ bench: web lambda
 	scripts/bench-site.sh
 	scripts/bench-alerts.sh
 	scripts/bench-counties.sh
+	scripts/bench-county-api.sh
 
 # Both functions for arm64 Lambda (cargo-lambda from the venv, with zig), as SAM's
 # rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap.

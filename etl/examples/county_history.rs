@@ -1,0 +1,131 @@
+//! A SYNTHETIC whole county history, for the benches' speed and size only (never a correctness
+//! claim): every county NYT's real window of 2021-07-08 names (`WINDOW`, 3,250 geographies) on
+//! every day from 2020-01-21 to 2023-03-23, as the store keeps it (every county of a state on
+//! one day, one item), put with plain `BatchWriteItem` requests of 25.
+//!
+//! The values are seeded (the same set every run): each county's cumulative counts grow by a
+//! random daily amount around its real average up to 2021-07-08; deaths stay unreported where
+//! NYT's window has none; each day is first written by the next day's vintage, and one day in
+//! fifty is revised two days later in twelve of its counties.
+//!
+//! `county_history WINDOW [IN_FLIGHT]`, with `TABLE_NAME` and the AWS environment of `etl`.
+//! Prints `{"items","county_days","revised_items","requests","ms","wru","bytes","largest"}`:
+//! `wru` is one per KB begun of each item (`covid_store::item_size`), what these puts cost (the
+//! floor of loading this history; the ETL's conditional transactions cost twice that).
+
+#[path = "common/batch_put.rs"]
+mod batch_put;
+
+use std::collections::BTreeMap;
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use chrono::NaiveDate;
+use covid_model::{CountyCounts, Region};
+use covid_store::{StoredCountyDay, county_day_item, item_size};
+
+const FIRST: &str = "2020-01-21";
+const LAST: &str = "2023-03-23";
+
+/// A seeded generator (PCG's multiplier): the same numbers on every machine.
+struct Seeded(u64);
+
+impl Seeded {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// One county: its id and its real average daily growth to 2021-07-08 (deaths `None`: never
+/// reported in the window).
+struct County {
+    id: String,
+    cases_a_day: u64,
+    deaths_a_day: Option<u64>,
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "county_history WINDOW [IN_FLIGHT]";
+    let window = std::path::Path::new(args.get(1).expect(usage));
+    let in_flight: usize = args.get(2).map_or(16, |v| v.parse().unwrap());
+    let table = std::env::var("TABLE_NAME").expect("TABLE_NAME");
+    let series = etl::transform::parse_nyt_counties(&testkit::file_bytes(window)).unwrap();
+    let (first, last): (NaiveDate, NaiveDate) = (FIRST.parse().unwrap(), LAST.parse().unwrap());
+    let real_days = ("2021-07-08".parse::<NaiveDate>().unwrap() - first).num_days() as u64;
+    let mut states: BTreeMap<Region, Vec<County>> = BTreeMap::new();
+    for (id, (county, days)) in &series {
+        let newest = days.last().expect("a county has days");
+        states.entry(county.state).or_default().push(County {
+            id: id.clone(),
+            cases_a_day: newest.cases / real_days,
+            deaths_a_day: newest.deaths.map(|d| d / real_days),
+        });
+    }
+    let mut seeded = Seeded(0x05ee_dc00_e7e5);
+    let (mut items, mut county_days, mut revised_items, mut wru, mut bytes, mut largest) =
+        (0, 0, 0, 0, 0, 0);
+    let (mut requests, mut took) = (0, std::time::Duration::ZERO);
+    // A state at a time: the largest (Texas) is about 30 MB as items.
+    for (state, counties) in &states {
+        let mut totals = vec![(0u64, 0u64); counties.len()];
+        let mut writes = Vec::new();
+        let mut date = first;
+        while date <= last {
+            let values: BTreeMap<String, CountyCounts> = counties
+                .iter()
+                .zip(totals.iter_mut())
+                .map(|(county, (cases, deaths))| {
+                    *cases += seeded.below(2 * county.cases_a_day + 1);
+                    let deaths = county.deaths_a_day.map(|a| {
+                        *deaths += seeded.below(2 * a + 1);
+                        *deaths
+                    });
+                    let counts = CountyCounts {
+                        cases: *cases,
+                        deaths,
+                    };
+                    (county.id.clone(), counts)
+                })
+                .collect();
+            county_days += values.len();
+            let vintage = date + chrono::Days::new(1);
+            let mut day = StoredCountyDay::first(date, values, vintage);
+            if seeded.below(50) == 0 {
+                let mut revised = day.counties.clone();
+                for counts in revised.values_mut().take(12) {
+                    counts.cases += 1 + seeded.below(3);
+                }
+                day = day.revised(revised, vintage + chrono::Days::new(2));
+                revised_items += 1;
+            }
+            let item = county_day_item(*state, &day);
+            let size = item_size(&item);
+            (bytes, wru, largest) = (bytes + size, wru + size.div_ceil(1024), largest.max(size));
+            let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+            writes.push(WriteRequest::builder().put_request(put).build());
+            date = date.succ_opt().unwrap();
+        }
+        items += writes.len();
+        let (sent, time) = batch_put::put_all(&table, &writes, in_flight).await;
+        (requests, took) = (requests + sent, took + time);
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "items": items,
+            "county_days": county_days,
+            "revised_items": revised_items,
+            "requests": requests,
+            "ms": took.as_millis() as u64,
+            "wru": wru,
+            "bytes": bytes,
+            "largest": largest,
+            "in_flight": in_flight,
+        })
+    );
+}
