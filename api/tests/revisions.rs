@@ -146,10 +146,18 @@ async fn the_documented_cursor_form_names_every_region() {
         .unwrap()
         .clone();
     let pattern = regex::Regex::new(cursor["schema"]["pattern"].as_str().unwrap()).unwrap();
-    let mut ids: Vec<&str> = covid_model::Region::all().iter().map(|r| r.id).collect();
-    ids.extend([
-        "36047", "36NYC", "29KSC", "29JOP", "02UNK", "72001", "78030",
-    ]);
+    let mut ids: Vec<String> = covid_model::Region::all()
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect();
+    // A county of every state (its first code, and its "Unknown"), and NYT's cities.
+    for state in covid_model::STATES {
+        ids.extend([
+            format!("{:02}001", state.fips),
+            format!("{:02}UNK", state.fips),
+        ]);
+    }
+    ids.extend(["36NYC", "29KSC", "29JOP"].map(String::from));
     for id in ids {
         let cursor = format!("2021-01-15~{id}~2021-01-10~0");
         assert!(pattern.is_match(&cursor), "{cursor}");
@@ -186,6 +194,12 @@ async fn the_documented_region_id_names_every_region_and_county_in_any_case() {
         .iter()
         .flat_map(|r| [r.id.to_string(), r.id.to_lowercase()])
         .collect();
+    for state in covid_model::STATES {
+        ids.extend([
+            format!("{:02}999", state.fips),
+            format!("{:02}unk", state.fips),
+        ]);
+    }
     ids.extend(
         [
             "36047", "36NYC", "36nyc", "29KsC", "29JOP", "02unk", "72001",
