@@ -11,7 +11,7 @@ use api::cache::SeriesSource;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::memory::*;
-use covid_store::{MemoryStore, StoreError};
+use covid_store::{CountyDays, MemoryStore, StoreError};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -428,6 +428,15 @@ async fn requests_do_not_wait_for_a_revalidation_while_data_is_held() {
 
 #[tokio::test]
 async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
+    fn outage<T>() -> BoxFuture<'static, Result<T, StoreError>> {
+        Box::pin(async {
+            Err(StoreError::Request {
+                operation: "Query",
+                table: "series".to_string(),
+                detail: "injected outage".to_string(),
+            })
+        })
+    }
     /// A source whose partition reads fail while `down`.
     #[derive(Clone)]
     struct Flaky {
@@ -443,13 +452,7 @@ async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
             region: covid_model::Region,
         ) -> BoxFuture<'_, Result<api::cache::RegionRead, StoreError>> {
             if self.down.load(Ordering::SeqCst) {
-                return Box::pin(async {
-                    Err(StoreError::Request {
-                        operation: "Query",
-                        table: "series".to_string(),
-                        detail: "injected outage".to_string(),
-                    })
-                });
+                return outage();
             }
             SeriesSource::region(&self.inner, region)
         }
@@ -467,13 +470,7 @@ async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
             state: covid_model::Region,
         ) -> BoxFuture<'_, Result<api::state_counties::StateCounties, StoreError>> {
             if self.down.load(Ordering::SeqCst) {
-                return Box::pin(async {
-                    Err(StoreError::Request {
-                        operation: "Query",
-                        table: "series".to_string(),
-                        detail: "injected outage".to_string(),
-                    })
-                });
+                return outage();
             }
             SeriesSource::state_counties(&self.inner, state)
         }
@@ -490,19 +487,52 @@ async fn a_failed_read_serves_the_version_held_and_without_one_is_a_503() {
         inner: seeded(),
         down: Arc::default(),
     };
+    // A county of New York, and one of California.
+    for (state, id) in [("NY", "36047"), ("CA", "06001")] {
+        let write = [covid_store::CountyDayWrite::Insert {
+            date: "2020-12-10".parse().unwrap(),
+            counties: [(
+                id.to_string(),
+                covid_model::CountyCounts {
+                    cases: 5,
+                    deaths: None,
+                },
+            )]
+            .into(),
+        }];
+        let state = covid_model::Region::by_id(state).unwrap();
+        let vintage = "2020-12-10".parse().unwrap();
+        assert!(
+            flaky
+                .inner
+                .write_county_days(state, &write, vintage)
+                .await
+                .unwrap()
+        );
+    }
     let r = api::router(Arc::new(App::new(flaky.clone(), Duration::ZERO, 3)), None);
     let (status, _, held) = get(&r, "/v1/series").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, county) = get(&r, "/v1/regions/36047/series").await;
     assert_eq!(status, StatusCode::OK);
     // A run writes a new version; the partition cannot be read.
     revise_newest(&flaky.inner, 7);
     new_version(&flaky.inner, 2);
     flaky.down.store(true, Ordering::SeqCst);
     assert_eq!(get(&r, "/v1/series").await.2, held, "the version held");
-    // A region never read has nothing held.
     assert_eq!(
-        get(&r, "/v1/regions/NY/series").await.0,
-        StatusCode::SERVICE_UNAVAILABLE
+        get(&r, "/v1/regions/36047/series").await.2,
+        county,
+        "its state's counties held"
     );
+    // A region never read has nothing held, nor a state's counties never read.
+    for path in ["/v1/regions/NY/series", "/v1/regions/06001/series"] {
+        assert_eq!(
+            get(&r, path).await.0,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}"
+        );
+    }
     flaky.down.store(false, Ordering::SeqCst);
     let (status, _, new) = get(&r, "/v1/series").await;
     assert_eq!(status, StatusCode::OK);

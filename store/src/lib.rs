@@ -509,6 +509,23 @@ impl DynamoStore {
         high: &str,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let mut items = Vec::new();
+        self.query_partition_while(pk, low, high, |item| {
+            items.push(item);
+            Ok(true)
+        })
+        .await?;
+        Ok(items)
+    }
+
+    /// The items of partition `pk` with `low <= sk <= high`, in key order, each given to `take`
+    /// until it answers `false` (no page after that one is read). `Ok(false)`: `take` stopped.
+    pub(crate) async fn query_partition_while(
+        &self,
+        pk: &str,
+        low: &str,
+        high: &str,
+        mut take: impl FnMut(HashMap<String, AttributeValue>) -> Result<bool, StoreError>,
+    ) -> Result<bool, StoreError> {
         let mut start_key = None;
         loop {
             let page = self
@@ -526,10 +543,14 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(|err| request_error(&self.table, "Query", err))?;
-            items.extend(page.items.unwrap_or_default());
+            for item in page.items.unwrap_or_default() {
+                if !take(item)? {
+                    return Ok(false);
+                }
+            }
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => return Ok(items),
+                _ => return Ok(true),
             }
         }
     }

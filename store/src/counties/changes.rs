@@ -79,7 +79,42 @@ impl CountyChangeBatch {
     }
 }
 
-/// The start of the keys of `state`'s batches of `vintage`: `2021-07-08#33`.
+/// The batches a reader takes, in key order: to the end of the vintage's state in which
+/// `enough` changes were read (both stores' one rule).
+pub(crate) struct Taken {
+    pub batches: Vec<CountyChangeBatch>,
+    read: usize,
+    enough: usize,
+}
+
+impl Taken {
+    pub fn new(enough: usize) -> Self {
+        Self {
+            batches: Vec::new(),
+            read: 0,
+            enough,
+        }
+    }
+
+    /// Takes `batch`; `false` (not taken): enough were read, and it begins another vintage's
+    /// state.
+    pub fn take(&mut self, batch: CountyChangeBatch) -> bool {
+        let group = |b: &CountyChangeBatch| (b.vintage, b.state);
+        if self.read >= self.enough
+            && self
+                .batches
+                .last()
+                .is_some_and(|b| group(b) != group(&batch))
+        {
+            return false;
+        }
+        self.read += batch.changes.len();
+        self.batches.push(batch);
+        true
+    }
+}
+
+/// The start of the keys of `state`'s batches of `vintage`: `2021-07-08#34`.
 pub(crate) fn group_key(vintage: NaiveDate, state: Region) -> String {
     let place = Region::all()
         .iter()

@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use chrono::NaiveDate;
 use covid_model::Region;
 
-use super::changes::{batch_item, group_key, month_pk, next_month, parse_batch};
+use super::changes::{Taken, batch_item, group_key, month_pk, next_month, parse_batch};
 use super::item::{
     LISTING_SK, counties_pk, county_day_item, county_listing_item, county_listing_key,
     county_window_item, parse_county_day, parse_county_listing,
@@ -92,47 +92,24 @@ impl CountyDays for DynamoStore {
         until: NaiveDate,
         enough: usize,
     ) -> Result<Vec<CountyChangeBatch>, StoreError> {
-        let (mut batches, mut read) = (Vec::<CountyChangeBatch>::new(), 0);
+        let mut taken = Taken::new(enough);
         // `~` sorts after every key of `until`'s batches.
         let high = format!("{until}#~");
         let mut low = from_state.map_or_else(|| from.to_string(), |s| group_key(from, s));
         let mut month = from;
         while month <= until {
-            let mut start_key = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .consistent_read(true)
-                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
-                    .expression_attribute_names("#pk", PK)
-                    .expression_attribute_names("#sk", SK)
-                    .expression_attribute_values(":pk", s(month_pk(month)))
-                    .expression_attribute_values(":low", s(&low))
-                    .expression_attribute_values(":high", s(&high))
-                    .set_exclusive_start_key(start_key)
-                    .send()
-                    .await
-                    .map_err(|err| request_error(&self.table, "Query", err))?;
-                for item in page.items.unwrap_or_default() {
-                    let batch = parse_batch(&self.table, &item)?;
-                    let group = |b: &CountyChangeBatch| (b.vintage, b.state);
-                    if read >= enough && batches.last().is_some_and(|b| group(b) != group(&batch)) {
-                        return Ok(batches);
-                    }
-                    read += batch.changes.len();
-                    batches.push(batch);
-                }
-                match page.last_evaluated_key {
-                    Some(key) if !key.is_empty() => start_key = Some(key),
-                    _ => break,
-                }
+            let read_on = self
+                .query_partition_while(&month_pk(month), &low, &high, |item| {
+                    Ok(taken.take(parse_batch(&self.table, &item)?))
+                })
+                .await?;
+            if !read_on {
+                break;
             }
             month = next_month(month);
             low = month.to_string();
         }
-        Ok(batches)
+        Ok(taken.batches)
     }
 
     async fn read_county_listing(

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use covid_model::Region;
 
-use super::changes::group_key;
+use super::changes::{Taken, group_key};
 use super::{
     CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay,
     batch_records,
@@ -76,22 +76,15 @@ impl CountyDays for MemoryStore {
         enough: usize,
     ) -> Result<Vec<CountyChangeBatch>, StoreError> {
         self.request("read_county_changes", false, |c| {
-            let (mut batches, mut read) = (Vec::<CountyChangeBatch>::new(), 0);
+            let mut taken = Taken::new(enough);
             // Keys begin with the vintage and the state: `~` sorts after every key of `until`'s.
             let low = from_state.map_or_else(|| from.to_string(), |s| group_key(from, s));
-            let group = |b: &CountyChangeBatch| (b.vintage, b.state);
-            for batch in c
-                .county_changes
-                .range(low..format!("{until}#~"))
-                .map(|(_, b)| b)
-            {
-                if read >= enough && batches.last().is_some_and(|b| group(b) != group(batch)) {
+            for (_, batch) in c.county_changes.range(low..format!("{until}#~")) {
+                if !taken.take(batch.clone()) {
                     break;
                 }
-                read += batch.changes.len();
-                batches.push(batch.clone());
             }
-            batches
+            taken.batches
         })
     }
 
