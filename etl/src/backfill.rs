@@ -6,9 +6,11 @@
 //!
 //! The sequence is a folder of snapshot folders, replayed in the order of their names (name
 //! them by date: `2020-03-01/`, …), each holding NYT's `us.csv` and, to load the states,
-//! `us-states.csv`; or a file listing one snapshot per line, `<us.csv> [<us-states.csv>]`, each
-//! an https URL or a path (`#` starts a comment), such as the raw files of the NYT repository
-//! at past commits. JHU's files (frozen in March 2023) come from the configuration.
+//! `us-states.csv`, and the counties, `us-counties.csv`; or a file listing one snapshot per
+//! line, `<us.csv> [<us-states.csv>|-] [<us-counties.csv>]` (`-`: none), each an https URL or a
+//! path (`#` starts a comment), such as the raw files of the NYT repository at past commits
+//! (`us-counties-recent.csv`, its 30-day county window, at each). JHU's files (frozen in March
+//! 2023) come from the configuration.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,9 @@ pub struct Publication {
     pub nyt: String,
     /// NYT `us-states.csv`; `None`: the states are not loaded from this snapshot.
     pub states: Option<String>,
+    /// NYT's county file (`us-counties-recent.csv`, or a whole history of its columns);
+    /// `None`: no county is loaded from this snapshot.
+    pub counties: Option<String>,
 }
 
 /// The publications of `path`: a folder of snapshot folders in name order, or a file listing
@@ -46,11 +51,15 @@ pub fn publications(path: &Path) -> Result<Vec<Publication>, Error> {
             .iter()
             .filter(|folder| folder.join("us.csv").is_file())
             .map(|folder| {
-                let states = folder.join("us-states.csv");
+                let file = |name: &str| {
+                    let path = folder.join(name);
+                    path.is_file().then(|| path.display().to_string())
+                };
                 Publication {
                     label: folder.display().to_string(),
                     nyt: folder.join("us.csv").display().to_string(),
-                    states: states.is_file().then(|| states.display().to_string()),
+                    states: file("us-states.csv"),
+                    counties: file("us-counties.csv"),
                 }
             })
             .collect();
@@ -67,17 +76,19 @@ pub fn publications(path: &Path) -> Result<Vec<Publication>, Error> {
             continue;
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() > 2 {
+        if fields.len() > 3 || fields[0] == "-" {
             return Err(config(format!(
-                "line {}: {} fields; give `<us.csv> [<us-states.csv>]`",
+                "line {}: {} fields; give `<us.csv> [<us-states.csv>|-] [<us-counties.csv>]`",
                 i + 1,
                 fields.len()
             )));
         }
+        let given = |i: usize| fields.get(i).filter(|f| **f != "-").map(|f| f.to_string());
         found.push(Publication {
             label: format!("{} line {}", path.display(), i + 1),
             nyt: fields[0].to_string(),
-            states: fields.get(1).map(|s| s.to_string()),
+            states: given(1),
+            counties: given(2),
         });
     }
     if found.is_empty() {
@@ -98,6 +109,8 @@ pub struct BackfillReport {
     /// Days inserted and revised over every region and publication.
     pub inserted: u64,
     pub updated: u64,
+    /// County days new, revised or withdrawn over every publication.
+    pub county_days: u64,
     pub dynamodb_requests: u64,
     pub duration_ms: u64,
 }
@@ -126,7 +139,11 @@ pub async fn replay(etl: &Etl, publications: &[Publication]) -> Result<BackfillR
     let mut report = BackfillReport::default();
     let mut previous: Option<(NaiveDate, &str)> = None;
     for publication in publications {
-        let replaying = etl.replaying(&publication.nyt, publication.states.as_deref());
+        let replaying = etl.replaying(
+            &publication.nyt,
+            publication.states.as_deref(),
+            publication.counties.as_deref(),
+        );
         let progress = Progress::default();
         let failed = |error: Error, written| {
             tracing::error!(snapshot = %publication.label, kind = error.kind(), %error, written, "backfill stopped");
@@ -169,6 +186,9 @@ pub async fn replay(etl: &Etl, publications: &[Publication]) -> Result<BackfillR
         report.applied += 1;
         report.inserted += summary.inserted + states.inserted;
         report.updated += summary.updated + states.updated;
+        if let Some(counties) = &summary.counties {
+            report.county_days += counties.new + counties.revised + counties.withdrawn;
+        }
         report.first_vintage.get_or_insert(vintage);
         report.last_vintage = Some(vintage);
     }
@@ -179,6 +199,7 @@ pub async fn replay(etl: &Etl, publications: &[Publication]) -> Result<BackfillR
         skipped = report.skipped,
         inserted = report.inserted,
         updated = report.updated,
+        county_days = report.county_days,
         dynamodb_requests = report.dynamodb_requests,
         duration_ms = report.duration_ms,
         "backfill ok"
@@ -205,14 +226,18 @@ mod tests {
             }
             if states {
                 std::fs::write(folder.join("us-states.csv"), "").unwrap();
+                std::fs::write(folder.join("us-counties.csv"), "").unwrap();
             }
         }
         let found = publications(&root).unwrap();
-        let names: Vec<(bool, bool)> = found
+        let names: Vec<(bool, bool, bool)> = found
             .iter()
-            .map(|s| (s.nyt.contains("2020-03-01"), s.states.is_some()))
+            .map(|s| {
+                let given = (s.states.is_some(), s.counties.is_some());
+                (s.nyt.contains("2020-03-01"), given.0, given.1)
+            })
             .collect();
-        assert_eq!(names, [(true, false), (false, true)]);
+        assert_eq!(names, [(true, false, false), (false, true, true)]);
 
         let list = root.join("list.txt");
         std::fs::write(
@@ -229,9 +254,19 @@ mod tests {
         );
         assert!(found[1].label.ends_with("line 4"), "{}", found[1].label);
 
-        std::fs::write(&list, "a b c\n").unwrap();
+        std::fs::write(
+            &list,
+            "https://c/us.csv - https://c/us-counties-recent.csv\n",
+        )
+        .unwrap();
+        let found = publications(&list).unwrap();
+        assert_eq!(
+            (&found[0].states, found[0].counties.as_deref()),
+            (&None, Some("https://c/us-counties-recent.csv"))
+        );
+        std::fs::write(&list, "a b c d\n").unwrap();
         let error = publications(&list).unwrap_err().to_string();
-        assert!(error.contains("line 1: 3 fields"), "{error}");
+        assert!(error.contains("line 1: 4 fields"), "{error}");
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -126,13 +126,18 @@ impl Etl {
     }
 
     /// This ETL on a past publication of the NYT files (`us.csv` at `nyt`, `us-states.csv` at
-    /// `states` if the states are loaded), without alerts (`backfill.rs`).
-    pub(crate) fn replaying(&self, nyt: &str, states: Option<&str>) -> Self {
+    /// `states` if the states are loaded, the county file at `counties` if counties are),
+    /// without alerts (`backfill.rs`).
+    pub(crate) fn replaying(
+        &self,
+        nyt: &str,
+        states: Option<&str>,
+        counties: Option<&str>,
+    ) -> Self {
         let mut config = self.config.clone();
         config.nyt_url = nyt.to_string();
         config.nyt_states_url = states.map(str::to_string);
-        // A publication's county file is not replayed yet (issue 36).
-        config.nyt_counties_url = None;
+        config.nyt_counties_url = counties.map(str::to_string);
         Self {
             config,
             publisher: None,

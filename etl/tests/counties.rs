@@ -177,3 +177,53 @@ async fn real_county_files_keep_every_revision_and_read_nothing_when_nothing_is_
     );
     assert_eq!(stored(&etl, None).await, union);
 }
+
+/// `etl backfill` of a list of the same two publications, each with its county file: the same
+/// table as the daily runs leave, the change batches its days' changes, and a second backfill
+/// skips both.
+#[tokio::test]
+async fn a_backfill_replays_each_publications_county_file() {
+    let etl = Etl::new("counties_backfill");
+    etl.init();
+    let (history, window) = (
+        testkit::snapshot("nyt-us-counties-2020-05-01.csv.gz"),
+        testkit::snapshot("nyt-us-counties-recent.csv.gz"),
+    );
+    let list = common::scratch("counties_backfill").join("publications.txt");
+    let line = |published: &str, counties: &Path| {
+        format!(
+            "{} {} {}\n",
+            publication(published, "nyt-us.csv.gz").display(),
+            publication(published, "nyt-us-states.csv.gz").display(),
+            counties.display()
+        )
+    };
+    let text = line("2020-05-01", &history) + &line("2021-07-01", &window);
+    std::fs::write(&list, text).unwrap();
+    let backfill = || {
+        let mut command = etl.command(&etl.endpoint, &nyt_snapshot(), &jhu_snapshot(), "backfill");
+        let output = command
+            .arg(&list)
+            .env("POPULATION_URL", testkit::snapshot("jhu-reference.csv"))
+            .output()
+            .expect("start etl");
+        RunResult { output }.ok()
+    };
+    let report = backfill();
+    assert_eq!(report["applied"], 2, "{report}");
+    assert_eq!(report["county_days"], 106_826 + 97_393, "{report}");
+    let first = file_table(&history);
+    let mut union = first.clone();
+    union.extend(file_table(&window));
+    assert_eq!(stored(&etl, None).await, union);
+    let vintage: NaiveDate = "2020-05-01".parse().unwrap();
+    assert_eq!(stored(&etl, Some(vintage)).await, first, "as of 2020-05-01");
+    assert_county_batches_are_the_days_changes(&etl).await;
+    let again = backfill();
+    assert_eq!(
+        (&again["skipped"], &again["county_days"]),
+        (&2.into(), &0.into()),
+        "{again}"
+    );
+    assert_eq!(stored(&etl, None).await, union);
+}
