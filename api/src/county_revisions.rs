@@ -101,10 +101,7 @@ pub(crate) async fn county_changes_after(
             break;
         }
         // On from the state after the last one read.
-        let next = Region::all()
-            .iter()
-            .position(|r| *r == last.1)
-            .and_then(|i| Region::all().get(i + 1).copied());
+        let next = covid_model::STATES.get(last.1.index()).copied();
         from = match next {
             Some(state) => (last.0, Some(state)),
             None => (

@@ -147,13 +147,9 @@ pub struct Cursor {
 impl Cursor {
     /// The position of `place`'s change of `date` in `vintage`, the `n`th of that day.
     pub fn new(place: Place, vintage: NaiveDate, date: NaiveDate, n: u32) -> Self {
-        let region = place.region();
         Self {
             vintage,
-            region: Region::all()
-                .iter()
-                .position(|r| *r == region)
-                .expect("a known region"),
+            region: place.region().index(),
             county: match place {
                 Place::Region(_) => None,
                 Place::County(county) => Some(county),

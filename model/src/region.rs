@@ -329,6 +329,17 @@ impl Region {
     pub fn all() -> Vec<Region> {
         std::iter::once(US).chain(STATES).collect()
     }
+
+    /// Its place in [`Region::all`] (`US` 0), without making the list.
+    pub fn index(&self) -> usize {
+        if self.is_us() {
+            return 0;
+        }
+        1 + STATES
+            .iter()
+            .position(|r| r == self)
+            .expect("every region but US is a state")
+    }
 }
 
 impl std::fmt::Display for Region {
@@ -356,6 +367,9 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 56);
+        for (i, region) in all.iter().enumerate() {
+            assert_eq!(region.index(), i, "{}", region.id);
+        }
         assert_eq!(Region::by_id("ny").map(|r| r.name), Some("New York"));
         assert_eq!(Region::by_id("us"), Some(US));
         for bad in ["", "ZZ", "N", "NYC", "../", "N\u{0}", "🇺🇸"] {
