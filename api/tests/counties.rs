@@ -196,6 +196,36 @@ async fn a_county_is_served_on_every_per_region_path() {
         (&Value::from("2021-07-08"), &Value::Null)
     );
 
+    // Cook's entry in Illinois's listing (the ETL's) says what its series says (the API's).
+    let (_, _, body) = get("/v1/regions/IL/counties".into()).await;
+    let listing = json(&body);
+    let entry = listing["counties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "17031")
+        .unwrap()
+        .clone();
+    let (_, _, body) = get("/v1/regions/17031/latest".into()).await;
+    let latest = json(&body);
+    for (listed, served) in [
+        ("date", &latest["day"]["date"]),
+        ("cases", &latest["day"]["cases"]),
+        ("deaths", &latest["day"]["deaths"]),
+        ("avg7_cases", &latest["change"]["avg7_cases"]),
+        (
+            "avg7_cases_per_100k",
+            &latest["change"]["avg7_cases_per_100k"],
+        ),
+        (
+            "avg7_deaths_per_100k",
+            &latest["change"]["avg7_deaths_per_100k"],
+        ),
+    ] {
+        assert_eq!(&entry["latest"][listed], served, "{listed}");
+    }
+    assert_eq!(entry["count"], cook.len());
+
     // New York City, by its id in any case, with its five boroughs' population.
     let (status, _, body) = get("/v1/regions/36nyc/levels".into()).await;
     assert_eq!(status, 200, "{body}");
