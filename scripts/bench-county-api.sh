@@ -9,6 +9,8 @@
 #   Delaware (one of the smallest), 3 processes each;
 # - warm: wrk on a Texas county's series and daily values;
 # - memory: the api's peak and current RSS after every county was asked once, in state order.
+# Before them, a daily run of the ETL on top of that history (the next day's county file): its
+# time, requests and peak RSS, the listings of every state's whole county history included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -24,7 +26,10 @@ export NYT_STATES_URL=$SNAPSHOT_STATES POPULATION_URL=$SNAPSHOT_POPULATION NYT_C
 "$bin/etl" init 2>/dev/null
 "$bin/etl" run >/dev/null 2>&1
 echo "# the synthetic whole county history, put with BatchWriteItem (16 in flight)"
-"$bin/examples/county_history" "$SNAPSHOT_COUNTIES" 16
+"$bin/examples/county_history" "$SNAPSHOT_COUNTIES" 16 .local/bench-county-next.csv
+echo "# a daily run on top of it: the next day's county file (synthetic), its listings of everything"
+RUST_LOG=warn NYT_COUNTIES_URL=.local/bench-county-next.csv \
+  /usr/bin/time -f "peak RSS %M KiB, %e s wall" "$bin/etl" run | tail -n 1
 
 ids=.local/bench-county-ids
 python3 - "$SNAPSHOT_COUNTIES" "$ids" <<'PY'

@@ -8,7 +8,9 @@
 //! NYT's window has none; each day is first written by the next day's vintage, and one day in
 //! fifty is revised two days later in twelve of its counties.
 //!
-//! `county_history WINDOW [IN_FLIGHT]`, with `TABLE_NAME` and the AWS environment of `etl`.
+//! `county_history WINDOW [IN_FLIGHT [NEXT_DAY]]`, with `TABLE_NAME` and the AWS environment of
+//! `etl`. With `NEXT_DAY`, it also writes there a county file of the day after the history
+//! (2023-03-24, every county a little higher): a daily run on top of a whole history.
 //! Prints `{"items","county_days","revised_items","requests","ms","wru","bytes","largest"}`:
 //! `wru` is one per KB begun of each item (`covid_store::item_size`), what these puts cost (the
 //! floor of loading this history; the ETL's conditional transactions cost twice that).
@@ -39,10 +41,11 @@ impl Seeded {
     }
 }
 
-/// One county: its id and its real average daily growth to 2021-07-08 (deaths `None`: never
-/// reported in the window).
+/// One county: its id, NYT's names, and its real average daily growth to 2021-07-08 (deaths
+/// `None`: never reported in the window).
 struct County {
     id: String,
+    row: String,
     cases_a_day: u64,
     deaths_a_day: Option<u64>,
 }
@@ -50,7 +53,7 @@ struct County {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "county_history WINDOW [IN_FLIGHT]";
+    let usage = "county_history WINDOW [IN_FLIGHT [NEXT_DAY]]";
     let window = std::path::Path::new(args.get(1).expect(usage));
     let in_flight: usize = args.get(2).map_or(16, |v| v.parse().unwrap());
     let table = std::env::var("TABLE_NAME").expect("TABLE_NAME");
@@ -60,8 +63,10 @@ async fn main() {
     let mut states: BTreeMap<Region, Vec<County>> = BTreeMap::new();
     for (id, (county, days)) in &series {
         let newest = days.last().expect("a county has days");
+        let fips = county.fips.as_deref().unwrap_or_default();
         states.entry(county.state).or_default().push(County {
             id: id.clone(),
+            row: format!("{},{},{fips}", county.name, county.state.name),
             cases_a_day: newest.cases / real_days,
             deaths_a_day: newest.deaths.map(|d| d / real_days),
         });
@@ -70,6 +75,7 @@ async fn main() {
     let (mut items, mut county_days, mut revised_items, mut wru, mut bytes, mut largest) =
         (0, 0, 0, 0, 0, 0);
     let (mut requests, mut took) = (0, std::time::Duration::ZERO);
+    let mut next_day = String::from("date,county,state,fips,cases,deaths\n");
     // A state at a time: the largest (Texas) is about 30 MB as items.
     for (state, counties) in &states {
         let mut totals = vec![(0u64, 0u64); counties.len()];
@@ -110,9 +116,21 @@ async fn main() {
             writes.push(WriteRequest::builder().put_request(put).build());
             date = date.succ_opt().unwrap();
         }
+        for (county, (cases, deaths)) in counties.iter().zip(&totals) {
+            let deaths = county.deaths_a_day.map(|_| deaths.to_string());
+            let (cases, deaths) = (cases + 1, deaths.unwrap_or_default());
+            next_day.push_str(&format!(
+                "{},{},{cases},{deaths}\n",
+                next_day_date(last),
+                county.row
+            ));
+        }
         items += writes.len();
         let (sent, time) = batch_put::put_all(&table, &writes, in_flight).await;
         (requests, took) = (requests + sent, took + time);
+    }
+    if let Some(path) = args.get(3) {
+        std::fs::write(path, next_day).expect("write the next day's county file");
     }
     println!(
         "{}",
@@ -128,4 +146,9 @@ async fn main() {
             "in_flight": in_flight,
         })
     );
+}
+
+/// The day after `last`.
+fn next_day_date(last: NaiveDate) -> NaiveDate {
+    last.succ_opt().expect("a date far from the calendar's end")
 }
