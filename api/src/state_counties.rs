@@ -40,11 +40,19 @@ impl StateCounties {
     /// `state`'s stored county days (in date order) and its listing, packed.
     pub fn new(state: Region, days: &[StoredCountyDay], listing: Option<CountyListing>) -> Self {
         let mut counties: HashMap<CountyId, Vec<Written>> = HashMap::new();
+        // Each id parsed once, not once a day.
+        let mut parsed: HashMap<&str, Option<CountyId>> = HashMap::new();
         for day in days {
             for (id, versions) in day.county_versions() {
+                let parse = || {
+                    let county = CountyId::parse(id);
+                    if county.is_none() {
+                        tracing::warn!(id, state = %state, "a stored county id that is not one");
+                    }
+                    county
+                };
                 // The store holds only ids it validated; one it cannot name is not served.
-                let Some(id) = CountyId::parse(id) else {
-                    tracing::warn!(id, state = %state, "a stored county id that is not one");
+                let Some(id) = *parsed.entry(id).or_insert_with(parse) else {
                     continue;
                 };
                 let written = versions.into_iter().map(|(vintage, value)| Written {

@@ -114,8 +114,13 @@ impl Taken {
     }
 }
 
+/// Where a read of the batches from `vintage` (its states from `state`, or all) starts.
+pub(crate) fn start_key(vintage: NaiveDate, state: Option<Region>) -> String {
+    state.map_or_else(|| vintage.to_string(), |s| group_key(vintage, s))
+}
+
 /// The start of the keys of `state`'s batches of `vintage`: `2021-07-08#34`.
-pub(crate) fn group_key(vintage: NaiveDate, state: Region) -> String {
+fn group_key(vintage: NaiveDate, state: Region) -> String {
     format!("{vintage}#{:02}", state.index())
 }
 

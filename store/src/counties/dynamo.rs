@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use chrono::NaiveDate;
 use covid_model::Region;
 
-use super::changes::{Taken, batch_item, group_key, month_pk, next_month, parse_batch};
+use super::changes::{Taken, batch_item, month_pk, next_month, parse_batch, start_key};
 use super::item::{
     LISTING_SK, counties_pk, county_day_item, county_listing_item, county_listing_key,
     county_window_item, parse_county_day, parse_county_listing,
@@ -95,7 +95,7 @@ impl CountyDays for DynamoStore {
         let mut taken = Taken::new(enough);
         // `~` sorts after every key of `until`'s batches.
         let high = format!("{until}#~");
-        let mut low = from_state.map_or_else(|| from.to_string(), |s| group_key(from, s));
+        let mut low = start_key(from, from_state);
         let mut month = from;
         while month <= until {
             let read_on = self

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use covid_model::Region;
 
-use super::changes::{Taken, group_key};
+use super::changes::{Taken, start_key};
 use super::{
     CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay,
     batch_records,
@@ -78,7 +78,7 @@ impl CountyDays for MemoryStore {
         self.request("read_county_changes", false, |c| {
             let mut taken = Taken::new(enough);
             // Keys begin with the vintage and the state: `~` sorts after every key of `until`'s.
-            let low = from_state.map_or_else(|| from.to_string(), |s| group_key(from, s));
+            let low = start_key(from, from_state);
             for (_, batch) in c.county_changes.range(low..format!("{until}#~")) {
                 if !taken.take(batch.clone()) {
                     break;
