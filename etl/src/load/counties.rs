@@ -140,6 +140,27 @@ pub async fn plan<S: CountyDays + Sync>(
     if let Some(stored) = stored {
         transform::check_county_end(last, stored.last_date)?;
     }
+    let states = plan_dates(store, &wanted, (first, last), last).await?;
+    Ok(Planned {
+        window,
+        states,
+        wanted,
+        names,
+        populations,
+        loaded,
+    })
+}
+
+/// The writes that bring every state's county days within `dates` to `wanted`, by the file of
+/// `vintage`: each state's days read (one `Query` a state, every state, so a state missing
+/// from `wanted` is seen) and compared. More than [`MAX_WITHDRAWN`](transform::MAX_WITHDRAWN)
+/// stored county days left out is refused. Nothing is written.
+pub async fn plan_dates<S: CountyDays + Sync>(
+    store: &S,
+    wanted: &BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>,
+    (first, last): (NaiveDate, NaiveDate),
+    vintage: NaiveDate,
+) -> Result<BTreeMap<Region, Vec<CountyDayWrite>>, Error> {
     let read = settle(STATES.to_vec(), STATES_IN_FLIGHT, |state| async move {
         let days = store
             .read_county_days(state, Some(first), Some(last))
@@ -152,7 +173,7 @@ pub async fn plan<S: CountyDays + Sync>(
     for (state, days) in read {
         states.insert(
             state,
-            diff(wanted.get(&state).unwrap_or(&no_days), days, last),
+            diff(wanted.get(&state).unwrap_or(&no_days), days, vintage),
         );
     }
     let withdrawn: Vec<(NaiveDate, String)> = states
@@ -170,14 +191,7 @@ pub async fn plan<S: CountyDays + Sync>(
             .min()
             .map(|(date, id)| (id.as_str(), *date)),
     )?;
-    Ok(Planned {
-        window,
-        states,
-        wanted,
-        names,
-        populations,
-        loaded,
-    })
+    Ok(states)
 }
 
 /// Writes a plan, then records its window.
@@ -198,7 +212,40 @@ pub async fn apply<S: CountyDays + Sync>(
         return Ok(loaded);
     }
     let (vintage, first, last) = (window.vintage, window.first_date, window.last_date);
-    let wanted = &wanted;
+    let (done, changed) =
+        write_states(store, states, &wanted, (first, last), vintage, progress).await?;
+    loaded.new += done.new;
+    loaded.revised += done.revised;
+    loaded.withdrawn += done.withdrawn;
+    loaded.items += done.items;
+    // Every state of the file, and every state whose days it changed (a state it left out).
+    let listed: Vec<Region> = STATES
+        .into_iter()
+        .filter(|s| wanted.contains_key(s) || changed.contains(s))
+        .collect();
+    let names = county_listing::Names {
+        names: &names,
+        populations: &populations,
+    };
+    loaded.listings = county_listing::write(store, listed, &names, vintage).await?;
+    if !store.write_county_window(&window).await? {
+        tracing::info!(%vintage, "a county file of a later vintage is recorded; kept");
+    }
+    Ok(loaded)
+}
+
+/// Writes each state's planned writes (up to [`MAX_COUNTY_WRITES_PER_BATCH`] in a transaction).
+/// A transaction refused (another run wrote first) re-reads that state within `dates` and
+/// plans it again against `wanted`; the same file then has nothing left to write. Returns what
+/// was written and the states it changed.
+pub async fn write_states<S: CountyDays + Sync>(
+    store: &S,
+    states: BTreeMap<Region, Vec<CountyDayWrite>>,
+    wanted: &BTreeMap<Region, BTreeMap<NaiveDate, CountyValues>>,
+    (first, last): (NaiveDate, NaiveDate),
+    vintage: NaiveDate,
+    progress: &Progress,
+) -> Result<(CountiesRun, Vec<Region>), Error> {
     let no_days = BTreeMap::new();
     let no_days = &no_days;
     let to_write: Vec<(Region, Vec<CountyDayWrite>)> =
@@ -251,26 +298,14 @@ pub async fn apply<S: CountyDays + Sync>(
         },
     )
     .await?;
+    let mut total = CountiesRun::default();
     for done in written {
-        loaded.new += done.new;
-        loaded.revised += done.revised;
-        loaded.withdrawn += done.withdrawn;
-        loaded.items += done.items;
+        total.new += done.new;
+        total.revised += done.revised;
+        total.withdrawn += done.withdrawn;
+        total.items += done.items;
     }
-    // Every state of the file, and every state whose days it changed (a state it left out).
-    let listed: Vec<Region> = STATES
-        .into_iter()
-        .filter(|s| wanted.contains_key(s) || changed.contains(s))
-        .collect();
-    let names = county_listing::Names {
-        names: &names,
-        populations: &populations,
-    };
-    loaded.listings = county_listing::write(store, listed, &names, vintage).await?;
-    if !store.write_county_window(&window).await? {
-        tracing::info!(%vintage, "a county file of a later vintage is recorded; kept");
-    }
-    Ok(loaded)
+    Ok((total, changed))
 }
 
 #[cfg(test)]

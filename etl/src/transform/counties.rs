@@ -51,9 +51,40 @@ pub type CountySeries = BTreeMap<String, (County, Vec<CountyDay>)>;
 /// Staten Island), which NYT counts as one.
 pub const NEW_YORK_CITY: [&str; 5] = ["36005", "36047", "36061", "36081", "36085"];
 
+/// The columns of a NYT county file.
+pub const COUNTY_COLUMNS: [&str; 6] = ["date", "county", "state", "fips", "cases", "deaths"];
+
 /// Parses and validates a NYT county file.
 pub fn parse_nyt_counties(bytes: &[u8]) -> Result<CountySeries, ValidationError> {
-    const COLUMNS: [&str; 6] = ["date", "county", "state", "fips", "cases", "deaths"];
+    parse_rows(bytes, &BTreeMap::new())
+}
+
+/// Parses and validates one block of a county file read in blocks (`archive`): `bytes` is the
+/// file's header line and the block's rows, which start on line `first_line` of the file. A
+/// county of `known` (the earlier blocks') keeps its name. Errors name the file's lines.
+pub fn parse_county_block(
+    bytes: &[u8],
+    first_line: u64,
+    known: &BTreeMap<String, County>,
+) -> Result<CountySeries, ValidationError> {
+    parse_rows(bytes, known).map_err(|mut e| {
+        // Line 1 is the header; the block's rows are lines 2… of `bytes`.
+        e.line = e.line.map(|line| {
+            if line > 1 {
+                line + first_line - 2
+            } else {
+                line
+            }
+        });
+        e
+    })
+}
+
+fn parse_rows(
+    bytes: &[u8],
+    known: &BTreeMap<String, County>,
+) -> Result<CountySeries, ValidationError> {
+    const COLUMNS: [&str; 6] = COUNTY_COLUMNS;
     let mut table = Table::open(Source::NytCounties, bytes, &COLUMNS)?;
     let mut series: CountySeries = BTreeMap::new();
     let mut lines: HashMap<(String, NaiveDate), u64> = HashMap::with_capacity(100_000);
@@ -93,12 +124,12 @@ pub fn parse_nyt_counties(bytes: &[u8]) -> Result<CountySeries, ValidationError>
         let cases = row.count(4, Some(date))?;
         let deaths = row.optional_count(5, Some(date))?;
         let (county, days) = series.entry(id.clone()).or_insert_with(|| {
-            let county = County {
+            let county = known.get(&id).cloned().unwrap_or_else(|| County {
                 id: id.clone(),
                 name: name.clone(),
                 state,
                 fips: (!fips.is_empty()).then(|| fips.clone()),
-            };
+            });
             (county, Vec::new())
         });
         if county.name != name {
@@ -199,6 +230,59 @@ pub fn check_withdrawn(
     )
     .value(id.as_bytes())
     .date(Some(date)))
+}
+
+/// A county file read in blocks (`archive`) names `date` first, as NYT's files do: each
+/// line's date is read before the line is parsed.
+pub fn check_archive_header(header: &[u8]) -> Result<(), ValidationError> {
+    let first = header.split(|b| *b == b',').next().unwrap_or_default();
+    let first = first.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(first);
+    if first.trim_ascii() == b"date" {
+        return Ok(());
+    }
+    Err(ValidationError::new(
+        InvalidKind::MissingColumn,
+        Some(Source::NytCounties),
+        "a county history is read in date order: its first column must be `date`, as NYT's",
+    )
+    .at(1)
+    .column("date")
+    .value(header))
+}
+
+/// The date of line `line` of a county file read in blocks: its first field. The file is in
+/// date order (a block holds every row of its dates), so the date is not before `after`, the
+/// line before's; and no day is after the archive's `vintage`.
+pub fn archive_line_date(
+    line: u64,
+    text: &[u8],
+    after: Option<NaiveDate>,
+    vintage: NaiveDate,
+) -> Result<NaiveDate, ValidationError> {
+    let raw = text.split(|b| *b == b',').next().unwrap_or_default();
+    let located = |kind, detail: String| {
+        ValidationError::new(kind, Some(Source::NytCounties), detail)
+            .at(line)
+            .column("date")
+            .value(raw)
+    };
+    let date = super::table::parse_date(raw.trim_ascii())
+        .ok_or_else(|| located(InvalidKind::BadDate, "not a valid YYYY-MM-DD date".into()))?;
+    if let Some(after) = after.filter(|after| date < *after) {
+        return Err(located(
+            InvalidKind::OutOfOrder,
+            format!("the file is not in date order: this row comes after one of {after}"),
+        )
+        .date(Some(date)));
+    }
+    if date > vintage {
+        return Err(located(
+            InvalidKind::BadDate,
+            format!("after {vintage}, the vintage given for the history"),
+        )
+        .date(Some(date)));
+    }
+    Ok(date)
 }
 
 /// Each county's population from JHU `reference.csv`, by county id, for the counties of

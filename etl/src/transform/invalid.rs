@@ -26,6 +26,7 @@ pub enum InvalidKind {
     RegionMismatch,
     DuplicateRegion,
     MissingPopulation,
+    OutOfOrder,
 }
 
 impl InvalidKind {
@@ -47,6 +48,7 @@ impl InvalidKind {
             InvalidKind::RegionMismatch => "region_mismatch",
             InvalidKind::DuplicateRegion => "duplicate_region",
             InvalidKind::MissingPopulation => "missing_population",
+            InvalidKind::OutOfOrder => "out_of_order",
         }
     }
 }

@@ -26,8 +26,9 @@ mod rules;
 mod table;
 
 pub use counties::{
-    County, CountyDay, CountySeries, MAX_WITHDRAWN, NEW_YORK_CITY, by_state_day, check_county_end,
-    check_withdrawn, empty_county_file, parse_county_populations, parse_nyt_counties,
+    COUNTY_COLUMNS, County, CountyDay, CountySeries, MAX_WITHDRAWN, NEW_YORK_CITY,
+    archive_line_date, by_state_day, check_archive_header, check_county_end, check_withdrawn,
+    empty_county_file, parse_county_block, parse_county_populations, parse_nyt_counties,
 };
 pub use invalid::{InvalidKind, ValidationError};
 pub use regions::{StateSeries, parse_nyt_states, parse_populations};
