@@ -72,6 +72,8 @@ impl Budget {
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    /// For files read as they arrive (`archive::stream`).
+    stream_client: reqwest::Client,
     max_bytes: u64,
     tries: u32,
     backoff: Duration,
@@ -89,32 +91,44 @@ impl Fetcher {
         // The process's crypto provider for rustls: ring, as the AWS clients'. Installed once;
         // a second call finds it there.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .user_agent(concat!("covid-us-etl/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let first = &attempt.previous()[0];
-                if attempt.url().origin() != first.origin() {
-                    let refused = format!(
-                        "a redirect from {first} to {} (another origin) is refused",
-                        attempt.url()
-                    );
-                    attempt.error(refused)
-                } else if attempt.previous().len() > MAX_REDIRECTS {
-                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-                } else {
-                    attempt.follow()
-                }
-            }))
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(timeout)
+                .user_agent(concat!("covid-us-etl/", env!("CARGO_PKG_VERSION")))
+                .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                    let first = &attempt.previous()[0];
+                    if attempt.url().origin() != first.origin() {
+                        let refused = format!(
+                            "a redirect from {first} to {} (another origin) is refused",
+                            attempt.url()
+                        );
+                        attempt.error(refused)
+                    } else if attempt.previous().len() > MAX_REDIRECTS {
+                        attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                    } else {
+                        attempt.follow()
+                    }
+                }))
+        };
+        let built = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+        };
+        let client = built(builder().timeout(timeout))?;
+        // A streamed file takes minutes: each read, not the whole body, is timed.
+        let stream_client = built(builder().read_timeout(timeout))?;
         Ok(Self {
             client,
+            stream_client,
             max_bytes,
             tries: 3,
             backoff: Duration::from_millis(250),
         })
+    }
+
+    /// The client of files read as they arrive, whose reads, not bodies, are timed.
+    pub(crate) fn stream_client(&self) -> &reqwest::Client {
+        &self.stream_client
     }
 
     /// The pause before try `n + 1` is `backoff * 2^(n-1)`.
@@ -304,7 +318,7 @@ impl Fetcher {
 }
 
 /// A remote source is `https://`; plain `http://` only to a loopback host.
-fn check_remote(location: &str) -> Result<(), String> {
+pub(crate) fn check_remote(location: &str) -> Result<(), String> {
     let url = Url::parse(location).map_err(|e| format!("not a URL: {e}"))?;
     let host = url.host_str().unwrap_or_default();
     let loopback = host == "localhost"

@@ -27,13 +27,45 @@ pub struct ScheduledEvent {
     pub detail_type: Option<String>,
 }
 
+/// A step of the county archive's state machine: `{"county_archive": {"step": …}}`.
+#[derive(Debug, Deserialize)]
+pub struct ArchiveEvent {
+    pub county_archive: crate::archive::Step,
+}
+
 /// Serves invocations until the runtime stops. The clients in `etl` are built once, before.
+/// An event is a run (scheduled, or direct) or a step of the county archive's load.
 pub async fn serve(etl: Etl) -> Result<(), lambda_runtime::Error> {
     let etl = &etl;
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<ScheduledEvent>| async move { handle(etl, event).await },
-    ))
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let (payload, context) = event.into_parts();
+        if payload.get("county_archive").is_some() {
+            return archive(etl, payload, &context).await;
+        }
+        let scheduled = serde_json::from_value(payload)
+            .map_err(|e| RunFailure::from(Error::Config(format!("not a run's event: {e}"))))?;
+        handle(etl, LambdaEvent::new(scheduled, context)).await
+    }))
     .await
+}
+
+/// One step of the county archive's load, within the invocation's deadline.
+async fn archive(
+    etl: &Etl,
+    payload: Value,
+    context: &lambda_runtime::Context,
+) -> Result<Value, RunFailure> {
+    let event: ArchiveEvent = serde_json::from_value(payload)
+        .map_err(|e| Error::Config(format!("not a county archive step: {e}")))?;
+    let left = (context.deadline as i64 - Utc::now().timestamp_millis()).max(0) as u64;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(left);
+    tracing::info!(step = ?event.county_archive, left_ms = left, "county archive step");
+    Ok(etl
+        .archive_step(
+            event.county_archive,
+            (context.deadline > 0).then_some(deadline),
+        )
+        .await?)
 }
 
 /// One invocation: the event's id keys the run. A redelivered event gets the stored summary

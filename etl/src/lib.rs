@@ -4,9 +4,11 @@
 //! nation's, into DynamoDB via `covid-store`) -> [`alerts`] (their texts, and their sending
 //! through SNS). [`pipeline`] wires the stages together; [`lambda`] runs the same pipeline as the
 //! scheduled Lambda function, once per event; [`backfill`] replays the sources' past
-//! publications through the same stages.
+//! publications through the same stages; [`archive`] loads the counties' archive (every day since 2020) as it is
+//! read, in blocks, through the same county writes.
 
 pub mod alerts;
+pub mod archive;
 pub mod backfill;
 pub mod config;
 pub mod error;

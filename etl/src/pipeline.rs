@@ -155,6 +155,19 @@ impl Etl {
         &self.store
     }
 
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// The HTTP client of files read as they arrive (`history`).
+    pub(crate) fn stream_client(&self) -> &reqwest::Client {
+        self.fetcher.stream_client()
+    }
+
     /// Creates the table if it is missing (idempotent). Returns whether it created it.
     pub async fn init(&self) -> Result<bool, Error> {
         let created = self.store.create_table_if_missing().await?;
