@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make package`: starts both packaged arm64 bootstraps under qemu-user, each against a stand-in
 # of the Lambda Runtime API (scripts/lambda_runtime.py), on DynamoDB Local: the ETL answers a
-# scheduled event by loading the bundled snapshot; the API answers an API Gateway v2 request for
+# scheduled event by loading the bundled snapshot, and a step of the county archive's state
+# machine; the API answers an API Gateway v2 request for
 # /v1/series. Fails loudly on anything else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +46,16 @@ import json, sys
 s = json.load(sys.stdin)
 assert (s["status"], s["inserted"], s["last_date"]) == ("ok", 420, "2021-03-16"), s
 print("smoke-arm64: etl loaded %d days, %d DynamoDB requests" % (s["inserted"], s["dynamodb_requests"]))'
+
+# The same bootstrap as the county archive's function (CountyArchiveFunction): a validate step
+# of the state machine on NYT's real whole county history of 2020-05-02, read gzipped.
+printf '{"county_archive":{"step":"validate","source":"%s","vintage":"2020-05-01"}}' \
+  "$PWD/data/snapshot/nyt-us-counties-2020-05-01.csv.gz" > "$dir/archive-event.json"
+invoke etl "$dir/archive-event.json" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert (s["rows"], s["blocks"], s["first_date"], s["last_date"]) == (106826, 4, "2020-01-21", "2020-05-01"), s
+print("smoke-arm64: the archive step validated %d rows in %d blocks" % (s["rows"], s["blocks"]))'
 
 invoke api api/tests/fixtures/apigw-v2-get.json | python3 -c '
 import base64, json, sys

@@ -8,14 +8,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "test-deploy.sh: $*" >&2; exit 1; }
 
-for fn in EtlFunction ApiFunction; do
+for fn in EtlFunction CountyArchiveFunction ApiFunction; do
   mkdir -p "$tmp/build/$fn"
   printf '#!/bin/sh\n' > "$tmp/build/$fn/bootstrap"
   chmod +x "$tmp/build/$fn/bootstrap"
 done
 python3 scripts/deploy-template.py template.yaml "$tmp/build" > "$tmp/deploy.yaml"
 changed=$(diff template.yaml "$tmp/deploy.yaml" | grep '^[<>]' || true)
-[ "$(grep -c '^>' <<< "$changed")" = 2 ] || fail "expected 2 changed lines, got: $changed"
+[ "$(grep -c '^>' <<< "$changed")" = 3 ] || fail "expected 3 changed lines, got: $changed"
 if grep -v 'CodeUri: ' <<< "$changed"; then fail "a line other than CodeUri changed"; fi
 grep -qx "      CodeUri: $tmp/build/EtlFunction" "$tmp/deploy.yaml" || fail "the ETL's CodeUri"
 cfn-lint "$tmp/deploy.yaml"
@@ -57,7 +57,9 @@ extra = {
 }
 for case, entries in extra.items():
     with tarfile.open(f"{sys.argv[1]}/{case}.tgz", "w:gz") as t:
-        for name in [".aws-sam/build/EtlFunction/bootstrap", ".aws-sam/build/ApiFunction/bootstrap",
+        for name in [".aws-sam/build/EtlFunction/bootstrap",
+                     ".aws-sam/build/CountyArchiveFunction/bootstrap",
+                     ".aws-sam/build/ApiFunction/bootstrap",
                      "web/dist/index.html", "web/dist/boot.js"]:
             add(t, name)
         for name, kind, link in entries:

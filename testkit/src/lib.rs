@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 mod dynamodb;
 pub mod fault;
+mod files;
 pub mod http;
 pub mod iam;
 mod moto;
@@ -25,10 +26,12 @@ mod proxy;
 pub mod publications;
 pub mod quota;
 mod runtime;
+pub mod states;
 mod stub;
 pub mod template;
 
 pub use dynamodb::{DynamoLocal, Launched, aws_env, dynamodb, sdk_config, table_name};
+pub use files::FileServer;
 pub use http::free_port;
 pub use moto::{Moto, moto};
 pub use proxy::CountingProxy;

@@ -17,6 +17,8 @@ pub enum Invocation {
 
 struct RuntimeState {
     queue: std::collections::VecDeque<(String, String)>,
+    /// Each invocation's time, from its delivery to its deadline.
+    timeout: Duration,
     results: Vec<(String, Invocation)>,
     first_poll: Option<Instant>,
 }
@@ -36,6 +38,7 @@ impl LambdaRuntime {
         let state = Arc::new((
             Mutex::new(RuntimeState {
                 queue: Default::default(),
+                timeout: Duration::from_secs(300),
                 results: Vec::new(),
                 first_poll: None,
             }),
@@ -50,6 +53,11 @@ impl LambdaRuntime {
             }
         });
         Self { address, state }
+    }
+
+    /// Gives each invocation from now on `timeout` (300 s unless set), by its deadline.
+    pub fn set_timeout(&self, timeout: Duration) {
+        self.state.0.lock().expect("runtime lock").timeout = timeout;
     }
 
     /// Queues an invocation; returns its request id.
@@ -106,7 +114,7 @@ fn serve_runtime(stream: TcpStream, shared: &(Mutex<RuntimeState>, std::sync::Co
                 .duration_since(std::time::UNIX_EPOCH)
                 .expect("clock")
                 .as_millis()
-                + 300_000;
+                + state.timeout.as_millis();
             format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\n\
                  Lambda-Runtime-Deadline-Ms: {deadline}\r\n\

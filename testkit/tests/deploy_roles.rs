@@ -82,6 +82,10 @@ fn creates(logical: &str, kind: &str, template: &Template) -> Option<(&'static s
             "lambda:CreateFunction",
             arn("lambda", &format!("function:{}", named("FunctionName"))),
         ),
+        "AWS::Serverless::StateMachine" => (
+            "states:CreateStateMachine",
+            arn("states", &format!("stateMachine:{}", named("Name"))),
+        ),
         "AWS::DynamoDB::Table" => (
             "dynamodb:CreateTable",
             arn("dynamodb", &format!("table/{}", named("TableName"))),
@@ -199,6 +203,10 @@ fn the_execution_role_reaches_nothing_of_another_workload() {
             arn("lambda", "function:billing"),
         ),
         ("lambda:AddPermission", arn("lambda", "function:other-api")),
+        (
+            "states:StartExecution",
+            arn("states", "stateMachine:nightly-billing"),
+        ),
         (
             "s3:GetObject",
             "arn:aws:s3:::company-backups/db.dump".into(),
