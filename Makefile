@@ -98,6 +98,7 @@ bench: web lambda
 	scripts/bench-alerts.sh
 	scripts/bench-counties.sh
 	scripts/bench-county-api.sh
+	scripts/bench-county-archive.sh
 
 # Both functions for arm64 Lambda (cargo-lambda from the venv, with zig), as SAM's
 # rust-cargolambda build method builds them: target/lambda/{etl,api}/bootstrap.

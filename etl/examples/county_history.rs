@@ -8,6 +8,11 @@
 //! NYT's window has none; each day is first written by the next day's vintage, and one day in
 //! fifty is revised two days later in twelve of its counties.
 //!
+//! `county_history --csv FOLDER WINDOW` writes instead the same kind of history (its own seeded
+//! values, without revisions) as NYT's yearly files, `FOLDER/us-counties-2020.csv` …
+//! `us-counties-2023.csv`, in date order as NYT's: the input of
+//! `etl archive` (`scripts/bench-county-archive.sh`).
+//!
 //! `county_history WINDOW [IN_FLIGHT [NEXT_DAY]]`, with `TABLE_NAME` and the AWS environment of
 //! `etl`. With `NEXT_DAY`, it also writes there a county file of the day after the history
 //! (2023-03-24, every county a little higher): a daily run on top of a whole history.
@@ -50,15 +55,10 @@ struct County {
     deaths_a_day: Option<u64>,
 }
 
-#[tokio::main]
-async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let usage = "county_history WINDOW [IN_FLIGHT [NEXT_DAY]]";
-    let window = std::path::Path::new(args.get(1).expect(usage));
-    let in_flight: usize = args.get(2).map_or(16, |v| v.parse().unwrap());
-    let table = std::env::var("TABLE_NAME").expect("TABLE_NAME");
+/// Every county of the real window, by state, with its average daily growth.
+fn counties(window: &std::path::Path) -> BTreeMap<Region, Vec<County>> {
     let series = etl::transform::parse_nyt_counties(&testkit::file_bytes(window)).unwrap();
-    let (first, last): (NaiveDate, NaiveDate) = (FIRST.parse().unwrap(), LAST.parse().unwrap());
+    let first: NaiveDate = FIRST.parse().unwrap();
     let real_days = ("2021-07-08".parse::<NaiveDate>().unwrap() - first).num_days() as u64;
     let mut states: BTreeMap<Region, Vec<County>> = BTreeMap::new();
     for (id, (county, days)) in &series {
@@ -71,6 +71,61 @@ async fn main() {
             deaths_a_day: newest.deaths.map(|d| d / real_days),
         });
     }
+    states
+}
+
+/// The history as NYT's yearly files in `folder`, written as it is made.
+fn write_csv(folder: &std::path::Path, window: &std::path::Path) {
+    use std::io::Write as _;
+    std::fs::create_dir_all(folder).expect("make the folder");
+    let counties: Vec<County> = counties(window).into_values().flatten().collect();
+    let mut totals = vec![(0u64, 0u64); counties.len()];
+    let mut seeded = Seeded(0x05ee_dc00_e7e5);
+    let (mut date, last): (NaiveDate, NaiveDate) = (FIRST.parse().unwrap(), LAST.parse().unwrap());
+    let (mut file, mut year, mut rows) = (None, 0, 0u64);
+    while date <= last {
+        use chrono::Datelike;
+        if date.year() != year {
+            year = date.year();
+            let path = folder.join(format!("us-counties-{year}.csv"));
+            let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+            out.write_all(b"date,county,state,fips,cases,deaths\n")
+                .unwrap();
+            file = Some(out);
+        }
+        let out = file.as_mut().expect("a file");
+        for (county, (cases, deaths)) in counties.iter().zip(totals.iter_mut()) {
+            *cases += seeded.below(2 * county.cases_a_day + 1);
+            let deaths = county.deaths_a_day.map(|a| {
+                *deaths += seeded.below(2 * a + 1);
+                deaths.to_string()
+            });
+            let deaths = deaths.unwrap_or_default();
+            writeln!(out, "{date},{},{cases},{deaths}", county.row).unwrap();
+            rows += 1;
+        }
+        date = date.succ_opt().unwrap();
+    }
+    drop(file);
+    println!(
+        "{}",
+        serde_json::json!({"rows": rows, "counties": counties.len()})
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "county_history WINDOW [IN_FLIGHT [NEXT_DAY]] | county_history --csv FOLDER WINDOW";
+    if args.get(1).is_some_and(|a| a == "--csv") {
+        let folder = std::path::Path::new(args.get(2).expect(usage));
+        return write_csv(folder, std::path::Path::new(args.get(3).expect(usage)));
+    }
+    let window = std::path::Path::new(args.get(1).expect(usage));
+    let in_flight: usize = args.get(2).map_or(16, |v| v.parse().unwrap());
+    let table = std::env::var("TABLE_NAME").expect("TABLE_NAME");
+    let (first, last): (NaiveDate, NaiveDate) = (FIRST.parse().unwrap(), LAST.parse().unwrap());
+    let states = counties(window);
     let mut seeded = Seeded(0x05ee_dc00_e7e5);
     let (mut items, mut county_days, mut revised_items, mut wru, mut bytes, mut largest) =
         (0, 0, 0, 0, 0, 0);

@@ -1,0 +1,43 @@
+"""The write units a table's items cost when each was written once (`scripts/bench-county-archive.sh`):
+each item's size by DynamoDB's rule (attribute names plus values), one WRU per KB begun, twice
+that for the items written in transactions (county days, their change batches and change
+records); the listings are plain puts. A first load into an empty table writes each item once,
+so this is what it cost."""
+import sys
+
+import boto3
+
+endpoint, table = sys.argv[1], sys.argv[2]
+client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+
+
+def size(item):
+    total = 0
+    for name, value in item.items():
+        (kind, v), = value.items()
+        total += len(name.encode())
+        total += len(v) if kind == "B" else len(str(v).encode())
+    return total
+
+
+kinds = {}
+for page in client.get_paginator("scan").paginate(TableName=table):
+    for item in page["Items"]:
+        pk, sk = item["pk"]["S"], item["sk"]["S"]
+        if pk.startswith("counties#"):
+            kind = "county listings" if sk == "listing" else "county days"
+        elif pk.startswith("countychanges#"):
+            kind = "county change batches"
+        elif pk == "series#US" and sk.startswith("pending#"):
+            kind = "change records"
+        else:
+            continue
+        n, b, w, largest = kinds.get(kind, (0, 0, 0, 0))
+        s = size(item)
+        units = -(-s // 1024) * (1 if kind == "county listings" else 2)
+        kinds[kind] = (n + 1, b + s, w + units, max(largest, s))
+total = 0
+for kind, (n, b, w, largest) in sorted(kinds.items()):
+    total += w
+    print(f"{kind}: {n:,} items, {b:,} B (largest {largest:,} B), {w:,} WRU")
+print(f"total: {total:,} WRU")
