@@ -7,7 +7,8 @@
 //! 2020-01-21..2020-05-01), split in two files as NYT split its history into yearly files: the
 //! days to March plain (resumed by a range request), April's on gzipped (resumed by reading
 //! from its start). Each invocation is given 30 s, under the minute a load step keeps in
-//! hand, so each loads one block and says where the next takes up.
+//! hand, so each loads one block and says where the next takes up. The last step is a run of
+//! the daily ETL (the `EtlFunction`, national sources only), which announces the archive.
 
 mod common;
 
@@ -20,7 +21,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use common::*;
 use covid_model::{Region, STATES};
-use covid_store::{CountyDays, CountyValues};
+use covid_store::{CountyDays, CountyValues, ReadState};
 use etl::transform::{by_state_day, parse_nyt_counties};
 use serde_json::{Value, json};
 use testkit::fault::{Fault, FaultProxy, Request};
@@ -30,32 +31,25 @@ const FUNCTION: &str = "CountyArchiveFunction";
 const MACHINE: &str = "CountyArchiveStateMachine";
 const WAIT: Duration = Duration::from_secs(180);
 
-/// The function's binary as a Lambda function on a fake Runtime API.
+/// A function's binary as a Lambda function on a fake Runtime API.
 struct Function {
     runtime: LambdaRuntime,
     child: Child,
 }
 
 impl Function {
-    /// The function on `etl`'s table, its DynamoDB requests to `endpoint`.
-    fn start(etl: &Etl, endpoint: &str) -> Self {
+    /// `cmd` (the `etl` binary with its role and environment) serving invocations.
+    fn start(mut cmd: Command, name: &str) -> Self {
         let runtime = LambdaRuntime::start();
         runtime.set_timeout(Duration::from_secs(30));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etl"));
-        cmd.envs(testkit::aws_env(endpoint))
-            .env_remove("AWS_ENDPOINT_URL")
-            .env("TABLE_NAME", &etl.table)
-            .env("POPULATION_URL", testkit::snapshot("jhu-reference.csv"))
-            .env("HTTP_TIMEOUT_SECS", "30")
-            .env("AWS_LAMBDA_RUNTIME_API", &runtime.address)
-            .env("AWS_LAMBDA_FUNCTION_NAME", "county-archive")
+        cmd.env("AWS_LAMBDA_RUNTIME_API", &runtime.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/county-archive")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        testkit::iam::sign_in_command(&mut cmd, FUNCTION);
         let child = cmd.spawn().expect("start etl");
         Self { runtime, child }
     }
@@ -73,6 +67,39 @@ impl Drop for Function {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The state machine's two functions on `etl`'s table, their DynamoDB requests to
+/// `endpoint`: the archive's, and the daily ETL's (the nation's bundled snapshot its sources).
+struct Functions {
+    archive: Function,
+    daily: Function,
+}
+
+impl Functions {
+    fn start(etl: &Etl, endpoint: &str) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etl"));
+        cmd.envs(testkit::aws_env(endpoint))
+            .env_remove("AWS_ENDPOINT_URL")
+            .env("TABLE_NAME", &etl.table)
+            .env("POPULATION_URL", testkit::snapshot("jhu-reference.csv"))
+            .env("HTTP_TIMEOUT_SECS", "30");
+        testkit::iam::sign_in_command(&mut cmd, FUNCTION);
+        let daily = etl.command(endpoint, &nyt_snapshot(), &jhu_snapshot(), "run");
+        Self {
+            archive: Function::start(cmd, "county-archive"),
+            daily: Function::start(daily, "etl"),
+        }
+    }
+
+    /// An invocation of the function the definition names (its `DefinitionSubstitutions`).
+    fn invoke(&self, name: &str, payload: Value) -> Result<Value, String> {
+        match name {
+            "${FunctionArn}" => self.archive.invoke(payload),
+            "${EtlFunctionArn}" => self.daily.invoke(payload),
+            other => panic!("the definition invokes {other}"),
+        }
     }
 }
 
@@ -147,17 +174,20 @@ fn steps<'a>(answers: &'a [(Value, Value)], step: &str) -> Vec<&'a (Value, Value
 #[tokio::test]
 async fn the_state_machine_loads_the_real_history_block_by_block_and_converges() {
     let (etl, dir, text, files) = served("county_archive");
-    let function = Function::start(&etl, &etl.endpoint);
+    let functions = Functions::start(&etl, &etl.endpoint);
 
-    // The state machine's tasks invoke the function whose role the gate judges.
-    let substitutions = testkit::template::Template::load()
+    // The state machine's tasks invoke the functions whose roles the gate judges.
+    let template = testkit::template::Template::load();
+    let substitutions = template
         .raw_property(MACHINE, "DefinitionSubstitutions")
-        .map(|v| format!("{v:?}"))
         .unwrap();
-    assert!(
-        substitutions.contains(&format!("{FUNCTION}.Arn")),
-        "{substitutions}"
-    );
+    for (name, function) in [("FunctionArn", FUNCTION), ("EtlFunctionArn", ETL_FUNCTION)] {
+        let value = format!("{:?}", substitutions[name]);
+        assert!(
+            value.contains(&format!("\"{function}.Arn\"")),
+            "{name}: {value}"
+        );
+    }
     let definition = testkit::states::definition(MACHINE);
     let sources = [
         files.url("us-counties-early.csv"),
@@ -167,8 +197,7 @@ async fn the_state_machine_loads_the_real_history_block_by_block_and_converges()
     let execute = |input: &Value| {
         let mut answers = Vec::new();
         let output = testkit::states::execute(&definition, input.clone(), &mut |name, payload| {
-            assert_eq!(name, "${FunctionArn}");
-            let answer = function.invoke(payload.clone());
+            let answer = functions.invoke(name, payload.clone());
             if let Ok(answer) = &answer {
                 answers.push((payload, answer.clone()));
             }
@@ -192,8 +221,15 @@ async fn the_state_machine_loads_the_real_history_block_by_block_and_converges()
     assert_eq!(new, 106_826);
     assert!(loads.iter().all(|(_, a)| a["blocks"] == 1));
     let series = parse_nyt_counties(text.as_bytes()).unwrap();
-    assert_eq!(output["counties"], series.len(), "{output}");
-    assert_eq!(output["listings"], by_state_day(&series).len(), "{output}");
+    let listed = &steps(&answers, "listings")[0].1;
+    assert_eq!(listed["counties"], series.len(), "{listed}");
+    assert_eq!(listed["listings"], by_state_day(&series).len(), "{listed}");
+    // The daily ETL's run announced the archive: its change records are gone, told by the
+    // meta write that moved the data version.
+    assert_eq!(output["status"], "ok", "{output}");
+    let national = etl.store().read_state().await.unwrap();
+    assert!(national.changes.is_empty(), "every change record announced");
+    assert!(national.meta.is_some_and(|m| m.version > 0));
     // The plain file was taken up by ranges; the gzipped one read again from its start.
     let served = files.served();
     let ranges: Vec<&str> = served
@@ -220,7 +256,13 @@ async fn the_state_machine_loads_the_real_history_block_by_block_and_converges()
     assert_eq!(nyc.name, "New York City");
 
     // Again: every block read, nothing written.
-    let before = etl.items().await;
+    let county_items = |items: BTreeMap<String, String>| -> BTreeMap<String, String> {
+        items
+            .into_iter()
+            .filter(|(key, _)| key.starts_with("counties#") || key.starts_with("countychanges#"))
+            .collect()
+    };
+    let before = county_items(etl.items().await);
     let (again, answers) = execute(&input);
     again.unwrap();
     for (_, answer) in steps(&answers, "load") {
@@ -229,7 +271,10 @@ async fn the_state_machine_loads_the_real_history_block_by_block_and_converges()
             (Some(0), Some(0))
         );
     }
-    assert!(etl.items().await == before, "the table is unchanged");
+    assert!(
+        county_items(etl.items().await) == before,
+        "the county partitions are unchanged"
+    );
 
     // A bad count deep in the gzipped file: the execution fails at its validation, and
     // nothing is written, not even the first file's days.
@@ -247,16 +292,16 @@ async fn the_state_machine_loads_the_real_history_block_by_block_and_converges()
     });
     let fresh = Etl::new("county_archive_bad");
     fresh.init();
-    let bad = Function::start(&fresh, &fresh.endpoint);
+    let bad = Functions::start(&fresh, &fresh.endpoint);
     let mut invoked = Vec::new();
-    let failed = testkit::states::execute(&definition, input.clone(), &mut |_, payload| {
+    let failed = testkit::states::execute(&definition, input.clone(), &mut |name, payload| {
         invoked.push(
             payload["county_archive"]["step"]
                 .as_str()
                 .unwrap()
                 .to_string(),
         );
-        bad.invoke(payload)
+        bad.invoke(name, payload)
     })
     .unwrap_err();
     assert!(failed.contains("bad_count"), "{failed}");
@@ -299,22 +344,22 @@ async fn the_state_machine_retries_a_failed_step_and_the_archive_converges() {
             Fault::Forward
         }
     });
-    let function = Function::start(&etl, &proxy.endpoint);
+    let functions = Functions::start(&etl, &proxy.endpoint);
     let definition = testkit::states::definition(MACHINE);
     let input = json!({
         "sources": [files.url("us-counties-early.csv"), files.url("us-counties-late.csv.gz")],
         "vintage": "2020-05-01",
     });
     let mut failures = Vec::new();
-    let output = testkit::states::execute(&definition, input, &mut |_, payload| {
-        let answer = function.invoke(payload);
+    let output = testkit::states::execute(&definition, input, &mut |name, payload| {
+        let answer = functions.invoke(name, payload);
         if let Err(error) = &answer {
             failures.push(error.clone());
         }
         answer
     })
     .unwrap();
-    assert!(output["listings"].as_u64().unwrap() > 0, "{output}");
+    assert_eq!(output["status"], "ok", "the daily ETL's run: {output}");
     assert_eq!(
         failures.len(),
         1,
