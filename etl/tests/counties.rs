@@ -227,3 +227,46 @@ async fn a_backfill_replays_each_publications_county_file() {
     );
     assert_eq!(stored(&etl, None).await, union);
 }
+
+/// NYT's daily window sliding day by day, over seven days. The windows are cut from the real
+/// whole history of 2020-05-02, each the 30 days up to its vintage: DERIVED, not files NYT
+/// published (those are not bundled), so no day is revised among them. After each run every
+/// county's days are the union of the windows read, and as of each earlier vintage the union
+/// of the windows up to it; a window that leaves its oldest day behind withdraws nothing.
+#[tokio::test]
+async fn windows_sliding_day_by_day_keep_what_each_vintage_said() {
+    let etl = Etl::new("counties_sliding");
+    etl.init();
+    let sub = Subscriber::new("counties_sliding").await;
+    let history = String::from_utf8(testkit::file_bytes(&testkit::snapshot(
+        "nyt-us-counties-2020-05-01.csv.gz",
+    )))
+    .unwrap();
+    let (header, rows) = history.split_once('\n').unwrap();
+    let dir = common::scratch("counties_sliding");
+    let last: NaiveDate = "2020-05-01".parse().unwrap();
+    let (mut union, mut said) = (Table::new(), Vec::<(NaiveDate, Table)>::new());
+    for back in (0..7).rev() {
+        let end = last - chrono::Days::new(back);
+        let start = end - chrono::Days::new(29);
+        let mut window = format!("{header}\n");
+        for row in rows.lines() {
+            let date: NaiveDate = row[..10].parse().unwrap();
+            if (start..=end).contains(&date) {
+                window.push_str(row);
+                window.push('\n');
+            }
+        }
+        let path = dir.join(format!("us-counties-recent-{end}.csv"));
+        std::fs::write(&path, window).unwrap();
+        let summary = run(&etl, &sub.topic_arn, "2020-05-01", &path);
+        assert_eq!(summary["counties"]["withdrawn"], 0, "{summary}");
+        union.extend(file_table(&path));
+        assert_eq!(stored(&etl, None).await, union, "after the window of {end}");
+        for (vintage, then) in &said {
+            assert_eq!(&stored(&etl, Some(*vintage)).await, then, "as of {vintage}");
+        }
+        said.push((end, union.clone()));
+    }
+    assert_county_batches_are_the_days_changes(&etl).await;
+}
