@@ -20,7 +20,9 @@
 //!
 //! On AWS the state machine `CountyArchiveStateMachine` (`template.yaml`) runs them: a `Map`
 //! validating the files, a `Map` loading each (a loop of invocations, each given the last
-//! one's resume), then the listings. Locally, `etl archive` runs the same steps in one process.
+//! one's resume), the listings, then one run of the daily ETL, whose `updated` alert announces
+//! the archive and whose meta write moves the data version the API revalidates on. Locally,
+//! `etl archive` runs the three steps in one process (then `etl run` announces it).
 
 pub mod blocks;
 pub mod stream;

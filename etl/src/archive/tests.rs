@@ -163,3 +163,37 @@ async fn a_load_cut_by_its_deadline_resumes_and_converges_and_a_second_load_writ
     );
     assert_eq!((rows, loaded, next), (205, 3, None));
 }
+
+/// A listing made after an archive whose vintage is older than the stored listing's (a daily
+/// window loaded first) is written, of every stored day, and keeps the later vintage.
+#[tokio::test]
+async fn listings_after_an_older_archive_are_written_and_keep_the_later_vintage() {
+    use covid_store::CountyListing;
+    let (path, _) = archive("older", 40);
+    let store = MemoryStore::new();
+    let ny = Region::by_id("NY").unwrap();
+    let later = day("2021-07-08");
+    let stored = CountyListing {
+        vintage: later,
+        counties: Vec::new(),
+    };
+    assert!(store.write_county_listing(ny, &stored).await.unwrap());
+    let read = blocks(&path, "2020-06-01", None).await.unwrap();
+    load(&store, read, day("2020-06-01"), None).await.unwrap();
+    let names = BTreeMap::from([
+        ("36047".to_string(), "Kings".to_string()),
+        ("36NYC".to_string(), "New York City".to_string()),
+    ]);
+    let names = county_listing::Names {
+        names: &names,
+        populations: &BTreeMap::new(),
+    };
+    let written = county_listing::write(&store, vec![ny], &names, day("2020-06-01"))
+        .await
+        .unwrap();
+    assert_eq!(written, 1);
+    let listing = store.read_county_listing(ny).await.unwrap().unwrap();
+    assert_eq!(listing.vintage, later);
+    let kings = &listing.counties[0];
+    assert_eq!((kings.id.as_str(), kings.count), ("36047", 40));
+}

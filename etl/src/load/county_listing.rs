@@ -46,8 +46,9 @@ fn entries(
 
 /// Writes the listing of each of `states`, made with the county file of `vintage`, where it
 /// differs from the stored one (rewriting an equal one costs its WRU, and a run that failed
-/// part-way keeps the listings it wrote). Returns how many were
-/// written (a listing of a later file is kept).
+/// part-way keeps the listings it wrote). Returns how many were written. A listing is made
+/// from every stored day whichever file asked for it, so one made for an older file (the
+/// county archive's, or a backfill's) keeps the stored listing's later vintage.
 pub async fn write<S: CountyDays + Sync>(
     store: &S,
     states: Vec<Region>,
@@ -57,7 +58,7 @@ pub async fn write<S: CountyDays + Sync>(
     let written = settle(states, STATES_IN_FLIGHT, |state| async move {
         let (days, stored) = store.read_county_series(state).await?;
         let listing = CountyListing {
-            vintage,
+            vintage: stored.as_ref().map_or(vintage, |s| s.vintage.max(vintage)),
             counties: entries(state, days, names),
         };
         if stored.is_some_and(|s| s.counties == listing.counties) {
