@@ -6,7 +6,7 @@
 # window of 2021-07-08 on every day from 2020-01-21 to 2023-03-23, seeded, as NYT's four yearly
 # files; for speed and size only). `etl archive` validates the four, loads each in blocks of 30
 # dates and writes the listings, in one process: its wall time, peak RSS, DynamoDB requests, and
-# the write units its items cost (scripts/table-wru.py).
+# the write units its items cost (scripts/table-wru.py); then the daily run that announces it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -32,6 +32,13 @@ print("validated: {:,} rows in {} files".format(sum(v["rows"] for v in report["v
 print("listings: {listings}, {dynamodb_requests} requests, {duration_ms} ms".format(**report["listed"]))
 '
 python3 scripts/table-wru.py "$AWS_ENDPOINT_URL_DYNAMODB" "$TABLE_NAME"
+echo "# the daily run that announces it (the state machine's last step; the nation's snapshot)"
+NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU NYT_STATES_URL= NYT_COUNTIES_URL= \
+  /usr/bin/time -f "peak RSS %M KiB, %e s wall" "$bin/etl" run | tail -n 1 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print("run: {status}, {inserted} national days, {dynamodb_requests} requests, {duration_ms} ms".format(**s))
+'
 echo "# again: nothing to write"
 /usr/bin/time -f "peak RSS %M KiB, %e s wall" "$bin/etl" archive --vintage 2023-03-23 \
   "$folder"/us-counties-202{0,1,2,3}.csv | tail -n 1 | python3 -c '
