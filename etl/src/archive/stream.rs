@@ -270,4 +270,42 @@ mod tests {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// A host that ignores `Range` answers the whole file (200): the lines before the resume
+    /// are read and dropped. A range it answers from elsewhere is refused.
+    #[tokio::test]
+    async fn a_resume_from_a_host_without_ranges_drops_what_comes_before() {
+        use testkit::{HttpStub, Reply};
+        let text = "date,cases\n2020-01-21,1\n2020-01-22,2\n";
+        let fetcher =
+            crate::fetch::Fetcher::new(std::time::Duration::from_secs(5), 1 << 20).unwrap();
+        let whole = HttpStub::start(vec![Reply::ok(text)]);
+        let offset = "date,cases\n2020-01-21,1\n".len() as u64;
+        let mut lines = Lines::open(
+            fetcher.stream_client(),
+            &whole.url("/us-counties.csv"),
+            offset,
+            3,
+        )
+        .await
+        .unwrap();
+        let read = all(&mut lines).await;
+        assert_eq!(read.len(), 1);
+        assert_eq!((read[0].number, read[0].offset), (3, offset));
+        assert_eq!(read[0].text, b"2020-01-22,2");
+
+        let elsewhere = HttpStub::start(vec![
+            Reply::status(206, &text[4..]).header("Content-Range", "bytes 4-37/38"),
+        ]);
+        let error = Lines::open(
+            fetcher.stream_client(),
+            &elsewhere.url("/us-counties.csv"),
+            offset,
+            3,
+        )
+        .await
+        .err()
+        .unwrap();
+        assert!(error.contains("got the range"), "{error}");
+    }
 }

@@ -197,3 +197,25 @@ async fn listings_after_an_older_archive_are_written_and_keep_the_later_vintage(
     let kings = &listing.counties[0];
     assert_eq!((kings.id.as_str(), kings.count), ("36047", 40));
 }
+
+#[tokio::test]
+async fn a_file_whose_first_column_is_not_its_date_is_refused_at_its_header() {
+    let (path, text) = archive("header", 3);
+    let swapped: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let (date, rest) = line.split_once(',').unwrap();
+            let (county, rest) = rest.split_once(',').unwrap();
+            format!("{county},{date},{rest}")
+        })
+        .collect();
+    std::fs::write(&path, swapped.join("\n")).unwrap();
+    let Err(Error::Invalid(e)) = blocks(&path, "2020-06-01", None).await else {
+        panic!("a validation error")
+    };
+    assert_eq!(
+        (e.kind, e.line, e.column.as_deref()),
+        (transform::InvalidKind::MissingColumn, Some(1), Some("date")),
+        "{e}"
+    );
+}
