@@ -2,8 +2,9 @@
 //! (`{"status":"ok",…}`, or `{"status":"failed","kind","written","error"}` with exit code 1);
 //! `etl backfill <folder or list>` replays past publications (`backfill.rs`) and prints its
 //! report last; `etl archive --vintage <YYYY-MM-DD> <file or URL>…` loads the counties'
-//! archive (their every day since 2020) as it is read (`archive/`) and prints its report last. With `AWS_LAMBDA_RUNTIME_API` set, the same binary is the scheduled Lambda
-//! function.
+//! archive (their every day since 2020) as it is read (`archive/`) and prints its report last.
+//! With `AWS_LAMBDA_RUNTIME_API` set, the same binary is the Lambda function: a run per
+//! scheduled event, or a step of the county archive's state machine.
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: etl init | etl run | etl backfill <folder or list of snapshots> | \

@@ -117,6 +117,10 @@ impl Blocks {
                 },
             };
             if line.text.trim_ascii().is_empty() {
+                // Kept within a block, so that its rows keep their line numbers.
+                if first_line.is_some() {
+                    bytes.push(b'\n');
+                }
                 continue;
             }
             let date =

@@ -219,3 +219,24 @@ async fn a_file_whose_first_column_is_not_its_date_is_refused_at_its_header() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_bad_row_after_a_blank_line_is_named_by_its_own_line() {
+    let (path, text) = archive("blank", 10);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.insert(5, String::new());
+    // Line 9 (after the blank line 6): a count that is not one.
+    let mut fields: Vec<&str> = lines[8].split(',').collect();
+    fields[4] = "1x";
+    lines[8] = fields.join(",");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let mut read = blocks(&path, "2020-06-01", None).await.unwrap();
+    let Error::Invalid(e) = read.next().await.unwrap_err() else {
+        panic!("a validation error")
+    };
+    assert_eq!(
+        (e.kind, e.line),
+        (transform::InvalidKind::BadCount, Some(9)),
+        "{e}"
+    );
+}
