@@ -34,8 +34,9 @@ pub struct Lines {
     decoder: Option<MultiGzDecoder<Vec<u8>>>,
     /// Whether the first bytes were looked at (gzip or not).
     sniffed: bool,
-    /// Decoded bytes not yet cut into lines, from `offset` on.
+    /// Decoded bytes, of which `pending[start..]` (from `offset` on) are not yet cut into lines.
     pending: Vec<u8>,
+    start: usize,
     /// Decoded bytes still to drop before `offset` (a resume the source could not seek to).
     skip: u64,
     offset: u64,
@@ -119,6 +120,7 @@ impl Lines {
             decoder: None,
             sniffed: false,
             pending: Vec::new(),
+            start: 0,
             skip,
             offset,
             number,
@@ -129,38 +131,37 @@ impl Lines {
     /// The next line; `None` at the end of the file.
     pub async fn next(&mut self) -> Result<Option<Line>, String> {
         loop {
-            if let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+            let rest = &self.pending[self.start..];
+            if let Some(end) = rest.iter().position(|b| *b == b'\n') {
                 return Ok(Some(self.cut(end, end + 1)));
             }
-            if self.pending.len() > MAX_LINE_BYTES {
+            if rest.len() > MAX_LINE_BYTES {
                 return Err(format!(
                     "line {} is longer than {MAX_LINE_BYTES} bytes: not a county file",
                     self.number
                 ));
             }
             if self.ended {
-                if self.pending.is_empty() {
+                if rest.is_empty() {
                     return Ok(None);
                 }
-                let end = self.pending.len();
+                let end = rest.len();
                 return Ok(Some(self.cut(end, end)));
             }
             self.fill().await?;
         }
     }
 
-    /// The line of `pending[..end]`, `pending[..next]` consumed.
+    /// The line of the next `end` bytes, `next` bytes consumed.
     fn cut(&mut self, end: usize, next: usize) -> Line {
-        let text = self.pending[..end]
-            .strip_suffix(b"\r")
-            .unwrap_or(&self.pending[..end])
-            .to_vec();
+        let line = &self.pending[self.start..self.start + end];
+        let text = line.strip_suffix(b"\r").unwrap_or(line).to_vec();
         let line = Line {
             number: self.number,
             offset: self.offset,
             text,
         };
-        self.pending.drain(..next);
+        self.start += next;
         self.offset += next as u64;
         self.number += 1;
         line
@@ -185,7 +186,8 @@ impl Lines {
                 .map(|b| b.to_vec())
                 .unwrap_or_default(),
         };
-        if !self.sniffed && !piece.is_empty() {
+        let finished = piece.is_empty();
+        if !self.sniffed && !finished {
             self.sniffed = true;
             if piece.starts_with(&[0x1f, 0x8b]) {
                 self.decoder = Some(MultiGzDecoder::new(Vec::new()));
@@ -194,18 +196,16 @@ impl Lines {
         let mut decoded = match &mut self.decoder {
             Some(decoder) => {
                 let bad = |e: std::io::Error| format!("bad gzip data: {e}");
-                if piece.is_empty() {
+                if finished {
                     decoder.try_finish().map_err(bad)?;
                 } else {
                     decoder.write_all(&piece).map_err(bad)?;
                 }
                 std::mem::take(decoder.get_mut())
             }
-            None => piece.clone(),
+            None => piece,
         };
-        if piece.is_empty() {
-            self.ended = true;
-        }
+        self.ended = finished;
         let dropped = self.skip.min(decoded.len() as u64);
         decoded.drain(..dropped as usize);
         self.skip -= dropped;
@@ -215,6 +215,9 @@ impl Lines {
                 self.skip
             ));
         }
+        // What was cut is let go once per piece, not once per line.
+        self.pending.drain(..self.start);
+        self.start = 0;
         self.pending.extend_from_slice(&decoded);
         Ok(())
     }
