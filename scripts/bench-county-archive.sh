@@ -39,6 +39,30 @@ import json, sys
 s = json.load(sys.stdin)
 print("run: {status}, {inserted} national days, {dynamodb_requests} requests, {duration_ms} ms".format(**s))
 '
+echo "# a daily run on top of it: the archive's last 29 days and a new one (synthetic: 2023-03-23 plus a case)"
+python3 - "$folder/us-counties-2023.csv" .local/bench-county-archive-window.csv <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+header, rows = lines[0], lines[1:]
+out = [r for r in rows if r[:10] >= "2023-02-23"]
+for r in rows:
+    if r.startswith("2023-03-23,"):
+        f = r.split(",")
+        f[0], f[4] = "2023-03-24", str(int(f[4]) + 1)
+        out.append(",".join(f))
+open(sys.argv[2], "w").write(header + "\n" + "\n".join(out) + "\n")
+PY
+for day in 1 2; do
+  NYT_URL=$SNAPSHOT_NYT JHU_URL=$SNAPSHOT_JHU NYT_STATES_URL= NYT_COUNTIES_URL=.local/bench-county-archive-window.csv \
+    /usr/bin/time -f "peak RSS %M KiB, %e s wall" "$bin/etl" run | tail -n 1 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+c = s["counties"]
+print("daily run: {} new county days, {} items, {} listings, {} requests, {} ms".format(
+    c["new"], c["items"], c["listings"], s["dynamodb_requests"], s["duration_ms"]))
+'
+  # The second time, the same file again: nothing to read but the national partition.
+done
 echo "# again: nothing to write"
 /usr/bin/time -f "peak RSS %M KiB, %e s wall" "$bin/etl" archive --vintage 2023-03-23 \
   "$folder"/us-counties-202{0,1,2,3}.csv | tail -n 1 | python3 -c '

@@ -1,7 +1,8 @@
 """The write units a table's items cost when each was written once (`scripts/bench-county-archive.sh`):
 each item's size by DynamoDB's rule (attribute names plus values), one WRU per KB begun, twice
 that for the items written in transactions (county days, their change batches and change
-records); the listings are plain puts. A first load into an empty table writes each item once,
+records); the listings are plain puts; each state's write counter cost 2 WRU per transaction
+(its value). A first load into an empty table writes each item once,
 so this is what it cost."""
 import sys
 
@@ -24,7 +25,12 @@ kinds = {}
 for page in client.get_paginator("scan").paginate(TableName=table):
     for item in page["Items"]:
         pk, sk = item["pk"]["S"], item["sk"]["S"]
-        if pk.startswith("counties#"):
+        if pk.startswith("counties#") and sk == "listing#writes":
+            # A state's write counter: one transactional update (2 WRU) per transaction.
+            n, b, w, largest = kinds.get("county write counters", (0, 0, 0, 0))
+            kinds["county write counters"] = (n + 1, b + size(item), w + 2 * int(item["n"]["N"]), largest)
+            continue
+        elif pk.startswith("counties#"):
             kind = "county listings" if sk == "listing" else "county days"
         elif pk.startswith("countychanges#"):
             kind = "county change batches"

@@ -167,6 +167,7 @@ mod tests {
         );
         let listing = CountyListing {
             vintage: day("2021-07-02"),
+            rev: 1,
             counties: vec![CountySummary::of(
                 "36047",
                 "Kings",

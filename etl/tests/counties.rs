@@ -267,6 +267,7 @@ async fn windows_sliding_day_by_day_keep_what_each_vintage_said() {
             assert_eq!(&stored(&etl, Some(*vintage)).await, then, "as of {vintage}");
         }
         said.push((end, union.clone()));
+        assert_county_listings_are_the_days(&etl).await;
     }
     assert_county_batches_are_the_days_changes(&etl).await;
 }

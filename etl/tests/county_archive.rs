@@ -249,6 +249,7 @@ async fn the_state_machine_loads_the_real_history_block_by_block_and_converges()
     assert!(now == want, "the table is the file");
     assert!(then == want, "as of its vintage");
     assert_county_batches_are_the_days_changes(&etl).await;
+    assert_county_listings_are_the_days(&etl).await;
     let store = etl.store();
     let ny = Region::by_id("NY").unwrap();
     let listing = store.read_county_listing(ny).await.unwrap().unwrap();

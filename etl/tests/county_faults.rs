@@ -15,7 +15,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Etl, assert_county_batches_are_the_days_changes, jhu_snapshot, nyt_snapshot};
+use common::{
+    Etl, assert_county_batches_are_the_days_changes, assert_county_listings_are_the_days,
+    jhu_snapshot, nyt_snapshot,
+};
 use covid_model::STATES;
 use covid_store::{CountyDays, ReadState};
 use serde_json::Value;
@@ -78,6 +81,7 @@ async fn converges(etl: &Etl, counted: u64) {
     );
     assert_eq!(stored(etl).await, (ROWS, 0), "the file, each item once");
     assert_county_batches_are_the_days_changes(etl).await;
+    assert_county_listings_are_the_days(etl).await;
     let again = run(etl, &testkit::dynamodb().endpoint);
     assert_eq!(again["counties"]["skipped"], true, "{again}");
 }
@@ -161,6 +165,7 @@ async fn half_the_county_writes_throttled() {
     assert!(proxy.count("reply") > 0, "writes were throttled");
     assert_eq!(counted, ROWS);
     assert_eq!(stored(&etl).await, (ROWS, 0));
+    assert_county_listings_are_the_days(&etl).await;
 }
 
 #[tokio::test]

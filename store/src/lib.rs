@@ -72,8 +72,8 @@ pub use bulk::{BulkLoad, Lease, MAX_PUTS_PER_BATCH, placeholder};
 pub use changes::ChangeRecord;
 pub use counties::{
     CountyChange, CountyChangeBatch, CountyChanges, CountyDayWrite, CountyDays, CountyListing,
-    CountyRevision, CountyValues, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH, StoredCountyDay,
-    county_day_item, item_size,
+    CountyPlanRead, CountyRevision, CountyValues, CountyWindow, MAX_COUNTY_WRITES_PER_BATCH,
+    StoredCountyDay, county_day_item, item_size,
 };
 pub use idempotency::{IdempotencyClaim, IdempotencyRecords};
 pub use keys::{PK, SK, TTL_ATTRIBUTE};

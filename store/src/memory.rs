@@ -45,6 +45,8 @@ pub struct Contents {
     pub county_window: Option<crate::CountyWindow>,
     /// Each state's county listing.
     pub county_listings: BTreeMap<Region, crate::CountyListing>,
+    /// Each state's county write counter (transactions of its county days committed).
+    pub county_counters: BTreeMap<Region, u64>,
     /// The county change batches, by key (vintage first).
     pub county_changes: BTreeMap<String, crate::CountyChangeBatch>,
 }

@@ -1016,6 +1016,7 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
         .collect();
     let listing = |vintage: &str| CountyListing {
         vintage: date(vintage),
+        rev: 1,
         counties: counties.clone(),
     };
     assert!(
@@ -1061,9 +1062,30 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
         date: first,
         counties: CountyValues::from([("48001".to_string(), value)]),
     };
+    assert_eq!(store.read_county_counter(tx).await.unwrap(), 0);
     assert!(store.write_county_days(tx, &[day], first).await.unwrap());
     let (days, stored) = store.read_county_series(tx).await.unwrap();
     assert_eq!((days.len(), stored), (1, Some(listing("2021-07-09"))));
+    // Each transaction of the state's county days moves its counter, which the plan's one
+    // read returns with the days from a date on and the listing.
+    assert_eq!(store.read_county_counter(tx).await.unwrap(), 1);
+    let read = store.read_county_plan(tx, first).await.unwrap();
+    assert_eq!(
+        (read.days.len(), read.listing.clone(), read.counter),
+        (1, Some(listing("2021-07-09")), 1)
+    );
+    assert!(read.listing_is_current(), "made at the counter's 1");
+    let next = CountyDayWrite::Insert {
+        date: first.succ_opt().unwrap(),
+        counties: CountyValues::from([("48001".to_string(), value)]),
+    };
+    assert!(store.write_county_days(tx, &[next], first).await.unwrap());
+    let read = store
+        .read_county_plan(tx, first.succ_opt().unwrap())
+        .await
+        .unwrap();
+    assert_eq!((read.days.len(), read.counter), (1, 2));
+    assert!(!read.listing_is_current(), "a transaction since");
     assert_eq!(
         store
             .read_county_listing(Region::by_id("NY").unwrap())
@@ -1208,5 +1230,8 @@ async fn the_largest_county_change_batch_fits<S: Store>(store: &S) {
         .await
         .unwrap();
     assert_eq!(read.len(), 1);
-    assert_eq!(read[0].changes.len(), 98 * 255);
+    assert_eq!(
+        read[0].changes.len(),
+        covid_store::MAX_COUNTY_WRITES_PER_BATCH * 255
+    );
 }

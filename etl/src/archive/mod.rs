@@ -164,7 +164,7 @@ pub async fn load<S: CountyDays + Sync>(
         };
         let wanted = transform::by_state_day(&block.series);
         let dates = (block.first, block.last);
-        let planned = counties::plan_dates(store, &wanted, dates, vintage).await?;
+        let (planned, _) = counties::plan_dates(store, &wanted, dates, vintage, false).await?;
         let (done, _) =
             counties::write_states(store, planned, &wanted, dates, vintage, &progress).await?;
         run.new += done.new;

@@ -175,6 +175,7 @@ async fn listings_after_an_older_archive_are_written_and_keep_the_later_vintage(
     let later = day("2021-07-08");
     let stored = CountyListing {
         vintage: later,
+        rev: 0,
         counties: Vec::new(),
     };
     assert!(store.write_county_listing(ny, &stored).await.unwrap());

@@ -1,16 +1,28 @@
 //! Each state's county listing (`/v1/regions/{state}/counties`), written once a county file's
-//! days are in: every county's entry from the state's whole stored county series (so a
-//! county's `first_date` and `count` are of everything stored, not of the file), its name as
-//! NYT gives it and its population. One item a state: the largest, Texas's 255 entries, stays
-//! far below DynamoDB's item limit whatever the number of states.
+//! days are in: every county's entry of everything stored (its `first_date` and `count` are of
+//! every stored day, not of the file), its name as NYT gives it and its population. One item a
+//! state: the largest, Texas's 255 entries, stays far below DynamoDB's item limit whatever the
+//! number of states.
+//!
+//! Made one of two ways, with the same entries:
+//!
+//! - [`updated`]: from the listing the run's plan read, when it was current (its `rev` is the
+//!   state's write counter: no county transaction since it was made), and the run's own
+//!   committed writes: each county's count and first and last days moved by the days they
+//!   added and withdrew, its newest week from the days the plan read. No partition is read.
+//!   Exact whatever else runs, since the run's writes were conditioned on what it read, and a
+//!   listing made while another run also wrote is stamped with a counter the state has passed,
+//!   so the next run makes it again.
+//! - [`write`]: from the state's whole stored county series, its counter read first.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use covid_model::{CountyCounts, CountySummary, Region};
-use covid_store::{CountyDays, CountyListing};
+use covid_store::{CountyDays, CountyListing, CountyPlanRead};
 
 use crate::error::Error;
+use crate::load::counties::Written;
 use crate::load::settle;
 
 /// State partitions read whole at once (Texas's, with a whole history, about 4 MB).
@@ -23,7 +35,7 @@ pub struct Names<'a> {
 }
 
 /// `state`'s entries, from its county days as stored (in date order).
-fn entries(
+pub(crate) fn entries(
     state: Region,
     days: Vec<covid_store::StoredCountyDay>,
     names: &Names<'_>,
@@ -44,6 +56,111 @@ fn entries(
         .collect()
 }
 
+/// `state`'s listing after a run that committed `written`, from the listing its plan `read` and
+/// its own writes; `None` when it cannot be made so: no current listing, the state planned
+/// again, a county's first or last day withdrawn, a county's newest week reaching before the
+/// days read, or a population changed for a county the run did not write.
+pub fn updated(
+    state: Region,
+    read: &CountyPlanRead,
+    written: &Written,
+    names: &Names<'_>,
+    vintage: NaiveDate,
+) -> Option<CountyListing> {
+    if !read.listing_is_current() || written.replanned {
+        return None;
+    }
+    let old = read.listing.as_ref()?;
+    // The days from the plan's first date on, as they stand after the run's writes.
+    let mut days: BTreeMap<NaiveDate, covid_store::CountyValues> = read
+        .days
+        .iter()
+        .map(|day| (day.date, day.counties.clone()))
+        .collect();
+    // Each county's days added and withdrawn by the run.
+    let mut added: BTreeMap<&str, Vec<NaiveDate>> = BTreeMap::new();
+    let mut withdrawn: BTreeMap<&str, Vec<NaiveDate>> = BTreeMap::new();
+    for write in &written.writes {
+        for change in write.county_changes() {
+            match (change.before, change.after) {
+                (None, Some(_)) => added.entry(change.id).or_default().push(change.date),
+                (Some(_), None) => withdrawn.entry(change.id).or_default().push(change.date),
+                _ => {}
+            }
+        }
+        days.insert(write.date(), write.stored(vintage).counties);
+    }
+    let mut recent: BTreeMap<&str, Vec<(NaiveDate, CountyCounts)>> = BTreeMap::new();
+    for (date, counties) in &days {
+        for (id, counts) in counties {
+            recent.entry(id).or_default().push((*date, *counts));
+        }
+    }
+    let mut ids: Vec<&str> = old.counties.iter().map(|c| c.id.as_str()).collect();
+    ids.extend(recent.keys().copied());
+    ids.sort_unstable();
+    ids.dedup();
+    let before: BTreeMap<&str, &CountySummary> =
+        old.counties.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut counties = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (count, first, last) = before
+            .get(id)
+            .map_or((0, None, None), |c| (c.count, c.first_date, c.last_date));
+        let gone = withdrawn.get(id).map_or(&[][..], Vec::as_slice);
+        if gone.iter().any(|d| Some(*d) == first || Some(*d) == last) {
+            return None;
+        }
+        let new = added.get(id).map_or(&[][..], Vec::as_slice);
+        let count = (count + new.len()).checked_sub(gone.len())?;
+        if count == 0 {
+            continue;
+        }
+        let first = first.into_iter().chain(new.iter().copied()).min();
+        let last = last.into_iter().chain(new.iter().copied()).max();
+        let name = names.names.get(id).map_or(id, String::as_str);
+        let population = names.populations.get(id).copied();
+        let own = recent.get(id).map_or(&[][..], Vec::as_slice);
+        if own.len() < 8 && own.len() < count {
+            // Its newest week reaches before the days read (or it has none among them): kept
+            // as it was, unless what it shows per 100k changed.
+            let kept = before.get(id)?;
+            if kept.population != population || !own.is_empty() {
+                return None;
+            }
+            let mut entry = (*kept).clone();
+            entry.name = name.to_string();
+            counties.push(entry);
+            continue;
+        }
+        let mut entry = CountySummary::of(id, name, state.id, own, population);
+        if entry.last_date != last {
+            return None;
+        }
+        entry.count = count;
+        entry.first_date = first;
+        counties.push(entry);
+    }
+    Some(CountyListing {
+        vintage: old.vintage.max(vintage),
+        counties,
+        rev: read.counter + written.transactions,
+    })
+}
+
+/// Writes each of `listings` where it differs from the stored one. Returns how many were
+/// written.
+pub async fn put<S: CountyDays + Sync>(
+    store: &S,
+    listings: Vec<(Region, CountyListing)>,
+) -> Result<u64, Error> {
+    let written = settle(listings, STATES_IN_FLIGHT, |(state, listing)| async move {
+        Ok::<_, Error>(store.write_county_listing(state, &listing).await?)
+    })
+    .await?;
+    Ok(written.into_iter().filter(|w| *w).count() as u64)
+}
+
 /// Writes the listing of each of `states`, made with the county file of `vintage`, where it
 /// differs from the stored one (rewriting an equal one costs its WRU, and a run that failed
 /// part-way keeps the listings it wrote). Returns how many were written. A listing is made
@@ -56,12 +173,16 @@ pub async fn write<S: CountyDays + Sync>(
     vintage: NaiveDate,
 ) -> Result<u64, Error> {
     let written = settle(states, STATES_IN_FLIGHT, |state| async move {
+        // The counter first: a transaction after it leaves this listing behind the counter, and
+        // the next run makes it again.
+        let counter = store.read_county_counter(state).await?;
         let (days, stored) = store.read_county_series(state).await?;
         let listing = CountyListing {
             vintage: stored.as_ref().map_or(vintage, |s| s.vintage.max(vintage)),
             counties: entries(state, days, names),
+            rev: counter,
         };
-        if stored.is_some_and(|s| s.counties == listing.counties) {
+        if stored.is_some_and(|s| s.counties == listing.counties && s.rev == listing.rev) {
             return Ok(false);
         }
         Ok::<_, Error>(store.write_county_listing(state, &listing).await?)

@@ -463,3 +463,34 @@ pub async fn assert_county_batches_are_the_days_changes(etl: &Etl) {
         "the batches hold the days' changes"
     );
 }
+
+/// Every state's county listing against its stored days: each county's count and first and
+/// last days, and nothing else listed (however the listing was made: from the run's own
+/// writes, or from the whole partition).
+pub async fn assert_county_listings_are_the_days(etl: &Etl) {
+    use covid_store::CountyDays;
+    let store = etl.store();
+    for state in covid_model::STATES {
+        let mut expected: BTreeMap<String, (usize, chrono::NaiveDate, chrono::NaiveDate)> =
+            BTreeMap::new();
+        for day in store.read_county_days(state, None, None).await.unwrap() {
+            for id in day.counties.keys() {
+                let entry = expected
+                    .entry(id.clone())
+                    .or_insert((0, day.date, day.date));
+                entry.0 += 1;
+                entry.2 = day.date;
+            }
+        }
+        let listed: BTreeMap<String, (usize, chrono::NaiveDate, chrono::NaiveDate)> = store
+            .read_county_listing(state)
+            .await
+            .unwrap()
+            .map(|l| l.counties)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| (c.id, (c.count, c.first_date.unwrap(), c.last_date.unwrap())))
+            .collect();
+        assert_eq!(listed, expected, "{}'s county listing", state.id);
+    }
+}

@@ -6,12 +6,13 @@ use covid_model::Region;
 
 use super::changes::{Taken, batch_item, month_pk, next_month, parse_batch, start_key};
 use super::item::{
-    LISTING_SK, counties_pk, county_day_item, county_listing_item, county_listing_key,
-    county_window_item, parse_county_day, parse_county_listing,
+    COUNTER_SK, LISTING_SK, counties_pk, county_counter_bump, county_day_item, county_listing_item,
+    county_listing_key, county_window_item, parse_county_counter, parse_county_day,
+    parse_county_listing,
 };
 use super::{
-    CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay,
-    batch_records,
+    CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyPlanRead, CountyWindow,
+    StoredCountyDay, batch_records,
 };
 use crate::attr::{n, s};
 use crate::expr::condition_held;
@@ -34,6 +35,34 @@ impl CountyDays for DynamoStore {
             .iter()
             .map(|item| parse_county_day(&self.table, item))
             .collect()
+    }
+
+    async fn read_county_plan(
+        &self,
+        state: Region,
+        from: NaiveDate,
+    ) -> Result<CountyPlanRead, StoreError> {
+        let mut read = CountyPlanRead::default();
+        for item in self
+            .query_partition(&counties_pk(state), &day_sk(from), COUNTER_SK)
+            .await?
+        {
+            match item.get(SK).and_then(|v| v.as_s().ok()).map(String::as_str) {
+                Some(LISTING_SK) => read.listing = Some(parse_county_listing(&self.table, &item)?),
+                Some(COUNTER_SK) => read.counter = parse_county_counter(&self.table, &item)?,
+                _ => read.days.push(parse_county_day(&self.table, &item)?),
+            }
+        }
+        Ok(read)
+    }
+
+    async fn read_county_counter(&self, state: Region) -> Result<u64, StoreError> {
+        let items = self
+            .query_partition(&counties_pk(state), COUNTER_SK, COUNTER_SK)
+            .await?;
+        items
+            .first()
+            .map_or(Ok(0), |item| parse_county_counter(&self.table, item))
     }
 
     async fn read_county_series(
@@ -83,6 +112,7 @@ impl CountyDays for DynamoStore {
             .collect();
         items.push(crate::changes::change_put(&self.table, &record));
         items.push(crate::expr::new_item_put(&self.table, batch_item(&batch)));
+        items.push(county_counter_bump(&self.table, state));
         self.transact("TransactWriteItems", items).await
     }
 

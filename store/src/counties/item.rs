@@ -30,6 +30,39 @@ pub(crate) fn county_listing_key(state: Region) -> HashMap<String, AttributeValu
     ])
 }
 
+/// The sort key of a state's county write counter: after its listing (`listing` <
+/// `listing#writes`), so a read from a day to it returns the days, the listing and the counter.
+pub(crate) const COUNTER_SK: &str = "listing#writes";
+
+/// The counter's increment, in every transaction of the state's county days: its `n` is how
+/// many such transactions ever committed, and a listing made when it was `n` says so (`rev`).
+pub(crate) fn county_counter_bump(
+    table: &str,
+    state: Region,
+) -> aws_sdk_dynamodb::types::TransactWriteItem {
+    let update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(table)
+        .set_key(Some(HashMap::from([
+            (PK.to_string(), s(counties_pk(state))),
+            (SK.to_string(), s(COUNTER_SK)),
+        ])))
+        .update_expression("ADD #n :one")
+        .expression_attribute_names("#n", "n")
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("an update has its table, key and expression");
+    aws_sdk_dynamodb::types::TransactWriteItem::builder()
+        .update(update)
+        .build()
+}
+
+pub(crate) fn parse_county_counter(
+    table: &str,
+    item: &HashMap<String, AttributeValue>,
+) -> Result<u64, StoreError> {
+    Item::keyed(table, item).number("n")
+}
+
 /// A listing's entries are JSON, gzipped, in a binary attribute: each daily run rewrites every
 /// state's listing, and DynamoDB bills the stored bytes (`BENCHMARKS.md`, issue 36).
 pub(crate) fn county_listing_item(
@@ -44,6 +77,7 @@ pub(crate) fn county_listing_item(
     let entries = gz.finish().expect("gzip in memory");
     item.extend([
         ("vintage".to_string(), s(listing.vintage.to_string())),
+        ("rev".to_string(), n(listing.rev)),
         (
             "counties".to_string(),
             AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(entries)),
@@ -67,6 +101,7 @@ pub(crate) fn parse_county_listing(
         .map_err(|e| item.corrupt("counties", format!("is not gzip: {e}")))?;
     Ok(CountyListing {
         vintage: item.date("vintage")?,
+        rev: item.optional_number("rev")?.unwrap_or(0),
         counties: serde_json::from_slice(&json).map_err(|e| {
             item.corrupt("counties", format!("is not a state's county entries: {e}"))
         })?,

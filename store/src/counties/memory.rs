@@ -5,8 +5,8 @@ use covid_model::Region;
 
 use super::changes::{Taken, start_key};
 use super::{
-    CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyWindow, StoredCountyDay,
-    batch_records,
+    CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyPlanRead, CountyWindow,
+    StoredCountyDay, batch_records,
 };
 use crate::{MemoryStore, StoreError};
 
@@ -23,6 +23,28 @@ impl CountyDays for MemoryStore {
                 .range((state, from)..=(state, to))
                 .map(|(_, day)| day.clone())
                 .collect()
+        })
+    }
+
+    async fn read_county_plan(
+        &self,
+        state: Region,
+        from: NaiveDate,
+    ) -> Result<CountyPlanRead, StoreError> {
+        self.request("read_county_plan", false, |c| CountyPlanRead {
+            days: c
+                .counties
+                .range((state, from)..=(state, NaiveDate::MAX))
+                .map(|(_, day)| day.clone())
+                .collect(),
+            listing: c.county_listings.get(&state).cloned(),
+            counter: c.county_counters.get(&state).copied().unwrap_or(0),
+        })
+    }
+
+    async fn read_county_counter(&self, state: Region) -> Result<u64, StoreError> {
+        self.request("read_county_counter", false, |c| {
+            c.county_counters.get(&state).copied().unwrap_or(0)
         })
     }
 
@@ -64,6 +86,7 @@ impl CountyDays for MemoryStore {
                 }
                 c.changes.insert(record.id.clone(), record);
                 c.county_changes.insert(batch.key.clone(), batch);
+                *c.county_counters.entry(state).or_default() += 1;
             }
             holds
         })

@@ -6,7 +6,8 @@
 //! | item              | `pk`            | `sk`             | attributes |
 //! |-------------------|-----------------|------------------|------------|
 //! | a state's county day | `counties#<SS>` | `day#YYYY-MM-DD` | `date` S, `counties` S (`36061:1234:56,36NYC:5:`: id, cases, deaths (empty: not reported), by id), `rev` N, `created` S (the vintage that first wrote it), `history` S (each later write, oldest first: its vintage and the values it replaced, `2021-07-08 36061:1200:50,36NYC:-`, `-`: absent) |
-//! | a state's county listing | `counties#<SS>` | `listing` (after every `day#…`) | `vintage` S (the county file it was made from), `counties` B (gzipped JSON: each county's `/v1/regions/{state}/counties` entry; Texas's are 79 KB of JSON) |
+//! | a state's county listing | `counties#<SS>` | `listing` (after every `day#…`) | `vintage` S (the county file it was made from), `rev` N (the write counter when it was made), `counties` B (gzipped JSON: each county's `/v1/regions/{state}/counties` entry; Texas's are 79 KB of JSON) |
+//! | a state's county write counter | `counties#<SS>` | `listing#writes` (after the listing) | `n` N: the transactions of the state's county days committed, each of which adds one |
 //! | the county window | `series#US`     | `meta#counties`  | `fingerprint` S, `vintage` S, `first_date` S, `last_date` S, `rows` N: the county file last loaded |
 //! | a county change batch | `countychanges#<YYYY-MM>` | `<vintage>#<NN>#<time>-<random>` | the changes one transaction of county days made, written in it (`changes.rs`) |
 //!
@@ -44,8 +45,9 @@ pub(crate) use item::{COUNTY_WINDOW_SK, parse_county_window};
 pub use item::{county_day_item, item_size};
 
 /// The most writes one [`CountyDays::write_county_days`] call takes: DynamoDB's transaction
-/// limit of 100 items, less the change record and the change batch written with them.
-pub const MAX_COUNTY_WRITES_PER_BATCH: usize = 98;
+/// limit of 100 items, less the change record, the change batch and the write counter's
+/// increment written with them.
+pub const MAX_COUNTY_WRITES_PER_BATCH: usize = 97;
 
 /// Every county of one state by id (`covid_model::county_id`): one day's values.
 pub type CountyValues = BTreeMap<String, CountyCounts>;
@@ -186,8 +188,31 @@ pub struct CountyWindow {
 pub struct CountyListing {
     /// The county file it was made from (its newest day).
     pub vintage: NaiveDate,
+    /// The state's county write counter when it was made (0: unknown): it is current while the
+    /// counter still says so ([`CountyPlanRead::listing_is_current`]).
+    pub rev: u64,
     /// By id.
     pub counties: Vec<CountySummary>,
+}
+
+/// A state's county days from a date on, with its listing and its write counter, in one read
+/// (what a run plans a county file with).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CountyPlanRead {
+    pub days: Vec<StoredCountyDay>,
+    pub listing: Option<CountyListing>,
+    /// How many transactions of the state's county days ever committed.
+    pub counter: u64,
+}
+
+impl CountyPlanRead {
+    /// Whether the listing was made after every county transaction the counter counts: then
+    /// it holds every stored day, and a run's own writes are all that change it.
+    pub fn listing_is_current(&self) -> bool {
+        self.listing
+            .as_ref()
+            .is_some_and(|l| l.rev > 0 && l.rev == self.counter)
+    }
 }
 
 /// Reads and conditional writes of the county series.
@@ -199,6 +224,18 @@ pub trait CountyDays {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> impl Future<Output = Result<Vec<StoredCountyDay>, StoreError>> + Send;
+    /// `state`'s county days from `from` on, its listing and its write counter, in one read
+    /// (`day#…` < `listing` < `listing#writes`).
+    fn read_county_plan(
+        &self,
+        state: Region,
+        from: NaiveDate,
+    ) -> impl Future<Output = Result<CountyPlanRead, StoreError>> + Send;
+    /// `state`'s county write counter (0 before its first transaction).
+    fn read_county_counter(
+        &self,
+        state: Region,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Every county day of `state` and its listing, in one read (`day#…` < `listing`).
     fn read_county_series(
         &self,
@@ -206,8 +243,8 @@ pub trait CountyDays {
     ) -> impl Future<Output = Result<(Vec<StoredCountyDay>, Option<CountyListing>), StoreError>> + Send;
     /// Up to [`MAX_COUNTY_WRITES_PER_BATCH`] writes of `state`'s county days by the run of
     /// `vintage`, their change record (the county days they change, for the next `updated`
-    /// alert to tell) and their change batch (each change, for `/v1/revisions`), all or none
-    /// (one transaction). `Ok(false)`: a condition failed (another run wrote one of them
+    /// alert to tell), their change batch (each change, for `/v1/revisions`) and the state's
+    /// write counter's increment, all or none (one transaction). `Ok(false)`: a condition failed (another run wrote one of them
     /// first); nothing was written.
     fn write_county_days(
         &self,

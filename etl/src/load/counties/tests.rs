@@ -254,3 +254,106 @@ async fn another_run_writing_first_is_neither_overwritten_nor_counted_twice() {
         .remove(0);
     assert_eq!(revised.rev, 2, "one revision, not two");
 }
+
+/// Ten days from `end - 9` to `end` of Kings, New York's Unknown and Adjuntas, their counts
+/// growing by day; `edit` may change or drop a row (county id, date).
+fn window(end: &str, edit: impl Fn(&str, NaiveDate, u64) -> Option<u64>) -> CountySeries {
+    let end = date(end);
+    let mut rows = Vec::new();
+    for back in (0..10).rev() {
+        let day = end - chrono::Days::new(back);
+        let n = (day - date("2021-07-01")).num_days() as u64;
+        for (id, row) in [
+            ("36047", "Kings,New York,36047"),
+            ("36UNK", "Unknown,New York,"),
+            ("72001", "Adjuntas,Puerto Rico,72001"),
+            ("36081", "Queens,New York,36081"),
+        ] {
+            let default = if id == "36081" {
+                None
+            } else {
+                Some(100 + 10 * n)
+            };
+            if let Some(cases) = edit(id, day, default.unwrap_or(0)).or(default)
+                && cases > 0
+            {
+                rows.push(format!("{day},{row},{cases},1"));
+            }
+        }
+    }
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    file(&rows)
+}
+
+/// A listing kept from the one the plan read and the run's own writes is the listing the
+/// state's whole partition makes, run after run: a window sliding, a revision, a day withdrawn
+/// inside it, a county new to it; and a county whose last day is withdrawn is made again from
+/// the whole partition.
+#[tokio::test]
+async fn listings_kept_from_a_runs_own_writes_are_the_whole_partitions() {
+    let store = MemoryStore::new();
+    let keep = |_: &str, _: NaiveDate, _: u64| None;
+    let windows: Vec<(CountySeries, u64)> = vec![
+        (window("2021-07-10", keep), 2),
+        // Kings revised on 07-05.
+        (
+            window("2021-07-11", |id, d, c| {
+                (id == "36047" && d == date("2021-07-05")).then_some(c + 2)
+            }),
+            0,
+        ),
+        // New York's Unknown withdrawn on 07-07, inside the window.
+        (
+            window("2021-07-12", |id, d, _| {
+                (id == "36UNK" && d == date("2021-07-07")).then_some(0)
+            }),
+            0,
+        ),
+        // Queens, new, on the last day alone.
+        (
+            window("2021-07-13", |id, d, _| {
+                (id == "36081" && d == date("2021-07-13")).then_some(7)
+            }),
+            0,
+        ),
+        // Adjuntas left out of the window: its days withdrawn, its last one among them (Queens
+        // goes on).
+        (
+            window("2021-07-14", |id, d, _| match id {
+                "72001" => Some(0),
+                "36081" => (d >= date("2021-07-13")).then_some(7),
+                _ => None,
+            }),
+            1,
+        ),
+    ];
+    for (i, (series, rebuilds)) in windows.iter().enumerate() {
+        let before = store.calls("read_county_series");
+        load(&store, series).await.unwrap();
+        assert_eq!(
+            store.calls("read_county_series") - before,
+            *rebuilds,
+            "window {i}: whole partitions read"
+        );
+        let names: BTreeMap<String, String> = series
+            .iter()
+            .map(|(id, (county, _))| (id.clone(), county.name.clone()))
+            .collect();
+        let names = county_listing::Names {
+            names: &names,
+            populations: &BTreeMap::new(),
+        };
+        for state in ["NY", "PR"].map(|id| Region::by_id(id).unwrap()) {
+            let stored = store.read_county_listing(state).await.unwrap().unwrap();
+            let (days, _) = store.read_county_series(state).await.unwrap();
+            let whole = county_listing::entries(state, days, &names);
+            assert_eq!(stored.counties, whole, "window {i}: {}", state.id);
+            assert_eq!(
+                stored.rev,
+                store.read_county_counter(state).await.unwrap(),
+                "window {i}: {} is current",
+                state.id
+            );
+        }
+    }
+}
