@@ -1016,7 +1016,7 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
         .collect();
     let listing = |vintage: &str| CountyListing {
         vintage: date(vintage),
-        rev: 1,
+        rev: 0,
         counties: counties.clone(),
     };
     assert!(
@@ -1074,6 +1074,15 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
         (read.days.len(), read.listing.clone(), read.counter),
         (1, Some(listing("2021-07-09")), 1)
     );
+    assert!(!read.listing_is_current(), "made before the transaction");
+    // A listing is written only when made at the state's counter.
+    let at = |rev: u64| CountyListing {
+        rev,
+        ..listing("2021-07-09")
+    };
+    assert!(!store.write_county_listing(tx, &at(0)).await.unwrap());
+    assert!(store.write_county_listing(tx, &at(1)).await.unwrap());
+    let read = store.read_county_plan(tx, first).await.unwrap();
     assert!(read.listing_is_current(), "made at the counter's 1");
     let next = CountyDayWrite::Insert {
         date: first.succ_opt().unwrap(),
@@ -1086,6 +1095,7 @@ async fn a_county_listing_is_a_state_s_item_and_the_largest_state_fits<S: Store>
         .unwrap();
     assert_eq!((read.days.len(), read.counter), (1, 2));
     assert!(!read.listing_is_current(), "a transaction since");
+    assert!(!store.write_county_listing(tx, &at(1)).await.unwrap());
     assert_eq!(
         store
             .read_county_listing(Region::by_id("NY").unwrap())

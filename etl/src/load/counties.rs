@@ -280,8 +280,10 @@ pub async fn apply<S: CountyDays + Sync>(
         rebuilt = rebuilt.len(),
         "county listings: kept from the run's writes, or made from whole partitions"
     );
-    loaded.listings = county_listing::put(store, updated).await?
-        + county_listing::write(store, rebuilt, &names, vintage).await?;
+    let (kept, behind) = county_listing::put(store, updated).await?;
+    rebuilt.extend(behind);
+    rebuilt.sort();
+    loaded.listings = kept + county_listing::write(store, rebuilt, &names, vintage).await?;
     if !store.write_county_window(&window).await? {
         tracing::info!(%vintage, "a county file of a later vintage is recorded; kept");
     }

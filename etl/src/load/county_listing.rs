@@ -27,6 +27,8 @@ use crate::load::settle;
 
 /// State partitions read whole at once (Texas's, with a whole history, about 4 MB).
 const STATES_IN_FLIGHT: usize = 4;
+/// Times a state's listing is made from its partition while other runs keep writing its days.
+const ATTEMPTS: usize = 3;
 
 /// What a listing is made of beside the stored days: each county's name and population, by id.
 pub struct Names<'a> {
@@ -148,17 +150,23 @@ pub fn updated(
     })
 }
 
-/// Writes each of `listings` where it differs from the stored one. Returns how many were
-/// written.
+/// Writes each of `listings`, each only if the state's write counter is still its `rev`.
+/// Returns how many were written, and the states whose counter had moved on (another run wrote
+/// their days meanwhile): their listings are to be made from the whole partition.
 pub async fn put<S: CountyDays + Sync>(
     store: &S,
     listings: Vec<(Region, CountyListing)>,
-) -> Result<u64, Error> {
+) -> Result<(u64, Vec<Region>), Error> {
     let written = settle(listings, STATES_IN_FLIGHT, |(state, listing)| async move {
-        Ok::<_, Error>(store.write_county_listing(state, &listing).await?)
+        Ok::<_, Error>((state, store.write_county_listing(state, &listing).await?))
     })
     .await?;
-    Ok(written.into_iter().filter(|w| *w).count() as u64)
+    let behind: Vec<Region> = written
+        .iter()
+        .filter(|(_, w)| !w)
+        .map(|(s, _)| *s)
+        .collect();
+    Ok(((written.len() - behind.len()) as u64, behind))
 }
 
 /// Writes the listing of each of `states`, made with the county file of `vintage`, where it
@@ -173,19 +181,29 @@ pub async fn write<S: CountyDays + Sync>(
     vintage: NaiveDate,
 ) -> Result<u64, Error> {
     let written = settle(states, STATES_IN_FLIGHT, |state| async move {
-        // The counter first: a transaction after it leaves this listing behind the counter, and
-        // the next run makes it again.
-        let counter = store.read_county_counter(state).await?;
-        let (days, stored) = store.read_county_series(state).await?;
-        let listing = CountyListing {
-            vintage: stored.as_ref().map_or(vintage, |s| s.vintage.max(vintage)),
-            counties: entries(state, days, names),
-            rev: counter,
-        };
-        if stored.is_some_and(|s| s.counties == listing.counties && s.rev == listing.rev) {
-            return Ok(false);
+        for _ in 0..ATTEMPTS {
+            // The counter first: the listing is written only if no transaction came after it.
+            let counter = store.read_county_counter(state).await?;
+            let (days, stored) = store.read_county_series(state).await?;
+            let listing = CountyListing {
+                vintage: stored.as_ref().map_or(vintage, |s| s.vintage.max(vintage)),
+                counties: entries(state, days, names),
+                rev: counter,
+            };
+            if stored.is_some_and(|s| s.counties == listing.counties && s.rev == listing.rev) {
+                return Ok(false);
+            }
+            if store.write_county_listing(state, &listing).await? {
+                return Ok::<_, Error>(true);
+            }
         }
-        Ok::<_, Error>(store.write_county_listing(state, &listing).await?)
+        // Other runs kept writing the state's days (or a later file's listing is stored):
+        // the next run that reads it finds it behind and makes it again.
+        tracing::warn!(
+            state = state.id,
+            "county listing not written: its days kept changing"
+        );
+        Ok(false)
     })
     .await?;
     Ok(written.into_iter().filter(|w| *w).count() as u64)

@@ -1,14 +1,14 @@
 //! The county traits on DynamoDB.
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use chrono::NaiveDate;
 use covid_model::Region;
 
 use super::changes::{Taken, batch_item, month_pk, next_month, parse_batch, start_key};
 use super::item::{
-    COUNTER_SK, LISTING_SK, counties_pk, county_counter_bump, county_day_item, county_listing_item,
-    county_listing_key, county_window_item, parse_county_counter, parse_county_day,
-    parse_county_listing,
+    COUNTER_SK, LISTING_SK, counties_pk, county_counter_bump, county_counter_key, county_day_item,
+    county_listing_item, county_listing_key, county_window_item, parse_county_counter,
+    parse_county_day, parse_county_listing,
 };
 use super::{
     CountyChangeBatch, CountyDayWrite, CountyDays, CountyListing, CountyPlanRead, CountyWindow,
@@ -165,20 +165,37 @@ impl CountyDays for DynamoStore {
         state: Region,
         listing: &CountyListing,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .put_item()
+        // The state's write counter still the listing's: no county transaction since it was
+        // made.
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(county_counter_key(state)));
+        let check = if listing.rev == 0 {
+            check
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+        } else {
+            check
+                .condition_expression("#n = :rev")
+                .expression_attribute_names("#n", "n")
+                .expression_attribute_values(":rev", n(listing.rev))
+        };
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(county_listing_item(state, listing)))
             .condition_expression("attribute_not_exists(#pk) OR #vintage <= :vintage")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#vintage", "vintage")
             .expression_attribute_values(":vintage", s(listing.vintage.to_string()))
-            .send()
-            .await;
-        condition_held(&self.table, "PutItem", result, |e| {
-            e.is_conditional_check_failed_exception()
-        })
+            .build()
+            .expect("a put has its table and item");
+        let items = vec![
+            TransactWriteItem::builder()
+                .condition_check(check.build().expect("a check has its table and key"))
+                .build(),
+            TransactWriteItem::builder().put(put).build(),
+        ];
+        self.transact("TransactWriteItems", items).await
     }
 
     async fn write_county_window(&self, window: &CountyWindow) -> Result<bool, StoreError> {

@@ -36,16 +36,20 @@ pub(crate) const COUNTER_SK: &str = "listing#writes";
 
 /// The counter's increment, in every transaction of the state's county days: its `n` is how
 /// many such transactions ever committed, and a listing made when it was `n` says so (`rev`).
+pub(crate) fn county_counter_key(state: Region) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (PK.to_string(), s(counties_pk(state))),
+        (SK.to_string(), s(COUNTER_SK)),
+    ])
+}
+
 pub(crate) fn county_counter_bump(
     table: &str,
     state: Region,
 ) -> aws_sdk_dynamodb::types::TransactWriteItem {
     let update = aws_sdk_dynamodb::types::Update::builder()
         .table_name(table)
-        .set_key(Some(HashMap::from([
-            (PK.to_string(), s(counties_pk(state))),
-            (SK.to_string(), s(COUNTER_SK)),
-        ])))
+        .set_key(Some(county_counter_key(state)))
         .update_expression("ADD #n :one")
         .expression_attribute_names("#n", "n")
         .expression_attribute_values(":one", n(1))

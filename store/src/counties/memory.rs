@@ -127,7 +127,9 @@ impl CountyDays for MemoryStore {
     ) -> Result<bool, StoreError> {
         self.request("write_county_listing", true, |c| {
             let stored = c.county_listings.get(&state);
-            let holds = stored.is_none_or(|l| l.vintage <= listing.vintage);
+            let counter = c.county_counters.get(&state).copied().unwrap_or(0);
+            let holds =
+                counter == listing.rev && stored.is_none_or(|l| l.vintage <= listing.vintage);
             if holds {
                 c.county_listings.insert(state, listing.clone());
             }

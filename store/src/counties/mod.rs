@@ -257,8 +257,9 @@ pub trait CountyDays {
         &self,
         state: Region,
     ) -> impl Future<Output = Result<Option<CountyListing>, StoreError>> + Send;
-    /// Writes `state`'s county listing, unless one of a later vintage is stored.
-    /// `Ok(false)`: one is.
+    /// Writes `state`'s county listing, if the state's write counter is still the listing's
+    /// `rev` (no county transaction since it was made) and no listing of a later vintage is
+    /// stored, both checked in one transaction. `Ok(false)`: either is not so.
     fn write_county_listing(
         &self,
         state: Region,

@@ -357,3 +357,49 @@ async fn listings_kept_from_a_runs_own_writes_are_the_whole_partitions() {
         }
     }
 }
+
+/// Another run's transaction lands after this run's county days and before its listings: the
+/// listing this run kept from its own writes is refused (the state's counter moved on), and
+/// made again from the whole partition, the other run's day in it.
+#[tokio::test]
+async fn a_listing_kept_while_another_run_wrote_is_made_again_from_the_partition() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let store = MemoryStore::new();
+    load(&store, &first_window()).await.unwrap();
+    let ny = Region::by_id("NY").unwrap();
+    let writes = AtomicUsize::new(0);
+    store.before_each_write(move |contents| {
+        // The third write: the first listing, after both states' days.
+        if writes.fetch_add(1, Ordering::SeqCst) == 2 {
+            let queens = CountyValues::from([(
+                "36081".to_string(),
+                covid_model::CountyCounts {
+                    cases: 7,
+                    deaths: Some(0),
+                },
+            )]);
+            let day = date("2021-06-30");
+            contents
+                .counties
+                .insert((ny, day), StoredCountyDay::first(day, queens, day));
+            *contents.county_counters.entry(ny).or_default() += 1;
+        }
+    });
+    load(&store, &second_window()).await.unwrap();
+    let stored = store.read_county_listing(ny).await.unwrap().unwrap();
+    let names = BTreeMap::from([
+        ("36047".to_string(), "Kings".to_string()),
+        ("36UNK".to_string(), "Unknown".to_string()),
+    ]);
+    let names = county_listing::Names {
+        names: &names,
+        populations: &BTreeMap::new(),
+    };
+    let (days, _) = store.read_county_series(ny).await.unwrap();
+    assert_eq!(stored.counties, county_listing::entries(ny, days, &names));
+    assert!(
+        stored.counties.iter().any(|c| c.id == "36081"),
+        "the other run's day"
+    );
+    assert_eq!(stored.rev, store.read_county_counter(ny).await.unwrap());
+}
