@@ -13,6 +13,7 @@ pub mod lambda;
 pub mod levels;
 pub mod limits;
 pub mod national;
+pub mod places;
 pub mod problem;
 pub mod query;
 pub mod recent;
@@ -265,6 +266,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(SERIES, routes!(regions::daily)),
         Endpoint::new(NOTHING, routes!(regions::latest)),
         Endpoint::new(NOTHING, routes!(counties::counties)),
+        Endpoint::new(NOTHING, routes!(places::places)),
         Endpoint::new(SERIES, routes!(levels::levels)),
         Endpoint::new(SERIES, routes!(levels::levels_csv)),
         Endpoint::new(REGION_REVISIONS, routes!(revisions::region)),

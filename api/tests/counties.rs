@@ -344,3 +344,61 @@ async fn the_revisions_of_every_region_page_through_every_county_change_once() {
     let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     assert_eq!(body["data"].as_array().unwrap().len(), 0, "{body}");
 }
+
+/// `/v1/places` names every region and every county of the window once, each county with its
+/// state, within the site's budget for the search's names (issue 37: 30 KB gzip).
+#[tokio::test]
+async fn every_place_is_named_once_within_the_search_s_budget() {
+    use std::io::Write;
+    let loaded = loaded_table_with_counties("places").await;
+    let server = start_api(&loaded, &std::env::temp_dir()).await;
+    let answer = reqwest::get(format!("{}/v1/places", server.base))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let bytes = answer.bytes().await.unwrap();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    let places = body["places"].as_array().unwrap();
+
+    // Every geography of the window (by state and name), as NYT writes them.
+    let file = testkit::file_bytes(&testkit::snapshot("nyt-us-counties-recent.csv.gz"));
+    let text = String::from_utf8(file).unwrap();
+    let window: std::collections::BTreeSet<(String, String)> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .map(|f| (f[2].to_string(), f[1].to_string()))
+        .collect();
+    let regions = covid_model::Region::all();
+    assert_eq!(places.len(), regions.len() + window.len());
+    assert_eq!(places[0]["id"], "US");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut named = std::collections::BTreeSet::new();
+    for place in places {
+        let id = place["id"].as_str().unwrap();
+        assert!(ids.insert(id.to_string()), "{id} twice");
+        match place.get("state") {
+            None => assert!(covid_model::Region::by_id(id).is_some(), "{place}"),
+            Some(state) => {
+                let state = covid_model::Region::by_id(state.as_str().unwrap()).unwrap();
+                let county = covid_model::CountyId::parse(id).unwrap();
+                assert_eq!(county.state(), state, "{place}");
+                named.insert((
+                    state.name.to_string(),
+                    place["name"].as_str().unwrap().into(),
+                ));
+            }
+        }
+    }
+    assert_eq!(named, window);
+
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gzip.write_all(&bytes).unwrap();
+    let size = gzip.finish().unwrap().len();
+    println!(
+        "/v1/places: {} places, {} B, {size} B gzip",
+        places.len(),
+        bytes.len()
+    );
+    assert!(size <= 30_000, "{size} B gzip");
+}

@@ -17,6 +17,7 @@ mod fingerprint;
 mod history;
 mod level;
 mod place;
+mod place_wire;
 mod region;
 mod subscription;
 mod wire;
@@ -34,6 +35,7 @@ pub use history::{
 };
 pub use level::{Level, LevelChange, LevelDay, level_changes, levels, newest_level};
 pub use place::{CountyId, Place};
+pub use place_wire::{PlaceName, PlacesResponse};
 pub use region::{Region, STATES, US};
 pub use subscription::{
     Audience, Choice, MAX_SUBSCRIPTIONS, SUBSCRIBABLE, SubscriptionAccepted, SubscriptionRequest,
