@@ -33,6 +33,9 @@ pub(crate) fn meta(snapshot: &Snapshot, view: &SeriesAsOf<'_>, days: &[Day]) -> 
         last_changed: snapshot.meta.as_ref().map(|m| m.changed_at.to_rfc3339()),
         as_of: view.as_of,
         vintage: view.vintage,
+        id: view.place.id().to_string(),
+        name: view.name.to_string(),
+        population: view.population,
         fields: BTreeMap::from(
             [
                 (

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use covid_model::{DailyPoint, Day, SeriesDay, daily_per_100k};
+use covid_model::{DailyPoint, Day, Place, SeriesDay, daily_per_100k};
 
 use crate::cache::RegionSeries;
 use crate::extract::AsOf;
@@ -21,6 +21,10 @@ pub struct SeriesAsOf<'a> {
     pub as_of: Option<NaiveDate>,
     /// The vintage of the data served.
     pub vintage: Option<NaiveDate>,
+    /// The series' place, as answers name it, and its residents.
+    pub place: Place,
+    pub name: &'a str,
+    pub population: Option<u64>,
 }
 
 impl<'a> SeriesAsOf<'a> {
@@ -64,6 +68,9 @@ impl<'a> SeriesAsOf<'a> {
             revisions: Cow::Owned(revisions),
             as_of: Some(date),
             vintage: covid_model::vintage_as_of(&series.history, date),
+            place: series.place,
+            name: &series.name,
+            population: series.population,
         })
     }
 
@@ -75,6 +82,9 @@ impl<'a> SeriesAsOf<'a> {
             revisions: Cow::Borrowed(&series.revisions),
             as_of: None,
             vintage: series.vintage,
+            place: series.place,
+            name: &series.name,
+            population: series.population,
         }
     }
 

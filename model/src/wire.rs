@@ -11,6 +11,13 @@ use crate::{DailyPoint, Day, Region, daily_per_100k};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeriesMeta {
+    /// The place served: `US`, a state's USPS code or a county's id (`36047`).
+    pub id: String,
+    /// As the answers name it: `New York`, a county with its state's (`Kings, New York`).
+    pub name: String,
+    /// Its residents (JHU reference table), which the per-100k figures divide by; `null` when
+    /// unknown.
+    pub population: Option<u64>,
     /// Where the data comes from, and its licences.
     pub source: String,
     /// First and last date of this answer (`null` when it has no days).

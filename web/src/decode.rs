@@ -291,6 +291,9 @@ mod tests {
 
     fn meta(days: &[Day]) -> SeriesMeta {
         SeriesMeta {
+            id: "36047".to_string(),
+            name: "Kings, New York".to_string(),
+            population: Some(2_559_903),
             source: "NYT and JHU".to_string(),
             first_date: days.first().map(|d| d.date),
             last_date: days.last().map(|d| d.date),
