@@ -61,11 +61,19 @@ WEB_RUSTFLAGS := --cfg erase_components -Zunstable-options -Cpanic=immediate-abo
 # The wasm features rustc emits for wasm32 (and the site's browsers run).
 WASM_FEATURES := --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
 	--enable-multivalue --enable-sign-ext --enable-mutable-globals
+# trunk's environment for the site's wasm: the pinned nightly, std built for size.
+TRUNK = RUSTUP_TOOLCHAIN=$(WEB_TOOLCHAIN) RUSTFLAGS="$(WEB_RUSTFLAGS)" \
+	CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
 web: setup
-	cd web && RUSTUP_TOOLCHAIN=$(WEB_TOOLCHAIN) RUSTFLAGS="$(WEB_RUSTFLAGS)" \
-		CARGO_UNSTABLE_BUILD_STD=std,panic_abort CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
-		trunk build --release --offline
-	node scripts/trim-glue.mjs web/dist/web-*.js
+	cd web && $(TRUNK) trunk build --release --offline
+	# The alerts page (the subscription form) has its own wasm, out of the charts' first load:
+	# built beside, then put in the same folder (trunk names every page index.html).
+	rm -rf web/dist-alerts
+	cd web && $(TRUNK) trunk build --release --offline --dist dist-alerts alerts.html
+	mv web/dist-alerts/index.html web/dist/alerts.html
+	mv web/dist-alerts/alerts-* web/dist/
+	rm -rf web/dist-alerts
+	node scripts/trim-glue.mjs web/dist/web-*.js web/dist/alerts-*.js
 	set -e; for js in web/dist/*.js; do node_modules/.bin/terser "$$js" --module --compress \
 		--mangle --output "$$js.min"; mv "$$js.min" "$$js"; done
 	# leptos' server functions export wasm-streams' JS stream adapters (IntoUnderlyingSource,
@@ -77,7 +85,8 @@ web: setup
 		-o "$$wasm.opt"; mv "$$wasm.opt" "$$wasm"; done
 	# The imports' and exports' names, hashes and Rust type names, made short in the wasm and
 	# the glue together (-5.2 KB gzip, BENCHMARKS.md).
-	node scripts/short-names.mjs web/dist/*.wasm web/dist/web-*.js
+	node scripts/short-names.mjs web/dist/web-*.wasm web/dist/web-*.js
+	node scripts/short-names.mjs web/dist/alerts-*.wasm web/dist/alerts-*.js
 	@scripts/first-load.sh
 
 demo: web

@@ -60,7 +60,7 @@ for case, entries in extra.items():
         for name in [".aws-sam/build/EtlFunction/bootstrap",
                      ".aws-sam/build/CountyArchiveFunction/bootstrap",
                      ".aws-sam/build/ApiFunction/bootstrap",
-                     "web/dist/index.html", "web/dist/boot.js"]:
+                     "web/dist/index.html", "web/dist/alerts.html", "web/dist/boot.js"]:
             add(t, name)
         for name, kind, link in entries:
             add(t, name, kind, link)
@@ -88,6 +88,11 @@ chmod +x "$tmp/bin/aws"
 (cd "$tmp/out" && AWS_CALLS="$tmp/calls" PATH="$tmp/bin:$PATH" "$root/scripts/upload-site.sh" b) \
   || fail "upload-site.sh failed on a clean site"
 grep -q '^s3 sync web/dist s3://b .*--no-follow-symlinks' "$tmp/calls" || fail "the sync may follow links"
+for page in index.html alerts.html; do
+  grep -q "^s3 cp web/dist/$page s3://b/$page --cache-control no-cache" "$tmp/calls" \
+    || fail "$page is not uploaded to be revalidated"
+  grep -q "^s3 sync .*--exclude $page" "$tmp/calls" || fail "$page is synced as immutable"
+done
 ln -s /etc/passwd "$tmp/out/web/dist/passwd"
 if (cd "$tmp/out" && AWS_CALLS="$tmp/calls" PATH="$tmp/bin:$PATH" "$root/scripts/upload-site.sh" b) \
   > /dev/null 2>&1; then fail "upload-site.sh uploaded a site with a link"; fi

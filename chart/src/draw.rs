@@ -451,7 +451,7 @@ fn draw(
             .clone()
             .rev()
             .find_map(|x| line.values[x].map(|v| (x as f64, v)));
-        if let (Some(label), Some(point)) = (line.label, last) {
+        if let (Some(label), Some(point)) = (line.label.as_deref(), last) {
             let at = plot.point(point);
             svg.draw_circle(at, 3, &color, true)?;
             ends.push((at.1, label, color));

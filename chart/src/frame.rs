@@ -27,7 +27,7 @@ pub const PALETTE: [RGBColor; 6] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     /// The region's id, written at the line's end (compared regions only).
-    pub label: Option<&'static str>,
+    pub label: Option<String>,
     pub color: RGBColor,
     pub values: Vec<Option<f64>>,
     /// Bars under the line: the daily new counts of one region.
@@ -48,15 +48,15 @@ pub struct Panel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     pub metric: Metric,
-    /// The region's id when regions are compared.
-    pub region: Option<&'static str>,
+    /// The place's id when places are compared (a county's own, not its state's).
+    pub region: Option<String>,
     pub text: String,
 }
 
 impl Cell {
     /// The cell's name: `Cases`, or `NY cases` when compared.
     pub fn label(&self) -> String {
-        match self.region {
+        match &self.region {
             Some(id) => format!("{id} {}", self.metric.label().to_ascii_lowercase()),
             None => self.metric.label().to_string(),
         }
@@ -191,7 +191,7 @@ impl Frame {
                 revised: revised.clone(),
                 lines: (0..self.data.len())
                     .map(|r| Line {
-                        label: self.compared.then_some(self.data[r].region.id),
+                        label: self.compared.then(|| self.data[r].id().to_string()),
                         color: if self.compared {
                             PALETTE[r % PALETTE.len()]
                         } else {
@@ -220,7 +220,7 @@ impl Frame {
             .flat_map(|metric| {
                 (0..self.data.len()).map(move |r| Cell {
                     metric,
-                    region: self.compared.then_some(self.data[r].region.id),
+                    region: self.compared.then(|| self.data[r].id().to_string()),
                     text: match self.day(r, x) {
                         Some((day, point)) => format::describe(metric, day, point, state),
                         None => "no data".to_string(),
@@ -295,7 +295,7 @@ mod tests {
             "no recoveries per capita"
         );
         let deaths = &panels[1];
-        assert_eq!(deaths.lines[0].label, Some("NY"));
+        assert_eq!(deaths.lines[0].label.as_deref(), Some("NY"));
         assert_eq!(deaths.lines[1].color, PALETTE[1]);
         // Deaths rise by 1 a day: 100 per 100k of 1,000 residents, 50 of 2,000.
         assert_eq!(deaths.lines[0].values[59], Some(100.0));

@@ -290,6 +290,16 @@ impl ViewState {
         self.add_compared(id);
     }
 
+    /// A county beside its state and the nation (per capita, as comparisons are): nothing for
+    /// a region.
+    pub fn compare_with_state_and_nation(&mut self) {
+        if let Some(county) = covid_model::CountyId::parse(&self.region) {
+            self.compare.clear();
+            self.compare_with(county.state().id.to_string());
+            self.compare_with(covid_model::US.id.to_string());
+        }
+    }
+
     /// Removes a region from the comparison. One region left is no comparison: it is shown
     /// alone.
     pub fn remove_compared(&mut self, id: &str) {

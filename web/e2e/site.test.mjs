@@ -53,6 +53,17 @@ test('the site is served with the production security headers and no inline scri
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'every script is a file');
 });
 
+/** Shows a place with the search field, as a reader does with the keyboard: types `query`,
+ * moves to the first place found and picks it. */
+async function choose(p, query) {
+  const field = p.locator('#region');
+  await field.fill('');
+  await field.pressSequentially(query);
+  await p.locator('#places [data-id]').first().waitFor();
+  await p.keyboard.press('ArrowDown');
+  await p.keyboard.press('Enter');
+}
+
 /** The first chart panel (cases); each metric has its own panel. */
 const chart = () => page.locator('.chart').first();
 const data = async (name) => chart().getAttribute(`data-${name}`);
@@ -190,33 +201,44 @@ test('API errors and an empty series are shown as text', async () => {
   await later.goto(`${SITE}/?region=NY`);
   await later.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
   assert.match(await later.locator('#freshness').innerText(), /^New York: newest day/);
-  await later.selectOption('#region', 'TX');
+  await choose(later, 'Texas');
   await later.locator('[role="alert"]').waitFor();
   assert.doesNotMatch(await later.locator('#lede').innerText(), /20(20|21)/);
   assert.doesNotMatch(await later.locator('#freshness').innerText(), /New York/);
   await later.close();
 
-  // Without the regions list there are no populations: compared regions say so, and the
-  // per-capita toggle turns to counts.
+  // Without the regions list the ranking says so; the charts take each place's population from
+  // its own series answer.
   const noRegions = await watch(await browser.newPage(), ['status of 503']);
   await noRegions.route('**/v1/regions', (route) => route.fulfill({
     status: 503, contentType: 'application/problem+json',
     body: JSON.stringify({ type: 'about:blank', title: 'Data unavailable', status: 503, detail: 'try again' }),
   }));
   await noRegions.goto(`${SITE}/?compare=NY,CA`);
-  await noRegions.locator('.note').getByText("needs each region's population").waitFor();
-  assert.equal(await noRegions.locator('.chart').count(), 0);
-  assert.match(await noRegions.locator('.ranking .error').textContent(), /could not be loaded.*answered 503: try again/);
-  await noRegions.check('#view-cumulative');
   await noRegions.locator('.chart[data-lines="2"]').first().waitFor();
-  assert.equal(await noRegions.locator('#view-per-100k').isDisabled(), true, 'no way back to per capita');
+  assert.match(await noRegions.locator('.ranking .error').textContent(), /could not be loaded.*answered 503: try again/);
   await noRegions.close();
+
+  // A series without a population: compared places say so, and the per-capita toggle turns to
+  // counts.
+  const noPopulation = await watch(await browser.newPage());
+  await noPopulation.route('**/v1/regions/CA/series', async (route) => {
+    const answer = await (await route.fetch()).json();
+    answer.meta.population = null;
+    await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(answer) });
+  });
+  await noPopulation.goto(`${SITE}/?compare=NY,CA`);
+  await noPopulation.locator('.note').getByText("needs each place's population").waitFor();
+  await noPopulation.check('#view-cumulative');
+  await noPopulation.locator('.chart[data-lines="2"]').first().waitFor();
+  assert.equal(await noPopulation.locator('#view-per-100k').isDisabled(), true, 'no way back to per capita');
+  await noPopulation.close();
 
   // Before the first ETL run the API answers an empty series: text, not a blank chart.
   const empty = await watch(await browser.newPage());
   await empty.route('**/v1/series', (route) => route.fulfill({
     status: 200, contentType: 'application/json',
-    body: JSON.stringify({ meta: { source: 'x', first_date: null, last_date: null, count: 0, last_changed: null, fields: {} }, data: [] }),
+    body: JSON.stringify({ meta: { id: 'US', name: 'United States', population: null, source: 'x', first_date: null, last_date: null, count: 0, last_changed: null, fields: {} }, data: [] }),
   }));
   await empty.goto(`${SITE}/`);
   await empty.locator('[role="alert"]').waitFor();
@@ -248,7 +270,11 @@ test('the subscription form subscribes by fetch and tells what happened', async 
   // Its own page: the refused address below is a 400 that Chromium logs as a console error.
   const page = await watch(await browser.newPage({ viewport: { width: 1100, height: 1000 } }),
     ['the server responded with a status of 400']);
-  await page.goto(`${SITE}/`);
+  // The charts' page links to the alerts page with its view.
+  await page.goto(`${SITE}/?region=CA`);
+  await page.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+  assert.equal(await page.locator('#alerts-link').getAttribute('href'), 'alerts.html?region=CA');
+  await page.goto(`${SITE}/alerts.html`);
   const form = page.locator('#subscribe-form');
   await form.waitFor();
   // Keyboard only: the address, one alert kind off, New York picked, then submit.
@@ -279,8 +305,8 @@ test('the subscription form subscribes by fetch and tells what happened', async 
   await status.getByText('not a domain name like example.com').waitFor();
   assert.match(await status.getAttribute('class'), /error/);
 
-  // Level changes alone, no region picked: those of the region on the charts.
-  await page.goto(`${SITE}/?region=CA`);
+  // Level changes alone, no region picked: those of the region on the charts (the link's).
+  await page.goto(`${SITE}/alerts.html?region=CA`);
   await form.waitFor();
   await page.locator('#subscribe-email').fill('level-reader@example.com');
   for (const kind of ['updated', 'failed', 'stale']) {
@@ -321,30 +347,133 @@ test('a region is chosen in the URL or the list, and named in the heading and ti
   const heading = page.locator('h1');
   await heading.getByText('New York COVID-19: cases and deaths').waitFor();
   await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '495');
-  assert.equal(await page.locator('#region').inputValue(), 'NY');
+  assert.equal(await page.locator('#region').inputValue(), 'New York');
   assert.match(await page.title(), /^New York COVID-19/);
   await page.click('#table-toggle');
   assert.equal(await page.locator('#data-table tbody tr th').first().textContent(), '2021-07-08', 'New York\'s newest day');
   assert.match(await page.getAttribute('a.download', 'href'), /^\/v1\/regions\/NY\/series\.csv\?from=2020-03-01&to=2021-07-08$/);
   assert.match(await page.locator('figure .note').textContent(), /no recoveries by state/);
 
-  // Keyboard: focus the list and choose California.
-  await page.locator('#region').focus();
-  await page.locator('#region').selectOption('CA');
+  // Keyboard: type in the search field and choose California.
+  await choose(page, 'calif');
   await heading.getByText('California COVID-19: cases and deaths').waitFor();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('region') === 'CA');
   assert.equal(new URL(page.url()).searchParams.get('table'), '1', 'the rest of the view is kept');
   await page.screenshot({ path: `${ARTIFACTS}/region-ca.png`, fullPage: true });
 
   // Back to the nation: the default leaves the URL.
-  await page.locator('#region').selectOption('US');
+  await choose(page, 'United States');
   await heading.getByText('US COVID-19: cases, deaths and recoveries').waitFor();
   await page.waitForFunction(() => !new URL(location.href).searchParams.has('region'));
 });
 
+test('a place is found by typing and picked with the keyboard, as a WAI-ARIA combobox', async () => {
+  const p = await watch(await browser.newPage({ viewport: { width: 1100, height: 1000 } }));
+  const asked = [];
+  p.on('request', (r) => { if (r.url().includes('/v1/places')) asked.push(r.url()); });
+  await p.goto(`${SITE}/`);
+  await p.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+  assert.deepEqual(asked, [], 'the names are not in the first load');
+  const field = p.locator('#region');
+  assert.deepEqual(await field.evaluate((e) => [e.getAttribute('role'), e.getAttribute('aria-controls'),
+    e.getAttribute('aria-autocomplete'), e.getAttribute('aria-expanded'), e.labels[0].textContent.trim()]),
+  ['combobox', 'places', 'list', 'false', 'Place']);
+  await field.focus();
+  await field.pressSequentially('cook il');
+  const options = p.locator('#places [role="option"]');
+  await p.locator('#places [data-id="17031"]').waitFor();
+  assert.deepEqual(asked.map((u) => new URL(u).pathname), ['/v1/places.csv'], 'read once, on first focus');
+  assert.deepEqual(await options.allTextContents(), ['Cook, Illinois']);
+  assert.equal(await field.getAttribute('aria-expanded'), 'true');
+  assert.equal(await p.locator('#places').getAttribute('role'), 'listbox');
+
+  // Several found: the arrows, Home and End move the active option; the field keeps the focus.
+  await field.fill('');
+  await field.pressSequentially('new');
+  await p.waitForFunction(() => document.querySelectorAll('#places [data-id]').length === 10);
+  const active = () => p.evaluate(() => {
+    const id = document.querySelector('#region').getAttribute('aria-activedescendant');
+    const option = id && document.getElementById(id);
+    return option ? [option.textContent, option.getAttribute('aria-selected')] : null;
+  });
+  assert.equal(await active(), null);
+  await p.keyboard.press('ArrowDown');
+  assert.deepEqual(await active(), ['New Hampshire', 'true']);
+  await p.keyboard.press('ArrowDown');
+  assert.deepEqual(await active(), ['New Jersey', 'true']);
+  await p.keyboard.press('End');
+  const last = await options.last().textContent();
+  assert.deepEqual(await active(), [last, 'true']);
+  await p.keyboard.press('Home');
+  assert.deepEqual(await active(), ['New Hampshire', 'true']);
+  assert.equal(await p.locator('#places [aria-selected="true"]').count(), 1);
+  assert.ok(await field.evaluate((e) => e === document.activeElement));
+  // Escape closes the list, and clears the field once closed.
+  await p.keyboard.press('Escape');
+  assert.equal(await field.getAttribute('aria-expanded'), 'false');
+  assert.ok(await p.locator('#places').isHidden());
+  await p.keyboard.press('Escape');
+  assert.equal(await field.inputValue(), '');
+  // Nothing found is said.
+  await field.pressSequentially('zzzz');
+  await p.locator('#places .none').getByText('No place found').waitFor();
+
+  // A county by its FIPS code, picked with the pointer.
+  await field.fill('');
+  await field.pressSequentially('17031');
+  await p.locator('#places [data-id="17031"]').click();
+  await p.locator('h1').getByText('Cook, Illinois COVID-19: cases and deaths').waitFor();
+  await p.waitForFunction(() => new URL(location.href).searchParams.get('region') === '17031');
+  assert.equal(await field.inputValue(), 'Cook, Illinois');
+  assert.ok(await p.locator('#places').isHidden());
+  // The first screen at 1280 px, with the search's list open (README, "The site").
+  await p.setViewportSize({ width: 1280, height: 900 });
+  await field.fill('');
+  await field.pressSequentially('cook');
+  await p.locator('#places [data-id="17031"]').waitFor();
+  await p.keyboard.press('ArrowDown');
+  await p.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+  await p.screenshot({ path: `${ARTIFACTS}/county-1280.png` });
+  await p.close();
+});
+
+test('a county from the URL: its series, per 100k, deaths not reported, and beside its state and the nation', async () => {
+  const p = await watch(await browser.newPage({ viewport: { width: 1280, height: 1000 } }));
+  await p.goto(`${SITE}/?region=72001&table=1`);
+  await p.locator('h1').getByText('Adjuntas, Puerto Rico COVID-19: cases and deaths').waitFor();
+  assert.equal(await p.locator('#region').inputValue(), 'Adjuntas, Puerto Rico');
+  // NYT gives Puerto Rico's municipios no deaths: "not reported", never 0.
+  const row = p.locator('#data-table tbody tr').first();
+  assert.equal(await row.locator('th').textContent(), '2021-07-08');
+  assert.deepEqual(await row.locator('td').allTextContents(), ['553', 'not reported']);
+  await p.locator('.charts').focus();
+  await p.keyboard.press('End');
+  assert.match(await p.locator('#readout').textContent(), /deaths not reported/);
+  assert.match(await p.getAttribute('a.download', 'href'), /^\/v1\/regions\/72001\/series\.csv\?/);
+  assert.match(await p.locator('details.embed textarea').first().inputValue(), /\/v1\/regions\/72001\/chart\.svg/);
+  await p.screenshot({ path: `${ARTIFACTS}/county-1280px.png`, fullPage: true });
+
+  // One click puts it beside its state and the nation, per 100,000 residents.
+  await p.locator('#compare-levels').click();
+  await p.waitForFunction(() => new URL(location.href).searchParams.get('compare') === '72001,PR,US');
+  await p.locator('h1').getByText('Compared: Adjuntas, Puerto Rico, Puerto Rico, United States').waitFor();
+  assert.equal(await p.locator('#view-per-100k').isChecked(), true);
+  assert.match(await p.locator('figcaption .legend').innerText(), /Adjuntas, Puerto Rico \(72001\)[\s\S]*Puerto Rico \(PR\)[\s\S]*United States \(US\)/);
+  assert.deepEqual(await p.locator('.compared button').allTextContents(), ['72001 ×', 'PR ×', 'US ×']);
+  assert.ok(await p.locator('#compare-levels').isHidden(), 'offered for a county shown alone');
+  await p.setViewportSize({ width: 360, height: 740 });
+  await p.goto(`${SITE}/?region=02290`);
+  await p.locator('h1').getByText('Yukon-Koyukuk Census Area, Alaska COVID-19: cases and deaths').waitFor();
+  const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
+  assert.ok(scroll <= width, `nothing to scroll sideways at 360 px: ${scroll} px`);
+  await p.locator('.chart svg polyline[stroke-width="2"]').first().waitFor();
+  await p.screenshot({ path: `${ARTIFACTS}/county-360.png` });
+  await p.close();
+});
+
 test('an unknown region is told as text', async () => {
   await page.goto(`${SITE}/?region=ZZ`);
-  await page.locator('.status.error').getByText('There is no region "ZZ"').waitFor();
+  await page.locator('.status.error').getByText('There is no place "ZZ"').waitFor();
   assert.equal(await page.locator('h1').textContent(), 'US COVID-19: cases, deaths and recoveries');
 });
 
@@ -381,7 +510,7 @@ test('a state\'s page says its own newest day, and offers no recoveries it canno
   await page.keyboard.press('End');
   assert.doesNotMatch(await page.locator('#readout').textContent(), /recovered/i);
   // The nation has them: the box is back, checked as the state says.
-  await page.selectOption('#region', 'US');
+  await choose(page, 'United States');
   await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-days') === '420');
   assert.deepEqual(await page.locator('#metric-recovered').evaluate((e) => [e.checked, e.disabled]), [true, false]);
 });
@@ -629,8 +758,7 @@ test('?compare=NY,CA,TX draws three labelled lines per metric, per capita', asyn
     [['view-cumulative', false], ['view-daily', false], ['view-per-100k', true]], 'per 100k by default');
   assert.deepEqual(await page.locator('input[name="recovered"]').evaluate((e) => [e.checked, e.disabled]), [false, true],
     'no per-capita recoveries: their box is neither checked nor available');
-  assert.equal(await page.locator('#region').inputValue(), '', 'the region list names no single region');
-  assert.equal(await page.locator('#region option:checked').textContent(), 'Several (compared below)');
+  assert.equal(await page.locator('#region').inputValue(), '', 'the search field names no single place');
   await page.locator('.charts').focus();
   await page.keyboard.press('End');
   const readout = await page.locator('#readout').textContent();
@@ -640,13 +768,17 @@ test('?compare=NY,CA,TX draws three labelled lines per metric, per capita', asyn
     .map(([name, fips, id]) => `${id} deaths ${per_100k(name, fips, 'deaths', '2021-07-08')} per 100k (7-day avg)`).join(', ')}`);
   await page.screenshot({ path: `${ARTIFACTS}/compare-ny-ca-tx.png`, fullPage: true });
 
-  // Add Florida, remove California, stop comparing: the URL follows each step, and the focus
-  // stays on the list while the charts are drawn anew.
-  await page.locator('#compare-add').focus();
-  await page.locator('#compare-add').selectOption('FL');
+  // Add Florida (the search field finds it), remove California, stop comparing: the URL
+  // follows each step, and the focus stays in the field while the charts are drawn anew.
+  await page.locator('#compare-add').click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'region');
+  await page.keyboard.type('florida');
+  await page.locator('#places [data-id="FL"]').waitFor();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'NY,CA,TX,FL');
   await page.locator('.chart[data-lines="4"]').first().waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'compare-add');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'region');
   await page.getByRole('button', { name: 'Remove California from the comparison' }).click();
   await page.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'NY,TX,FL');
   await page.click('#compare-stop');
@@ -711,7 +843,10 @@ test('every control works from the keyboard alone', async () => {
   };
   await keys.keyboard.press('Tab');
   await tabTo('#region');
-  await keys.keyboard.press('ArrowDown'); // Alabama, the first after the nation
+  await keys.keyboard.type('alab');
+  await keys.locator('#places [data-id="AL"]').waitFor();
+  await keys.keyboard.press('ArrowDown'); // Alabama, the state before its counties
+  await keys.keyboard.press('Enter');
   await keys.locator('h1').getByText('Alabama COVID-19').waitFor();
   await tabTo('input[name="view"]');
   await keys.keyboard.press('ArrowRight'); // radio group: daily
@@ -737,7 +872,11 @@ test('every control works from the keyboard alone', async () => {
   await keys.keyboard.press('Space');
   await keys.waitForFunction(() => new URL(location.href).searchParams.get('metrics') === 'cases,recovered');
   await tabTo('#compare-add');
-  await keys.keyboard.press('ArrowDown'); // the nation, the first region not compared yet
+  await keys.keyboard.press('Enter'); // to the search field, which adds what it finds
+  await keys.keyboard.type('united');
+  await keys.locator('#places [data-id="US"]').waitFor();
+  await keys.keyboard.press('ArrowDown');
+  await keys.keyboard.press('Enter');
   await keys.waitForFunction(() => new URL(location.href).searchParams.get('compare') === 'AL,US');
   await tabTo('#table-toggle');
   await keys.keyboard.press('Enter');

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use covid_model::{Region, RegionSummary, SubscriptionRequest};
+use covid_model::{Place, RegionSummary, SubscriptionRequest};
 use leptos::prelude::{document, window};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -16,8 +16,8 @@ use wasm_bindgen_futures::js_sys::{Array, Promise, Reflect};
 use crate::decode::{self, Json, Series};
 use crate::metric::Metric;
 
-/// A series read: its region's id, the date it is as of (`None`: the current data), the series.
-type Read = (&'static str, Option<NaiveDate>, Rc<Series>);
+/// A series read: its place's id, the date it is as of (`None`: the current data), the series.
+type Read = (String, Option<NaiveDate>, Rc<Series>);
 
 thread_local! {
     /// The wire format's keys as JS strings, made once: a string made anew for each of the
@@ -62,18 +62,19 @@ pub fn base() -> String {
         .to_string()
 }
 
-/// A region's series path: the national one for `US`, `/v1/regions/{id}/series` otherwise.
-fn series_path(region: Region) -> String {
-    if region.is_us() {
+/// A place's series path (`id` a region's or a county's): the national one for `US`,
+/// `/v1/regions/{id}/series` otherwise.
+fn series_path(id: &str) -> String {
+    if id == covid_model::US.id {
         "/v1/series".to_string()
     } else {
-        format!("/v1/regions/{}/series", region.id)
+        format!("/v1/regions/{id}/series")
     }
 }
 
-/// The CSV download of the shown days, or of all of them.
-pub fn csv_url(region: Region, shown: Option<(chrono::NaiveDate, chrono::NaiveDate)>) -> String {
-    let path = format!("{}{}.csv", base(), series_path(region));
+/// The CSV download of a place's shown days, or of all of them.
+pub fn csv_url(id: &str, shown: Option<(chrono::NaiveDate, chrono::NaiveDate)>) -> String {
+    let path = format!("{}{}.csv", base(), series_path(id));
     match shown {
         Some((from, to)) => format!("{path}?from={from}&to={to}"),
         None => path,
@@ -156,18 +157,30 @@ async fn read<T>(
 }
 
 thread_local! {
-    /// Series already read this page view: a region chosen again is not fetched again. At most
-    /// 56 entries, found by a linear search (a map's code costs more wasm than it saves).
+    /// Series already read this page view: a place chosen again is not fetched again. As many
+    /// entries as places read, found by a linear search (a map's code costs more wasm than it
+    /// saves).
     static SERIES: RefCell<Vec<Read>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The series of `region` as of `as_of` if read already this page view.
-fn cached(region: Region, as_of: Option<NaiveDate>) -> Option<Rc<Series>> {
+/// The series of `place` as of `as_of` if read already this page view.
+fn cached(place: Place, as_of: Option<NaiveDate>) -> Option<Rc<Series>> {
     SERIES.with_borrow(|s| {
         s.iter()
-            .find(|(id, on, _)| *id == region.id && *on == as_of)
+            .find(|(id, on, _)| id == place.id() && *on == as_of)
             .map(|(_, _, series)| series.clone())
     })
+}
+
+/// `/v1/places.csv`: every place's id, name and a county's state (`id,name,state`), as text (the
+/// search reads it without a JSON decoder: the first-load budget).
+pub async fn places() -> Result<String, String> {
+    let answer = finish(start("/v1/places.csv"), true)
+        .await
+        .map_err(Failure::text)?;
+    answer
+        .as_string()
+        .ok_or_else(|| "the places are not text".to_string())
 }
 
 /// The regions list's answer, or why there is none.
@@ -180,10 +193,10 @@ pub fn regions() -> impl Future<Output = RegionsList> {
     async move { read(pending, decode::regions).await.map(Arc::new) }
 }
 
-/// The values `region`'s day `date` held before each of its revisions, in vintage order
-/// (`/v1/regions/{id}/revisions` of that one day), or why there are none.
-pub async fn replaced(region: Region, date: NaiveDate) -> Result<Vec<decode::Replaced>, String> {
-    let path = format!("/v1/regions/{}/revisions?from={date}&to={date}", region.id);
+/// The values the day `date` of the place `id` held before each of its revisions, in vintage
+/// order (`/v1/regions/{id}/revisions` of that one day), or why there are none.
+pub async fn replaced(id: &str, date: NaiveDate) -> Result<Vec<decode::Replaced>, String> {
+    let path = format!("/v1/regions/{id}/revisions?from={date}&to={date}");
     read(start(&path), decode::replaced).await
 }
 
@@ -206,34 +219,37 @@ pub fn status() -> impl Future<Output = StatusAnswer> {
     async move { read(pending, decode::status).await }
 }
 
-/// The regions named by `ids` (as the URL gave them), or the text to show instead.
-fn resolve(ids: &[String]) -> Result<Vec<Region>, String> {
+/// The places named by `ids` (as the URL gave them), or the text to show instead.
+fn resolve(ids: &[String]) -> Result<Vec<Place>, String> {
     ids.iter()
         .map(|id| {
-            Region::by_id(id).ok_or_else(|| {
-                format!("There is no region \"{id}\": choose the United States or a state or territory in the list.")
+            Place::by_id(id).ok_or_else(|| {
+                format!("There is no place \"{id}\": search for the United States, a state, a territory or a county.")
             })
         })
         .collect()
 }
 
-/// The series of `regions`: every one not yet read this page view is requested at the call,
+/// A series loaded: its place and the series.
+pub type Loaded = (Place, Rc<Series>);
+
+/// The series of `places`: every one not yet read this page view is requested at the call,
 /// all side by side.
 fn load(
-    regions: Vec<Region>,
+    places: Vec<Place>,
     as_of: Option<NaiveDate>,
-) -> impl Future<Output = Result<Vec<(Region, Rc<Series>)>, String>> {
-    let path = |r: Region| match as_of {
-        Some(date) => format!("{}?as_of={date}", series_path(r)),
-        None => series_path(r),
+) -> impl Future<Output = Result<Vec<Loaded>, String>> {
+    let path = |p: Place| match as_of {
+        Some(date) => format!("{}?as_of={date}", series_path(p.id())),
+        None => series_path(p.id()),
     };
-    let pending: Vec<(Region, Result<Rc<Series>, Pending>)> = regions
+    let pending: Vec<_> = places
         .iter()
-        .map(|&r| (r, cached(r, as_of).ok_or_else(|| start(&path(r)))))
+        .map(|&p| (p, cached(p, as_of).ok_or_else(|| start(&path(p)))))
         .collect();
     async move {
         let mut out = Vec::with_capacity(pending.len());
-        for (region, known) in pending {
+        for (place, known) in pending {
             let series = match known {
                 Ok(series) => series,
                 Err(request) => {
@@ -241,32 +257,34 @@ fn load(
                     if series.days.is_empty() {
                         return Err(format!(
                             "The API has no days yet: the ETL has not loaded any data for {}.",
-                            region.name
+                            series.name
                         ));
                     }
                     let series = Rc::new(series);
-                    SERIES.with_borrow_mut(|s| s.push((region.id, as_of, series.clone())));
+                    SERIES.with_borrow_mut(|s| {
+                        s.push((place.id().to_string(), as_of, series.clone()))
+                    });
                     series
                 }
             };
-            out.push((region, series));
+            out.push((place, series));
         }
         Ok(out)
     }
 }
 
-/// A series answer as the page holds it: the regions' series, and whether they were asked for
+/// A series answer as the page holds it: the places' series, and whether they were asked for
 /// as a comparison.
-pub type SeriesAnswer = Result<(Vec<(Region, Rc<Series>)>, bool), String>;
+pub type SeriesAnswer = Result<(Vec<Loaded>, bool), String>;
 
-/// The series of the regions named by `ids` (as the URL gives them) as of `as_of` (`None`:
-/// the current data), requested at the call.
+/// The series of the places named by `ids` (as the URL gives them) as of `as_of` (`None`: the
+/// current data), requested at the call.
 pub fn series(
     ids: &[String],
     compare: bool,
     as_of: Option<NaiveDate>,
 ) -> impl Future<Output = SeriesAnswer> + use<> {
-    let request = resolve(ids).map(|regions| load(regions, as_of));
+    let request = resolve(ids).map(|places| load(places, as_of));
     async move { Ok((request?.await?, compare)) }
 }
 

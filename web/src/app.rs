@@ -6,16 +6,15 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use covid_model::{Region, RegionSummary};
+use covid_model::{Region, US};
 
 use crate::api;
 use crate::data::Data;
 use crate::frame::Frame;
-use crate::html;
 use crate::ids;
 use crate::state::ViewState;
 use crate::text;
-use crate::view::{Dashboard, Ranking, Subscribe, dom};
+use crate::view::{Dashboard, Ranking, Subscribe, dom, search};
 
 /// Keeps the view state in the URL, so that a link reproduces the view.
 fn replace_url(query: &str) {
@@ -73,18 +72,19 @@ pub fn start() -> impl Future<Output = Start> {
     }
 }
 
-/// The shown regions of a series answer on one axis, each with its population from the
-/// regions list (`populations`; empty when it could not be loaded).
-fn frame_of(answer: api::SeriesAnswer, populations: &[RegionSummary]) -> Result<Frame, String> {
+/// The shown places of a series answer on one axis, each with the name and residents its
+/// answer gives (a county named with its state).
+fn frame_of(answer: api::SeriesAnswer) -> Result<Frame, String> {
     let (loaded, compare) = answer?;
     let data = loaded
         .iter()
-        .map(|(region, s)| {
-            let population = populations
-                .iter()
-                .find(|r| r.id == region.id)
-                .and_then(|r| r.population);
-            Data::new(*region, s.days.clone(), population).with_revisions(s.revisions.clone())
+        .map(|(place, s)| {
+            let mut data = Data::new(place.region(), s.days.clone(), s.population)
+                .with_revisions(s.revisions.clone());
+            if let covid_model::Place::County(county) = place {
+                data.county = Some((county.to_string(), s.name.clone()));
+            }
+            data
         })
         .collect();
     Ok(Frame::new(data, compare))
@@ -119,13 +119,10 @@ pub fn mount(start: Start) {
         // with the date the data is shown as of.
         let ids = Memo::new(move |_| state.with(ViewState::shown_regions));
         let as_of = Memo::new(move |_| state.with(|s| s.as_of));
-        // The regions list is read once; without it the page still draws counts (per capita and
-        // the ranking need it).
-        let populations = std::rc::Rc::new(regions.as_ref().ok().cloned().unwrap_or_default());
         // The shown regions on one axis, made anew for each answer, which the dashboard follows;
         // or why they could not be loaded. Until the next answer arrives, the page keeps drawing
         // the last one as it was. An answer to a superseded choice is dropped.
-        let made = frame_of(series, &populations);
+        let made = frame_of(series);
         let failure = RwSignal::new(made.as_ref().err().cloned());
         let frame = RwSignal::new(made.unwrap_or_else(|_| Frame::new(Vec::new(), false)));
         let asked = StoredValue::new(0u32);
@@ -139,7 +136,6 @@ pub fn mount(start: Start) {
             let request = api::series(&ids, compare, as_of);
             let ticket = asked.with_value(|n| n + 1);
             asked.set_value(ticket);
-            let populations = populations.clone();
             spawn_local(async move {
                 let answer = request.await;
                 if asked.get_value() != ticket {
@@ -156,7 +152,7 @@ pub fn mount(start: Start) {
                     (Ok(_), Some(_)) => show_as_of_note(""),
                     _ => {}
                 }
-                match frame_of(answer, &populations) {
+                match frame_of(answer) {
                     Ok(made) => {
                         frame.set(made);
                         // Only a change rebuilds the dashboard.
@@ -175,9 +171,7 @@ pub fn mount(start: Start) {
                 .max()
         });
         page_text(state, (frame, failure), status, states);
-        mount_in(ids::PICKER, move || {
-            view! { <RegionPicker state=state/> }.into_any()
-        });
+        crate::view::search::attach(state);
         mount_in(ids::MAIN, move || {
             view! { <Main failure=failure frame=frame state=state/> }.into_any()
         });
@@ -186,6 +180,18 @@ pub fn mount(start: Start) {
         mount_in(ids::RANKING_SECTION, move || {
             view! { <Ranking regions=regions state=state/> }.into_any()
         });
+    });
+    std::mem::forget(owner);
+}
+
+/// Fills the alerts page (`alerts.html`): the subscription form, with the region of the URL's
+/// view (`?region=`, as the charts' links give it).
+pub fn mount_alerts() {
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let state = ViewState::from_query(&window().location().search().unwrap_or_default());
+    let owner = Owner::new();
+    owner.with(move || {
+        let state = RwSignal::new(state);
         mount_in(ids::SUBSCRIBE_SECTION, move || {
             view! { <Subscribe state=state/> }.into_any()
         });
@@ -211,40 +217,48 @@ fn page_text(
     states: Option<chrono::NaiveDate>,
 ) {
     Effect::new(move |_| {
-        let (query, compared, region, shown) = state.with(|s| {
-            let shown: Vec<Region> = s
-                .shown_regions()
-                .iter()
-                .filter_map(|id| Region::by_id(id))
-                .collect();
+        let (query, compared, chosen) = state.with(|s| {
             (
                 s.to_query(),
                 !s.compare.is_empty(),
                 Region::by_id(&s.region),
-                shown,
             )
         });
         replace_url(&query);
-        let names: Vec<&str> = shown.iter().map(|r| r.name).collect();
-        let names = names.join(", ");
-        // Without data (its failure is shown instead), no dates.
+        // The alerts page takes the view's region for level changes.
+        dom::set(ids::ALERTS_LINK, "href", &format!("alerts.html?{query}"));
         let failed = failure.with(Option::is_some);
-        let (span, newest) = frame.with(|f| {
-            if failed {
-                return (text::Span::default(), Vec::new());
-            }
-            let newest: Vec<_> = f
-                .data
+        let (text, freshness) = frame.with(|f| {
+            // Without data (its failure is shown instead), no dates, and the chosen region's name.
+            let data = if failed { &[][..] } else { &f.data[..] };
+            let newest: Vec<_> = data
                 .iter()
-                .filter_map(|d| Some((d.region, d.days.last()?.date)))
+                .filter_map(|d| Some((d.name(), d.days.last()?.date)))
                 .collect();
-            (text::Span::of(f), newest)
+            let names: Vec<&str> = data.iter().map(|d| d.name()).collect();
+            let name = match data.first() {
+                Some(d) => d.name(),
+                None => chosen.map_or(US.name, |r| r.name),
+            };
+            let one = (name != US.name).then_some(name);
+            let span = if failed {
+                text::Span::default()
+            } else {
+                text::Span::of(f)
+            };
+            if !failed {
+                search::show(if compared { "" } else { name });
+            }
+            let freshness = match &status {
+                Ok(status) => text::freshness(status, &newest, states),
+                Err(error) => format!("How fresh the data is cannot be said: {error}"),
+            };
+            let names = names.join(", ");
+            (
+                text::heading(one, compared.then_some(&names), &span),
+                freshness,
+            )
         });
-        let text = text::heading(region, compared.then_some(names.as_str()), &span);
-        let freshness = match &status {
-            Ok(status) => text::freshness(status, &newest, states),
-            Err(error) => format!("How fresh the data is cannot be said: {error}"),
-        };
         for (id, line) in [
             (ids::HEADING, &text.heading),
             (ids::LEDE, &text.lede),
@@ -256,30 +270,6 @@ fn page_text(
         }
         document().set_title(&text.title);
     });
-}
-
-/// The region list: every region by name, the shown one chosen; while regions are compared,
-/// it names no single one.
-#[component]
-fn RegionPicker(state: RwSignal<ViewState>) -> impl IntoView {
-    let all = Region::all();
-    let options = move || {
-        let mut out = String::new();
-        let (compared, chosen) = state.with(|s| (!s.compare.is_empty(), s.region.clone()));
-        if compared {
-            out.push_str("<option value=\"\" selected disabled>Several (compared below)</option>");
-        }
-        html::region_options(&mut out, &all, (!compared).then_some(chosen.as_str()));
-        out
-    };
-    let choose = move |ev: leptos::ev::Event| {
-        let id = event_target_value(&ev);
-        state.update(|s| s.choose_region(id));
-    };
-    view! {
-        <label for=ids::REGION>"Region "</label>
-        <select id=ids::REGION name="region" on:change=choose inner_html=options></select>
-    }
 }
 
 /// The dashboard, or why the data could not be loaded. The dashboard is built once and follows

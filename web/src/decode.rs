@@ -96,14 +96,21 @@ fn array<J: Json>(value: &J, path: &str, key: &'static str) -> Result<Vec<J>, St
 /// What the site reads of a series answer (`/v1/series`, `/v1/regions/{id}/series`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
+    /// As the answer names its place (`Kings, New York`), and its residents.
+    pub name: String,
+    pub population: Option<u64>,
     pub days: Vec<Day>,
     /// How many times each day was revised after it was first published.
     pub revisions: Vec<u32>,
 }
 
-/// A series answer: `{"meta": {…}, "data": [Day, …]}`; the site reads the days (the sources are
-/// credited in the page's footer, the freshness read from `/v1/status`).
+/// A series answer: `{"meta": {"name", "population", …}, "data": [Day, …]}`; the site reads the
+/// place's name and residents and the days (the sources are credited in the page's footer, the
+/// freshness read from `/v1/status`).
 pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
+    let meta = member(answer, "", "meta")?;
+    let name = text(&meta, ".meta", "name")?;
+    let population = optional_count(&meta, ".meta", "population")?;
     let mut revisions = Vec::new();
     let days = array(answer, "", "data")?
         .iter()
@@ -114,12 +121,18 @@ pub fn series<J: Json>(answer: &J) -> Result<Series, String> {
             Ok(Day {
                 date: date(day, &path, "date")?,
                 cases: count(day, &path, "cases")?,
-                deaths: Some(count(day, &path, "deaths")?),
+                // `null` where not reported (some counties).
+                deaths: optional_count(day, &path, "deaths")?,
                 recovered: optional_count(day, &path, "recovered")?,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(Series { days, revisions })
+    Ok(Series {
+        name,
+        population,
+        days,
+        revisions,
+    })
 }
 
 /// A value a day held until a revision replaced it.
@@ -128,7 +141,8 @@ pub struct Replaced {
     /// The vintage of the run that replaced it.
     pub vintage: NaiveDate,
     pub cases: u64,
-    pub deaths: u64,
+    /// `None` where not reported (some counties).
+    pub deaths: Option<u64>,
 }
 
 /// A revisions answer (`/v1/regions/{id}/revisions`): the values the revisions replaced (each
@@ -142,7 +156,7 @@ pub fn replaced<J: Json>(answer: &J) -> Result<Vec<Replaced>, String> {
             out.push(Replaced {
                 vintage: date(change, &path, "vintage")?,
                 cases: count(&before, &at, "cases")?,
-                deaths: count(&before, &at, "deaths")?,
+                deaths: optional_count(&before, &at, "deaths")?,
             });
         }
     }
@@ -341,14 +355,20 @@ mod tests {
         assert_eq!(
             read,
             vec![
-                replaced_on("2021-03-02", 100, 1),
-                replaced_on("2021-03-05", 110, 2)
+                replaced_on("2021-03-02", 100, Some(1)),
+                replaced_on("2021-03-05", 110, Some(2))
             ]
         );
-        let broken = json!({"data": [{"vintage": "2021-03-02", "before": {"cases": 1}}]});
+        // A county's deaths not reported: `null`, never 0.
+        let county = json!({"data": [{"vintage": "2021-03-02", "before": {"cases": 1}}]});
+        assert_eq!(
+            replaced(&county).unwrap(),
+            [replaced_on("2021-03-02", 1, None)]
+        );
+        let broken = json!({"data": [{"vintage": "2021-03-02", "before": {"deaths": 1}}]});
         assert_eq!(
             replaced(&broken).unwrap_err(),
-            "data[0].before.deaths: missing"
+            "data[0].before.cases: missing"
         );
     }
 
@@ -441,7 +461,7 @@ mod tests {
     #[test]
     fn errors_say_where_and_what() {
         let bad = |data: serde_json::Value| {
-            series(&json!({"meta": {"source": "s"}, "data": data})).unwrap_err()
+            series(&json!({"meta": {"name": "New York"}, "data": data})).unwrap_err()
         };
         assert_eq!(
             bad(json!([{"date": "2020-13-01", "cases": 1, "deaths": 0}])),
@@ -456,8 +476,21 @@ mod tests {
             "data[0].cases: expected a whole number of at least 0"
         );
         assert_eq!(
-            bad(json!([{"date": "2020-12-01", "cases": 1}])),
-            "data[0].deaths: missing"
+            bad(json!([{"date": "2020-12-01", "cases": 1, "deaths": -2}])),
+            "data[0].deaths: expected a whole number of at least 0"
+        );
+        // A county's deaths not reported: `null`, never 0.
+        let day = json!([{"date": "2020-12-01", "cases": 1, "deaths": null}]);
+        let meta = json!({"name": "Adjuntas, Puerto Rico", "population": 17_363});
+        let read = series(&json!({"meta": meta, "data": day})).unwrap();
+        assert_eq!(read.days[0].deaths, None);
+        assert_eq!(
+            (read.name.as_str(), read.population),
+            ("Adjuntas, Puerto Rico", Some(17_363))
+        );
+        assert_eq!(
+            series(&json!({"meta": {}, "data": day})).unwrap_err(),
+            ".meta.name: missing"
         );
         assert_eq!(bad(json!({})), ".data: expected an array");
         assert_eq!(

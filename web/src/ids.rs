@@ -10,13 +10,17 @@ pub const HEADING: &str = "heading";
 pub const LEDE: &str = "lede";
 /// The footer's line on the data's freshness (from `/v1/status`).
 pub const FRESHNESS: &str = "freshness";
-/// The region picker's paragraph, and its list.
+/// The search field's paragraph, the field (`view/search.rs`) and its list of places found.
 pub const PICKER: &str = "region-picker";
 pub const REGION: &str = "region";
+pub const PLACES: &str = "places";
 /// The dashboard's place.
 pub const MAIN: &str = "main";
-/// The ranking's and the subscription form's sections.
+/// The ranking's section; the alerts section's heading and its link to the alerts page
+/// (`alerts.html`), whose section holds the subscription form.
 pub const RANKING_SECTION: &str = "ranking-section";
+pub const ALERTS_HEADING: &str = "alerts-heading";
+pub const ALERTS_LINK: &str = "alerts-link";
 pub const SUBSCRIBE_SECTION: &str = "subscribe-section";
 
 /// The chart options (`view/controls.rs`).
@@ -32,6 +36,8 @@ pub const AS_OF: &str = "as-of";
 pub const AS_OF_NOTE: &str = "as-of-note";
 pub const COMPARE_ADD: &str = "compare-add";
 pub const COMPARE_STOP: &str = "compare-stop";
+/// A county's comparison with its state and the nation.
+pub const COMPARE_LEVELS: &str = "compare-levels";
 pub const TABLE_TOGGLE: &str = "table-toggle";
 pub const COPY_LINK: &str = "copy-link";
 pub const COPY_STATUS: &str = "copy-status";
@@ -52,6 +58,11 @@ pub const SUBSCRIBE_FORM: &str = "subscribe-form";
 pub const SUBSCRIBE_EMAIL: &str = "subscribe-email";
 pub const SUBSCRIBE_REGIONS: &str = "subscribe-regions";
 pub const SUBSCRIBE_STATUS: &str = "subscribe-status";
+
+/// The search's option `i` in its list of places found: `place-0`.
+pub fn place_option(i: usize) -> String {
+    format!("place-{i}")
+}
 
 /// A view's radio button: `view-cumulative`, `view-daily`.
 pub fn view(key: &str) -> String {
@@ -100,6 +111,25 @@ mod tests {
             .collect()
     }
 
+    /// Each id of `names` is written once in `written`, the page `skeleton`'s ids are all
+    /// named, and no view's id is written as markup.
+    fn check(page: &str, skeleton: &str, written: &str, names: &[String]) {
+        let found = ids_in(written);
+        for id in names {
+            let n = found.iter().filter(|f| *f == id).count();
+            assert_eq!(n, 1, "{page}: id {id:?} is written {n} times");
+        }
+        for id in BY_VIEWS {
+            assert!(!found.iter().any(|f| f == id), "{id} is a view's");
+        }
+        for id in ids_in(skeleton) {
+            assert!(
+                names.contains(&id),
+                "{page} has an id ids.rs does not name: {id}"
+            );
+        }
+    }
+
     #[test]
     fn every_id_is_written_once_in_the_skeleton_and_the_markup() {
         let skeleton = include_str!("../index.html");
@@ -111,9 +141,11 @@ mod tests {
             FRESHNESS,
             PICKER,
             REGION,
+            PLACES,
             MAIN,
             RANKING_SECTION,
-            SUBSCRIBE_SECTION,
+            ALERTS_HEADING,
+            ALERTS_LINK,
             PER_100K,
             MORE,
             LOG,
@@ -123,17 +155,13 @@ mod tests {
             AS_OF_NOTE,
             COMPARE_ADD,
             COMPARE_STOP,
+            COMPARE_LEVELS,
             TABLE_TOGGLE,
             COPY_LINK,
             COPY_STATUS,
             RANKING_HEADING,
             RANKING,
             MAP,
-            SUBSCRIBE_HEADING,
-            SUBSCRIBE_FORM,
-            SUBSCRIBE_EMAIL,
-            SUBSCRIBE_REGIONS,
-            SUBSCRIBE_STATUS,
         ]
         .into_iter()
         .map(str::to_string)
@@ -143,19 +171,20 @@ mod tests {
         ids.extend(Metric::ALL.map(|m| metric(m.code())));
         ids.extend(crate::view::SORT_KEYS.map(sort));
         ids.extend(crate::view::MAP_KEYS.map(map_metric));
-        let found = ids_in(&written);
-        for id in &ids {
-            let n = found.iter().filter(|f| *f == id).count();
-            assert_eq!(n, 1, "id {id:?} is written {n} times");
-        }
-        for id in BY_VIEWS {
-            assert!(!found.iter().any(|f| f == id), "{id} is a view's");
-        }
-        for id in ids_in(skeleton) {
-            assert!(
-                ids.contains(&id),
-                "index.html has an id ids.rs does not name: {id}"
-            );
-        }
+        check("index.html", skeleton, &written, &ids);
+
+        let skeleton = include_str!("../alerts.html");
+        let written = [skeleton.to_string(), crate::view::alerts_markup_for_tests()].concat();
+        let ids = [
+            APP,
+            SUBSCRIBE_SECTION,
+            SUBSCRIBE_HEADING,
+            SUBSCRIBE_FORM,
+            SUBSCRIBE_EMAIL,
+            SUBSCRIBE_REGIONS,
+            SUBSCRIBE_STATUS,
+        ]
+        .map(str::to_string);
+        check("alerts.html", skeleton, &written, &ids);
     }
 }

@@ -9,6 +9,7 @@
 //! - [`text`]: the heading, the title and the footer's freshness line, from the data;
 //! - [`frame`]: the shown regions on one date axis; [`draw`]: the SVG drawn on plotters' backend,
 //!   and its pixel-to-day mapping; [`keyboard`]: keyboard reading;
+//! - [`search`]: finding a place by the words of its name;
 //! - [`ids`]: every element id, once; the page's skeleton is `index.html`, which [`app`] fills:
 //!   the components of `view`, sharing state by context; `view/subscribe.rs` is the
 //!   email-alert form.
@@ -24,6 +25,7 @@ pub mod decode;
 pub mod html;
 pub mod ids;
 pub mod keyboard;
+pub mod search;
 pub mod text;
 mod view;
 
@@ -32,4 +34,4 @@ mod view;
 use covid_chart::fixtures;
 pub use covid_chart::{data, draw, format, frame, metric, series, state};
 
-pub use app::{Start, mount, start};
+pub use app::{Start, mount, mount_alerts, start};

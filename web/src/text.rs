@@ -4,7 +4,6 @@
 //! loaded series or from `/v1/status`.
 
 use chrono::{Datelike, NaiveDate};
-use covid_model::Region;
 
 use crate::decode::{Freshness, Replaced};
 use crate::format::{date, month_year};
@@ -66,7 +65,7 @@ pub fn earlier(replaced: &[Replaced], as_of: Option<NaiveDate>) -> String {
             format!(
                 "{} cases and {} deaths (replaced {})",
                 covid_model::thousands(r.cases),
-                covid_model::thousands(r.deaths),
+                crate::format::count(r.deaths),
                 r.vintage
             )
         })
@@ -78,11 +77,11 @@ pub fn earlier(replaced: &[Replaced], as_of: Option<NaiveDate>) -> String {
     }
 }
 
-/// The page's heading for one region (`region`), for compared regions (`compared`, named by
-/// `names`), or for the United States.
-pub fn heading(region: Option<Region>, compared: Option<&str>, span: &Span) -> Heading {
+/// The page's heading for one place (`name`: a state's, `Kings, New York`), for compared places
+/// (`compared`, their names), or for the United States (no `name`).
+pub fn heading(name: Option<&str>, compared: Option<&str>, span: &Span) -> Heading {
     let (range, years) = (range(span), years(span));
-    match (compared, region) {
+    match (compared, name) {
         (Some(names), _) => Heading {
             heading: format!("Compared: {names}"),
             lede: format!(
@@ -91,14 +90,13 @@ pub fn heading(region: Option<Region>, compared: Option<&str>, span: &Span) -> H
             ),
             title: format!("COVID-19 compared: {names}{years}"),
         },
-        (None, Some(r)) if !r.is_us() => Heading {
-            heading: format!("{} COVID-19: cases and deaths", r.name),
+        (None, Some(name)) => Heading {
+            heading: format!("{name} COVID-19: cases and deaths"),
             lede: format!(
-                "Daily cumulative counts for {} (The New York Times){range}, with daily new \
-                 values and 7-day averages.",
-                r.name
+                "Daily cumulative counts for {name} (The New York Times){range}, with daily new \
+                 values and 7-day averages."
             ),
-            title: format!("{} COVID-19: cases and deaths{years}", r.name),
+            title: format!("{name} COVID-19: cases and deaths{years}"),
         },
         (None, _) => Heading {
             heading: "US COVID-19: cases, deaths and recoveries".to_string(),
@@ -162,13 +160,13 @@ pub fn nation_ends(nation: NaiveDate, states: NaiveDate) -> String {
     )
 }
 
-/// The footer's line on the data's freshness: each shown region's own newest day (`shown`,
-/// from its series), why the nation's is earlier than the states' newest (`states`, from
+/// The footer's line on the data's freshness: each shown place's own newest day (`shown`: its
+/// name and its series' newest day), why the nation's is earlier than the states' newest (`states`, from
 /// `/v1/regions`), whether the sources stopped publishing, and when this site's copy last
 /// changed and was last checked, from `/v1/status`.
 pub fn freshness(
     status: &Freshness,
-    shown: &[(Region, NaiveDate)],
+    shown: &[(&str, NaiveDate)],
     states: Option<NaiveDate>,
 ) -> String {
     let day = |rfc3339: &Option<String>| {
@@ -183,10 +181,10 @@ pub fn freshness(
     }
     let days: Vec<String> = shown
         .iter()
-        .map(|(region, newest)| format!("{}: newest day {}", region.name, date(*newest)))
+        .map(|(name, newest)| format!("{name}: newest day {}", date(*newest)))
         .collect();
     let mut out = format!("{}.", days.join("; "));
-    if let Some((_, nation)) = shown.iter().find(|(r, _)| r.is_us())
+    if let Some((_, nation)) = shown.iter().find(|(n, _)| *n == covid_model::US.name)
         && let Some(states) = states.filter(|s| s > nation)
     {
         out = format!("{out} {}", nation_ends(*nation, states));
@@ -218,12 +216,12 @@ mod tests {
             Replaced {
                 vintage: d("2021-03-02"),
                 cases: 1_000,
-                deaths: 10,
+                deaths: Some(10),
             },
             Replaced {
                 vintage: d("2021-03-05"),
                 cases: 1_050,
-                deaths: 11,
+                deaths: Some(11),
             },
         ];
         assert_eq!(
@@ -254,14 +252,16 @@ mod tests {
             us.title,
             "US COVID-19: cases, deaths and recoveries, 2020–2023"
         );
-        let ny = heading(Region::by_id("NY"), None, &span);
+        let ny = heading(Some("New York"), None, &span);
         assert_eq!(ny.title, "New York COVID-19: cases and deaths, 2020–2023");
         assert!(
             ny.lede.contains("January 2020 to March 2023"),
             "{}",
             ny.lede
         );
-        let compared = heading(Region::by_id("NY"), Some("New York, Texas"), &span);
+        let compared = heading(Some("New York"), Some("New York, Texas"), &span);
+        let county = heading(Some("Kings, New York"), None, &span);
+        assert_eq!(county.heading, "Kings, New York COVID-19: cases and deaths");
         assert_eq!(compared.heading, "Compared: New York, Texas");
         assert!(compared.lede.ends_with("January 2020 to March 2023."));
     }
@@ -269,8 +269,9 @@ mod tests {
     #[test]
     fn the_span_is_the_loaded_data_s() {
         let days = crate::fixtures::days();
-        let data =
-            |id: &str| crate::data::Data::new(Region::by_id(id).unwrap(), days.clone(), None);
+        let data = |id: &str| {
+            crate::data::Data::new(covid_model::Region::by_id(id).unwrap(), days.clone(), None)
+        };
         let us = Span::of(&Frame::new(vec![data("US")], false));
         assert_eq!(us.days, Some((d("2020-11-20"), d("2021-01-18"))));
         assert_eq!(Span::of(&Frame::new(vec![], false)), Span::default());
@@ -295,7 +296,7 @@ mod tests {
             last_changed: Some("2026-12-07T06:12:00+00:00".to_string()),
             last_run_at: Some("2026-12-08T06:00:03+00:00".to_string()),
         };
-        let ny = Region::by_id("NY").unwrap();
+        let ny = "New York";
         let states = Some(d("2021-07-08"));
         assert_eq!(
             freshness(&status, &[(ny, d("2021-07-08"))], states),
@@ -303,7 +304,7 @@ mod tests {
              last changed on Dec 7, 2026; it last checked the sources on Dec 8, 2026."
         );
         // The nation's earlier end is said where the nation is shown.
-        let us = (covid_model::US, d("2021-03-16"));
+        let us = (covid_model::US.name, d("2021-03-16"));
         assert_eq!(
             freshness(&status, &[(ny, d("2021-07-08")), us], states),
             "New York: newest day Jul 8, 2021; United States: newest day Mar 16, 2021. The \

@@ -78,7 +78,7 @@ fn overlay_markup(left: f64, date: &str, cells: &[Cell]) -> String {
     );
     html::element(&mut out, "strong", "", date);
     for c in cells {
-        let name = c.region.unwrap_or(c.metric.label());
+        let name = c.region.as_deref().unwrap_or(c.metric.label());
         let class = format!("metric {}", c.metric.code());
         html::element_with(
             &mut out,
@@ -238,7 +238,7 @@ pub fn ChartFigure() -> impl IntoView {
                 let recovered = s.metrics.contains(&Metric::Recovered);
                 if s.per_100k() && f.data.iter().any(|d| d.population.is_none()) {
                     Some(
-                        "Per 100,000 residents needs each region's population, which /v1/regions did not give: turn off \"Per 100,000 residents\" to see counts.".to_string(),
+                        "Per 100,000 residents needs each place's population, which its series did not give: turn off \"Per 100,000 residents\" to see counts.".to_string(),
                     )
                 } else if !recovered {
                     None
@@ -289,7 +289,7 @@ pub fn ChartFigure() -> impl IntoView {
                             &[("style", &color)],
                             "",
                         );
-                        html::escape(&mut out, &format!("{} ({})", d.region.name, d.region.id));
+                        html::escape(&mut out, &format!("{} ({})", d.name(), d.id()));
                         out.push_str("</span>");
                     }
                 }
@@ -386,7 +386,7 @@ mod tests {
     fn overlays_say_the_date_read_on_the_side_with_room() {
         let cells = [Cell {
             metric: Metric::Deaths,
-            region: Some("NY"),
+            region: Some("NY".to_string()),
             text: "<1,234>".to_string(),
         }];
         let right = overlay_markup(75.0, "Mar 2, 2021", &cells);

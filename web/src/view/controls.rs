@@ -11,7 +11,6 @@
 //! One markup string, one effect and two listeners cost less wasm than a reactive binding per
 //! control (the first-load budget).
 
-use covid_model::Region;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -19,8 +18,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlInputElement;
 
 use crate::ids::{
-    self, AS_OF, AS_OF_NOTE, COMPARE_ADD, COMPARE_STOP, COPY_LINK, COPY_STATUS, DATA_TABLE, FROM,
-    LOG, MORE, PER_100K, TABLE_TOGGLE, TO,
+    self, AS_OF, AS_OF_NOTE, COMPARE_ADD, COMPARE_LEVELS, COMPARE_STOP, COPY_LINK, COPY_STATUS,
+    DATA_TABLE, FROM, LOG, MORE, PER_100K, TABLE_TOGGLE, TO,
 };
 use crate::metric::Metric;
 use crate::state::{MAX_COMPARED, Preset, Scale, View, ViewState};
@@ -33,14 +32,18 @@ use super::dom::{self, by_id, flag, pressed, set};
 enum Action {
     Log,
     StopComparing,
+    StateAndNation,
+    AddPlace,
     Table,
     CopyLink,
 }
 
 impl Action {
-    const ALL: [Action; 4] = [
+    const ALL: [Action; 6] = [
         Action::Log,
         Action::StopComparing,
+        Action::StateAndNation,
+        Action::AddPlace,
         Action::Table,
         Action::CopyLink,
     ];
@@ -49,6 +52,8 @@ impl Action {
         match self {
             Action::Log => "log",
             Action::StopComparing => "stop-comparing",
+            Action::StateAndNation => "state-and-nation",
+            Action::AddPlace => "add-place",
             Action::Table => "table",
             Action::CopyLink => "copy-link",
         }
@@ -69,6 +74,9 @@ impl Action {
                 }
             }
             Action::StopComparing => s.stop_comparing(),
+            Action::StateAndNation => s.compare_with_state_and_nation(),
+            // The search field adds the place it finds next (`view/search.rs`).
+            Action::AddPlace => {}
             Action::Table => s.table = !s.table,
             Action::CopyLink => {}
         }
@@ -118,17 +126,19 @@ pub fn markup() -> String {
         html::escape(&mut out, m.label());
         out.push_str("</label>");
     }
-    let (stop, table, copy) = (
+    let (stop, levels, add, table, copy) = (
         Action::StopComparing.code(),
+        Action::StateAndNation.code(),
+        Action::AddPlace.code(),
         Action::Table.code(),
         Action::CopyLink.code(),
     );
     out.push_str(&format!(
-        "</fieldset><fieldset class=\"compare\"><legend>Compare regions</legend>\
+        "</fieldset><fieldset class=\"compare\"><legend>Compare places</legend>\
          <span class=\"compared\"></span>\
-         <label for=\"{COMPARE_ADD}\" class=\"visually-hidden\">Add a region to compare</label>\
-         <select id=\"{COMPARE_ADD}\"></select>\
-         <button type=\"button\" id=\"{COMPARE_STOP}\" data-action=\"{stop}\" hidden>Stop comparing</button></fieldset>\
+         <button type=\"button\" id=\"{COMPARE_ADD}\" data-action=\"{add}\">Add a place…</button>\
+         <button type=\"button\" id=\"{COMPARE_STOP}\" data-action=\"{stop}\" hidden>Stop comparing</button>\
+         <button type=\"button\" id=\"{COMPARE_LEVELS}\" data-action=\"{levels}\" hidden>With its state and the nation</button></fieldset>\
          <div class=\"actions\"><button type=\"button\" id=\"{TABLE_TOGGLE}\" data-action=\"{table}\" aria-controls=\"{DATA_TABLE}\"></button>\
          <span class=\"downloads\"></span><button type=\"button\" id=\"{COPY_LINK}\" data-action=\"{copy}\">Copy link</button>\
          <span id=\"{COPY_STATUS}\" class=\"copy-status\" role=\"status\" aria-live=\"polite\"></span></div>\
@@ -137,37 +147,19 @@ pub fn markup() -> String {
     out
 }
 
-/// A button per compared region, which removes it.
-pub fn compared_markup(compare: &[String]) -> String {
+/// A button per compared place (its id and name), which removes it.
+pub fn compared_markup<'a>(compared: impl Iterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::new();
-    for r in compare.iter().filter_map(|id| Region::by_id(id)) {
-        let label = format!("Remove {} from the comparison", r.name);
+    for (id, name) in compared {
+        let label = format!("Remove {name} from the comparison");
         html::element_with(
             &mut out,
             "button",
             "type=\"button\" class=\"remove\"",
-            &[("data-remove", r.id), ("aria-label", &label)],
-            &format!("{} ×", r.id),
+            &[("data-remove", id), ("aria-label", &label)],
+            &format!("{id} ×"),
         );
     }
-    out
-}
-
-/// The list that adds a region: a first option that adds none (chosen again after each change,
-/// so that the list is ready for the next region), then the regions not yet compared.
-pub fn compare_options(compare: &[String]) -> String {
-    let mut out = String::new();
-    let first = if compare.len() >= MAX_COMPARED {
-        "Six regions at most"
-    } else {
-        "Add a region…"
-    };
-    html::option(&mut out, "", first, true);
-    let rest: Vec<Region> = Region::all()
-        .into_iter()
-        .filter(|r| !compare.iter().any(|c| c == r.id))
-        .collect();
-    html::region_options(&mut out, &rest, None);
     out
 }
 
@@ -232,6 +224,8 @@ fn show(s: &ViewState, populations: bool, recoveries: bool) {
     }
     flag(COMPARE_ADD, "disabled", s.compare.len() >= MAX_COMPARED);
     flag(COMPARE_STOP, "hidden", s.compare.is_empty());
+    let county = s.compare.is_empty() && covid_model::CountyId::parse(&s.region).is_some();
+    flag(COMPARE_LEVELS, "hidden", !county);
     set(TABLE_TOGGLE, "aria-expanded", pressed(s.table));
     if let Some(e) = by_id(TABLE_TOGGLE) {
         e.set_text_content(Some(if s.table {
@@ -281,10 +275,10 @@ pub fn Controls() -> impl IntoView {
             let f = &*frame.read();
             {
                 for d in &f.data {
-                    let href = api::csv_url(d.region, dates);
-                    let file = format!("{}-covid-19.csv", d.region.id.to_ascii_lowercase());
+                    let href = api::csv_url(d.id(), dates);
+                    let file = format!("{}-covid-19.csv", d.id().to_ascii_lowercase());
                     let text = if f.compared {
-                        format!("CSV: {}", d.region.id)
+                        format!("CSV: {}", d.id())
                     } else {
                         "Download CSV".to_string()
                     };
@@ -297,7 +291,7 @@ pub fn Controls() -> impl IntoView {
     };
     // The controls follow the state and the data; the lists written as markup are written
     // again only when they change.
-    Effect::new(move |before: Option<[String; 4]>| {
+    Effect::new(move |before: Option<[String; 3]>| {
         let (first, last) = shown.bounds();
         for id in [FROM, TO] {
             if let Some(e) = input(id) {
@@ -305,23 +299,20 @@ pub fn Controls() -> impl IntoView {
                 e.set_max(&last.to_string());
             }
         }
-        let (populations, recoveries, embeds) = {
+        let (populations, recoveries, embeds, compared) = {
             let f = &*frame.read();
             let embeds = state.with(|s| super::embed::markup(s, f, &super::embed::origin()));
             let populations = f.data.iter().all(|d| d.population.is_some());
-            (populations, f.has_recoveries(), embeds)
+            let shown = f.data.iter().map(|d| (d.id(), d.name()));
+            let compared = compared_markup(shown.filter(|_| f.compared));
+            (populations, f.has_recoveries(), embeds, compared)
         };
         let now = state.with(|s| {
             show(s, populations, recoveries);
-            [
-                compared_markup(&s.compare),
-                compare_options(&s.compare),
-                downloads(),
-                embeds,
-            ]
+            [compared, downloads(), embeds]
         });
         let before = before.as_ref();
-        for (i, selector) in [".compared", "select", ".downloads", ".embeds"]
+        for (i, selector) in [".compared", ".downloads", ".embeds"]
             .into_iter()
             .enumerate()
         {
@@ -340,6 +331,8 @@ pub fn Controls() -> impl IntoView {
             if action == Action::CopyLink {
                 let url = window().location().href().unwrap_or_default();
                 copy(url, "Link", COPY_STATUS);
+            } else if action == Action::AddPlace {
+                super::search::add();
             } else {
                 state.update(|s| action.apply(s));
             }
@@ -371,10 +364,6 @@ pub fn Controls() -> impl IntoView {
             state.update(|s| s.to = crate::data::parse_date(&value));
         } else if id == AS_OF {
             state.update(|s| s.as_of = crate::data::parse_date(&value));
-        } else if id == COMPARE_ADD {
-            if !value.is_empty() {
-                state.update(|s| s.compare_with(value));
-            }
         } else if name == "view" {
             state.update(|s| {
                 s.per_100k = Some(value == PER_100K_VIEW);
@@ -418,24 +407,13 @@ mod tests {
     }
 
     #[test]
-    fn the_compared_regions_have_a_remove_button_and_leave_the_list() {
-        let compare = ["NY".to_string(), "CA".to_string()];
-        let buttons = compared_markup(&compare);
+    fn the_compared_places_have_a_remove_button() {
+        let buttons = compared_markup([("NY", "New York"), ("CA", "California")].into_iter());
         assert_eq!(
             buttons,
             "<button type=\"button\" class=\"remove\" data-remove=\"NY\" aria-label=\"Remove New York \
              from the comparison\">NY ×</button><button type=\"button\" class=\"remove\" \
              data-remove=\"CA\" aria-label=\"Remove California from the comparison\">CA ×</button>"
-        );
-        let options = compare_options(&compare);
-        assert!(options.starts_with("<option value=\"\" selected>Add a region…</option>"));
-        assert_eq!(options.matches("<option ").count(), 1 + 56 - 2);
-        assert!(!options.contains("value=\"NY\"") && options.contains("value=\"TX\""));
-        let six: Vec<String> = ["NY", "CA", "TX", "FL", "AL", "AK"]
-            .map(String::from)
-            .to_vec();
-        assert!(
-            compare_options(&six).starts_with("<option value=\"\" selected>Six regions at most")
         );
     }
 }

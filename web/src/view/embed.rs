@@ -26,17 +26,14 @@ pub fn markup(state: &ViewState, frame: &Frame, origin: &str) -> String {
         .filter(|m| *m != Metric::Recovered)
     {
         let embed = EmbedChart::of_view(state, metric, &frame.dates);
-        let url = format!("{origin}{}", embed.path(data.region.id));
+        let url = format!("{origin}{}", embed.path(data.id()));
         let id = ids::embed(metric.code());
         out.push_str(&format!("<p><label for=\"{id}\">"));
         html::escape(&mut out, &format!("{}, as HTML to paste", metric.label()));
         out.push_str(&format!(
             "</label><textarea id=\"{id}\" readonly rows=\"3\">"
         ));
-        html::escape(
-            &mut out,
-            &embed.snippet(&url, data.region.id, data.region.name),
-        );
+        html::escape(&mut out, &embed.snippet(&url, data.id(), data.name()));
         out.push_str(&format!(
             "</textarea><button type=\"button\" data-copy=\"{id}\">Copy</button>"
         ));

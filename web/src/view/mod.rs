@@ -9,6 +9,7 @@ mod embed;
 mod map;
 mod rank;
 mod readout;
+pub(crate) mod search;
 mod subscribe;
 mod table;
 
@@ -92,13 +93,14 @@ pub(crate) const SORT_KEYS: [&str; 3] = rank::COLUMN_KEYS;
 #[cfg(test)]
 pub(crate) const MAP_KEYS: [&str; 2] = ["cases", "deaths"];
 
-/// Every piece of markup the view writes as text, for the native test of the ids.
+/// Every piece of markup the charts' page writes as text, for the native test of the ids.
 #[cfg(test)]
 pub(crate) fn markup_for_tests() -> String {
-    [
-        controls::markup(),
-        rank::markup(None, ""),
-        subscribe::markup(),
-    ]
-    .concat()
+    [controls::markup(), rank::markup(None, "")].concat()
+}
+
+/// The markup the alerts page writes, for the same test.
+#[cfg(test)]
+pub(crate) fn alerts_markup_for_tests() -> String {
+    subscribe::markup()
 }

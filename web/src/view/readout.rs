@@ -2,12 +2,11 @@
 //! values its revisions replaced (`/v1/regions/{id}/revisions`, asked when the day is read).
 
 use chrono::NaiveDate;
-use covid_model::Region;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// A revised day read: its region, its date and the date the data is shown as of.
-type Revised = (Region, NaiveDate, Option<NaiveDate>);
+type Revised = (String, NaiveDate, Option<NaiveDate>);
 
 #[component]
 pub fn Readout() -> impl IntoView {
@@ -17,9 +16,9 @@ pub fn Readout() -> impl IntoView {
     let revised = move || -> Option<Revised> {
         let as_of = shown.state.with(|s| s.as_of);
         shown.hover.get().and_then(|x| {
-            shown
-                .frame
-                .with(|f| (f.revisions(x) > 0).then(|| (f.data[0].region, f.dates[x], as_of)))
+            shown.frame.with(|f| {
+                (f.revisions(x) > 0).then(|| (f.data[0].id().to_string(), f.dates[x], as_of))
+            })
         })
     };
     // Its earlier values, for the day they were asked for: they follow the sentence once they
@@ -30,7 +29,7 @@ pub fn Readout() -> impl IntoView {
         match shown.hover.get() {
             Some(x) => {
                 let mut line = shown.frame.read().sentence(x, &state);
-                if let Some((day, values)) = &*earlier.read() && Some(*day) == revised() {
+                if let Some((day, values)) = &*earlier.read() && Some(day) == revised().as_ref() {
                     line.push_str(values);
                 }
                 line
@@ -41,14 +40,15 @@ pub fn Readout() -> impl IntoView {
     let asked = StoredValue::new(None::<Revised>);
     Effect::new(move |_| {
         let day = revised();
-        if asked.get_value() == day {
+        if asked.with_value(|a| *a == day) {
             return;
         }
-        asked.set_value(day);
-        if let Some(day @ (region, date, as_of)) = day {
+        asked.set_value(day.clone());
+        if let Some(day) = day {
             spawn_local(async move {
-                let values = match crate::api::replaced(region, date).await {
-                    Ok(replaced) => crate::text::earlier(&replaced, as_of),
+                let (id, date, as_of) = &day;
+                let values = match crate::api::replaced(id, *date).await {
+                    Ok(replaced) => crate::text::earlier(&replaced, *as_of),
                     Err(e) => format!("; its earlier values could not be read: {e}"),
                 };
                 earlier.set(Some((day, values)));

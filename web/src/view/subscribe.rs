@@ -1,5 +1,5 @@
-//! The subscription form: an email address, the alert kinds, and optionally the regions whose
-//! updates to hear about. Sent with `fetch` (the CSP keeps `form-action 'none'`); the answer is
+//! The subscription form of the alerts page (`alerts.html`): an email address, the alert kinds,
+//! and optionally the regions whose updates to hear about. Sent with `fetch` (the CSP keeps `form-action 'none'`); the answer is
 //! said in a live region: "check your inbox", or the problem's detail.
 
 use covid_model::{AlertKind, Region, SUBSCRIBABLE, SubscriptionRequest};
@@ -101,7 +101,11 @@ fn say(text: &str, error: bool, sending: bool) {
 pub fn Subscribe(state: RwSignal<ViewState>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let shown = state.with_untracked(|s| s.region.clone());
+        // A county's level changes are told with its state's.
+        let shown = state.with_untracked(|s| match covid_model::CountyId::parse(&s.region) {
+            Some(county) => county.state().id.to_string(),
+            None => s.region.clone(),
+        });
         let Some(request) = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())

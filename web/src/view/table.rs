@@ -18,13 +18,7 @@ pub fn DataTable() -> impl IntoView {
                     let ids: Vec<&str> = f
                         .data
                         .iter()
-                        .map(|d| {
-                            if d.region.is_us() {
-                                "US"
-                            } else {
-                                d.region.name
-                            }
-                        })
+                        .map(|d| if d.id() == "US" { "US" } else { d.name() })
                         .collect();
                     ids.join(", ")
                 }
