@@ -34,6 +34,7 @@ lint: setup
 	check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	zizmor --offline --min-severity medium --no-progress .github/workflows/
 	node scripts/us-map.mjs --check
+	node scripts/us-county-map.mjs --check
 
 # The functions' requests in the tests pass an IAM gate that judges them by their policies in
 # template.yaml (testkit/src/iam); iam-audit then fails on any refusal and on any allowed action

@@ -20,7 +20,9 @@ use crate::answer::{snapshot, unavailable};
 use crate::as_of::SeriesAsOf;
 use crate::extract::{AsOf, IfNoneMatch, Range, RegionPath};
 use crate::problem::Problem;
-use crate::problem::responses::{NotModified, Unavailable, UnknownRegionOrBeforeHistory};
+use crate::problem::responses::{
+    NotModified, Unavailable, UnknownRegion, UnknownRegionOrBeforeHistory,
+};
 use crate::regions::{region_tag, with_data};
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -208,6 +210,45 @@ pub async fn map(
         Range::default(),
         || {
             let svg = covid_chart::map::draw(&list.regions, metric);
+            ("image/svg+xml", svg.into_bytes())
+        },
+    ))
+}
+
+/// A state's or territory's counties as shapes, coloured by their newest 7-day average of new
+/// cases or deaths per 100,000 residents (the `/v1/regions/{id}/counties` figures), with the
+/// state map's legend; NYT's geographies without a shape ("Unknown", Kansas City, Joplin,
+/// Puerto Rico's municipios) listed under it with theirs. Each shape and line links to
+/// `?region={county id}` and names its value.
+#[utoipa::path(get, path = "/v1/regions/{id}/counties/map.svg", operation_id = "county_map_svg", tag = "charts", params(RegionPath, MapMetric), responses(
+    (status = 200, description = "The map, a standalone SVG document", body = String, content_type = "image/svg+xml"),
+    NotModified,
+    (status = 400, description = "A bad `metric`", body = Problem, content_type = "application/problem+json"),
+    UnknownRegion, Unavailable,
+))]
+pub async fn county_map(
+    State(app): State<Arc<App>>,
+    RegionPath(place): RegionPath,
+    MapMetric(metric): MapMetric,
+    holds: IfNoneMatch,
+) -> Result<Answer, Problem> {
+    let (snapshot, state, listing) = crate::counties::listing(&app, place).await?;
+    // Named by the listing's own figures: it changes apart from the national data.
+    let tag = format!(
+        "{}-{}",
+        state.id,
+        covid_model::fingerprint_text(
+            &serde_json::to_string(&listing.counties).unwrap_or_default()
+        )
+    );
+    Ok(Answer::new(
+        &holds,
+        &snapshot,
+        &tag,
+        &format!("county-map-{}", metric.code()),
+        Range::default(),
+        || {
+            let svg = covid_chart::county_map::draw(state, &listing.counties, metric);
             ("image/svg+xml", svg.into_bytes())
         },
     ))

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use covid_model::{CountiesResponse, Place, fingerprint_text};
+use covid_model::{CountiesResponse, Place, Region, fingerprint_text};
+use covid_store::CountyListing;
 
 use crate::App;
 use crate::answer::{Answer, json, snapshot, unavailable};
+use crate::cache::Snapshot;
 use crate::extract::{IfNoneMatch, Range, RegionPath};
 use crate::problem::Problem;
 use crate::problem::responses::{NotModified, Unavailable, UnknownRegion};
@@ -25,31 +27,7 @@ pub async fn counties(
     RegionPath(place): RegionPath,
     holds: IfNoneMatch,
 ) -> Result<Answer, Problem> {
-    let region = match place {
-        Place::Region(region) if !region.is_us() => region,
-        _ => {
-            return Err(Problem::new(
-                StatusCode::NOT_FOUND,
-                "No counties",
-                "Counties are listed by state: use a state's or territory's USPS code (see \
-                 /v1/regions).",
-            ));
-        }
-    };
-    let snapshot = snapshot(&app).await?;
-    let listing = app
-        .cache
-        .county_listing(region)
-        .await
-        .map_err(unavailable)?
-        .filter(|l| !l.counties.is_empty())
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::NOT_FOUND,
-                "No counties",
-                format!("No county of {} is stored.", region.name),
-            )
-        })?;
+    let (snapshot, region, listing) = listing(&app, place).await?;
     let body = json(&CountiesResponse {
         state: region.id.to_string(),
         counties: listing.counties,
@@ -68,4 +46,38 @@ pub async fn counties(
         Range::default(),
         || body,
     ))
+}
+
+/// The current view, and the county listing of the state `place` names: a 404 problem for the
+/// nation, a county, or a state with no county stored.
+pub(crate) async fn listing(
+    app: &App,
+    place: Place,
+) -> Result<(Arc<Snapshot>, Region, CountyListing), Problem> {
+    let region = match place {
+        Place::Region(region) if !region.is_us() => region,
+        _ => {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "No counties",
+                "Counties are listed by state: use a state's or territory's USPS code (see \
+                 /v1/regions).",
+            ));
+        }
+    };
+    let snapshot = snapshot(app).await?;
+    let listing = app
+        .cache
+        .county_listing(region)
+        .await
+        .map_err(unavailable)?
+        .filter(|l| !l.counties.is_empty())
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "No counties",
+                format!("No county of {} is stored.", region.name),
+            )
+        })?;
+    Ok((snapshot, region, listing))
 }

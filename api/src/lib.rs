@@ -276,6 +276,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint::new(REVISIONS, routes!(revisions::all_csv)),
         Endpoint::new(CHART, routes!(charts::chart)),
         Endpoint::new(MAP, routes!(charts::map)),
+        Endpoint::new(MAP, routes!(charts::county_map)),
         Endpoint::new(NOTHING, routes!(status::status)),
         Endpoint::new(NOTHING, routes!(status::openapi)),
     ]

@@ -430,3 +430,76 @@ async fn every_place_is_named_once_within_the_search_s_budget() {
         "{json_gz}, {csv_gz} B gzip"
     );
 }
+
+/// `/v1/regions/{state}/counties/map.svg`: every county of the state's listing is a link on
+/// its state's map, as a shape or, without one, a line under the legend; the largest state's map
+/// is within the issue's 30 KB gzip.
+#[tokio::test]
+async fn a_state_s_county_map_links_every_county_within_its_budget() {
+    use std::io::Write;
+    let loaded = loaded_table_with_counties("county-map").await;
+    let server = start_api(&loaded, &std::env::temp_dir()).await;
+    let get = |path: String| reqwest::get(format!("{}{path}", server.base));
+    let mut largest = (0, String::new());
+    for state in covid_model::STATES {
+        let answer = get(format!("/v1/regions/{}/counties/map.svg", state.id))
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{}", state.id);
+        assert_eq!(answer.headers()["content-type"], "image/svg+xml");
+        let svg = answer.text().await.unwrap();
+        let listing = get(format!("/v1/regions/{}/counties", state.id))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let listing: Value = serde_json::from_slice(&listing).unwrap();
+        for county in listing["counties"].as_array().unwrap() {
+            let link = format!("data-region=\"{}\"", county["id"].as_str().unwrap());
+            assert_eq!(svg.matches(&link).count(), 1, "{}: {link}", state.id);
+        }
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(svg.as_bytes()).unwrap();
+        let size = gzip.finish().unwrap().len();
+        if size > largest.0 {
+            largest = (size, format!("{} ({} B)", state.id, svg.len()));
+        }
+    }
+    println!(
+        "the largest county map: {} B gzip, {}",
+        largest.0, largest.1
+    );
+    assert!(largest.0 <= 30_000, "{largest:?}");
+
+    // New York City is one shape; Texas' counties are shapes, Puerto Rico's municipios lines.
+    let ny = get("/v1/regions/ny/counties/map.svg?metric=deaths".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ny.contains("by county: New York"), "{}", &ny[..300]);
+    let nyc = ny.split("data-region=\"36NYC\"").nth(1).unwrap();
+    assert!(
+        nyc.starts_with(" aria-label=\"New York City, New York: "),
+        "{}",
+        &nyc[..120]
+    );
+    assert!(nyc[..nyc.find("</a>").unwrap()].contains("<path d=\"M"));
+    let pr = get("/v1/regions/PR/counties/map.svg".into())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!pr.contains("<path d=\"M"), "us-atlas draws no municipio");
+    assert!(pr.contains("data-region=\"72001\" aria-label=\"Adjuntas, Puerto Rico: "));
+    for (path, status) in [
+        ("/v1/regions/US/counties/map.svg", 404),
+        ("/v1/regions/36061/counties/map.svg", 404),
+        ("/v1/regions/NY/counties/map.svg?metric=recovered", 400),
+    ] {
+        assert_eq!(get(path.into()).await.unwrap().status(), status, "{path}");
+    }
+}

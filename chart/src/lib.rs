@@ -14,6 +14,7 @@
 //!
 //! Pure: no I/O, no DOM, no AWS; every module is tested on native.
 
+pub mod county_map;
 pub mod data;
 pub mod draw;
 pub mod embed;

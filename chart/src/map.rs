@@ -6,7 +6,7 @@
 //! each shape is a link to its region that names its value for screen readers and shows it on
 //! hover and focus.
 
-use covid_model::{Region, RegionSummary};
+use covid_model::{Region, RegionLatest, RegionSummary};
 
 use crate::format::compact;
 use crate::metric::Metric;
@@ -19,18 +19,18 @@ pub const TERRITORIES: [&str; 4] = ["PR", "GU", "VI", "MP"];
 
 /// The bins' colours, light to dark (viridis): told apart with the common colour-vision
 /// deficiencies, by lightness alone too, and on dark backgrounds (each shape is outlined).
-const COLOURS: [&str; 6] = [
+pub(crate) const COLOURS: [&str; 6] = [
     "#fde725", "#7ad151", "#22a884", "#2a788e", "#414487", "#440154",
 ];
 /// A region without a value (no population, or no days).
-const NO_DATA: &str = "#9aa0a6";
+pub(crate) const NO_DATA: &str = "#9aa0a6";
 /// A negative average: the source revised its total down over the week (a hue outside viridis'
 /// range, and named in the legend and the region's label).
-const BELOW_ZERO: &str = "#e66101";
+pub(crate) const BELOW_ZERO: &str = "#e66101";
 
 /// The map's box: the states' 975 x 610, the legend and the tiles below.
-const WIDTH: u32 = 975;
-const HEIGHT: u32 = 680;
+pub(crate) const WIDTH: u32 = 975;
+pub(crate) const HEIGHT: u32 = 680;
 
 /// Below this width of the page (inline) or of the image, the legend takes its narrow layout.
 const NARROW_MAP: &str = "48rem";
@@ -54,7 +54,12 @@ pub fn shapes() -> Vec<(Region, (i32, i32), &'static str)> {
 
 /// A region's newest 7-day average of `metric` per 100,000 residents.
 pub fn value(summary: &RegionSummary, metric: Metric) -> Option<f64> {
-    let latest = summary.latest.as_ref()?;
+    newest(summary.latest.as_ref(), metric)
+}
+
+/// A newest day's 7-day average of `metric` per 100,000 residents (a region's or a county's).
+pub(crate) fn newest(latest: Option<&RegionLatest>, metric: Metric) -> Option<f64> {
+    let latest = latest?;
     match metric {
         Metric::Deaths => latest.avg7_deaths_per_100k,
         _ => latest.avg7_cases_per_100k,
@@ -62,7 +67,7 @@ pub fn value(summary: &RegionSummary, metric: Metric) -> Option<f64> {
 }
 
 /// A value as the map shows it: to one decimal (never `-0.0`).
-fn shown(value: f64) -> f64 {
+pub(crate) fn shown(value: f64) -> f64 {
     let v = (value * 10.0).round() / 10.0;
     if v == 0.0 { 0.0 } else { v }
 }
@@ -70,7 +75,7 @@ fn shown(value: f64) -> f64 {
 /// The bins' lower bounds: round steps from 0 up to the highest value as shown (at most six
 /// bins), never finer than the tenths the map shows, so each label is its own and a value
 /// lies in the bin its shown figure says.
-fn bounds(values: impl Iterator<Item = f64>) -> Vec<f64> {
+pub(crate) fn bounds(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let high = values.map(shown).fold(0.0, f64::max);
     let ticks = crate::draw::round_ticks(0.0, high, COLOURS.len());
     if ticks.len() >= 2 && ticks[1] - ticks[0] < 0.1 - 1e-9 {
@@ -82,7 +87,7 @@ fn bounds(values: impl Iterator<Item = f64>) -> Vec<f64> {
 
 /// The colour of `value` among `bounds`, by its figure as shown: the bins are spread over the
 /// whole scale; below 0 has its own.
-fn colour(value: Option<f64>, bounds: &[f64]) -> &'static str {
+pub(crate) fn colour(value: Option<f64>, bounds: &[f64]) -> &'static str {
     let Some(v) = value.map(shown) else {
         return NO_DATA;
     };
@@ -117,22 +122,23 @@ pub fn label(name: &str, value: Option<f64>, metric: Metric) -> String {
     }
 }
 
-/// One region's shape (or tile): a link to its region, named for screen readers, its value
-/// shown on hover and focus (hidden from screen readers, which hear the name).
-fn link(
+/// One place's shape (or tile, or line): a link to it (`id`), named for screen readers by
+/// `name`, its value shown on hover and focus after `short` (hidden from screen readers, which
+/// hear the name).
+pub(crate) fn link(
     out: &mut String,
-    region: Region,
+    (id, short, name): (&str, &str, &str),
     shape: &str,
     text: (i32, i32),
     value: Option<f64>,
     metric: Metric,
 ) {
-    let label = crate::markup::escaped(&label(region.name, value, metric));
+    let label = crate::markup::escaped(&label(name, value, metric));
     let figure = value.map_or_else(|| "n/a".to_string(), |v| format!("{:.1}", shown(v)));
+    let short = crate::markup::escaped(short);
     out.push_str(&format!(
         "<a class=\"region\" href=\"?region={id}\" data-region=\"{id}\" aria-label=\"{label}\"><title>{label}</title>{shape}\
-         <text class=\"value\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" aria-hidden=\"true\">{id} {figure}</text></a>",
-        id = region.id,
+         <text class=\"value\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" aria-hidden=\"true\">{short} {figure}</text></a>",
         x = text.0,
         y = text.1,
     ));
@@ -153,21 +159,18 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
     let below_zero = values.iter().any(|v| shown(*v) < 0.0);
     let what = metric.label().to_ascii_lowercase();
     let title = format!("New {what} per 100,000 residents, 7-day average, by state");
-    let mut out = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" class=\"map\" \
-         role=\"group\" aria-label=\"{title}\"><title>{title}</title>\
-         <style>.map .region path,.map .region rect{{stroke:#ffffff;stroke-width:0.75}}\
-         .map .value{{display:none;font:bold 14px sans-serif;fill:#111;paint-order:stroke;\
-         stroke:#fff;stroke-width:3px}}.map .region:hover .value,.map .region:focus .value{{display:inline}}\
-         .map .region:focus path,.map .region:focus rect{{stroke:#111;stroke-width:2.5}}\
-         .map .key{{font:13px sans-serif;fill:currentColor}}.map .narrow{{display:none}}\
-         @media (max-width:{NARROW_MAP}){{.map .wide{{display:none}}.map .narrow{{display:inline}}\
-         .map .key{{font-size:{NARROW_TEXT}px}}}}</style>"
-    );
+    let mut out = open(&title, HEIGHT);
     for (region, at, path) in &shapes {
         let value = mapped(*region);
         let shape = format!("<path d=\"{path}\" fill=\"{}\"/>", colour(value, &bounds));
-        link(&mut out, *region, &shape, *at, value, metric);
+        link(
+            &mut out,
+            (region.id, region.id, region.name),
+            &shape,
+            *at,
+            value,
+            metric,
+        );
     }
     // The territories: tiles in a row at the bottom right.
     for (i, id) in TERRITORIES.iter().enumerate() {
@@ -180,14 +183,37 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
             "<rect class=\"tile\" x=\"{x}\" y=\"614\" width=\"54\" height=\"36\" rx=\"4\" fill=\"{}\"/>",
             colour(value, &bounds),
         );
-        link(&mut out, region, &shape, (x + 27, 607), value, metric);
+        let names = (region.id, region.id, region.name);
+        link(&mut out, names, &shape, (x + 27, 607), value, metric);
         // The tile's name, outside its link: the link's accessible name is its full sentence.
         out.push_str(&format!(
             "<text class=\"key\" x=\"{}\" y=\"676\" text-anchor=\"middle\" aria-hidden=\"true\">{id}</text>",
             x + 27
         ));
     }
-    // The legend: "below 0" when a value is, each bin's colour and lower bound, and "no data".
+    legend(&mut out, &keys(&bounds, below_zero), &title);
+    out.push_str("</svg>");
+    out
+}
+
+/// A map's opening: the SVG, `height` units high, named `title`, with its style.
+pub(crate) fn open(title: &str, height: u32) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" class=\"map\" \
+         role=\"group\" aria-label=\"{title}\"><title>{title}</title>\
+         <style>.map .region path,.map .region rect{{stroke:#ffffff;stroke-width:0.75}}\
+         .map .value{{display:none;font:bold 14px sans-serif;fill:#111;paint-order:stroke;\
+         stroke:#fff;stroke-width:3px}}.map .region:hover .value,.map .region:focus .value{{display:inline}}\
+         .map .region:focus path,.map .region:focus rect{{stroke:#111;stroke-width:2.5}}\
+         .map .key{{font:13px sans-serif;fill:currentColor}}.map .narrow{{display:none}}\
+         @media (max-width:{NARROW_MAP}){{.map .wide{{display:none}}.map .narrow{{display:inline}}\
+         .map .key{{font-size:{NARROW_TEXT}px}}}}</style>"
+    )
+}
+
+/// The legend's keys: "below 0" when a value is, each bin's colour and lower bound, and "no
+/// data".
+pub(crate) fn keys(bounds: &[f64], below_zero: bool) -> Vec<(&'static str, String)> {
     let mut keys: Vec<(&str, String)> = Vec::new();
     if below_zero {
         keys.push((BELOW_ZERO, "< 0".to_string()));
@@ -195,21 +221,19 @@ pub fn draw(regions: &[RegionSummary], metric: Metric) -> String {
     for (i, bound) in bounds.iter().enumerate() {
         let last = if i + 1 == bounds.len() { "≥ " } else { "" };
         keys.push((
-            colour(Some(*bound), &bounds),
-            format!("{last}{}", bound_label(*bound, &bounds)),
+            colour(Some(*bound), bounds),
+            format!("{last}{}", bound_label(*bound, bounds)),
         ));
     }
     keys.push((NO_DATA, "no data".to_string()));
-    legend(&mut out, &keys, &title);
-    out.push_str("</svg>");
-    out
+    keys
 }
 
 /// The legend's two layouts, of which the map's style shows one: on a wide map, one row of
 /// keys at the text size of the tiles' names, and the title; on a narrow one (a phone's page,
 /// or an `<img>` of the map that narrow), where that text would be a few pixels high, keys
 /// [`NARROW_TEXT`] units high flowing over two rows in the same band.
-fn legend(out: &mut String, keys: &[(&str, String)], title: &str) {
+pub(crate) fn legend(out: &mut String, keys: &[(&str, String)], title: &str) {
     out.push_str("<g class=\"legend wide\">");
     let mut x = 20;
     for (fill, text) in keys {

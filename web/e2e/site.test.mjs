@@ -674,6 +674,31 @@ test('"Embed this chart" gives an <img> of the same view, drawn by the API with 
   await context.close();
 });
 
+test('a state shown maps its counties: each a link named with its figure, a click shows it', async () => {
+  const p = await watch(await browser.newPage({ viewport: { width: 1100, height: 1000 } }));
+  await p.goto(`${SITE}/?region=TX`);
+  await p.locator('#map svg').waitFor();
+  assert.match(await p.locator('#map svg').getAttribute('aria-label'), /by county: Texas$/);
+  const counties = (await (await fetch(`${SITE}/v1/regions/TX/counties`)).json()).counties;
+  const links = await p.locator('#map a.region').evaluateAll((as) => as.map((a) => a.dataset.region));
+  for (const c of counties) assert.ok(links.includes(c.id), `${c.id} (${c.name}) is on the map`);
+  await p.locator('#map').screenshot({ path: `${ARTIFACTS}/county-map-tx.png` });
+  const harris = p.locator('#map a[data-region="48201"]');
+  assert.match(await harris.getAttribute('aria-label'), /^Harris, Texas: \d+\.\d new cases per 100,000, 7-day average$/);
+  // Deaths: the same map by the other metric.
+  await p.click('#map-deaths');
+  await p.waitForFunction(() => /deaths per 100,000/.test(document.querySelector('#map a[data-region="48201"]')?.getAttribute('aria-label')));
+  // A click shows the county in place; its state's counties stay mapped.
+  await p.locator('#map a[data-region="48201"] path').click();
+  await p.locator('h1').getByText('Harris, Texas COVID-19: cases and deaths').waitFor();
+  await p.waitForFunction(() => new URL(location.href).searchParams.get('region') === '48201');
+  assert.match(await p.locator('#map svg').getAttribute('aria-label'), /by county: Texas$/);
+  // Compared places, or the nation: the states' map again.
+  await p.locator('#compare-levels').click();
+  await p.waitForFunction(() => /by state$/.test(document.querySelector('#map svg')?.getAttribute('aria-label')));
+  await p.close();
+});
+
 test('the map draws every state and territory with its /v1/regions figure, after the chart', async () => {
   await page.goto(`${SITE}/`);
   await chart().locator('svg polyline[stroke-width="2"]').first().waitFor();
@@ -714,6 +739,10 @@ test('the map draws every state and territory with its /v1/regions figure, after
   await page.keyboard.press('Enter');
   await page.locator('h1').getByText('New York COVID-19: cases and deaths').waitFor();
   assert.match(page.url(), /region=NY/);
+  // New York shown: the map is its counties'; the nation again, the states'.
+  await page.waitForFunction(() => /by county: New York$/.test(document.querySelector('#map svg')?.getAttribute('aria-label')));
+  await choose(page, 'United States');
+  await page.waitForFunction(() => /by state$/.test(document.querySelector('#map svg')?.getAttribute('aria-label')));
   // ?map=deaths: the other metric, kept in the URL.
   await page.click('#map-deaths');
   await page.waitForFunction(() => new URL(location.href).searchParams.get('map') === 'deaths');

@@ -14,7 +14,6 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_futures::js_sys::{Array, Promise, Reflect};
 
 use crate::decode::{self, Json, Series};
-use crate::metric::Metric;
 
 /// A series read: its place's id, the date it is as of (`None`: the current data), the series.
 type Read = (String, Option<NaiveDate>, Rc<Series>);
@@ -200,9 +199,10 @@ pub async fn replaced(id: &str, date: NaiveDate) -> Result<Vec<decode::Replaced>
     read(start(&path), decode::replaced).await
 }
 
-/// `/v1/map.svg?metric=…`: the map's SVG markup, or why there is none.
-pub async fn map(metric: Metric) -> Result<String, String> {
-    let pending = start(&format!("/v1/map.svg?metric={}", metric.code()));
+/// A map's SVG markup (`path`: `/v1/map.svg?metric=…`, or a state's
+/// `/v1/regions/{id}/counties/map.svg?metric=…`), or why there is none.
+pub async fn map(path: &str) -> Result<String, String> {
+    let pending = start(path);
     let answer = finish(pending, true).await.map_err(Failure::text)?;
     answer
         .as_string()

@@ -1,7 +1,8 @@
-//! The map above the ranking: `/v1/map.svg`, drawn by the API with the chart crate (the states
-//! and territories coloured by their newest 7-day average per 100,000 residents, the figures of
-//! `/v1/regions`), fetched once the dashboard and its first chart are built, and again when the
-//! reader chooses the other metric (`?map=deaths`). Its shapes are links to their regions, named
+//! The map above the ranking, drawn by the API with the chart crate: the states and territories
+//! coloured by their newest 7-day average per 100,000 residents (`/v1/map.svg`, the figures of
+//! `/v1/regions`), or while one state or one of its counties is shown, that state's counties
+//! (`/v1/regions/{id}/counties/map.svg`); fetched once the dashboard and its first chart are
+//! built, and again when the reader chooses the other metric (`?map=deaths`) or another state. Its shapes are links to their regions, named
 //! for screen readers, which the ranking's listener shows in place.
 
 use leptos::prelude::*;
@@ -37,9 +38,21 @@ pub(super) fn markup() -> String {
 /// Follows the map's metric: each choice fetches its map, and an answer to a choice since
 /// replaced is dropped.
 pub(super) fn follow(state: RwSignal<ViewState>) {
-    let metric = Memo::new(move |_| state.with(|s| s.map));
+    // The map's path: the states', or while one state or one of its counties is shown (not
+    // compared), that state's counties'.
+    let path = Memo::new(move |_| {
+        state.with(|s| {
+            let place = covid_model::Place::by_id(&s.region).filter(|_| s.compare.is_empty());
+            let base = match place.map(|p| p.region()).filter(|r| !r.is_us()) {
+                Some(r) => format!("/v1/regions/{}/counties/map.svg", r.id),
+                None => "/v1/map.svg".to_string(),
+            };
+            format!("{base}?metric={}", s.map.code())
+        })
+    });
     Effect::new(move |_| {
-        let metric = metric.get();
+        let asked = path.get();
+        let metric = state.with_untracked(|s| s.map);
         for m in METRICS {
             dom::set(
                 &ids::map_metric(m.code()),
@@ -48,8 +61,8 @@ pub(super) fn follow(state: RwSignal<ViewState>) {
             );
         }
         spawn_local(async move {
-            let answer = api::map(metric).await;
-            if state.with_untracked(|s| s.map) != metric {
+            let answer = api::map(&asked).await;
+            if path.with_untracked(|p| *p != asked) {
                 return;
             }
             let markup = answer.unwrap_or_else(|error| {
