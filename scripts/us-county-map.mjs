@@ -9,6 +9,7 @@
 // `--check` fails when the committed file differs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { feature, merge } from 'topojson-client';
+import { centre, pixels, polygons } from './map-geometry.mjs';
 
 const OUT = new URL('../chart/src/us-counties.txt', import.meta.url);
 const atlas = JSON.parse(readFileSync(new URL('../node_modules/us-atlas/counties-albers-10m.json', import.meta.url)));
@@ -33,7 +34,6 @@ for (const [id, parts] of Object.entries(MERGED)) {
   shapes.push({ id, geometry: merge(atlas, found) });
 }
 
-const polygons = (geometry) => (geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates);
 const points = (geometry) => polygons(geometry).flat(2);
 
 // Each state's frame: its counties' box, scaled to fill the map's box, centred.
@@ -58,34 +58,16 @@ const place = (state) => {
 };
 
 const ring = (project, pts) => {
-  const kept = [];
-  for (const p of pts.map(project)) {
-    const last = kept.at(-1);
-    if (!last || last[0] !== p[0] || last[1] !== p[1]) kept.push(p);
-  }
-  if (kept.length > 1 && kept[0][0] === kept.at(-1)[0] && kept[0][1] === kept.at(-1)[1]) kept.pop();
-  if (kept.length < 3) return '';
+  const kept = pixels(pts, project);
+  if (!kept) return '';
   const steps = kept.slice(1).map((p, i) => `${p[0] - kept[i][0]} ${p[1] - kept[i][1]}`);
   return `M${kept[0][0]} ${kept[0][1]}l${steps.join(' ').replaceAll(' -', '-')}z`;
-};
-/** The centre of the box of the polygon whose outer ring's box is the largest. */
-const centre = (project, geometry) => {
-  let best = null;
-  for (const [outer] of polygons(geometry)) {
-    const pts = outer.map(project);
-    const xs = pts.map((p) => p[0]);
-    const ys = pts.map((p) => p[1]);
-    const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
-    const area = (box[2] - box[0]) * (box[3] - box[1]);
-    if (!best || area > best.area) best = { area, box };
-  }
-  return `${Math.round((best.box[0] + best.box[2]) / 2)},${Math.round((best.box[1] + best.box[3]) / 2)}`;
 };
 const lines = shapes
   .map(({ id, geometry }) => {
     const project = place(id.slice(0, 2));
     const path = polygons(geometry).flatMap((rings) => rings.map((r) => ring(project, r))).join('');
-    return `${id} ${centre(project, geometry)} ${path}`;
+    return `${id} ${centre(geometry, project)} ${path}`;
   })
   .filter((line) => !line.endsWith(' '))
   .sort()
