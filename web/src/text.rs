@@ -1,6 +1,6 @@
 //! The page's own words that depend on the data: the heading, the line under it and the
-//! title for the regions shown, with the span of days they hold, and the footer's line on how
-//! fresh each shown region's data is. No date is written into the markup or the code: every one comes from the
+//! title for the places shown (regions or counties), with the span of days they hold, and the
+//! footer's line on how fresh each shown place's data is. No date is written into the markup or the code: every one comes from the
 //! loaded series or from `/v1/status`.
 
 use chrono::{Datelike, NaiveDate};

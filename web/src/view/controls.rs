@@ -1,5 +1,6 @@
 //! The chart options: view (cumulative, daily new or per capita), scale, range, metrics, the
-//! regions compared (up to six, `?compare=NY,CA,TX`), the table toggle, the CSV downloads, the
+//! places compared (up to six, `?compare=NY,CA,TX`; "Add a place…" hands the next pick of the
+//! search field to the comparison, `search.rs`), the table toggle, the CSV downloads, the
 //! link to this view and the snippets that embed its charts (`embed.rs`); on a phone, all but
 //! the view fold under "More options".
 //!
