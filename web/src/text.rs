@@ -1,7 +1,7 @@
 //! The page's own words that depend on the data: the heading, the line under it and the
 //! title for the places shown (regions or counties), with the span of days they hold, and the
-//! footer's line on how fresh each shown place's data is. No date is written into the markup or the code: every one comes from the
-//! loaded series or from `/v1/status`.
+//! footer's line on how fresh each shown place's data is. No date is written into the markup or
+//! the code: every one comes from the loaded series or from `/v1/status`.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -161,9 +161,9 @@ pub fn nation_ends(nation: NaiveDate, states: NaiveDate) -> String {
 }
 
 /// The footer's line on the data's freshness: each shown place's own newest day (`shown`: its
-/// name and its series' newest day), why the nation's is earlier than the states' newest (`states`, from
-/// `/v1/regions`), whether the sources stopped publishing, and when this site's copy last
-/// changed and was last checked, from `/v1/status`.
+/// name and its series' newest day), why the nation's is earlier than the states' newest
+/// (`states`, from `/v1/regions`), whether the sources stopped publishing, and when this site's
+/// copy last changed and was last checked, from `/v1/status`.
 pub fn freshness(
     status: &Freshness,
     shown: &[(&str, NaiveDate)],
