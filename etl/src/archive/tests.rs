@@ -42,6 +42,19 @@ async fn blocks(path: &str, vintage: &str, resume: Option<&Resume>) -> Result<Bl
     Blocks::open(fetcher.stream_client(), path, day(vintage), resume).await
 }
 
+/// The validation error that refuses the file `path` (under `vintage`) once `good` blocks
+/// were read.
+async fn refused(path: &str, vintage: &str, good: usize) -> transform::ValidationError {
+    let mut read = blocks(path, vintage, None).await.unwrap();
+    for _ in 0..good {
+        read.next().await.unwrap();
+    }
+    match read.next().await.unwrap_err() {
+        Error::Invalid(e) => e,
+        other => panic!("a validation error, not {other}"),
+    }
+}
+
 #[tokio::test]
 async fn blocks_hold_whole_dates_and_a_resume_takes_up_at_the_next_block() {
     let (path, _) = archive("blocks", 75);
@@ -77,11 +90,7 @@ async fn a_bad_row_is_located_by_its_line_in_the_file_and_order_and_vintage_are_
     // Line 75, a row of Kings in the second block (it starts on line 72).
     lines[74] = lines[74].replace(",Kings,", ",Queens,");
     std::fs::write(&path, lines.join("\n")).unwrap();
-    let mut read = blocks(&path, "2020-06-01", None).await.unwrap();
-    read.next().await.unwrap();
-    let Error::Invalid(e) = read.next().await.unwrap_err() else {
-        panic!("a validation error")
-    };
+    let e = refused(&path, "2020-06-01", 1).await;
     assert_eq!(
         (e.kind, e.line, e.value.as_deref()),
         (
@@ -96,10 +105,7 @@ async fn a_bad_row_is_located_by_its_line_in_the_file_and_order_and_vintage_are_
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     lines.swap(3, 6);
     std::fs::write(&path, lines.join("\n")).unwrap();
-    let mut read = blocks(&path, "2020-06-01", None).await.unwrap();
-    let Error::Invalid(e) = read.next().await.unwrap_err() else {
-        panic!("a validation error")
-    };
+    let e = refused(&path, "2020-06-01", 0).await;
     assert_eq!(
         (e.kind, e.line),
         (transform::InvalidKind::OutOfOrder, Some(5)),
@@ -107,10 +113,7 @@ async fn a_bad_row_is_located_by_its_line_in_the_file_and_order_and_vintage_are_
     );
 
     let (path, _) = archive("vintage", 5);
-    let mut read = blocks(&path, "2020-03-03", None).await.unwrap();
-    let Error::Invalid(e) = read.next().await.unwrap_err() else {
-        panic!("a validation error")
-    };
+    let e = refused(&path, "2020-03-03", 0).await;
     assert_eq!(
         (e.kind, e.line),
         (transform::InvalidKind::BadDate, Some(8)),
@@ -231,10 +234,7 @@ async fn a_bad_row_after_a_blank_line_is_named_by_its_own_line() {
     fields[4] = "1x";
     lines[8] = fields.join(",");
     std::fs::write(&path, lines.join("\n")).unwrap();
-    let mut read = blocks(&path, "2020-06-01", None).await.unwrap();
-    let Error::Invalid(e) = read.next().await.unwrap_err() else {
-        panic!("a validation error")
-    };
+    let e = refused(&path, "2020-06-01", 0).await;
     assert_eq!(
         (e.kind, e.line),
         (transform::InvalidKind::BadCount, Some(9)),
