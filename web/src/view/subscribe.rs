@@ -101,9 +101,9 @@ fn say(text: &str, error: bool, sending: bool) {
 pub fn Subscribe(state: RwSignal<ViewState>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        // A county's level changes are told with its state's.
-        let shown = state.with_untracked(|s| match covid_model::CountyId::parse(&s.region) {
-            Some(county) => county.state().id.to_string(),
+        // A county's level changes are told with its state's (the place's region).
+        let shown = state.with_untracked(|s| match covid_model::Place::by_id(&s.region) {
+            Some(place) => place.region().id.to_string(),
             None => s.region.clone(),
         });
         let Some(request) = ev
